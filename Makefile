@@ -1,0 +1,64 @@
+# One command to run the service with a sample evaluation (make demo),
+# one to set up and pass the tests (make test). Everything installs into .venv from
+# pyproject.toml + client/pyproject.toml, pinned by constraints.txt.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+PYTEST_ARGS ?=
+
+.PHONY: install demo demo-once test lint typecheck proto proto-check buf-lint ci bench load fuzz-long clean
+
+$(STAMP): pyproject.toml client/pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 needed")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=23.2"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e "./client[cli,report]" -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Start the service with embedded defaults, evaluate the sample tender, keep serving (Ctrl-C stops).
+demo: install
+	$(BIN)/python scripts/demo.py
+
+## The same, but stop after showing the evaluation (used by CI to keep the README promise honest).
+demo-once: install
+	$(BIN)/python scripts/demo.py --once
+
+## Set up and run the whole test suite.
+test: install
+	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy
+
+buf-lint: install
+	$(BIN)/buf lint
+
+## Regenerate client/tcoapi from proto/ (the one way generated code is produced).
+proto: install
+	$(BIN)/python scripts/gen_proto.py
+
+## Fail when regenerating would change the committed generated code.
+proto-check: proto
+	git diff --exit-code --stat -- client/tcoapi
+	@test -z "$$(git status --porcelain -- client/tcoapi)" || (git status --porcelain -- client/tcoapi; echo "generated code differs from proto/: run make proto and commit"; exit 1)
+
+ci: test lint typecheck buf-lint proto-check demo-once
+
+bench: install
+	$(BIN)/python -m bench.run
+
+load: install
+	$(BIN)/python -m pytest -m load -p no:randomly $(PYTEST_ARGS)
+
+fuzz-long: install
+	TCO_FUZZ_EXAMPLES=100000 $(BIN)/python -m pytest -m fuzz_long $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build *.egg-info client/*.egg-info
