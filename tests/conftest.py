@@ -37,7 +37,16 @@ class ServerProcess:
     """A tco-server subprocess on loopback; ``target`` is ``host:port``."""
 
     def __init__(self, *extra_args: str, env: dict[str, str] | None = None) -> None:
-        cmd = [sys.executable, "-m", "tco_server", "--host", "127.0.0.1", "--port", "0", *extra_args]
+        cmd = [
+            sys.executable,
+            "-m",
+            "tco_server",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            *extra_args,
+        ]
         self.proc = subprocess.Popen(
             cmd,
             stdout=subprocess.PIPE,
@@ -60,8 +69,12 @@ class ServerProcess:
             raise RuntimeError(f"server did not start: {''.join(self.stdout_lines)}{err}")
         self.target = f"{self.host}:{self.port}"
         self._readers = [
-            threading.Thread(target=self._drain, args=(self.proc.stdout, self.stdout_lines), daemon=True),
-            threading.Thread(target=self._drain, args=(self.proc.stderr, self.stderr_lines), daemon=True),
+            threading.Thread(
+                target=self._drain, args=(self.proc.stdout, self.stdout_lines), daemon=True
+            ),
+            threading.Thread(
+                target=self._drain, args=(self.proc.stderr, self.stderr_lines), daemon=True
+            ),
         ]
         for reader in self._readers:
             reader.start()

@@ -93,7 +93,7 @@ class CarbonPriceSeries(_message.Message):
     """Notes: what kind of value it is (social cost, shadow price, market price), caveats."""
     @_builtins.property
     def points(self) -> _containers.RepeatedCompositeFieldContainer[_tender_pb2.CarbonPricePoint]:
-        """Points by calendar year, money per tCO2e... as given by each point's unit."""
+        """Points by calendar year; each point carries its own unit (money per CO2e mass)."""
 
     def __init__(
         self,

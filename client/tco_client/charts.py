@@ -1,0 +1,450 @@
+"""PNG charts of an evaluation (needs matplotlib, the ``report`` extra; headless Agg backend).
+
+Three charts, each a function returning the written path:
+
+- :func:`cumulative_cost_chart` — cumulative present value per bid over the study period (line;
+  x = calendar year, y = money in the method currency). Includes the monetised externalities
+  (climate cost) when the method prices them, and says so in the title.
+- :func:`cost_by_category_chart` — present value by cost category per bid (stacked bars; residual
+  value stacks below zero), with the life-cycle cost total printed above each bar.
+- :func:`emissions_by_module_chart` — climate impact by EN 15978 module per bid (stacked bars, kg
+  or t CO2e by size); module D is hatched and marked as not in the total unless the method counts
+  it.
+
+:func:`write_charts` writes all three. Its ``out`` is either a directory (an existing one, or a
+path ending in ``/``): ``cumulative-cost.png``, ``cost-by-category.png`` and
+``emissions-by-module.png`` inside it; or a file prefix: ``out/led.png`` gives
+``out/led-cumulative-cost.png``, ``out/led-cost-by-category.png`` and
+``out/led-emissions-by-module.png``.
+
+Labels follow ``lang`` ("en" or "sv"): Swedish titles, category and module names, and Swedish
+number formatting (``1 234 567``, decimal comma) on the axes.
+"""
+
+# ruff: noqa: PLC0415 - optional extras (openpyxl, matplotlib, PyYAML, rich) are imported lazily
+from __future__ import annotations
+
+import math
+import textwrap
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tco_client import frames
+from tco_client.i18n import category_label, format_number, module_label, text
+from tco_client.result import EvaluationResult
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+CHART_NAMES = {
+    "cumulative": "cumulative-cost.png",
+    "categories": "cost-by-category.png",
+    "emissions": "emissions-by-module.png",
+}
+
+#: Colour-blind-safe qualitative palette (Okabe–Ito), then tab20 for more series.
+_PALETTE = [
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#CC79A7",
+    "#56B4E9",
+    "#D55E00",
+    "#F0E442",
+    "#000000",
+    "#999999",
+]
+_CATEGORY_COLOURS = {
+    "acquisition": "#0072B2",
+    "installation": "#56B4E9",
+    "energy": "#E69F00",
+    "water_and_resources": "#F0E442",
+    "maintenance": "#009E73",
+    "operation": "#8FD694",
+    "replacement": "#CC79A7",
+    "end_of_life": "#7F5539",
+    "residual_value": "#999999",
+    "other": "#C7C7C7",
+    "externality": "#D55E00",
+    "climate": "#D55E00",
+    "pollutants": "#B8430E",
+}
+_MODULE_COLOURS = {
+    "a1_a3": "#0072B2",
+    "a4": "#56B4E9",
+    "a5": "#9ECAE1",
+    "b1_b3": "#8FD694",
+    "b4": "#CC79A7",
+    "b5": "#E7A6D0",
+    "b6": "#E69F00",
+    "b7": "#F0E442",
+    "c1_c4": "#7F5539",
+    "d": "#999999",
+}
+
+
+def _plt() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _scale(max_abs: float, unit: str, lang: str) -> tuple[float, str]:
+    """Divisor and axis unit text: plain below 10 000, thousands below 10 million, else
+    millions."""
+    if max_abs >= 1e7:
+        return 1e6, f"{text('million', lang)} {unit}"
+    if max_abs >= 1e4:
+        return 1e3, f"{text('thousand', lang)} {unit}"
+    return 1.0, unit
+
+
+def _axis_formatter(divisor: float, lang: str, decimals: int = 0) -> Any:
+    from matplotlib.ticker import FuncFormatter
+
+    def fmt(value: float, _pos: int) -> str:
+        scaled = value / divisor
+        places = decimals if abs(scaled) < 100 else 0
+        if divisor == 1.0 and abs(scaled) >= 100:
+            places = 0
+        if places and float(scaled).is_integer():
+            places = 0
+        return format_number(scaled, places, lang)
+
+    return FuncFormatter(fmt)
+
+
+def _decimals_for(max_scaled: float, divisor: float = 1.0) -> int:
+    """Decimals for value labels: one below 10 (and always in millions, where 10.3 vs 10.6
+    matters), else none."""
+    return 1 if max_scaled < 10 or (divisor >= 1e6 and max_scaled < 1000) else 0
+
+
+def _finish(fig: Figure, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=150, bbox_inches="tight", metadata={"Software": None})
+    _plt().close(fig)
+    return path
+
+
+def _style_axes(ax: Axes) -> None:
+    ax.spines["top"].set_visible(False)
+    ax.spines["right"].set_visible(False)
+    ax.grid(axis="y", color="#DDDDDD", linewidth=0.8)
+    ax.set_axisbelow(True)
+
+
+def _bid_labels(result: EvaluationResult, *, wrap: int | None = None) -> list[str]:
+    """``"1. Supplier (bid id)"``; with ``wrap`` the supplier name is wrapped onto lines."""
+    labels = []
+    for r in result.response.results:
+        name = r.supplier or r.bid_id
+        if len(name) > 40:
+            name = name[:39] + "…"
+        if wrap is None:
+            labels.append(f"{r.rank}. {name}" + (f" ({r.bid_id})" if r.supplier else ""))
+        else:
+            lines = textwrap.wrap(name, wrap) or [name]
+            head = f"{r.rank}. {lines[0]}"
+            tail = lines[1:] + ([f"({r.bid_id})"] if r.supplier else [])
+            labels.append("\n".join([head, *tail]))
+    return labels
+
+
+def _year_formatter() -> Any:
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(lambda value, _pos: f"{value:.0f}")
+
+
+def _annotate_ends(
+    ax: Axes,
+    ends: list[tuple[float, float, str]],
+    divisor: float,
+    decimals: int,
+    lang: str,
+    *,
+    top: float,
+) -> None:
+    """Value labels right of the line ends, pushed apart vertically so they never overlap."""
+    gap = 0.045 * max(top, 1e-9)
+    placed: list[float] = []
+    for x, y, colour in sorted(ends, key=lambda e: e[1]):
+        label_y = max([y, *(p + gap for p in placed[-1:])])
+        placed.append(label_y)
+        ax.annotate(
+            format_number(y / divisor, decimals, lang),
+            xy=(x, y),
+            xytext=(x + 0.18, label_y),
+            textcoords="data",
+            va="center",
+            fontsize=8.5,
+            color=colour,
+        )
+
+
+def cumulative_cost_chart(result: EvaluationResult, path: str | Path, *, lang: str = "en") -> Path:
+    """Line chart: cumulative present value per bid by calendar year."""
+    plt = _plt()
+    cur = result.currency
+    has_externalities = bool(
+        result.cash_flows["category"].isin(sorted(frames.EXTERNALITY_CATEGORIES)).any()
+    )
+    cumulative = result.cumulative_discounted(include_externalities=True)
+    fig, ax = plt.subplots(figsize=(10, 5.6))
+    max_abs = float(cumulative.abs().to_numpy().max()) if not cumulative.empty else 1.0
+    divisor, unit = _scale(max_abs, cur, lang)
+    labels = dict(zip(result.bid_ids, _bid_labels(result), strict=True))
+    years = [int(y) for y in cumulative.index]
+    decimals = _decimals_for(max_abs / divisor, divisor)
+    evaluated = {r.bid_id: r.evaluated_cost for r in result.response.results}
+    # When the evaluation model adjusts the total (deductions, fictive discount, externality
+    # factor), the line's end is not the comparison number: mark the evaluated cost beside it.
+    end_labels: list[tuple[float, float, str]] = []
+    adjusted = bool(years) and any(
+        bid_id in cumulative.columns
+        and abs(float(cumulative[bid_id].iloc[-1]) - evaluated[bid_id]) > 0.5
+        for bid_id in result.bid_ids
+    )
+    for i, bid_id in enumerate(result.bid_ids):
+        if bid_id not in cumulative.columns:
+            continue
+        values = cumulative[bid_id].to_numpy(dtype=float)
+        colour = _PALETTE[i % len(_PALETTE)]
+        ax.plot(
+            years,
+            values,
+            marker="o",
+            markersize=3.5,
+            linewidth=2.2 if i == 0 else 1.6,
+            color=colour,
+            label=labels[bid_id],
+        )
+        end_x, end_y = float(years[-1]), float(values[-1])
+        if adjusted:
+            end_x, end_y = years[-1] + 0.6, evaluated[bid_id]
+            ax.plot(
+                [years[-1], end_x],
+                [values[-1], end_y],
+                linestyle=":",
+                linewidth=1.2,
+                color=colour,
+            )
+            ax.scatter(
+                [end_x], [end_y], marker="D", s=36, facecolors="white", edgecolors=colour, zorder=3
+            )
+        end_labels.append((float(end_x), float(end_y), colour))
+    _annotate_ends(ax, end_labels, divisor, decimals, lang, top=max_abs)
+    title_key = "cumulative_title_climate" if has_externalities else "cumulative_title"
+    ax.set_title(text(title_key, lang), fontsize=12, loc="left")
+    ax.set_xlabel(text("axis_year", lang))
+    ax.set_ylabel(f"{text('axis_cumulative', lang)} ({unit})")
+    ax.yaxis.set_major_formatter(_axis_formatter(divisor, lang, _decimals_for(max_abs / divisor)))
+    if years:
+        step = max(1, math.ceil(len(years) / 12))
+        ax.set_xticks(years[::step])
+        ax.set_xlim(years[0] - 0.5, years[-1] + max(2.0 if adjusted else 1.5, len(years) * 0.1))
+        ax.xaxis.set_major_formatter(_year_formatter())
+    low, high = ax.get_ylim()
+    ax.set_ylim(min(0.0, low), high)
+    _style_axes(ax)
+    ax.legend(frameon=False, fontsize=9, loc="upper left")
+    base = result.request.method.base_year
+    rate = format_number(result.request.method.discount_rate * 100, 1, lang)
+    note = (
+        f"Nuvärde vid {base} (t = 0), kalkylränta {rate} %"
+        if lang == "sv"
+        else f"Present value at {base} (t = 0), discount rate {rate} %"
+    )
+    if adjusted:
+        note += (
+            ". ◇ = utvärderingspris efter utvärderingsmodellen (t.ex. avdrag); rangordningen "
+            "följer det"
+            if lang == "sv"
+            else ". ◇ = evaluated cost after the evaluation model (e.g. deductions); the ranking "
+            "follows it"
+        )
+    fig.text(0.01, -0.01, note, fontsize=8, color="#555555", ha="left", va="top")
+    fig.tight_layout()
+    return _finish(fig, Path(path))
+
+
+def cost_by_category_chart(result: EvaluationResult, path: str | Path, *, lang: str = "en") -> Path:
+    """Stacked bars: present value by cost category per bid (rank order)."""
+    plt = _plt()
+    import numpy as np
+
+    cur = result.currency
+    table = result.cost_by_category.drop(columns=[f"total_{cur}"])
+    categories = [c.removesuffix(f"_{cur}") for c in table.columns]
+    values = table.to_numpy(dtype=float)
+    nbids = len(result.bid_ids)
+    fig, ax = plt.subplots(figsize=(max(10.0, 5.0 + 1.7 * nbids), 6))
+    totals = values.sum(axis=1) if values.size else np.zeros(nbids)
+    max_abs = float(np.abs(values).clip(min=0).sum(axis=1).max()) if values.size else 1.0
+    divisor, unit = _scale(max_abs, cur, lang)
+    x = np.arange(nbids)
+    pos_bottom = np.zeros(nbids)
+    neg_bottom = np.zeros(nbids)
+    width = 0.6
+    for j, category in enumerate(categories):
+        column = values[:, j]
+        if not np.any(column):
+            continue
+        bottom = np.where(column >= 0, pos_bottom, neg_bottom)
+        ax.bar(
+            x,
+            column,
+            width,
+            bottom=bottom,
+            label=category_label(category, lang),
+            color=_CATEGORY_COLOURS.get(category, _PALETTE[j % len(_PALETTE)]),
+            edgecolor="white",
+            linewidth=0.6,
+        )
+        pos_bottom += np.where(column >= 0, column, 0)
+        neg_bottom += np.where(column < 0, column, 0)
+    decimals = _decimals_for(max_abs / divisor, divisor)
+    for i in range(nbids):
+        ax.annotate(
+            format_number(totals[i] / divisor, decimals, lang),
+            xy=(x[i], pos_bottom[i]),
+            xytext=(0, 4),
+            textcoords="offset points",
+            ha="center",
+            va="bottom",
+            fontsize=9,
+            fontweight="bold",
+        )
+    ax.axhline(0, color="#444444", linewidth=0.8)
+    ax.set_xticks(x)
+    ax.set_xticklabels(_bid_labels(result, wrap=18), fontsize=9)
+    ax.set_ylabel(f"{text('axis_present_value', lang)} ({unit})")
+    ax.yaxis.set_major_formatter(_axis_formatter(divisor, lang, decimals))
+    ax.set_title(text("categories_title", lang), fontsize=12, loc="left")
+    ax.margins(y=0.12)
+    _style_axes(ax)
+    handles, labels = ax.get_legend_handles_labels()
+    ax.legend(
+        handles[::-1],
+        labels[::-1],
+        frameon=False,
+        fontsize=9,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+    )
+    total_word = (
+        "Summan ovanför stapeln = livscykelkostnad (nuvärde)"
+        if lang == "sv"
+        else "Figure above each bar = life-cycle cost (present value)"
+    )
+    fig.text(0.01, -0.01, total_word, fontsize=8, color="#555555", ha="left", va="top")
+    fig.tight_layout()
+    return _finish(fig, Path(path))
+
+
+def emissions_by_module_chart(
+    result: EvaluationResult, path: str | Path, *, lang: str = "en"
+) -> Path:
+    """Stacked bars: climate impact by EN 15978 module per bid (kg or t CO2e)."""
+    plt = _plt()
+    import numpy as np
+
+    table = result.emissions_by_module.drop(columns=["total_kgCO2e"])
+    modules = [c.removesuffix("_kgCO2e") for c in table.columns]
+    values = table.to_numpy(dtype=float)
+    totals = result.emissions_by_module["total_kgCO2e"].to_numpy(dtype=float)
+    nbids = len(result.bid_ids)
+    max_abs = float(np.abs(values).sum(axis=1).max()) if values.size else 0.0
+    in_tonnes = max_abs >= 10_000
+    divisor = 1000.0 if in_tonnes else 1.0
+    unit = "t CO2e" if in_tonnes else "kg CO2e"
+    fig, ax = plt.subplots(figsize=(max(10.0, 5.0 + 1.7 * nbids), 6))
+    x = np.arange(nbids)
+    pos_bottom = np.zeros(nbids)
+    neg_bottom = np.zeros(nbids)
+    include_d = result.request.method.include_module_d
+    for j, module in enumerate(modules):
+        column = values[:, j] / divisor
+        if not np.any(column):
+            continue
+        bottom = np.where(column >= 0, pos_bottom, neg_bottom)
+        excluded = module == "d" and not include_d
+        label = module_label(module, lang)
+        if excluded:
+            label += f" ({text('excluded_from_total', lang)})"
+        ax.bar(
+            x,
+            column,
+            0.6,
+            bottom=bottom,
+            label=label,
+            color=_MODULE_COLOURS.get(module, _PALETTE[j % len(_PALETTE)]),
+            edgecolor="white",
+            linewidth=0.6,
+            hatch="//" if excluded else None,
+            alpha=0.6 if excluded else 1.0,
+        )
+        pos_bottom += np.where(column >= 0, column, 0)
+        neg_bottom += np.where(column < 0, column, 0)
+    decimals = 1 if (max_abs / divisor) < 100 else 0
+    for i in range(nbids):
+        ax.annotate(
+            f"{format_number(totals[i] / divisor, decimals, lang)} {unit}",
+            xy=(x[i], pos_bottom[i]),
+            xytext=(0, 4),
+            textcoords="offset points",
+            ha="center",
+            va="bottom",
+            fontsize=9,
+            fontweight="bold",
+        )
+    ax.axhline(0, color="#444444", linewidth=0.8)
+    ax.set_xticks(x)
+    ax.set_xticklabels(_bid_labels(result, wrap=18), fontsize=9)
+    ax.set_ylabel(f"{text('axis_emissions', lang)} ({unit})")
+    ax.yaxis.set_major_formatter(_axis_formatter(1.0, lang, 1 if max_abs / divisor < 10 else 0))
+    ax.set_title(text("emissions_title", lang), fontsize=12, loc="left")
+    ax.margins(y=0.12)
+    _style_axes(ax)
+    handles, labels = ax.get_legend_handles_labels()
+    ax.legend(
+        handles[::-1],
+        labels[::-1],
+        frameon=False,
+        fontsize=9,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+    )
+    note = (
+        "Summan ovanför stapeln = totala utsläpp under kalkylperioden"
+        if lang == "sv"
+        else "Figure above each bar = total emissions over the study period"
+    )
+    fig.text(0.01, -0.01, note, fontsize=8, color="#555555", ha="left", va="top")
+    fig.tight_layout()
+    return _finish(fig, Path(path))
+
+
+def chart_paths(out: str | Path) -> dict[str, Path]:
+    """Where :func:`write_charts` puts each chart (see the module docstring)."""
+    text_out = str(out)
+    path = Path(out)
+    if path.is_dir() or text_out.endswith(("/", "\\")):
+        return {key: path / name for key, name in CHART_NAMES.items()}
+    stem = path.name.removesuffix(path.suffix) if path.suffix.lower() == ".png" else path.name
+    return {key: path.with_name(f"{stem}-{name}") for key, name in CHART_NAMES.items()}
+
+
+def write_charts(result: EvaluationResult, out: str | Path, *, lang: str = "en") -> list[Path]:
+    """Write the three charts; returns their paths (cumulative, categories, emissions)."""
+    paths = chart_paths(out)
+    return [
+        cumulative_cost_chart(result, paths["cumulative"], lang=lang),
+        cost_by_category_chart(result, paths["categories"], lang=lang),
+        emissions_by_module_chart(result, paths["emissions"], lang=lang),
+    ]

@@ -1,0 +1,378 @@
+"""``tco``: the evaluator's command line (needs the ``cli`` extra; reports need ``report``).
+
+Commands::
+
+    tco evaluate TENDER [--server HOST:PORT] [--format table|json|csv] [--excel OUT.xlsx]
+                        [--chart OUT.png | --chart DIR/] [--lang en|sv] [--timeout S]
+    tco validate TENDER          # the server's checks only (validate_only): digests, warnings
+    tco factors                  # reference carbon price series, emission factors, sources
+    tco template OUT.xlsx        # the empty, documented tender workbook
+
+TENDER is a ``.json``/``.yaml`` file in the proto JSON mapping of ``EvaluateBidsRequest`` or an
+``.xlsx`` tender workbook (``tco template``). ``--format json`` prints the response in the proto
+JSON mapping with proto field names; ``csv`` prints the ranking frame (stable English column
+names, currency in money column names). ``--chart OUT.png`` writes ``OUT-cumulative-cost.png``,
+``OUT-cost-by-category.png`` and ``OUT-emissions-by-module.png``; ``--chart DIR/`` (or an
+existing directory) writes ``cumulative-cost.png``, ``cost-by-category.png`` and
+``emissions-by-module.png`` in it.
+
+Exit codes: 0 ok; 2 invalid input (the tender's violations, one per line as ``path:
+description``, on stderr; also usage errors); 1 any other failure (server unreachable, deadline,
+server fault, cannot write a file) — a one-line message, no traceback (``TCO_DEBUG=1`` shows it).
+
+The server address comes from ``--server``, else ``$TCO_SERVER``, else ``127.0.0.1:50051``;
+several addresses may be given comma-separated (fail-over). ``--token``/``$TCO_TOKEN`` sends a
+bearer token; ``--tls`` and ``--ca-cert`` switch to TLS.
+"""
+
+# ruff: noqa: PLC0415 - optional extras (openpyxl, matplotlib, PyYAML, rich) are imported lazily
+from __future__ import annotations
+
+import enum
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+
+from tco_client.client import DEFAULT_TARGET, DEFAULT_TIMEOUT, TcoClient
+from tco_client.errors import TcoError, TcoInvalidTender, TcoServiceError
+from tco_client.i18n import text
+from tco_client.tender import LoadedTender, load_tender_file
+from tco_client.version import __version__
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_INVALID = 2
+
+
+class OutputFormat(enum.StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class FactorsFormat(enum.StrEnum):
+    table = "table"
+    json = "json"
+
+
+class Language(enum.StrEnum):
+    en = "en"
+    sv = "sv"
+
+
+app = typer.Typer(
+    name="tco",
+    help="Life-cycle cost and climate-cost evaluation of bids (Directive 2014/24/EU Art. 68, "
+    "LOU 16 kap.): evaluate tenders, write Excel reports and charts.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def _console(stderr: bool = False) -> Console:
+    console = Console(stderr=stderr, highlight=False, soft_wrap=False)
+    if not console.is_terminal:
+        # Pipes and test runners: wide enough that the ranking table does not wrap.
+        console = Console(stderr=stderr, highlight=False, width=200, soft_wrap=False)
+    return console
+
+
+def _err(message: str) -> None:
+    sys.stderr.write(message.rstrip("\n") + "\n")
+    sys.stderr.flush()
+
+
+def _exit(code: int) -> NoReturn:
+    raise typer.Exit(code)
+
+
+def _print_violations(exc: TcoInvalidTender, tender: LoadedTender | None) -> None:
+    count = len(exc.violations)
+    _err(f"error: {exc.message} ({count} problem{'s' if count != 1 else ''}):")
+    for v in exc.violations:
+        where = tender.locate(v.field) if tender is not None and v.field else ""
+        line = str(v)
+        if where:
+            line += f" [{where}]"
+        _err(line)
+
+
+@contextmanager
+def _handled(tender: list[LoadedTender | None] | None = None) -> Iterator[None]:
+    """Map the client's errors to exit codes and one-line messages."""
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except TcoInvalidTender as exc:
+        _print_violations(exc, tender[0] if tender else None)
+        _exit(EXIT_INVALID)
+    except TcoServiceError as exc:
+        _err(f"error: {exc}")
+        _exit(EXIT_FAILURE)
+    except TcoError as exc:
+        _err(f"error: {exc}")
+        _exit(EXIT_FAILURE)
+    except OSError as exc:
+        _err(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
+        _exit(EXIT_FAILURE)
+    except KeyboardInterrupt:
+        _err("interrupted")
+        _exit(130)
+    except Exception as exc:
+        if os.environ.get("TCO_DEBUG"):
+            raise
+        _err(f"error: unexpected failure ({type(exc).__name__}): {exc}")
+        _exit(EXIT_FAILURE)
+
+
+def _targets(server: str) -> list[str]:
+    targets = [t.strip() for t in server.split(",") if t.strip()]
+    if not targets:
+        raise typer.BadParameter("give HOST:PORT", param_hint="--server")
+    return targets
+
+
+def _client(
+    server: str, timeout: float, token: str | None, tls: bool, ca_cert: Path | None
+) -> TcoClient:
+    root = ca_cert.read_bytes() if ca_cert is not None else None
+    return TcoClient(
+        _targets(server), timeout=timeout, token=token, tls=tls, root_certificates=root
+    )
+
+
+ServerOpt = Annotated[
+    str,
+    typer.Option(
+        "--server",
+        "-s",
+        envvar="TCO_SERVER",
+        help="Service address HOST:PORT (comma-separated for fail-over).",
+    ),
+]
+TimeoutOpt = Annotated[
+    float, typer.Option("--timeout", min=0.001, help="Deadline of each call in seconds.")
+]
+TokenOpt = Annotated[
+    str | None,
+    typer.Option("--token", envvar="TCO_TOKEN", help="Bearer token sent as authorization."),
+]
+TlsOpt = Annotated[bool, typer.Option("--tls/--no-tls", help="Use TLS (system roots).")]
+CaOpt = Annotated[
+    Path | None,
+    typer.Option("--ca-cert", exists=True, dir_okay=False, help="PEM root certificates (TLS)."),
+]
+LangOpt = Annotated[Language, typer.Option("--lang", help="Language of tables and reports.")]
+TenderArg = Annotated[
+    Path,
+    typer.Argument(
+        help="Tender file: .json or .yaml (proto JSON mapping) or .xlsx workbook.",
+        show_default=False,
+    ),
+]
+
+
+def _load(path: Path, holder: list[LoadedTender | None]) -> LoadedTender:
+    loaded = load_tender_file(path)
+    holder[0] = loaded
+    return loaded
+
+
+@app.command()
+def evaluate(
+    tender: TenderArg,
+    *,
+    server: ServerOpt = DEFAULT_TARGET,
+    output_format: Annotated[
+        OutputFormat,
+        typer.Option("--format", "-f", help="table (rich), json (proto JSON) or csv (ranking)."),
+    ] = OutputFormat.table,
+    excel: Annotated[
+        Path | None, typer.Option("--excel", help="Write the Excel report to this .xlsx file.")
+    ] = None,
+    chart: Annotated[
+        str | None,
+        typer.Option(
+            "--chart",
+            help="Write the three PNG charts: OUT.png → OUT-<chart>.png; DIR/ → DIR/<chart>.png.",
+        ),
+    ] = None,
+    lang: LangOpt = Language.en,
+    timeout: TimeoutOpt = DEFAULT_TIMEOUT,
+    token: TokenOpt = None,
+    tls: TlsOpt = False,
+    ca_cert: CaOpt = None,
+) -> None:
+    """Evaluate the bids of a tender and print the ranking (and write reports/charts)."""
+    holder: list[LoadedTender | None] = [None]
+    with _handled(holder):
+        loaded = _load(tender, holder)
+        with _client(server, timeout, token, tls, ca_cert) as client:
+            result = client.evaluate(loaded.request, reference=excel is not None)
+        out = _console()
+        if output_format is OutputFormat.json:
+            sys.stdout.write(result.to_json() + "\n")
+        elif output_format is OutputFormat.csv:
+            sys.stdout.write(result.ranking.to_csv(index=False, lineterminator="\n"))
+        else:
+            from tco_client.tables import digests_text, ranking_table, warnings_text
+
+            out.print(ranking_table(result, lang.value, width=out.width))
+            out.print(warnings_text(result, lang.value))
+            out.print(digests_text(result, lang.value))
+        note = _console(stderr=output_format is not OutputFormat.table)
+        if excel is not None:
+            from tco_client.report import write_report
+
+            written = write_report(result, excel, lang=lang.value)
+            note.print(f"{'Rapport' if lang is Language.sv else 'Report'}: {written}")
+        if chart is not None:
+            from tco_client.charts import write_charts
+
+            for path in write_charts(result, chart, lang=lang.value):
+                note.print(f"{'Diagram' if lang is Language.sv else 'Chart'}: {path}")
+
+
+@app.command()
+def validate(
+    tender: TenderArg,
+    *,
+    server: ServerOpt = DEFAULT_TARGET,
+    output_format: Annotated[
+        FactorsFormat, typer.Option("--format", "-f", help="table or json (proto JSON).")
+    ] = FactorsFormat.table,
+    lang: LangOpt = Language.en,
+    timeout: TimeoutOpt = DEFAULT_TIMEOUT,
+    token: TokenOpt = None,
+    tls: TlsOpt = False,
+    ca_cert: CaOpt = None,
+) -> None:
+    """Check a tender with the server (validate_only): every violation, or the digests."""
+    holder: list[LoadedTender | None] = [None]
+    with _handled(holder):
+        loaded = _load(tender, holder)
+        with _client(server, timeout, token, tls, ca_cert) as client:
+            result = client.validate(loaded.request)
+        if output_format is FactorsFormat.json:
+            sys.stdout.write(result.to_json() + "\n")
+            return
+        from tco_client.tables import digests_text, warnings_text
+
+        out = _console()
+        out.print(text("valid", lang.value), style="bold green")
+        out.print(warnings_text(result, lang.value))
+        out.print(digests_text(result, lang.value))
+
+
+@app.command()
+def factors(
+    *,
+    server: ServerOpt = DEFAULT_TARGET,
+    output_format: Annotated[
+        FactorsFormat, typer.Option("--format", "-f", help="table or json (proto JSON).")
+    ] = FactorsFormat.table,
+    lang: LangOpt = Language.en,
+    timeout: TimeoutOpt = DEFAULT_TIMEOUT,
+    token: TokenOpt = None,
+    tls: TlsOpt = False,
+    ca_cert: CaOpt = None,
+) -> None:
+    """List the server's reference carbon price series and emission factors with sources."""
+    with _handled():
+        with _client(server, timeout, token, tls, ca_cert) as client:
+            series = client.carbon_price_series()
+            emission = client.emission_factors()
+        if output_format is FactorsFormat.json:
+            import json
+
+            from google.protobuf import json_format
+
+            document = {
+                "carbon_price_series": json_format.MessageToDict(
+                    series, preserving_proto_field_name=True
+                ),
+                "emission_factors": json_format.MessageToDict(
+                    emission, preserving_proto_field_name=True
+                ),
+            }
+            sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+            return
+        from tco_client.tables import (
+            carbon_series_table,
+            emission_factors_table,
+            energy_contents_table,
+        )
+
+        out = _console()
+        out.print(carbon_series_table(series, lang.value))
+        out.print(emission_factors_table(emission, lang.value))
+        out.print(energy_contents_table(emission, lang.value))
+
+
+@app.command()
+def template(
+    out: Annotated[Path, typer.Argument(help="The workbook to write (.xlsx).", show_default=False)],
+    from_tender: Annotated[
+        Path | None,
+        typer.Option("--from", help="Fill the workbook from this tender (.json/.yaml/.xlsx)."),
+    ] = None,
+    lang: LangOpt = Language.en,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write the empty, documented tender workbook (Instructions sheet, units in headers)."""
+    holder: list[LoadedTender | None] = [None]
+    with _handled(holder):
+        if out.suffix.lower() != ".xlsx":
+            _err(f"error: {out}: the template is an Excel workbook, name it .xlsx")
+            _exit(EXIT_INVALID)
+        if out.exists() and not force:
+            _err(f"error: {out} exists (use --force to overwrite)")
+            _exit(EXIT_INVALID)
+        request = _load(from_tender, holder).request if from_tender is not None else None
+        from tco_client.template import write_template
+
+        written = write_template(out, request, lang=lang.value)
+        _console().print(f"{'Mall' if lang is Language.sv else 'Template'}: {written}")
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"tco {__version__}\n")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Life-cycle cost (LCC) and climate-cost evaluation of bids."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console-script entry point; returns the exit code (usage errors: 2)."""
+    try:
+        app(args=argv, prog_name="tco")
+    except SystemExit as exc:
+        code = exc.code
+        if code is None:
+            return EXIT_OK
+        return code if isinstance(code, int) else EXIT_FAILURE
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

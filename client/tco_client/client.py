@@ -1,0 +1,261 @@
+"""``TcoClient``: a small, blocking gRPC client of the life-cycle cost service.
+
+>>> with TcoClient("127.0.0.1:50051") as client:          # doctest: +SKIP
+...     result = client.evaluate("examples/sample-tender.json")
+...     print(result.ranking[["rank", "bid_id", "evaluated_cost_SEK"]])
+
+Behaviour:
+
+- **Deadline on every call.** ``timeout`` (seconds, default 30) bounds the whole call including
+  retries; each attempt gets what is left of it.
+- **Retries only on UNAVAILABLE** (server not reachable, starting or draining): a bounded loop of
+  ``max_attempts`` with exponential backoff and jitter. EvaluateBids is a pure function of its
+  request, so retrying it is safe. Any other status is final.
+- **Several targets** (``["10.0.0.5:50051", "10.0.0.6:50051"]``): attempts rotate through them, so
+  an unreachable server fails over to the next.
+- **Errors** are :class:`~tco_client.errors.TcoInvalidTender` (every field violation from the
+  ``google.rpc.BadRequest`` detail) or :class:`~tco_client.errors.TcoServiceError` (code, message,
+  incident id).
+- **Security**: plaintext by default (loopback, sidecar); ``tls=True`` or ``root_certificates``
+  (PEM bytes, optionally with a client ``private_key``/``certificate_chain`` for mTLS) or ready
+  ``credentials`` for TLS; ``token`` adds ``authorization: Bearer <token>`` to every call.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+import grpc
+
+from tco_client.errors import TcoServiceError, error_from_rpc
+from tco_client.result import EvaluationResult, ReferenceData
+from tco_client.tender import load_tender, tender_from_mapping
+from tco_client.version import __version__
+from tcoapi.v1 import reference_pb2, result_pb2, service_pb2_grpc, tender_pb2
+
+DEFAULT_TARGET = "127.0.0.1:50051"
+DEFAULT_TIMEOUT = 30.0
+#: 64 MiB: cash flows of many bids over long study periods exceed gRPC's 4 MiB default.
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+
+TenderLike = tender_pb2.EvaluateBidsRequest | str | os.PathLike[str] | Mapping[str, Any]
+_Resp = TypeVar("_Resp")
+
+
+def as_request(tender: TenderLike) -> tender_pb2.EvaluateBidsRequest:
+    """A request from a request (copied), a tender file path, or a proto-JSON mapping."""
+    if isinstance(tender, tender_pb2.EvaluateBidsRequest):
+        request = tender_pb2.EvaluateBidsRequest()
+        request.CopyFrom(tender)
+        return request
+    if isinstance(tender, str | os.PathLike):
+        return load_tender(Path(tender))
+    if isinstance(tender, Mapping):
+        return tender_from_mapping(tender)
+    raise TypeError(f"cannot make a tender of {type(tender).__name__}")
+
+
+class TcoClient:
+    """Blocking client of ``tcoapi.v1.LifeCycleCostService``; use as a context manager."""
+
+    def __init__(
+        self,
+        target: str | Sequence[str] = DEFAULT_TARGET,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        credentials: Any | None = None,
+        tls: bool = False,
+        root_certificates: bytes | None = None,
+        private_key: bytes | None = None,
+        certificate_chain: bytes | None = None,
+        token: str | None = None,
+        max_attempts: int = 4,
+        initial_backoff: float = 0.1,
+        max_backoff: float = 2.0,
+        options: Sequence[tuple[str, Any]] = (),
+    ) -> None:
+        targets = [target] if isinstance(target, str) else list(target)
+        if not targets or not all(isinstance(t, str) and t for t in targets):
+            raise ValueError("target must be a non-empty 'host:port' or a list of them")
+        if timeout <= 0:
+            raise ValueError("timeout must be > 0 seconds")
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be >= 1")
+        self.targets: list[str] = targets
+        self.timeout = float(timeout)
+        self.max_attempts = max_attempts
+        self.initial_backoff = initial_backoff
+        self.max_backoff = max_backoff
+        if credentials is None and (tls or root_certificates or private_key or certificate_chain):
+            credentials = grpc.ssl_channel_credentials(
+                root_certificates=root_certificates,
+                private_key=private_key,
+                certificate_chain=certificate_chain,
+            )
+        self._credentials = credentials
+        self._options: list[tuple[str, Any]] = [
+            ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+            ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+            ("grpc.primary_user_agent", f"lcc-tco-client/{__version__}"),
+            *options,
+        ]
+        self._metadata: tuple[tuple[str, str], ...] = (
+            (("authorization", f"Bearer {token}"),) if token else ()
+        )
+        self._channels: dict[str, Any] = {}
+        self._stubs: dict[str, service_pb2_grpc.LifeCycleCostServiceStub] = {}
+        self._closed = False
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close every channel (idempotent)."""
+        for channel in self._channels.values():
+            channel.close()
+        self._channels.clear()
+        self._stubs.clear()
+        self._closed = True
+
+    @property
+    def target(self) -> str:
+        return ", ".join(self.targets)
+
+    def _stub(self, target: str) -> service_pb2_grpc.LifeCycleCostServiceStub:
+        if self._closed:
+            raise RuntimeError("the client is closed")
+        stub = self._stubs.get(target)
+        if stub is None:
+            if self._credentials is not None:
+                channel = grpc.secure_channel(target, self._credentials, options=self._options)
+            else:
+                channel = grpc.insecure_channel(target, options=self._options)
+            self._channels[target] = channel
+            stub = service_pb2_grpc.LifeCycleCostServiceStub(channel)
+            self._stubs[target] = stub
+        return stub
+
+    def wait_until_ready(self, timeout: float | None = None) -> None:
+        """Block until a channel to the first target is connected (TcoServiceError if not)."""
+        target = self.targets[0]
+        self._stub(target)
+        try:
+            grpc.channel_ready_future(self._channels[target]).result(
+                timeout=self.timeout if timeout is None else timeout
+            )
+        except grpc.FutureTimeoutError:
+            raise TcoServiceError(
+                "UNAVAILABLE", "no connection within the timeout", target=target
+            ) from None
+
+    # -- calls -----------------------------------------------------------------------------
+
+    def _call(
+        self,
+        method: Callable[[service_pb2_grpc.LifeCycleCostServiceStub], Callable[..., _Resp]],
+        request: Any,
+        timeout: float | None,
+    ) -> _Resp:
+        budget = self.timeout if timeout is None else float(timeout)
+        deadline = time.monotonic() + budget
+        backoff = self.initial_backoff
+        attempt = 0
+        while True:
+            target = self.targets[attempt % len(self.targets)]
+            attempt += 1
+            remaining = deadline - time.monotonic()
+            try:
+                if remaining <= 0:
+                    raise TcoServiceError(
+                        "DEADLINE_EXCEEDED", f"no answer within {budget:g} s", target=target
+                    )
+                return method(self._stub(target))(
+                    request, timeout=remaining, metadata=self._metadata
+                )
+            except grpc.RpcError as exc:
+                code = exc.code() if hasattr(exc, "code") else None
+                retryable = code == grpc.StatusCode.UNAVAILABLE
+                pause = min(backoff, self.max_backoff) * random.uniform(0.8, 1.2)
+                if (
+                    not retryable
+                    or attempt >= self.max_attempts
+                    or time.monotonic() + pause >= deadline
+                ):
+                    raise error_from_rpc(exc, target=target) from None
+                time.sleep(pause)
+                backoff *= 2
+
+    def evaluate(
+        self, tender: TenderLike, *, timeout: float | None = None, reference: bool = False
+    ) -> EvaluationResult:
+        """Evaluate the bids of a tender (a request, a file path or a proto-JSON mapping).
+
+        With ``reference=True`` the server's carbon price series and emission factors are
+        fetched too (for the assumptions sheet of a report)."""
+        request = as_request(tender)
+        request.validate_only = False
+        response: result_pb2.EvaluateBidsResponse = self._call(
+            lambda s: s.EvaluateBids, request, timeout
+        )
+        ref = self.reference_data(timeout=timeout) if reference else ReferenceData()
+        return EvaluationResult(request=request, response=response, reference=ref)
+
+    def validate(self, tender: TenderLike, *, timeout: float | None = None) -> EvaluationResult:
+        """Run every check of the server (``validate_only``): digests and warnings, no results.
+        Raises :class:`~tco_client.errors.TcoInvalidTender` listing every violation."""
+        request = as_request(tender)
+        request.validate_only = True
+        response: result_pb2.EvaluateBidsResponse = self._call(
+            lambda s: s.EvaluateBids, request, timeout
+        )
+        return EvaluationResult(request=request, response=response)
+
+    def carbon_price_series(
+        self, *, timeout: float | None = None
+    ) -> reference_pb2.ListCarbonPriceSeriesResponse:
+        """The server's reference carbon price series, with sources and price-base years."""
+        response: reference_pb2.ListCarbonPriceSeriesResponse = self._call(
+            lambda s: s.ListCarbonPriceSeries,
+            reference_pb2.ListCarbonPriceSeriesRequest(),
+            timeout,
+        )
+        return response
+
+    def emission_factors(
+        self, *, timeout: float | None = None
+    ) -> reference_pb2.ListEmissionFactorsResponse:
+        """The server's reference emission factors and energy contents, with sources."""
+        response: reference_pb2.ListEmissionFactorsResponse = self._call(
+            lambda s: s.ListEmissionFactors, reference_pb2.ListEmissionFactorsRequest(), timeout
+        )
+        return response
+
+    def reference_data(self, *, timeout: float | None = None) -> ReferenceData:
+        """Both reference lists; a list the server cannot give is left out (``None``)."""
+        series: reference_pb2.ListCarbonPriceSeriesResponse | None
+        factors: reference_pb2.ListEmissionFactorsResponse | None
+        try:
+            series = self.carbon_price_series(timeout=timeout)
+        except TcoServiceError:
+            series = None
+        try:
+            factors = self.emission_factors(timeout=timeout)
+        except TcoServiceError:
+            factors = None
+        return ReferenceData(carbon_series=series, emission_factors=factors)

@@ -1,0 +1,398 @@
+"""The service's response as pandas DataFrames.
+
+Column conventions (stable; reports and charts translate them with :mod:`tco_client.i18n`):
+
+- money columns carry the currency in their name: ``life_cycle_cost_SEK``, ``energy_SEK``,
+  ``abatement_cost_SEK_per_tCO2e``;
+- climate impact columns end in ``_kgCO2e``; percentages in ``_percent`` (values in percent, as the
+  response gives them);
+- a measure the status says has no value is ``<NA>`` in a nullable column (``Float64`` /
+  ``Int64``) next to its status as text (``"never_pays_back"``) — never NaN passed off as a number,
+  never 0 as a stand-in;
+- the numbers are the response's numbers, unchanged (already rounded half-up by the server);
+  nothing is recomputed here except sums that are labelled as such (``total_…`` columns of the
+  breakdowns and cumulative cash flows).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import pandas as pd
+
+from tco_client.i18n import CATEGORY_ORDER, MODULE_ORDER
+from tcoapi.v1 import reference_pb2, result_pb2
+
+#: Cash-flow categories that are monetised externalities rather than the buyer's costs.
+EXTERNALITY_CATEGORIES = frozenset({"climate", "pollutants", "externality"})
+
+
+def _status_name(value: int) -> str:
+    name: str = result_pb2.MeasureStatus.Name(value)  # type: ignore[arg-type]
+    return name.removeprefix("MEASURE_STATUS_").lower()
+
+
+def order_categories(categories: Iterable[str]) -> list[str]:
+    """Known categories in the canonical order, then any others alphabetically."""
+    present = set(categories)
+    known = [c for c in CATEGORY_ORDER if c in present]
+    return known + sorted(present - set(CATEGORY_ORDER))
+
+
+def order_modules(modules: Iterable[str]) -> list[str]:
+    present = set(modules)
+    known = [m for m in MODULE_ORDER if m in present]
+    return known + sorted(present - set(MODULE_ORDER))
+
+
+def ranking_frame(response: result_pb2.EvaluateBidsResponse) -> pd.DataFrame:
+    """One row per bid in rank order: the totals and the comparison number.
+
+    ``material_circularity`` and ``cost_per_functional_unit_<CUR>`` are ``<NA>`` when the
+    response has no value (the bid gave no circularity data / no functional units).
+    """
+    cur = response.currency
+    rows: list[dict[str, Any]] = []
+    for r in response.results:
+        rows.append(
+            {
+                "rank": r.rank,
+                "bid_id": r.bid_id,
+                "supplier": r.supplier,
+                "tied": r.tied,
+                f"life_cycle_cost_{cur}": r.life_cycle_cost,
+                f"climate_cost_{cur}": r.climate_cost,
+                f"externality_cost_{cur}": r.externality_cost,
+                f"deductions_{cur}": r.deductions,
+                f"evaluated_cost_{cur}": r.evaluated_cost,
+                f"difference_to_best_{cur}": r.difference_to_best,
+                "difference_to_best_percent": r.difference_to_best_percent,
+                f"annual_value_{cur}": r.annual_value,
+                f"life_cycle_cost_undiscounted_{cur}": r.life_cycle_cost_undiscounted,
+                "emissions_total_kgCO2e": r.emissions_total,
+                "material_circularity": (
+                    r.material_circularity if r.HasField("material_circularity") else None
+                ),
+                f"cost_per_functional_unit_{cur}": (
+                    r.cost_per_functional_unit if r.HasField("cost_per_functional_unit") else None
+                ),
+            }
+        )
+    columns = [
+        "rank",
+        "bid_id",
+        "supplier",
+        "tied",
+        f"life_cycle_cost_{cur}",
+        f"climate_cost_{cur}",
+        f"externality_cost_{cur}",
+        f"deductions_{cur}",
+        f"evaluated_cost_{cur}",
+        f"difference_to_best_{cur}",
+        "difference_to_best_percent",
+        f"annual_value_{cur}",
+        f"life_cycle_cost_undiscounted_{cur}",
+        "emissions_total_kgCO2e",
+        "material_circularity",
+        f"cost_per_functional_unit_{cur}",
+    ]
+    frame = pd.DataFrame(rows, columns=columns)
+    frame = frame.astype(
+        {
+            "rank": "int64",
+            "bid_id": "string",
+            "supplier": "string",
+            "tied": "bool",
+            "material_circularity": "Float64",
+            f"cost_per_functional_unit_{cur}": "Float64",
+        }
+    )
+    for column in columns[4:14]:
+        frame[column] = frame[column].astype("float64")
+    return frame
+
+
+def cost_by_category_frame(response: result_pb2.EvaluateBidsResponse) -> pd.DataFrame:
+    """Bid × category present values (``<category>_<CUR>``), in rank order, with
+    ``total_<CUR>`` = the sum of the categories (equals the life-cycle cost up to rounding).
+
+    A category a bid does not have is 0.0 (no cost in it); residual value is negative."""
+    cur = response.currency
+    categories = order_categories(c for r in response.results for c in r.cost_by_category)
+    data = {
+        r.bid_id: {f"{c}_{cur}": float(r.cost_by_category.get(c, 0.0)) for c in categories}
+        for r in response.results
+    }
+    frame = pd.DataFrame.from_dict(
+        data, orient="index", columns=[f"{c}_{cur}" for c in categories], dtype="float64"
+    )
+    frame[f"total_{cur}"] = frame.sum(axis=1)
+    frame.index = pd.Index([r.bid_id for r in response.results], name="bid_id", dtype="string")
+    return frame
+
+
+def emissions_by_module_frame(response: result_pb2.EvaluateBidsResponse) -> pd.DataFrame:
+    """Bid × EN 15978 module climate impact (``<module>_kgCO2e``) with ``total_kgCO2e`` = the
+    response's emissions_total (module D counts only when the method includes it)."""
+    modules = order_modules(m for r in response.results for m in r.emissions_by_module)
+    data = {
+        r.bid_id: {f"{m}_kgCO2e": float(r.emissions_by_module.get(m, 0.0)) for m in modules}
+        for r in response.results
+    }
+    frame = pd.DataFrame.from_dict(
+        data, orient="index", columns=[f"{m}_kgCO2e" for m in modules], dtype="float64"
+    )
+    frame["total_kgCO2e"] = [float(r.emissions_total) for r in response.results]
+    frame.index = pd.Index([r.bid_id for r in response.results], name="bid_id", dtype="string")
+    return frame
+
+
+MEASURE_STATUS_COLUMNS = (
+    "sir_status",
+    "airr_status",
+    "simple_payback_status",
+    "discounted_payback_status",
+    "abatement_cost_status",
+)
+
+
+def measures_frame(response: result_pb2.EvaluateBidsResponse) -> pd.DataFrame:
+    """Measures against the baseline bid, one row per bid that has them.
+
+    Each measure sits next to its status (text: ``ok``, ``is_baseline``,
+    ``no_additional_investment``, ``never_pays_back``, ``no_emission_reduction``,
+    ``no_savings``); the value is ``<NA>`` whenever the status is not ``ok``. Net savings,
+    additional investment and operational savings always have a value.
+    """
+    cur = response.currency
+    rows: list[dict[str, Any]] = []
+    for r in response.results:
+        if not r.HasField("measures"):
+            continue
+        m = r.measures
+
+        def val(value: float, status: int) -> float | None:
+            return value if status == result_pb2.MEASURE_STATUS_OK else None
+
+        def years(value: int, status: int) -> int | None:
+            return value if status == result_pb2.MEASURE_STATUS_OK else None
+
+        rows.append(
+            {
+                "bid_id": r.bid_id,
+                "baseline_bid_id": m.baseline_bid_id,
+                f"net_savings_{cur}": m.net_savings,
+                f"additional_investment_{cur}": m.additional_investment,
+                f"operational_savings_{cur}": m.operational_savings,
+                "sir": val(m.sir, m.sir_status),
+                "sir_status": _status_name(m.sir_status),
+                "airr": val(m.airr, m.airr_status),
+                "airr_status": _status_name(m.airr_status),
+                "simple_payback_years": years(m.simple_payback_years, m.simple_payback_status),
+                "simple_payback_status": _status_name(m.simple_payback_status),
+                "discounted_payback_years": years(
+                    m.discounted_payback_years, m.discounted_payback_status
+                ),
+                "discounted_payback_status": _status_name(m.discounted_payback_status),
+                f"abatement_cost_{cur}_per_tCO2e": val(m.abatement_cost, m.abatement_cost_status),
+                "abatement_cost_status": _status_name(m.abatement_cost_status),
+            }
+        )
+    columns = [
+        "bid_id",
+        "baseline_bid_id",
+        f"net_savings_{cur}",
+        f"additional_investment_{cur}",
+        f"operational_savings_{cur}",
+        "sir",
+        "sir_status",
+        "airr",
+        "airr_status",
+        "simple_payback_years",
+        "simple_payback_status",
+        "discounted_payback_years",
+        "discounted_payback_status",
+        f"abatement_cost_{cur}_per_tCO2e",
+        "abatement_cost_status",
+    ]
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.astype(
+        {
+            "bid_id": "string",
+            "baseline_bid_id": "string",
+            f"net_savings_{cur}": "float64",
+            f"additional_investment_{cur}": "float64",
+            f"operational_savings_{cur}": "float64",
+            "sir": "Float64",
+            "airr": "Float64",
+            "simple_payback_years": "Int64",
+            "discounted_payback_years": "Int64",
+            f"abatement_cost_{cur}_per_tCO2e": "Float64",
+            **dict.fromkeys(MEASURE_STATUS_COLUMNS, "string"),
+        }
+    )
+
+
+def cash_flows_frame(response: result_pb2.EvaluateBidsResponse) -> pd.DataFrame:
+    """Long table of every cash flow: bid_id, year (study year t), calendar_year, category,
+    ``undiscounted_<CUR>`` and ``discounted_<CUR>`` (present value at t = 0)."""
+    cur = response.currency
+    rows = [
+        (r.bid_id, cf.year, cf.calendar_year, cf.category, cf.undiscounted, cf.discounted)
+        for r in response.results
+        for cf in r.cash_flow
+    ]
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "bid_id",
+            "year",
+            "calendar_year",
+            "category",
+            f"undiscounted_{cur}",
+            f"discounted_{cur}",
+        ],
+    )
+    return frame.astype(
+        {
+            "bid_id": "string",
+            "year": "int64",
+            "calendar_year": "int64",
+            "category": "string",
+            f"undiscounted_{cur}": "float64",
+            f"discounted_{cur}": "float64",
+        }
+    )
+
+
+def cash_flow_table(
+    cash_flows: pd.DataFrame, bid_id: str, currency: str, *, discounted: bool = True
+) -> pd.DataFrame:
+    """Year × category table of one bid (``<category>_<CUR>`` columns plus ``total_<CUR>``),
+    indexed by (year, calendar_year); every study year that has a cash flow in any category is a
+    row, missing cells are 0.0."""
+    value = f"{'discounted' if discounted else 'undiscounted'}_{currency}"
+    own = cash_flows[cash_flows["bid_id"] == bid_id]
+    if own.empty:
+        return pd.DataFrame(
+            columns=[f"total_{currency}"],
+            index=pd.MultiIndex.from_arrays([[], []], names=["year", "calendar_year"]),
+            dtype="float64",
+        )
+    table = own.pivot_table(
+        index=["year", "calendar_year"],
+        columns="category",
+        values=value,
+        aggfunc="sum",
+        fill_value=0.0,
+        observed=True,
+    )
+    categories = order_categories(str(c) for c in table.columns)
+    table = table[categories].astype("float64")
+    table.columns = pd.Index([f"{c}_{currency}" for c in categories])
+    table[f"total_{currency}"] = table.sum(axis=1)
+    return table.sort_index()
+
+
+def cumulative_discounted_frame(
+    cash_flows: pd.DataFrame, currency: str, *, include_externalities: bool = True
+) -> pd.DataFrame:
+    """Calendar year × bid: cumulative present value (``<bid>`` columns, currency in
+    ``frame.attrs["unit"]``). Without externalities only the buyer's life-cycle cost counts."""
+    flows = cash_flows
+    if not include_externalities:
+        flows = flows[~flows["category"].isin(sorted(EXTERNALITY_CATEGORIES))]
+    by_year = flows.pivot_table(
+        index="calendar_year",
+        columns="bid_id",
+        values=f"discounted_{currency}",
+        aggfunc="sum",
+        fill_value=0.0,
+        observed=True,
+    )
+    bids = list(dict.fromkeys(cash_flows["bid_id"].tolist()))
+    by_year = by_year.reindex(columns=bids, fill_value=0.0).sort_index()
+    if not by_year.empty:
+        full = range(int(by_year.index.min()), int(by_year.index.max()) + 1)
+        by_year = by_year.reindex(full, fill_value=0.0)
+    by_year.index.name = "calendar_year"
+    out = by_year.cumsum()
+    out.columns = pd.Index([str(c) for c in out.columns], name="bid_id")
+    out.attrs["unit"] = currency
+    return out
+
+
+def emissions_by_year_frame(response: result_pb2.EvaluateBidsResponse) -> pd.DataFrame:
+    """Long table: bid_id, year (study year t), emissions_kgCO2e."""
+    rows = [
+        (r.bid_id, t, value)
+        for r in response.results
+        for t, value in enumerate(r.emissions_by_year)
+    ]
+    frame = pd.DataFrame(rows, columns=["bid_id", "year", "emissions_kgCO2e"])
+    return frame.astype({"bid_id": "string", "year": "int64", "emissions_kgCO2e": "float64"})
+
+
+def warnings_frame(response: result_pb2.EvaluateBidsResponse) -> pd.DataFrame:
+    """code, bid_id (empty for the evaluation as a whole), message."""
+    rows = [(w.code, w.bid_id, w.message) for w in response.warnings]
+    frame = pd.DataFrame(rows, columns=["code", "bid_id", "message"])
+    return frame.astype("string")
+
+
+def explanations_frame(response: result_pb2.EvaluateBidsResponse) -> pd.DataFrame:
+    """bid_id, quantity, formula, value, inputs (joined with "; ")."""
+    rows = [
+        (r.bid_id, e.quantity, e.formula, e.value, "; ".join(e.inputs))
+        for r in response.results
+        for e in r.explanations
+    ]
+    frame = pd.DataFrame(rows, columns=["bid_id", "quantity", "formula", "value", "inputs"])
+    return frame.astype(
+        {
+            "bid_id": "string",
+            "quantity": "string",
+            "formula": "string",
+            "value": "float64",
+            "inputs": "string",
+        }
+    )
+
+
+def _points_text(points: Sequence[Any]) -> str:
+    return "; ".join(f"{p.year}: {p.price.value:g} {p.price.unit}" for p in points)
+
+
+def carbon_series_frame(response: reference_pb2.ListCarbonPriceSeriesResponse) -> pd.DataFrame:
+    """id, name, currency, price_base_year, points (text), source, notes."""
+    rows = [
+        (s.id, s.name, s.currency, s.price_base_year, _points_text(s.points), s.source, s.notes)
+        for s in response.series
+    ]
+    frame = pd.DataFrame(
+        rows,
+        columns=["id", "name", "currency", "price_base_year", "points", "source", "notes"],
+    )
+    return frame.astype({"price_base_year": "int64"})
+
+
+def emission_factors_frame(response: reference_pb2.ListEmissionFactorsResponse) -> pd.DataFrame:
+    """id, resource, factor, unit, basis, period, source."""
+    rows = [
+        (f.id, f.resource, f.factor.value, f.factor.unit, f.basis, f.period, f.source)
+        for f in response.factors
+    ]
+    frame = pd.DataFrame(
+        rows, columns=["id", "resource", "factor", "unit", "basis", "period", "source"]
+    )
+    return frame.astype({"factor": "float64"})
+
+
+def energy_contents_frame(response: reference_pb2.ListEmissionFactorsResponse) -> pd.DataFrame:
+    """id, fuel, content, unit, source."""
+    rows = [
+        (e.id, e.fuel, e.content.value, e.content.unit, e.source) for e in response.energy_contents
+    ]
+    frame = pd.DataFrame(rows, columns=["id", "fuel", "content", "unit", "source"])
+    return frame.astype({"content": "float64"})

@@ -1,0 +1,166 @@
+"""``tco-server`` / ``python -m tco_server``: serve the life-cycle cost service.
+
+Prints ``tco-server listening on HOST:PORT`` (the port actually bound; ``--port 0`` picks a free
+one) on stdout once it serves; everything else goes to stderr as JSON log lines. SIGTERM or SIGINT
+shuts down gracefully (health NOT_SERVING, in-flight calls finish within ``--grace`` seconds) and
+exits 0; a second signal cancels the calls still running. Exit code 2: bad flags or the address
+could not be bound.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from types import FrameType
+
+from tco.reference import DATA_VERSION
+from tco.version import __version__
+from tco_server import app
+from tco_server.config import TEST_FAULTS_ENV, ServerConfig
+from tco_server.limits import Limits
+from tco_server.logs import log_event, setup_logging
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def _port(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be 0..65535, got {value}")
+    return value
+
+
+def _non_negative_float(text: str) -> float:
+    value = float(text)
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+    return value
+
+
+def parse_args(argv: Sequence[str] | None = None) -> ServerConfig:
+    """The config from the command line (and ``TCO_SERVER_TEST_FAULTS`` for the test hooks)."""
+    defaults = ServerConfig()
+    parser = argparse.ArgumentParser(
+        prog="tco-server", description="Serve the life-cycle cost service (gRPC)."
+    )
+    parser.add_argument(
+        "--host", default=defaults.host, help="address to bind (default %(default)s)"
+    )
+    parser.add_argument(
+        "--port",
+        type=_port,
+        default=defaults.port,
+        help="port to bind, 0 = any free port (default %(default)s)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=defaults.workers,
+        help="handler threads (default %(default)s)",
+    )
+    parser.add_argument(
+        "--max-concurrent-rpcs",
+        type=_positive_int,
+        default=defaults.max_concurrent_rpcs,
+        help="calls in progress beyond which RESOURCE_EXHAUSTED (default %(default)s)",
+    )
+    parser.add_argument(
+        "--max-message-mb",
+        type=_positive_int,
+        default=defaults.max_message_mb,
+        help="largest request/response message in MiB (default %(default)s)",
+    )
+    parser.add_argument(
+        "--grace",
+        type=_non_negative_float,
+        default=defaults.grace_seconds,
+        help="seconds in-flight calls may finish on shutdown (default %(default)s)",
+    )
+    limits = parser.add_argument_group("request limits (see tco_server.limits)")
+    for f in dataclasses.fields(Limits):
+        limits.add_argument(
+            "--" + f.name.replace("_", "-"),
+            type=_positive_int,
+            default=getattr(defaults.limits, f.name),
+            dest=f"limit_{f.name}",
+            metavar="N",
+            help="default %(default)s",
+        )
+    args = parser.parse_args(argv)
+    return ServerConfig(
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        max_concurrent_rpcs=args.max_concurrent_rpcs,
+        max_message_mb=args.max_message_mb,
+        grace_seconds=args.grace,
+        limits=Limits(
+            **{f.name: getattr(args, f"limit_{f.name}") for f in dataclasses.fields(Limits)}
+        ),
+        test_faults=os.environ.get(TEST_FAULTS_ENV) == "1",
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    config = parse_args(argv)
+    setup_logging()
+    try:
+        running = app.start(config)
+    except RuntimeError:
+        log_event("bind_failed", 40, host=config.host, port=config.port)
+        return 2
+
+    stop_requested = threading.Event()
+    signals_seen: list[int] = []
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        signals_seen.append(signum)
+        if stop_requested.is_set():
+            running.stop_now()  # second signal: do not wait for the grace period
+        stop_requested.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    log_event(
+        "started",
+        host=config.host,
+        port=running.port,
+        workers=config.workers,
+        max_concurrent_rpcs=config.max_concurrent_rpcs,
+        max_message_mb=config.max_message_mb,
+        grace_seconds=config.grace_seconds,
+        test_faults=config.test_faults,
+        engine_version=__version__,
+        data_version=DATA_VERSION,
+    )
+    print(f"tco-server listening on {config.host}:{running.port}", flush=True)
+
+    while not stop_requested.wait(timeout=1.0):
+        pass
+    log_event(
+        "shutting_down",
+        signal=signal.Signals(signals_seen[0]).name,
+        grace_seconds=config.grace_seconds,
+    )
+    running.shutdown()
+    # Stopped: a late second signal must not kill the interpreter while it tears down (Python
+    # restores the default disposition of handled signals at finalization, not of ignored ones).
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    log_event("stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,48 @@
+"""Server configuration: one small frozen dataclass with embedded defaults (nothing to set up).
+
+``python -m tco_server`` with no flags serves on ``127.0.0.1:50051`` with these defaults; every
+field has a command-line flag (see :mod:`tco_server.__main__`). The request limits live in
+:class:`tco_server.limits.Limits` and are part of the config so a deployment can tighten them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tco_server.limits import Limits
+
+#: Health service name of the life-cycle cost service (the contract's full service name).
+SERVICE_NAME = "tcoapi.v1.LifeCycleCostService"
+
+#: Environment variable that enables the test-only fault hooks (see :mod:`tco_server.faults`).
+TEST_FAULTS_ENV = "TCO_SERVER_TEST_FAULTS"
+
+
+@dataclass(frozen=True, slots=True)
+class ServerConfig:
+    """How the server listens and how much it accepts.
+
+    - ``workers``: threads that run RPC handlers. The engine is synchronous and CPU-bound, so a
+      handful is enough; more only helps while calls wait on I/O.
+    - ``max_concurrent_rpcs``: RPCs in progress (running or queued for a worker) beyond which
+      grpc answers RESOURCE_EXHAUSTED at once instead of queueing without bound. Health checks and
+      reflection count too.
+    - ``max_message_mb``: the largest request and response message, in MiB; grpc refuses larger
+      ones with RESOURCE_EXHAUSTED before any handler runs.
+    - ``grace_seconds``: on SIGTERM/SIGINT, how long in-flight calls may run to completion after
+      health turned NOT_SERVING and new calls are refused.
+    - ``test_faults``: the test-only fault hooks; off unless ``TCO_SERVER_TEST_FAULTS=1``.
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 50051
+    workers: int = 8
+    max_concurrent_rpcs: int = 32
+    max_message_mb: int = 16
+    grace_seconds: float = 20.0
+    limits: Limits = field(default_factory=Limits)
+    test_faults: bool = False
+
+    @property
+    def max_message_bytes(self) -> int:
+        return self.max_message_mb * 1024 * 1024

@@ -1,0 +1,312 @@
+"""Reference data the engine ships with: carbon price series, emission factors, CVD values.
+
+Reference data is data: the values live in versioned JSON files next to this module
+(``carbon_prices.json``, ``emission_factors.json``, ``clean_vehicles.json``), each value with its
+source and price-base year or period. They are loaded once (on first use), checked (unit strings
+through :mod:`tco.units`, unique ids, one ``data_version`` across the files) and exposed read-only
+as frozen dataclasses, ordered by id.
+
+A method refers to a series by ``CarbonPrice.series_id`` (e.g. ``"asek-7.0"``) and to a factor by
+``EmissionFactor.reference_id`` (e.g. ``"nordic-mix-2021-2023"``).
+
+>>> carbon_price_series_by_id("asek-7.0").points[0].value
+7.0
+>>> emission_factor_by_id("nordic-mix-2021-2023").unit
+'kgCO2e/kWh'
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any, Final
+
+from tco import units
+from tco.errors import UnitError
+from tco.units import Dimension
+
+__all__ = [
+    "DATA_VERSION",
+    "CarbonPriceSeries",
+    "EnergyContent",
+    "LifetimeKm",
+    "PollutantPrice",
+    "ReferenceEmissionFactor",
+    "SeriesPoint",
+    "carbon_price_series",
+    "carbon_price_series_by_id",
+    "emission_factor_by_id",
+    "emission_factors",
+    "energy_contents",
+    "lifetime_km",
+    "pollutant_prices",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesPoint:
+    """One point of a series: calendar year (0 = no year stated) and value in the series' unit."""
+
+    year: int
+    value: float
+
+
+@dataclass(frozen=True, slots=True)
+class CarbonPriceSeries:
+    """A named, sourced carbon price series (money per CO2e mass)."""
+
+    id: str
+    name: str
+    #: What kind of value: social value, shadow cost, market price ...
+    kind: str
+    #: ISO 4217 code of the values.
+    currency: str
+    #: Unit of every point, e.g. "EUR/tCO2e".
+    unit: str
+    #: The year whose price level the values are in; 0 when the source is not recorded here.
+    price_base_year: int
+    #: One value without a time path, applying to every year from its point's year.
+    constant: bool
+    #: Points by calendar year, ascending.
+    points: tuple[SeriesPoint, ...]
+    source: str
+    notes: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceEmissionFactor:
+    """A named, sourced emission factor (climate impact per unit of resource)."""
+
+    id: str
+    resource: str
+    value: float
+    #: e.g. "kgCO2e/kWh".
+    unit: str
+    #: Location / residual mix / market; tank-to-wheel / well-to-wheel.
+    basis: str
+    source: str
+    #: Years the value describes, e.g. "2021-2023"; "" when not recorded.
+    period: str
+    notes: str
+
+
+@dataclass(frozen=True, slots=True)
+class EnergyContent:
+    """Energy content of a fuel (Clean Vehicles Directive Annex, Table 1)."""
+
+    id: str
+    fuel: str
+    value: float
+    #: "MJ/l" or "MJ/Nm3".
+    unit: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class PollutantPrice:
+    """Money price of a pollutant (Clean Vehicles Directive Annex, Table 2)."""
+
+    id: str
+    pollutant: str
+    value: float
+    #: e.g. "EUR/g".
+    unit: str
+    price_base_year: int
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class LifetimeKm:
+    """Lifetime distance of a vehicle class (Clean Vehicles Directive Annex, Table 3)."""
+
+    vehicle: str
+    km: float
+    description: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Data:
+    data_version: str
+    series: tuple[CarbonPriceSeries, ...]
+    factors: tuple[ReferenceEmissionFactor, ...]
+    energy_contents: tuple[EnergyContent, ...]
+    pollutant_prices: tuple[PollutantPrice, ...]
+    lifetime_km: tuple[LifetimeKm, ...]
+
+
+def _read(name: str) -> dict[str, Any]:
+    text = resources.files("tco.reference").joinpath(name).read_text(encoding="utf-8")
+    data = json.loads(text)
+    if not isinstance(data, dict):  # pragma: no cover - shipped files are objects
+        raise ValueError(f"{name}: expected a JSON object")
+    return data
+
+
+def _unique(ids: list[str], what: str) -> None:
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"duplicate {what} id in reference data")
+
+
+def _series(raw: dict[str, Any]) -> CarbonPriceSeries:
+    unit = str(raw["unit"])
+    units.factor(unit, Dimension.MONEY_PER_CO2E)  # checked at load: a bad file fails loudly
+    if units.currency_of(unit) != raw["currency"]:
+        raise ValueError(f"series {raw['id']}: unit {unit!r} is not in {raw['currency']}")
+    points = tuple(
+        SeriesPoint(int(p["year"]), float(p["value"]))
+        for p in sorted(raw["points"], key=lambda p: int(p["year"]))
+    )
+    if not points or (raw["constant"] and len(points) != 1):
+        raise ValueError(f"series {raw['id']}: a constant series has exactly one point")
+    return CarbonPriceSeries(
+        id=str(raw["id"]),
+        name=str(raw["name"]),
+        kind=str(raw["kind"]),
+        currency=str(raw["currency"]),
+        unit=unit,
+        price_base_year=int(raw["price_base_year"]),
+        constant=bool(raw["constant"]),
+        points=points,
+        source=str(raw["source"]),
+        notes=str(raw["notes"]),
+    )
+
+
+def _factor(raw: dict[str, Any]) -> ReferenceEmissionFactor:
+    unit = str(raw["unit"])
+    if not str(raw["basis"]):
+        raise ValueError(f"factor {raw['id']}: basis missing")
+    # Climate impact per a resource dimension (energy, volume, ...): check via money per X.
+    if not any(
+        _fits(unit, Dimension.CO2E.per(resource)) for resource in Dimension.RESOURCES
+    ):  # pragma: no cover - shipped files are checked by the tests
+        raise ValueError(f"factor {raw['id']}: unit {unit!r} is not CO2e per resource unit")
+    return ReferenceEmissionFactor(
+        id=str(raw["id"]),
+        resource=str(raw["resource"]),
+        value=float(raw["value"]),
+        unit=unit,
+        basis=str(raw["basis"]),
+        source=str(raw["source"]),
+        period=str(raw["period"]),
+        notes=str(raw["notes"]),
+    )
+
+
+def _fits(unit: str, dimension: Dimension) -> bool:
+    try:
+        units.factor(unit, dimension)
+    except UnitError:
+        return False
+    return True
+
+
+@functools.cache
+def _load() -> _Data:
+    carbon = _read("carbon_prices.json")
+    factors = _read("emission_factors.json")
+    vehicles = _read("clean_vehicles.json")
+    versions = {carbon["data_version"], factors["data_version"], vehicles["data_version"]}
+    if len(versions) != 1:  # pragma: no cover - shipped files agree (tested)
+        raise ValueError(f"reference files disagree on data_version: {sorted(versions)}")
+    series = tuple(sorted((_series(s) for s in carbon["series"]), key=lambda s: s.id))
+    _unique([s.id for s in series], "carbon price series")
+    factor_list = tuple(sorted((_factor(f) for f in factors["factors"]), key=lambda f: f.id))
+    _unique([f.id for f in factor_list], "emission factor")
+    contents = tuple(
+        sorted(
+            (
+                EnergyContent(
+                    id=str(c["id"]),
+                    fuel=str(c["fuel"]),
+                    value=float(c["value"]),
+                    unit=str(c["unit"]),
+                    source=str(c["source"]),
+                )
+                for c in factors["energy_contents"]
+            ),
+            key=lambda c: c.id,
+        )
+    )
+    _unique([c.id for c in contents], "energy content")
+    energy_per_volume = Dimension.ENERGY.per(Dimension.VOLUME)
+    for content in contents:
+        units.factor(content.unit, energy_per_volume)
+    prices = tuple(
+        sorted(
+            (
+                PollutantPrice(
+                    id=str(p["id"]),
+                    pollutant=str(p["pollutant"]),
+                    value=float(p["value"]),
+                    unit=str(p["unit"]),
+                    price_base_year=int(p["price_base_year"]),
+                    source=str(p["source"]),
+                )
+                for p in vehicles["pollutant_prices"]
+            ),
+            key=lambda p: p.id,
+        )
+    )
+    _unique([p.id for p in prices], "pollutant price")
+    for price in prices:
+        units.factor(price.unit, Dimension.MONEY_PER_MASS)
+    lifetimes = tuple(
+        LifetimeKm(
+            vehicle=str(v["vehicle"]),
+            km=float(v["km"]),
+            description=str(v["description"]),
+            source=str(v["source"]),
+        )
+        for v in vehicles["lifetime_km"]
+    )
+    return _Data(
+        data_version=str(carbon["data_version"]),
+        series=series,
+        factors=factor_list,
+        energy_contents=contents,
+        pollutant_prices=prices,
+        lifetime_km=lifetimes,
+    )
+
+
+def carbon_price_series() -> tuple[CarbonPriceSeries, ...]:
+    """Every carbon price series, ordered by id."""
+    return _load().series
+
+
+def carbon_price_series_by_id(series_id: str) -> CarbonPriceSeries | None:
+    """The series with id ``series_id``, or None when there is none."""
+    return next((s for s in _load().series if s.id == series_id), None)
+
+
+def emission_factors() -> tuple[ReferenceEmissionFactor, ...]:
+    """Every reference emission factor, ordered by id."""
+    return _load().factors
+
+
+def emission_factor_by_id(factor_id: str) -> ReferenceEmissionFactor | None:
+    """The reference emission factor with id ``factor_id``, or None when there is none."""
+    return next((f for f in _load().factors if f.id == factor_id), None)
+
+
+def energy_contents() -> tuple[EnergyContent, ...]:
+    """Clean Vehicles Directive energy contents (MJ per l or per Nm3), ordered by id."""
+    return _load().energy_contents
+
+
+def pollutant_prices() -> tuple[PollutantPrice, ...]:
+    """Clean Vehicles Directive pollutant prices (NOx, NMHC, PM; 2007 prices), ordered by id."""
+    return _load().pollutant_prices
+
+
+def lifetime_km() -> tuple[LifetimeKm, ...]:
+    """Clean Vehicles Directive lifetime distances: car, van, truck, bus."""
+    return _load().lifetime_km
+
+
+#: Version of the reference data set (the ``data_version`` of every file).
+DATA_VERSION: Final[str] = _load().data_version

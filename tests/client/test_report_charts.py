@@ -1,0 +1,116 @@
+"""Excel report and PNG charts (offline, hand-made response)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from tco_client.charts import CHART_NAMES, chart_paths, write_charts
+from tco_client.report import write_report
+from tco_client.result import EvaluationResult
+
+SHEETS_EN = [
+    "Ranking",
+    "Cost by category",
+    "Emissions by module",
+    "Measures",
+    "Cash flows B",
+    "Cash flows C",
+    "Cash flows A",
+    "Warnings",
+    "Explanations",
+    "Assumptions",
+]
+
+
+def _cells(ws: object) -> list[object]:
+    return [v for row in ws.iter_rows(values_only=True) for v in row if v is not None]  # type: ignore[attr-defined]
+
+
+def test_report_sheets_headers_and_formats(
+    offline_result: EvaluationResult, tmp_path: Path
+) -> None:
+    path = write_report(offline_result, tmp_path / "report.xlsx")
+    wb = load_workbook(path)
+    assert wb.sheetnames == SHEETS_EN
+    ranking = wb["Ranking"]
+    headers = [c.value for c in ranking[1]]
+    assert "Evaluated cost (SEK)" in headers
+    assert "Emissions (kg CO2e)" in headers
+    assert ranking.freeze_panes == "C2"
+    column = headers.index("Evaluated cost (SEK)") + 1
+    assert ranking.cell(2, column).value == offline_result.response.results[0].evaluated_cost
+    assert ranking.cell(2, column).number_format == "#,##0"
+    pct = headers.index("Difference to best (%)") + 1
+    assert ranking.cell(3, pct).number_format == "0.00%"
+    assert ranking.cell(3, pct).value == pytest.approx(
+        offline_result.response.results[1].difference_to_best_percent / 100
+    )
+    kg = headers.index("Emissions (kg CO2e)") + 1
+    assert ranking.cell(2, kg).number_format == "#,##0.0"
+    for ws in wb.worksheets:
+        assert ws.freeze_panes is not None, ws.title
+        assert ws.column_dimensions["A"].width >= 8
+    measures = wb["Measures"]
+    m_headers = [c.value for c in measures[1]]
+    assert "SIR status" in m_headers
+    assert "never pays back" in _cells(measures)
+    assert "Abatement cost (SEK/t CO2e)" in m_headers
+
+
+def test_assumptions_sheet_has_sources_and_digests(
+    offline_result: EvaluationResult, tmp_path: Path
+) -> None:
+    wb = load_workbook(write_report(offline_result, tmp_path / "report.xlsx"))
+    cells = _cells(wb["Assumptions"])
+    assert offline_result.method_digest in cells
+    assert offline_result.request_digest in cells
+    assert "Discount rate" in cells
+    assert 0.035 in cells
+    assert any("well-to-wheel" in str(c) for c in cells)  # emission factor basis recorded
+    assert "Exchange rate EUR" in cells
+    text = " ".join(str(c) for c in cells)
+    assert "2027 (base-year price level)" in text
+
+
+def test_report_is_reproducible(offline_result: EvaluationResult, tmp_path: Path) -> None:
+    first = write_report(offline_result, tmp_path / "a.xlsx").read_bytes()
+    second = write_report(offline_result, tmp_path / "b.xlsx").read_bytes()
+    assert first == second
+    assert b"dcterms:modified" not in first  # no date of evaluation
+
+
+def test_swedish_report(offline_result: EvaluationResult, tmp_path: Path) -> None:
+    wb = load_workbook(write_report(offline_result, tmp_path / "rapport.xlsx", lang="sv"))
+    assert wb.sheetnames[0] == "Rangordning"
+    assert "Förutsättningar" in wb.sheetnames
+    headers = [c.value for c in wb["Rangordning"][1]]
+    assert {"Rang", "Anbudsgivare", "Livscykelkostnad (SEK)", "Utvärderingspris (SEK)"} <= set(
+        headers
+    )
+    category_headers = [c.value for c in wb["Kostnad per kategori"][1]]
+    assert "Anskaffning (SEK)" in category_headers
+    assert "Restvärde (SEK)" in category_headers
+
+
+@pytest.mark.parametrize("lang", ["en", "sv"])
+def test_charts_are_written(offline_result: EvaluationResult, tmp_path: Path, lang: str) -> None:
+    paths = write_charts(offline_result, tmp_path / f"led-{lang}.png", lang=lang)
+    assert [p.name for p in paths] == [f"led-{lang}-{n}" for n in CHART_NAMES.values()]
+    for path in paths:
+        data = path.read_bytes()
+        assert data.startswith(b"\x89PNG")
+        assert len(data) > 20_000, path
+
+
+def test_chart_paths_for_a_directory_and_a_prefix(tmp_path: Path) -> None:
+    in_dir = chart_paths(tmp_path)
+    assert in_dir["cumulative"] == tmp_path / "cumulative-cost.png"
+    trailing = chart_paths(f"{tmp_path}/new-dir/")
+    assert trailing["emissions"] == tmp_path / "new-dir" / "emissions-by-module.png"
+    prefix = chart_paths(tmp_path / "out" / "tender.png")
+    assert prefix["categories"] == tmp_path / "out" / "tender-cost-by-category.png"
+    bare = chart_paths(tmp_path / "tender")
+    assert bare["cumulative"] == tmp_path / "tender-cumulative-cost.png"

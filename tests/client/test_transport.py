@@ -1,0 +1,191 @@
+"""TcoClient against an in-process fake service: error decoding, retries, deadlines, metadata."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import grpc
+import pytest
+
+from tco_client.client import TcoClient, as_request
+from tco_client.errors import FieldViolation, TcoInvalidTender, TcoServiceError
+from tcoapi.v1 import result_pb2, tender_pb2
+from tests.client import fakes
+from tests.conftest import SAMPLE_TENDER
+
+FakeStarter = Callable[[Callable[..., Any]], tuple[fakes.FakeService, str]]
+
+
+def ok(request: tender_pb2.EvaluateBidsRequest, context: Any) -> result_pb2.EvaluateBidsResponse:
+    response = fakes.fake_response()
+    response.validated_only = request.validate_only
+    return response
+
+
+def test_evaluate_returns_frames_and_digests(fake_server: FakeStarter) -> None:
+    service, target = fake_server(ok)
+    with TcoClient(target) as client:
+        result = client.evaluate(SAMPLE_TENDER, reference=True)
+    assert result.method_digest == "a" * 64
+    assert result.request.method.currency == "SEK"
+    assert not result.request.validate_only
+    assert result.reference.carbon_series is not None
+    assert result.ranking["bid_id"].tolist() == result.bid_ids
+    assert service.calls == 1
+
+
+def test_validate_sets_validate_only(fake_server: FakeStarter) -> None:
+    _, target = fake_server(ok)
+    with TcoClient(target) as client:
+        assert client.validate(SAMPLE_TENDER).validated_only
+
+
+def test_every_field_violation_is_decoded(fake_server: FakeStarter) -> None:
+    violations = [
+        ("method.study_period_years", "expected 1..100"),
+        ("bids[0].items[0].unit_price.unit", "expected money such as 'SEK', got 'kWh'"),
+        ("bids[1].items[0].resource_use[0].resource", "not priced"),
+    ]
+
+    def bad(request: Any, context: Any) -> Any:
+        fakes.abort_with_details(
+            context,
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "3 invalid fields",
+            violations=violations,
+            reason="INVALID_TENDER",
+        )
+
+    service, target = fake_server(bad)
+    with TcoClient(target) as client, pytest.raises(TcoInvalidTender) as caught:
+        client.evaluate(SAMPLE_TENDER)
+    assert caught.value.violations == [FieldViolation(*v) for v in violations]
+    assert caught.value.reason == "INVALID_TENDER"
+    assert caught.value.domain == "tcoapi"
+    assert service.calls == 1  # never retried
+
+
+def test_invalid_argument_without_details_is_one_violation(fake_server: FakeStarter) -> None:
+    def bad(request: Any, context: Any) -> Any:
+        context.abort(grpc.StatusCode.INVALID_ARGUMENT, "no bids")
+
+    _, target = fake_server(bad)
+    with TcoClient(target) as client, pytest.raises(TcoInvalidTender) as caught:
+        client.evaluate(SAMPLE_TENDER)
+    assert caught.value.violations == [FieldViolation("", "no bids")]
+
+
+def test_internal_error_carries_the_incident_id(fake_server: FakeStarter) -> None:
+    def fault(request: Any, context: Any) -> Any:
+        fakes.abort_with_details(
+            context,
+            grpc.StatusCode.INTERNAL,
+            "internal error",
+            reason="INTERNAL",
+            metadata={"incident_id": "abc123"},
+        )
+
+    service, target = fake_server(fault)
+    with TcoClient(target) as client, pytest.raises(TcoServiceError) as caught:
+        client.evaluate(SAMPLE_TENDER)
+    assert caught.value.code == "INTERNAL"
+    assert caught.value.incident_id == "abc123"
+    assert "abc123" in str(caught.value)
+    assert service.calls == 1
+
+
+def test_unavailable_is_retried_then_succeeds(fake_server: FakeStarter) -> None:
+    attempts: list[int] = []
+
+    def flaky(request: Any, context: Any) -> Any:
+        attempts.append(1)
+        if len(attempts) < 3:
+            context.abort(grpc.StatusCode.UNAVAILABLE, "draining")
+        return ok(request, context)
+
+    service, target = fake_server(flaky)
+    with TcoClient(target, initial_backoff=0.01) as client:
+        result = client.evaluate(SAMPLE_TENDER)
+    assert result.request_digest == "b" * 64
+    assert service.calls == 3
+
+
+def test_retries_are_bounded(fake_server: FakeStarter) -> None:
+    def down(request: Any, context: Any) -> Any:
+        context.abort(grpc.StatusCode.UNAVAILABLE, "down")
+
+    service, target = fake_server(down)
+    client = TcoClient(target, max_attempts=3, initial_backoff=0.01)
+    with client, pytest.raises(TcoServiceError) as caught:
+        client.evaluate(SAMPLE_TENDER)
+    assert caught.value.code == "UNAVAILABLE"
+    assert service.calls == 3
+
+
+def test_other_codes_are_not_retried(fake_server: FakeStarter) -> None:
+    def exhausted(request: Any, context: Any) -> Any:
+        context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, "too many bids")
+
+    service, target = fake_server(exhausted)
+    client = TcoClient(target, initial_backoff=0.01)
+    with client, pytest.raises(TcoServiceError) as caught:
+        client.evaluate(SAMPLE_TENDER)
+    assert caught.value.code == "RESOURCE_EXHAUSTED"
+    assert service.calls == 1
+
+
+def test_deadline_applies_to_every_call(fake_server: FakeStarter) -> None:
+    def slow(request: Any, context: Any) -> Any:
+        time.sleep(1.0)
+        return ok(request, context)
+
+    _, target = fake_server(slow)
+    started = time.monotonic()
+    with TcoClient(target, timeout=0.2) as client, pytest.raises(TcoServiceError) as caught:
+        client.evaluate(SAMPLE_TENDER)
+    assert caught.value.code == "DEADLINE_EXCEEDED"
+    assert time.monotonic() - started < 1.0
+
+
+def test_bearer_token_is_sent(fake_server: FakeStarter) -> None:
+    service, target = fake_server(ok)
+    with TcoClient(target, token="s3cret") as client:
+        client.evaluate(SAMPLE_TENDER)
+    assert service.metadata[0]["authorization"] == "Bearer s3cret"
+
+
+def test_unreachable_server_is_a_clear_service_error() -> None:
+    client = TcoClient("127.0.0.1:1", timeout=2, initial_backoff=0.01)
+    with client, pytest.raises(TcoServiceError) as caught:
+        client.evaluate(SAMPLE_TENDER)
+    assert caught.value.code == "UNAVAILABLE"
+    assert "127.0.0.1:1" in str(caught.value)
+    assert "unreachable" in str(caught.value)
+
+
+def test_fails_over_to_the_next_target(fake_server: FakeStarter) -> None:
+    service, target = fake_server(ok)
+    with TcoClient(["127.0.0.1:1", target], initial_backoff=0.01) as client:
+        result = client.evaluate(SAMPLE_TENDER)
+    assert result.bid_ids
+    assert service.calls == 1
+
+
+def test_as_request_accepts_requests_paths_and_mappings() -> None:
+    from_path = as_request(SAMPLE_TENDER)
+    assert as_request(str(SAMPLE_TENDER)) == from_path
+    copy = as_request(from_path)
+    assert copy == from_path
+    assert copy is not from_path
+    assert as_request({"method": {"currency": "SEK"}}).method.currency == "SEK"
+    with pytest.raises(TypeError):
+        as_request(42)  # type: ignore[arg-type]
+
+
+def test_closed_client_refuses_calls() -> None:
+    client = TcoClient("127.0.0.1:1")
+    client.close()
+    with pytest.raises(RuntimeError):
+        client.evaluate(SAMPLE_TENDER)

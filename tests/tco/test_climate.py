@@ -1,0 +1,170 @@
+"""Carbon price series, climate cost, pollutant cost and their warnings."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tco.climate import climate_cost, climate_warnings, interpolate_series, pollutant_cost
+from tco.expand import expand_tender
+from tco.inputs import Timing
+from tco.kernel import Cubes, TimeGrid, compute_cubes, time_grid
+from tco.prepared import PreparedTender
+
+from . import factory as f
+
+
+def test_interpolate_series_linear_between_and_flat_beyond() -> None:
+    values, flat = interpolate_series(
+        [(2030, 179.0), (2022, 101.0), (2050, 602.0)], np.arange(2020, 2056, 5)
+    )
+    assert values.tolist() == [
+        101.0,
+        101.0 + 78 * 3 / 8,
+        179.0,
+        179.0 + 423 / 4,
+        390.5,
+        602.0 - 423 / 4,
+        602.0,
+        602.0,
+    ]
+    assert flat == (2020, 2055)
+
+
+def test_interpolate_series_single_point_is_constant_and_flat_elsewhere() -> None:
+    values, flat = interpolate_series([(2027, 7.0)], np.array([2026, 2027, 2028]))
+    assert values.tolist() == [7.0, 7.0, 7.0]
+    assert flat == (2026, 2028)
+
+
+def test_interpolate_series_inside_the_points_is_not_extrapolated() -> None:
+    values, flat = interpolate_series([(2027, 1.5), (2035, 3.0)], np.arange(2027, 2036))
+    assert values[0] == 1.5
+    assert values[-1] == 3.0
+    assert values[4] == pytest.approx(2.25)
+    assert flat == ()
+
+
+def test_interpolate_series_refuses_no_points_and_duplicate_years() -> None:
+    with pytest.raises(ValueError, match="at least one point"):
+        interpolate_series([], np.array([2027]))
+    with pytest.raises(ValueError, match="same year"):
+        interpolate_series([(2027, 1.0), (2027, 2.0)], np.array([2027]))
+
+
+def cubes_and_grid(tender: PreparedTender) -> tuple[Cubes, TimeGrid]:
+    table = expand_tender(tender)
+    grid = time_grid(table.group_times, tender.method)
+    return compute_cubes(table, grid, include_module_d=tender.method.include_module_d), grid
+
+
+def energy_tender(
+    *,
+    d: float = 0.0,
+    price: float | list[float] = 1.5,
+    undiscounted: bool = False,
+    timing: Timing = Timing.END_OF_YEAR,
+    n: int = 2,
+) -> PreparedTender:
+    electricity = f.resource("electricity", 1.0, n, factor=0.5)
+    return f.tender(
+        f.method(
+            n,
+            d,
+            timing=timing,
+            resources=[electricity],
+            carbon=f.carbon_price(price, n, undiscounted=undiscounted),
+        ),
+        f.bid("A", items=[f.item(resource_use={"electricity": 2000.0})]),
+    )
+
+
+def test_climate_cost_emissions_times_price_per_kg() -> None:
+    tender = energy_tender()
+    cubes, grid = cubes_and_grid(tender)
+    cost = climate_cost(cubes.counted_emissions_by_group, tender.method.carbon_price, grid)
+    # 1 000 kg a year x 1.5 SEK/kg, 2 years, d = 0
+    assert cost.undiscounted[0].tolist() == [0.0, 1500.0, 1500.0]
+    assert cost.total.tolist() == [3000.0]
+
+
+def test_climate_cost_discounted_like_other_costs_unless_undiscounted() -> None:
+    tender = energy_tender(d=0.10)
+    cubes, grid = cubes_and_grid(tender)
+    cost = climate_cost(cubes.counted_emissions_by_group, tender.method.carbon_price, grid)
+    assert float(cost.total[0]) == pytest.approx(1500 / 1.1 + 1500 / 1.21, rel=1e-15)
+    tender = energy_tender(d=0.10, undiscounted=True)
+    cubes, grid = cubes_and_grid(tender)
+    cost = climate_cost(cubes.counted_emissions_by_group, tender.method.carbon_price, grid)
+    assert float(cost.total[0]) == 3000.0
+
+
+def test_climate_cost_of_operational_emissions_follows_the_timing_convention() -> None:
+    tender = energy_tender(d=0.10, timing=Timing.MID_YEAR)
+    cubes, grid = cubes_and_grid(tender)
+    cost = climate_cost(cubes.counted_emissions_by_group, tender.method.carbon_price, grid)
+    assert float(cost.total[0]) == pytest.approx(1500 * (1.1**-0.5 + 1.1**-1.5), rel=1e-14)
+
+
+def test_climate_cost_uses_the_price_of_each_year() -> None:
+    tender = energy_tender(price=[9.0, 1.0, 2.0])
+    cubes, grid = cubes_and_grid(tender)
+    cost = climate_cost(cubes.counted_emissions_by_group, tender.method.carbon_price, grid)
+    assert cost.undiscounted[0].tolist() == [0.0, 1000.0, 2000.0]
+
+
+def test_no_carbon_price_no_climate_cost() -> None:
+    tender = energy_tender()
+    cubes, grid = cubes_and_grid(tender)
+    cost = climate_cost(cubes.counted_emissions_by_group, None, grid)
+    assert cost.total.tolist() == [0.0]
+    assert cost.undiscounted.shape == (1, 3)
+
+
+def test_pollutant_cost_priced_unpriced_and_undiscounted() -> None:
+    tender = f.tender(
+        f.method(2, 0.10, pollutant_prices={"nox": (4.4, False), "pm": (87.0, True)}),
+        f.bid("A", items=[f.item(pollutants={"nox": 4.0, "pm": 0.1, "so2": 50.0})]),
+    )
+    table = expand_tender(tender)
+    grid = time_grid(table.group_times, tender.method)
+    cubes = compute_cubes(table, grid, include_module_d=False)
+    cost = pollutant_cost(
+        cubes.pollutant_kg_by_group, table.pollutants, tender.method.pollutant_prices, grid
+    )
+    nox = 17.6 / 1.1 + 17.6 / 1.21
+    pm = 2 * 8.7
+    assert float(cost.total[0]) == pytest.approx(nox + pm, rel=1e-14)
+    np.testing.assert_allclose(cost.undiscounted[0], [0.0, 26.3, 26.3], rtol=1e-14)
+
+
+def test_warnings_series_extrapolated_and_price_base_year() -> None:
+    price = f.carbon_price(
+        7.0,
+        3,
+        source="series:asek-7.0",
+        extrapolated_years=(2028, 2029, 2030, 2033),
+        price_base_year=2017,
+    )
+    warnings = climate_warnings(price, 2027)
+    assert [w.code for w in warnings] == ["SERIES_EXTRAPOLATED", "PRICE_BASE_YEAR"]
+    assert "2028-2030, 2033" in warnings[0].message
+    assert "2017" in warnings[1].message
+    assert "asek-7.0" in warnings[0].message
+
+
+def test_no_warnings_for_a_series_inside_its_points_in_base_year_prices() -> None:
+    price = f.carbon_price(7.0, 3, source="points", price_base_year=2027)
+    assert climate_warnings(price, 2027) == ()
+    assert climate_warnings(f.carbon_price(7.0, 3), 2027) == ()
+    assert climate_warnings(None, 2027) == ()
+
+
+def test_docstring_examples() -> None:
+    import doctest
+
+    from tco import climate
+
+    result = doctest.testmod(climate)
+    assert result.attempted >= 2
+    assert result.failed == 0
