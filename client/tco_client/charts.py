@@ -17,6 +17,8 @@ path ending in ``/``): ``cumulative-cost.png``, ``cost-by-category.png`` and
 ``out/led-cumulative-cost.png``, ``out/led-cost-by-category.png`` and
 ``out/led-emissions-by-module.png``.
 
+The PNGs carry no timestamp or software tag: the same result gives the same bytes.
+
 Labels follow ``lang`` ("en" or "sv"): Swedish titles, category and module names, and Swedish
 number formatting (``1 234 567``, decimal comma) on the axes.
 """

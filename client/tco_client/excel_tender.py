@@ -44,9 +44,11 @@ currency/year), time → ``years``, climate impact → ``kgCO2e``, mass → ``kg
 and carbon prices, emission factors and consumption have no default: their unit is required.
 Rates and fractions are plain fractions (0.035 = 3.5 %; a cell formatted as 3.5 % holds 0.035).
 
-Every problem is collected and raised once as :class:`~tco_client.errors.TcoInvalidTender`, each
-violation naming its cell (``Bids!G5 (unit_price)``). :func:`read_tender_workbook` also returns
-where each request path came from, so server violations can name cells too.
+Cells may hold formulas; their computed values are read (a formula a spreadsheet application
+never computed is reported, not read as empty). Every problem is collected and raised once as
+:class:`~tco_client.errors.TcoInvalidTender`, each violation naming its cell
+(``Bids!G5 (unit_price)``). :func:`read_tender_workbook` also returns where each request path
+came from, so server violations can name cells too.
 """
 
 # ruff: noqa: PLC0415 - optional extras (openpyxl, matplotlib, PyYAML, rich) are imported lazily
@@ -637,6 +639,7 @@ class _Reader:
     violations: list[FieldViolation] = field(default_factory=list)
     locations: dict[str, str] = field(default_factory=dict)
     currency: str = ""
+    formulas: dict[str, dict[tuple[int, int], str]] = field(default_factory=dict)
 
     def bad(self, where: str, description: str) -> None:
         self.violations.append(FieldViolation(where, description))
@@ -768,11 +771,35 @@ def _sheet_rows(ws: Worksheet, sheet: str, known: Sequence[str], reader: _Reader
             continue
         columns[key] = index
     letters = {k: get_column_letter(i + 1) for k, i in columns.items()}
+    formulas = reader.formulas.get(sheet, {})
     for number, values in enumerate(rows, start=2):
         cells = {k: values[i] if i < len(values) else None for k, i in columns.items()}
+        for key, index in columns.items():
+            if cells[key] is None and (number, index + 1) in formulas:
+                # A formula whose result was never computed (the file was written by a program
+                # and not saved by a spreadsheet application): its value is unknown, not empty.
+                reader.bad(
+                    f"{sheet}!{letters[key]}{number} ({key})",
+                    f"formula {formulas[(number, index + 1)]} has no computed value: open and "
+                    "save the workbook in a spreadsheet application, or type the value",
+                )
         row = _Row(sheet, number, cells, letters)
         if any(row.get(k) is not None for k in cells):
             yield row
+
+
+def _formula_cells(path: Path) -> dict[str, dict[tuple[int, int], str]]:
+    """(row, column) → formula text of every formula cell, by sheet."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, data_only=False)
+    found: dict[str, dict[tuple[int, int], str]] = {}
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    found.setdefault(ws.title, {})[(cell.row, cell.column)] = cell.value
+    return found
 
 
 def read_tender_workbook(path: str | Path) -> LoadedTender:
@@ -795,6 +822,7 @@ def read_tender_workbook(path: str | Path) -> LoadedTender:
             [FieldViolation(path.name, f"not a readable workbook: {exc}")]
         ) from None
     reader = _Reader()
+    reader.formulas = _formula_cells(path)
     request = tender_pb2.EvaluateBidsRequest()
     if "Method" not in wb.sheetnames:
         reader.bad(path.name, "the workbook has no 'Method' sheet (make one with: tco template)")

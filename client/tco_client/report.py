@@ -685,6 +685,7 @@ def save_reproducibly(wb: Workbook, path: str | Path) -> Path:
             entry.external_attr = 0o600 << 16
             dst.writestr(entry, data)
     path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(out.getvalue())
     return path
 

@@ -346,3 +346,35 @@ def test_demo_once() -> None:
     assert "health: SERVING" in done.stdout
     assert done.stdout.count("Ranking") == 4
     assert "Nordic Lighting Solutions AB" in done.stdout
+
+
+@pytest.mark.slow
+def test_demo_keeps_serving_until_sigterm() -> None:
+    import signal
+
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "scripts" / "demo.py"), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    try:
+        assert proc.stdout is not None
+        seen = []
+        for line in proc.stdout:
+            seen.append(line)
+            if line.startswith("Serving on"):
+                break
+        assert any(line.startswith("Serving on") for line in seen), "".join(seen)
+        target = seen[-1].split()[2].rstrip(".")
+        with TcoClient(target) as client:  # still serving after the demo evaluations
+            assert client.evaluate(EXAMPLE_FILES["sample"]).bid_ids
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert "server stopped" in out

@@ -114,3 +114,10 @@ def test_chart_paths_for_a_directory_and_a_prefix(tmp_path: Path) -> None:
     assert prefix["categories"] == tmp_path / "out" / "tender-cost-by-category.png"
     bare = chart_paths(tmp_path / "tender")
     assert bare["cumulative"] == tmp_path / "tender-cumulative-cost.png"
+
+
+def test_charts_are_reproducible(offline_result: EvaluationResult, tmp_path: Path) -> None:
+    first = write_charts(offline_result, tmp_path / "a.png")
+    second = write_charts(offline_result, tmp_path / "b.png")
+    for a, b in zip(first, second, strict=True):
+        assert a.read_bytes() == b.read_bytes()

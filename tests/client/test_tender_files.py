@@ -271,3 +271,14 @@ def test_swedish_decimal_comma_and_ambiguous_numbers(tmp_path: Path) -> None:
     with pytest.raises(TcoInvalidTender) as caught:
         read_tender_workbook(path)
     assert "ambiguous" in caught.value.violations[0].description
+
+
+def test_uncomputed_formulas_are_reported_not_read_as_empty(tmp_path: Path) -> None:
+    path = small_tender_workbook(tmp_path)
+    wb = load_workbook(path)
+    wb["Bids"]["G2"] = "=1400+50"  # openpyxl writes the formula without a cached result
+    wb.save(path)
+    with pytest.raises(TcoInvalidTender) as caught:
+        read_tender_workbook(path)
+    assert caught.value.violations[0].field == "Bids!G2 (unit_price)"
+    assert "=1400+50" in caught.value.violations[0].description
