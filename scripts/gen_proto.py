@@ -4,6 +4,10 @@ The one way generated code is produced (temporalio's habit): committed, never ed
 never linted, and diff-checked in CI (`make proto-check`). Uses grpcio-tools' bundled protoc and
 mypy-protobuf for the .pyi stubs, at the versions pinned in constraints.txt.
 
+Imports of vendored third-party protos (`third_party/googleapis`, e.g. google/rpc/status.proto)
+resolve through `-I`, but no Python is generated for them: at run time `google.rpc.status_pb2`
+comes from the googleapis-common-protos package, so only proto/ is compiled.
+
 Usage: python scripts/gen_proto.py
 """
 
@@ -16,6 +20,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PROTO_ROOT = ROOT / "proto"
+#: Include path of vendored protos: imported by ours, never generated here.
+THIRD_PARTY = ROOT / "third_party" / "googleapis"
 OUT = ROOT / "client"
 PACKAGE = OUT / "tcoapi"
 
@@ -32,6 +38,7 @@ def main() -> int:
         "-m",
         "grpc_tools.protoc",
         f"-I{PROTO_ROOT}",
+        f"-I{THIRD_PARTY}",
         f"--python_out={OUT}",
         f"--grpc_python_out={OUT}",
         f"--plugin=protoc-gen-mypy={bindir / 'protoc-gen-mypy'}",

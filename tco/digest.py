@@ -31,6 +31,14 @@ The value is the :mod:`tco.inputs` object (a :class:`~tco.inputs.Method`, or for
 Example: ``Method(currency="SEK", base_year=2027, study_period_years=12, discount_rate=0.035)``
 serialises to a document starting ``{"base_year":2027,"baseline_bid_id":"","carbon_price":null,
 "currency":"SEK","discount_rate":0.035,...``.
+
+Implementation: :func:`_canon` + :func:`json.dumps` is the reference form of these rules (and
+the path taken by any value whose type is not the declared one). The fast path writes the same
+text directly: for each inputs dataclass a serialiser is generated once, with its fields sorted
+by name and an encoder per declared field type; floats, ints, strings and enums of the declared
+type are written as ``json.dumps`` writes them, anything else goes through the reference form.
+JSON is compositional (an object's text is its sorted members' texts joined), so both give the
+same bytes; ``tests/tco/test_legacy_equivalence.py`` checks it on random and odd inputs.
 """
 
 from __future__ import annotations
@@ -43,12 +51,13 @@ import json
 import math
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from json.encoder import encode_basestring  # what json.dumps(ensure_ascii=False) writes
 from typing import Any
 
 from tco.inputs import Method, Tender
 
-__all__ = ["canonical_json", "method_digest", "request_digest"]
+__all__ = ["canonical_json", "digests", "method_digest", "request_digest"]
 
 
 def method_digest(method: Method) -> str:
@@ -61,13 +70,20 @@ def request_digest(tender: Tender) -> str:
     return _sha256(canonical_json(tender))
 
 
+def digests(tender: Tender) -> tuple[str, str]:
+    """``(method_digest(tender.method), request_digest(tender))``, the method serialised once."""
+    if type(tender) is not Tender or type(tender.method) is not Method:
+        return method_digest(tender.method), request_digest(tender)
+    method_text = _encoder(Method)(tender.method)
+    bids_text = _encoder(_hints(Tender)["bids"])(tender.bids)
+    request_text = '{"bids":' + bids_text + ',"method":' + method_text + "}"
+    return _sha256(method_text.encode("utf-8")), _sha256(request_text.encode("utf-8"))
+
+
 def canonical_json(value: Any) -> bytes:
     """The canonical serialisation of an inputs object, as UTF-8 bytes."""
-    document = _canon(value, type(value))
-    text = json.dumps(
-        document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    )
-    return text.encode("utf-8")
+    hint: Any = type(value)
+    return _encoder(hint)(value).encode("utf-8")
 
 
 def _sha256(data: bytes) -> str:
@@ -77,6 +93,9 @@ def _sha256(data: bytes) -> str:
 @functools.cache
 def _hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls)
+
+
+# --- the reference form ------------------------------------------------------------------------
 
 
 def _float(value: Any) -> float | str:
@@ -117,3 +136,188 @@ def _canon(value: Any, hint: Any) -> Any:
     if isinstance(value, (int, str)):
         return value
     raise TypeError(f"cannot serialise {type(value).__name__} canonically")
+
+
+def _reference(value: Any, hint: Any) -> str:
+    """The canonical text of ``value`` by the reference form (``_canon`` + ``json.dumps``)."""
+    return json.dumps(
+        _canon(value, hint),
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        allow_nan=False,
+    )
+
+
+# --- the fast path -----------------------------------------------------------------------------
+
+Encoder = Callable[[Any], str]
+
+
+@functools.cache
+def _encoder(hint: Any) -> Encoder:
+    """The serialiser of a value declared as ``hint`` (built once per type)."""
+
+    def reference(value: Any) -> str:
+        return _reference(value, hint)
+
+    if hint is float:
+        return _encode_float
+    if hint is int:
+        return _encode_int
+    if hint is str:
+        return _encode_str
+    if hint is bool:
+        return _encode_bool
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        return _enum_encoder(hint, reference)
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        return _dataclass_encoder(hint, reference)
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin in (types.UnionType, typing.Union):
+        inner = next((a for a in args if a is not type(None)), Any)
+        return _optional_encoder(_encoder(inner))
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        return _tuple_encoder(_encoder(args[0]), reference)
+    if origin is Mapping and len(args) == 2 and args[0] is str:
+        return _mapping_encoder(_encoder(args[1]), reference)
+    return reference
+
+
+def _encode_float(value: Any) -> str:
+    if type(value) is float and math.isfinite(value):
+        return "0.0" if value == 0.0 else float.__repr__(value)
+    return _reference(value, float)
+
+
+def _encode_int(value: Any) -> str:
+    if type(value) is int:
+        return int.__repr__(value)
+    return _reference(value, int)
+
+
+def _encode_str(value: Any) -> str:
+    if type(value) is str:
+        return encode_basestring(value)
+    return _reference(value, str)
+
+
+def _encode_bool(value: Any) -> str:
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    return _reference(value, bool)
+
+
+def _enum_encoder(cls: type[enum.Enum], reference: Encoder) -> Encoder:
+    texts = {member: _reference(member, cls) for member in cls}
+
+    def encode(value: Any) -> str:
+        return texts[value] if type(value) is cls else reference(value)
+
+    return encode
+
+
+def _optional_encoder(inner: Encoder) -> Encoder:
+    def encode(value: Any) -> str:
+        return "null" if value is None else inner(value)
+
+    return encode
+
+
+def _tuple_encoder(item: Encoder, reference: Encoder) -> Encoder:
+    def encode(value: Any) -> str:
+        if type(value) is tuple or type(value) is list:
+            return "[" + ",".join([item(v) for v in value]) + "]"
+        return reference(value)
+
+    return encode
+
+
+def _mapping_encoder(item: Encoder, reference: Encoder) -> Encoder:
+    def encode(value: Any) -> str:
+        if value is None or not isinstance(value, Mapping):
+            return reference(value)
+        members = {str(k): v for k, v in value.items()}
+        return (
+            "{"
+            + ",".join([encode_basestring(k) + ":" + item(members[k]) for k in sorted(members)])
+            + "}"
+        )
+
+    return encode
+
+
+def _dataclass_encoder(cls: type, reference: Encoder) -> Encoder:
+    """``{"field":...,...}`` with the fields sorted by name, as generated source.
+
+    Each field is written inline when its value has its declared type exactly (a float, int,
+    str, bool, enum member, ``None`` for an optional field); anything else calls the field
+    type's encoder, which falls back to the reference form.
+    """
+    hints = _hints(cls)
+    names = sorted(f.name for f in dataclasses.fields(cls))
+    namespace: dict[str, Any] = {
+        "cls": cls,
+        "reference": reference,
+        "isfinite": math.isfinite,
+        "float_repr": float.__repr__,
+        "int_repr": int.__repr__,
+        "escape": encode_basestring,
+    }
+    lines = [
+        "def encode(value):",
+        "    if type(value) is not cls:",
+        "        return reference(value)",
+    ]
+    pieces: list[str] = []
+    for k, name in enumerate(names):
+        optional, inner = _optional_of(hints[name])
+        namespace[f"e{k}"] = _encoder(inner)  # None is written inline for an optional field
+        x, out = f"x{k}", f"s{k}"
+        lines.append(f"    {x} = value.{name}")
+        test = f"{x} is None" if optional else "False"
+        if inner is float:
+            fast = f"type({x}) is float and isfinite({x})"
+            lines.append(f"    if {fast}:")
+            lines.append(f'        {out} = float_repr({x}) if {x} else "0.0"')
+        elif inner is int:
+            lines.append(f"    if type({x}) is int:")
+            lines.append(f"        {out} = int_repr({x})")
+        elif inner is str:
+            lines.append(f"    if type({x}) is str:")
+            lines.append(f"        {out} = escape({x})")
+        elif inner is bool:
+            lines.append(f"    if {x} is True or {x} is False:")
+            lines.append(f'        {out} = "true" if {x} else "false"')
+        elif isinstance(inner, type) and issubclass(inner, enum.Enum):
+            namespace[f"t{k}"] = {member: _reference(member, inner) for member in inner}
+            namespace[f"c{k}"] = inner
+            lines.append(f"    if type({x}) is c{k}:")
+            lines.append(f"        {out} = t{k}[{x}]")
+        else:
+            lines.append("    if False:")
+            lines.append("        pass")
+        if optional:
+            lines.append(f"    elif {test}:")
+            lines.append(f'        {out} = "null"')
+        lines.append("    else:")
+        lines.append(f"        {out} = e{k}({x})")
+        key = encode_basestring(name).replace("{", "{{").replace("}", "}}")
+        pieces.append(f"{key}:{{{out}}}")
+    lines.append(f"    return f'{{{{{','.join(pieces)}}}}}'")
+    # The source holds field names and string literals only, never a value.
+    exec("\n".join(lines), namespace)
+    encode: Encoder = namespace["encode"]
+    return encode
+
+
+def _optional_of(hint: Any) -> tuple[bool, Any]:
+    """``(True, X)`` for ``X | None``, else ``(False, hint)``."""
+    if typing.get_origin(hint) in (types.UnionType, typing.Union):
+        args = typing.get_args(hint)
+        if type(None) in args:
+            return True, next((a for a in args if a is not type(None)), Any)
+    return False, hint

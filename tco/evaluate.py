@@ -20,13 +20,14 @@ a fixed table order, so the same tender gives bit-identical results.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import numpy.typing as npt
 
 from tco import circularity, measures, models
-from tco.climate import ExternalityCost, climate_cost, climate_warnings, pollutant_cost
-from tco.expand import StreamTable, expand_tender
+from tco.climate import climate_cost, climate_warnings, pollutant_cost
+from tco.expand import PartedExpansion, StreamTable, expand_tender
 from tco.finance import upv
 from tco.inputs import ModelKind, RateBasis, Tender, Timing
 from tco.kernel import Cubes, compute_cubes, counted_modules, time_grid
@@ -37,7 +38,7 @@ from tco.version import __version__
 
 FloatArray = npt.NDArray[np.float64]
 
-__all__ = ["CASH_FLOW_CATEGORIES", "evaluate", "evaluate_prepared"]
+__all__ = ["CASH_FLOW_CATEGORIES", "PART_BUDGET", "evaluate", "evaluate_prepared"]
 
 #: Row labels of every bid's cash-flow arrays.
 CASH_FLOW_CATEGORIES: tuple[str, ...] = (*CATEGORIES, "climate", "pollutants")
@@ -51,19 +52,27 @@ _TIMING_RULE = {
 }
 
 
-def evaluate(tender: Tender, *, validate_only: bool = False) -> Evaluation:
+def evaluate(
+    tender: Tender,
+    *,
+    validate_only: bool = False,
+    checkpoint: Callable[[], None] | None = None,
+) -> Evaluation:
     """Validate and evaluate a tender; the result is sorted by rank (ties in request order).
 
     Raises :class:`tco.errors.InvalidTender` naming every bad field. With ``validate_only``
     nothing is computed: the result carries the digests and the warnings only.
+
+    ``checkpoint``, when given, is called after validation (before any arithmetic) and again
+    before the results are assembled; whatever it raises stops the evaluation there (the server
+    uses it to stop work for a client whose deadline has passed).
     """
     # Imported here so that evaluate_prepared (benchmarks, Monte Carlo) never starts the unit
     # registry that validation builds.
     from tco import digest, validate  # noqa: PLC0415
 
     prepared = validate.prepare(tender)
-    method_digest = digest.method_digest(tender.method)
-    request_digest = digest.request_digest(tender)
+    method_digest, request_digest = digest.digests(tender)
     if validate_only:
         warnings = _prepared_warnings(prepared) + climate_warnings(
             prepared.method.carbon_price, prepared.method.base_year
@@ -77,115 +86,91 @@ def evaluate(tender: Tender, *, validate_only: bool = False) -> Evaluation:
             engine_version=__version__,
             validated_only=True,
         )
-    return evaluate_prepared(prepared, method_digest=method_digest, request_digest=request_digest)
+    if checkpoint is not None:
+        checkpoint()
+    return evaluate_prepared(
+        prepared,
+        method_digest=method_digest,
+        request_digest=request_digest,
+        checkpoint=checkpoint,
+    )
 
 
 def _prepared_warnings(prepared: PreparedTender) -> tuple[Warning, ...]:
     return tuple(Warning(code, message, bid_id) for code, message, bid_id in prepared.warnings)
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class _Computed:
-    """Every unrounded array of one evaluation (bids on the first axis)."""
-
-    table: StreamTable
-    cubes: Cubes
-    climate: ExternalityCost
-    pollutants: ExternalityCost
-    life_cycle_cost: FloatArray
-    life_cycle_cost_undiscounted: FloatArray
-    cost_by_category: FloatArray
-    climate_cost: FloatArray
-    externality_cost: FloatArray
-    evaluated: FloatArray
-    deductions: FloatArray
-    emissions_total: FloatArray
-    emissions_by_year: FloatArray
-    annual_value: FloatArray
-    upv_factor: float
-
-
-def _compute(prepared: PreparedTender) -> _Computed:
-    method = prepared.method
-    table = expand_tender(prepared)
-    grid = time_grid(table.group_times, method)
-    cubes = compute_cubes(table, grid, include_module_d=method.include_module_d)
-    climate = climate_cost(cubes.counted_emissions_by_group, method.carbon_price, grid)
-    pollutants = pollutant_cost(
-        cubes.pollutant_kg_by_group, table.pollutants, method.pollutant_prices, grid
-    )
-    lcc = cubes.life_cycle_cost
-    climate_total = climate.total
-    externality_total = pollutants.total
-    outcome = models.comparison_numbers(
-        method.model,
-        life_cycle_cost=lcc,
-        climate_cost=climate_total,
-        externality_cost=externality_total,
-        fixed_deductions=np.array(
-            [sum(d.amount for d in bid.deductions) for bid in prepared.bids], dtype=np.float64
-        ),
-        ladder_levels=np.array([bid.ladder_level for bid in prepared.bids], dtype=np.int64),
-    )
-    counted = counted_modules(method.include_module_d)
-    by_year = cubes.emissions[:, counted, :].sum(axis=1)
-    factor = float(upv(method.discount_rate, method.study_period_years))
-    return _Computed(
-        table=table,
-        cubes=cubes,
-        climate=climate,
-        pollutants=pollutants,
-        life_cycle_cost=lcc,
-        life_cycle_cost_undiscounted=cubes.life_cycle_cost_undiscounted,
-        cost_by_category=cubes.cost_by_category,
-        climate_cost=climate_total,
-        externality_cost=externality_total,
-        evaluated=np.asarray(outcome.evaluated, dtype=np.float64),
-        deductions=np.asarray(outcome.deductions, dtype=np.float64),
-        emissions_total=np.asarray(by_year.sum(axis=1), dtype=np.float64),
-        emissions_by_year=np.asarray(by_year, dtype=np.float64),
-        annual_value=lcc / factor,
-        upv_factor=factor,
-    )
+#: Working set of one part of an evaluation, in float64 values (64 MiB): the stream table and
+#: cubes of that many bids' rows x years at most (see :func:`_parts`).
+PART_BUDGET = 1 << 23
 
 
 def evaluate_prepared(
-    prepared: PreparedTender, *, method_digest: str = "", request_digest: str = ""
+    prepared: PreparedTender,
+    *,
+    method_digest: str = "",
+    request_digest: str = "",
+    checkpoint: Callable[[], None] | None = None,
+    part_bids: int | None = None,
 ) -> Evaluation:
     """Evaluate a validated tender: every figure, rounded for output, bids sorted by rank.
 
     Money figures are rounded half-up to ``method.minor_unit_digits``; ranking uses the rounded
     comparison numbers (a tie is equality in the published money). Emissions (kgCO2e), ratios
     and percentages are not rounded.
+
+    Large tenders are computed in parts of consecutive bids (at most ``part_bids`` each; by
+    default as many as fit :data:`PART_BUDGET`), so the stream table and the cubes never hold
+    every bid at once; each bid's figures are computed from its own rows only, so they are the
+    same, bit for bit, whatever the parts. Only the ranking looks at all bids together.
+    ``checkpoint`` is called before the results are assembled (see :func:`evaluate`).
     """
     method = prepared.method
-    ids = [bid.id for bid in prepared.bids]
-    computed = _compute(prepared)
-    rounded = _round(prepared, computed)
-    ranking = models.rank_bids(rounded.evaluated, ids)
-    difference_to_best = round_array_money(ranking.difference_to_best, method.minor_unit_digits)
-    bid_measures = _measures(prepared, computed)
+    bids = prepared.bids
+    ids = [bid.id for bid in bids]
+    context = _Context.of(prepared)
+    ranges = _parts(prepared, part_bids)
+    if len(ranges) == 1:
+        parts = [_compute(context, bids, expand_tender(prepared), 0, None)]
+    else:
+        expansion = PartedExpansion(prepared, ranges)
+        baseline = None
+        if context.baseline_index is not None:
+            baseline = _baseline(context, expansion.bid_table(context.baseline_index))
+        parts = [
+            _compute(context, bids[start:end], expansion.table(k), start, baseline)
+            for k, (start, end) in enumerate(ranges)
+        ]
+    if checkpoint is not None:
+        checkpoint()
+    evaluated = (
+        parts[0].evaluated if len(parts) == 1 else np.concatenate([p.evaluated for p in parts])
+    )
+    ranking = models.rank_bids(evaluated, ids)
+    digits = method.minor_unit_digits
+    difference_to_best = round_array_money(ranking.difference_to_best, digits).tolist()
+    rank = ranking.rank.tolist()
+    tied = ranking.tied.tolist()
+    percent = ranking.difference_to_best_percent.tolist()
 
+    explainer = _Explainer(method, context.upv_factor)
     results: list[BidResult] = []
-    for index, bid in enumerate(prepared.bids):
-        results.append(
-            _bid_result(
-                index,
-                bid,
-                method,
-                computed,
-                rounded,
-                rank=int(ranking.rank[index]),
-                tied=bool(ranking.tied[index]),
-                difference_to_best=float(difference_to_best[index]),
-                difference_to_best_percent=float(ranking.difference_to_best_percent[index]),
-                bid_measures=None if bid_measures is None else bid_measures[index],
+    for part in parts:
+        results.extend(
+            part.results(
+                explainer,
+                rank=rank,
+                tied=tied,
+                difference_to_best=difference_to_best,
+                difference_to_best_percent=percent,
             )
         )
-    order = sorted(range(len(results)), key=lambda i: (results[i].rank, i))
+    order = np.argsort(np.asarray(rank, dtype=np.int64), kind="stable").tolist()
     warnings = (
         _prepared_warnings(prepared)
-        + tuple(Warning(code, message, bid_id) for code, message, bid_id in computed.table.warnings)
+        + tuple(
+            Warning(code, message, bid_id) for p in parts for code, message, bid_id in p.warnings
+        )
         + climate_warnings(method.carbon_price, method.base_year)
         + tuple(ranking.warnings)
     )
@@ -200,80 +185,339 @@ def evaluate_prepared(
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class _Rounded:
-    """Every money figure of every bid, rounded half-up to the minor unit in one pass each."""
+class _Context:
+    """What every part of one evaluation shares."""
 
-    life_cycle_cost: FloatArray
-    life_cycle_cost_undiscounted: FloatArray
-    climate_cost: FloatArray
-    externality_cost: FloatArray
-    deductions: FloatArray
+    prepared: PreparedTender
+    upv_factor: float
+    counted: npt.NDArray[np.bool_]
+    baseline_index: int | None
+    calendar_years: tuple[int, ...]
+
+    @staticmethod
+    def of(prepared: PreparedTender) -> _Context:
+        method = prepared.method
+        baseline = method.baseline_bid_id
+        index = None
+        if baseline:
+            index = next((i for i, bid in enumerate(prepared.bids) if bid.id == baseline), None)
+        n = method.study_period_years
+        return _Context(
+            prepared=prepared,
+            upv_factor=float(upv(method.discount_rate, n)),
+            counted=counted_modules(method.include_module_d),
+            baseline_index=index,
+            calendar_years=tuple(method.base_year + t for t in range(n + 1)),
+        )
+
+
+def _parts(prepared: PreparedTender, part_bids: int | None) -> list[tuple[int, int]]:
+    """Consecutive (start, end) ranges of bids whose rows fit :data:`PART_BUDGET`.
+
+    A bid weighs its cube rows (about 64 per bid) plus its stream-table rows (about 12 per item
+    and 3 per stream), each N + 1 values.
+    """
+    bids = prepared.bids
+    if part_bids is not None:
+        if part_bids < 1:
+            raise ValueError(f"part_bids must be >= 1, got {part_bids}")
+        return [(s, min(s + part_bids, len(bids))) for s in range(0, len(bids), part_bids)]
+    per_row = prepared.method.study_period_years + 1
+    weights = [64 + 12 * len(bid.items) + 3 * len(bid.costs) for bid in bids]
+    if sum(weights) * per_row <= PART_BUDGET:
+        return [(0, len(bids))]
+    limit = max(PART_BUDGET // per_row, 1)
+    ranges: list[tuple[int, int]] = []
+    start, total = 0, 0
+    for i, weight in enumerate(weights):
+        if total and total + weight > limit:
+            ranges.append((start, i))
+            start, total = i, 0
+        total += weight
+    ranges.append((start, len(bids)))
+    return ranges
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Baseline:
+    """The baseline bid's own cash flows and emissions, for the measures of the other parts."""
+
+    bid_id: str
+    undiscounted: FloatArray
+    discounted: FloatArray
+    emissions_total: FloatArray
+
+
+def _baseline(context: _Context, table: StreamTable) -> _Baseline:
+    """:class:`_Baseline` from the baseline bid's stream table alone (its rows, as in a part)."""
+    method = context.prepared.method
+    assert context.baseline_index is not None
+    cubes = compute_cubes(
+        table, time_grid(table.group_times, method), include_module_d=method.include_module_d
+    )
+    by_year = cubes.emissions[:, context.counted, :].sum(axis=1)
+    return _Baseline(
+        bid_id=context.prepared.bids[context.baseline_index].id,
+        undiscounted=cubes.undiscounted,
+        discounted=cubes.discounted,
+        emissions_total=np.asarray(by_year.sum(axis=1), dtype=np.float64),
+    )
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Part:
+    """Every figure of a run of consecutive bids, rounded for output where it is money."""
+
+    context: _Context
+    #: Index of the part's first bid in the tender.
+    start: int
+    bids: Sequence[PreparedBid]
+    #: Rounded money figures by name (:data:`_MONEY_FIGURES` and ``cost_by_category``).
+    money: dict[str, FloatArray]
+    #: Rounded comparison numbers (for the ranking).
     evaluated: FloatArray
-    annual_value: FloatArray
-    #: NaN where the bid states no functional units.
-    cost_per_functional_unit: FloatArray
-    cost_by_category: FloatArray
+    #: Rounded cash flows, (bids, len(CASH_FLOW_CATEGORIES), N + 1).
     cash_flow_undiscounted: FloatArray
     cash_flow_discounted: FloatArray
+    #: kgCO2e by year (counted modules), in total, and by module.
+    by_year: FloatArray
+    totals: FloatArray
+    module_totals: FloatArray
+    #: kg of each pollutant over the study period, (bids, pollutants).
+    pollutant_kg: FloatArray
+    pollutants: tuple[str, ...]
+    measures: list[Measures] | None
+    warnings: tuple[tuple[str, str, str], ...]
+
+    def results(
+        self,
+        explainer: _Explainer,
+        *,
+        rank: list[int],
+        tied: list[bool],
+        difference_to_best: list[float],
+        difference_to_best_percent: list[float],
+    ) -> list[BidResult]:
+        """The result of each bid of the part, in bid order."""
+        money = self.money
+        by_category = money["cost_by_category"].tolist()
+        module_totals = self.module_totals.tolist()
+        by_year = self.by_year.tolist()
+        totals = self.totals.tolist()
+        pollutant_kg = self.pollutant_kg.tolist()
+        cash_und = self.cash_flow_undiscounted
+        cash_disc = self.cash_flow_discounted
+        calendar_years = self.context.calendar_years
+        lcc_all = money["life_cycle_cost"].tolist()
+        lcc_und = money["life_cycle_cost_undiscounted"].tolist()
+        climate_all = money["climate_cost"].tolist()
+        externality_all = money["externality_cost"].tolist()
+        deductions_all = money["deductions"].tolist()
+        evaluated_all = money["evaluated"].tolist()
+        annual_all = money["annual_value"].tolist()
+        per_unit_all = money["cost_per_functional_unit"].tolist()
+        measures = self.measures
+        out: list[BidResult] = []
+        for local, bid in enumerate(self.bids):
+            index = self.start + local
+            cost_by_category = dict(zip(CATEGORIES, by_category[local], strict=True))
+            per_unit = None if bid.functional_units_delivered == 0.0 else per_unit_all[local]
+            lcc = lcc_all[local]
+            climate = climate_all[local]
+            externality = externality_all[local]
+            deductions = deductions_all[local]
+            evaluated = evaluated_all[local]
+            annual_value = annual_all[local]
+            material = (
+                None
+                if bid.circularity is None
+                else float(circularity.material_circularity_indicator(bid.circularity))
+            )
+            out.append(
+                BidResult(
+                    bid_id=bid.id,
+                    supplier=bid.supplier,
+                    rank=rank[index],
+                    tied=tied[index],
+                    life_cycle_cost=lcc,
+                    life_cycle_cost_undiscounted=lcc_und[local],
+                    climate_cost=climate,
+                    externality_cost=externality,
+                    deductions=deductions,
+                    evaluated_cost=evaluated,
+                    difference_to_best=difference_to_best[index],
+                    difference_to_best_percent=difference_to_best_percent[index],
+                    annual_value=annual_value,
+                    cost_by_category=cost_by_category,
+                    emissions_by_module=dict(zip(MODULES, module_totals[local], strict=True)),
+                    emissions_total=totals[local],
+                    emissions_by_year=tuple(by_year[local]),
+                    measures=None if measures is None else measures[local],
+                    material_circularity=material,
+                    cost_per_functional_unit=per_unit,
+                    explanations=explainer.explain(
+                        bid,
+                        emissions_total=totals[local],
+                        pollutant_kg=pollutant_kg[local],
+                        pollutants=self.pollutants,
+                        lcc=lcc,
+                        climate=climate,
+                        externality=externality,
+                        deductions=deductions,
+                        evaluated=evaluated,
+                        annual_value=annual_value,
+                        cost_by_category=cost_by_category,
+                        per_unit=per_unit,
+                    ),
+                    cash_flow_categories=CASH_FLOW_CATEGORIES,
+                    calendar_years=calendar_years,
+                    cash_flow_undiscounted=cash_und[local],
+                    cash_flow_discounted=cash_disc[local],
+                )
+            )
+        return out
 
 
-def _round(prepared: PreparedTender, computed: _Computed) -> _Rounded:
-    digits = prepared.method.minor_unit_digits
-    n_bids = len(prepared.bids)
-    units = np.array([bid.functional_units_delivered for bid in prepared.bids], dtype=np.float64)
+#: Money figures per bid, in the order they are laid out in the rounding buffer.
+_MONEY_FIGURES = (
+    "life_cycle_cost",
+    "life_cycle_cost_undiscounted",
+    "climate_cost",
+    "externality_cost",
+    "deductions",
+    "evaluated",
+    "annual_value",
+    #: NaN where the bid states no functional units.
+    "cost_per_functional_unit",
+)
+
+
+def _compute(
+    context: _Context,
+    bids: Sequence[PreparedBid],
+    table: StreamTable,
+    start: int,
+    baseline: _Baseline | None,
+) -> _Part:
+    """Cubes, climate and other externalities, comparison numbers, rounding, measures."""
+    method = context.prepared.method
+    grid = time_grid(table.group_times, method)
+    cubes = compute_cubes(table, grid, include_module_d=method.include_module_d)
+    climate = climate_cost(cubes.counted_emissions_by_group, method.carbon_price, grid)
+    pollutants = pollutant_cost(
+        cubes.pollutant_kg_by_group, table.pollutants, method.pollutant_prices, grid
+    )
+    lcc = cubes.life_cycle_cost
+    outcome = models.comparison_numbers(
+        method.model,
+        life_cycle_cost=lcc,
+        climate_cost=climate.total,
+        externality_cost=pollutants.total,
+        fixed_deductions=np.array(
+            [sum(d.amount for d in bid.deductions) for bid in bids], dtype=np.float64
+        ),
+        ladder_levels=np.array([bid.ladder_level for bid in bids], dtype=np.int64),
+    )
+    by_year = np.asarray(cubes.emissions[:, context.counted, :].sum(axis=1), dtype=np.float64)
+    emissions_total = np.asarray(by_year.sum(axis=1), dtype=np.float64)
+    evaluated = np.asarray(outcome.evaluated, dtype=np.float64)
+
+    # Every money figure rounded half-up in one pass over one buffer.
+    n_bids = len(bids)
+    n_years = method.study_period_years + 1
+    n_categories = len(CATEGORIES)
+    n_rows = len(CASH_FLOW_CATEGORIES)
+    units = np.array([bid.functional_units_delivered for bid in bids], dtype=np.float64)
     stated = units != 0.0
     per_unit = np.full(n_bids, np.nan)
-    per_unit[stated] = computed.evaluated[stated] / units[stated]
-    cubes = computed.cubes
-    n_years = prepared.method.study_period_years + 1
-    cash_undiscounted = np.concatenate(
-        [
-            cubes.undiscounted,
-            computed.climate.undiscounted.reshape(n_bids, 1, n_years),
-            computed.pollutants.undiscounted.reshape(n_bids, 1, n_years),
-        ],
-        axis=1,
+    per_unit[stated] = evaluated[stated] / units[stated]
+    vectors = (
+        lcc,
+        cubes.life_cycle_cost_undiscounted,
+        climate.total,
+        pollutants.total,
+        np.asarray(outcome.deductions, dtype=np.float64),
+        evaluated,
+        lcc / context.upv_factor,
+        per_unit,
     )
-    cash_discounted = np.concatenate(
-        [
-            cubes.discounted,
-            computed.climate.discounted.reshape(n_bids, 1, n_years),
-            computed.pollutants.discounted.reshape(n_bids, 1, n_years),
-        ],
-        axis=1,
+    head = len(vectors) * n_bids
+    block = n_bids * n_rows * n_years
+    raw = np.empty(head + n_bids * n_categories + 2 * block, dtype=np.float64)
+    raw[:head].reshape(len(vectors), n_bids)[:] = vectors
+    raw[head : head + n_bids * n_categories] = cubes.cost_by_category.reshape(-1)
+    cash = raw[head + n_bids * n_categories :].reshape(2, n_bids, n_rows, n_years)
+    cash[0, :, :n_categories] = cubes.undiscounted
+    cash[0, :, n_categories] = climate.undiscounted
+    cash[0, :, n_categories + 1] = pollutants.undiscounted
+    cash[1, :, :n_categories] = cubes.discounted
+    cash[1, :, n_categories] = climate.discounted
+    cash[1, :, n_categories + 1] = pollutants.discounted
+    rounded = round_array_money(raw, method.minor_unit_digits)
+    figures = rounded[:head].reshape(len(vectors), n_bids)
+    money = {name: figures[k] for k, name in enumerate(_MONEY_FIGURES)}
+    money["cost_by_category"] = rounded[head : head + n_bids * n_categories].reshape(
+        n_bids, n_categories
     )
-    return _Rounded(
-        life_cycle_cost=round_array_money(computed.life_cycle_cost, digits),
-        life_cycle_cost_undiscounted=round_array_money(
-            computed.life_cycle_cost_undiscounted, digits
+    cash_rounded = rounded[head + n_bids * n_categories :].reshape(2, n_bids, n_rows, n_years)
+
+    return _Part(
+        context=context,
+        start=start,
+        bids=bids,
+        money=money,
+        evaluated=money["evaluated"],
+        cash_flow_undiscounted=cash_rounded[0],
+        cash_flow_discounted=cash_rounded[1],
+        by_year=by_year,
+        totals=emissions_total,
+        module_totals=np.asarray(cubes.emissions.sum(axis=2), dtype=np.float64),
+        pollutant_kg=np.asarray(cubes.pollutant_kg_by_group.sum(axis=(2, 3)), dtype=np.float64),
+        pollutants=table.pollutants,
+        measures=_measures(
+            context, bids, start=start, cubes=cubes, totals=emissions_total, baseline=baseline
         ),
-        climate_cost=round_array_money(computed.climate_cost, digits),
-        externality_cost=round_array_money(computed.externality_cost, digits),
-        deductions=round_array_money(computed.deductions, digits),
-        evaluated=round_array_money(computed.evaluated, digits),
-        annual_value=round_array_money(computed.annual_value, digits),
-        cost_per_functional_unit=round_array_money(per_unit, digits),
-        cost_by_category=round_array_money(computed.cost_by_category, digits),
-        cash_flow_undiscounted=round_array_money(cash_undiscounted, digits),
-        cash_flow_discounted=round_array_money(cash_discounted, digits),
+        warnings=table.warnings,
     )
 
 
-def _measures(prepared: PreparedTender, computed: _Computed) -> list[Measures] | None:
-    method = prepared.method
-    ids = [bid.id for bid in prepared.bids]
-    if not method.baseline_bid_id or method.baseline_bid_id not in ids:
+def _measures(
+    context: _Context,
+    bids: Sequence[PreparedBid],
+    *,
+    start: int,
+    cubes: Cubes,
+    totals: FloatArray,
+    baseline: _Baseline | None,
+) -> list[Measures] | None:
+    """ASTM measures against the baseline bid, rounded; None without a baseline."""
+    method = context.prepared.method
+    index = context.baseline_index
+    if index is None:
         return None
+    ids = [bid.id for bid in bids]
+    undiscounted, discounted = cubes.undiscounted, cubes.discounted
+    local = index - start
+    if not 0 <= local < len(bids):  # the baseline is in another part: put it first
+        if baseline is None:  # pragma: no cover - _baseline is computed whenever parts are
+            raise RuntimeError("the baseline's cash flows are missing")
+        ids = [baseline.bid_id, *ids]
+        undiscounted = np.concatenate([baseline.undiscounted, undiscounted])
+        discounted = np.concatenate([baseline.discounted, discounted])
+        totals = np.concatenate([baseline.emissions_total, totals])
+        local = 0
     raw = measures.compute_measures(
         bid_ids=ids,
-        baseline_index=ids.index(method.baseline_bid_id),
+        baseline_index=local,
         discount_rate=method.discount_rate,
         study_period_years=method.study_period_years,
         categories=CATEGORIES,
-        undiscounted=computed.cubes.undiscounted,
-        discounted=computed.cubes.discounted,
-        emissions_total_kg=computed.emissions_total,
+        undiscounted=undiscounted,
+        discounted=discounted,
+        emissions_total_kg=totals,
     )
+    if len(ids) > len(bids):
+        raw = raw[1:]
     digits = method.minor_unit_digits
     return [
         dataclasses.replace(
@@ -287,80 +531,6 @@ def _measures(prepared: PreparedTender, computed: _Computed) -> list[Measures] |
         )
         for m in raw
     ]
-
-
-def _bid_result(
-    index: int,
-    bid: PreparedBid,
-    method: PreparedMethod,
-    computed: _Computed,
-    rounded: _Rounded,
-    *,
-    rank: int,
-    tied: bool,
-    difference_to_best: float,
-    difference_to_best_percent: float,
-    bid_measures: Measures | None,
-) -> BidResult:
-    n_years = method.study_period_years + 1
-    lcc = float(rounded.life_cycle_cost[index])
-    climate = float(rounded.climate_cost[index])
-    externality = float(rounded.externality_cost[index])
-    deductions = float(rounded.deductions[index])
-    evaluated = float(rounded.evaluated[index])
-    annual_value = float(rounded.annual_value[index])
-    per_unit_value = float(rounded.cost_per_functional_unit[index])
-    per_unit = None if bid.functional_units_delivered == 0.0 else per_unit_value
-    by_category = rounded.cost_by_category[index].tolist()
-    cost_by_category = dict(zip(CATEGORIES, by_category, strict=True))
-    module_totals = computed.cubes.emissions[index].sum(axis=1).tolist()
-    emissions_by_module = dict(zip(MODULES, module_totals, strict=True))
-    material = (
-        None
-        if bid.circularity is None
-        else float(circularity.material_circularity_indicator(bid.circularity))
-    )
-    explanations = _explanations(
-        index,
-        bid,
-        method,
-        computed,
-        lcc=lcc,
-        climate=climate,
-        externality=externality,
-        deductions=deductions,
-        evaluated=evaluated,
-        annual_value=annual_value,
-        cost_by_category=cost_by_category,
-        per_unit=per_unit,
-    )
-    return BidResult(
-        bid_id=bid.id,
-        supplier=bid.supplier,
-        rank=rank,
-        tied=tied,
-        life_cycle_cost=lcc,
-        life_cycle_cost_undiscounted=float(rounded.life_cycle_cost_undiscounted[index]),
-        climate_cost=climate,
-        externality_cost=externality,
-        deductions=deductions,
-        evaluated_cost=evaluated,
-        difference_to_best=difference_to_best,
-        difference_to_best_percent=difference_to_best_percent,
-        annual_value=annual_value,
-        cost_by_category=cost_by_category,
-        emissions_by_module=emissions_by_module,
-        emissions_total=float(computed.emissions_total[index]),
-        emissions_by_year=tuple(computed.emissions_by_year[index].tolist()),
-        measures=bid_measures,
-        material_circularity=material,
-        cost_per_functional_unit=per_unit,
-        explanations=explanations,
-        cash_flow_categories=CASH_FLOW_CATEGORIES,
-        calendar_years=tuple(method.base_year + t for t in range(n_years)),
-        cash_flow_undiscounted=rounded.cash_flow_undiscounted[index].copy(),
-        cash_flow_discounted=rounded.cash_flow_discounted[index].copy(),
-    )
 
 
 # --- explanations ---------------------------------------------------------------------------
@@ -380,194 +550,240 @@ def _rate_inputs(method: PreparedMethod) -> list[str]:
     return lines
 
 
-def _money_text(value: float, method: PreparedMethod) -> str:
-    return f"{value:.{max(method.minor_unit_digits, 0)}f} {method.currency}"
+_LCC_FORMULA = (
+    "LCC = sum over categories c and years t = 0..N of C(c, t) x (1 + d)^-tau(t); "
+    "tau(t) = t for one-off events (purchases, replacements, end of life, residual "
+    "value at N); recurring amounts per the timing convention"
+)
+_EXTERNALITY_FORMULA = (
+    "EC = sum over pollutants p and years t of kg(p, t) x price(p) x (1 + d)^-tau(t) "
+    "(no discount factor for an undiscounted price)"
+)
+_ANNUAL_FORMULA = "AV = LCC / UPV(d, N); UPV(d, N) = (1 - (1 + d)^-N) / d (= N when d = 0)"
 
 
-def _resources_used(bid: PreparedBid) -> list[str]:
-    names: list[str] = []
-    for item in bid.items:
-        for use in item.resource_use:
-            if use.resource not in names:
-                names.append(use.resource)
-    return names
+class _Explainer:
+    """How each figure of a bid was formed (formula and inputs), for the review court.
 
+    Everything that depends on the method only is written once per evaluation; :meth:`explain`
+    adds the bid's own figures.
+    """
 
-def _explanations(
-    index: int,
-    bid: PreparedBid,
-    method: PreparedMethod,
-    computed: _Computed,
-    *,
-    lcc: float,
-    climate: float,
-    externality: float,
-    deductions: float,
-    evaluated: float,
-    annual_value: float,
-    cost_by_category: dict[str, float],
-    per_unit: float | None,
-) -> tuple[Explanation, ...]:
-    n = method.study_period_years
-    rates = _rate_inputs(method)
-    nominal = method.rate_basis is RateBasis.NOMINAL
-    lcc_inputs = [
-        *rates,
-        "amounts escalated from the base date to the payment time: A x (1 + e)^tau",
-        "undiscounted cash flows in nominal money: real amount x (1 + i)^tau"
-        if nominal
-        else "undiscounted cash flows in real terms (base-year price level)",
-        *(
-            f"{name} = {_money_text(value, method)} (present value)"
-            for name, value in cost_by_category.items()
-            if value != 0.0
-        ),
-    ]
-    explanations = [
-        Explanation(
-            quantity="life_cycle_cost",
-            formula=(
-                "LCC = sum over categories c and years t = 0..N of C(c, t) x (1 + d)^-tau(t); "
-                "tau(t) = t for one-off events (purchases, replacements, end of life, residual "
-                "value at N); recurring amounts per the timing convention"
-            ),
-            value=lcc,
-            inputs=tuple(lcc_inputs),
+    def __init__(self, method: PreparedMethod, upv_factor: float) -> None:
+        self.method = method
+        n = method.study_period_years
+        rates = _rate_inputs(method)
+        nominal = method.rate_basis is RateBasis.NOMINAL
+        self.spec = f".{max(method.minor_unit_digits, 0)}f"
+        self.unit = f" {method.currency}"
+        self.lcc_head = (
+            *rates,
+            "amounts escalated from the base date to the payment time: A x (1 + e)^tau",
+            "undiscounted cash flows in nominal money: real amount x (1 + i)^tau"
+            if nominal
+            else "undiscounted cash flows in real terms (base-year price level)",
         )
-    ]
-
-    carbon = method.carbon_price
-    module_d = "included" if method.include_module_d else "reported separately, not included"
-    climate_inputs = [
-        f"emissions_total = {float(computed.emissions_total[index]):.6g} kgCO2e "
-        f"(EN 15978 modules A1-A3, A4, A5, B1-B7, C1-C4; module D {module_d})"
-    ]
-    for name in _resources_used(bid):
-        resource = method.resources.get(name)
-        if resource is None:
-            continue
-        factor = np.asarray(resource.emission_factor)
-        first = float(factor[1]) if factor.size > 1 else float(factor[0])
-        last = float(factor[-1])
-        trajectory = "" if first == last else f" to {last:.6g} in year {n}"
-        climate_inputs.append(
-            f"emission factor {name}: {first:.6g} kgCO2e/{resource.unit} in year 1{trajectory} "
-            f"(basis: {resource.emission_basis or 'not stated'}; "
-            f"source: {resource.emission_source or 'none'})"
+        module_d = "included" if method.include_module_d else "reported separately, not included"
+        self.emissions_suffix = (
+            f" kgCO2e (EN 15978 modules A1-A3, A4, A5, B1-B7, C1-C4; module D {module_d})"
         )
-    if carbon is None:
-        climate_formula = "no carbon price in the method: CC = 0 (emissions still reported)"
-    else:
-        prices = np.asarray(carbon.price_per_kg)
-        climate_inputs.append(
-            f"carbon price: {carbon.source}, {float(prices[0]):.6g} {method.currency}/kgCO2e in "
-            f"{method.base_year} to {float(prices[-1]):.6g} in {method.base_year + n}"
-            + (f", price base year {carbon.price_base_year}" if carbon.price_base_year else "")
-        )
-        if carbon.extrapolated_years:
-            climate_inputs.append(
-                f"carbon price held flat outside its points in {len(carbon.extrapolated_years)} "
-                "study year(s)"
+        self.resource_lines: dict[str, str | None] = {}
+        self.resource_blocks: dict[tuple[str, ...], tuple[str, ...]] = {}
+        carbon = method.carbon_price
+        tail: list[str] = []
+        if carbon is None:
+            self.climate_formula = (
+                "no carbon price in the method: CC = 0 (emissions still reported)"
             )
-        if carbon.undiscounted:
-            climate_formula = "CC = sum over t of E(t) [kgCO2e] x p(t) [per kgCO2e] (undiscounted)"
         else:
-            climate_formula = (
-                "CC = sum over t of E(t) [kgCO2e] x p(t) [per kgCO2e] x (1 + d)^-tau(t)"
+            prices = np.asarray(carbon.price_per_kg)
+            tail.append(
+                f"carbon price: {carbon.source}, {float(prices[0]):.6g} {method.currency}/kgCO2e "
+                f"in {method.base_year} to {float(prices[-1]):.6g} in {method.base_year + n}"
+                + (f", price base year {carbon.price_base_year}" if carbon.price_base_year else "")
             )
-            climate_inputs.extend(rates)
-    explanations.append(
-        Explanation(
-            quantity="climate_cost",
-            formula=climate_formula,
-            value=climate,
-            inputs=tuple(climate_inputs),
+            if carbon.extrapolated_years:
+                tail.append(
+                    f"carbon price held flat outside its points in "
+                    f"{len(carbon.extrapolated_years)} study year(s)"
+                )
+            if carbon.undiscounted:
+                self.climate_formula = (
+                    "CC = sum over t of E(t) [kgCO2e] x p(t) [per kgCO2e] (undiscounted)"
+                )
+            else:
+                self.climate_formula = (
+                    "CC = sum over t of E(t) [kgCO2e] x p(t) [per kgCO2e] x (1 + d)^-tau(t)"
+                )
+                tail.extend(rates)
+        self.climate_tail = tuple(tail)
+        self.pollutant_priced: dict[str, str] = {}
+        model = method.model
+        self.model_line = f"evaluation model = {model.kind.value}"
+        if model.kind is ModelKind.COST:
+            self.total_formula = "evaluated = LCC + CC + EC"
+        elif model.kind is ModelKind.DEDUCTIONS:
+            self.total_formula = "evaluated = LCC + CC + EC - sum of the bid's fixed deductions"
+        elif model.kind is ModelKind.FICTIVE_DISCOUNT:
+            self.total_formula = "evaluated = (LCC + CC + EC) x (1 - discount(ladder level))"
+        else:
+            self.total_formula = "evaluated = LCC + f x (CC + EC)"
+        self.externality_factor_line = f"externality factor f = {model.externality_factor:.6g}"
+        self.rounding_line = (
+            "rounded half-up to the currency's minor unit "
+            f"({method.minor_unit_digits} decimals) before ranking"
         )
-    )
+        self.annual_tail = (
+            f"UPV(d, N) = {upv_factor:.10g}",
+            f"discount_rate = {method.discount_rate:.10g} (real)",
+            f"study_period_years N = {n}",
+        )
+        self.functional_unit = f" {method.functional_unit}" if method.functional_unit else ""
 
-    pollutant_inputs: list[str] = []
-    kg = computed.cubes.pollutant_kg_by_group[index].sum(axis=(1, 2))
-    for p, name in enumerate(computed.table.pollutants):
-        if kg[p] == 0.0:
-            continue
-        price = method.pollutant_prices.get(name)
-        priced = (
-            "no price in the method"
-            if price is None
-            else f"{price.price_per_kg:.6g} {method.currency}/kg"
-            + (" (undiscounted)" if price.undiscounted else " (discounted)")
-        )
-        pollutant_inputs.append(f"{name}: {float(kg[p]):.6g} kg over the study period, {priced}")
-    explanations.append(
-        Explanation(
-            quantity="externality_cost",
-            formula=(
-                "EC = sum over pollutants p and years t of kg(p, t) x price(p) x (1 + d)^-tau(t) "
-                "(no discount factor for an undiscounted price)"
-            ),
-            value=externality,
-            inputs=tuple(pollutant_inputs),
-        )
-    )
+    def resource_block(self, bid: PreparedBid) -> tuple[str, ...]:
+        """The emission-factor lines of the resources the bid uses, in order of first use."""
+        names = tuple(dict.fromkeys(u.resource for item in bid.items for u in item.resource_use))
+        block = self.resource_blocks.get(names)
+        if block is None:
+            block = tuple(line for name in names if (line := self.resource_line(name)) is not None)
+            self.resource_blocks[names] = block
+        return block
 
-    model = method.model
-    total_inputs = [
-        f"life_cycle_cost = {_money_text(lcc, method)}",
-        f"climate_cost = {_money_text(climate, method)}",
-        f"externality_cost = {_money_text(externality, method)}",
-        f"evaluation model = {model.kind.value}",
-    ]
-    if model.kind is ModelKind.COST:
-        formula = "evaluated = LCC + CC + EC"
-    elif model.kind is ModelKind.DEDUCTIONS:
-        formula = "evaluated = LCC + CC + EC - sum of the bid's fixed deductions"
-        total_inputs.extend(
-            f"deduction '{d.criterion}' = {_money_text(d.amount, method)}" for d in bid.deductions
-        )
-    elif model.kind is ModelKind.FICTIVE_DISCOUNT:
-        formula = "evaluated = (LCC + CC + EC) x (1 - discount(ladder level))"
-        total_inputs.append(
-            f"ladder level = {bid.ladder_level}, fictive discount = "
-            f"{float(model.ladder.get(bid.ladder_level, 0.0)):.6g}"
-        )
-    else:
-        formula = "evaluated = LCC + f x (CC + EC)"
-        total_inputs.append(f"externality factor f = {model.externality_factor:.6g}")
-    total_inputs.append(f"deductions = {_money_text(deductions, method)}")
-    total_inputs.append(
-        "rounded half-up to the currency's minor unit "
-        f"({method.minor_unit_digits} decimals) before ranking"
-    )
-    explanations.append(
-        Explanation(
-            quantity="evaluated_cost", formula=formula, value=evaluated, inputs=tuple(total_inputs)
-        )
-    )
+    def resource_line(self, name: str) -> str | None:
+        if name in self.resource_lines:
+            return self.resource_lines[name]
+        method = self.method
+        resource = method.resources.get(name)
+        line = None
+        if resource is not None:
+            factor = np.asarray(resource.emission_factor)
+            first = float(factor[1]) if factor.size > 1 else float(factor[0])
+            last = float(factor[-1])
+            n = method.study_period_years
+            trajectory = "" if first == last else f" to {last:.6g} in year {n}"
+            line = (
+                f"emission factor {name}: {first:.6g} kgCO2e/{resource.unit} in year 1"
+                f"{trajectory} (basis: {resource.emission_basis or 'not stated'}; "
+                f"source: {resource.emission_source or 'none'})"
+            )
+        self.resource_lines[name] = line
+        return line
 
-    explanations.append(
-        Explanation(
-            quantity="annual_value",
-            formula="AV = LCC / UPV(d, N); UPV(d, N) = (1 - (1 + d)^-N) / d (= N when d = 0)",
-            value=annual_value,
-            inputs=(
-                f"life_cycle_cost = {_money_text(lcc, method)}",
-                f"UPV(d, N) = {computed.upv_factor:.10g}",
-                f"discount_rate = {method.discount_rate:.10g} (real)",
-                f"study_period_years N = {n}",
-            ),
+    def pollutant_suffix(self, name: str) -> str:
+        suffix = self.pollutant_priced.get(name)
+        if suffix is None:
+            price = self.method.pollutant_prices.get(name)
+            priced = (
+                "no price in the method"
+                if price is None
+                else f"{price.price_per_kg:.6g} {self.method.currency}/kg"
+                + (" (undiscounted)" if price.undiscounted else " (discounted)")
+            )
+            suffix = f" kg over the study period, {priced}"
+            self.pollutant_priced[name] = suffix
+        return suffix
+
+    def explain(
+        self,
+        bid: PreparedBid,
+        *,
+        emissions_total: float,
+        pollutant_kg: list[float],
+        pollutants: tuple[str, ...],
+        lcc: float,
+        climate: float,
+        externality: float,
+        deductions: float,
+        evaluated: float,
+        annual_value: float,
+        cost_by_category: dict[str, float],
+        per_unit: float | None,
+    ) -> tuple[Explanation, ...]:
+        spec, unit = self.spec, self.unit  # money as f"{value:{spec}}{unit}": "1234.50 SEK"
+        method = self.method
+        lcc_inputs = (
+            *self.lcc_head,
+            *[
+                f"{name} = {value:{spec}}{unit} (present value)"
+                for name, value in cost_by_category.items()
+                if value != 0.0
+            ],
         )
-    )
-    if per_unit is not None:
-        explanations.append(
+        climate_inputs = (
+            f"emissions_total = {emissions_total:.6g}{self.emissions_suffix}",
+            *self.resource_block(bid),
+            *self.climate_tail,
+        )
+        pollutant_inputs = (
+            tuple(
+                f"{name}: {kg:.6g}{self.pollutant_suffix(name)}"
+                for name, kg in zip(pollutants, pollutant_kg, strict=True)
+                if kg != 0.0
+            )
+            if pollutants
+            else ()
+        )
+        lcc_text = f"{lcc:{spec}}{unit}"
+        total_inputs = [
+            f"life_cycle_cost = {lcc_text}",
+            f"climate_cost = {climate:{spec}}{unit}",
+            f"externality_cost = {externality:{spec}}{unit}",
+            self.model_line,
+        ]
+        kind = method.model.kind
+        if kind is ModelKind.DEDUCTIONS:
+            total_inputs.extend(
+                f"deduction '{d.criterion}' = {d.amount:{spec}}{unit}" for d in bid.deductions
+            )
+        elif kind is ModelKind.FICTIVE_DISCOUNT:
+            total_inputs.append(
+                f"ladder level = {bid.ladder_level}, fictive discount = "
+                f"{float(method.model.ladder.get(bid.ladder_level, 0.0)):.6g}"
+            )
+        elif kind is not ModelKind.COST:
+            total_inputs.append(self.externality_factor_line)
+        total_inputs.append(f"deductions = {deductions:{spec}}{unit}")
+        total_inputs.append(self.rounding_line)
+        explanations = [
             Explanation(
-                quantity="cost_per_functional_unit",
-                formula="evaluated cost / functional units delivered",
-                value=per_unit,
-                inputs=(
-                    f"evaluated_cost = {_money_text(evaluated, method)}",
-                    f"functional units delivered = {bid.functional_units_delivered:.10g}"
-                    + (f" {method.functional_unit}" if method.functional_unit else ""),
-                ),
+                quantity="life_cycle_cost", formula=_LCC_FORMULA, value=lcc, inputs=lcc_inputs
+            ),
+            Explanation(
+                quantity="climate_cost",
+                formula=self.climate_formula,
+                value=climate,
+                inputs=climate_inputs,
+            ),
+            Explanation(
+                quantity="externality_cost",
+                formula=_EXTERNALITY_FORMULA,
+                value=externality,
+                inputs=pollutant_inputs,
+            ),
+            Explanation(
+                quantity="evaluated_cost",
+                formula=self.total_formula,
+                value=evaluated,
+                inputs=tuple(total_inputs),
+            ),
+            Explanation(
+                quantity="annual_value",
+                formula=_ANNUAL_FORMULA,
+                value=annual_value,
+                inputs=(f"life_cycle_cost = {lcc_text}", *self.annual_tail),
+            ),
+        ]
+        if per_unit is not None:
+            explanations.append(
+                Explanation(
+                    quantity="cost_per_functional_unit",
+                    formula="evaluated cost / functional units delivered",
+                    value=per_unit,
+                    inputs=(
+                        f"evaluated_cost = {evaluated:{spec}}{unit}",
+                        f"functional units delivered = {bid.functional_units_delivered:.10g}"
+                        + self.functional_unit,
+                    ),
+                )
             )
-        )
-    return tuple(explanations)
+        return tuple(explanations)

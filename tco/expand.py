@@ -45,14 +45,18 @@ Pinned conventions (primer §3), one place each:
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+import operator
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
 
 from tco.finance import escalation_index, payment_times
+from tco.inputs import Timing
 from tco.prepared import (
     CATEGORIES,
     MODULES,
@@ -70,7 +74,9 @@ IntArray = npt.NDArray[np.int64]
 __all__ = [
     "EVENT_GROUP",
     "RECURRING_GROUP",
+    "PartedExpansion",
     "StreamTable",
+    "expand_in_parts",
     "expand_tender",
     "purchase_times",
     "resource_category",
@@ -265,273 +271,928 @@ class StreamTable:
         return self.study_period_years + 1
 
 
+# --- schedules: purchases and ends of life of one unit position, by (service life, N) -----------
+
+
+def _event_slot(time: float) -> tuple[int, float]:
+    """(column, shift) of a one-off event at ``time``.
+
+    The event belongs to study year ``column = ceil(time)`` and is paid ``shift = column - time``
+    years before that year's end (0 for an event at a whole year; rounded to 12 decimals so that
+    ``months / 12`` dust does not create separate time groups).
+
+    Example: ``_event_slot(2.5) == (3, 0.5)``; ``_event_slot(8.0) == (8, 0.0)``.
+    """
+    time = _snap(time)
+    column = math.ceil(time)
+    return column, round(column - time, 12)
+
+
+@dataclass(frozen=True, slots=True)
+class _Schedule:
+    """When one unit position of an item with service life L is bought, replaced and ends."""
+
+    #: L, or N when the item states no service life.
+    life: float
+    purchases: tuple[float, ...]
+    #: (column, shift) of each replacement purchases[1:].
+    replacement_slots: tuple[tuple[int, float], ...]
+    #: Price index of each replacement (:data:`ITEM_PRICE_ESCALATION`).
+    replacement_index: tuple[float, ...]
+    #: (column, shift) of each end of life at t <= N.
+    end_slots: tuple[tuple[int, float], ...]
+    #: Price index of the last purchase.
+    last_index: float
+    #: Remaining life at N of the unit bought last, ``_snap(last + L - N)``.
+    remaining: float
+
+
+@functools.lru_cache(maxsize=1024)
+def _schedule(service_life: float | None, study_period_years: int) -> _Schedule:
+    """The purchases and ends of life of a unit position (cached: items share few lives).
+
+    Example: L = 8, N = 20: purchases 0, 8, 16; replacements in columns 8 and 16; ends at 8 and
+    16 (the unit bought at 16 is in service at 20 with 4 of its 8 years left).
+    """
+    n = study_period_years
+    life = float(n) if service_life is None else service_life
+    purchases = purchase_times(service_life, n)
+    ends = [_snap(t + life) for t in purchases if _snap(t + life) <= n]
+    last = purchases[-1]
+    return _Schedule(
+        life=life,
+        purchases=tuple(purchases),
+        replacement_slots=tuple(_event_slot(t) for t in purchases[1:]),
+        replacement_index=tuple(
+            float(escalation_index(ITEM_PRICE_ESCALATION, t)) for t in purchases[1:]
+        ),
+        end_slots=tuple(_event_slot(t) for t in ends),
+        last_index=float(escalation_index(ITEM_PRICE_ESCALATION, last)),
+        remaining=_snap(last + life - n),
+    )
+
+
+def _snap_array(time: FloatArray) -> FloatArray:
+    """:func:`_snap` of every element (``np.round`` rounds half to even, as ``round`` does)."""
+    nearest = np.round(time)
+    return np.asarray(np.where(np.abs(time - nearest) < _YEAR_SNAP, nearest, time))
+
+
+# --- flattening: the items and streams of a run of bids as arrays ---------------------------------
+
+_ITEM_FIELDS = operator.attrgetter(
+    "quantity",
+    "unit_price",
+    "installation_cost",
+    "maintenance_per_year",
+    "warranty_years",
+    "end_of_life_cost",
+)
+_STREAM_FIELDS = operator.attrgetter(
+    "amount", "first_year", "every_years", "last_year", "escalation", "emissions"
+)
+#: Rule codes: the order in which one item's rows are listed (module docstring), the second key
+#: of a row's insertion order after the item's slot. Resource uses, pollutants and the item's
+#: streams follow from _FIRST_FREE_CODE on.
+_ACQUISITION, _INSTALLATION, _REPLACEMENT, _A1_A3, _A4, _A5 = 0, 1, 2, 3, 4, 5
+_B4, _END_OF_LIFE, _C1_C4, _D, _RESIDUAL, _MAINTENANCE = 6, 7, 8, 9, 10, 11
+_FIRST_FREE_CODE = 12
+
+
+def _embodied_of(emissions: Mapping[str, float]) -> tuple[float, ...]:
+    get = emissions.get
+    return (get("a1_a3", 0.0), get("a4", 0.0), get("a5", 0.0), get("c1_c4", 0.0), get("d", 0.0))
+
+
+def _ints(values: list[int]) -> IntArray:
+    return np.array(values, dtype=np.int64).reshape(len(values))
+
+
 @dataclass(slots=True)
-class _Rows:
-    bid: list[int] = field(default_factory=list)
-    key: list[int] = field(default_factory=list)
-    group: list[int] = field(default_factory=list)
-    amounts: list[FloatArray] = field(default_factory=list)
+class _Flat:
+    """Every item, resource use, pollutant emission and stream of a run of bids, as arrays.
 
-    def add(self, bid: int, key: int, group: int, amounts: FloatArray) -> None:
-        if not np.any(amounts):
-            return
-        self.bid.append(bid)
-        self.key.append(key)
-        self.group.append(group)
-        self.amounts.append(amounts)
+    Bids are numbered from 0 within the run. A *slot* orders rows within a bid as they are
+    listed in the module docstring: each item has one slot, the bid's own streams the slot
+    after its items.
+    """
 
-    def arrays(self, n_years: int) -> tuple[IntArray, IntArray, IntArray, FloatArray]:
-        bid = np.asarray(self.bid, dtype=np.int64)
-        key = np.asarray(self.key, dtype=np.int64)
-        group = np.asarray(self.group, dtype=np.int64)
-        if self.amounts:
-            amounts = np.stack(self.amounts).astype(np.float64, copy=False)
-        else:
-            amounts = np.zeros((0, n_years), dtype=np.float64)
-        order = np.lexsort((group, key, bid))
-        return bid[order], key[order], group[order], np.ascontiguousarray(amounts[order])
-
-
-class _Builder:
-    """Collects rows; knows the study period, the timing convention and the time groups."""
-
-    def __init__(self, method: PreparedMethod) -> None:
-        self.method = method
-        self.n = method.study_period_years
-        self.columns = np.arange(self.n + 1, dtype=np.float64)
-        self.group_rows: list[FloatArray] = [
-            self.columns.copy(),
-            payment_times(method.timing, self.columns, True),
-        ]
-        self._event_groups: dict[float, int] = {0.0: EVENT_GROUP}
-        self.costs = _Rows()
-        self.emissions = _Rows()
-        self.pollutants = _Rows()
-        self.pollutant_names: list[str] = []
-        self.warnings: list[tuple[str, str, str]] = []
-        recurring = np.zeros(self.n + 1, dtype=bool)
-        recurring[1:] = True
-        #: Years 1..N as a mask over columns.
-        self.service_years = recurring
-        self._resource_cache: dict[str, tuple[str, FloatArray, FloatArray]] = {}
+    bid_ids: list[str]
+    items: list[PreparedItem]
+    item_bid: IntArray
+    item_slot: IntArray
+    #: Per item: quantity, unit_price, installation_cost, maintenance_per_year,
+    #: warranty_years, end_of_life_cost (columns in that order).
+    scalars: FloatArray
+    #: Per item: kgCO2e of A1-A3, A4, A5, C1-C4, D (columns in that order).
+    embodied: FloatArray
+    #: NaN where the item states no service life.
+    life: FloatArray
+    residual: FloatArray
+    residual_given: npt.NDArray[np.bool_]
+    use_item: IntArray
+    use_local: IntArray
+    use_resource: list[str]
+    use_amount: FloatArray
+    pollutant_item: IntArray
+    pollutant_local: IntArray
+    pollutant_name: list[str]
+    pollutant_kg: FloatArray
+    stream_bid: IntArray
+    stream_slot: IntArray
+    stream_local: IntArray
+    stream_multiplier: FloatArray
+    streams: list[PreparedStream]
+    #: (n, schedules, each item's schedule), computed once by :func:`_lives`.
+    lives: tuple[int, list[_Schedule], IntArray] | None = None
 
     @property
-    def recurring_times(self) -> FloatArray:
-        return self.group_rows[RECURRING_GROUP]
+    def n_bids(self) -> int:
+        return len(self.bid_ids)
 
-    # --- time placement -------------------------------------------------------------------
-    def event_slot(self, time: float) -> tuple[int, int]:
-        """(column, group) of a one-off event at ``time`` (column = the year it falls in)."""
-        time = _snap(time)
-        column = math.ceil(time)
-        shift = round(column - time, 12)
-        if shift == 0.0:
-            return column, EVENT_GROUP
-        group = self._event_groups.get(shift)
-        if group is None:
-            group = len(self.group_rows)
-            self._event_groups[shift] = group
-            self.group_rows.append(np.maximum(self.columns - shift, 0.0))
-        return column, group
+    @property
+    def quantity(self) -> FloatArray:
+        return self.scalars[:, 0]
 
-    def add_events(
-        self, rows: _Rows, bid: int, key: int, times: Sequence[float], amounts: Sequence[float]
+
+def _flatten(bids: Sequence[PreparedBid]) -> _Flat:
+    """One pass over the Python objects; everything after it works on arrays."""
+    counts = [len(bid.items) for bid in bids]
+    items = [item for bid in bids for item in bid.items]
+    n_items = len(items)
+    n_bids = len(bids)
+    item_bid = np.repeat(np.arange(n_bids, dtype=np.int64), counts)
+    item_slot = np.arange(n_items, dtype=np.int64) + item_bid
+    bid_slot = np.cumsum(np.asarray(counts, dtype=np.int64)) + np.arange(n_bids, dtype=np.int64)
+    scalars = np.array(list(map(_ITEM_FIELDS, items)), dtype=np.float64).reshape(n_items, 6)
+    embodied = np.array([_embodied_of(item.emissions) for item in items], dtype=np.float64).reshape(
+        n_items, 5
+    )
+    lives = [item.service_life for item in items]
+    residuals = [item.residual_value for item in items]
+
+    uses = [
+        (i, j, use)
+        for i, item in enumerate(items)
+        if item.resource_use
+        for j, use in enumerate(item.resource_use)
+    ]
+    pollutants = [
+        (i, j, emission)
+        for i, item in enumerate(items)
+        if item.pollutant_emissions
+        for j, emission in enumerate(item.pollutant_emissions)
+    ]
+    item_streams = [
+        (i, k, stream)
+        for i, item in enumerate(items)
+        if item.costs
+        for k, stream in enumerate(item.costs)
+    ]
+    bid_streams = [
+        (b, k, stream)
+        for b, bid in enumerate(bids)
+        if bid.costs
+        for k, stream in enumerate(bid.costs)
+    ]
+    owner = _ints([i for i, _, _ in item_streams])
+    owner_bid = _ints([b for b, _, _ in bid_streams])
+    return _Flat(
+        bid_ids=[bid.id for bid in bids],
+        items=items,
+        item_bid=item_bid,
+        item_slot=item_slot,
+        scalars=scalars,
+        embodied=embodied,
+        life=np.array(
+            [math.nan if life is None else life for life in lives], dtype=np.float64
+        ).reshape(n_items),
+        residual=np.array(
+            [0.0 if value is None else value for value in residuals], dtype=np.float64
+        ).reshape(n_items),
+        residual_given=np.array([value is not None for value in residuals], dtype=bool).reshape(
+            n_items
+        ),
+        use_item=_ints([i for i, _, _ in uses]),
+        use_local=_ints([j for _, j, _ in uses]),
+        use_resource=[use.resource for _, _, use in uses],
+        use_amount=np.array([use.amount_per_year for _, _, use in uses], dtype=np.float64),
+        pollutant_item=_ints([i for i, _, _ in pollutants]),
+        pollutant_local=_ints([j for _, j, _ in pollutants]),
+        pollutant_name=[emission.pollutant for _, _, emission in pollutants],
+        pollutant_kg=np.array([e.kg_per_year for _, _, e in pollutants], dtype=np.float64),
+        stream_bid=np.concatenate([item_bid[owner], owner_bid]),
+        stream_slot=np.concatenate([item_slot[owner], bid_slot[owner_bid]]),
+        stream_local=_ints([k for _, k, _ in item_streams] + [k for _, k, _ in bid_streams]),
+        stream_multiplier=np.concatenate([scalars[owner, 0], np.ones(len(bid_streams))]),
+        streams=[stream for _, _, stream in item_streams] + [s for _, _, s in bid_streams],
+    )
+
+
+# --- time groups ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What must be the same in every part of a tender expanded in parts.
+
+    ``shifts``: the fractional event shifts, in the order the rows first book an event at them
+    (that order numbers the time groups 2, 3 ...); ``pollutants``: every pollutant name, sorted.
+    """
+
+    shifts: tuple[float, ...]
+    pollutants: tuple[str, ...]
+
+    def group_of(self, shift: float) -> int:
+        return EVENT_GROUP if shift == 0.0 else 2 + self.shifts.index(shift)
+
+
+def _lives(flat: _Flat, n: int) -> tuple[list[_Schedule], IntArray]:
+    """The schedule of each distinct service life, and each item's index into them."""
+    if flat.lives is not None and flat.lives[0] == n:
+        return flat.lives[1], flat.lives[2]
+    if flat.life.size == 0:
+        schedules: list[_Schedule] = []
+        inverse = np.zeros(0, dtype=np.int64)
+    elif flat.life.size == 1 or bool(np.all(flat.life == flat.life[0])):
+        schedules = [_schedule_of(float(flat.life[0]), n)]
+        inverse = np.zeros(flat.life.size, dtype=np.int64)
+    else:
+        lives, found = np.unique(flat.life, return_inverse=True)
+        schedules = [_schedule_of(life, n) for life in lives.tolist()]
+        inverse = found.reshape(-1).astype(np.int64)
+    flat.lives = (n, schedules, inverse)
+    return schedules, inverse
+
+
+def _schedule_of(life: float, n: int) -> _Schedule:
+    return _schedule(None if math.isnan(life) else life, n)
+
+
+def _event_amounts(flat: _Flat) -> tuple[FloatArray, FloatArray]:
+    """Per item and unit position: (capital = unit price + installation, q x embodied A1-A5).
+
+    The embodied total is added as the contract lists the modules: ``0 + A1-A3 + A4 + A5``.
+    """
+    s, e = flat.scalars, flat.embodied
+    capital = s[:, 1] + s[:, 2]
+    return capital, s[:, 0] * (0.0 + e[:, 0] + e[:, 1] + e[:, 2])
+
+
+def _plan(flats: Sequence[_Flat], n: int) -> _Plan:
+    """The time groups and pollutant names of the bids of ``flats`` together (in order).
+
+    A fractional shift gets its group when an event of a *non-zero* amount is first booked at
+    it: per item, the replacements (unit price + installation, or B4 emissions) in time order,
+    then the ends of life (end-of-life cost, C1-C4 or D emissions); items in request order.
+    """
+    first_seen: dict[float, tuple[int, int, int]] = {}
+    offset = 0
+    names: set[str] = set()
+    for flat in flats:
+        names.update(flat.pollutant_name)
+        schedules, inverse = _lives(flat, n)
+        fractional = [
+            s
+            for s, schedule in enumerate(schedules)
+            if any(shift for _, shift in schedule.replacement_slots + schedule.end_slots)
+        ]
+        if not fractional:
+            offset += len(flat.items)
+            continue
+        q = flat.quantity
+        capital, embodied = _event_amounts(flat)
+        replaced = (q * capital != 0.0) | (embodied != 0.0)
+        ended = ((q[:, None] * flat.embodied[:, 3:]) != 0.0).any(axis=1) | (
+            q * flat.scalars[:, 5] != 0.0
+        )
+        for s in fractional:
+            schedule = schedules[s]
+            for phase, slots, active in (
+                (0, schedule.replacement_slots, replaced),
+                (1, schedule.end_slots, ended),
+            ):
+                hits = np.flatnonzero((inverse == s) & active)
+                if hits.size == 0:
+                    continue
+                for position, (_, shift) in enumerate(slots):
+                    key = (offset + int(hits[0]), phase, position)
+                    if shift != 0.0 and (shift not in first_seen or key < first_seen[shift]):
+                        first_seen[shift] = key
+        offset += len(flat.items)
+    shifts = tuple(sorted(first_seen, key=lambda shift: first_seen[shift]))
+    return _Plan(shifts=shifts, pollutants=tuple(sorted(names)))
+
+
+# --- rows -----------------------------------------------------------------------------------------
+
+#: Row kinds of a stream table.
+_COST, _EMISSION, _POLLUTANT = 0, 1, 2
+
+#: One-off amounts per item (kind, key, code): purchase and installation at t = 0, embodied
+#: A1-A3, A4, A5 at t = 0, and the residual value at N (the last one).
+_POINT_FAMILIES = (
+    (_COST, _CATEGORY_INDEX["acquisition"], _ACQUISITION),
+    (_COST, _CATEGORY_INDEX["installation"], _INSTALLATION),
+    (_EMISSION, _MODULE_INDEX["a1_a3"], _A1_A3),
+    (_EMISSION, _MODULE_INDEX["a4"], _A4),
+    (_EMISSION, _MODULE_INDEX["a5"], _A5),
+    (_COST, _CATEGORY_INDEX["residual_value"], _RESIDUAL),
+)
+_POINT_KIND, _POINT_KEY, _POINT_CODE = (
+    np.array([family[i] for family in _POINT_FAMILIES], dtype=np.int64) for i in range(3)
+)
+_POINT_RESIDUAL = len(_POINT_FAMILIES) - 1
+#: Events at each replacement: unit price + installation, and the embodied emissions (B4).
+_REPLACEMENT_FAMILIES = (
+    (_COST, _CATEGORY_INDEX["replacement"], _REPLACEMENT),
+    (_EMISSION, _MODULE_INDEX["b4"], _B4),
+)
+#: Events at each end of life: end-of-life cost, C1-C4 and D emissions.
+_END_FAMILIES = (
+    (_COST, _CATEGORY_INDEX["end_of_life"], _END_OF_LIFE),
+    (_EMISSION, _MODULE_INDEX["c1_c4"], _C1_C4),
+    (_EMISSION, _MODULE_INDEX["d"], _D),
+)
+
+#: kind, bid, key, group and seq of a block of rows (an int stands for the whole block).
+_Attrs = tuple[IntArray | int, IntArray, IntArray | int, IntArray | int, IntArray]
+
+
+class _Rows:
+    """Rows of all three kinds, collected in blocks; sorted and split once at the end.
+
+    A *sparse* block holds one-off events: a few (column, amount) entries per row, scattered into
+    one matrix at the end. A *dense* block holds whole rows (recurring amounts). Every block gives
+    per row its kind, bid, key (category, module or pollutant), time group and ``seq``, the
+    insertion order within the bid (item slot x width + rule code).
+    """
+
+    __slots__ = ("dense", "dense_attrs", "entries", "n_sparse", "n_years", "sparse_attrs")
+
+    def __init__(self, n_years: int) -> None:
+        self.n_years = n_years
+        #: kind, bid, key, group, seq of each block (an int stands for the whole block).
+        self.sparse_attrs: list[_Attrs] = []
+        self.dense_attrs: list[_Attrs] = []
+        self.n_sparse = 0
+        self.entries: list[tuple[IntArray, IntArray, FloatArray]] = []
+        self.dense: list[FloatArray] = []
+
+    def sparse(
+        self,
+        attrs: _Attrs,
+        *,
+        rows: IntArray,
+        columns: IntArray,
+        amounts: FloatArray,
     ) -> None:
-        """One-off amounts at (possibly fractional) times, one row per time group."""
-        by_group: dict[int, FloatArray] = {}
-        for time, amount in zip(times, amounts, strict=True):
-            if amount == 0.0:
-                continue
-            column, group = self.event_slot(time)
-            if column > self.n:
-                continue
-            row = by_group.get(group)
-            if row is None:
-                row = np.zeros(self.n + 1, dtype=np.float64)
-                by_group[group] = row
-            row[column] += amount
-        for group in sorted(by_group):
-            rows.add(bid, key, group, by_group[group])
+        """Rows with entries ``(rows[i], columns[i], amounts[i])``, rows numbered in the block."""
+        self.sparse_attrs.append(attrs)
+        self.entries.append((rows + self.n_sparse, columns, amounts))
+        self.n_sparse += len(attrs[1])
 
-    def pollutant_key(self, name: str) -> int:
-        if name not in self.pollutant_names:
-            self.pollutant_names.append(name)
-        return self.pollutant_names.index(name)
+    def add(self, attrs: _Attrs, amounts: FloatArray) -> None:
+        """Whole rows; a row without a non-zero amount is dropped."""
+        kind, bid, key, group, seq = attrs
+        keep = (amounts != 0.0).any(axis=1)
+        if not keep.all():
+            if not keep.any():
+                return
+            bid, seq, amounts = bid[keep], seq[keep], amounts[keep]
+            key = key if isinstance(key, int) else key[keep]
+            group = group if isinstance(group, int) else group[keep]
+        self.dense_attrs.append((kind, bid, key, group, seq))
+        self.dense.append(amounts)
 
-    def resource(self, name: str) -> tuple[str, FloatArray, FloatArray]:
-        """(category, money per unit of use in each year, kgCO2e per unit of use each year)."""
-        cached = self._resource_cache.get(name)
-        if cached is not None:
-            return cached
-        resource = self.method.resources.get(name)
-        if resource is None:
-            raise KeyError(f"resource {name!r} is not priced by the method")
-        index = escalation_index(resource.escalation_rates, self.recurring_times)
-        price = np.where(self.service_years, resource.price * index, 0.0)
-        factor = np.where(self.service_years, np.asarray(resource.emission_factor), 0.0)
-        entry = (resource_category(resource), price, factor.astype(np.float64))
-        self._resource_cache[name] = entry
-        return entry
+    def events(
+        self,
+        plan: _Plan,
+        bid: IntArray,
+        seq: IntArray,
+        *,
+        families: Sequence[tuple[int, int, int]],
+        slots: Sequence[tuple[int, float]],
+        amounts: FloatArray,
+    ) -> None:
+        """One-off amounts, shape (items, families, events), booked at ``slots``.
 
-    # --- rows -----------------------------------------------------------------------------
-    def stream(self, bid: int, stream: PreparedStream, multiplier: float) -> None:
-        """A generic stream: amount at first_year, every k years up to last_year."""
-        n = self.n
-        first = max(stream.first_year, 0)
-        if stream.every_years <= 0:
-            years = np.array([first], dtype=np.int64) if first <= n else np.zeros(0, np.int64)
-        else:
-            last = min(stream.last_year if stream.last_year > 0 else n, n)
-            years = np.arange(first, last + 1, stream.every_years, dtype=np.int64)
-        if years.size == 0:
+        ``families`` gives (kind, key, code) of each family, ``slots`` (column, shift) of each
+        event. One row per item, family and time group with a booked event; an amount of 0 is
+        not booked.
+        """
+        booked = amounts != 0.0
+        any_booked = booked.any(axis=(0, 1)).tolist()
+        by_group: dict[int, list[int]] = {}
+        for j, (column, shift) in enumerate(slots):
+            if any_booked[j] and column < self.n_years:
+                by_group.setdefault(plan.group_of(shift), []).append(j)
+        if not by_group:
             return
-        recurring = stream.every_years == 1
-        group = RECURRING_GROUP if recurring else EVENT_GROUP
-        times = self.group_rows[group][years]
-        amounts = np.zeros(n + 1, dtype=np.float64)
-        amounts[years] = multiplier * stream.amount * escalation_index(stream.escalation, times)
-        category = _CATEGORY_INDEX[stream.category or "other"]
-        self.costs.add(bid, category, group, amounts)
-        if stream.emissions:
-            kg = np.zeros(n + 1, dtype=np.float64)
-            kg[years] = multiplier * stream.emissions
-            module = _MODULE_INDEX[stream.emissions_module or _default_module(stream.category)]
-            self.emissions.add(bid, module, group, kg)
-        if stream.life is not None and stream.life > 0.0:
-            last_year = int(years[-1])
-            remaining = _snap(last_year + stream.life - n)
-            if remaining > 0.0:
-                value = max(float(amounts[last_year]) * remaining / stream.life, 0.0)
-                self.add_events(
-                    self.costs, bid, _CATEGORY_INDEX["residual_value"], [float(n)], [-value]
+        kinds = np.array([f[0] for f in families], dtype=np.int64)
+        keys = np.array([f[1] for f in families], dtype=np.int64)
+        codes = np.array([f[2] for f in families], dtype=np.int64)
+        for group in sorted(by_group):
+            js = by_group[group]
+            sub, hit = (
+                (amounts, booked)
+                if len(js) == len(slots)
+                else (amounts[:, :, js], booked[:, :, js])
+            )
+            item, family = np.nonzero(hit.any(axis=2))
+            row, event = np.nonzero(hit[item, family])
+            columns = np.array([slots[j][0] for j in js], dtype=np.int64)
+            self.sparse(
+                (kinds[family], bid[item], keys[family], group, seq[item] + codes[family]),
+                rows=row,
+                columns=columns[event],
+                amounts=sub[item[row], family[row], event],
+            )
+
+    def tables(self) -> list[tuple[IntArray, IntArray, IntArray, FloatArray]]:
+        """(bid, key, group, amounts) of each kind, sorted by bid, key, group, insertion."""
+        n_years = self.n_years
+        attrs = self.sparse_attrs + self.dense_attrs
+        if not attrs:
+            empty = np.zeros(0, dtype=np.int64)
+            return [(empty, empty, empty, np.zeros((0, n_years)))] * 3
+        sizes = [len(block[1]) for block in attrs]
+        kind, bid, key, group, seq = (
+            _column([block[a] for block in attrs], sizes) for a in range(5)
+        )
+        sparse = np.zeros((self.n_sparse, n_years), dtype=np.float64)
+        if self.entries:
+            rows = np.concatenate([e[0] for e in self.entries])
+            columns = np.concatenate([e[1] for e in self.entries])
+            sparse[rows, columns] = np.concatenate([e[2] for e in self.entries])
+        amounts = np.concatenate([sparse, *self.dense]) if self.dense else sparse
+        order = np.lexsort((seq, group, key, bid, kind))
+        ends = np.cumsum(np.bincount(kind, minlength=3)).tolist()
+        out = []
+        start = 0
+        for end in ends:
+            part = order[start:end]
+            out.append((bid[part], key[part], group[part], amounts[part]))
+            start = end
+        return out
+
+
+def _column(values: list[IntArray | int], sizes: list[int]) -> IntArray:
+    """One int64 column from per-block arrays or per-block constants."""
+    if int not in map(type, values):
+        return np.concatenate(cast("list[IntArray]", values))
+    if all(type(v) is int for v in values):
+        return np.repeat(np.array(values, dtype=np.int64), sizes)
+    return np.concatenate(
+        [_filled(size, v) if type(v) is int else v for v, size in zip(values, sizes, strict=True)]
+    )
+
+
+def _filled(size: int, value: int) -> IntArray:
+    out = np.empty(size, dtype=np.int64)
+    out.fill(value)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class _ResourceRows:
+    category: int
+    module: int
+    #: Money per unit of use in each year (0 in year 0).
+    price: FloatArray
+    #: kgCO2e per unit of use in each year (0 in year 0).
+    factor: FloatArray
+
+
+def _resource_rows(method: PreparedMethod, name: str) -> _ResourceRows:
+    """Category, module, price and emission factor per unit of use of a priced resource."""
+    resource = method.resources.get(name)
+    if resource is None:
+        raise KeyError(f"resource {name!r} is not priced by the method")
+    rates = np.asarray(resource.escalation_rates, dtype=np.float64)
+    factor = np.asarray(resource.emission_factor, dtype=np.float64)
+    return _resource_rows_cached(
+        (
+            resource_category(resource),
+            resource.price,
+            rates.tobytes(),
+            rates.shape,
+            factor.tobytes(),
+            factor.shape,
+            method.timing,
+            method.study_period_years,
+        )
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _resource_rows_cached(
+    key: tuple[str, float, bytes, tuple[int, ...], bytes, tuple[int, ...], Timing, int],
+) -> _ResourceRows:
+    """:func:`_resource_rows` by value (resources repeat from call to call: the method's)."""
+    category, price, rates, rates_shape, factor, factor_shape, timing, n = key
+    columns = np.arange(n + 1, dtype=np.float64)
+    service = columns >= 1.0  # years 1..N
+    index = escalation_index(
+        np.frombuffer(rates, dtype=np.float64).reshape(rates_shape),
+        payment_times(timing, columns, True),
+    )
+    prices = np.where(service, price * index, 0.0)
+    factors = np.where(
+        service, np.frombuffer(factor, dtype=np.float64).reshape(factor_shape), 0.0
+    ).astype(np.float64)
+    prices.setflags(write=False)
+    factors.setflags(write=False)
+    module = "b6" if category == "energy" else "b7"
+    return _ResourceRows(_CATEGORY_INDEX[category], _MODULE_INDEX[module], prices, factors)
+
+
+@functools.lru_cache(maxsize=1024)
+def _uncovered(schedule: _Schedule, warranty: float, n: int) -> FloatArray:
+    """``1 - warranty_coverage(...)``: the share of each year's maintenance the buyer pays."""
+    uncovered = 1.0 - warranty_coverage(schedule.purchases, warranty, schedule.life, n)
+    uncovered.setflags(write=False)
+    return uncovered
+
+
+def _table(method: PreparedMethod, flat: _Flat, plan: _Plan) -> StreamTable:
+    """The stream table of the bids of ``flat`` (see the module docstring for every rule).
+
+    Every rule is applied to all items at once; rows are then sorted by (bid, key, time group)
+    and, within those, in the order the module docstring lists them per item (``seq``: the
+    item's slot, then the rule's code), so the table does not depend on how it was built.
+    """
+    n = method.study_period_years
+    n_years = n + 1
+    columns = np.arange(n_years, dtype=np.float64)
+    recurring_times = payment_times(method.timing, columns, True)
+    group_rows = [columns.copy(), recurring_times]
+    group_rows += [np.maximum(columns - shift, 0.0) for shift in plan.shifts]
+    service = np.zeros(n_years, dtype=bool)
+    service[1:] = True  # years 1..N
+
+    rows = _Rows(n_years)
+    warnings: list[tuple[int, tuple[str, str, str]]] = []
+
+    n_uses = int(flat.use_local.max()) + 1 if flat.use_local.size else 0
+    n_pollutants = int(flat.pollutant_local.max()) + 1 if flat.pollutant_local.size else 0
+    n_streams = int(flat.stream_local.max()) + 1 if flat.stream_local.size else 0
+    pollutant_code = _FIRST_FREE_CODE + 2 * n_uses
+    stream_code = pollutant_code + n_pollutants
+    width = stream_code + 3 * n_streams
+
+    if flat.items:
+        schedules, inverse = _lives(flat, n)
+        seq = flat.item_slot * width
+        _item_events(
+            flat, n, plan, rows, warnings=warnings, seq=seq, schedules=schedules, inverse=inverse
+        )
+        _item_recurring(
+            method,
+            flat,
+            rows,
+            seq,
+            (schedules, inverse),
+            recurring_times=recurring_times,
+            service=service,
+            pollutant_code=pollutant_code,
+            pollutants=plan.pollutants,
+        )
+    if flat.streams:
+        seq = flat.stream_slot * width + stream_code + 3 * flat.stream_local
+        for kind, bid, key, group, seq_of, amounts in _streams(flat, n, group_rows, seq):
+            if amounts.ndim == 2:
+                rows.add((kind, bid, key, group, seq_of), amounts)
+            else:  # a residual value at N
+                rows.sparse(
+                    (kind, bid, key, group, seq_of),
+                    rows=np.arange(len(bid), dtype=np.int64),
+                    columns=np.full(len(bid), n, dtype=np.int64),
+                    amounts=amounts,
                 )
 
-    def item(self, bid: int, bid_id: str, item: PreparedItem) -> None:
-        n = self.n
-        q = item.quantity
-        life = float(n) if item.service_life is None else item.service_life
-        purchases = purchase_times(item.service_life, n)
-        replacements = purchases[1:]
-        capital = item.unit_price + item.installation_cost
+    cost, emission, pollutant = rows.tables()
+    warnings.sort(key=lambda entry: entry[0])
+    return StreamTable(
+        n_bids=flat.n_bids,
+        study_period_years=n,
+        group_times=np.asarray(np.stack(group_rows), dtype=np.float64),
+        cost_bid=cost[0],
+        cost_category=cost[1],
+        cost_group=cost[2],
+        cost_amounts=cost[3],
+        emission_bid=emission[0],
+        emission_module=emission[1],
+        emission_group=emission[2],
+        emission_kg=emission[3],
+        pollutants=plan.pollutants,
+        pollutant_bid=pollutant[0],
+        pollutant_index=pollutant[1],
+        pollutant_group=pollutant[2],
+        pollutant_kg=pollutant[3],
+        warnings=tuple(warning for _, warning in warnings),
+    )
 
-        def capital_at(time: float) -> float:
-            return capital * float(escalation_index(ITEM_PRICE_ESCALATION, time))
 
-        cost = self.costs
-        self.add_events(cost, bid, _CATEGORY_INDEX["acquisition"], [0.0], [q * item.unit_price])
-        self.add_events(
-            cost, bid, _CATEGORY_INDEX["installation"], [0.0], [q * item.installation_cost]
-        )
-        self.add_events(
-            cost,
-            bid,
-            _CATEGORY_INDEX["replacement"],
-            replacements,
-            [q * capital_at(t) for t in replacements],
-        )
+def _item_events(
+    flat: _Flat,
+    n: int,
+    plan: _Plan,
+    rows: _Rows,
+    *,
+    warnings: list[tuple[int, tuple[str, str, str]]],
+    seq: IntArray,
+    schedules: list[_Schedule],
+    inverse: IntArray,
+) -> None:
+    """Purchases, embodied emissions, replacements, ends of life and residual values."""
+    s = flat.scalars
+    q = s[:, 0]
+    bid = flat.item_bid
+    capital, embodied = _event_amounts(flat)
+    if len(schedules) == 1:
+        remaining = np.full(len(q), schedules[0].remaining)
+        life = np.full(len(q), schedules[0].life)
+        last_index = np.full(len(q), schedules[0].last_index)
+    else:
+        remaining = np.array([x.remaining for x in schedules])[inverse]
+        life = np.array([x.life for x in schedules])[inverse]
+        last_index = np.array([x.last_index for x in schedules])[inverse]
 
-        embodied = 0.0
-        for module in ("a1_a3", "a4", "a5"):
-            kg = item.emissions.get(module, 0.0)
-            embodied += kg
-            self.add_events(self.emissions, bid, _MODULE_INDEX[module], [0.0], [q * kg])
-        self.add_events(
-            self.emissions,
-            bid,
-            _MODULE_INDEX["b4"],
-            replacements,
-            [q * embodied] * len(replacements),
-        )
-
-        ends = [_snap(t + life) for t in purchases if _snap(t + life) <= n]
-        self.add_events(
-            cost, bid, _CATEGORY_INDEX["end_of_life"], ends, [q * item.end_of_life_cost] * len(ends)
-        )
-        for module in ("c1_c4", "d"):
-            kg = item.emissions.get(module, 0.0)
-            self.add_events(self.emissions, bid, _MODULE_INDEX[module], ends, [q * kg] * len(ends))
-
-        last = purchases[-1]
-        remaining = _snap(last + life - n)
-        if remaining > 0.0:
-            if item.residual_value is not None:
-                value = max(item.residual_value, 0.0)
-            else:
-                value = max(capital_at(last) * remaining / life, 0.0)
-            self.add_events(cost, bid, _CATEGORY_INDEX["residual_value"], [float(n)], [-q * value])
-        elif item.residual_value:
-            self.warnings.append(
+    # Residual value at N of the unit in service (linear, or the stated resale value).
+    in_service = remaining > 0.0
+    linear = capital * last_index * remaining / life
+    value = np.where(flat.residual_given, np.maximum(flat.residual, 0.0), np.maximum(linear, 0.0))
+    residual = np.where(in_service, -q * value, 0.0)
+    for i in np.flatnonzero(~in_service & flat.residual_given & (flat.residual != 0.0)).tolist():
+        schedule = schedules[int(inverse[i])]
+        warnings.append(
+            (
+                i,
                 (
                     "RESIDUAL_VALUE_IGNORED",
-                    f"item {item.name!r}: the residual value applies to a unit still in service "
-                    f"at the end of the study period; the last unit's life ends at "
-                    f"t = {last + life:g} <= N = {n}",
-                    bid_id,
-                )
+                    f"item {flat.items[i].name!r}: the residual value applies to a unit still in "
+                    "service at the end of the study period; the last unit's life ends at "
+                    f"t = {schedule.purchases[-1] + schedule.life:g} <= N = {n}",
+                    flat.bid_ids[int(bid[i])],
+                ),
+            )
+        )
+
+    # One-off amounts at t = 0 (purchase, embodied A1-A3, A4, A5) and the residual value at N.
+    e = flat.embodied
+    point = np.stack(
+        [q * s[:, 1], q * s[:, 2], q * e[:, 0], q * e[:, 1], q * e[:, 2], residual], axis=1
+    )
+    item, family = np.nonzero(point != 0.0)
+    if item.size:
+        rows.sparse(
+            (
+                _POINT_KIND[family],
+                bid[item],
+                _POINT_KEY[family],
+                EVENT_GROUP,
+                seq[item] + _POINT_CODE[family],
+            ),
+            rows=np.arange(item.size, dtype=np.int64),
+            columns=np.where(family == _POINT_RESIDUAL, n, 0),
+            amounts=point[item, family],
+        )
+
+    # Replacements (unit price + installation; B4) and ends of life (cost; C1-C4; D).
+    if len(schedules) == 1:
+        groups = [np.arange(len(q))]
+    else:
+        order = np.argsort(inverse, kind="stable")
+        bounds = np.cumsum(np.bincount(inverse, minlength=len(schedules))).tolist()
+        groups = [order[a:b] for a, b in zip([0, *bounds[:-1]], bounds, strict=True)]
+    for schedule, idx in zip(schedules, groups, strict=True):
+        qs = q[idx]
+        if schedule.replacement_slots:
+            k = len(schedule.replacement_slots)
+            index = np.asarray(schedule.replacement_index)
+            amounts = np.empty((len(idx), 2, k))
+            amounts[:, 0, :] = qs[:, None] * (capital[idx, None] * index[None, :])
+            amounts[:, 1, :] = embodied[idx, None]
+            rows.events(
+                plan,
+                bid[idx],
+                seq[idx],
+                families=_REPLACEMENT_FAMILIES,
+                slots=schedule.replacement_slots,
+                amounts=amounts,
+            )
+        if schedule.end_slots:
+            k = len(schedule.end_slots)
+            per_end = np.empty((len(idx), 3, k), dtype=np.float64)
+            per_end[:, 0, :] = (qs * s[idx, 5])[:, None]
+            per_end[:, 1, :] = (qs * e[idx, 3])[:, None]
+            per_end[:, 2, :] = (qs * e[idx, 4])[:, None]
+            rows.events(
+                plan,
+                bid[idx],
+                seq[idx],
+                families=_END_FAMILIES,
+                slots=schedule.end_slots,
+                amounts=per_end,
             )
 
-        if item.maintenance_per_year:
-            coverage = warranty_coverage(purchases, item.warranty_years, life, n)
-            maintenance = np.where(self.service_years, q * item.maintenance_per_year, 0.0)
-            self.costs.add(
-                bid,
+
+def _item_recurring(
+    method: PreparedMethod,
+    flat: _Flat,
+    rows: _Rows,
+    seq: IntArray,
+    lives: tuple[list[_Schedule], IntArray],
+    *,
+    recurring_times: FloatArray,
+    service: npt.NDArray[np.bool_],
+    pollutant_code: int,
+    pollutants: tuple[str, ...],
+) -> None:
+    """Maintenance less warranty, resource use (cost and emissions), other pollutants."""
+    n = method.study_period_years
+    s = flat.scalars
+    q = s[:, 0]
+    bid = flat.item_bid
+
+    # Maintenance, less the warranty (pro rata) running from each purchase, years 1..N.
+    maintained = np.flatnonzero(s[:, 3] != 0.0)
+    if maintained.size:
+        schedules, inverse = lives
+        which = inverse[maintained]
+        warranty = s[maintained, 4]
+        pairs: dict[tuple[int, float], int] = {}
+        coverage_id = [
+            pairs.setdefault(pair, len(pairs))
+            for pair in zip(which.tolist(), warranty.tolist(), strict=True)
+        ]
+        uncovered = np.stack([_uncovered(schedules[x], w, n) for x, w in pairs])
+        yearly = q[maintained] * s[maintained, 3]
+        amounts = np.where(service, yearly[:, None], 0.0) * uncovered[coverage_id]
+        rows.add(
+            (
+                _COST,
+                bid[maintained],
                 _CATEGORY_INDEX["maintenance"],
                 RECURRING_GROUP,
-                np.asarray(maintenance * (1.0 - coverage), dtype=np.float64),
+                seq[maintained] + _MAINTENANCE,
+            ),
+            amounts,
+        )
+
+    # Resource use: cost and emissions, years 1..N.
+    if flat.use_item.size:
+        position: dict[str, int] = {}
+        for name in flat.use_resource:
+            position.setdefault(name, len(position))
+        tables = [_resource_rows(method, name) for name in position]
+        ids = np.array([position[name] for name in flat.use_resource], dtype=np.int64)
+        user = flat.use_item
+        yearly = (q[user] * flat.use_amount)[:, None]
+        use_seq = seq[user] + _FIRST_FREE_CODE + 2 * flat.use_local
+        rows.add(
+            (
+                _COST,
+                bid[user],
+                np.array([r.category for r in tables], dtype=np.int64)[ids],
+                RECURRING_GROUP,
+                use_seq,
+            ),
+            yearly * np.stack([r.price for r in tables])[ids],
+        )
+        rows.add(
+            (
+                _EMISSION,
+                bid[user],
+                np.array([r.module for r in tables], dtype=np.int64)[ids],
+                RECURRING_GROUP,
+                use_seq + 1,
+            ),
+            yearly * np.stack([r.factor for r in tables])[ids],
+        )
+
+    # Other pollutants, kg a year, years 1..N.
+    if flat.pollutant_item.size:
+        position_of = {name: k for k, name in enumerate(pollutants)}
+        emitter = flat.pollutant_item
+        kg = q[emitter] * flat.pollutant_kg
+        rows.add(
+            (
+                _POLLUTANT,
+                bid[emitter],
+                np.array([position_of[name] for name in flat.pollutant_name], dtype=np.int64),
+                RECURRING_GROUP,
+                seq[emitter] + pollutant_code + flat.pollutant_local,
+            ),
+            np.where(service, kg[:, None], 0.0),
+        )
+
+
+_StreamRows = tuple[int, IntArray, IntArray | int, IntArray | int, IntArray, FloatArray]
+
+
+def _streams(
+    flat: _Flat, n: int, group_rows: Sequence[FloatArray], seq: IntArray
+) -> list[_StreamRows]:
+    """Generic streams: the amount at first_year and every k years up to last_year.
+
+    ``every_years == 1`` is recurring (the timing convention applies), anything else one-off
+    events at whole years; a stream with a ``life`` leaves a linear residual value of its last
+    occurrence at N. ``seq`` is the insertion code of each stream's cost row (its emission row
+    follows, then its residual value). Returns blocks (kind, bid, key, group, seq, amounts):
+    whole rows, or one amount per row at N (the residual values).
+    """
+    streams = flat.streams
+    count = len(streams)
+    n_years = n + 1
+    fields = np.array(list(map(_STREAM_FIELDS, streams)), dtype=np.float64).reshape(count, 6)
+    amount, escalation, kg = fields[:, 0], fields[:, 4], fields[:, 5]
+    first = np.maximum(fields[:, 1].astype(np.int64), 0)
+    every = fields[:, 2].astype(np.int64)
+    stated_last = fields[:, 3].astype(np.int64)
+    last = np.minimum(np.where(stated_last > 0, stated_last, n), n)
+    once = every <= 0
+    step = np.where(once, 1, every)
+    t = np.arange(n_years, dtype=np.int64)[None, :]
+    f0 = first[:, None]
+    years = np.where(
+        once[:, None], t == f0, (t >= f0) & (t <= last[:, None]) & ((t - f0) % step[:, None] == 0)
+    )
+    occurs = years.any(axis=1)
+    if not occurs.any():
+        return []
+    recurring = every == 1
+    group = np.where(recurring, RECURRING_GROUP, EVENT_GROUP)
+    per_occurrence = flat.stream_multiplier * amount
+    if not escalation.any():  # (1 + 0) ** tau == 1 exactly
+        amounts = np.where(years, per_occurrence[:, None], 0.0)
+    else:
+        # escalation_index(e, tau) = (1 + e) ** tau at the payment times of the stream's group,
+        # once per distinct rate.
+        index = np.empty((count, n_years), dtype=np.float64)
+        for g, members in ((EVENT_GROUP, ~recurring), (RECURRING_GROUP, recurring)):
+            these = np.flatnonzero(members)
+            if these.size:
+                rates, which = np.unique(escalation[these], return_inverse=True)
+                table = np.power(1.0 + rates[:, None], group_rows[g][None, :])
+                index[these] = table[which.reshape(-1)]
+        amounts = np.where(years, per_occurrence[:, None] * index, 0.0)
+
+    out: list[_StreamRows] = []
+    category = _ints([_CATEGORY_INDEX.get(s.category or "other", -1) for s in streams])
+    live = np.flatnonzero(occurs)
+    if np.any(category[live] < 0):
+        raise KeyError(streams[int(live[np.argmax(category[live] < 0)])].category)
+    out.append(
+        (_COST, flat.stream_bid[live], category[live], group[live], seq[live], amounts[live])
+    )
+
+    emitting = np.flatnonzero(occurs & (kg != 0.0))
+    if emitting.size:
+        module = _ints(
+            [
+                _MODULE_INDEX[streams[i].emissions_module or _default_module(streams[i].category)]
+                for i in emitting.tolist()
+            ]
+        )
+        per_kg = (flat.stream_multiplier * kg)[emitting, None]
+        out.append(
+            (
+                _EMISSION,
+                flat.stream_bid[emitting],
+                module,
+                group[emitting],
+                seq[emitting] + 1,
+                np.where(years[emitting], per_kg, 0.0),
             )
-
-        for use in item.resource_use:
-            category, price, factor = self.resource(use.resource)
-            yearly = q * use.amount_per_year
-            self.costs.add(bid, _CATEGORY_INDEX[category], RECURRING_GROUP, yearly * price)
-            module = "b6" if category == "energy" else "b7"
-            self.emissions.add(bid, _MODULE_INDEX[module], RECURRING_GROUP, yearly * factor)
-
-        for pollutant in item.pollutant_emissions:
-            key = self.pollutant_key(pollutant.pollutant)
-            yearly_kg = np.where(self.service_years, q * pollutant.kg_per_year, 0.0)
-            self.pollutants.add(bid, key, RECURRING_GROUP, np.asarray(yearly_kg, np.float64))
-
-        for stream in item.costs:
-            self.stream(bid, stream, q)
-
-    def bid(self, index: int, bid: PreparedBid) -> None:
-        for item in bid.items:
-            self.item(index, bid.id, item)
-        for stream in bid.costs:
-            self.stream(index, stream, 1.0)
-
-    def table(self, n_bids: int) -> StreamTable:
-        n_years = self.n + 1
-        cost = self.costs.arrays(n_years)
-        emission = self.emissions.arrays(n_years)
-        # Pollutant keys follow first appearance; renumber to sorted names for determinism
-        # independent of which bid mentions a pollutant first.
-        names = tuple(sorted(self.pollutant_names))
-        remap = np.array(
-            [names.index(name) for name in self.pollutant_names] or [0], dtype=np.int64
         )
-        self.pollutants.key = [int(remap[k]) for k in self.pollutants.key]
-        pollutant = self.pollutants.arrays(n_years)
-        return StreamTable(
-            n_bids=n_bids,
-            study_period_years=self.n,
-            group_times=np.asarray(np.stack(self.group_rows), dtype=np.float64),
-            cost_bid=cost[0],
-            cost_category=cost[1],
-            cost_group=cost[2],
-            cost_amounts=cost[3],
-            emission_bid=emission[0],
-            emission_module=emission[1],
-            emission_group=emission[2],
-            emission_kg=emission[3],
-            pollutants=names,
-            pollutant_bid=pollutant[0],
-            pollutant_index=pollutant[1],
-            pollutant_group=pollutant[2],
-            pollutant_kg=pollutant[3],
-            warnings=tuple(self.warnings),
-        )
+
+    life = np.array(
+        [math.nan if s.life is None else s.life for s in streams], dtype=np.float64
+    ).reshape(count)
+    lasting = np.flatnonzero(occurs & (life > 0.0))
+    if lasting.size:
+        f, st = first[lasting], step[lasting]
+        last_year = np.where(once[lasting], f, f + (last[lasting] - f) // st * st)
+        remaining = _snap_array((last_year.astype(np.float64) + life[lasting]) - n)
+        left = remaining > 0.0
+        chosen = lasting[left]
+        value = np.maximum(amounts[chosen, last_year[left]] * remaining[left] / life[chosen], 0.0)
+        booked = value != 0.0
+        if booked.any():
+            chosen = chosen[booked]
+            out.append(
+                (
+                    _COST,
+                    flat.stream_bid[chosen],
+                    _CATEGORY_INDEX["residual_value"],
+                    EVENT_GROUP,
+                    seq[chosen] + 2,
+                    -value[booked],
+                )
+            )
+    return out
 
 
 def _default_module(category: str) -> str:
@@ -553,7 +1214,68 @@ def expand_tender(tender: PreparedTender) -> StreamTable:
     ``acquisition`` 100 at t = 0, ``replacement`` 100 at t = 4 and ``residual_value`` -50 at
     t = 6 (the unit bought at 4 has 2 of its 4 years left).
     """
-    builder = _Builder(tender.method)
-    for index, bid in enumerate(tender.bids):
-        builder.bid(index, bid)
-    return builder.table(len(tender.bids))
+    flat = _flatten(tender.bids)
+    return _table(tender.method, flat, _plan([flat], tender.method.study_period_years))
+
+
+class PartedExpansion:
+    """The stream tables of a tender part by part: ranges of consecutive bids.
+
+    Every part has the time groups and the pollutants of the whole tender, so each bid's rows in
+    its part are exactly its rows in :func:`expand_tender` (bids numbered from 0 in each part).
+    For evaluations too large to hold every bid's rows at once. ``ranges`` are (start, end)
+    bid indices covering the bids in order.
+
+    Example: ``PartedExpansion(tender, [(0, 4), (4, 10)]).table(1)`` holds bids 4..9.
+    """
+
+    def __init__(self, tender: PreparedTender, ranges: Sequence[tuple[int, int]]) -> None:
+        bids = tender.bids
+        expected = 0
+        for start, end in ranges:
+            if start != expected or end <= start:
+                raise ValueError(f"ranges must cover the bids in order, got {list(ranges)}")
+            expected = end
+        if expected != len(bids):
+            raise ValueError(f"ranges must cover the bids in order, got {list(ranges)}")
+        self._tender = tender
+        self._flats: list[_Flat | None] = [_flatten(bids[start:end]) for start, end in ranges]
+        self._plan = _plan([flat for flat in self._flats if flat is not None], _n(tender))
+
+    def table(self, part: int) -> StreamTable:
+        """The stream table of part ``part`` (each part can be taken once: its data is freed)."""
+        flat = self._flats[part]
+        if flat is None:
+            raise ValueError(f"part {part} was taken already")
+        self._flats[part] = None
+        return _table(self._tender.method, flat, self._plan)
+
+    def bid_table(self, index: int) -> StreamTable:
+        """The stream table of bid ``index`` alone (its rows as in its part)."""
+        return _table(
+            self._tender.method, _flatten(self._tender.bids[index : index + 1]), self._plan
+        )
+
+
+def _n(tender: PreparedTender) -> int:
+    return tender.method.study_period_years
+
+
+def expand_in_parts(tender: PreparedTender, part_bids: int) -> Iterator[tuple[int, StreamTable]]:
+    """The stream table of ``tender`` in parts of at most ``part_bids`` consecutive bids.
+
+    Yields ``(first, table)``: ``table`` holds bids ``first .. first + table.n_bids - 1`` of the
+    tender, numbered from 0; each bid's rows are exactly its rows in :func:`expand_tender`
+    (see :class:`PartedExpansion`).
+
+    Example: 10 bids in parts of 4 -> parts starting at bids 0, 4 and 8 (of 4, 4 and 2 bids).
+    """
+    if part_bids < 1:
+        raise ValueError(f"part_bids must be >= 1, got {part_bids}")
+    count = len(tender.bids)
+    ranges = [(start, min(start + part_bids, count)) for start in range(0, count, part_bids)]
+    if not ranges:
+        return
+    expansion = PartedExpansion(tender, ranges)
+    for k, (start, _) in enumerate(ranges):
+        yield start, expansion.table(k)

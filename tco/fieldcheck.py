@@ -40,6 +40,12 @@ MAX_ID_LENGTH: Final = 256
 MAX_TEXT_LENGTH: Final = 2000
 #: Names of resources and pollutants: lower_snake_case.
 NAME_PATTERN: Final = re.compile(r"[a-z][a-z0-9_]*")
+#: Characters no text may hold: C0/C1 control characters other than tab and line breaks, the
+#: bidirectional embeddings, overrides and isolates that make a text display as another
+#: (CVE-2021-42574, "Trojan Source"), and lone surrogates. Ids are stricter: see :meth:`text`.
+_HIDDEN: Final = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
 #: Largest exponent of (1 + r)^N allowed, in natural-log units (e^700 ~ 1e304).
 _MAX_LOG_GROWTH: Final = 700.0
 
@@ -149,12 +155,27 @@ class Checker:
     def text(
         self, path: str, value: object, *, required: bool, limit: int = MAX_TEXT_LENGTH
     ) -> str:
-        """A string of at most ``limit`` characters ("" after a violation)."""
+        """A string of at most ``limit`` characters ("" after a violation).
+
+        Control characters (but tab and line breaks), bidirectional overrides and lone
+        surrogates are refused in every text. An id or code (``limit`` at most
+        :data:`MAX_ID_LENGTH`) must moreover be printable (:meth:`str.isprintable`: no tab or
+        line break, no zero-width or other invisible format character, no space but U+0020), so
+        that two ids that look the same in a ranking or a report are the same id.
+        """
         if not isinstance(value, str):
             self.fail(path, f"expected a string, got {type(value).__name__}")
             return ""
         if len(value) > limit:
             self.fail(path, f"at most {limit} characters")
+            return ""
+        if limit <= MAX_ID_LENGTH and not value.isprintable():
+            self.fail(
+                path, "an id must be printable: no control, line-break or invisible characters"
+            )
+            return ""
+        if _HIDDEN.search(value) is not None:
+            self.fail(path, "no control characters or bidirectional overrides")
             return ""
         if required and not value.strip():
             self.fail(path, "required")
@@ -229,6 +250,22 @@ class Checker:
     def parts(
         self, path: str, quantity: Quantity | None, expected: Dimension, *, required: bool
     ) -> tuple[float, float] | None:
+        """(value, unit factor) of a quantity, or None after recording why not.
+
+        The common case (a finite number and a unit of the expected dimension) is decided
+        first, without building the field's sub-paths; anything else takes the checks below,
+        which record each violation at its own path.
+        """
+        if type(quantity) is Quantity:
+            raw, text = quantity.value, quantity.unit
+            if (type(raw) is float or type(raw) is int) and math.isfinite(raw):
+                try:
+                    factor = units.factor(text, expected) if type(text) is str else None
+                except UnitError:
+                    factor = None
+                if factor is not None:
+                    number = float(raw)
+                    return (0.0 if number == 0.0 else number), factor
         if not self.present(path, quantity, expected, required=required):
             return None
         assert quantity is not None

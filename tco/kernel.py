@@ -13,8 +13,8 @@ Cubes (all float64):
 
 ``tau`` is the payment time of the row's time group (:class:`TimeGrid`). The hot path is a
 handful of numpy passes over the (rows x years) amount matrix: discount factors per time group
-(a few rows of N + 1 values), one gather, one multiply, one segmented sum over rows
-already sorted by bid and category.
+(a few rows of N + 1 values), one gather, one multiply, one segmented sum (``np.bincount``
+over the flat index bid x category x year, adding in row order: see :func:`_segment_sum`).
 """
 
 from __future__ import annotations
@@ -112,29 +112,40 @@ class Cubes:
         return np.asarray(self.discounted.sum(axis=2), dtype=np.float64)
 
 
+def _cells(keys: IntArray, n_years: int) -> IntArray:
+    """Flat index ``key x (N + 1) + t`` of every element of a (rows, N + 1) amount matrix."""
+    return ((keys * n_years)[:, None] + np.arange(n_years, dtype=np.int64)).reshape(-1)
+
+
+def _sum_cells(cells: IntArray, values: FloatArray, n_keys: int) -> FloatArray:
+    """:func:`_segment_sum` for rows already turned into :func:`_cells`."""
+    n_years = values.shape[1]
+    size = n_keys * n_years
+    flat = np.ascontiguousarray(values).reshape(-1)
+    out = np.bincount(cells, weights=flat, minlength=size)
+    negative_zero = (flat == 0.0) & np.signbit(flat)
+    if negative_zero.any():
+        # 0 + (-0.0) is +0.0: a cell whose every amount is -0.0 sums to -0.0 row by row.
+        others = np.bincount(cells, weights=~negative_zero, minlength=size)
+        seen = np.bincount(cells, minlength=size)
+        out[(others == 0.0) & (seen > 0)] = -0.0
+    return np.asarray(out, dtype=np.float64).reshape(n_keys, n_years)
+
+
 def _segment_sum(values: FloatArray, keys: IntArray, n_keys: int) -> FloatArray:
     """Sum rows of ``values`` with equal ``keys`` into an (n_keys, columns) array.
 
-    Rows are taken in key order (stable), and within a key in table order, one "layer" at a
-    time: the first row of every key, then the second ... Each layer is one vectorised
-    scatter without repeated keys, so the summation order, and every bit of the result,
-    depends only on the input. (Faster than ``np.add.reduceat`` / ``np.add.at`` along rows.)
+    Each element of the result is the sum of its rows' elements added one after another in
+    table order, ``out[k, t] = ((v_1 + v_2) + v_3) + ...``, so every bit of the result depends
+    only on the input (the rows of other keys do not matter, nor how many there are). Done by
+    one ``np.bincount`` over the flat index ``key x columns + t``, which adds in input order
+    from 0.0; the one difference, ``0.0 + (-0.0) = +0.0``, is put right for the cells whose
+    every element is ``-0.0``. (``np.add.reduceat`` does not keep that order.)
+
+    Example: rows ``[1, 2]``, ``[10, 20]``, ``[100, 200]`` with keys ``2, 0, 2`` ->
+    ``out[0] = [10, 20]``, ``out[2] = [101, 202]``, other rows 0.
     """
-    out = np.zeros((n_keys, values.shape[1]), dtype=np.float64)
-    if keys.size == 0:
-        return out
-    if np.any(keys[1:] < keys[:-1]):
-        order = np.argsort(keys, kind="stable")
-        keys = keys[order]
-        values = values[order]
-    new_key = np.concatenate(([True], keys[1:] != keys[:-1]))
-    starts = np.flatnonzero(new_key)
-    layer = np.arange(keys.size) - starts[np.cumsum(new_key) - 1]
-    out[keys[new_key]] = values[new_key]
-    for depth in range(1, int(layer.max()) + 1):
-        rows = np.flatnonzero(layer == depth)
-        out[keys[rows]] += values[rows]
-    return out
+    return _sum_cells(_cells(keys, values.shape[1]), values, n_keys)
 
 
 def present_value_totals(table: StreamTable, grid: TimeGrid) -> FloatArray:
@@ -151,6 +162,10 @@ def present_value_totals(table: StreamTable, grid: TimeGrid) -> FloatArray:
     return np.bincount(table.cost_bid, weights=per_row, minlength=table.n_bids).astype(np.float64)
 
 
+def _all_ones(factors: FloatArray) -> bool:
+    return bool(np.all(factors == 1.0))
+
+
 def compute_cubes(table: StreamTable, grid: TimeGrid, *, include_module_d: bool) -> Cubes:
     """Aggregate the stream table into cubes by bid, category / module and study year.
 
@@ -163,14 +178,13 @@ def compute_cubes(table: StreamTable, grid: TimeGrid, *, include_module_d: bool)
     n_modules = len(MODULES)
     n_groups = grid.times.shape[0]
 
-    cost_keys = table.cost_bid * n_categories + table.cost_category
+    cost_cells = _cells(table.cost_bid * n_categories + table.cost_category, n_years)
     amounts = table.cost_amounts
-    undiscounted = _segment_sum(
-        amounts * grid.report[table.cost_group], cost_keys, n_bids * n_categories
-    )
-    discounted = _segment_sum(
-        amounts * grid.discount[table.cost_group], cost_keys, n_bids * n_categories
-    )
+    group = table.cost_group
+    # A real analysis reports real money: the factor is 1 and x * 1.0 == x, bit for bit.
+    reported = amounts if _all_ones(grid.report) else amounts * grid.report[group]
+    undiscounted = _sum_cells(cost_cells, reported, n_bids * n_categories)
+    discounted = _sum_cells(cost_cells, amounts * grid.discount[group], n_bids * n_categories)
 
     emission_keys = table.emission_bid * n_modules + table.emission_module
     emissions = _segment_sum(table.emission_kg, emission_keys, n_bids * n_modules)

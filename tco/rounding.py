@@ -19,8 +19,9 @@ rule only near ties, so both give bit-identical results.
 
 from __future__ import annotations
 
+import functools
 import math
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 
 import numpy as np
 import numpy.typing as npt
@@ -29,6 +30,9 @@ FloatArray = npt.NDArray[np.float64]
 
 __all__ = ["round_array_money", "round_money"]
 
+#: Decimal context of the exact path: a float has at most 17 significant digits and exponents
+#: from -324 to 308, so 700 digits hold any of them quantized to any position in that range.
+_EXACT = Context(prec=700)
 #: Above this scaled magnitude the fast path could lose integer precision: use the exact path.
 _FAST_PATH_LIMIT = 2.0**50
 #: Half-width of the band around a tie (relative to the scaled value) sent to the exact path.
@@ -54,7 +58,11 @@ def round_money(x: float, digits: int) -> float:
     if not math.isfinite(value):
         return value
     quantum = Decimal(1).scaleb(-digits)
-    exact = Decimal(repr(value)).quantize(quantum, rounding=ROUND_HALF_UP)
+    # A context with room for every float at any rounding position: the default one (28 digits)
+    # raised InvalidOperation from 1e26 at 2 decimals up (bug: a huge cost per functional unit
+    # crashed the evaluation with INTERNAL).
+    with localcontext(_EXACT):
+        exact = Decimal(repr(value)).quantize(quantum, rounding=ROUND_HALF_UP)
     return float(exact) + 0.0
 
 
@@ -64,39 +72,70 @@ def round_array_money(values: npt.ArrayLike, digits: int) -> FloatArray:
     Fast path: ``n = floor(|x| 10**d + 1/2)`` and ``sign(x) n / 10**d`` (one correctly rounded
     division, so the same float as the decimal rule whenever ``n`` agrees). The elements where
     ``n`` could disagree, those within a few ulps of a tie (``1.005``, ``2.675``) or too large
-    for exact integers in binary64, are redone one by one with :func:`round_money`.
+    for exact integers in binary64, are redone one by one with :func:`round_money`. The work goes
+    block by block (:data:`_BLOCK` elements), so the temporaries stay in the CPU cache.
 
     Example:
         >>> round_array_money([1.005, 2.675, -2.5, 0.125, -0.001], 2).tolist()
         [1.01, 2.68, -2.5, 0.13, 0.0]
     """
     array = np.asarray(values, dtype=np.float64)
-    with np.errstate(invalid="ignore"):  # inf - inf in the tie test; inputs pass through below
+    with np.errstate(invalid="ignore", over="ignore"):  # inf - inf, inf x 10**d: passed through
         return _round_array(array, digits)
 
 
+#: :func:`round_money` for the elements near a tie, remembered: cash flows repeat amounts.
+_round_tie = functools.lru_cache(maxsize=1 << 14)(round_money)
+
+#: Elements rounded per block (the temporaries of a block stay in the CPU cache).
+_BLOCK = 1 << 15
+
+
 def _round_array(array: FloatArray, digits: int) -> FloatArray:
-    if digits >= 0:
-        scale = 10.0**digits
-        scaled = np.abs(array) * scale
-        rounded = np.floor(scaled + 0.5)
-        result = np.copysign(rounded / scale, array)
-    else:
-        scale = 10.0 ** (-digits)
-        scaled = np.abs(array) / scale
-        rounded = np.floor(scaled + 0.5)
-        result = np.copysign(rounded * scale, array)
-    result = result + 0.0  # -0.0 -> 0.0
-    fraction = scaled - np.floor(scaled)
-    near_tie = np.abs(fraction - 0.5) <= _TIE_BAND * np.maximum(scaled, 1.0)
-    slow = (near_tie | (scaled >= _FAST_PATH_LIMIT)) & np.isfinite(array)
-    if np.any(slow):
-        flat_result = result.reshape(-1)
-        flat_values = array.reshape(-1)
-        for index in np.flatnonzero(slow.reshape(-1)):
-            flat_result[index] = round_money(float(flat_values[index]), digits)
-        result = flat_result.reshape(array.shape)
-    passthrough = ~np.isfinite(array)
-    if np.any(passthrough):
-        result = np.where(passthrough, array, result)
-    return result
+    return _round_dense(array.reshape(-1), digits).reshape(array.shape)
+
+
+def _round_dense(x: FloatArray, digits: int) -> FloatArray:
+    """The fast path with its tie fix-up, block by block (every step is elementwise)."""
+    out = np.empty(x.shape, dtype=np.float64)
+    size = min(x.size, _BLOCK)
+    scaled, fraction, band = (np.empty(size) for _ in range(3))
+    slow, finite = np.empty(size, dtype=bool), np.empty(size, dtype=bool)
+    up = digits >= 0
+    scale = 10.0**digits if up else 10.0 ** (-digits)
+    for start in range(0, x.size, _BLOCK):
+        xb = x[start : start + _BLOCK]
+        rounded = out[start : start + _BLOCK]
+        k = xb.size
+        s, f, b, sl, fi = scaled[:k], fraction[:k], band[:k], slow[:k], finite[:k]
+        np.abs(xb, out=s)
+        if up:
+            s *= scale
+        else:
+            s /= scale
+        np.add(s, 0.5, out=rounded)
+        np.floor(rounded, out=rounded)
+        if up:
+            rounded /= scale
+        else:
+            rounded *= scale
+        np.copysign(rounded, xb, out=rounded)
+        rounded += 0.0  # -0.0 -> 0.0
+        # Near a tie: |frac(scaled) - 1/2| <= band x max(scaled, 1); or too large; finite only.
+        np.floor(s, out=f)
+        np.subtract(s, f, out=f)
+        f -= 0.5
+        np.abs(f, out=f)
+        np.maximum(s, 1.0, out=b)
+        b *= _TIE_BAND
+        np.less_equal(f, b, out=sl)
+        sl |= s >= _FAST_PATH_LIMIT
+        np.isfinite(xb, out=fi)
+        sl &= fi
+        if sl.any():
+            for index in np.flatnonzero(sl).tolist():
+                rounded[index] = _round_tie(float(xb[index]), digits)
+        if not fi.all():
+            passthrough = ~fi
+            rounded[passthrough] = xb[passthrough]
+    return out

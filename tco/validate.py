@@ -42,7 +42,7 @@ Bids
   every_years = 1; deductions >= 0; ladder_level >= 0 and on the ladder for FICTIVE_DISCOUNT;
   circularity fractions in [0, 1], input fractions and collection fractions each summing to at
   most 1, efficiencies in (0, 1] where they are used, ratios >= 0 (0 means 1), mass > 0;
-  functional_units_delivered finite >= 0.
+  functional_units_delivered 0 (none stated) or from 1e-6 to 1e12.
 Money
   Every money amount is converted to the method currency: ``value x unit factor x rate``, where
   the rate is 1 for the method currency and ``exchange_rates[code]`` otherwise; a currency without
@@ -121,6 +121,8 @@ MAX_TOTAL_ITEMS: Final = 100_000
 MAX_REPLACEMENTS: Final = 1000
 #: Largest item quantity.
 MAX_QUANTITY: Final = 1e12
+#: Fewest functional units a bid may state, unless 0 (none): the cost per unit stays finite.
+MIN_FUNCTIONAL_UNITS: Final = 1e-6
 #: Most rates in a yearly escalation list (the longest study period).
 MAX_YEARLY_RATES: Final = 100
 MIN_BASE_YEAR: Final = 1900
@@ -364,8 +366,11 @@ class _Preparer:
                 continue
             self.rates[key] = rate
 
-    def rate_of(self, unit_path: str, unit: str) -> float | None:
-        """Method currency per one unit of ``unit``'s currency (1 for the method currency)."""
+    def rate_of(self, path: str, unit: str) -> float | None:
+        """Method currency per one unit of ``unit``'s currency (1 for the method currency).
+
+        ``path`` is the money quantity's path; a missing rate is reported at ``{path}.unit``.
+        """
         code = units.currency_of(unit)
         if code is None or self.currency is None:
             return None if self.currency is None else 1.0
@@ -375,7 +380,7 @@ class _Preparer:
             return self.rates[code]
         if code not in self.rates_given:  # a given but bad rate is reported at its own path
             self.c.fail(
-                unit_path,
+                f"{path}.unit",
                 f"currency {code} has no exchange rate: add method.exchange_rates[{code}] "
                 f"({self.currency} per one {code})",
             )
@@ -396,7 +401,7 @@ class _Preparer:
         if parts is None or quantity is None:
             return None
         value, unit_factor = parts
-        rate = self.rate_of(f"{path}.unit", quantity.unit)
+        rate = self.rate_of(path, quantity.unit)
         if rate is None:
             return None
         return self.c.scaled(path, value, unit_factor * rate, minimum, minimum_open)
@@ -926,8 +931,17 @@ class _Preparer:
             f"{path}.functional_units_delivered",
             bid.functional_units_delivered,
             minimum=0.0,
+            maximum=MAX_QUANTITY,
             what="a count of functional units",
         )
+        if delivered is not None and 0.0 < delivered < MIN_FUNCTIONAL_UNITS:
+            # the cost per unit would overflow (bug: 1e-281 units gave an infinite cost per unit)
+            c.fail(
+                f"{path}.functional_units_delivered",
+                f"expected 0 (none stated) or at least {MIN_FUNCTIONAL_UNITS:g} functional units; "
+                "state the functional unit in a smaller unit",
+            )
+            delivered = None
         if not ok or costs is None or deductions is None or level is None or delivered is None:
             return None
         return PreparedBid(

@@ -7,6 +7,10 @@ Commands::
     tco validate TENDER          # the server's checks only (validate_only): digests, warnings
     tco factors                  # reference carbon price series, emission factors, sources
     tco template OUT.xlsx        # the empty, documented tender workbook
+    tco analyze TENDER [--spec analysis.yaml] [--carbon-price-range LOW:HIGH] [--draws N]
+                       [--seed S] [--chart-dir DIR] [--excel OUT.xlsx] [--format table|json]
+                       # how sure is the ranking: tornado, switching values, scenarios,
+                       # Monte Carlo (tco_client.analysis)
 
 TENDER is a ``.json``/``.yaml`` file in the proto JSON mapping of ``EvaluateBidsRequest`` or an
 ``.xlsx`` tender workbook (``tco template``). ``--format json`` prints the response in the proto
@@ -342,6 +346,112 @@ def template(
 
         written = write_template(out, request, lang=lang.value)
         _console().print(f"{'Mall' if lang is Language.sv else 'Template'}: {written}")
+
+
+def _price_range(text: str | None) -> tuple[float, float] | None:
+    """``"500:5000"`` -> (500.0, 5000.0) (currency per tonne CO2e), low < high."""
+    if text is None:
+        return None
+    try:
+        low_text, high_text = text.split(":")
+        low, high = float(low_text), float(high_text)
+    except ValueError:
+        raise typer.BadParameter(
+            "give LOW:HIGH, e.g. 0:5000", param_hint="--carbon-price-range"
+        ) from None
+    if not low < high:
+        raise typer.BadParameter("LOW must be below HIGH", param_hint="--carbon-price-range")
+    return low, high
+
+
+@app.command()
+def analyze(
+    tender: TenderArg,
+    *,
+    server: ServerOpt = DEFAULT_TARGET,
+    spec: Annotated[
+        Path | None,
+        typer.Option(
+            "--spec",
+            help="Analysis spec (.yaml/.json, the proto JSON mapping of tcoapi.v1.AnalysisSpec); "
+            "default: a starting analysis built from the tender (see --save-spec).",
+        ),
+    ] = None,
+    carbon_price_range: Annotated[
+        str | None,
+        typer.Option(
+            "--carbon-price-range",
+            help="LOW:HIGH constant carbon price in the tender's currency per tonne CO2e: "
+            "search it for switching values and use it as the carbon price's tornado bar.",
+        ),
+    ] = None,
+    draws: Annotated[
+        int | None,
+        typer.Option(
+            "--draws", min=0, max=100_000, help="Monte Carlo draws (0: none; default 10 000)."
+        ),
+    ] = None,
+    seed: Annotated[int | None, typer.Option("--seed", min=0, help="Monte Carlo seed.")] = None,
+    output_format: Annotated[
+        FactorsFormat, typer.Option("--format", "-f", help="table or json (proto JSON).")
+    ] = FactorsFormat.table,
+    chart_dir: Annotated[
+        Path | None,
+        typer.Option("--chart-dir", help="Write tornado.png and win-probability.png here."),
+    ] = None,
+    excel: Annotated[
+        Path | None, typer.Option("--excel", help="Write the analysis workbook (.xlsx).")
+    ] = None,
+    save_spec: Annotated[
+        Path | None,
+        typer.Option("--save-spec", help="Write the spec used (.yaml/.json) for editing."),
+    ] = None,
+    lang: LangOpt = Language.en,
+    timeout: TimeoutOpt = DEFAULT_TIMEOUT,
+    token: TokenOpt = None,
+    tls: TlsOpt = False,
+    ca_cert: CaOpt = None,
+) -> None:
+    """How sure is the ranking? Sensitivity (tornado), switching values, scenarios, Monte Carlo."""
+    from tco_client import analysis as an
+
+    price_range = _price_range(carbon_price_range)  # usage errors: exit 2 (typer)
+    holder: list[LoadedTender | None] = [None]
+    with _handled(holder):
+        loaded = _load(tender, holder)
+        if spec is not None:
+            chosen = an.load_spec(spec)
+            if price_range is not None:
+                an.set_carbon_price_range(chosen, price_range)
+        else:
+            chosen = an.default_spec(
+                loaded.request,
+                carbon_price_range=price_range,
+                draws=an.DEFAULT_DRAWS if draws is None else draws,
+                seed=seed or 0,
+            )
+        an.override_monte_carlo(chosen, draws=draws, seed=seed)
+        if save_spec is not None:
+            an.save_spec(chosen, save_spec)
+        with _client(server, timeout, token, tls, ca_cert) as client:
+            result = client.analyze(loaded.request, chosen)
+        if output_format is FactorsFormat.json:
+            sys.stdout.write(result.to_json() + "\n")
+        else:
+            from tco_client.analysis_tables import analysis_summary
+
+            _console().print(analysis_summary(result, lang.value))
+        note = _console(stderr=output_format is not FactorsFormat.table)
+        if chart_dir is not None:
+            from tco_client.analysis_charts import write_analysis_charts
+
+            for path in write_analysis_charts(result, chart_dir, lang=lang.value):
+                note.print(f"{'Diagram' if lang is Language.sv else 'Chart'}: {path}")
+        if excel is not None:
+            from tco_client.analysis_report import write_analysis_report
+
+            written = write_analysis_report(result, excel, lang=lang.value)
+            note.print(f"{'Rapport' if lang is Language.sv else 'Report'}: {written}")
 
 
 def _version(value: bool) -> None:

@@ -13,6 +13,12 @@ Behaviour:
   request, so retrying it is safe. Any other status is final.
 - **Several targets** (``["10.0.0.5:50051", "10.0.0.6:50051"]``): attempts rotate through them, so
   an unreachable server fails over to the next.
+- **Scale-out** (:mod:`tco_client.batch`): ``balance=True`` makes one channel over every target
+  (a list or ``"h1:p1,h2:p2"``) with gRPC's ``round_robin`` policy, so calls spread over all the
+  servers; ``connections=N`` opens N connections per target and rotates calls over them, so a
+  server started with ``--processes N`` (SO_REUSEPORT balances connections, not calls) uses all
+  its processes. :meth:`TcoClient.evaluate_many` sends many tenders over the EvaluateTenders
+  stream.
 - **Errors** are :class:`~tco_client.errors.TcoInvalidTender` (every field violation from the
   ``google.rpc.BadRequest`` detail) or :class:`~tco_client.errors.TcoServiceError` (code, message,
   incident id).
@@ -23,21 +29,23 @@ Behaviour:
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
 import grpc
 
+from tco_client import analysis, batch
 from tco_client.errors import TcoServiceError, error_from_rpc
 from tco_client.result import EvaluationResult, ReferenceData
 from tco_client.tender import load_tender, tender_from_mapping
 from tco_client.version import __version__
-from tcoapi.v1 import reference_pb2, result_pb2, service_pb2_grpc, tender_pb2
+from tcoapi.v1 import analysis_pb2, reference_pb2, result_pb2, service_pb2_grpc, tender_pb2
 
 DEFAULT_TARGET = "127.0.0.1:50051"
 DEFAULT_TIMEOUT = 30.0
@@ -79,8 +87,12 @@ class TcoClient:
         initial_backoff: float = 0.1,
         max_backoff: float = 2.0,
         options: Sequence[tuple[str, Any]] = (),
+        balance: bool = False,
+        connections: int = 1,
     ) -> None:
         targets = [target] if isinstance(target, str) else list(target)
+        if len(targets) == 1 and "," in targets[0] and not batch.has_scheme(targets[0]):
+            targets = [t.strip() for t in targets[0].split(",")]  # "h1:p1,h2:p2"
         if not targets or not all(isinstance(t, str) and t for t in targets):
             raise ValueError("target must be a non-empty 'host:port' or a list of them")
         if timeout <= 0:
@@ -111,6 +123,15 @@ class TcoClient:
         self._channels: dict[str, Any] = {}
         self._stubs: dict[str, service_pb2_grpc.LifeCycleCostServiceStub] = {}
         self._closed = False
+        if connections < 1:
+            raise ValueError("connections must be >= 1")
+        self.connections = connections
+        self._rotation = itertools.count()
+        if balance:  # one channel, round_robin over every address (tco_client.batch)
+            self.targets = [batch.balanced_target(targets)]
+            self._options.extend(batch.ROUND_ROBIN_OPTIONS)
+        if connections > 1:  # own subchannels per channel: a TCP connection each
+            self._options.append(("grpc.use_local_subchannel_pool", 1))
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -137,24 +158,29 @@ class TcoClient:
     def target(self) -> str:
         return ", ".join(self.targets)
 
-    def _stub(self, target: str) -> service_pb2_grpc.LifeCycleCostServiceStub:
+    def _stub(
+        self, target: str, connection: int | None = None
+    ) -> service_pb2_grpc.LifeCycleCostServiceStub:
         if self._closed:
             raise RuntimeError("the client is closed")
-        stub = self._stubs.get(target)
+        if connection is None:  # rotate over the connections of the target
+            connection = next(self._rotation) % self.connections if self.connections > 1 else 0
+        key = target if connection == 0 else f"{target}#{connection}"
+        stub = self._stubs.get(key)
         if stub is None:
             if self._credentials is not None:
                 channel = grpc.secure_channel(target, self._credentials, options=self._options)
             else:
                 channel = grpc.insecure_channel(target, options=self._options)
-            self._channels[target] = channel
+            self._channels[key] = channel
             stub = service_pb2_grpc.LifeCycleCostServiceStub(channel)
-            self._stubs[target] = stub
+            self._stubs[key] = stub
         return stub
 
     def wait_until_ready(self, timeout: float | None = None) -> None:
         """Block until a channel to the first target is connected (TcoServiceError if not)."""
         target = self.targets[0]
-        self._stub(target)
+        self._stub(target, 0)
         try:
             grpc.channel_ready_future(self._channels[target]).result(
                 timeout=self.timeout if timeout is None else timeout
@@ -259,3 +285,59 @@ class TcoClient:
         except TcoServiceError:
             factors = None
         return ReferenceData(carbon_series=series, emission_factors=factors)
+
+    def evaluate_many(
+        self,
+        tenders: Iterable[Any],
+        *,
+        detail: str = "full",
+        streams: int = 1,
+        timeout: float | None = None,
+    ) -> Iterator[batch.TenderOutcome]:
+        """Evaluate many tenders over the EvaluateTenders stream; one outcome each, in order.
+
+        ``tenders`` yields tenders (a request, a file path or a proto-JSON mapping), ready
+        ``BidColumns`` (many one-item bids as columns), ``EvaluateTendersRequest`` messages, or
+        ``(tender_id, tender)`` pairs; it is read lazily, as flow control lets tenders go.
+        ``detail`` is ``"full"`` (EvaluateBidsResponse as from :meth:`evaluate`), ``"summary"``
+        (without cash flows, explanations, yearly emissions) or ``"columns"`` (flat result
+        columns). ``streams=K`` spreads the tenders over K concurrent streams (tender j on stream
+        j % K), which reach different server processes when the client has ``connections >= K``
+        or ``balance=True``. A tender the server refuses gives an outcome with ``error``; a
+        failed stream raises :class:`~tco_client.errors.TcoServiceError`. ``timeout`` bounds the
+        whole run (default: none, a bulk run takes as long as it takes); streams are not
+        retried. See :func:`tco_client.batch.evaluate_many`.
+        """
+        opened = itertools.count()
+
+        def open_stream(requests: Iterator[Any]) -> Any:
+            target = self.targets[next(opened) % len(self.targets)]
+            return self._stub(target).EvaluateTenders(
+                requests, timeout=timeout, metadata=self._metadata
+            )
+
+        return batch.evaluate_many(
+            open_stream,
+            tenders,
+            detail=detail,
+            streams=streams,
+            to_request=as_request,
+            target=self.target,
+        )
+
+    def analyze(
+        self,
+        tender: TenderLike,
+        spec: analysis.SpecLike = None,
+        *,
+        timeout: float | None = None,
+    ) -> analysis.AnalysisResult:
+        """Analyse the ranking of a tender (AnalyzeRanking): sensitivity, switching values,
+        scenarios and Monte Carlo as ``spec`` asks (a proto-JSON mapping of AnalysisSpec, a
+        ``.yaml``/``.json`` file, the message, or None for the base ranking only). Seeded and
+        deterministic, so retrying it is safe. See :mod:`tco_client.analysis`."""
+        request = analysis.analysis_request(as_request(tender), spec)
+        response: analysis_pb2.AnalyzeRankingResponse = self._call(
+            lambda s: s.AnalyzeRanking, request, timeout
+        )
+        return analysis.AnalysisResult(request=request, response=response)

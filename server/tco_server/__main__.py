@@ -3,14 +3,20 @@
 Prints ``tco-server listening on HOST:PORT`` (the port actually bound; ``--port 0`` picks a free
 one) on stdout once it serves; everything else goes to stderr as JSON log lines. SIGTERM or SIGINT
 shuts down gracefully (health NOT_SERVING, in-flight calls finish within ``--grace`` seconds) and
-exits 0; a second signal cancels the calls still running. Exit code 2: bad flags or the address
-could not be bound.
+exits 0; a second signal cancels the calls still running. Exit code 2: bad flags, a TLS or tokens
+file that cannot be used, or the address could not be bound. Serving plaintext on an address other
+than loopback logs a ``plaintext_off_loopback`` warning.
+
+``--processes N`` (N > 1) runs N server processes on the one port (SO_REUSEPORT) under a
+supervisor that prints the listening line once and forwards SIGTERM/SIGINT to them; see
+:mod:`tco_server.multiproc`.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import ipaddress
 import os
 import signal
 import sys
@@ -20,10 +26,11 @@ from types import FrameType
 
 from tco.reference import DATA_VERSION
 from tco.version import __version__
-from tco_server import app
+from tco_server import app, multiproc
 from tco_server.config import TEST_FAULTS_ENV, ServerConfig
 from tco_server.limits import Limits
 from tco_server.logs import log_event, setup_logging
+from tco_server.security import SecurityConfigError
 
 
 def _positive_int(text: str) -> int:
@@ -45,6 +52,13 @@ def _non_negative_float(text: str) -> float:
     if not value >= 0:
         raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
     return value
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 def parse_args(argv: Sequence[str] | None = None) -> ServerConfig:
@@ -81,10 +95,31 @@ def parse_args(argv: Sequence[str] | None = None) -> ServerConfig:
         help="largest request/response message in MiB (default %(default)s)",
     )
     parser.add_argument(
+        "--processes",
+        type=_positive_int,
+        default=defaults.processes,
+        help="server processes sharing the port with SO_REUSEPORT under one supervisor; "
+        "--workers and --max-concurrent-rpcs are per process (default %(default)s)",
+    )
+    parser.add_argument(
         "--grace",
         type=_non_negative_float,
         default=defaults.grace_seconds,
         help="seconds in-flight calls may finish on shutdown (default %(default)s)",
+    )
+    secure = parser.add_argument_group("security (see tco_server.security; all off by default)")
+    secure.add_argument("--tls-cert", metavar="FILE", help="PEM certificate chain: serve TLS")
+    secure.add_argument("--tls-key", metavar="FILE", help="PEM private key of --tls-cert")
+    secure.add_argument(
+        "--tls-client-ca",
+        metavar="FILE",
+        help="PEM CA bundle: mutual TLS, clients must present a certificate signed by it",
+    )
+    secure.add_argument(
+        "--tokens-file",
+        metavar="FILE",
+        help="'platform:sha256hex' lines: every call but health/reflection needs "
+        "'authorization: Bearer <token>'",
     )
     limits = parser.add_argument_group("request limits (see tco_server.limits)")
     for f in dataclasses.fields(Limits):
@@ -97,6 +132,10 @@ def parse_args(argv: Sequence[str] | None = None) -> ServerConfig:
             help="default %(default)s",
         )
     args = parser.parse_args(argv)
+    if bool(args.tls_cert) != bool(args.tls_key):
+        parser.error("--tls-cert and --tls-key go together")
+    if args.tls_client_ca and not args.tls_cert:
+        parser.error("--tls-client-ca needs --tls-cert and --tls-key")
     return ServerConfig(
         host=args.host,
         port=args.port,
@@ -104,18 +143,28 @@ def parse_args(argv: Sequence[str] | None = None) -> ServerConfig:
         max_concurrent_rpcs=args.max_concurrent_rpcs,
         max_message_mb=args.max_message_mb,
         grace_seconds=args.grace,
+        processes=args.processes,
         limits=Limits(
             **{f.name: getattr(args, f"limit_{f.name}") for f in dataclasses.fields(Limits)}
         ),
         test_faults=os.environ.get(TEST_FAULTS_ENV) == "1",
+        tls_cert_file=args.tls_cert,
+        tls_key_file=args.tls_key,
+        tls_client_ca_file=args.tls_client_ca,
+        tokens_file=args.tokens_file,
     )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     config = parse_args(argv)
     setup_logging()
+    if config.processes > 1:
+        return multiproc.serve(config)  # the supervisor of N processes on one port
     try:
         running = app.start(config)
+    except SecurityConfigError as error:
+        log_event("config_failed", 40, reason=str(error))
+        return 2
     except RuntimeError:
         log_event("bind_failed", 40, host=config.host, port=config.port)
         return 2
@@ -143,7 +192,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         test_faults=config.test_faults,
         engine_version=__version__,
         data_version=DATA_VERSION,
+        tls=config.tls_cert_file is not None,
+        mutual_tls=config.tls_client_ca_file is not None,
+        tokens=config.tokens_file is not None,
     )
+    if config.tls_cert_file is None and not _is_loopback(config.host):
+        log_event("plaintext_off_loopback", 30, host=config.host)
     print(f"tco-server listening on {config.host}:{running.port}", flush=True)
 
     while not stop_requested.wait(timeout=1.0):

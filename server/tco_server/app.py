@@ -3,13 +3,18 @@
 - A ``ThreadPoolExecutor(workers)`` runs the handlers; ``maximum_concurrent_rpcs`` makes grpc
   answer RESOURCE_EXHAUSTED beyond that many calls in progress rather than queue without bound.
 - ``grpc.max_receive_message_length`` / ``grpc.max_send_message_length``: larger messages are
-  refused by grpc (RESOURCE_EXHAUSTED) before a handler sees them. ``grpc.so_reuseport`` is off,
+  refused by grpc (RESOURCE_EXHAUSTED) before a handler sees them. ``grpc.so_reuseport`` is off
+  (on only for the workers of ``--processes N``, :mod:`tco_server.multiproc`),
   so a second server on a taken port fails to start instead of sharing it.
 - The service's handlers are registered here rather than by the generated
   ``add_LifeCycleCostServiceServicer_to_server``, for one reason: the responses are serialized
   with ``SerializeToString(deterministic=True)`` (map entries in key order), so the same request
   gives the byte-identical response on every run and machine. Method names come from the
-  contract's descriptor; a method of the contract without a handler stops the start-up.
+  contract's descriptor; a method of the contract without a handler stops the start-up. The
+  unary methods parse their requests leniently (:mod:`tco_server.wire`): bytes that do not parse
+  get INVALID_ARGUMENT rather than grpc's INTERNAL.
+- Security (:mod:`tco_server.security`): TLS / mutual TLS credentials for the port, and a token
+  interceptor in front of every service but health and reflection; all off by default.
 - Health (``grpc.health.v1.Health``): the overall status ``""`` and
   ``tcoapi.v1.LifeCycleCostService`` are SERVING once the server has started.
 - Reflection (v1alpha) lists the service, health and reflection itself.
@@ -33,9 +38,10 @@ from google.protobuf.message import Message
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from tco_server import security, wire
 from tco_server.config import SERVICE_NAME, ServerConfig
 from tco_server.service import LifeCycleCostService
-from tcoapi.v1 import reference_pb2, service_pb2, tender_pb2
+from tcoapi.v1 import analysis_pb2, batch_pb2, reference_pb2, service_pb2, tender_pb2
 
 
 def _deterministic(message: Message) -> bytes:
@@ -45,6 +51,10 @@ def _deterministic(message: Message) -> bytes:
 def _service_handlers(servicer: LifeCycleCostService) -> dict[str, Any]:
     requests: dict[str, tuple[Callable[..., Any], Callable[[bytes], Message]]] = {
         "EvaluateBids": (servicer.EvaluateBids, tender_pb2.EvaluateBidsRequest.FromString),
+        "AnalyzeRanking": (
+            servicer.AnalyzeRanking,
+            analysis_pb2.AnalyzeRankingRequest.FromString,
+        ),
         "ListCarbonPriceSeries": (
             servicer.ListCarbonPriceSeries,
             reference_pb2.ListCarbonPriceSeriesRequest.FromString,
@@ -54,18 +64,41 @@ def _service_handlers(servicer: LifeCycleCostService) -> dict[str, Any]:
             reference_pb2.ListEmissionFactorsRequest.FromString,
         ),
     }
+    # Bidirectional streams (request iterator in, response iterator out).
+    streams: dict[str, tuple[Callable[..., Any], Callable[[bytes], Message]]] = {
+        "EvaluateTenders": (
+            servicer.EvaluateTenders,
+            batch_pb2.EvaluateTendersRequest.FromString,
+        ),
+    }
     contract = service_pb2.DESCRIPTOR.services_by_name["LifeCycleCostService"]
-    if contract.full_name != SERVICE_NAME or set(contract.methods_by_name) != set(requests):
+    if contract.full_name != SERVICE_NAME or set(contract.methods_by_name) != set(requests) | set(
+        streams
+    ):
         raise RuntimeError(
-            f"handlers {sorted(requests)} do not match the contract's "
+            f"handlers {sorted(requests | streams)} do not match the contract's "
             f"{contract.full_name} {sorted(contract.methods_by_name)}"
         )
-    return {
+    handlers = {
         name: grpc.unary_unary_rpc_method_handler(
-            behaviour, request_deserializer=deserializer, response_serializer=_deterministic
+            # bytes that do not parse: INVALID_ARGUMENT (grpc's own answer is INTERNAL)
+            wire.refusing_undecodable(
+                name, contract.methods_by_name[name].input_type.full_name, behaviour
+            ),
+            request_deserializer=wire.lenient(deserializer),
+            response_serializer=_deterministic,
         )
         for name, (behaviour, deserializer) in requests.items()
     }
+    for name, (behaviour, deserializer) in streams.items():
+        # a message that does not parse reaches the handler as wire.Undecodable: that one
+        # message is answered with its own INVALID_ARGUMENT, the stream goes on
+        handlers[name] = grpc.stream_stream_rpc_method_handler(
+            behaviour,
+            request_deserializer=wire.lenient(deserializer),
+            response_serializer=_deterministic,
+        )
+    return handlers
 
 
 @dataclass(slots=True)
@@ -93,15 +126,25 @@ class RunningServer:
 def start(config: ServerConfig) -> RunningServer:
     """Build the server, bind ``config.host:config.port`` (0 = any free port) and start it.
 
-    Raises RuntimeError when the address cannot be bound.
+    Raises RuntimeError when the address cannot be bound, and
+    :class:`tco_server.security.SecurityConfigError` when a TLS or tokens file cannot be used.
     """
+    interceptors = []
+    if config.tokens_file:
+        interceptors.append(security.TokenAuthInterceptor(security.load_tokens(config.tokens_file)))
+    credentials = None
+    if config.tls_cert_file or config.tls_key_file:
+        credentials = security.server_credentials(
+            config.tls_cert_file or "", config.tls_key_file or "", config.tls_client_ca_file
+        )
     server = grpc.server(
         ThreadPoolExecutor(max_workers=config.workers, thread_name_prefix="tco-rpc"),
+        interceptors=interceptors,
         maximum_concurrent_rpcs=config.max_concurrent_rpcs,
         options=[
             ("grpc.max_receive_message_length", config.max_message_bytes),
             ("grpc.max_send_message_length", config.max_message_bytes),
-            ("grpc.so_reuseport", 0),
+            ("grpc.so_reuseport", 1 if config.processes > 1 else 0),
         ],
     )
     handlers = _service_handlers(LifeCycleCostService(config))
@@ -117,7 +160,11 @@ def start(config: ServerConfig) -> RunningServer:
     host = config.host
     if ":" in host and not host.startswith("["):  # a bare IPv6 address
         host = f"[{host}]"
-    port = server.add_insecure_port(f"{host}:{config.port}")
+    address = f"{host}:{config.port}"
+    if credentials is not None:
+        port = server.add_secure_port(address, credentials)
+    else:
+        port = server.add_insecure_port(address)
     if port == 0:  # older grpc returned 0 instead of raising
         raise RuntimeError(f"could not bind {host}:{config.port}")
     server.start()

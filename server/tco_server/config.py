@@ -32,6 +32,13 @@ class ServerConfig:
     - ``grace_seconds``: on SIGTERM/SIGINT, how long in-flight calls may run to completion after
       health turned NOT_SERVING and new calls are refused.
     - ``test_faults``: the test-only fault hooks; off unless ``TCO_SERVER_TEST_FAULTS=1``.
+    - ``processes``: server processes sharing the port with SO_REUSEPORT under one supervisor
+      (:mod:`tco_server.multiproc`); 1 = one process, SO_REUSEPORT off. ``workers`` and
+      ``max_concurrent_rpcs`` apply to each process.
+    - ``tls_cert_file`` / ``tls_key_file``: PEM certificate chain and key: TLS on (both or
+      neither); ``tls_client_ca_file``: PEM CA bundle: mutual TLS, client certificates required;
+      ``tokens_file``: ``platform:sha256hex`` lines: a bearer token needed on every call but
+      health and reflection (see :mod:`tco_server.security`). All None: plaintext, no tokens.
     """
 
     host: str = "127.0.0.1"
@@ -42,6 +49,11 @@ class ServerConfig:
     grace_seconds: float = 20.0
     limits: Limits = field(default_factory=Limits)
     test_faults: bool = False
+    processes: int = 1
+    tls_cert_file: str | None = None
+    tls_key_file: str | None = None
+    tls_client_ca_file: str | None = None
+    tokens_file: str | None = None
 
     @property
     def max_message_bytes(self) -> int:

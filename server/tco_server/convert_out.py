@@ -12,6 +12,9 @@ The numbers are the engine's, already rounded; nothing is computed here. Rules:
 - Cash flows: one ``CashFlow`` per (category, year) with a non-zero undiscounted or discounted
   amount, categories in the engine's row order, years ascending within a category - the same
   rows as :meth:`tco.results.BidResult.cash_flow_table`.
+- ``summary=True`` (the EvaluateTenders stream's ``RESULT_DETAIL_SUMMARY``) leaves out the bulky
+  parts: ``cash_flow``, ``explanations`` and ``emissions_by_year`` stay empty; every other field is
+  as in the full response.
 """
 
 from __future__ import annotations
@@ -33,10 +36,10 @@ _STATUS: dict[r.MeasureStatus, pb.MeasureStatus.ValueType] = {
 }
 
 
-def to_response(evaluation: r.Evaluation) -> pb.EvaluateBidsResponse:
+def to_response(evaluation: r.Evaluation, *, summary: bool = False) -> pb.EvaluateBidsResponse:
     """The response message of an evaluation (or of a validation when ``validated_only``)."""
     return pb.EvaluateBidsResponse(
-        results=[_bid_result(b) for b in evaluation.results],
+        results=[_bid_result(b, summary=summary) for b in evaluation.results],
         method_digest=evaluation.method_digest,
         request_digest=evaluation.request_digest,
         engine_version=evaluation.engine_version,
@@ -52,7 +55,7 @@ def _sorted_map(values: Mapping[str, float]) -> dict[str, float]:
     return {key: float(values[key]) for key in sorted(values)}
 
 
-def _bid_result(b: r.BidResult) -> pb.BidResult:
+def _bid_result(b: r.BidResult, *, summary: bool = False) -> pb.BidResult:
     out = pb.BidResult(
         bid_id=b.bid_id,
         supplier=b.supplier,
@@ -70,14 +73,16 @@ def _bid_result(b: r.BidResult) -> pb.BidResult:
         cost_by_category=_sorted_map(b.cost_by_category),
         emissions_by_module=_sorted_map(b.emissions_by_module),
         emissions_total=float(b.emissions_total),
-        emissions_by_year=[float(v) for v in b.emissions_by_year],
-        explanations=[
+        emissions_by_year=[] if summary else [float(v) for v in b.emissions_by_year],
+        explanations=[]
+        if summary
+        else [
             pb.Explanation(
                 quantity=e.quantity, formula=e.formula, value=float(e.value), inputs=e.inputs
             )
             for e in b.explanations
         ],
-        cash_flow=_cash_flows(b),
+        cash_flow=[] if summary else _cash_flows(b),
     )
     if b.measures is not None:
         out.measures.CopyFrom(_measures(b.measures))

@@ -9,6 +9,11 @@ bad fields             INVALID_ARGUMENT     BadRequest (one FieldViolation per v
                                             metadata {"violations": "<count>"})
 request too large      RESOURCE_EXHAUSTED   BadRequest naming the field (``bids``) +
                                             ErrorInfo(reason "TOO_MANY_BIDS" / ...)
+undecodable request    INVALID_ARGUMENT     BadRequest with one violation at the empty
+(not protobuf, not                          path + ErrorInfo(reason "UNDECODABLE_REQUEST");
+UTF-8; tco_server.wire)                     grpc's own answer would be INTERNAL
+unauthenticated        UNAUTHENTICATED      ErrorInfo(reason "MISSING_TOKEN" /
+(tco_server.security)                       "INVALID_TOKEN")
 unexpected fault       INTERNAL             ErrorInfo(reason "INTERNAL", metadata
                                             {"incident_id": "<uuid4 hex>"}); no stack
                                             trace, no request content
@@ -135,6 +140,13 @@ def internal_status(incident_id: str) -> grpc.Status:
         "INTERNAL",
         {"incident_id": incident_id},
     )
+
+
+def request_status(
+    code: grpc.StatusCode, message: str, reason: str, fields: Sequence[tuple[str, str]]
+) -> grpc.Status:
+    """A status with a BadRequest of ``fields`` and an ErrorInfo (a malformed request)."""
+    return _status(code, message, reason, {"violations": str(len(fields))}, fields)
 
 
 def plain_status(code: grpc.StatusCode, message: str, reason: str) -> grpc.Status:

@@ -3,8 +3,10 @@
 Bids are confidential until award. A log line may hold only what :data:`ALLOWED_FIELDS` lists:
 the method name, the status code, the duration, the COUNT of bids, a prefix of the engine's
 request digest (a SHA-256, so it identifies a request without revealing it), an incident id and an
-exception type with its frames. Ids, suppliers, names, units, prices and error descriptions are
-never logged; :func:`log_event` drops any other field, so a careless caller cannot leak one.
+exception type with its frames, and the name of the calling platform from the tokens file (when
+tokens are on; :data:`CALLER`, never the token). Ids, suppliers, names, units, prices and error
+descriptions are never logged; :func:`log_event` drops any other field, so a careless caller
+cannot leak one.
 
 Example::
 
@@ -14,6 +16,7 @@ Example::
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
 import sys
@@ -48,8 +51,23 @@ ALLOWED_FIELDS = frozenset(
         "data_version",
         "stopped_before",
         "fault",
+        "tenders",
+        "tender_errors",
+        "processes",
+        "worker",
+        "pid",
+        "exit_code",
+        "platform",
+        "tls",
+        "mutual_tls",
+        "tokens",
+        "bytes",
+        "draws",
     }
 )
+#: The platform (name from the tokens file) the current call authenticated as; set per call by
+#: :mod:`tco_server.security` and added to every line logged during the call.
+CALLER: contextvars.ContextVar[str] = contextvars.ContextVar("tco_caller", default="")
 #: Characters of the request digest that go into a log line.
 DIGEST_PREFIX = 12
 
@@ -82,4 +100,7 @@ def setup_logging(level: int = logging.INFO) -> None:
 
 def log_event(event: str, level: int = logging.INFO, **fields: Any) -> None:
     """Log one line: ``event`` plus allow-listed fields (others are dropped)."""
+    caller = CALLER.get()
+    if caller and "platform" not in fields:
+        fields["platform"] = caller
     LOGGER.log(level, event, extra={"fields": {"event": event, **fields}})

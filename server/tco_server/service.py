@@ -6,7 +6,7 @@ EvaluateBids, step by step (each step one module; the engine does every calculat
    anything is parsed;
 2. proto -> domain tender (:mod:`tco_server.convert_in`), mechanical;
 3. the engine, :func:`tco.evaluate.evaluate` (``validate_only`` passed through; see
-   :func:`run_engine` for the deadline check between validation and arithmetic): its
+   :func:`run_engine` for the deadline checks inside it): its
    :class:`tco.errors.InvalidTender` becomes INVALID_ARGUMENT with every field violation;
 4. domain evaluation -> proto response (:mod:`tco_server.convert_out`); a response larger than
    the message limit is refused with RESOURCE_EXHAUSTED / ``RESPONSE_TOO_LARGE`` here, by name,
@@ -25,22 +25,28 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TypeVar
 
 import grpc
 
-from tco import digest, validate
 from tco.errors import InvalidTender
-from tco.evaluate import evaluate, evaluate_prepared
+from tco.evaluate import evaluate
 from tco.inputs import Tender
 from tco.results import Evaluation
 from tco_server import convert_in, convert_out, errors, faults, reference
 from tco_server.config import ServerConfig
 from tco_server.limits import RequestTooLargeError, check_request, check_response_size
 from tco_server.logs import DIGEST_PREFIX, log_event
-from tcoapi.v1 import reference_pb2, result_pb2, service_pb2_grpc, tender_pb2
+from tcoapi.v1 import (
+    analysis_pb2,
+    batch_pb2,
+    reference_pb2,
+    result_pb2,
+    service_pb2_grpc,
+    tender_pb2,
+)
 
 T = TypeVar("T")
 
@@ -103,22 +109,17 @@ def _ensure_waiting(context: grpc.ServicerContext, before: str) -> None:
 def run_engine(
     tender: Tender, *, validate_only: bool, checkpoint: Callable[[str], None]
 ) -> Evaluation:
-    """:func:`tco.evaluate.evaluate`, with ``checkpoint("evaluation")`` between its two halves.
+    """:func:`tco.evaluate.evaluate`, checking the deadline inside it.
 
-    Validation is the cheap part (about 0.45 s for 1 000 bids of 10 items), the arithmetic the
-    expensive one (about 2.6 s): the call checks the deadline between them. The full path composes
-    the engine's public steps exactly as ``evaluate`` does (prepare, digests, evaluate_prepared);
-    ``tests/server/test_modules.py`` pins that both give the same response. ``validate_only``
-    calls ``evaluate`` itself: there is no second half to guard.
+    The engine calls its ``checkpoint`` after validation and again before it assembles the
+    results; this passes them on as ``checkpoint("evaluation")`` and ``checkpoint("results")``.
+    ``validate_only`` computes nothing, so there is nothing to guard.
     """
-    if validate_only:
-        return evaluate(tender, validate_only=True)
-    prepared = validate.prepare(tender)
-    checkpoint("evaluation")
-    return evaluate_prepared(
-        prepared,
-        method_digest=digest.method_digest(tender.method),
-        request_digest=digest.request_digest(tender),
+    stages = iter(("evaluation", "results"))
+    return evaluate(
+        tender,
+        validate_only=validate_only,
+        checkpoint=None if validate_only else lambda: checkpoint(next(stages, "results")),
     )
 
 
@@ -168,6 +169,38 @@ class LifeCycleCostService(service_pb2_grpc.LifeCycleCostServiceServicer):
         check_response_size(response, self._config.max_message_bytes)
         _ensure_waiting(context, "serialization")
         return response
+
+    # -- EvaluateTenders (a stream; the handler is tco_server.batch) ---------------------------
+
+    def EvaluateTenders(  # noqa: N802
+        self,
+        request_iterator: Iterator[batch_pb2.EvaluateTendersRequest],
+        context: grpc.ServicerContext,
+    ) -> Iterator[batch_pb2.EvaluateTendersResponse]:
+        from tco_server.batch import TenderStream  # noqa: PLC0415 - batch imports run_engine
+
+        return TenderStream(self._config).EvaluateTenders(request_iterator, context)
+
+    # -- AnalyzeRanking (the handler is tco_server.analysis) ------------------------------------
+
+    def AnalyzeRanking(  # noqa: N802
+        self, request: analysis_pb2.AnalyzeRankingRequest, context: grpc.ServicerContext
+    ) -> analysis_pb2.AnalyzeRankingResponse:
+        from tco_server import analysis  # noqa: PLC0415 - the analysis engine loads on first use
+
+        call = _CallLog("AnalyzeRanking")
+        call.fields["bids"] = len(request.bids)
+        return self._guarded(
+            call,
+            context,
+            lambda: analysis.analyze(
+                request,
+                self._config.limits,
+                self._config.max_message_bytes,
+                lambda before: _ensure_waiting(context, before),
+                call.fields,
+            ),
+        )
 
     # -- reference data -----------------------------------------------------------------------
 

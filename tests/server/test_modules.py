@@ -299,7 +299,8 @@ def test_run_engine_gives_what_evaluate_gives(validate_only: bool) -> None:
     assert convert_out.to_response(split).SerializeToString(
         deterministic=True
     ) == convert_out.to_response(whole).SerializeToString(deterministic=True)
-    assert stages == ([] if validate_only else ["evaluation"])
+    # the engine checks after validation and before it assembles the results
+    assert stages == ([] if validate_only else ["evaluation", "results"])
 
 
 def test_run_engine_stops_at_the_checkpoint() -> None:

@@ -19,7 +19,7 @@ from grpc_reflection.v1alpha.proto_reflection_descriptor_database import (
     ProtoReflectionDescriptorDatabase,
 )
 
-from tcoapi.v1 import reference_pb2, result_pb2, service_pb2_grpc, tender_pb2
+from tcoapi.v1 import reference_pb2, result_pb2, service_pb2, service_pb2_grpc, tender_pb2
 from tests.conftest import ServerProcess
 from tests.server.conftest import FAULTS_ENV, TIMEOUT, call_failing, decode
 
@@ -80,13 +80,17 @@ def test_reflection_lists_the_service_and_describes_it(channel: grpc.Channel) ->
     assert {SERVICE, "grpc.health.v1.Health"} <= services
     pool = descriptor_pool.DescriptorPool(database)
     service = pool.FindServiceByName(SERVICE)
-    assert {m.name for m in service.methods} == {
-        "EvaluateBids",
-        "ListCarbonPriceSeries",
-        "ListEmissionFactors",
-    }
+    methods = {m.name for m in service.methods}
+    contract = service_pb2.DESCRIPTOR.services_by_name["LifeCycleCostService"]
+    assert methods == set(contract.methods_by_name)  # every method of the contract, no other
+    assert {"EvaluateBids", "EvaluateTenders", "ListCarbonPriceSeries", "ListEmissionFactors"} <= (
+        methods
+    )
     request = pool.FindMessageTypeByName("tcoapi.v1.EvaluateBidsRequest")
     assert "bids" in request.fields_by_name
+    # batch.proto's import of google/rpc/status.proto is served and resolved too
+    stream_response = pool.FindMessageTypeByName("tcoapi.v1.EvaluateTendersResponse")
+    assert stream_response.fields_by_name["error"].message_type.full_name == "google.rpc.Status"
 
 
 def test_carbon_price_series_are_listed_with_sources(

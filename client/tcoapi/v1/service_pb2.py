@@ -22,12 +22,14 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from tcoapi.v1 import analysis_pb2 as tcoapi_dot_v1_dot_analysis__pb2
+from tcoapi.v1 import batch_pb2 as tcoapi_dot_v1_dot_batch__pb2
 from tcoapi.v1 import reference_pb2 as tcoapi_dot_v1_dot_reference__pb2
 from tcoapi.v1 import result_pb2 as tcoapi_dot_v1_dot_result__pb2
 from tcoapi.v1 import tender_pb2 as tcoapi_dot_v1_dot_tender__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17tcoapi/v1/service.proto\x12\ttcoapi.v1\x1a\x19tcoapi/v1/reference.proto\x1a\x16tcoapi/v1/result.proto\x1a\x16tcoapi/v1/tender.proto2\xb9\x02\n\x14LifeCycleCostService\x12O\n\x0c\x45valuateBids\x12\x1e.tcoapi.v1.EvaluateBidsRequest\x1a\x1f.tcoapi.v1.EvaluateBidsResponse\x12j\n\x15ListCarbonPriceSeries\x12\'.tcoapi.v1.ListCarbonPriceSeriesRequest\x1a(.tcoapi.v1.ListCarbonPriceSeriesResponse\x12\x64\n\x13ListEmissionFactors\x12%.tcoapi.v1.ListEmissionFactorsRequest\x1a&.tcoapi.v1.ListEmissionFactorsResponseB`\n\x10se.lcctco.api.v1B\x0cServiceProtoP\x01Z0github.com/lcc-tco/tco/gen/go/tcoapi/v1;tcoapiv1\xaa\x02\tTcoApi.V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17tcoapi/v1/service.proto\x12\ttcoapi.v1\x1a\x18tcoapi/v1/analysis.proto\x1a\x15tcoapi/v1/batch.proto\x1a\x19tcoapi/v1/reference.proto\x1a\x16tcoapi/v1/result.proto\x1a\x16tcoapi/v1/tender.proto2\xee\x03\n\x14LifeCycleCostService\x12O\n\x0c\x45valuateBids\x12\x1e.tcoapi.v1.EvaluateBidsRequest\x1a\x1f.tcoapi.v1.EvaluateBidsResponse\x12\\\n\x0f\x45valuateTenders\x12!.tcoapi.v1.EvaluateTendersRequest\x1a\".tcoapi.v1.EvaluateTendersResponse(\x01\x30\x01\x12U\n\x0e\x41nalyzeRanking\x12 .tcoapi.v1.AnalyzeRankingRequest\x1a!.tcoapi.v1.AnalyzeRankingResponse\x12j\n\x15ListCarbonPriceSeries\x12\'.tcoapi.v1.ListCarbonPriceSeriesRequest\x1a(.tcoapi.v1.ListCarbonPriceSeriesResponse\x12\x64\n\x13ListEmissionFactors\x12%.tcoapi.v1.ListEmissionFactorsRequest\x1a&.tcoapi.v1.ListEmissionFactorsResponseB`\n\x10se.lcctco.api.v1B\x0cServiceProtoP\x01Z0github.com/lcc-tco/tco/gen/go/tcoapi/v1;tcoapiv1\xaa\x02\tTcoApi.V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,6 +37,6 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'tcoapi.v1.service_pb2', _gl
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n\020se.lcctco.api.v1B\014ServiceProtoP\001Z0github.com/lcc-tco/tco/gen/go/tcoapi/v1;tcoapiv1\252\002\tTcoApi.V1'
-  _globals['_LIFECYCLECOSTSERVICE']._serialized_start=114
-  _globals['_LIFECYCLECOSTSERVICE']._serialized_end=427
+  _globals['_LIFECYCLECOSTSERVICE']._serialized_start=163
+  _globals['_LIFECYCLECOSTSERVICE']._serialized_end=657
 # @@protoc_insertion_point(module_scope)

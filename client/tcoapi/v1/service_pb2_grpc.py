@@ -3,6 +3,8 @@
 import grpc
 import warnings
 
+from tcoapi.v1 import analysis_pb2 as tcoapi_dot_v1_dot_analysis__pb2
+from tcoapi.v1 import batch_pb2 as tcoapi_dot_v1_dot_batch__pb2
 from tcoapi.v1 import reference_pb2 as tcoapi_dot_v1_dot_reference__pb2
 from tcoapi.v1 import result_pb2 as tcoapi_dot_v1_dot_result__pb2
 from tcoapi.v1 import tender_pb2 as tcoapi_dot_v1_dot_tender__pb2
@@ -48,6 +50,16 @@ class LifeCycleCostServiceStub:
                 request_serializer=tcoapi_dot_v1_dot_tender__pb2.EvaluateBidsRequest.SerializeToString,
                 response_deserializer=tcoapi_dot_v1_dot_result__pb2.EvaluateBidsResponse.FromString,
                 _registered_method=True)
+        self.EvaluateTenders = channel.stream_stream(
+                '/tcoapi.v1.LifeCycleCostService/EvaluateTenders',
+                request_serializer=tcoapi_dot_v1_dot_batch__pb2.EvaluateTendersRequest.SerializeToString,
+                response_deserializer=tcoapi_dot_v1_dot_batch__pb2.EvaluateTendersResponse.FromString,
+                _registered_method=True)
+        self.AnalyzeRanking = channel.unary_unary(
+                '/tcoapi.v1.LifeCycleCostService/AnalyzeRanking',
+                request_serializer=tcoapi_dot_v1_dot_analysis__pb2.AnalyzeRankingRequest.SerializeToString,
+                response_deserializer=tcoapi_dot_v1_dot_analysis__pb2.AnalyzeRankingResponse.FromString,
+                _registered_method=True)
         self.ListCarbonPriceSeries = channel.unary_unary(
                 '/tcoapi.v1.LifeCycleCostService/ListCarbonPriceSeries',
                 request_serializer=tcoapi_dot_v1_dot_reference__pb2.ListCarbonPriceSeriesRequest.SerializeToString,
@@ -79,6 +91,33 @@ class LifeCycleCostServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def EvaluateTenders(self, request_iterator, context):
+        """Evaluate many tenders over one stream: send one EvaluateTendersRequest per tender (a whole
+        EvaluateBidsRequest, or many one-item bids as columns), receive one EvaluateTendersResponse
+        per tender in the same order, with its tender_id and either the result (in the size asked for
+        by ResultDetail) or a google.rpc.Status: one bad tender never ends the stream. Tenders are
+        evaluated one at a time as they arrive, under gRPC flow control: a client that sends faster
+        than the server evaluates, or reads slower, is held back; nothing is buffered without bound.
+        The stream as a whole ends with DEADLINE_EXCEEDED when its deadline passes and stops when the
+        client cancels; the results already received stand.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AnalyzeRanking(self, request, context):
+        """Analyse how robust the ranking of one tender is: one-at-a-time sensitivity (tornado data
+        per bid and for the gap between the best two), switching values (where a parameter flips
+        the best bid; exact for linear parameters such as the carbon price), named scenarios (e.g.
+        each authority of a joint procurement) and Monte Carlo (probability each bid is best,
+        percentiles), over parameters named by path ("carbon_price",
+        "resource_prices[electricity].price", "bids[*].items[0].service_life" ...; see
+        analysis.proto). Seeded: the same request gives the byte-identical response.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListCarbonPriceSeries(self, request, context):
         """List the reference carbon price series with sources and price-base years.
         """
@@ -100,6 +139,16 @@ def add_LifeCycleCostServiceServicer_to_server(servicer, server):
                     servicer.EvaluateBids,
                     request_deserializer=tcoapi_dot_v1_dot_tender__pb2.EvaluateBidsRequest.FromString,
                     response_serializer=tcoapi_dot_v1_dot_result__pb2.EvaluateBidsResponse.SerializeToString,
+            ),
+            'EvaluateTenders': grpc.stream_stream_rpc_method_handler(
+                    servicer.EvaluateTenders,
+                    request_deserializer=tcoapi_dot_v1_dot_batch__pb2.EvaluateTendersRequest.FromString,
+                    response_serializer=tcoapi_dot_v1_dot_batch__pb2.EvaluateTendersResponse.SerializeToString,
+            ),
+            'AnalyzeRanking': grpc.unary_unary_rpc_method_handler(
+                    servicer.AnalyzeRanking,
+                    request_deserializer=tcoapi_dot_v1_dot_analysis__pb2.AnalyzeRankingRequest.FromString,
+                    response_serializer=tcoapi_dot_v1_dot_analysis__pb2.AnalyzeRankingResponse.SerializeToString,
             ),
             'ListCarbonPriceSeries': grpc.unary_unary_rpc_method_handler(
                     servicer.ListCarbonPriceSeries,
@@ -146,6 +195,60 @@ class LifeCycleCostService:
             '/tcoapi.v1.LifeCycleCostService/EvaluateBids',
             tcoapi_dot_v1_dot_tender__pb2.EvaluateBidsRequest.SerializeToString,
             tcoapi_dot_v1_dot_result__pb2.EvaluateBidsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EvaluateTenders(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_stream(
+            request_iterator,
+            target,
+            '/tcoapi.v1.LifeCycleCostService/EvaluateTenders',
+            tcoapi_dot_v1_dot_batch__pb2.EvaluateTendersRequest.SerializeToString,
+            tcoapi_dot_v1_dot_batch__pb2.EvaluateTendersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AnalyzeRanking(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tcoapi.v1.LifeCycleCostService/AnalyzeRanking',
+            tcoapi_dot_v1_dot_analysis__pb2.AnalyzeRankingRequest.SerializeToString,
+            tcoapi_dot_v1_dot_analysis__pb2.AnalyzeRankingResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -5,6 +5,8 @@ The life-cycle cost service that e-procurement platforms call."""
 
 from collections import abc as _abc
 from grpc import aio as _aio
+from tcoapi.v1 import analysis_pb2 as _analysis_pb2
+from tcoapi.v1 import batch_pb2 as _batch_pb2
 from tcoapi.v1 import reference_pb2 as _reference_pb2
 from tcoapi.v1 import result_pb2 as _result_pb2
 from tcoapi.v1 import tender_pb2 as _tender_pb2
@@ -47,6 +49,25 @@ class LifeCycleCostServiceStub:
     comparison number, ranking, measures against the baseline, circularity and cash flows.
     The same request always gives the byte-identical response.
     """
+    EvaluateTenders: _grpc.StreamStreamMultiCallable[_batch_pb2.EvaluateTendersRequest, _batch_pb2.EvaluateTendersResponse]
+    """Evaluate many tenders over one stream: send one EvaluateTendersRequest per tender (a whole
+    EvaluateBidsRequest, or many one-item bids as columns), receive one EvaluateTendersResponse
+    per tender in the same order, with its tender_id and either the result (in the size asked for
+    by ResultDetail) or a google.rpc.Status: one bad tender never ends the stream. Tenders are
+    evaluated one at a time as they arrive, under gRPC flow control: a client that sends faster
+    than the server evaluates, or reads slower, is held back; nothing is buffered without bound.
+    The stream as a whole ends with DEADLINE_EXCEEDED when its deadline passes and stops when the
+    client cancels; the results already received stand.
+    """
+    AnalyzeRanking: _grpc.UnaryUnaryMultiCallable[_analysis_pb2.AnalyzeRankingRequest, _analysis_pb2.AnalyzeRankingResponse]
+    """Analyse how robust the ranking of one tender is: one-at-a-time sensitivity (tornado data
+    per bid and for the gap between the best two), switching values (where a parameter flips
+    the best bid; exact for linear parameters such as the carbon price), named scenarios (e.g.
+    each authority of a joint procurement) and Monte Carlo (probability each bid is best,
+    percentiles), over parameters named by path ("carbon_price",
+    "resource_prices[electricity].price", "bids[*].items[0].service_life" ...; see
+    analysis.proto). Seeded: the same request gives the byte-identical response.
+    """
     ListCarbonPriceSeries: _grpc.UnaryUnaryMultiCallable[_reference_pb2.ListCarbonPriceSeriesRequest, _reference_pb2.ListCarbonPriceSeriesResponse]
     """List the reference carbon price series with sources and price-base years."""
     ListEmissionFactors: _grpc.UnaryUnaryMultiCallable[_reference_pb2.ListEmissionFactorsRequest, _reference_pb2.ListEmissionFactorsResponse]
@@ -68,6 +89,25 @@ class LifeCycleCostServiceAsyncStub(LifeCycleCostServiceStub):
     """Evaluate the bids of one tender under the buyer's method: life-cycle cost, climate cost,
     comparison number, ranking, measures against the baseline, circularity and cash flows.
     The same request always gives the byte-identical response.
+    """
+    EvaluateTenders: _aio.StreamStreamMultiCallable[_batch_pb2.EvaluateTendersRequest, _batch_pb2.EvaluateTendersResponse]  # type: ignore[assignment]
+    """Evaluate many tenders over one stream: send one EvaluateTendersRequest per tender (a whole
+    EvaluateBidsRequest, or many one-item bids as columns), receive one EvaluateTendersResponse
+    per tender in the same order, with its tender_id and either the result (in the size asked for
+    by ResultDetail) or a google.rpc.Status: one bad tender never ends the stream. Tenders are
+    evaluated one at a time as they arrive, under gRPC flow control: a client that sends faster
+    than the server evaluates, or reads slower, is held back; nothing is buffered without bound.
+    The stream as a whole ends with DEADLINE_EXCEEDED when its deadline passes and stops when the
+    client cancels; the results already received stand.
+    """
+    AnalyzeRanking: _aio.UnaryUnaryMultiCallable[_analysis_pb2.AnalyzeRankingRequest, _analysis_pb2.AnalyzeRankingResponse]  # type: ignore[assignment]
+    """Analyse how robust the ranking of one tender is: one-at-a-time sensitivity (tornado data
+    per bid and for the gap between the best two), switching values (where a parameter flips
+    the best bid; exact for linear parameters such as the carbon price), named scenarios (e.g.
+    each authority of a joint procurement) and Monte Carlo (probability each bid is best,
+    percentiles), over parameters named by path ("carbon_price",
+    "resource_prices[electricity].price", "bids[*].items[0].service_life" ...; see
+    analysis.proto). Seeded: the same request gives the byte-identical response.
     """
     ListCarbonPriceSeries: _aio.UnaryUnaryMultiCallable[_reference_pb2.ListCarbonPriceSeriesRequest, _reference_pb2.ListCarbonPriceSeriesResponse]  # type: ignore[assignment]
     """List the reference carbon price series with sources and price-base years."""
@@ -93,6 +133,37 @@ class LifeCycleCostServiceServicer(metaclass=_abc_1.ABCMeta):
         """Evaluate the bids of one tender under the buyer's method: life-cycle cost, climate cost,
         comparison number, ranking, measures against the baseline, circularity and cash flows.
         The same request always gives the byte-identical response.
+        """
+
+    @_abc_1.abstractmethod
+    def EvaluateTenders(
+        self,
+        request_iterator: _MaybeAsyncIterator[_batch_pb2.EvaluateTendersRequest],
+        context: _ServicerContext,
+    ) -> _typing.Union[_abc.Iterator[_batch_pb2.EvaluateTendersResponse], _abc.AsyncIterator[_batch_pb2.EvaluateTendersResponse]]:
+        """Evaluate many tenders over one stream: send one EvaluateTendersRequest per tender (a whole
+        EvaluateBidsRequest, or many one-item bids as columns), receive one EvaluateTendersResponse
+        per tender in the same order, with its tender_id and either the result (in the size asked for
+        by ResultDetail) or a google.rpc.Status: one bad tender never ends the stream. Tenders are
+        evaluated one at a time as they arrive, under gRPC flow control: a client that sends faster
+        than the server evaluates, or reads slower, is held back; nothing is buffered without bound.
+        The stream as a whole ends with DEADLINE_EXCEEDED when its deadline passes and stops when the
+        client cancels; the results already received stand.
+        """
+
+    @_abc_1.abstractmethod
+    def AnalyzeRanking(
+        self,
+        request: _analysis_pb2.AnalyzeRankingRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_analysis_pb2.AnalyzeRankingResponse, _abc.Awaitable[_analysis_pb2.AnalyzeRankingResponse]]:
+        """Analyse how robust the ranking of one tender is: one-at-a-time sensitivity (tornado data
+        per bid and for the gap between the best two), switching values (where a parameter flips
+        the best bid; exact for linear parameters such as the carbon price), named scenarios (e.g.
+        each authority of a joint procurement) and Monte Carlo (probability each bid is best,
+        percentiles), over parameters named by path ("carbon_price",
+        "resource_prices[electricity].price", "bids[*].items[0].service_life" ...; see
+        analysis.proto). Seeded: the same request gives the byte-identical response.
         """
 
     @_abc_1.abstractmethod

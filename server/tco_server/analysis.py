@@ -1,0 +1,395 @@
+"""AnalyzeRanking: proto <-> domain for the ranking analysis; the engine does every calculation.
+
+Step by step (:func:`analyze`; the servicer method in :mod:`tco_server.service` wraps it in the
+one error mapping of the service):
+
+1. limits on the proto (:func:`check_request`): the tender part exactly as EvaluateBids
+   (:func:`tco_server.limits.check_request`), then the analysis: more than
+   :data:`tco.analysis.spec.MAX_ENTRIES` entries in a list, more than
+   :data:`tco.analysis.spec.MAX_DRAWS` draws, or draws x bids x (N + 1) above
+   :data:`tco.analysis.spec.MAX_DRAW_CELLS` are RESOURCE_EXHAUSTED (``TOO_MANY_ENTRIES``,
+   ``TOO_MANY_DRAWS``, ``TOO_MANY_POINTS`` for discrete values); an undefined enum number or an
+   over-long path or name is INVALID_ARGUMENT at its path, before anything is parsed;
+2. proto -> domain: the tender by :func:`tco_server.convert_in.to_tender` (the same conversion as
+   EvaluateBids), the spec by :func:`to_spec` (mechanical; an unset mode becomes None and is
+   refused by the engine with its path);
+3. the engine: :func:`tco.validate.prepare`, a deadline check, then
+   :func:`tco.analysis.analyze.analyze_prepared`; violations of the tender keep their tender paths
+   (``bids[0]...``), those of the spec are under ``analysis.`` (``analysis.sensitivity[0].path``);
+4. domain -> proto (:func:`to_response`), refused with ``RESPONSE_TOO_LARGE`` beyond the message
+   limit.
+
+Nothing of the bids is logged: the call's log line gets counts (bids, Monte Carlo draws) and a
+digest prefix only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, MutableMapping
+
+from google.protobuf.message import Message
+
+from tco import digest, validate
+from tco.analysis import spec as domain
+from tco.analysis.analyze import analyze_prepared
+from tco.analysis.distributions import (
+    Discrete,
+    Distribution,
+    Lognormal,
+    Normal,
+    Pert,
+    Triangular,
+    Uniform,
+)
+from tco.analysis.parameters import MAX_PATH_LENGTH, Mode, Setting
+from tco.analysis.results import (
+    BidOutcome,
+    Percentiles,
+    RankingAnalysis,
+    SwitchingStatus,
+)
+from tco.errors import FieldViolation, InvalidTender
+from tco.inputs import CarbonPrice
+from tco_server import convert_in
+from tco_server.limits import (
+    Limits,
+    RequestTooLargeError,
+    SizeViolation,
+    check_response_size,
+)
+from tco_server.limits import check_request as check_tender
+from tco_server.logs import DIGEST_PREFIX
+from tcoapi.v1 import analysis_pb2 as pb
+from tcoapi.v1 import result_pb2, tender_pb2
+
+__all__ = ["analyze", "check_request", "tender_request", "to_response", "to_spec"]
+
+#: Longest scenario name, characters (the engine refuses longer ones too).
+MAX_NAME_LENGTH = 200
+
+_MODE: dict[int, Mode | None] = {
+    pb.PARAMETER_MODE_UNSPECIFIED: None,
+    pb.PARAMETER_MODE_SCALE: Mode.SCALE,
+    pb.PARAMETER_MODE_VALUE: Mode.VALUE,
+    pb.PARAMETER_MODE_SHIFT: Mode.SHIFT,
+}
+_MODE_OUT: dict[Mode, int] = {
+    Mode.SCALE: pb.PARAMETER_MODE_SCALE,
+    Mode.VALUE: pb.PARAMETER_MODE_VALUE,
+    Mode.SHIFT: pb.PARAMETER_MODE_SHIFT,
+}
+_STATUS_OUT = {
+    SwitchingStatus.SWITCHES: pb.SWITCHING_STATUS_SWITCHES,
+    SwitchingStatus.NO_SWITCH: pb.SWITCHING_STATUS_NO_SWITCH,
+}
+
+
+def tender_request(request: pb.AnalyzeRankingRequest) -> tender_pb2.EvaluateBidsRequest:
+    """The tender part of the request as an EvaluateBidsRequest (a copy)."""
+    return tender_pb2.EvaluateBidsRequest(method=request.method, bids=request.bids)
+
+
+# --- 1. limits --------------------------------------------------------------------------------
+
+
+def check_request(
+    request: pb.AnalyzeRankingRequest,
+    limits: Limits,
+    tender: tender_pb2.EvaluateBidsRequest | None = None,
+) -> None:
+    """Refuse a request beyond a limit (see the module docstring); return quietly otherwise."""
+    check_tender(tender if tender is not None else tender_request(request), limits)
+    a = request.analysis
+    sizes: list[SizeViolation] = []
+
+    def count(path: str, n: int) -> None:
+        if n > domain.MAX_ENTRIES:
+            sizes.append(
+                SizeViolation(
+                    path, f"at most {domain.MAX_ENTRIES} entries, got {n}", "TOO_MANY_ENTRIES"
+                )
+            )
+
+    count("analysis.sensitivity", len(a.sensitivity))
+    count("analysis.switching", len(a.switching))
+    count("analysis.scenarios", len(a.scenarios))
+    count("analysis.monte_carlo.distributions", len(a.monte_carlo.distributions))
+    if not sizes:
+        for i, scenario in enumerate(a.scenarios):
+            count(f"analysis.scenarios[{i}].settings", len(scenario.settings))
+        for i, entry in enumerate(a.monte_carlo.distributions):
+            n = len(entry.discrete.values) if entry.HasField("discrete") else 0
+            limit = 1000
+            if n > limit:
+                sizes.append(
+                    SizeViolation(
+                        f"analysis.monte_carlo.distributions[{i}].discrete.values",
+                        f"at most {limit} values, got {n}",
+                        "TOO_MANY_POINTS",
+                    )
+                )
+    draws = a.monte_carlo.draws
+    if draws > domain.MAX_DRAWS:
+        sizes.append(
+            SizeViolation(
+                "analysis.monte_carlo.draws",
+                f"at most {domain.MAX_DRAWS} draws, got {draws}",
+                "TOO_MANY_DRAWS",
+            )
+        )
+    elif a.HasField("monte_carlo"):
+        years = request.method.study_period_years + 1
+        cells = (draws or domain.DEFAULT_DRAWS) * len(request.bids) * years
+        if cells > domain.MAX_DRAW_CELLS:
+            sizes.append(
+                SizeViolation(
+                    "analysis.monte_carlo.draws",
+                    f"draws x bids x (study years + 1) = {cells}, at most "
+                    f"{domain.MAX_DRAW_CELLS}: fewer draws or bids",
+                    "TOO_MANY_DRAWS",
+                )
+            )
+    if sizes:
+        raise RequestTooLargeError(sizes)
+    violations: list[FieldViolation] = []
+    _walk(a, "analysis.", violations)
+    if violations:
+        raise InvalidTender(violations)
+
+
+def _walk(message: Message, prefix: str, out: list[FieldViolation]) -> None:
+    """Enum numbers the contract defines; path and name lengths (never echoing the text)."""
+    for field, value in message.ListFields():
+        path = f"{prefix}{field.name}"
+        if field.message_type is not None:
+            if field.message_type.full_name == "tcoapi.v1.CarbonPrice":
+                continue  # checked by the tender's own limits when converted
+            if field.is_repeated:
+                for i, element in enumerate(value):
+                    _walk(element, f"{path}[{i}].", out)
+            else:
+                _walk(value, f"{path}.", out)
+        elif field.enum_type is not None and not field.is_repeated:
+            if value not in field.enum_type.values_by_number:
+                out.append(FieldViolation(path, f"unknown {field.enum_type.name} value {value}"))
+        elif field.name == "path" and len(value) > MAX_PATH_LENGTH:
+            out.append(FieldViolation(path, f"at most {MAX_PATH_LENGTH} characters"))
+        elif field.name == "name" and len(value) > MAX_NAME_LENGTH:
+            out.append(FieldViolation(path, f"at most {MAX_NAME_LENGTH} characters"))
+
+
+# --- 2. proto -> domain -----------------------------------------------------------------------
+
+
+def _mode(value: int) -> Mode | None:
+    return _MODE.get(value)
+
+
+def _range(r: pb.ValueRange) -> domain.ValueRange:
+    return domain.ValueRange(_mode(r.mode), r.low, r.high)
+
+
+def _distribution(d: pb.ParameterDistribution) -> Distribution | None:
+    which = d.WhichOneof("distribution")
+    if which == "uniform":
+        return Uniform(d.uniform.low, d.uniform.high)
+    if which == "triangular":
+        t = d.triangular
+        return Triangular(t.low, t.most_likely, t.high)
+    if which == "normal":
+        return Normal(d.normal.mean, d.normal.sd)
+    if which == "lognormal":
+        return Lognormal(d.lognormal.median, d.lognormal.sigma)
+    if which == "pert":
+        p = d.pert
+        return Pert(p.low, p.most_likely, p.high, p.shape)
+    if which == "discrete":
+        return Discrete(tuple(d.discrete.values), tuple(d.discrete.probabilities))
+    return None
+
+
+def _carbon(scenario: pb.Scenario) -> CarbonPrice | None:
+    if not scenario.HasField("carbon_price"):
+        return None
+    # The tender's own conversion, through a request that carries just this carbon price.
+    probe = tender_pb2.EvaluateBidsRequest()
+    probe.method.carbon_price.CopyFrom(scenario.carbon_price)
+    return convert_in.to_tender(probe).method.carbon_price
+
+
+def to_spec(a: pb.AnalysisSpec) -> domain.AnalysisSpec:
+    """The domain spec of the request's ``analysis`` (mechanical, field by field)."""
+    sensitivity = []
+    for s in a.sensitivity:
+        which = s.WhichOneof("variation")
+        sensitivity.append(
+            domain.SensitivityParameter(
+                path=s.path,
+                percent=s.percent if which == "percent" else None,
+                delta=s.delta if which == "delta" else None,
+                range=_range(s.range) if which == "range" else None,
+            )
+        )
+    switching = [
+        domain.SwitchingParameter(s.path, _range(s.range) if s.HasField("range") else None)
+        for s in a.switching
+    ]
+    scenarios = [
+        domain.Scenario(
+            name=s.name,
+            settings=tuple(Setting(x.path, _mode(x.mode), x.value) for x in s.settings),
+            carbon_price=_carbon(s),
+        )
+        for s in a.scenarios
+    ]
+    monte_carlo = None
+    if a.HasField("monte_carlo"):
+        m = a.monte_carlo
+        monte_carlo = domain.MonteCarloSpec(
+            draws=m.draws,
+            seed=m.seed,
+            distributions=tuple(
+                domain.ParameterDistribution(d.path, _mode(d.mode), _distribution(d), d.independent)
+                for d in m.distributions
+            ),
+        )
+    return domain.AnalysisSpec(
+        sensitivity=tuple(sensitivity),
+        switching=tuple(switching),
+        scenarios=tuple(scenarios),
+        monte_carlo=monte_carlo,
+    )
+
+
+# --- 4. domain -> proto -----------------------------------------------------------------------
+
+
+def _outcome(b: BidOutcome) -> pb.BidOutcome:
+    return pb.BidOutcome(
+        bid_id=b.bid_id, comparison_number=b.comparison_number, rank=b.rank, tied=b.tied
+    )
+
+
+def _percentiles(p: Percentiles) -> pb.Percentiles:
+    return pb.Percentiles(mean=p.mean, p5=p.p5, p50=p.p50, p95=p.p95)
+
+
+def to_response(r: RankingAnalysis) -> pb.AnalyzeRankingResponse:
+    """The response of a domain analysis (every list in the engine's order)."""
+    response = pb.AnalyzeRankingResponse(
+        currency=r.currency,
+        method_digest=r.method_digest,
+        request_digest=r.request_digest,
+        analysis_digest=r.analysis_digest,
+        engine_version=r.engine_version,
+        base=[_outcome(b) for b in r.base],
+        warnings=[
+            result_pb2.Warning(code=w.code, message=w.message, bid_id=w.bid_id) for w in r.warnings
+        ],
+    )
+    for p in r.parameters:
+        info = response.parameters.add(path=p.path, unit=p.unit, targets=p.targets, linear=p.linear)
+        if p.base is not None:
+            info.base_value = p.base
+    for s in r.sensitivity:
+        row = response.sensitivity.add(
+            path=s.path,
+            mode=_MODE_OUT[s.mode],
+            low=s.low,
+            high=s.high,
+            swing=s.swing,
+            best_at_low=list(s.best_at_low),
+            best_at_high=list(s.best_at_high),
+        )
+        for b in s.bids:
+            row.bids.add(bid_id=b.bid_id, base=b.base, low=b.low, high=b.high)
+        if s.gap_base is not None:
+            row.gap_base = s.gap_base
+        if s.gap_low is not None:
+            row.gap_low = s.gap_low
+        if s.gap_high is not None:
+            row.gap_high = s.gap_high
+    for w in r.switching:
+        result = response.switching.add(
+            path=w.path,
+            mode=_MODE_OUT[w.mode],
+            low=w.low,
+            high=w.high,
+            status=_STATUS_OUT[w.status],
+            analytic=w.analytic,
+            best_at_low=w.best_at_low,
+            best_at_high=w.best_at_high,
+        )
+        for point in w.points:
+            result.points.add(value=point.value, from_bid_id=point.from_bid, to_bid_id=point.to_bid)
+        if w.base is not None:
+            result.base_value = w.base
+        if w.nearest_below is not None:
+            result.nearest_below = w.nearest_below
+        if w.nearest_above is not None:
+            result.nearest_above = w.nearest_above
+    if r.scenarios is not None:
+        comparison = response.scenarios
+        comparison.SetInParent()
+        comparison.winners_agree = r.scenarios.agree
+        comparison.winners.extend(r.scenarios.winners)
+        for sc in r.scenarios.results:
+            comparison.results.add(
+                name=sc.name, bids=[_outcome(b) for b in sc.bids], best_bid_ids=list(sc.best)
+            )
+    if r.monte_carlo is not None:
+        mc = r.monte_carlo
+        out = response.monte_carlo
+        out.SetInParent()
+        out.draws = mc.draws
+        out.seed = mc.seed
+        out.probability_tie = mc.probability_tie
+        for d_bid in mc.bids:
+            out.bids.add(
+                bid_id=d_bid.bid_id,
+                probability_best=d_bid.probability_best,
+                standard_error=d_bid.standard_error,
+                comparison_number=_percentiles(d_bid.comparison_number),
+            )
+        if mc.gap is not None:
+            out.gap.CopyFrom(_percentiles(mc.gap))
+        for d in mc.parameters:
+            out.parameters.add(path=d.path, mode=_MODE_OUT[d.mode], draws=_percentiles(d.draws))
+    return response
+
+
+# --- the call ---------------------------------------------------------------------------------
+
+
+def analyze(
+    request: pb.AnalyzeRankingRequest,
+    limits: Limits,
+    max_message_bytes: int,
+    checkpoint: Callable[[str], None],
+    log: MutableMapping[str, object],
+) -> pb.AnalyzeRankingResponse:
+    """The whole call (see the module docstring); ``checkpoint(before)`` checks the deadline."""
+    a = request.analysis
+    if a.HasField("monte_carlo"):
+        log["draws"] = a.monte_carlo.draws or domain.DEFAULT_DRAWS
+    tender_message = tender_request(request)
+    check_request(request, limits, tender_message)
+    checkpoint("conversion")
+    tender = convert_in.to_tender(tender_message)
+    spec = to_spec(a)
+    checkpoint("validation")
+    prepared = validate.prepare(tender)
+    request_digest = digest.request_digest(tender)
+    log["digest"] = request_digest[:DIGEST_PREFIX]
+    checkpoint("analysis")
+    result = analyze_prepared(
+        prepared,
+        spec,
+        tender=tender,
+        method_digest=digest.method_digest(tender.method),
+        request_digest=request_digest,
+    )
+    checkpoint("response")
+    response = to_response(result)
+    check_response_size(response, max_message_bytes)
+    return response

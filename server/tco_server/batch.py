@@ -1,0 +1,203 @@
+"""EvaluateTenders: many tenders over one bidirectional stream, one result (or error) each.
+
+Transport only, like :mod:`tco_server.service`: each tender goes through the same steps as an
+EvaluateBids call (limits, proto -> domain, :func:`tco_server.service.run_engine`, domain ->
+proto, response size), so a tender sent as ``request`` gives exactly the EvaluateBids response
+(``RESULT_DETAIL_FULL``; the serializer is the same deterministic one). Columnar tenders
+(``BidColumns``) are checked and turned into the domain tender by :mod:`tco_server.columns`.
+
+Flow control and memory
+    Tenders are evaluated one at a time, in arrival order, in the handler's thread: read one
+    request, evaluate it, write its response, read the next. gRPC's sync server reads a request
+    message only when the handler asks for the next one, and a response write returns only when
+    the transport took it, so HTTP/2 flow control holds back a client that sends faster than the
+    engine evaluates (its send blocks once the stream window is full) and the server waits for a
+    client that reads slowly. Per stream the server holds at most one request and one response
+    (each under ``--max-message-mb``) plus the transport's window: no unbounded buffering. One
+    stream uses one handler thread (one core at a time in CPython); a client that wants more
+    cores opens several streams, over several connections to a multi-process server
+    (``--processes``, see :mod:`tco_server.multiproc`).
+
+Errors
+    A tender that fails (bad fields, over the size limits, an unexpected fault) gets a
+    ``google.rpc.Status`` in its response with exactly the code and details EvaluateBids would
+    have failed with (:mod:`tco_server.errors`), and the stream goes on. So does a message that
+    is not protobuf at all (:mod:`tco_server.wire`): INVALID_ARGUMENT, reason
+    ``UNDECODABLE_REQUEST``, empty tender_id (its ``sequence`` says which it was). The stream
+    itself ends only when the client half-closes (OK after the last response), cancels, or its
+    deadline passes; a message over the size limit ends it with gRPC's RESOURCE_EXHAUSTED.
+    Between tenders and between the engine's two halves the handler checks that the client
+    still waits, so a cancelled stream stops after at most the current step.
+
+Logging
+    One line per stream when it ends: method, code, duration, ``tenders`` (responses sent),
+    ``tender_errors`` and ``bids`` (counts only). Tender ids are client data and never logged; an
+    INTERNAL tender logs its incident id, exception type and frames, as EvaluateBids does.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+
+import grpc
+from google.rpc import status_pb2
+
+from tco.errors import FieldViolation, InvalidTender
+from tco_server import convert_in, convert_out, errors, wire
+from tco_server.columns import check_columns, columns_to_tender, result_columns
+from tco_server.config import ServerConfig
+from tco_server.limits import RequestTooLargeError, check_request, check_response_size
+from tco_server.logs import log_event
+from tco_server.service import run_engine
+from tcoapi.v1 import batch_pb2
+
+#: The ``grpc-status-details-bin`` trailer key that carries the serialized google.rpc.Status.
+_STATUS_DETAILS_KEY = "grpc-status-details-bin"
+
+_DETAILS = frozenset(batch_pb2.ResultDetail.values())
+_REQUEST_NAME = batch_pb2.EvaluateTendersRequest.DESCRIPTOR.full_name
+
+
+class _Gone(Exception):
+    """The client no longer waits (cancelled, or the stream's deadline passed)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def status_proto(status: grpc.Status) -> status_pb2.Status:
+    """The ``google.rpc.Status`` inside a ``grpc.Status`` made by :mod:`tco_server.errors`."""
+    for key, value in status.trailing_metadata:
+        if key == _STATUS_DETAILS_KEY:
+            return status_pb2.Status.FromString(value)
+    return status_pb2.Status(code=status.code.value[0], message=status.details)
+
+
+def _checkpoint(context: grpc.ServicerContext) -> None:
+    """Raise :class:`_Gone` when the client cancelled or the stream's deadline passed."""
+    remaining = context.time_remaining()
+    if remaining is not None and remaining <= 0:
+        raise _Gone("DEADLINE_EXCEEDED")
+    if not context.is_active():
+        raise _Gone("CANCELLED")
+
+
+class TenderStream:
+    """The EvaluateTenders handler. Holds the config only; every stream is independent."""
+
+    def __init__(self, config: ServerConfig) -> None:
+        self._config = config
+
+    def EvaluateTenders(  # noqa: N802 - the contract's method name
+        self,
+        requests: Iterator[batch_pb2.EvaluateTendersRequest | wire.Undecodable],
+        context: grpc.ServicerContext,
+    ) -> Iterator[batch_pb2.EvaluateTendersResponse]:
+        start = time.monotonic()
+        counts = {"tenders": 0, "tender_errors": 0, "bids": 0}
+        code = "UNKNOWN"
+        try:
+            for sequence, request in enumerate(requests):
+                _checkpoint(context)
+                response, bids = self.evaluate_one(request, sequence, context)
+                counts["tenders"] += 1
+                counts["bids"] += bids
+                if response.HasField("error"):
+                    counts["tender_errors"] += 1
+                yield response
+            code = "OK"
+        except _Gone as gone:
+            code = gone.code
+        except grpc.RpcError:  # reading the next request failed: the client went away
+            code = "CANCELLED"
+        except GeneratorExit:  # gRPC dropped the stream between two responses
+            code = "CANCELLED"
+            raise
+        finally:
+            log_event(
+                "rpc",
+                method="EvaluateTenders",
+                code=code,
+                duration_ms=round((time.monotonic() - start) * 1000.0, 1),
+                **counts,
+            )
+
+    def evaluate_one(
+        self,
+        request: batch_pb2.EvaluateTendersRequest | wire.Undecodable,
+        sequence: int,
+        context: grpc.ServicerContext,
+    ) -> tuple[batch_pb2.EvaluateTendersResponse, int]:
+        """The response of one tender, and its bid count; raises only :class:`_Gone`."""
+        limits = self._config.limits
+        out = batch_pb2.EvaluateTendersResponse(sequence=sequence)
+        bids = 0
+        status: grpc.Status | None = None
+        if isinstance(request, wire.Undecodable):  # not protobuf: no tender_id to echo
+            out.error.CopyFrom(status_proto(wire.undecodable_status(_REQUEST_NAME)))
+            return out, 0
+        try:
+            if len(request.tender_id) > limits.max_id_length:
+                raise InvalidTender(
+                    [
+                        FieldViolation(
+                            "tender_id",
+                            f"at most {limits.max_id_length} characters, "
+                            f"got {len(request.tender_id)}",
+                        )
+                    ]
+                )
+            out.tender_id = request.tender_id
+            detail = request.detail
+            if detail not in _DETAILS:
+                raise InvalidTender(
+                    [FieldViolation("detail", f"unknown ResultDetail value {detail}")]
+                )
+            kind = request.WhichOneof("tender")
+            if kind == "request":
+                bids = len(request.request.bids)
+                check_request(request.request, limits)
+                tender = convert_in.to_tender(request.request)
+                validate_only = request.request.validate_only
+            elif kind == "columns":
+                bids = max(request.columns.rows, 0)
+                check_columns(request.columns, limits)
+                tender = columns_to_tender(request.columns)
+                validate_only = request.columns.validate_only
+            else:
+                raise InvalidTender([FieldViolation("tender", "set request or columns")])
+            _checkpoint(context)
+            evaluation = run_engine(
+                tender, validate_only=validate_only, checkpoint=lambda _: _checkpoint(context)
+            )
+            _checkpoint(context)
+            if detail == batch_pb2.RESULT_DETAIL_COLUMNS:
+                out.columns.CopyFrom(result_columns(evaluation, [b.id for b in tender.bids]))
+            else:
+                summary = detail == batch_pb2.RESULT_DETAIL_SUMMARY
+                out.result.CopyFrom(convert_out.to_response(evaluation, summary=summary))
+            check_response_size(out, self._config.max_message_bytes)
+        except _Gone:
+            raise
+        except RequestTooLargeError as too_large:
+            status = errors.too_large_status(too_large)
+        except InvalidTender as invalid:
+            status = errors.invalid_tender_status(invalid)
+        except Exception as unexpected:
+            incident_id = errors.new_incident_id()
+            log_event(
+                "tender_failed",
+                logging.ERROR,
+                method="EvaluateTenders",
+                code="INTERNAL",
+                incident_id=incident_id,
+                exc_type=errors.exception_type(unexpected),
+                frames=errors.exception_frames(unexpected),
+            )
+            status = errors.internal_status(incident_id)
+        if status is not None:
+            out.error.CopyFrom(status_proto(status))
+        return out, bids

@@ -1,0 +1,341 @@
+"""``--processes N``: N server processes behind one port (SO_REUSEPORT), one supervisor.
+
+CPython runs one thread of Python at a time, so one server process uses about one core however
+many handler threads it has. gRPC's recommended way to use more cores from Python
+(``examples/python/multiprocessing`` in grpc/grpc) is several processes, each with its own
+``grpc.server``, listening on the same port with ``SO_REUSEPORT``; the kernel spreads incoming
+CONNECTIONS over them. What this module does:
+
+1. **Reserve the port** in the supervisor (this process): a socket with ``SO_REUSEPORT`` bound to
+   ``--host:--port`` (``--port 0`` lets the kernel pick one), never listening, kept open while
+   serving so no other program can take the port between worker restarts. A port held by a
+   program without ``SO_REUSEPORT`` fails here: exit 2, like the single-process server.
+2. **Start N workers** (``multiprocessing`` "spawn": fresh interpreters, no gRPC state inherited
+   through ``fork``), each running :func:`tco_server.app.start` with ``grpc.so_reuseport=1`` on
+   that port. Each has its own health service, thread pool and limits (``--workers``,
+   ``--max-concurrent-rpcs`` are per process). Each reports ready (or why it could not start)
+   over a pipe; the supervisor prints ``tco-server listening on HOST:PORT`` once, when all are
+   ready. A worker that cannot start stops them all: exit 2.
+3. **Supervise**: a worker that dies while serving is logged (``worker_exited``, exit code) and
+   started again; more than :data:`MAX_RESTARTS` restarts within :data:`RESTART_WINDOW_SECONDS`
+   stop everything with exit 1 (a crash loop is for the orchestrator to see). A worker whose
+   supervisor disappears (``kill -9``) shuts itself down rather than serve unsupervised.
+4. **Shut down**: SIGTERM or SIGINT to the supervisor is forwarded as SIGTERM to every worker;
+   each goes NOT_SERVING and drains its calls within ``--grace`` seconds
+   (:meth:`tco_server.app.RunningServer.shutdown`), then exits 0; the supervisor exits 0 when all
+   did. A second signal is forwarded too and cancels the calls still running. Workers ignore
+   SIGINT themselves (a Ctrl-C reaches the whole process group; the supervisor forwards it once).
+   Every log line of a worker carries ``"worker": <index>``.
+
+Balance is per connection, not per call: a client with one channel (one HTTP/2 connection) talks
+to one worker for the channel's life. A client that wants the throughput of all workers opens
+several connections (``TcoClient(..., connections=N)``) or several clients do. ``--processes 1``
+(the default) is the single-process server of :mod:`tco_server.__main__`, ``SO_REUSEPORT`` off.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import ipaddress
+import logging
+import multiprocessing
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from multiprocessing.connection import Connection
+from multiprocessing.context import SpawnProcess
+from types import FrameType
+
+from tco.reference import DATA_VERSION
+from tco.version import __version__
+from tco_server.config import ServerConfig
+from tco_server.logs import LOGGER, log_event, setup_logging
+
+#: Seconds the supervisor waits for every worker to report ready.
+READY_TIMEOUT_SECONDS = 120.0
+#: Restarts of crashed workers allowed within RESTART_WINDOW_SECONDS before giving up.
+MAX_RESTARTS = 5
+RESTART_WINDOW_SECONDS = 60.0
+#: Extra seconds, beyond the grace period, the supervisor waits for workers to exit.
+EXIT_MARGIN_SECONDS = 15.0
+#: How often the supervisor and the workers look around (crashed worker, vanished supervisor).
+POLL_SECONDS = 0.5
+
+
+@contextlib.contextmanager
+def reserve_port(host: str, port: int) -> Iterator[int]:
+    """Bind ``host:port`` with SO_REUSEPORT (not listening) and yield the port; OSError if taken.
+
+    The socket stays bound while the context is open, reserving the port for the workers.
+    """
+    family, kind, proto, _, address = socket.getaddrinfo(
+        host.strip("[]"), port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        if sock.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT) == 0:
+            raise OSError("SO_REUSEPORT is not available")
+        sock.bind(address)
+        yield int(sock.getsockname()[1])
+    finally:
+        sock.close()
+
+
+# -- the worker --------------------------------------------------------------------------------
+
+
+class _WorkerTag(logging.Filter):
+    """Adds ``"worker": <index>`` to every log line of a worker process."""
+
+    def __init__(self, index: int) -> None:
+        super().__init__()
+        self.index = index
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, dict):
+            record.fields = {**fields, "worker": self.index}
+        return True
+
+
+def worker_main(config: ServerConfig, index: int, supervisor_pid: int, ready: Connection) -> None:
+    """One worker process: serve ``config`` (SO_REUSEPORT on) until SIGTERM, then drain, exit 0.
+
+    Reports ``("ready", port)`` or ``("failed", exception type)`` on ``ready``.
+    """
+    from tco_server import app  # noqa: PLC0415 - imported in the worker, after spawn
+    from tco_server.errors import exception_type  # noqa: PLC0415
+
+    setup_logging()
+    LOGGER.addFilter(_WorkerTag(index))
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor forwards Ctrl-C as SIGTERM
+    stop = threading.Event()
+    holder: list[app.RunningServer] = []
+
+    def on_term(signum: int, frame: FrameType | None) -> None:
+        if stop.is_set() and holder:
+            holder[0].stop_now()  # second SIGTERM: cancel what still runs
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_term)
+    try:
+        running = app.start(config)
+    except Exception as error:
+        ready.send(("failed", exception_type(error)))
+        ready.close()
+        sys.exit(2)
+    holder.append(running)
+    ready.send(("ready", running.port))
+    ready.close()
+    log_event("worker_started", pid=os.getpid(), port=running.port)
+    while not stop.wait(POLL_SECONDS):
+        if os.getppid() != supervisor_pid:  # the supervisor is gone: do not serve unsupervised
+            log_event("supervisor_gone", 30, pid=os.getpid())
+            break
+    running.shutdown()
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    log_event("worker_stopped", pid=os.getpid())
+
+
+# -- the supervisor ----------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(slots=True)
+class _Worker:
+    index: int
+    process: SpawnProcess
+    ready: Connection
+    started: bool = False
+
+
+class Supervisor:
+    """Starts, watches, restarts and stops the worker processes."""
+
+    def __init__(self, config: ServerConfig, processes: int) -> None:
+        self.config = config
+        self.processes = processes
+        self._context = multiprocessing.get_context("spawn")
+        self.workers: list[_Worker] = []
+        self._restarts: list[float] = []
+        #: Set by the signal handler: stop serving (or stop waiting for workers to start).
+        self.stop_requested = threading.Event()
+
+    def _spawn(self, index: int) -> _Worker:
+        receive, send = self._context.Pipe(duplex=False)
+        process = self._context.Process(
+            target=worker_main,
+            args=(self.config, index, os.getpid(), send),
+            name=f"tco-server-worker-{index}",
+            daemon=False,
+        )
+        process.start()
+        send.close()  # the worker holds the sending end
+        return _Worker(index=index, process=process, ready=receive)
+
+    @staticmethod
+    def _report(worker: _Worker, timeout: float) -> tuple[str, object] | None:
+        """The worker's ready report, or None if there is none yet (or it died silently)."""
+        try:
+            if worker.ready.poll(timeout):
+                message: tuple[str, object] = worker.ready.recv()
+                return message
+        except (EOFError, OSError):
+            return ("failed", "exited")
+        return None
+
+    def start_all(self) -> bool:
+        """Start every worker and wait until all are ready; False (all stopped) if one fails."""
+        self.workers = [self._spawn(i) for i in range(self.processes)]
+        deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+        for worker in self.workers:
+            report = None
+            while report is None and time.monotonic() < deadline:
+                if self.stop_requested.is_set():
+                    log_event("start_interrupted", 30, worker=worker.index)
+                    self.stop_all()
+                    return False
+                report = self._report(worker, POLL_SECONDS)
+                if report is None and worker.process.exitcode is not None:
+                    report = ("failed", "exited")
+            if report is None or report[0] != "ready":
+                failure = (
+                    {"reason": "START_TIMEOUT"}
+                    if report is None
+                    else {"reason": "START_FAILED", "exc_type": str(report[1])}
+                )
+                log_event("worker_failed", 40, worker=worker.index, **failure)
+                self.stop_all()
+                return False
+            worker.started = True
+        return True
+
+    def check(self) -> bool:
+        """Restart workers that died; False when they crash too often (give up)."""
+        for position, worker in enumerate(self.workers):
+            if not worker.started:  # a restarted worker: note when it is ready
+                report = self._report(worker, 0)
+                worker.started = report is not None and report[0] == "ready"
+            if worker.process.exitcode is None:
+                continue
+            log_event(
+                "worker_exited",
+                40,
+                worker=worker.index,
+                pid=worker.process.pid,
+                exit_code=worker.process.exitcode,
+            )
+            now = time.monotonic()
+            self._restarts = [t for t in self._restarts if now - t < RESTART_WINDOW_SECONDS]
+            if len(self._restarts) >= MAX_RESTARTS:
+                log_event("worker_restarts_exhausted", 50, processes=self.processes)
+                return False
+            self._restarts.append(now)
+            worker.ready.close()
+            self.workers[position] = self._spawn(worker.index)
+        return True
+
+    def signal_all(self, signum: int = signal.SIGTERM) -> None:
+        for worker in self.workers:
+            if worker.process.exitcode is None and worker.process.pid is not None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(worker.process.pid, signum)
+
+    def stop_all(self, timeout: float | None = None) -> list[int | None]:
+        """SIGTERM every worker, wait for them (kill after ``timeout``); their exit codes."""
+        self.signal_all()
+        wait = self.config.grace_seconds + EXIT_MARGIN_SECONDS if timeout is None else timeout
+        deadline = time.monotonic() + wait
+        for worker in self.workers:
+            while worker.process.exitcode is None and time.monotonic() < deadline:
+                worker.process.join(timeout=POLL_SECONDS)
+            if worker.process.exitcode is None:
+                worker.process.kill()
+                worker.process.join()
+            worker.ready.close()
+        return [worker.process.exitcode for worker in self.workers]
+
+
+def _is_loopback(host: str) -> bool:
+    """The same rule as the single-process server's ``plaintext_off_loopback`` warning."""
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def serve(config: ServerConfig) -> int:
+    """Run ``config.processes`` workers on one port until SIGTERM/SIGINT; the exit code.
+
+    0 after a clean shutdown, 2 when the port cannot be bound or a worker cannot start, 1 when the
+    workers crash repeatedly or one did not exit cleanly.
+    """
+    with contextlib.ExitStack() as stack:
+        try:
+            port = stack.enter_context(reserve_port(config.host, config.port))
+        except OSError as error:
+            log_event(
+                "bind_failed", 40, host=config.host, port=config.port, reason=type(error).__name__
+            )
+            return 2
+        return _supervise(dataclasses.replace(config, port=port))
+    raise AssertionError("unreachable")  # pragma: no cover - ExitStack does not swallow
+
+
+def _supervise(config: ServerConfig) -> int:
+    supervisor = Supervisor(config, config.processes)
+    signals_seen: list[int] = []
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        signals_seen.append(signum)
+        if supervisor.stop_requested.is_set():
+            supervisor.signal_all()  # second signal: workers cancel the calls still running
+        supervisor.stop_requested.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    if not supervisor.start_all():
+        return 0 if signals_seen else 2
+    log_event(
+        "started",
+        host=config.host,
+        port=config.port,
+        processes=config.processes,
+        workers=config.workers,
+        max_concurrent_rpcs=config.max_concurrent_rpcs,
+        max_message_mb=config.max_message_mb,
+        grace_seconds=config.grace_seconds,
+        test_faults=config.test_faults,
+        engine_version=__version__,
+        data_version=DATA_VERSION,
+        tls=config.tls_cert_file is not None,
+        mutual_tls=config.tls_client_ca_file is not None,
+        tokens=config.tokens_file is not None,
+    )
+    if config.tls_cert_file is None and not _is_loopback(config.host):
+        log_event("plaintext_off_loopback", 30, host=config.host)
+    print(f"tco-server listening on {config.host}:{config.port}", flush=True)
+
+    healthy = True
+    while not supervisor.stop_requested.wait(timeout=POLL_SECONDS):
+        if not supervisor.check():
+            healthy = False
+            break
+    log_event(
+        "shutting_down",
+        signal=signal.Signals(signals_seen[0]).name if signals_seen else "",
+        processes=config.processes,
+        grace_seconds=config.grace_seconds,
+    )
+    codes = supervisor.stop_all()
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    clean = healthy and all(code == 0 for code in codes)
+    log_event("stopped", processes=config.processes, exit_code=0 if clean else 1)
+    return 0 if clean else 1

@@ -1,0 +1,837 @@
+"""Vectorised re-evaluation: comparison numbers for many parameter settings at once.
+
+The comparison number of every evaluation model is an affine function of three present values
+per bid (:func:`tco.models.comparison_numbers`): life-cycle cost L, climate cost C and other
+externalities E. :class:`ParametricModel` splits them into parts whose dependence on the
+parameters of :mod:`tco.analysis.parameters` is explicit, so that K settings ("draws") cost one
+pass of numpy over (draws x bids x groups x years) instead of K evaluations:
+
+**Fixed rows.** The tender without resource use is expanded once (:func:`tco.expand.expand_tender`,
+the engine's own rows) and summed by bid and payment-time group g:
+``F[b, g, t]`` (money), ``M[b, g, t]`` (counted kgCO2e), ``P[b, g, t]`` (pollutant money at
+discounted prices) and ``Q[b]`` (pollutant money at undiscounted prices). With
+``D_k[g, t] = (1 + d_k) ** -tau[g, t]`` (per-draw discount factors) and the carbon price path
+``p_k[t]`` of draw k::
+
+    L_fixed[k, b] = sum_gt F[b, g, t] D_k[g, t]
+    C_fixed[k, b] = sum_gt M[b, g, t] p_k[t] D_k[g, t]      (D = 1 when the price is undiscounted)
+    E[k, b]       = sum_gt P[b, g, t] D_k[g, t] + Q[b]
+
+**Resource rows.** Each resource use u (bid b_u, resource r_u) uses ``a_u = quantity x amount``
+canonical units a year in years 1..N, paid at the recurring payment times ``tau_rec[t]``; its
+price escalates from the base date with the index ``I_kr(tau)`` of the resource's yearly real
+rates (:func:`tco.finance.escalation_index`, vectorised here over draws)::
+
+    c[k, r] = sum_{t>=1} price_kr I_kr(tau_rec[t]) D_k[rec, t]            (money per unit a year)
+    e[k, r] = sum_{t>=1} factor_kr[t] p_k[t] D_k[rec, t]                 (climate cost per unit)
+    L[k, b] = L_fixed[k, b] + sum_{u in b} a_ku c[k, r_u]
+    C[k, b] = C_fixed[k, b] + sum_{u in b} a_ku e[k, r_u]
+
+**Structural parameters** (service life, quantity, unit price of an item) change the expanded
+rows themselves (replacement years, fractional time groups, warranty coverage, residual value).
+Draws are grouped by their distinct values; each distinct setting re-expands only the bids whose
+items it touches (cached), and those bids' fixed parts are replaced for the draws of the group.
+
+Everything that does not vary keeps a leading axis of length 1 and broadcasts; draws are processed
+in chunks so memory stays bounded (about :data:`CHUNK_ELEMENTS` floats per array). The result is
+the unrounded comparison number, shape (draws, bids), equal to :func:`reference_comparison_numbers`
+of the tender with the setting applied (:func:`apply_settings`) up to the order of summation
+(tests pin agreement to 1e-9 relative for every parameter kind).
+
+Worked example (one bid, 1 000 kWh a year at 1 SEK/kWh for N = 2 years, d = 0, no carbon price):
+``L = 2 000`` at the stated values; a draw with ``resource_prices[electricity].price`` scale 1.5
+gives ``c = 1.5 x (1 + 1) = 3`` and ``L = 1 000 x 3 = 3 000``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from tco import models
+from tco.climate import climate_cost, pollutant_cost
+from tco.expand import StreamTable, expand_tender
+from tco.finance import payment_times
+from tco.inputs import RateBasis
+from tco.kernel import compute_cubes, counted_modules, time_grid
+from tco.prepared import (
+    PreparedBid,
+    PreparedCarbonPrice,
+    PreparedItem,
+    PreparedMethod,
+    PreparedResourceUse,
+    PreparedTender,
+)
+
+from .parameters import Kind, Mode, Parameter
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+__all__ = [
+    "CHUNK_ELEMENTS",
+    "DomainError",
+    "ParametricModel",
+    "apply_settings",
+    "reference_comparison_numbers",
+]
+
+#: Target size of the largest per-chunk array, in float64 elements (32 MB).
+CHUNK_ELEMENTS = 4_000_000
+#: The engine's limits of validation (:data:`tco.validate.MAX_QUANTITY`,
+#: :data:`tco.validate.MAX_REPLACEMENTS`, :data:`tco.fieldcheck.MAX_MAGNITUDE`,
+#: :data:`tco.fieldcheck.MAX_RATE`), repeated here so that the model does not import validation
+#: and build its unit registry (tests/tco/analysis pins them equal).
+MAX_QUANTITY = 1e12
+MAX_REPLACEMENTS = 1000
+MAX_MAGNITUDE = 1e18
+MAX_RATE = 1.0
+#: Largest natural-log growth of (1 + r)^N (the engine's guard, tco.fieldcheck).
+_MAX_LOG_GROWTH = 700.0
+#: Encodes "no service life" in structural variant keys (lives are > 0).
+_NO_LIFE = -1.0
+
+
+class DomainError(ValueError):
+    """A setting takes a parameter outside its domain; ``index`` is the parameter's position."""
+
+    def __init__(self, index: int, description: str) -> None:
+        super().__init__(description)
+        self.index = index
+        self.description = description
+
+
+# --- the reference: the engine's own pipeline, unrounded ----------------------------------------
+
+
+def reference_comparison_numbers(prepared: PreparedTender) -> FloatArray:
+    """Unrounded comparison numbers of a prepared tender, by the engine's public steps.
+
+    The same composition as :func:`tco.evaluate.evaluate_prepared` (expand, time grid, cubes,
+    climate and pollutant cost, evaluation model) without rounding; rounding it half-up to the
+    minor unit gives ``evaluated_cost`` of every bid. Shape (bids,).
+
+    Example: a tender whose only cost is 100 at t = 0 has comparison number ``[100.0]``.
+    """
+    method = prepared.method
+    table = expand_tender(prepared)
+    grid = time_grid(table.group_times, method)
+    cubes = compute_cubes(table, grid, include_module_d=method.include_module_d)
+    climate = climate_cost(cubes.counted_emissions_by_group, method.carbon_price, grid)
+    pollutants = pollutant_cost(
+        cubes.pollutant_kg_by_group, table.pollutants, method.pollutant_prices, grid
+    )
+    outcome = models.comparison_numbers(
+        method.model,
+        life_cycle_cost=cubes.life_cycle_cost,
+        climate_cost=climate.total,
+        externality_cost=pollutants.total,
+        fixed_deductions=_deductions(prepared),
+        ladder_levels=_ladder(prepared),
+    )
+    return np.asarray(outcome.evaluated, dtype=np.float64)
+
+
+def _deductions(prepared: PreparedTender) -> FloatArray:
+    return np.array(
+        [sum(d.amount for d in bid.deductions) for bid in prepared.bids], dtype=np.float64
+    )
+
+
+def _ladder(prepared: PreparedTender) -> IntArray:
+    return np.array([bid.ladder_level for bid in prepared.bids], dtype=np.int64)
+
+
+# --- settings on a prepared tender (the slow, obviously right path) -----------------------------
+
+
+def _new(mode: Mode, stated: FloatArray | float, x: float) -> FloatArray:
+    """The new value of a stated value under a setting ``x`` (elementwise)."""
+    base = np.asarray(stated, dtype=np.float64)
+    if mode is Mode.SCALE:
+        return np.asarray(base * x, dtype=np.float64)
+    if mode is Mode.SHIFT:
+        return np.asarray(base + x, dtype=np.float64)
+    return np.full_like(base, x)
+
+
+def _real(rate: FloatArray | float, method: PreparedMethod) -> FloatArray:
+    """Real rate of a stated one (Fisher, as tco.validate does: ``(r - i) / (1 + i)``)."""
+    r = np.asarray(rate, dtype=np.float64)
+    if method.rate_basis is RateBasis.NOMINAL:
+        i = method.inflation_rate
+        return np.asarray((r - i) / (1.0 + i), dtype=np.float64)
+    return r
+
+
+def _stated(real: FloatArray | float, method: PreparedMethod) -> FloatArray:
+    """Stated rate of a real one (the inverse of :func:`_real`)."""
+    r = np.asarray(real, dtype=np.float64)
+    if method.rate_basis is RateBasis.NOMINAL:
+        i = method.inflation_rate
+        return np.asarray(r * (1.0 + i) + i, dtype=np.float64)
+    return r
+
+
+def apply_settings(
+    prepared: PreparedTender, parameters: Sequence[Parameter], values: Sequence[float]
+) -> PreparedTender:
+    """The prepared tender with each parameter set to its value (in order), for re-evaluation.
+
+    This is the plain path: a new :class:`PreparedTender` that :func:`reference_comparison_numbers`
+    (or :func:`tco.evaluate.evaluate_prepared`) evaluates like any other. It performs no domain
+    checks (:meth:`ParametricModel.comparison_numbers` does).
+
+    Example: ``apply_settings(p, [resolve("discount_rate", Mode.VALUE, p)], [0.05])`` is ``p``
+    with a 5 % discount rate (stated basis; Fisher in a nominal analysis).
+    """
+    method = prepared.method
+    bids = [list(bid.items) for bid in prepared.bids]
+    resources = dict(method.resources)
+    carbon = method.carbon_price
+    stated_discount = method.stated_discount_rate
+    discount = method.discount_rate
+    n = method.study_period_years
+    for parameter, x in zip(parameters, values, strict=True):
+        kind, mode = parameter.kind, parameter.mode
+        if kind is Kind.DISCOUNT_RATE:
+            stated_discount = float(_new(mode, stated_discount, x))
+            discount = float(_real(stated_discount, method))
+        elif kind is Kind.CARBON_PRICE:
+            path = (
+                np.zeros(n + 1, dtype=np.float64)
+                if carbon is None
+                else np.asarray(carbon.price_per_kg, dtype=np.float64)
+            )
+            new_path = _new(mode, path, x)
+            if carbon is None:
+                carbon = PreparedCarbonPrice(new_path, False, "analysis", (), 0)
+            else:
+                carbon = dataclasses.replace(carbon, price_per_kg=new_path)
+        elif kind in (Kind.RESOURCE_PRICE, Kind.ESCALATION, Kind.EMISSION_FACTOR):
+            for target in parameter.targets:
+                name = str(target)
+                r = resources[name]
+                if kind is Kind.RESOURCE_PRICE:
+                    resources[name] = dataclasses.replace(r, price=float(_new(mode, r.price, x)))
+                elif kind is Kind.ESCALATION:
+                    rates = _real(_new(mode, _stated(r.escalation_rates, method), x), method)
+                    if mode is Mode.VALUE:
+                        rates = np.full(n, float(_real(x, method)))
+                    resources[name] = dataclasses.replace(r, escalation_rates=rates)
+                else:
+                    factor = np.asarray(r.emission_factor, dtype=np.float64).copy()
+                    factor[1:] = _new(mode, factor[1:], x)
+                    resources[name] = dataclasses.replace(r, emission_factor=factor)
+        else:
+            for target in parameter.targets:
+                assert isinstance(target, tuple)
+                b, i = target[0], target[1]
+                item = bids[b][i]
+                if kind is Kind.RESOURCE_USE:
+                    u = target[2]
+                    uses = list(item.resource_use)
+                    uses[u] = PreparedResourceUse(
+                        uses[u].resource, float(_new(mode, uses[u].amount_per_year, x))
+                    )
+                    bids[b][i] = dataclasses.replace(item, resource_use=tuple(uses))
+                elif kind is Kind.SERVICE_LIFE:
+                    life = item.service_life
+                    stated = float(n) if life is None else life
+                    new_life = x if mode is Mode.VALUE else float(_new(mode, stated, x))
+                    bids[b][i] = dataclasses.replace(item, service_life=new_life)
+                elif kind is Kind.QUANTITY:
+                    bids[b][i] = dataclasses.replace(
+                        item, quantity=float(_new(mode, item.quantity, x))
+                    )
+                else:
+                    bids[b][i] = dataclasses.replace(
+                        item, unit_price=float(_new(mode, item.unit_price, x))
+                    )
+    new_method = dataclasses.replace(
+        method,
+        discount_rate=discount,
+        stated_discount_rate=stated_discount,
+        resources=resources,
+        carbon_price=carbon,
+    )
+    new_bids = tuple(
+        dataclasses.replace(bid, items=tuple(items))
+        for bid, items in zip(prepared.bids, bids, strict=True)
+    )
+    return dataclasses.replace(prepared, method=new_method, bids=new_bids)
+
+
+# --- the fixed rows -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Block:
+    """Fixed rows (no resource use) of some bids, summed by bid and time group."""
+
+    #: Payment time of each (group, year), shape (G, T).
+    times: FloatArray
+    #: Money, shape (b, G, T).
+    cost: FloatArray
+    #: Counted kgCO2e, shape (b, G, T).
+    emissions: FloatArray
+    #: Pollutant money at discounted prices, shape (b, G, T).
+    pollutant: FloatArray
+    #: Pollutant money at undiscounted prices, shape (b,).
+    pollutant_flat: FloatArray
+
+
+def _strip(bid: PreparedBid, items: Sequence[PreparedItem] | None = None) -> PreparedBid:
+    chosen = bid.items if items is None else items
+    return dataclasses.replace(
+        bid, items=tuple(dataclasses.replace(item, resource_use=()) for item in chosen)
+    )
+
+
+def _block(table: StreamTable, method: PreparedMethod) -> _Block:
+    n_bids, n_years = table.n_bids, table.n_years
+    n_groups = table.group_times.shape[0]
+    cost = np.zeros((n_bids, n_groups, n_years), dtype=np.float64)
+    np.add.at(cost, (table.cost_bid, table.cost_group), table.cost_amounts)
+    emissions = np.zeros_like(cost)
+    counted = counted_modules(method.include_module_d)[table.emission_module]
+    np.add.at(
+        emissions,
+        (table.emission_bid[counted], table.emission_group[counted]),
+        table.emission_kg[counted],
+    )
+    pollutant = np.zeros_like(cost)
+    flat = np.zeros(n_bids, dtype=np.float64)
+    for row in range(table.pollutant_kg.shape[0]):
+        name = table.pollutants[int(table.pollutant_index[row])]
+        price = method.pollutant_prices.get(name)
+        if price is None or price.price_per_kg == 0.0:
+            continue
+        money = table.pollutant_kg[row] * price.price_per_kg
+        bid = int(table.pollutant_bid[row])
+        if price.undiscounted:
+            flat[bid] += float(money.sum())
+        else:
+            pollutant[bid, int(table.pollutant_group[row])] += money
+    return _Block(
+        times=np.asarray(table.group_times, dtype=np.float64),
+        cost=cost,
+        emissions=emissions,
+        pollutant=pollutant,
+        pollutant_flat=flat,
+    )
+
+
+def _discount(real: FloatArray, times: FloatArray) -> FloatArray:
+    """``(1 + d_k) ** -times`` for every draw k: shape (k, *times.shape)."""
+    base = (1.0 + real).reshape((-1,) + (1,) * times.ndim)
+    return np.asarray(np.power(base, -times[np.newaxis]), dtype=np.float64)
+
+
+def _fixed_parts(
+    block: _Block, real: FloatArray, carbon: FloatArray, carbon_discounted: bool
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """(L, C, E) of the block's bids for each draw: shapes (k, b)."""
+    factors = _discount(real, block.times)  # (k1, G, T)
+    lcc = np.einsum("bgt,kgt->kb", block.cost, factors)
+    if carbon_discounted:
+        weighted = factors * carbon[:, np.newaxis, :]  # (k, G, T)
+        cc = np.einsum("bgt,kgt->kb", block.emissions, weighted)
+    else:
+        cc = np.einsum("bt,kt->kb", block.emissions.sum(axis=1), carbon)
+    ec = np.einsum("bgt,kgt->kb", block.pollutant, factors) + block.pollutant_flat
+    return lcc, cc, ec
+
+
+def _escalation_index(real_rates: FloatArray, times: FloatArray) -> FloatArray:
+    """:func:`tco.finance.escalation_index` of yearly rates, vectorised over leading axes.
+
+    ``real_rates`` has shape (..., N) (entry i: the rate of year i + 1), ``times`` shape (T,)
+    (payment times >= 0). Returns (..., T): ``prod_{i<=floor t}(1 + e_i)`` times
+    ``(1 + e_{floor t + 1}) ** (t - floor t)``; years past the series keep its last rate.
+
+    Example: rates ``[0.10, 0.0, 0.05]`` at times ``[0, 1, 2, 3, 4]`` give
+    ``[1, 1.1, 1.1, 1.155, 1.21275]``.
+    """
+    growth = 1.0 + real_rates
+    horizon = math.ceil(float(np.max(times))) if times.size else 0
+    if growth.shape[-1] < horizon + 1:
+        pad = np.repeat(growth[..., -1:], horizon + 1 - growth.shape[-1], axis=-1)
+        growth = np.concatenate([growth, pad], axis=-1)
+    ones = np.ones((*growth.shape[:-1], 1), dtype=np.float64)
+    cumulative = np.concatenate([ones, np.cumprod(growth, axis=-1)], axis=-1)
+    whole = np.floor(times).astype(np.int64)
+    fraction = times - whole
+    index = cumulative[..., whole]
+    partial = fraction > 0.0
+    if np.any(partial):
+        index = np.where(partial, index * np.power(growth[..., whole], fraction), index)
+    return np.asarray(index, dtype=np.float64)
+
+
+# --- the model ----------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _State:
+    """Effective inputs of a chunk of draws; leading axis k (draws) or 1 (unchanged)."""
+
+    stated_discount: FloatArray  # (k,)
+    real_discount: FloatArray  # (k,)
+    carbon: FloatArray  # (k, T)
+    price: FloatArray  # (k, R)
+    rates: FloatArray  # (k, R, N) real
+    factor: FloatArray  # (k, R, T)
+    amount: FloatArray  # (k, U) per unit of the item per year
+    quantity: FloatArray  # (k, I)
+    unit_price: FloatArray  # (k, I)
+    life: FloatArray  # (k, I), _NO_LIFE for none
+    #: Fields already copied to (k, ...) arrays of their own (modified in place from then on).
+    owned: set[str] = field(default_factory=set)
+
+
+def _own(s: _State, name: str, k: int) -> FloatArray:
+    """``s.<name>`` as a (k, ...) array of its own, copied from the shared one on first use."""
+    array: FloatArray = getattr(s, name)
+    if name not in s.owned:
+        array = np.array(np.broadcast_to(array, (k, *array.shape[1:])), dtype=np.float64)
+        setattr(s, name, array)
+        s.owned.add(name)
+    return array
+
+
+class ParametricModel:
+    """A prepared tender ready for vectorised re-evaluation (see the module docstring).
+
+    Build once per tender; :meth:`comparison_numbers` takes any list of resolved parameters and a
+    (draws x parameters) matrix of their numbers.
+
+    Example:
+        >>> model = ParametricModel(prepared)                        # doctest: +SKIP
+        >>> p = resolve("carbon_price", Mode.SCALE, prepared)        # doctest: +SKIP
+        >>> model.comparison_numbers([p], np.array([[0.0], [1.0], [2.0]])).shape  # doctest: +SKIP
+        (3, 2)
+    """
+
+    def __init__(self, prepared: PreparedTender) -> None:
+        self.prepared = prepared
+        method = prepared.method
+        self.method = method
+        self.n = method.study_period_years
+        self.n_bids = len(prepared.bids)
+        columns = np.arange(self.n + 1, dtype=np.float64)
+        self.recurring_times = np.asarray(
+            payment_times(method.timing, columns, True), dtype=np.float64
+        )
+        self.service_years = columns >= 1.0
+        stripped = dataclasses.replace(prepared, bids=tuple(_strip(b) for b in prepared.bids))
+        self.base_block = _block(expand_tender(stripped), method)
+        self.deductions = _deductions(prepared)
+        self.ladder = _ladder(prepared)
+        carbon = method.carbon_price
+        self.carbon_discounted = carbon is None or not carbon.undiscounted
+        self.carbon = (
+            np.zeros(self.n + 1, dtype=np.float64)
+            if carbon is None
+            else np.asarray(carbon.price_per_kg, dtype=np.float64)
+        )
+        # Items (flat) and resource uses.
+        self.items: list[tuple[int, int]] = []
+        item_index: dict[tuple[int, int], int] = {}
+        for b, bid in enumerate(prepared.bids):
+            for i in range(len(bid.items)):
+                item_index[(b, i)] = len(self.items)
+                self.items.append((b, i))
+        self.item_index = item_index
+        self.item_of: dict[tuple[int, int], PreparedItem] = {
+            (b, i): prepared.bids[b].items[i] for b, i in self.items
+        }
+        used: list[str] = []
+        uses: list[tuple[int, int, int, str, float]] = []
+        for b, i in self.items:
+            for u, use in enumerate(prepared.bids[b].items[i].resource_use):
+                uses.append((b, i, u, use.resource, use.amount_per_year))
+                if use.resource not in used:
+                    used.append(use.resource)
+        self.resource_names = [name for name in method.resources if name in used]
+        self.resource_index = {name: r for r, name in enumerate(self.resource_names)}
+        self.use_index = {(b, i, u): k for k, (b, i, u, _, _) in enumerate(uses)}
+        self.use_bid = np.array([u[0] for u in uses], dtype=np.int64)
+        self.use_item = np.array([item_index[(u[0], u[1])] for u in uses], dtype=np.int64)
+        self.use_resource = np.array([self.resource_index[u[3]] for u in uses], dtype=np.int64)
+        self.use_amount = np.array([u[4] for u in uses], dtype=np.float64)
+        resources = [method.resources[name] for name in self.resource_names]
+        self.price = np.array([r.price for r in resources], dtype=np.float64)
+        self.rates = np.array(
+            [np.asarray(r.escalation_rates, dtype=np.float64) for r in resources],
+            dtype=np.float64,
+        ).reshape(len(resources), self.n)
+        self.factor = np.array(
+            [np.asarray(r.emission_factor, dtype=np.float64) for r in resources],
+            dtype=np.float64,
+        ).reshape(len(resources), self.n + 1)
+        self.quantity = np.array(
+            [self.item_of[key].quantity for key in self.items], dtype=np.float64
+        )
+        self.unit_price = np.array(
+            [self.item_of[key].unit_price for key in self.items], dtype=np.float64
+        )
+        self.life = np.array(
+            [
+                _NO_LIFE
+                if self.item_of[key].service_life is None
+                else self.item_of[key].service_life
+                for key in self.items
+            ],
+            dtype=np.float64,
+        )
+        self._variants: dict[bytes, tuple[IntArray, _Block]] = {}
+
+    # -- public -----------------------------------------------------------------------------
+
+    def comparison_numbers(
+        self,
+        parameters: Sequence[Parameter],
+        values: npt.ArrayLike,
+        *,
+        active: npt.ArrayLike | None = None,
+        carbon_paths: FloatArray | None = None,
+    ) -> FloatArray:
+        """Unrounded comparison numbers, shape (draws, bids), for each row of ``values``.
+
+        ``values`` has shape (draws, len(parameters)); parameter j of draw k is set to
+        ``values[k, j]`` in the parameter's mode, in the order of ``parameters`` (a later
+        setting acts on the result of an earlier one). ``active[k, j]`` False leaves parameter
+        j of draw k as stated (scenarios that set only some paths). ``carbon_paths`` (draws,
+        N + 1) replaces the method's carbon price path per draw before the settings act.
+        Raises :class:`DomainError` when a setting leaves a parameter's domain.
+        """
+        x = np.asarray(values, dtype=np.float64)
+        if x.ndim != 2 or x.shape[1] != len(parameters):
+            raise ValueError(f"values must be (draws, {len(parameters)}), got {x.shape}")
+        mask = None if active is None else np.asarray(active, dtype=bool)
+        k_total = x.shape[0]
+        out = np.empty((k_total, self.n_bids), dtype=np.float64)
+        if k_total == 0:
+            return out
+        chunk = self._chunk_size(k_total)
+        for start in range(0, k_total, chunk):
+            stop = min(start + chunk, k_total)
+            out[start:stop] = self._chunk(
+                parameters,
+                x[start:stop],
+                None if mask is None else mask[start:stop],
+                None if carbon_paths is None else carbon_paths[start:stop],
+            )
+        return out
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _chunk_size(self, k_total: int) -> int:
+        block = self.base_block
+        per_draw = max(
+            self.n_bids * block.times.size,
+            max(len(self.resource_names), 1) * (self.n + 1),
+            len(self.use_amount),
+            1,
+        )
+        return max(1, min(k_total, CHUNK_ELEMENTS // per_draw))
+
+    def _initial_state(self, k: int, carbon_paths: FloatArray | None) -> _State:
+        carbon = (
+            self.carbon[np.newaxis, :]
+            if carbon_paths is None
+            else np.asarray(carbon_paths, dtype=np.float64)
+        )
+        return _State(
+            stated_discount=np.array([self.method.stated_discount_rate]),
+            real_discount=np.array([self.method.discount_rate]),
+            carbon=carbon,
+            price=self.price[np.newaxis, :],
+            rates=self.rates[np.newaxis, :, :],
+            factor=self.factor[np.newaxis, :, :],
+            amount=self.use_amount[np.newaxis, :],
+            quantity=self.quantity[np.newaxis, :],
+            unit_price=self.unit_price[np.newaxis, :],
+            life=self.life[np.newaxis, :],
+        )
+
+    def _chunk(
+        self,
+        parameters: Sequence[Parameter],
+        x: FloatArray,
+        mask: BoolArray | None,
+        carbon_paths: FloatArray | None,
+    ) -> FloatArray:
+        k = x.shape[0]
+        state = self._initial_state(k, carbon_paths)
+        structural = False
+        for j, parameter in enumerate(parameters):
+            column = x[:, j]
+            on = np.ones(k, dtype=bool) if mask is None else mask[:, j]
+            if not np.any(on):
+                continue
+            self._apply(state, j, parameter, column, on)
+            structural = structural or parameter.structural
+        return self._evaluate(state, k, structural)
+
+    def _apply(self, s: _State, j: int, parameter: Parameter, x: FloatArray, on: BoolArray) -> None:
+        kind, mode = parameter.kind, parameter.mode
+        method = self.method
+
+        def set_(current: FloatArray, axis_tail: int) -> FloatArray:
+            xs = x.reshape((-1,) + (1,) * axis_tail)
+            ons = on.reshape((-1,) + (1,) * axis_tail)
+            if mode is Mode.SCALE:
+                new = current * xs
+            elif mode is Mode.SHIFT:
+                new = current + xs
+            else:
+                new = np.broadcast_to(xs, np.broadcast_shapes(current.shape, xs.shape))
+            return np.asarray(np.where(ons, new, current), dtype=np.float64)
+
+        if kind is Kind.DISCOUNT_RATE:
+            s.stated_discount = set_(s.stated_discount, 0)
+            _check_rate(j, s.stated_discount, self.n, "discount_rate")
+            real = np.where(on, _real(s.stated_discount, method), s.real_discount)
+            s.real_discount = np.asarray(real, dtype=np.float64)
+            _check_real(j, s.real_discount, self.n)
+            return
+        if kind is Kind.CARBON_PRICE:
+            s.carbon = set_(s.carbon, 1)
+            _check(j, s.carbon, s.carbon >= 0.0, "carbon_price must stay >= 0 in every year")
+            return
+        k = x.shape[0]
+        if kind in (Kind.RESOURCE_PRICE, Kind.ESCALATION, Kind.EMISSION_FACTOR):
+            columns = [
+                self.resource_index[str(t)] for t in parameter.targets if t in self.resource_index
+            ]
+            if not columns:
+                return  # a priced resource no bid uses: nothing depends on it
+            cols = np.array(columns, dtype=np.int64)
+            if kind is Kind.RESOURCE_PRICE:
+                price = _own(s, "price", k)
+                new = set_(price[:, cols], 1)
+                _check(
+                    j,
+                    new,
+                    np.abs(new) <= MAX_MAGNITUDE,
+                    f"a resource price must stay within ±{MAX_MAGNITUDE:g}",
+                )
+                price[:, cols] = new
+            elif kind is Kind.ESCALATION:
+                rates = _own(s, "rates", k)
+                current = rates[:, cols, :]
+                stated = set_(_stated(current, method), 2)
+                _check_rate(j, stated, self.n, "escalation")
+                real = _real(stated, method)  # (r - i) / (1 + i), as tco.validate converts
+                _check_real(j, real, self.n)
+                rates[:, cols, :] = np.where(on[:, None, None], real, current)
+            else:
+                factor = _own(s, "factor", k)
+                new = set_(factor[:, cols, 1:], 2)
+                _check(j, new, new >= 0.0, "an emission factor must stay >= 0")
+                factor[:, cols, 1:] = new
+            return
+        if kind is Kind.RESOURCE_USE:
+            cols = np.array(
+                [
+                    self.use_index[(t[0], t[1], t[2])]
+                    for t in parameter.targets
+                    if isinstance(t, tuple)
+                ],
+                dtype=np.int64,
+            )
+            amount = _own(s, "amount", k)
+            new = set_(amount[:, cols], 1)
+            _check(j, new, new >= 0.0, "a resource use must stay >= 0")
+            amount[:, cols] = new
+            return
+        cols = np.array(
+            [self.item_index[(t[0], t[1])] for t in parameter.targets if isinstance(t, tuple)],
+            dtype=np.int64,
+        )
+        if kind is Kind.QUANTITY:
+            quantity = _own(s, "quantity", k)
+            new = set_(quantity[:, cols], 1)
+            _check(
+                j,
+                new,
+                (new > 0.0) & (new <= MAX_QUANTITY),
+                f"a quantity must stay in (0, {MAX_QUANTITY:g}]",
+            )
+            quantity[:, cols] = new
+        elif kind is Kind.UNIT_PRICE:
+            unit_price = _own(s, "unit_price", k)
+            new = set_(unit_price[:, cols], 1)
+            _check(
+                j,
+                new,
+                (new >= 0.0) & (new <= MAX_MAGNITUDE),
+                f"a unit price must stay in [0, {MAX_MAGNITUDE:g}]",
+            )
+            unit_price[:, cols] = new
+        else:
+            life = _own(s, "life", k)
+            current = life[:, cols]
+            stated = np.where(current == _NO_LIFE, float(self.n), current)
+            new = set_(stated, 1)
+            ok = (new > 0.0) & (self.n <= MAX_REPLACEMENTS * new)
+            on_cols = np.broadcast_to(on[:, None], new.shape)
+            _check(
+                j,
+                new[on_cols],
+                ok[on_cols],
+                f"a service life must stay > 0 and allow at most {MAX_REPLACEMENTS} "
+                "replacements in the study period",
+            )
+            life[:, cols] = np.where(on[:, None], new, current)
+
+    def _evaluate(self, s: _State, k: int, structural: bool) -> FloatArray:
+        lcc, cc, ec = _fixed_parts(
+            self.base_block, s.real_discount, s.carbon, self.carbon_discounted
+        )
+        if structural:
+            lcc, cc, ec = self._structural(s, k, lcc, cc, ec)
+        lcc_r, cc_r = self._resource_parts(s, k)
+        shape = (k, self.n_bids)
+        outcome = models.comparison_numbers(
+            self.method.model,
+            life_cycle_cost=np.broadcast_to(lcc + lcc_r, shape),
+            climate_cost=np.broadcast_to(cc + cc_r, shape),
+            externality_cost=np.broadcast_to(ec, shape),
+            fixed_deductions=self.deductions,
+            ladder_levels=self.ladder,
+        )
+        return np.asarray(np.broadcast_to(outcome.evaluated, shape), dtype=np.float64)
+
+    def _resource_parts(self, s: _State, k: int) -> tuple[FloatArray, FloatArray]:
+        if self.use_amount.size == 0:
+            zero = np.zeros((1, self.n_bids), dtype=np.float64)
+            return zero, zero
+        rec = _discount(s.real_discount, self.recurring_times)  # (k1, T)
+        index = _escalation_index(s.rates, self.recurring_times)  # (k2, R, T)
+        price = np.where(self.service_years, s.price[:, :, np.newaxis] * index, 0.0)
+        per_unit_cost = _sum_rt(price, rec)
+        factor = np.where(self.service_years, s.factor, 0.0)  # (k3, R, T)
+        weight = s.carbon * rec if self.carbon_discounted else s.carbon  # (k, T)
+        per_unit_climate = _sum_rt(factor, weight)
+        used = s.quantity[:, self.use_item] * s.amount  # (k4, U)
+        lcc_u = used * per_unit_cost[:, self.use_resource]
+        cc_u = used * per_unit_climate[:, self.use_resource]
+        rows = max(lcc_u.shape[0], cc_u.shape[0])
+        lcc = np.zeros((rows, self.n_bids), dtype=np.float64)
+        cc = np.zeros((rows, self.n_bids), dtype=np.float64)
+        np.add.at(lcc.T, self.use_bid, np.broadcast_to(lcc_u, (rows, lcc_u.shape[1])).T)
+        np.add.at(cc.T, self.use_bid, np.broadcast_to(cc_u, (rows, cc_u.shape[1])).T)
+        return lcc, cc
+
+    def _structural(
+        self,
+        s: _State,
+        k: int,
+        lcc: FloatArray,
+        cc: FloatArray,
+        ec: FloatArray,
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
+        life = np.broadcast_to(s.life, (k, s.life.shape[1]))
+        quantity = np.broadcast_to(s.quantity, (k, s.quantity.shape[1]))
+        unit_price = np.broadcast_to(s.unit_price, (k, s.unit_price.shape[1]))
+        changed = (
+            (life != self.life) | (quantity != self.quantity) | (unit_price != self.unit_price)
+        )
+        touched = np.flatnonzero(changed.any(axis=0))
+        if touched.size == 0:
+            return lcc, cc, ec
+        bids = sorted({self.items[int(c)][0] for c in touched})
+        columns = np.array(
+            [
+                self.item_index[(b, i)]
+                for b in bids
+                for i in range(len(self.prepared.bids[b].items))
+            ],
+            dtype=np.int64,
+        )
+        keys = np.concatenate(
+            [life[:, columns], quantity[:, columns], unit_price[:, columns]], axis=1
+        )
+        unique, inverse = np.unique(keys, axis=0, return_inverse=True)
+        inverse = inverse.reshape(-1)
+        lcc = np.array(np.broadcast_to(lcc, (k, self.n_bids)))
+        cc = np.array(np.broadcast_to(cc, (k, self.n_bids)))
+        ec = np.array(np.broadcast_to(ec, (k, self.n_bids)))
+        bid_array = np.array(bids, dtype=np.int64)
+        for v in range(unique.shape[0]):
+            rows = np.flatnonzero(inverse == v)
+            block = self._variant(bids, columns, unique[v])
+            real = s.real_discount if s.real_discount.shape[0] == 1 else s.real_discount[rows]
+            carbon = s.carbon if s.carbon.shape[0] == 1 else s.carbon[rows]
+            v_lcc, v_cc, v_ec = _fixed_parts(block, real, carbon, self.carbon_discounted)
+            lcc[np.ix_(rows, bid_array)] = v_lcc
+            cc[np.ix_(rows, bid_array)] = v_cc
+            ec[np.ix_(rows, bid_array)] = v_ec
+        return lcc, cc, ec
+
+    def _variant(self, bids: Sequence[int], columns: IntArray, key: FloatArray) -> _Block:
+        cache_key = np.asarray(bids, dtype=np.int64).tobytes() + key.tobytes()
+        cached = self._variants.get(cache_key)
+        if cached is not None:
+            return cached[1]
+        n_cols = columns.size
+        life, quantity, unit_price = key[:n_cols], key[n_cols : 2 * n_cols], key[2 * n_cols :]
+        new_bids: list[PreparedBid] = []
+        position = 0
+        for b in bids:
+            bid = self.prepared.bids[b]
+            items = []
+            for item in bid.items:
+                stated_life = life[position]
+                items.append(
+                    dataclasses.replace(
+                        item,
+                        service_life=None if stated_life == _NO_LIFE else float(stated_life),
+                        quantity=float(quantity[position]),
+                        unit_price=float(unit_price[position]),
+                    )
+                )
+                position += 1
+            new_bids.append(_strip(bid, items))
+        sub = dataclasses.replace(self.prepared, bids=tuple(new_bids))
+        block = _block(expand_tender(sub), self.method)
+        self._variants[cache_key] = (columns, block)
+        return block
+
+
+def _sum_rt(values: FloatArray, weights: FloatArray) -> FloatArray:
+    """``sum_t values[k, r, t] weights[k, t]`` with broadcasting of the draw axis: (k, R)."""
+    k = max(values.shape[0], weights.shape[0])
+    v = np.broadcast_to(values, (k, *values.shape[1:]))
+    w = np.broadcast_to(weights, (k, weights.shape[1]))
+    return np.asarray(np.einsum("krt,kt->kr", v, w), dtype=np.float64)
+
+
+def _check(index: int, values: FloatArray, ok: npt.ArrayLike, rule: str) -> None:
+    good = np.asarray(ok, dtype=bool) & np.isfinite(values)
+    if not bool(np.all(good)):
+        bad = int(np.size(good) - np.count_nonzero(good))
+        raise DomainError(index, f"{rule}: {bad} value(s) outside")
+
+
+def _check_rate(index: int, rates: FloatArray, n: int, what: str) -> None:
+    ok = (rates > -1.0) & (rates <= MAX_RATE)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ok &= n * np.abs(np.log1p(np.where(ok, rates, 0.0))) <= _MAX_LOG_GROWTH
+    _check(index, rates, ok, f"{what} must stay in (-1, {MAX_RATE:g}] (a fraction per year)")
+
+
+def _check_real(index: int, real: FloatArray, n: int) -> None:
+    ok = real > -1.0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ok &= n * np.abs(np.log1p(np.where(ok, real, 0.0))) <= _MAX_LOG_GROWTH
+    _check(index, real, ok, "the real rate (Fisher) is too close to -1 for the study period")

@@ -1,0 +1,199 @@
+"""Regression tests for the bugs the fuzzer and the hostile corpus found, each named after its bug.
+
+1. ``functional_units_delivered`` of 1e-281 was accepted: the cost per functional unit came out
+   infinite in an OK response (the contract: never NaN; an infinite figure is as bad), or so large
+   that rounding crashed (next bug). Fix: 0 (none stated) or 1e-6 .. 1e12
+   (``tco.validate.MIN_FUNCTIONAL_UNITS``).
+2. Money rounding raised ``decimal.InvalidOperation`` for amounts from 1e26 up (the default
+   decimal context holds 28 digits): a valid tender with large amounts got INTERNAL. Fix:
+   ``tco.rounding`` quantizes in a context wide enough for any float.
+3. Control characters, zero-width characters and bidirectional overrides were accepted in ids and
+   texts: ``"A"`` and ``"A\\u200b"`` were two bids that look the same in a ranking, and a supplier
+   name could display reversed (CVE-2021-42574 style). Fix: ids must be printable, texts may hold
+   no control characters but tab and line breaks and no bidi overrides (``tco.fieldcheck``).
+4. Bytes that do not parse as the request message (garbage, a truncated message, a string that
+   is not UTF-8) were answered ``INTERNAL: Exception deserializing request!`` by grpc, with no
+   incident id and no log line. Fix: ``tco_server.wire``: INVALID_ARGUMENT, reason
+   UNDECODABLE_REQUEST, logged.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Iterator
+
+import grpc
+import pytest
+
+from tco.errors import InvalidTender
+from tco.evaluate import evaluate
+from tco.rounding import round_array_money, round_money
+from tco_server import convert_in
+from tcoapi.v1 import result_pb2, tender_pb2
+from tests.conftest import ServerProcess
+from tests.server.conftest import Failure, decode, load_sample_request
+
+EVALUATE = "/tcoapi.v1.LifeCycleCostService/EvaluateBids"
+LIST_FACTORS = "/tcoapi.v1.LifeCycleCostService/ListEmissionFactors"
+
+
+@pytest.fixture(scope="module")
+def own_server() -> Iterator[ServerProcess]:
+    proc = ServerProcess()
+    try:
+        yield proc
+    finally:
+        assert proc.stop() == 0, proc.logs()
+
+
+@pytest.fixture(scope="module")
+def channel(own_server: ServerProcess) -> Iterator[grpc.Channel]:
+    with grpc.insecure_channel(own_server.target) as ch:
+        yield ch
+
+
+def _call(channel: grpc.Channel, data: bytes, method: str = EVALUATE) -> bytes | Failure:
+    try:
+        answer: bytes = channel.unary_unary(method)(data, timeout=30)
+    except grpc.RpcError as error:
+        return decode(error)
+    return answer
+
+
+def _violations(request: tender_pb2.EvaluateBidsRequest) -> list[str]:
+    try:
+        evaluate(convert_in.to_tender(request))
+    except InvalidTender as invalid:
+        return [v.field for v in invalid.violations]
+    return []
+
+
+# -- 1 -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("units", [1e-281, 5e-324, 1e-7, 1e13, math.inf])
+def test_bug_tiny_functional_units_gave_an_infinite_cost_per_unit(
+    channel: grpc.Channel, units: float
+) -> None:
+    request = load_sample_request()
+    request.bids[0].functional_units_delivered = units
+    answer = _call(channel, request.SerializeToString())
+    assert isinstance(answer, Failure)
+    assert answer.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert answer.fields == ["bids[0].functional_units_delivered"]
+
+
+@pytest.mark.parametrize("units", [0.0, 1e-6, 12.0, 1e12])
+def test_bug_tiny_functional_units_the_bounds_themselves_are_fine(units: float) -> None:
+    request = load_sample_request()
+    request.bids[0].functional_units_delivered = units
+    evaluation = evaluate(convert_in.to_tender(request))
+    per_unit = [r.cost_per_functional_unit for r in evaluation.results]
+    assert all(p is None or math.isfinite(p) for p in per_unit)
+
+
+# -- 2 -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", [1e26, -3.3e27, 1e30, 1e300, 1.7976931348623157e308])
+def test_bug_money_rounding_raised_invalid_operation_from_1e26(value: float) -> None:
+    for digits in (0, 2, 3, -2):
+        rounded = round_money(value, digits)
+        assert math.isfinite(rounded)
+        assert rounded == pytest.approx(value, rel=1e-15)
+    assert round_array_money([value, 1.005], 2).tolist() == [round_money(value, 2), 1.01]
+
+
+def test_bug_money_rounding_huge_costs_are_evaluated_not_internal(channel: grpc.Channel) -> None:
+    request = load_sample_request()
+    item = request.bids[0].items[0]
+    item.quantity = 1e12  # the largest quantity
+    item.unit_price.value = 1e17  # 1e29 SEK in all: absurd, valid, must not crash
+    answer = _call(channel, request.SerializeToString())
+    assert isinstance(answer, bytes), answer
+    response = result_pb2.EvaluateBidsResponse.FromString(answer)
+    result = next(r for r in response.results if r.bid_id == "A")
+    assert result.life_cycle_cost > 1e28
+    assert math.isfinite(result.life_cycle_cost)
+
+
+# -- 3 -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("bids[0].id", "\x00"),
+        ("bids[0].id", "A\u200b"),  # zero-width space: looks like "A"
+        ("bids[0].id", "A\tB"),
+        ("bids[0].id", "A\u00a0"),  # no-break space
+        ("bids[0].supplier", "Nord AB \u202eBA droN"),  # right-to-left override
+        ("bids[0].supplier", "Nord\x1b[2J AB"),  # terminal escape
+        ("bids[0].items[0].name", "scrubber\x7f"),
+        ("method.functional_unit", "year\u2066 of service"),  # isolate
+    ],
+)
+def test_bug_control_and_invisible_characters_were_accepted(field: str, value: str) -> None:
+    request = load_sample_request()
+    if field == "bids[0].id":
+        request.bids[0].id = value
+        request.method.baseline_bid_id = value
+    elif field == "bids[0].supplier":
+        request.bids[0].supplier = value
+    elif field == "bids[0].items[0].name":
+        request.bids[0].items[0].name = value
+    else:
+        request.method.functional_unit = value
+    assert field in _violations(request)
+
+
+@pytest.mark.parametrize(
+    "supplier", ["Städmaskiner Nord AB", "Nord AB\nBox 12\tLuleå", "Ελληνική Α.Ε.", "Øst & Co"]
+)
+def test_bug_control_characters_ordinary_texts_still_pass(supplier: str) -> None:
+    request = load_sample_request()
+    request.bids[0].supplier = supplier
+    assert _violations(request) == []
+
+
+# -- 4 -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"\xff\xff\xff",  # not the wire format
+        b"\x12\x05\x0a\x03A",  # truncated
+        b"\x12\x03\x0a\x01\xff",  # bids[0].id not UTF-8
+        b"\x0a\x02\x0a",  # method cut short
+    ],
+    ids=["garbage", "truncated", "not-utf8", "cut-short"],
+)
+def test_bug_undecodable_request_was_answered_internal(
+    channel: grpc.Channel, own_server: ServerProcess, data: bytes
+) -> None:
+    # ListEmissionFactorsRequest has no fields: only garbage fails to parse as one
+    for method in (EVALUATE, LIST_FACTORS) if data.startswith(b"\xff") else (EVALUATE,):
+        answer = _call(channel, data, method)
+        assert isinstance(answer, Failure), method
+        assert answer.code == grpc.StatusCode.INVALID_ARGUMENT
+        assert answer.reason == "UNDECODABLE_REQUEST"
+        assert answer.domain == "tcoapi"
+        assert answer.fields == [""]
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        lines = [
+            json.loads(line)
+            for line in list(own_server.stderr_lines)
+            if '"UNDECODABLE_REQUEST"' in line
+        ]
+        if len(lines) >= 2:
+            break
+        time.sleep(0.02)
+    assert {line["method"] for line in lines} >= {"EvaluateBids"}
+    assert all(line["code"] == "INVALID_ARGUMENT" and line["bytes"] > 0 for line in lines)
+    # and the server is fine afterwards
+    ok = _call(channel, load_sample_request().SerializeToString())
+    assert isinstance(ok, bytes)

@@ -1,0 +1,236 @@
+"""Climate cost and other monetised externalities (primer §4).
+
+- :func:`interpolate_series`: a yearly series given by calendar-year points, as an array over
+  the study years: linear between points, flat beyond the ends (and which years were held flat).
+  Validation uses it for carbon prices and emission-factor trajectories.
+- :func:`climate_cost`: emissions of year t (kgCO2e, module D only when the method includes it)
+  x the carbon price of year t (money per kgCO2e), discounted like every other cost unless the
+  method says undiscounted (Clean Vehicles Directive style).
+- :func:`pollutant_cost`: kg of each other pollutant x its price per kg, same discounting rule.
+- :func:`climate_warnings`: SERIES_EXTRAPOLATED and PRICE_BASE_YEAR.
+
+Units are settled before this module: emissions in kgCO2e, prices per kgCO2e. A price per tonne
+was divided by 1 000 once, by the unit registry, so the kg-vs-t slip (bug class 12) cannot happen
+here.
+
+Timing: the emissions of study year t are valued at the carbon price of year t (calendar year
+base_year + t). The climate cost of an emission is discounted at the payment time of the flow
+that caused it (:func:`tco.finance.payment_times`): operational emissions like recurring amounts,
+embodied and end-of-life emissions like one-off events, so that an energy cost and the climate
+cost of that energy are discounted alike under every timing convention.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from tco.prepared import PreparedCarbonPrice, PreparedPollutantPrice
+from tco.results import Warning
+from tests.tco.legacy.kernel import TimeGrid
+
+FloatArray = npt.NDArray[np.float64]
+
+__all__ = [
+    "ExternalityCost",
+    "climate_cost",
+    "climate_warnings",
+    "interpolate_series",
+    "pollutant_cost",
+]
+
+
+def interpolate_series(
+    points: Sequence[tuple[int, float]], years: npt.NDArray[np.int64] | npt.ArrayLike
+) -> tuple[FloatArray, tuple[int, ...]]:
+    """Values of a yearly series at ``years``: linear between points, flat beyond the ends.
+
+    ``points`` are ``(calendar_year, value)`` pairs in any order (years distinct); ``years`` is
+    an array of calendar years. Returns the values (float64, shaped like ``years``) and, for a
+    warning, the years that lie before the first or after the last point, whose value was held
+    flat (sorted, without duplicates). A single point gives a constant series.
+
+    Formula: for ``y_i <= y <= y_{i+1}``: ``v = v_i + (v_{i+1} - v_i) (y - y_i) / (y_{i+1} - y_i)``;
+    ``v = v_first`` for ``y < y_first``; ``v = v_last`` for ``y > y_last``.
+
+    Example (EBRD shadow price, EUR/t: 101 in 2022, 179 in 2030, 602 in 2050):
+        >>> values, flat = interpolate_series([(2022, 101.0), (2030, 179.0), (2050, 602.0)],
+        ...                                   np.array([2020, 2026, 2040, 2055]))
+        >>> values.tolist(), flat
+        ([101.0, 140.0, 390.5, 602.0], (2020, 2055))
+    """
+    if not points:
+        raise ValueError("a series needs at least one point")
+    ordered = sorted((int(year), float(value)) for year, value in points)
+    point_years = np.array([year for year, _ in ordered], dtype=np.float64)
+    if np.any(np.diff(point_years) == 0.0):
+        raise ValueError("a series has two points for the same year")
+    point_values = np.array([value for _, value in ordered], dtype=np.float64)
+    year_array = np.asarray(years)
+    at = year_array.astype(np.float64)
+    values = np.interp(at, point_years, point_values)
+    outside = (at < point_years[0]) | (at > point_years[-1])
+    flat_years = tuple(int(y) for y in np.unique(year_array[outside]))
+    return np.asarray(values, dtype=np.float64), flat_years
+
+
+@dataclass(frozen=True, slots=True)
+class ExternalityCost:
+    """A monetised externality by bid and study year, in the method currency.
+
+    ``undiscounted`` is at the price level of the payment year (nominal in a nominal analysis);
+    ``discounted`` is the present value at t = 0 (or the plain sum when the method says
+    undiscounted). Shapes (bids, N + 1).
+    """
+
+    undiscounted: FloatArray
+    discounted: FloatArray
+
+    @property
+    def total(self) -> FloatArray:
+        """Present value by bid, shape (bids,)."""
+        return np.asarray(self.discounted.sum(axis=-1), dtype=np.float64)
+
+
+def _value(
+    quantity_by_group: FloatArray, unit_price: FloatArray, grid: TimeGrid, undiscounted: bool
+) -> ExternalityCost:
+    """Sum over time groups of quantity x price, as reported and as present value.
+
+    ``quantity_by_group`` has shape (..., groups, N + 1); ``unit_price`` broadcasts against it
+    (per year, or per leading index and year).
+    """
+    money = quantity_by_group * unit_price
+    reported = np.einsum("...gt,gt->...t", money, grid.report)
+    if undiscounted:
+        present = money.sum(axis=-2)
+    else:
+        present = np.einsum("...gt,gt->...t", money, grid.discount)
+    return ExternalityCost(
+        undiscounted=np.asarray(reported, dtype=np.float64),
+        discounted=np.asarray(present, dtype=np.float64),
+    )
+
+
+def climate_cost(
+    counted_emissions_by_group: FloatArray,
+    carbon_price: PreparedCarbonPrice | None,
+    grid: TimeGrid,
+) -> ExternalityCost:
+    """Climate cost by bid and year: ``E_t x p_t``, discounted unless the method says not.
+
+    ``counted_emissions_by_group`` is kgCO2e of the modules that count in the total (module D
+    only if the method includes it), shape (bids, groups, N + 1) by payment-time group of
+    :class:`tco.kernel.TimeGrid`. ``carbon_price.price_per_kg`` is money per kgCO2e for each study
+    year. No carbon price: zero cost.
+
+    Formula: ``CC = sum_t E_t p_t (1 + d) ** -tau(t)``, ``tau`` the payment time; with
+    ``undiscounted``: ``CC = sum_t E_t p_t``.
+
+    Example: 1 000 kgCO2e a year for 2 years (END_OF_YEAR), 1.5 SEK/kg, d = 0:
+    ``CC = 2 x 1 000 x 1.5 = 3 000 SEK``. At 1 500 SEK/tCO2e the same 1.5 SEK/kg arrives here, so
+    the result is the same and never 3 000 000 (bug class 12).
+    """
+    bids, _, years = counted_emissions_by_group.shape
+    if carbon_price is None:
+        zeros = np.zeros((bids, years), dtype=np.float64)
+        return ExternalityCost(undiscounted=zeros, discounted=zeros.copy())
+    return _value(
+        counted_emissions_by_group,
+        np.asarray(carbon_price.price_per_kg, dtype=np.float64),
+        grid,
+        carbon_price.undiscounted,
+    )
+
+
+def pollutant_cost(
+    pollutant_kg_by_group: FloatArray,
+    pollutants: Sequence[str],
+    prices: Mapping[str, PreparedPollutantPrice],
+    grid: TimeGrid,
+) -> ExternalityCost:
+    """Cost of other pollutants (NOx, NMHC, PM ...) by bid and year, summed over pollutants.
+
+    ``pollutant_kg_by_group`` has shape (bids, pollutants, groups, N + 1), pollutants in the
+    order of ``pollutants``. A pollutant the method does not price costs nothing. Each price has
+    its own ``undiscounted`` flag.
+
+    Formula: ``PC = sum_p sum_t kg_{p,t} price_p (1 + d) ** -tau(t)`` (no discount factor for an
+    undiscounted price).
+
+    Example: 0.2 g/km NOx x 20 000 km/year = 4 kg/year; at 0.0044 EUR/g = 4.4 EUR/kg that is
+    17.6 EUR a year.
+    """
+    bids = pollutant_kg_by_group.shape[0]
+    years = pollutant_kg_by_group.shape[-1]
+    undiscounted = np.zeros((bids, years), dtype=np.float64)
+    discounted = np.zeros((bids, years), dtype=np.float64)
+    for index, name in enumerate(pollutants):
+        price = prices.get(name)
+        if price is None or price.price_per_kg == 0.0:
+            continue
+        part = _value(
+            pollutant_kg_by_group[:, index],
+            np.asarray(price.price_per_kg, dtype=np.float64),
+            grid,
+            price.undiscounted,
+        )
+        undiscounted += part.undiscounted
+        discounted += part.discounted
+    return ExternalityCost(undiscounted=undiscounted, discounted=discounted)
+
+
+def climate_warnings(
+    carbon_price: PreparedCarbonPrice | None, base_year: int
+) -> tuple[Warning, ...]:
+    """Warnings about the carbon price a reader of the result must see.
+
+    - SERIES_EXTRAPOLATED: study years outside the series' points, where the price was held flat.
+    - PRICE_BASE_YEAR: the series is expressed in prices of another year than the method's base
+      year (the values are used as given; deflate them in the method if needed).
+
+    Example: ASEK 7.0 is in 2017 prices; with base year 2027 the warning says so.
+    """
+    if carbon_price is None:
+        return ()
+    warnings: list[Warning] = []
+    if carbon_price.extrapolated_years:
+        years = carbon_price.extrapolated_years
+        warnings.append(
+            Warning(
+                code="SERIES_EXTRAPOLATED",
+                message=(
+                    f"carbon price ({carbon_price.source}) held flat outside its points in "
+                    f"{len(years)} study year(s): {_year_ranges(years)}"
+                ),
+            )
+        )
+    if carbon_price.price_base_year and carbon_price.price_base_year != base_year:
+        warnings.append(
+            Warning(
+                code="PRICE_BASE_YEAR",
+                message=(
+                    f"carbon price ({carbon_price.source}) is in {carbon_price.price_base_year} "
+                    f"prices, the method's base year is {base_year}; values used as given"
+                ),
+            )
+        )
+    return tuple(warnings)
+
+
+def _year_ranges(years: Sequence[int]) -> str:
+    """``(2020, 2021, 2022, 2031)`` -> ``"2020-2022, 2031"``."""
+    ordered = sorted(set(years))
+    parts: list[str] = []
+    start = previous = ordered[0]
+    for year in ordered[1:]:
+        if year == previous + 1:
+            previous = year
+            continue
+        parts.append(f"{start}" if start == previous else f"{start}-{previous}")
+        start = previous = year
+    parts.append(f"{start}" if start == previous else f"{start}-{previous}")
+    return ", ".join(parts)

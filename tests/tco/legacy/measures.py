@@ -1,0 +1,381 @@
+"""Measures of a bid against the baseline bid: ASTM E917 / E964 / E1057 / E1074 (primer §7).
+
+All measures are computed on the **life-cycle cost borne by the buyer** (externalities excluded),
+from the yearly cash flows, with the cost categories split into
+
+- investment-related: acquisition, installation, replacement, residual value
+  (:data:`tco.prepared.INVESTMENT_CATEGORIES`; residual value is a negative cost), and
+- operational: everything else (energy, water and resources, maintenance, operation, end of
+  life, other).
+
+For an alternative bid *a* against the baseline *b* (PV = present value at t = 0, d the real
+discount rate, N the study period in years):
+
+=========================  ==========================================================  =========
+measure                    formula                                                     standard
+=========================  ==========================================================  =========
+net savings                NS = LCC_b − LCC_a                                          E1074
+additional investment      ΔI = PV(inv_a) − PV(inv_b)
+operational savings        ΔS = PV(op_b) − PV(op_a)          (so NS = ΔS − ΔI)
+savings-to-investment      SIR = ΔS / ΔI, only when ΔI > 0                             E964
+adjusted internal return   AIRR = (1 + d)·SIR^(1/N) − 1, only when SIR > 0             E1057
+simple payback             first year the cumulative undiscounted net savings are ≥ 0  E917
+discounted payback         same with discounted yearly flows                           E917
+abatement cost             (LCC_a − LCC_b) / (tCO2e_b − tCO2e_a), money per tCO2e
+=========================  ==========================================================  =========
+
+A value that does not exist is ``None`` with a :class:`~tco.results.MeasureStatus` saying why —
+never NaN, never inf, never 0 as a stand-in:
+
+- the baseline itself: ``IS_BASELINE`` everywhere (net savings, ΔI, ΔS reported as 0);
+- ΔI ≤ 0: SIR, AIRR and both paybacks ``NO_ADDITIONAL_INVESTMENT`` (the alternative costs no
+  more to buy: a ratio over a non-positive investment is meaningless — bug class 3, the sign
+  error that turns a cheaper-and-better bid into a negative SIR);
+- SIR ≤ 0: AIRR ``NO_SAVINGS`` (SIR itself is still reported: it is a valid, poor ratio);
+- no payback within the study period: ``NEVER_PAYS_BACK``;
+- tCO2e_b − tCO2e_a ≤ 0: abatement cost ``NO_EMISSION_REDUCTION``. A negative abatement cost is a
+  real value (the alternative is cheaper *and* cleaner) and has status ``OK``.
+
+**Payback, precisely** (pins bug class 4, "payback 0 because year 0 shows no difference"). With
+the yearly net savings n_t = (op_b,t − op_a,t) − (inv_a,t − inv_b,t) and their cumulative sum
+C_t = Σ_{τ=0..t} n_τ from t = 0, the payback year is the first year t ≥ t₀ with C_t ≥ 0, where
+t₀ is the first year in which the alternative has additional investment-related cost
+(inv_a,t − inv_b,t > 0). Before t₀ nothing has been invested, so nothing can "pay back" (a year 0,
+or any year, with no difference never counts). Payback is 0 only in the genuine case that an
+additional investment at t = 0 is covered by savings in that same year. Later dips of C_t (a
+replacement after payback) do not undo the payback (ASTM E917 first crossing).
+
+**Numerical noise.** Sums of the same money in another order differ in the last bits; a ΔI of
+1e-10 would give an absurd SIR. Differences within ``1e-9`` of the gross amounts involved
+(``_REL_NOISE``) count as zero — far below any currency's minor unit.
+
+Values are unrounded; the caller rounds money on output.
+
+Worked example (d = 3 %, N = 20): the alternative costs 10 000 more at t = 0 and saves 1 000 a
+year in years 1..20. UPV(3 %, 20) = 14.8775, so ΔS = 14 877.47, ΔI = 10 000, NS = 4 877.47,
+SIR = 1.48775, AIRR = 1.03 × 1.48775^(1/20) − 1 = 5.066 %, simple payback 10 years (C_10 = 0),
+discounted payback 13 years (UPV(3 %, 12) = 9.954 < 10 ≤ UPV(3 %, 13) = 10.635).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Generic, NamedTuple, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+
+from tco.prepared import INVESTMENT_CATEGORIES, FloatArray
+from tco.results import Measures, MeasureStatus
+
+__all__ = [
+    "Measure",
+    "abatement_cost",
+    "airr",
+    "compute_measures",
+    "discounted_payback",
+    "net_savings",
+    "simple_payback",
+    "sir",
+]
+
+#: Relative size under which a difference of sums counts as zero (floating-point noise).
+_REL_NOISE = 1e-9
+
+T = TypeVar("T", float, int)
+
+
+class Measure(NamedTuple, Generic[T]):
+    """A measure's value (``None`` when it has none) and its status."""
+
+    value: T | None
+    status: MeasureStatus
+
+
+def _noise(*amounts: float | FloatArray) -> float:
+    """Tolerance for a difference of the given amounts: 1e-9 × their gross magnitude."""
+    gross = sum(float(np.sum(np.abs(a))) for a in amounts)
+    return _REL_NOISE * gross
+
+
+def net_savings(lcc_baseline: float, lcc_alternative: float) -> float:
+    """Net savings of the alternative against the baseline (ASTM E1074).
+
+    NS = LCC_baseline − LCC_alternative  (present values; > 0: the alternative is cheaper).
+
+    Examples
+    --------
+    >>> net_savings(114_877.47, 110_000.0)
+    4877.470000000001
+    """
+    return float(lcc_baseline) - float(lcc_alternative)
+
+
+def sir(operational_savings: float, additional_investment: float) -> Measure[float]:
+    """Savings-to-investment ratio (ASTM E964).
+
+    SIR = ΔS / ΔI, with ΔS = PV(operational savings) and ΔI = PV(additional investment-related
+    cost), only when ΔI > 0; otherwise ``None`` with ``NO_ADDITIONAL_INVESTMENT`` (bug class 3:
+    a negative ΔI would flip the sign of the ratio). A negative SIR (the alternative costs more to
+    run *and* more to buy) is a valid value.
+
+    Examples
+    --------
+    >>> sir(14_877.47, 10_000.0)
+    Measure(value=1.487747, status=<MeasureStatus.OK: 'ok'>)
+    >>> sir(500.0, -200.0).status
+    <MeasureStatus.NO_ADDITIONAL_INVESTMENT: 'no_additional_investment'>
+    """
+    if not additional_investment > 0.0:
+        return Measure(None, MeasureStatus.NO_ADDITIONAL_INVESTMENT)
+    return Measure(float(operational_savings) / float(additional_investment), MeasureStatus.OK)
+
+
+def airr(sir_value: float, discount_rate: float, study_period_years: int) -> Measure[float]:
+    """Adjusted internal rate of return (ASTM E1057), reinvestment at the discount rate.
+
+    AIRR = (1 + d) · SIR^(1/N) − 1, defined for SIR > 0 (``NO_SAVINGS`` otherwise). AIRR > d
+    exactly when SIR > 1.
+
+    Examples
+    --------
+    >>> round(airr(1.4877474860, 0.03, 20).value, 6)
+    0.050664
+    >>> airr(-0.5, 0.03, 20).status
+    <MeasureStatus.NO_SAVINGS: 'no_savings'>
+    """
+    if study_period_years < 1:
+        raise ValueError(f"study period must be at least 1 year, got {study_period_years}")
+    if not sir_value > 0.0:
+        return Measure(None, MeasureStatus.NO_SAVINGS)
+    value = (1.0 + discount_rate) * float(sir_value) ** (1.0 / study_period_years) - 1.0
+    return Measure(value, MeasureStatus.OK)
+
+
+def simple_payback(
+    savings_by_year: npt.ArrayLike, additional_investment_by_year: npt.ArrayLike
+) -> Measure[int]:
+    """Simple payback year (ASTM E917): undiscounted yearly flows, years 0..N.
+
+    With s_t the operational savings of year t (baseline − alternative) and i_t the additional
+    investment-related cost of year t (alternative − baseline), n_t = s_t − i_t and
+    C_t = Σ_{τ=0..t} n_τ. The payback year is the first t ≥ t₀ with C_t ≥ 0, where t₀ is the
+    first year with i_t > 0. ``NO_ADDITIONAL_INVESTMENT`` when no year has i_t > 0;
+    ``NEVER_PAYS_BACK`` when no such t ≤ N. A year 0 without difference never yields 0
+    (bug class 4).
+
+    Examples
+    --------
+    10 000 more at t = 0, 1 000 saved a year for 20 years: C_10 = 0, payback year 10.
+
+    >>> s = [0.0] + [1000.0] * 20
+    >>> i = [10_000.0] + [0.0] * 20
+    >>> simple_payback(s, i)
+    Measure(value=10, status=<MeasureStatus.OK: 'ok'>)
+
+    The same investment made in year 2 (years 0 and 1 show no difference):
+
+    >>> simple_payback([0.0, 0.0, 0.0] + [1000.0] * 18, [0.0, 0.0, 10_000.0] + [0.0] * 18)
+    Measure(value=12, status=<MeasureStatus.OK: 'ok'>)
+    """
+    s = np.asarray(savings_by_year, dtype=np.float64)
+    i = np.asarray(additional_investment_by_year, dtype=np.float64)
+    if s.shape != i.shape or s.ndim != 1:
+        raise ValueError(f"yearly flows must be 1-D and alike, got {s.shape} and {i.shape}")
+    tol = _noise(s, i)
+    invested = np.flatnonzero(i > tol)
+    if invested.size == 0:
+        return Measure(None, MeasureStatus.NO_ADDITIONAL_INVESTMENT)
+    start = int(invested[0])
+    cumulative = np.cumsum(s - i)
+    covered = np.flatnonzero(cumulative[start:] >= -tol)
+    if covered.size == 0:
+        return Measure(None, MeasureStatus.NEVER_PAYS_BACK)
+    return Measure(start + int(covered[0]), MeasureStatus.OK)
+
+
+def discounted_payback(
+    discounted_savings_by_year: npt.ArrayLike,
+    discounted_additional_investment_by_year: npt.ArrayLike,
+) -> Measure[int]:
+    """Discounted payback year (ASTM E917): as :func:`simple_payback` on present values.
+
+    The yearly flows are the present values PV_t = amount_t × SPV(d, t) under the method's timing
+    convention; the rule is the same: first t ≥ t₀ with Σ_{τ≤t} (PV(s_τ) − PV(i_τ)) ≥ 0.
+
+    Examples
+    --------
+    10 000 more at t = 0, 1 000 a year at 3 %: UPV(3 %, 12) = 9.954, UPV(3 %, 13) = 10.635.
+
+    >>> t = np.arange(21)
+    >>> s = np.where(t >= 1, 1000.0, 0.0) * 1.03 ** -t
+    >>> i = np.where(t == 0, 10_000.0, 0.0)
+    >>> discounted_payback(s, i)
+    Measure(value=13, status=<MeasureStatus.OK: 'ok'>)
+    """
+    return simple_payback(discounted_savings_by_year, discounted_additional_investment_by_year)
+
+
+def abatement_cost(
+    lcc_baseline: float,
+    lcc_alternative: float,
+    emissions_baseline_t: float,
+    emissions_alternative_t: float,
+) -> Measure[float]:
+    """Cost of abatement, money per tCO2e avoided.
+
+    AC = (LCC_alt − LCC_base) / (tCO2e_base − tCO2e_alt), only when the alternative emits less
+    (denominator > 0); otherwise ``NO_EMISSION_REDUCTION``. A negative value means the
+    alternative both saves money and avoids emissions.
+
+    Examples
+    --------
+    Paying 20 000 more to avoid 50 t costs 400 per tonne; saving 5 000 while avoiding 50 t is
+    −100 per tonne:
+
+    >>> abatement_cost(100_000.0, 120_000.0, 80.0, 30.0).value
+    400.0
+    >>> abatement_cost(100_000.0, 95_000.0, 80.0, 30.0).value
+    -100.0
+    >>> abatement_cost(100_000.0, 95_000.0, 30.0, 30.0).status
+    <MeasureStatus.NO_EMISSION_REDUCTION: 'no_emission_reduction'>
+    """
+    reduction = float(emissions_baseline_t) - float(emissions_alternative_t)
+    if not reduction > _noise(emissions_baseline_t, emissions_alternative_t):
+        return Measure(None, MeasureStatus.NO_EMISSION_REDUCTION)
+    return Measure((float(lcc_alternative) - float(lcc_baseline)) / reduction, MeasureStatus.OK)
+
+
+def _baseline_measures(baseline_id: str) -> Measures:
+    b = MeasureStatus.IS_BASELINE
+    return Measures(
+        baseline_bid_id=baseline_id,
+        net_savings=0.0,
+        additional_investment=0.0,
+        operational_savings=0.0,
+        sir=None,
+        sir_status=b,
+        airr=None,
+        airr_status=b,
+        simple_payback_years=None,
+        simple_payback_status=b,
+        discounted_payback_years=None,
+        discounted_payback_status=b,
+        abatement_cost=None,
+        abatement_cost_status=b,
+    )
+
+
+def compute_measures(
+    *,
+    bid_ids: Sequence[str],
+    baseline_index: int,
+    discount_rate: float,
+    study_period_years: int,
+    categories: Sequence[str],
+    undiscounted: FloatArray,
+    discounted: FloatArray,
+    emissions_total_kg: FloatArray,
+) -> list[Measures]:
+    """Measures of every bid against the baseline bid, in bid order (see the module docstring).
+
+    Parameters
+    ----------
+    bid_ids : the bids, in the order of the arrays' first axis.
+    baseline_index : index of the baseline bid.
+    discount_rate : real discount rate d (for AIRR).
+    study_period_years : N (for AIRR); the year axis has N + 1 entries.
+    categories : labels of the category axis (:data:`tco.prepared.CATEGORIES` order);
+        :data:`tco.prepared.INVESTMENT_CATEGORIES` are investment-related, the rest operational.
+    undiscounted, discounted : the buyer's cash flows (bids, categories, years 0..N) without
+        externalities; ``discounted`` already carries the method's timing convention.
+    emissions_total_kg : kgCO2e per bid, shape (bids,), for the abatement cost.
+
+    Returns
+    -------
+    One :class:`~tco.results.Measures` per bid, unrounded. The baseline gets ``IS_BASELINE``.
+
+    Examples
+    --------
+    The module's worked example: d = 3 %, N = 20; bid B costs 10 000 more at t = 0 (acquisition)
+    and saves 1 000 of energy a year.
+
+    >>> from tco.prepared import CATEGORIES
+    >>> t = np.arange(21)
+    >>> und = np.zeros((2, len(CATEGORIES), 21))
+    >>> und[0, 0, 0], und[1, 0, 0] = 50_000.0, 60_000.0
+    >>> und[0, 2, 1:], und[1, 2, 1:] = 3_000.0, 2_000.0
+    >>> disc = und * 1.03 ** -t
+    >>> _, b = compute_measures(bid_ids=["A", "B"], baseline_index=0, discount_rate=0.03,
+    ...     study_period_years=20, categories=CATEGORIES, undiscounted=und, discounted=disc,
+    ...     emissions_total_kg=np.array([90_000.0, 60_000.0]))
+    >>> round(b.net_savings, 2), round(b.sir, 5), round(b.airr, 6)
+    (4877.47, 1.48775, 0.050664)
+    >>> b.simple_payback_years, b.discounted_payback_years, round(b.abatement_cost, 2)
+    (10, 13, -162.58)
+    """
+    und = np.asarray(undiscounted, dtype=np.float64)
+    disc = np.asarray(discounted, dtype=np.float64)
+    n_bids = len(bid_ids)
+    n_years = study_period_years + 1
+    expected = (n_bids, len(categories), n_years)
+    if und.shape != expected or disc.shape != expected:
+        raise ValueError(f"cash flows must be {expected}, got {und.shape} and {disc.shape}")
+    emissions = np.asarray(emissions_total_kg, dtype=np.float64).reshape(n_bids)
+    if not 0 <= baseline_index < n_bids:
+        raise ValueError(f"baseline index {baseline_index} outside 0..{n_bids - 1}")
+
+    is_inv = np.array([c in INVESTMENT_CATEGORIES for c in categories], dtype=bool)
+    # Yearly investment-related / operational flows per bid: (bids, years).
+    inv_und = und[:, is_inv, :].sum(axis=1)
+    op_und = und[:, ~is_inv, :].sum(axis=1)
+    inv_disc = disc[:, is_inv, :].sum(axis=1)
+    op_disc = disc[:, ~is_inv, :].sum(axis=1)
+    lcc = disc.sum(axis=(1, 2))
+    pv_inv = inv_disc.sum(axis=1)
+    pv_op = op_disc.sum(axis=1)
+    tonnes = emissions / 1000.0
+
+    b = baseline_index
+    base_id = bid_ids[b]
+    out: list[Measures] = []
+    for a in range(n_bids):
+        if a == b:
+            out.append(_baseline_measures(base_id))
+            continue
+        ns = net_savings(float(lcc[b]), float(lcc[a]))
+        d_inv = float(pv_inv[a] - pv_inv[b])
+        d_sav = float(pv_op[b] - pv_op[a])
+        if d_inv <= _noise(inv_disc[a], inv_disc[b]):
+            none = Measure[float](None, MeasureStatus.NO_ADDITIONAL_INVESTMENT)
+            ratio, rate = none, none
+            simple = discounted_pb = Measure[int](None, MeasureStatus.NO_ADDITIONAL_INVESTMENT)
+        else:
+            ratio = sir(d_sav, d_inv)
+            rate = (
+                airr(ratio.value, discount_rate, study_period_years)
+                if ratio.value is not None
+                else Measure[float](None, ratio.status)
+            )
+            simple = simple_payback(op_und[b] - op_und[a], inv_und[a] - inv_und[b])
+            discounted_pb = discounted_payback(op_disc[b] - op_disc[a], inv_disc[a] - inv_disc[b])
+        abate = abatement_cost(float(lcc[b]), float(lcc[a]), float(tonnes[b]), float(tonnes[a]))
+        out.append(
+            Measures(
+                baseline_bid_id=base_id,
+                net_savings=ns,
+                additional_investment=d_inv,
+                operational_savings=d_sav,
+                sir=ratio.value,
+                sir_status=ratio.status,
+                airr=rate.value,
+                airr_status=rate.status,
+                simple_payback_years=simple.value,
+                simple_payback_status=simple.status,
+                discounted_payback_years=discounted_pb.value,
+                discounted_payback_status=discounted_pb.status,
+                abatement_cost=abate.value,
+                abatement_cost_status=abate.status,
+            )
+        )
+    return out

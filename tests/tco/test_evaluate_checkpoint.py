@@ -1,0 +1,44 @@
+"""tco.evaluate.evaluate(..., checkpoint=...): called after validation and before the results."""
+
+from __future__ import annotations
+
+import pytest
+
+from tco.errors import InvalidTender
+from tco.evaluate import evaluate
+
+from .tender_json import sample_dict, sample_tender, tender
+from .test_golden_outputs import dump
+
+
+def test_checkpoint_is_called_after_validation_and_before_the_results() -> None:
+    calls: list[int] = []
+    with_checks = evaluate(sample_tender(), checkpoint=lambda: calls.append(len(calls)))
+    assert calls == [0, 1]
+    assert dump(with_checks) == dump(evaluate(sample_tender()))
+
+
+def test_what_the_checkpoint_raises_stops_the_evaluation() -> None:
+    class Stop(Exception):
+        pass
+
+    calls: list[int] = []
+
+    def stop_second() -> None:
+        calls.append(1)
+        if len(calls) == 2:
+            raise Stop
+
+    with pytest.raises(Stop):
+        evaluate(sample_tender(), checkpoint=stop_second)
+    assert len(calls) == 2
+
+
+def test_no_checkpoint_for_validation_only_or_an_invalid_tender() -> None:
+    calls: list[int] = []
+    evaluate(sample_tender(), validate_only=True, checkpoint=lambda: calls.append(1))
+    raw = sample_dict()
+    raw["method"]["discount_rate"] = 7.0
+    with pytest.raises(InvalidTender):
+        evaluate(tender(raw), checkpoint=lambda: calls.append(1))
+    assert calls == []

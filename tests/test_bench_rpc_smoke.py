@@ -1,0 +1,67 @@
+"""The service benchmarks (bench/rpc.py, bench/throughput.py, bench/stream.py) run end to end in
+their ``--smoke`` mode: tiny sizes, servers on 127.0.0.1, every figure printed. No timing is
+asserted (the machine is shared); the point is that the benchmarks keep working as the code
+changes, so BENCHMARKS.md can always be reproduced."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _smoke(module: str, *extra: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", module, "--smoke", *extra],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+@pytest.mark.slow
+def test_rpc_floor_smoke() -> None:
+    out = _smoke("bench.rpc")
+    assert "echo p50 / p99" in out
+    assert "EvaluateBids p50 / p99" in out
+    assert "p50 ratio EvaluateBids / echo" in out
+
+
+@pytest.mark.slow
+def test_throughput_smoke() -> None:
+    out = _smoke("bench.throughput")
+    assert "--processes 1, 2 clients" in out
+    assert "--processes 2, 2 clients" in out
+
+
+@pytest.mark.slow
+def test_stream_smoke() -> None:
+    out = _smoke("bench.stream")
+    assert "2,000 bids, --processes 2" in out
+    assert "bids/s" in out
+
+
+@pytest.mark.slow
+def test_step_breakdowns_smoke() -> None:
+    assert "step: engine: digests" in _smoke("bench.rpc", "--steps")
+    assert "step: columns_to_tender" in _smoke("bench.stream", "--steps")
+
+
+def test_bench_modules_follow_the_plug_in_contract() -> None:
+    """main(argv) and collect(smoke) for bench.run; --smoke accepted (see bench/__init__.py)."""
+    import importlib
+    import inspect
+
+    for name in ("bench.rpc", "bench.throughput", "bench.stream"):
+        module = importlib.import_module(name)
+        assert list(inspect.signature(module.main).parameters) == ["argv"], name
+        assert callable(module.collect), name
+        assert isinstance(module.ORDER, int), name
