@@ -113,6 +113,9 @@ __all__ = ["MAX_BIDS", "MAX_LIST", "MAX_REPLACEMENTS", "prepare"]
 
 #: Most bids in one tender.
 MAX_BIDS: Final = 1000
+#: Bounds of the MCI's lifetime and use-intensity ratios (L/L_av, U/U_av) when stated.
+MIN_CIRCULARITY_RATIO: Final = 1e-3
+MAX_CIRCULARITY_RATIO: Final = 1e3
 #: Most entries of any repeated field (items, streams, resource uses, ladder steps ...).
 MAX_LIST: Final = 10_000
 #: Most items over all bids.
@@ -1323,6 +1326,16 @@ class _Preparer:
             name: c.number(f"{path}.{name}", getattr(ci, name), minimum=0.0, what="a ratio >= 0")
             for name in ("lifetime_ratio", "use_intensity_ratio")
         }
+        # X = (L/L_av)(U/U_av) divides in F(X) = 0.9/X: tiny ratios (even subnormal ones, whose
+        # product underflows to 0) must not reach it. 0 means "not stated" and is taken as 1.
+        for name, ratio in ratios.items():
+            if ratio and not MIN_CIRCULARITY_RATIO <= ratio <= MAX_CIRCULARITY_RATIO:
+                c.fail(
+                    f"{path}.{name}",
+                    f"expected 0 (not stated: taken as 1) or a ratio from "
+                    f"{MIN_CIRCULARITY_RATIO:g} to {MAX_CIRCULARITY_RATIO:g}, got {ratio!r}",
+                )
+                ratios[name] = None
         if any(v is None for v in f.values()) or any(v is None for v in ratios.values()):
             return None
         v = {k: x or 0.0 for k, x in f.items()}

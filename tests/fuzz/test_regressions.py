@@ -15,6 +15,10 @@
    is not UTF-8) were answered ``INTERNAL: Exception deserializing request!`` by grpc, with no
    incident id and no log line. Fix: ``tco_server.wire``: INVALID_ARGUMENT, reason
    UNDECODABLE_REQUEST, logged.
+5. Circularity ``lifetime_ratio`` and ``use_intensity_ratio`` of 2.2e-313 (subnormal, > 0) were
+   accepted; their product X underflowed to 0 and the MCI's F(X) = 0.9/X raised: INTERNAL (found
+   by CI's derandomized fuzz run). Fix: a stated ratio must be within 0.001 .. 1000
+   (``tco.validate.MIN_CIRCULARITY_RATIO`` / ``MAX_CIRCULARITY_RATIO``); 0 still means 1.
 """
 
 from __future__ import annotations
@@ -197,3 +201,34 @@ def test_bug_undecodable_request_was_answered_internal(
     # and the server is fine afterwards
     ok = _call(channel, load_sample_request().SerializeToString())
     assert isinstance(ok, bytes)
+
+
+# -- 5 -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("ratio", [2.22507385852178e-313, 5e-324, 1e-4, 1e4, 1e300])
+def test_bug_subnormal_circularity_ratios_made_the_mci_divide_by_zero(
+    channel: grpc.Channel, ratio: float
+) -> None:
+    request = load_sample_request()
+    circularity = request.bids[1].circularity
+    circularity.lifetime_ratio = ratio
+    circularity.use_intensity_ratio = ratio
+    answer = _call(channel, request.SerializeToString())
+    assert isinstance(answer, Failure)
+    assert answer.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert answer.fields == [
+        "bids[1].circularity.lifetime_ratio",
+        "bids[1].circularity.use_intensity_ratio",
+    ]
+
+
+@pytest.mark.parametrize("ratio", [0.0, 1e-3, 1.25, 1e3])
+def test_bug_subnormal_circularity_ratios_the_bounds_themselves_are_fine(ratio: float) -> None:
+    request = load_sample_request()
+    request.bids[1].circularity.lifetime_ratio = ratio
+    request.bids[1].circularity.use_intensity_ratio = ratio
+    evaluation = evaluate(convert_in.to_tender(request))
+    mci = next(r for r in evaluation.results if r.bid_id == "B").material_circularity
+    assert mci is not None
+    assert 0.0 <= mci <= 1.0
