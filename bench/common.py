@@ -10,7 +10,9 @@ mapping, as in ``examples/``) by replicating the items of ``examples/sample-tend
 :func:`to_tender` turns it into :class:`tco.inputs.Tender` through the server's own conversion
 (:mod:`tco_server.convert_in`); :func:`small_bids_prepared` builds a
 :class:`tco.prepared.PreparedTender` of any number of small bids directly (no validation:
-``tco.validate.prepare`` refuses more than ``MAX_BIDS`` bids per request).
+``tco.validate.prepare`` refuses more than ``MAX_BIDS`` bids per request);
+:func:`streams_prepared` a tender of five plain cost streams per bid whose present values a few
+lines of numpy can recompute (the compute floor, :mod:`bench.compute`).
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ __all__ = [
     "print_table",
     "sample_request",
     "small_bids_prepared",
+    "streams_prepared",
     "to_tender",
     "typical_request",
 ]
@@ -294,6 +297,95 @@ def small_bids_prepared(n_bids: int, study_period_years: int = 25, *, seed: int 
                 supplier="",
                 items=items,
                 costs=(),
+                deductions=(),
+                ladder_level=0,
+                circularity=None,
+                functional_units_delivered=0.0,
+            )
+        )
+    return PreparedTender(method=method, bids=tuple(bids))
+
+
+#: The five streams of :func:`streams_prepared`: (category, first year, every k years, escalation).
+STREAMS: tuple[tuple[str, int, int, float], ...] = (
+    ("acquisition", 0, 0, 0.0),
+    ("energy", 1, 1, 0.02),
+    ("maintenance", 1, 1, 0.0),
+    ("replacement", 10, 10, 0.0),
+    ("end_of_life", -1, 0, 0.0),  # at N
+)
+#: Real discount rate of :func:`streams_prepared`.
+STREAMS_DISCOUNT_RATE = 0.035
+
+
+def stream_amounts(n_bids: int, *, seed: int = 11) -> Any:
+    """Amounts of the five streams of each bid, shape (bids, 5), rounded to whole money."""
+    rng = np.random.default_rng(seed)
+    low = np.array([20_000.0, 500.0, 200.0, 4_000.0, 300.0])
+    return np.round(rng.uniform(low, 3 * low, (n_bids, len(STREAMS))))
+
+
+def streams_prepared(n_bids: int, study_period_years: int = 30, *, seed: int = 11) -> Any:
+    """A prepared tender of ``n_bids`` bids of five cost streams each, over N years.
+
+    Per bid (amounts from :func:`stream_amounts`): an acquisition at t = 0, energy every year
+    1..N escalating 2 % a year, maintenance every year 1..N, a replacement every 10 years from
+    year 10, an end-of-life cost at N. Method: 3.5 % real, end of year, no carbon price, no
+    other externalities. The life-cycle cost of bid b is then
+    ``sum_t C_bt (1.035) ** -t`` (see :mod:`bench.compute` for three ways to compute it).
+    """
+    from tco.inputs import ModelKind, RateBasis, Timing
+    from tco.prepared import (
+        PreparedBid,
+        PreparedMethod,
+        PreparedModel,
+        PreparedStream,
+        PreparedTender,
+    )
+
+    n = study_period_years
+    method = PreparedMethod(
+        currency="SEK",
+        minor_unit_digits=2,
+        base_year=2027,
+        study_period_years=n,
+        discount_rate=STREAMS_DISCOUNT_RATE,
+        stated_discount_rate=STREAMS_DISCOUNT_RATE,
+        rate_basis=RateBasis.REAL,
+        inflation_rate=0.0,
+        timing=Timing.END_OF_YEAR,
+        resources=MappingProxyType({}),
+        carbon_price=None,
+        pollutant_prices=MappingProxyType({}),
+        model=PreparedModel(kind=ModelKind.COST, ladder=MappingProxyType({}), externality_factor=0),
+        baseline_bid_id="",
+        include_module_d=False,
+        functional_unit="",
+    )
+    amounts = stream_amounts(n_bids, seed=seed).tolist()
+    bids = []
+    for b in range(n_bids):
+        streams = tuple(
+            PreparedStream(
+                name=category,
+                category=category,
+                amount=amounts[b][k],
+                first_year=n if first < 0 else first,
+                every_years=every,
+                last_year=n,
+                escalation=escalation,
+                life=None,
+                emissions=0.0,
+                emissions_module="b1_b3",
+            )
+            for k, (category, first, every, escalation) in enumerate(STREAMS)
+        )
+        bids.append(
+            PreparedBid(
+                id=f"bid-{b}",
+                supplier="",
+                items=(),
+                costs=streams,
                 deductions=(),
                 ladder_level=0,
                 circularity=None,

@@ -41,13 +41,19 @@ Pinned conventions (primer §3), one place each:
   is a recurring stream (timing convention applies), anything else one-off events. A stream
   with a ``life`` leaves a linear residual value of its last occurrence at N. Item streams are per
   unit (x quantity).
+
+Implementation: the items, resource uses, pollutant emissions and streams of all bids are read
+into arrays once (:func:`_flatten`); each rule above is then applied to all of them at once with
+numpy (purchase and end-of-life schedules computed once per distinct service life, one-off events
+scattered into one sparse block, recurring amounts as whole rows), and the rows are put in their
+order with one sort. Large tenders can be expanded in parts of consecutive bids
+(:class:`PartedExpansion`) with the same rows for every bid.
 """
 
 from __future__ import annotations
 
 import functools
 import math
-import operator
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import cast
@@ -237,9 +243,12 @@ def warranty_coverage(
 class StreamTable:
     """Every cost, emission and pollutant row of every bid, as numpy arrays.
 
-    Rows of each kind are sorted by (bid, category/module/pollutant, time group). Amounts are
-    per study year 0..N (shape ``(rows, N + 1)``): money in real terms at the price level of the
-    payment time; emissions in kgCO2e; pollutants in kg.
+    Rows of each kind are sorted by (bid, category/module/pollutant, time group) and, among rows
+    with the same three, in the order the rules above are listed for each item (items in request
+    order, then the bid's own streams); a row is kept only when it has a non-zero amount. Amounts
+    are per study year 0..N (shape ``(rows, N + 1)``): money in real terms at the price level of
+    the payment time; emissions in kgCO2e; pollutants in kg. The order matters: the kernel sums
+    rows in it, so the same tender always gives the same bits.
     """
 
     n_bids: int
@@ -340,17 +349,6 @@ def _snap_array(time: FloatArray) -> FloatArray:
 
 # --- flattening: the items and streams of a run of bids as arrays ---------------------------------
 
-_ITEM_FIELDS = operator.attrgetter(
-    "quantity",
-    "unit_price",
-    "installation_cost",
-    "maintenance_per_year",
-    "warranty_years",
-    "end_of_life_cost",
-)
-_STREAM_FIELDS = operator.attrgetter(
-    "amount", "first_year", "every_years", "last_year", "escalation", "emissions"
-)
 #: Rule codes: the order in which one item's rows are listed (module docstring), the second key
 #: of a row's insertion order after the item's slot. Resource uses, pollutants and the item's
 #: streams follow from _FIRST_FREE_CODE on.
@@ -415,6 +413,19 @@ class _Flat:
         return self.scalars[:, 0]
 
 
+def _owners(counts: list[int]) -> tuple[IntArray, IntArray]:
+    """For children listed owner by owner (``counts`` per owner): each child's owner and its
+    index among its owner's children."""
+    count = np.asarray(counts, dtype=np.int64)
+    owner = np.repeat(np.arange(count.size, dtype=np.int64), count)
+    starts = np.cumsum(count) - count
+    return owner, np.arange(owner.size, dtype=np.int64) - starts[owner]
+
+
+def _column_of(values: list[float], size: int) -> FloatArray:
+    return np.array(values, dtype=np.float64).reshape(size)
+
+
 def _flatten(bids: Sequence[PreparedBid]) -> _Flat:
     """One pass over the Python objects; everything after it works on arrays."""
     counts = [len(bid.items) for bid in bids]
@@ -424,39 +435,27 @@ def _flatten(bids: Sequence[PreparedBid]) -> _Flat:
     item_bid = np.repeat(np.arange(n_bids, dtype=np.int64), counts)
     item_slot = np.arange(n_items, dtype=np.int64) + item_bid
     bid_slot = np.cumsum(np.asarray(counts, dtype=np.int64)) + np.arange(n_bids, dtype=np.int64)
-    scalars = np.array(list(map(_ITEM_FIELDS, items)), dtype=np.float64).reshape(n_items, 6)
+    scalars = np.empty((n_items, 6), dtype=np.float64)
+    scalars[:, 0] = [item.quantity for item in items]
+    scalars[:, 1] = [item.unit_price for item in items]
+    scalars[:, 2] = [item.installation_cost for item in items]
+    scalars[:, 3] = [item.maintenance_per_year for item in items]
+    scalars[:, 4] = [item.warranty_years for item in items]
+    scalars[:, 5] = [item.end_of_life_cost for item in items]
     embodied = np.array([_embodied_of(item.emissions) for item in items], dtype=np.float64).reshape(
         n_items, 5
     )
     lives = [item.service_life for item in items]
     residuals = [item.residual_value for item in items]
 
-    uses = [
-        (i, j, use)
-        for i, item in enumerate(items)
-        if item.resource_use
-        for j, use in enumerate(item.resource_use)
-    ]
-    pollutants = [
-        (i, j, emission)
-        for i, item in enumerate(items)
-        if item.pollutant_emissions
-        for j, emission in enumerate(item.pollutant_emissions)
-    ]
-    item_streams = [
-        (i, k, stream)
-        for i, item in enumerate(items)
-        if item.costs
-        for k, stream in enumerate(item.costs)
-    ]
-    bid_streams = [
-        (b, k, stream)
-        for b, bid in enumerate(bids)
-        if bid.costs
-        for k, stream in enumerate(bid.costs)
-    ]
-    owner = _ints([i for i, _, _ in item_streams])
-    owner_bid = _ints([b for b, _, _ in bid_streams])
+    uses = [use for item in items for use in item.resource_use]
+    use_item, use_local = _owners([len(item.resource_use) for item in items])
+    pollutants = [e for item in items for e in item.pollutant_emissions]
+    pollutant_item, pollutant_local = _owners([len(item.pollutant_emissions) for item in items])
+    item_streams = [stream for item in items for stream in item.costs]
+    owner, item_stream_local = _owners([len(item.costs) for item in items])
+    bid_streams = [stream for bid in bids for stream in bid.costs]
+    owner_bid, bid_stream_local = _owners([len(bid.costs) for bid in bids])
     return _Flat(
         bid_ids=[bid.id for bid in bids],
         items=items,
@@ -464,28 +463,24 @@ def _flatten(bids: Sequence[PreparedBid]) -> _Flat:
         item_slot=item_slot,
         scalars=scalars,
         embodied=embodied,
-        life=np.array(
-            [math.nan if life is None else life for life in lives], dtype=np.float64
-        ).reshape(n_items),
-        residual=np.array(
-            [0.0 if value is None else value for value in residuals], dtype=np.float64
-        ).reshape(n_items),
+        life=_column_of([math.nan if life is None else life for life in lives], n_items),
+        residual=_column_of([0.0 if value is None else value for value in residuals], n_items),
         residual_given=np.array([value is not None for value in residuals], dtype=bool).reshape(
             n_items
         ),
-        use_item=_ints([i for i, _, _ in uses]),
-        use_local=_ints([j for _, j, _ in uses]),
-        use_resource=[use.resource for _, _, use in uses],
-        use_amount=np.array([use.amount_per_year for _, _, use in uses], dtype=np.float64),
-        pollutant_item=_ints([i for i, _, _ in pollutants]),
-        pollutant_local=_ints([j for _, j, _ in pollutants]),
-        pollutant_name=[emission.pollutant for _, _, emission in pollutants],
-        pollutant_kg=np.array([e.kg_per_year for _, _, e in pollutants], dtype=np.float64),
+        use_item=use_item,
+        use_local=use_local,
+        use_resource=[use.resource for use in uses],
+        use_amount=_column_of([use.amount_per_year for use in uses], len(uses)),
+        pollutant_item=pollutant_item,
+        pollutant_local=pollutant_local,
+        pollutant_name=[emission.pollutant for emission in pollutants],
+        pollutant_kg=_column_of([e.kg_per_year for e in pollutants], len(pollutants)),
         stream_bid=np.concatenate([item_bid[owner], owner_bid]),
         stream_slot=np.concatenate([item_slot[owner], bid_slot[owner_bid]]),
-        stream_local=_ints([k for _, k, _ in item_streams] + [k for _, k, _ in bid_streams]),
+        stream_local=np.concatenate([item_stream_local, bid_stream_local]),
         stream_multiplier=np.concatenate([scalars[owner, 0], np.ones(len(bid_streams))]),
-        streams=[stream for _, _, stream in item_streams] + [s for _, _, s in bid_streams],
+        streams=item_streams + bid_streams,
     )
 
 
@@ -566,17 +561,20 @@ def _plan(flats: Sequence[_Flat], n: int) -> _Plan:
         ended = ((q[:, None] * flat.embodied[:, 3:]) != 0.0).any(axis=1) | (
             q * flat.scalars[:, 5] != 0.0
         )
+        # The first item of each schedule that books replacements, and ends of life.
+        first_item = []
+        for active in (replaced, ended):
+            members = np.flatnonzero(active)
+            found, at = np.unique(inverse[members], return_index=True)
+            first_item.append(dict(zip(found.tolist(), members[at].tolist(), strict=True)))
         for s in fractional:
             schedule = schedules[s]
-            for phase, slots, active in (
-                (0, schedule.replacement_slots, replaced),
-                (1, schedule.end_slots, ended),
-            ):
-                hits = np.flatnonzero((inverse == s) & active)
-                if hits.size == 0:
+            for phase, slots in ((0, schedule.replacement_slots), (1, schedule.end_slots)):
+                hit = first_item[phase].get(s)
+                if hit is None:
                     continue
                 for position, (_, shift) in enumerate(slots):
-                    key = (offset + int(hits[0]), phase, position)
+                    key = (offset + hit, phase, position)
                     if shift != 0.0 and (shift not in first_seen or key < first_seen[shift]):
                         first_seen[shift] = key
         offset += len(flat.items)
@@ -1106,20 +1104,29 @@ def _streams(
     streams = flat.streams
     count = len(streams)
     n_years = n + 1
-    fields = np.array(list(map(_STREAM_FIELDS, streams)), dtype=np.float64).reshape(count, 6)
-    amount, escalation, kg = fields[:, 0], fields[:, 4], fields[:, 5]
-    first = np.maximum(fields[:, 1].astype(np.int64), 0)
-    every = fields[:, 2].astype(np.int64)
-    stated_last = fields[:, 3].astype(np.int64)
+    amount = _column_of([s.amount for s in streams], count)
+    escalation = _column_of([s.escalation for s in streams], count)
+    kg = _column_of([s.emissions for s in streams], count)
+    first = np.maximum(_ints([s.first_year for s in streams]), 0)
+    every = _ints([s.every_years for s in streams])
+    stated_last = _ints([s.last_year for s in streams])
     last = np.minimum(np.where(stated_last > 0, stated_last, n), n)
     once = every <= 0
     step = np.where(once, 1, every)
-    t = np.arange(n_years, dtype=np.int64)[None, :]
-    f0 = first[:, None]
-    years = np.where(
-        once[:, None], t == f0, (t >= f0) & (t <= last[:, None]) & ((t - f0) % step[:, None] == 0)
+    # The years of each stream, from a table of its distinct (first, step, last) patterns.
+    first_c, step_c, last_c = (
+        np.clip(first, 0, n + 1),
+        np.clip(step, 1, n + 1),
+        np.clip(last, -1, n),
     )
-    occurs = years.any(axis=1)
+    code = ((first_c * (n + 2) + np.where(once, 0, step_c)) * (n + 2)) + (last_c + 1)
+    _, rep, pattern_of = np.unique(code, return_index=True, return_inverse=True)
+    pattern_of = pattern_of.reshape(-1)  # rep: one stream of each pattern
+    t = np.arange(n_years, dtype=np.int64)[None, :]
+    f0, k0, l0 = first[rep, None], step[rep, None], last[rep, None]
+    table = np.where(once[rep, None], t == f0, (t >= f0) & (t <= l0) & ((t - f0) % k0 == 0))
+    years = table[pattern_of]
+    occurs = table.any(axis=1)[pattern_of]
     if not occurs.any():
         return []
     recurring = every == 1

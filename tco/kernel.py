@@ -158,12 +158,22 @@ def present_value_totals(table: StreamTable, grid: TimeGrid) -> FloatArray:
     amounts = table.cost_amounts
     if amounts.shape[0] == 0:
         return np.zeros(table.n_bids, dtype=np.float64)
-    per_row = np.einsum("st,st->s", amounts, grid.discount[table.cost_group])
+    row = _common_row(grid.discount)
+    if row is not None:  # every group discounts alike (end of year, no fractional events)
+        per_row = np.einsum("st,t->s", amounts, row)
+    else:
+        per_row = np.einsum("st,st->s", amounts, grid.discount[table.cost_group])
     return np.bincount(table.cost_bid, weights=per_row, minlength=table.n_bids).astype(np.float64)
 
 
 def _all_ones(factors: FloatArray) -> bool:
     return bool(np.all(factors == 1.0))
+
+
+def _common_row(factors: FloatArray) -> FloatArray | None:
+    """The row of a (groups, N + 1) factor table when all its rows are equal, else None."""
+    first = factors[0]
+    return first if bool(np.all(factors == first)) else None
 
 
 def compute_cubes(table: StreamTable, grid: TimeGrid, *, include_module_d: bool) -> Cubes:
@@ -184,7 +194,9 @@ def compute_cubes(table: StreamTable, grid: TimeGrid, *, include_module_d: bool)
     # A real analysis reports real money: the factor is 1 and x * 1.0 == x, bit for bit.
     reported = amounts if _all_ones(grid.report) else amounts * grid.report[group]
     undiscounted = _sum_cells(cost_cells, reported, n_bids * n_categories)
-    discounted = _sum_cells(cost_cells, amounts * grid.discount[group], n_bids * n_categories)
+    row = _common_row(grid.discount)
+    discount = grid.discount[group] if row is None else row  # the same factors, not gathered
+    discounted = _sum_cells(cost_cells, amounts * discount, n_bids * n_categories)
 
     emission_keys = table.emission_bid * n_modules + table.emission_module
     emissions = _segment_sum(table.emission_kg, emission_keys, n_bids * n_modules)

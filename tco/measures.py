@@ -336,38 +336,66 @@ def compute_measures(
     pv_op = op_disc.sum(axis=1)
     tonnes = emissions / 1000.0
 
+    # Every bid against the baseline at once; each step is the scalar functions' arithmetic,
+    # element by element (see net_savings, sir, airr, simple_payback, abatement_cost).
     b = baseline_index
     base_id = bid_ids[b]
+    ns = lcc[b] - lcc
+    d_inv = pv_inv - pv_inv[b]
+    d_sav = pv_op[b] - pv_op
+    invests = ~(d_inv <= _REL_NOISE * (_abs_sums(inv_disc) + _abs_sums(inv_disc[b])))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = d_sav / d_inv
+    simple_year, simple_ok, simple_any = _paybacks(op_und[b] - op_und, inv_und - inv_und[b])
+    disc_year, disc_ok, disc_any = _paybacks(op_disc[b] - op_disc, inv_disc - inv_disc[b])
+    reduction = tonnes[b] - tonnes
+    reduces = reduction > _REL_NOISE * (np.abs(tonnes[b]) + np.abs(tonnes))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        abatement = (lcc - lcc[b]) / reduction
+
     out: list[Measures] = []
-    for a in range(n_bids):
+    values = zip(
+        ns.tolist(),
+        d_inv.tolist(),
+        d_sav.tolist(),
+        invests.tolist(),
+        ratio.tolist(),
+        strict=True,
+    )
+    for a, (net, investment, savings, more, sir_value) in enumerate(values):
         if a == b:
             out.append(_baseline_measures(base_id))
             continue
-        ns = net_savings(float(lcc[b]), float(lcc[a]))
-        d_inv = float(pv_inv[a] - pv_inv[b])
-        d_sav = float(pv_op[b] - pv_op[a])
-        if d_inv <= _noise(inv_disc[a], inv_disc[b]):
+        if not more:
             none = Measure[float](None, MeasureStatus.NO_ADDITIONAL_INVESTMENT)
-            ratio, rate = none, none
+            ratio_m, rate = none, none
             simple = discounted_pb = Measure[int](None, MeasureStatus.NO_ADDITIONAL_INVESTMENT)
         else:
-            ratio = sir(d_sav, d_inv)
-            rate = (
-                airr(ratio.value, discount_rate, study_period_years)
-                if ratio.value is not None
-                else Measure[float](None, ratio.status)
+            ratio_m = (
+                Measure(sir_value, MeasureStatus.OK)
+                if investment > 0.0
+                else Measure[float](None, MeasureStatus.NO_ADDITIONAL_INVESTMENT)
             )
-            simple = simple_payback(op_und[b] - op_und[a], inv_und[a] - inv_und[b])
-            discounted_pb = discounted_payback(op_disc[b] - op_disc[a], inv_disc[a] - inv_disc[b])
-        abate = abatement_cost(float(lcc[b]), float(lcc[a]), float(tonnes[b]), float(tonnes[a]))
+            rate = (
+                airr(ratio_m.value, discount_rate, study_period_years)
+                if ratio_m.value is not None
+                else Measure[float](None, ratio_m.status)
+            )
+            simple = _payback(simple_year[a], simple_ok[a], simple_any[a])
+            discounted_pb = _payback(disc_year[a], disc_ok[a], disc_any[a])
+        abate = (
+            Measure(float(abatement[a]), MeasureStatus.OK)
+            if reduces[a]
+            else Measure[float](None, MeasureStatus.NO_EMISSION_REDUCTION)
+        )
         out.append(
             Measures(
                 baseline_bid_id=base_id,
-                net_savings=ns,
-                additional_investment=d_inv,
-                operational_savings=d_sav,
-                sir=ratio.value,
-                sir_status=ratio.status,
+                net_savings=net,
+                additional_investment=investment,
+                operational_savings=savings,
+                sir=ratio_m.value,
+                sir_status=ratio_m.status,
                 airr=rate.value,
                 airr_status=rate.status,
                 simple_payback_years=simple.value,
@@ -379,3 +407,33 @@ def compute_measures(
             )
         )
     return out
+
+
+def _abs_sums(rows: FloatArray) -> FloatArray:
+    """``np.sum(np.abs(row))`` of each row (the same pairwise sum as for one row alone)."""
+    return np.asarray(np.abs(rows).sum(axis=-1), dtype=np.float64)
+
+
+def _paybacks(
+    savings: FloatArray, investment: FloatArray
+) -> tuple[list[int], list[bool], list[bool]]:
+    """:func:`simple_payback` of every row pair: (year, paid back, invested at all) per row."""
+    tol = _REL_NOISE * (_abs_sums(savings) + _abs_sums(investment))
+    invested = investment > tol[:, None]
+    any_invested = np.asarray(invested.any(axis=1), dtype=bool)
+    start = invested.argmax(axis=1)
+    cumulative = np.cumsum(savings - investment, axis=1)
+    years = np.arange(savings.shape[1])
+    covered = (cumulative >= -tol[:, None]) & (years[None, :] >= start[:, None])
+    first: list[int] = covered.argmax(axis=1).tolist()
+    paid_back: list[bool] = np.asarray(covered.any(axis=1), dtype=bool).tolist()
+    invested_at_all: list[bool] = any_invested.tolist()
+    return first, paid_back, invested_at_all
+
+
+def _payback(year: int, paid_back: bool, invested: bool) -> Measure[int]:
+    if not invested:
+        return Measure(None, MeasureStatus.NO_ADDITIONAL_INVESTMENT)
+    if not paid_back:
+        return Measure(None, MeasureStatus.NEVER_PAYS_BACK)
+    return Measure(year, MeasureStatus.OK)

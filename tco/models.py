@@ -340,10 +340,20 @@ def rank_bids(evaluated_rounded: FloatArray, bid_ids: Sequence[str]) -> Ranking:
                 )
             )
 
-    # One TIE warning per group of equal numbers, groups in rank order, bids in request order.
-    for value in np.unique(x[tied]):
-        members = [bid_ids[int(i)] for i in np.flatnonzero(x == value)]
-        group_rank = int(rank[x == value][0])
+    # One TIE warning per group of equal numbers, groups in rank order, bids in request order
+    # (one sort, then each tied group's slice of it: linear in the bids, however many ties).
+    if tied.any():
+        by_value = np.argsort(x, kind="stable")  # equal numbers keep request order
+        ordered = x[by_value]
+        starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+        ends = np.append(starts[1:], n)
+        groups = [(a, b) for a, b in zip(starts.tolist(), ends.tolist(), strict=True) if b - a > 1]
+    else:
+        groups = []
+    for start, end in groups:
+        value = ordered[start]
+        members = [bid_ids[i] for i in by_value[start:end].tolist()]
+        group_rank = int(rank[by_value[start]])
         warnings.append(
             Warning(
                 code="TIE",

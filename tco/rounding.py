@@ -92,6 +92,16 @@ _BLOCK = 1 << 15
 
 
 def _round_array(array: FloatArray, digits: int) -> FloatArray:
+    if array.ndim >= 2 and array.shape[-1] >= 8 and array.size >= _BLOCK:
+        # A table of yearly flows (cash flows by category) is mostly zero rows: round the rest.
+        rows = array.reshape(-1, array.shape[-1])
+        live = (rows != 0.0).any(axis=1)
+        count = int(np.count_nonzero(live))
+        if count < 0.75 * live.size:
+            out = np.zeros(rows.shape, dtype=np.float64)
+            if count:
+                out[live] = _round_dense(rows[live].reshape(-1), digits).reshape(count, -1)
+            return out.reshape(array.shape)
     return _round_dense(array.reshape(-1), digits).reshape(array.shape)
 
 
