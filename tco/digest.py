@@ -279,24 +279,36 @@ def _dataclass_encoder(cls: type, reference: Encoder) -> Encoder:
         x, out = f"x{k}", f"s{k}"
         lines.append(f"    {x} = value.{name}")
         test = f"{x} is None" if optional else "False"
-        if inner is float:
-            fast = f"type({x}) is float and isfinite({x})"
+        simple = _simple_fields(inner)
+        if inner in _INLINE:
+            fast, text = _inline(inner, x)
             lines.append(f"    if {fast}:")
-            lines.append(f'        {out} = float_repr({x}) if {x} else "0.0"')
-        elif inner is int:
-            lines.append(f"    if type({x}) is int:")
-            lines.append(f"        {out} = int_repr({x})")
-        elif inner is str:
-            lines.append(f"    if type({x}) is str:")
-            lines.append(f"        {out} = escape({x})")
-        elif inner is bool:
-            lines.append(f"    if {x} is True or {x} is False:")
-            lines.append(f'        {out} = "true" if {x} else "false"')
+            lines.append(f"        {out} = {text}")
         elif isinstance(inner, type) and issubclass(inner, enum.Enum):
             namespace[f"t{k}"] = {member: _reference(member, inner) for member in inner}
             namespace[f"c{k}"] = inner
             lines.append(f"    if type({x}) is c{k}:")
             lines.append(f"        {out} = t{k}[{x}]")
+        elif simple is not None:
+            # A small message of plain fields (Quantity: value, unit) written inline, as its
+            # own encoder would write it when every field has its declared type.
+            namespace[f"c{k}"] = inner
+            tests, texts = [f"type({x}) is c{k}"], []
+            for member, member_hint in simple:
+                fast, text = _inline(member_hint, f"{x}.{member}")
+                tests.append(f"({fast})")
+                texts.append(f"{encode_basestring(member)!r} + ':' + ({text})")
+            lines.append(f"    if {' and '.join(tests)}:")
+            joined = " + ',' + ".join(texts)
+            lines.append(f"        {out} = '{{' + {joined} + '}}'")
+        elif typing.get_origin(inner) is tuple and _is_tuple_hint(inner):
+            # A repeated field: an empty one is "[]", a tuple is joined here (a list or any
+            # other value goes through the field's encoder).
+            namespace[f"i{k}"] = _encoder(typing.get_args(inner)[0])
+            lines.append(f"    if type({x}) is tuple:")
+            lines.append(
+                f'        {out} = "[" + ",".join([i{k}(v) for v in {x}]) + "]" if {x} else "[]"'
+            )
         else:
             lines.append("    if False:")
             lines.append("        pass")
@@ -312,6 +324,40 @@ def _dataclass_encoder(cls: type, reference: Encoder) -> Encoder:
     exec("\n".join(lines), namespace)
     encode: Encoder = namespace["encode"]
     return encode
+
+
+#: Field types written inline by the generated serialisers (:func:`_inline`).
+_INLINE: tuple[type, ...] = (float, int, str, bool)
+
+
+def _inline(hint: type, x: str) -> tuple[str, str]:
+    """(test, text): Python expressions that a value ``x`` of type ``hint`` (float, int, str,
+    bool) has exactly that type, and its canonical text when it has (as its encoder writes it).
+    """
+    if hint is float:
+        return f"type({x}) is float and isfinite({x})", f'(float_repr({x}) if {x} else "0.0")'
+    if hint is int:
+        return f"type({x}) is int", f"int_repr({x})"
+    if hint is str:
+        return f"type({x}) is str", f"escape({x})"
+    return f"{x} is True or {x} is False", f'("true" if {x} else "false")'
+
+
+def _simple_fields(hint: Any) -> list[tuple[str, type]] | None:
+    """The fields (sorted by name) of a dataclass whose fields are all float, int, str or bool,
+    else None."""
+    if not (isinstance(hint, type) and dataclasses.is_dataclass(hint)):
+        return None
+    hints = _hints(hint)
+    names = sorted(f.name for f in dataclasses.fields(hint))
+    if not names or any(hints[name] not in _INLINE for name in names):
+        return None
+    return [(name, hints[name]) for name in names]
+
+
+def _is_tuple_hint(hint: Any) -> bool:
+    args = typing.get_args(hint)
+    return len(args) == 2 and args[1] is Ellipsis
 
 
 def _optional_of(hint: Any) -> tuple[bool, Any]:

@@ -25,7 +25,9 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import gc
+import itertools
 from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -38,7 +40,7 @@ from tco.inputs import ModelKind, RateBasis, Tender, Timing
 from tco.kernel import Cubes, compute_cubes, counted_modules, time_grid
 from tco.prepared import CATEGORIES, MODULES, PreparedBid, PreparedMethod, PreparedTender
 from tco.results import BidResult, Evaluation, Explanation, Measures, Warning
-from tco.rounding import round_array_money, round_money
+from tco.rounding import round_array_money, round_array_money_in_place
 from tco.version import __version__
 
 FloatArray = npt.NDArray[np.float64]
@@ -340,84 +342,111 @@ class _Part:
         difference_to_best: list[float],
         difference_to_best_percent: list[float],
     ) -> list[BidResult]:
-        """The result of each bid of the part, in bid order."""
+        """The result of each bid of the part, in bid order.
+
+        Built column by column: each figure of every bid of the part is turned into Python
+        objects in one pass (``ndarray.tolist``, one template per line of explanation), then
+        one :class:`BidResult` per bid is made from the columns (:func:`_constructor`).
+        """
         money = self.money
-        by_category = money["cost_by_category"].tolist()
-        module_totals = self.module_totals.tolist()
-        by_year = self.by_year.tolist()
+        bids = self.bids
+        n = len(bids)
+        start, end = self.start, self.start + len(bids)
+        lcc = money["life_cycle_cost"].tolist()
+        climate = money["climate_cost"].tolist()
+        externality = money["externality_cost"].tolist()
+        deductions = money["deductions"].tolist()
+        evaluated = money["evaluated"].tolist()
+        annual = money["annual_value"].tolist()
+        per_unit = [
+            None if bid.functional_units_delivered == 0.0 else value
+            for bid, value in zip(bids, money["cost_per_functional_unit"].tolist(), strict=True)
+        ]
         totals = self.totals.tolist()
-        pollutant_kg = self.pollutant_kg.tolist()
-        cash_und = self.cash_flow_undiscounted
-        cash_disc = self.cash_flow_discounted
-        calendar_years = self.context.calendar_years
-        lcc_all = money["life_cycle_cost"].tolist()
-        lcc_und = money["life_cycle_cost_undiscounted"].tolist()
-        climate_all = money["climate_cost"].tolist()
-        externality_all = money["externality_cost"].tolist()
-        deductions_all = money["deductions"].tolist()
-        evaluated_all = money["evaluated"].tolist()
-        annual_all = money["annual_value"].tolist()
-        per_unit_all = money["cost_per_functional_unit"].tolist()
+        by_category = money["cost_by_category"]
         measures = self.measures
-        out: list[BidResult] = []
-        for local, bid in enumerate(self.bids):
-            index = self.start + local
-            cost_by_category = dict(zip(CATEGORIES, by_category[local], strict=True))
-            per_unit = None if bid.functional_units_delivered == 0.0 else per_unit_all[local]
-            lcc = lcc_all[local]
-            climate = climate_all[local]
-            externality = externality_all[local]
-            deductions = deductions_all[local]
-            evaluated = evaluated_all[local]
-            annual_value = annual_all[local]
-            material = (
-                None
-                if bid.circularity is None
-                else float(circularity.material_circularity_indicator(bid.circularity))
+        explanations = explainer.explain_part(
+            bids,
+            emissions_total=totals,
+            pollutant_kg=self.pollutant_kg,
+            pollutants=self.pollutants,
+            lcc=lcc,
+            climate=climate,
+            externality=externality,
+            deductions=deductions,
+            evaluated=evaluated,
+            annual_value=annual,
+            cost_by_category=by_category,
+            per_unit=per_unit,
+        )
+        return list(
+            map(
+                _make_result,
+                [bid.id for bid in bids],
+                [bid.supplier for bid in bids],
+                rank[start:end],
+                tied[start:end],
+                lcc,
+                money["life_cycle_cost_undiscounted"].tolist(),
+                climate,
+                externality,
+                deductions,
+                evaluated,
+                difference_to_best[start:end],
+                difference_to_best_percent[start:end],
+                annual,
+                [dict(zip(CATEGORIES, row, strict=True)) for row in by_category.tolist()],
+                [dict(zip(MODULES, row, strict=True)) for row in self.module_totals.tolist()],
+                totals,
+                list(map(tuple, self.by_year.tolist())),
+                itertools.repeat(None, n) if measures is None else measures,
+                [
+                    None
+                    if bid.circularity is None
+                    else float(circularity.material_circularity_indicator(bid.circularity))
+                    for bid in bids
+                ],
+                per_unit,
+                explanations,
+                itertools.repeat(CASH_FLOW_CATEGORIES, n),
+                itertools.repeat(self.context.calendar_years, n),
+                list(self.cash_flow_undiscounted),
+                list(self.cash_flow_discounted),
             )
-            out.append(
-                BidResult(
-                    bid_id=bid.id,
-                    supplier=bid.supplier,
-                    rank=rank[index],
-                    tied=tied[index],
-                    life_cycle_cost=lcc,
-                    life_cycle_cost_undiscounted=lcc_und[local],
-                    climate_cost=climate,
-                    externality_cost=externality,
-                    deductions=deductions,
-                    evaluated_cost=evaluated,
-                    difference_to_best=difference_to_best[index],
-                    difference_to_best_percent=difference_to_best_percent[index],
-                    annual_value=annual_value,
-                    cost_by_category=cost_by_category,
-                    emissions_by_module=dict(zip(MODULES, module_totals[local], strict=True)),
-                    emissions_total=totals[local],
-                    emissions_by_year=tuple(by_year[local]),
-                    measures=None if measures is None else measures[local],
-                    material_circularity=material,
-                    cost_per_functional_unit=per_unit,
-                    explanations=explainer.explain(
-                        bid,
-                        emissions_total=totals[local],
-                        pollutant_kg=pollutant_kg[local],
-                        pollutants=self.pollutants,
-                        lcc=lcc,
-                        climate=climate,
-                        externality=externality,
-                        deductions=deductions,
-                        evaluated=evaluated,
-                        annual_value=annual_value,
-                        cost_by_category=cost_by_category,
-                        per_unit=per_unit,
-                    ),
-                    cash_flow_categories=CASH_FLOW_CATEGORIES,
-                    calendar_years=calendar_years,
-                    cash_flow_undiscounted=cash_und[local],
-                    cash_flow_discounted=cash_disc[local],
-                )
-            )
-        return out
+        )
+
+
+_T = TypeVar("_T")
+
+
+def _constructor(cls: type[_T]) -> Callable[..., _T]:
+    """A positional constructor of a frozen, slotted result dataclass, for many instances.
+
+    ``make(*values)`` gives the object ``cls(*values)`` gives (every field in declaration
+    order, no defaults applied), without the per-field ``object.__setattr__`` of a frozen
+    dataclass's ``__init__``: each slot is set through its descriptor. Only for dataclasses
+    without ``__post_init__`` (checked).
+
+    Example: ``_constructor(Warning)("CODE", "text", "bid-1") == Warning("CODE", "text", "bid-1")``.
+    """
+    if not dataclasses.is_dataclass(cls) or hasattr(cls, "__post_init__"):
+        raise TypeError(f"{cls.__name__} is not a plain dataclass")
+    names = [field.name for field in dataclasses.fields(cls)]
+    namespace: dict[str, Any] = {"new": object.__new__, "cls": cls}
+    lines = [f"def make({', '.join(names)}):", "    self = new(cls)"]
+    for k, name in enumerate(names):
+        namespace[f"set{k}"] = getattr(cls, name).__set__
+        lines.append(f"    set{k}(self, {name})")
+    lines.append("    return self")
+    # The source holds field names only, never a value.
+    exec("\n".join(lines), namespace)
+    make: Callable[..., _T] = namespace["make"]
+    return make
+
+
+_make_result = _constructor(BidResult)
+_make_explanation = _constructor(Explanation)
+_make_measures = _constructor(Measures)
 
 
 #: Money figures per bid, in the order they are laid out in the rounding buffer.
@@ -498,7 +527,7 @@ def _compute(
     figures = rounded[:head].reshape(len(vectors), n_bids)
     money = {name: figures[k] for k, name in enumerate(_MONEY_FIGURES)}
     money["cost_by_category"] = rounded[head:].reshape(n_bids, n_categories)
-    cash_rounded = round_array_money(cash, method.minor_unit_digits)
+    round_array_money_in_place(cash, method.minor_unit_digits)
 
     return _Part(
         context=context,
@@ -506,8 +535,8 @@ def _compute(
         bids=bids,
         money=money,
         evaluated=money["evaluated"],
-        cash_flow_undiscounted=cash_rounded[0],
-        cash_flow_discounted=cash_rounded[1],
+        cash_flow_undiscounted=cash[0],
+        cash_flow_discounted=cash[1],
         by_year=by_year,
         totals=emissions_total,
         module_totals=np.asarray(cubes.emissions.sum(axis=2), dtype=np.float64),
@@ -557,18 +586,37 @@ def _measures(
     )
     if len(ids) > len(bids):
         raw = raw[1:]
-    digits = method.minor_unit_digits
+    # The four money figures of every bid rounded in one call (the same bits as round_money).
+    money = round_array_money(
+        [
+            (
+                m.net_savings,
+                m.additional_investment,
+                m.operational_savings,
+                0.0 if m.abatement_cost is None else m.abatement_cost,
+            )
+            for m in raw
+        ],
+        method.minor_unit_digits,
+    ).reshape(len(raw), 4)
     return [
-        dataclasses.replace(
-            m,
-            net_savings=round_money(m.net_savings, digits),
-            additional_investment=round_money(m.additional_investment, digits),
-            operational_savings=round_money(m.operational_savings, digits),
-            abatement_cost=None
-            if m.abatement_cost is None
-            else round_money(m.abatement_cost, digits),
+        _make_measures(
+            m.baseline_bid_id,
+            net,
+            investment,
+            operational,
+            m.sir,
+            m.sir_status,
+            m.airr,
+            m.airr_status,
+            m.simple_payback_years,
+            m.simple_payback_status,
+            m.discounted_payback_years,
+            m.discounted_payback_status,
+            None if m.abatement_cost is None else abatement,
+            m.abatement_cost_status,
         )
-        for m in raw
+        for m, (net, investment, operational, abatement) in zip(raw, money.tolist(), strict=True)
     ]
 
 
@@ -604,8 +652,8 @@ _ANNUAL_FORMULA = "AV = LCC / UPV(d, N); UPV(d, N) = (1 - (1 + d)^-N) / d (= N w
 class _Explainer:
     """How each figure of a bid was formed (formula and inputs), for the review court.
 
-    Everything that depends on the method only is written once per evaluation; :meth:`explain`
-    adds the bid's own figures.
+    Everything that depends on the method only is written once per evaluation;
+    :meth:`explain_part` adds the bids' own figures.
     """
 
     def __init__(self, method: PreparedMethod, upv_factor: float) -> None:
@@ -615,6 +663,11 @@ class _Explainer:
         nominal = method.rate_basis is RateBasis.NOMINAL
         self.spec = f".{max(method.minor_unit_digits, 0)}f"
         self.unit = f" {method.currency}"
+        #: ``money % value`` is ``f"{value:{spec}}{unit}"``.
+        self.money = f"%{self.spec}{_escape(self.unit)}"
+        self.category_templates = tuple(
+            f"{name} = {self.money} (present value)" for name in CATEGORIES
+        )
         self.lcc_head = (
             *rates,
             "amounts escalated from the base date to the payment time: A x (1 + e)^tau",
@@ -725,107 +778,135 @@ class _Explainer:
             self.pollutant_priced[name] = suffix
         return suffix
 
-    def explain(
+    def explain_part(
         self,
-        bid: PreparedBid,
+        bids: Sequence[PreparedBid],
         *,
-        emissions_total: float,
-        pollutant_kg: list[float],
+        emissions_total: list[float],
+        pollutant_kg: FloatArray,
         pollutants: tuple[str, ...],
-        lcc: float,
-        climate: float,
-        externality: float,
-        deductions: float,
-        evaluated: float,
-        annual_value: float,
-        cost_by_category: dict[str, float],
-        per_unit: float | None,
-    ) -> tuple[Explanation, ...]:
-        spec, unit = self.spec, self.unit  # money as f"{value:{spec}}{unit}": "1234.50 SEK"
+        lcc: list[float],
+        climate: list[float],
+        externality: list[float],
+        deductions: list[float],
+        evaluated: list[float],
+        annual_value: list[float],
+        cost_by_category: FloatArray,
+        per_unit: list[float | None],
+    ) -> list[tuple[Explanation, ...]]:
+        """The explanations of each bid of a part (figures rounded for output), in bid order.
+
+        Every line that shows a figure is written for all bids at once from a ``%`` template
+        (``"%.2f SEK"`` % 1234.5 is ``f"{1234.5:.2f} SEK"``: the same conversion), then each bid's
+        lines are put together. A money figure reads ``"1234.50 SEK"``; kgCO2e and kg ``%.6g``.
+
+        Example (SEK, 2 decimals): a bid with LCC 1234.5 gets the line
+        ``"life_cycle_cost = 1234.50 SEK"`` in its ``evaluated_cost`` and ``annual_value``
+        explanations, and ``"energy = 800.00 SEK (present value)"`` for a non-zero category.
+        """
         method = self.method
-        lcc_inputs = (
-            *self.lcc_head,
-            *[
-                f"{name} = {value:{spec}}{unit} (present value)"
-                for name, value in cost_by_category.items()
-                if value != 0.0
-            ],
-        )
-        climate_inputs = (
-            f"emissions_total = {emissions_total:.6g}{self.emissions_suffix}",
-            *self.resource_block(bid),
-            *self.climate_tail,
-        )
-        pollutant_inputs = (
-            tuple(
-                f"{name}: {kg:.6g}{self.pollutant_suffix(name)}"
-                for name, kg in zip(pollutants, pollutant_kg, strict=True)
-                if kg != 0.0
+        money = self.money
+        lcc_lines = list(map(("life_cycle_cost = " + money).__mod__, lcc))
+        climate_lines = list(map(("climate_cost = " + money).__mod__, climate))
+        externality_lines = list(map(("externality_cost = " + money).__mod__, externality))
+        deduction_lines = list(map(("deductions = " + money).__mod__, deductions))
+        emission_lines = list(
+            map(
+                ("emissions_total = %.6g" + _escape(self.emissions_suffix)).__mod__, emissions_total
             )
-            if pollutants
-            else ()
         )
-        lcc_text = f"{lcc:{spec}}{unit}"
-        total_inputs = [
-            f"life_cycle_cost = {lcc_text}",
-            f"climate_cost = {climate:{spec}}{unit}",
-            f"externality_cost = {externality:{spec}}{unit}",
-            self.model_line,
-        ]
+        category_lines = _lines_of_nonzero(cost_by_category, self.category_templates)
+        if pollutants:
+            templates = tuple(
+                _escape(f"{name}: ") + "%.6g" + _escape(self.pollutant_suffix(name))
+                for name in pollutants
+            )
+            pollutant_lines = _lines_of_nonzero(pollutant_kg, templates)
+        else:
+            pollutant_lines = [()] * len(bids)
         kind = method.model.kind
-        if kind is ModelKind.DEDUCTIONS:
-            total_inputs.extend(
-                f"deduction '{d.criterion}' = {d.amount:{spec}}{unit}" for d in bid.deductions
+        spec, unit = self.spec, self.unit  # money as f"{value:{spec}}{unit}": "1234.50 SEK"
+        lcc_head, climate_tail, annual_tail = self.lcc_head, self.climate_tail, self.annual_tail
+        model_line, rounding_line = self.model_line, self.rounding_line
+        climate_formula, total_formula = self.climate_formula, self.total_formula
+        make = _make_explanation
+        out: list[tuple[Explanation, ...]] = []
+        for i, bid in enumerate(bids):
+            lcc_line = lcc_lines[i]
+            if kind is ModelKind.COST:
+                total_inputs: tuple[str, ...] = (
+                    lcc_line,
+                    climate_lines[i],
+                    externality_lines[i],
+                    model_line,
+                    deduction_lines[i],
+                    rounding_line,
+                )
+            else:
+                if kind is ModelKind.DEDUCTIONS:
+                    extra = tuple(
+                        f"deduction '{d.criterion}' = {d.amount:{spec}}{unit}"
+                        for d in bid.deductions
+                    )
+                elif kind is ModelKind.FICTIVE_DISCOUNT:
+                    extra = (
+                        f"ladder level = {bid.ladder_level}, fictive discount = "
+                        f"{float(method.model.ladder.get(bid.ladder_level, 0.0)):.6g}",
+                    )
+                else:
+                    extra = (self.externality_factor_line,)
+                total_inputs = (
+                    lcc_line,
+                    climate_lines[i],
+                    externality_lines[i],
+                    model_line,
+                    *extra,
+                    deduction_lines[i],
+                    rounding_line,
+                )
+            explained: tuple[Explanation, ...] = (
+                make("life_cycle_cost", _LCC_FORMULA, lcc[i], lcc_head + category_lines[i]),
+                make(
+                    "climate_cost",
+                    climate_formula,
+                    climate[i],
+                    (emission_lines[i], *self.resource_block(bid), *climate_tail),
+                ),
+                make("externality_cost", _EXTERNALITY_FORMULA, externality[i], pollutant_lines[i]),
+                make("evaluated_cost", total_formula, evaluated[i], total_inputs),
+                make("annual_value", _ANNUAL_FORMULA, annual_value[i], (lcc_line, *annual_tail)),
             )
-        elif kind is ModelKind.FICTIVE_DISCOUNT:
-            total_inputs.append(
-                f"ladder level = {bid.ladder_level}, fictive discount = "
-                f"{float(method.model.ladder.get(bid.ladder_level, 0.0)):.6g}"
-            )
-        elif kind is not ModelKind.COST:
-            total_inputs.append(self.externality_factor_line)
-        total_inputs.append(f"deductions = {deductions:{spec}}{unit}")
-        total_inputs.append(self.rounding_line)
-        explanations = [
-            Explanation(
-                quantity="life_cycle_cost", formula=_LCC_FORMULA, value=lcc, inputs=lcc_inputs
-            ),
-            Explanation(
-                quantity="climate_cost",
-                formula=self.climate_formula,
-                value=climate,
-                inputs=climate_inputs,
-            ),
-            Explanation(
-                quantity="externality_cost",
-                formula=_EXTERNALITY_FORMULA,
-                value=externality,
-                inputs=pollutant_inputs,
-            ),
-            Explanation(
-                quantity="evaluated_cost",
-                formula=self.total_formula,
-                value=evaluated,
-                inputs=tuple(total_inputs),
-            ),
-            Explanation(
-                quantity="annual_value",
-                formula=_ANNUAL_FORMULA,
-                value=annual_value,
-                inputs=(f"life_cycle_cost = {lcc_text}", *self.annual_tail),
-            ),
-        ]
-        if per_unit is not None:
-            explanations.append(
-                Explanation(
-                    quantity="cost_per_functional_unit",
-                    formula="evaluated cost / functional units delivered",
-                    value=per_unit,
-                    inputs=(
-                        f"evaluated_cost = {evaluated:{spec}}{unit}",
-                        f"functional units delivered = {bid.functional_units_delivered:.10g}"
-                        + self.functional_unit,
+            value = per_unit[i]
+            if value is not None:
+                explained += (
+                    make(
+                        "cost_per_functional_unit",
+                        "evaluated cost / functional units delivered",
+                        value,
+                        (
+                            "evaluated_cost = " + money % evaluated[i],
+                            f"functional units delivered = {bid.functional_units_delivered:.10g}"
+                            + self.functional_unit,
+                        ),
                     ),
                 )
-            )
-        return tuple(explanations)
+            out.append(explained)
+        return out
+
+
+def _escape(text: str) -> str:
+    """``text`` as a literal part of a ``%`` template."""
+    return text.replace("%", "%%")
+
+
+def _lines_of_nonzero(values: FloatArray, templates: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """Per row of ``values`` (rows x columns): ``templates[c] % value`` of each non-zero column.
+
+    Example: rows ``[[0, 2.5], [1, 0]]``, templates ``("a = %g", "b = %g")`` ->
+    ``[("b = 2.5",), ("a = 1",)]``.
+    """
+    live = values != 0.0  # NaN is shown
+    columns = np.nonzero(live)[1]
+    lines = list(map(str.__mod__, [templates[c] for c in columns.tolist()], values[live].tolist()))
+    bounds = np.cumsum(np.count_nonzero(live, axis=1)).tolist()
+    return [tuple(lines[a:b]) for a, b in zip([0, *bounds[:-1]], bounds, strict=True)]

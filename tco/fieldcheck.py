@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
 from tco import units
 from tco.errors import FieldViolation, UnitError
 from tco.inputs import Quantity
-from tco.units import Dimension
+from tco.units import MAX_UNIT_LENGTH, Dimension
 
 #: Largest absolute amount after conversion to canonical units (money, kWh, kgCO2e ...).
 MAX_MAGNITUDE: Final = 1e18
@@ -48,6 +49,9 @@ _HIDDEN: Final = re.compile(
 )
 #: Largest exponent of (1 + r)^N allowed, in natural-log units (e^700 ~ 1e304).
 _MAX_LOG_GROWTH: Final = 700.0
+MAX_LOG_GROWTH: Final = _MAX_LOG_GROWTH
+#: Ints the silent checks convert themselves (any other int takes the recording checks).
+_INT_LIMIT: Final = 2**1000
 
 
 def _shape(value: float) -> str:
@@ -313,3 +317,84 @@ def _bounds(
     if maximum is not None:
         parts.append(f"{'<' if maximum_open else '<='} {maximum:g}")
     return (" " + " and ".join(parts)) if parts else ""
+
+
+# ------------------------------------------------------------------------------------------------
+# Silent twins of the checks, for validation's fast path.
+#
+# Each answers "would the check above accept this without recording anything, and what would it
+# return?" and returns None (or False) otherwise, recording nothing: the caller then runs the
+# recording check, which says why. A twin never raises and computes its result with the same
+# operations as the check it mirrors, so both give the same bits.
+# ------------------------------------------------------------------------------------------------
+
+
+def plain_number(value: object) -> float | None:
+    """What :meth:`Checker.number` returns for ``value`` (no bounds), or None if it would fail."""
+    if type(value) is float:
+        if math.isfinite(value):
+            return 0.0 if value == 0.0 else value
+        return None
+    if type(value) is int and -_INT_LIMIT < value < _INT_LIMIT:
+        number = float(value)
+        return 0.0 if number == 0.0 else number
+    return None
+
+
+def plain_text(value: object) -> bool:
+    """Whether :meth:`Checker.text` accepts ``value`` unchanged (not required, the text limit)."""
+    return (
+        type(value) is str
+        and len(value) <= MAX_TEXT_LENGTH
+        # printable ASCII holds none of the hidden characters: the pattern runs on the rest only
+        and ((value.isascii() and value.isprintable()) or _HIDDEN.search(value) is None)
+    )
+
+
+def plain_id(value: object) -> bool:
+    """Whether :meth:`Checker.text` accepts ``value`` unchanged as a required id."""
+    return (
+        type(value) is str
+        and len(value) <= MAX_ID_LENGTH
+        and value.isprintable()
+        and (value.isascii() or _HIDDEN.search(value) is None)
+        and bool(value.strip())
+    )
+
+
+def plain_quantity(
+    quantity: object,
+    factors: Mapping[str, float | None],
+    minimum: float = -math.inf,
+    minimum_open: bool = False,
+) -> float | None:
+    """``value x factors[unit]`` as :meth:`Checker.quantity` (or a money amount) computes it.
+
+    ``factors`` maps a unit to its factor to the canonical unit of the field's dimension (for
+    money times the exchange rate), None when the unit is refused or has no rate. None when
+    anything would be recorded: not a :class:`Quantity`, a value that is not a finite number or
+    is below ``minimum``, a unit without factor, a result beyond :data:`MAX_MAGNITUDE`.
+    """
+    if type(quantity) is not Quantity:
+        return None
+    value = quantity.value
+    if type(value) is not float:
+        if type(value) is not int or not -_INT_LIMIT < value < _INT_LIMIT:
+            return None
+        value = float(value)
+    unit = quantity.unit
+    if type(unit) is not str or len(unit) > MAX_UNIT_LENGTH:
+        return None
+    factor = factors[unit]
+    if factor is None:
+        return None
+    # NaN fails both comparisons; an infinite value fails the magnitude check below.
+    if minimum_open:
+        if not value > minimum:
+            return None
+    elif not value >= minimum:
+        return None
+    converted = value * factor
+    if not -MAX_MAGNITUDE <= converted <= MAX_MAGNITUDE:
+        return None
+    return 0.0 if converted == 0.0 else converted

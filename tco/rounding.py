@@ -28,7 +28,7 @@ import numpy.typing as npt
 
 FloatArray = npt.NDArray[np.float64]
 
-__all__ = ["round_array_money", "round_money"]
+__all__ = ["round_array_money", "round_array_money_in_place", "round_money"]
 
 #: Decimal context of the exact path: a float has at most 17 significant digits and exponents
 #: from -324 to 308, so 700 digits hold any of them quantized to any position in that range.
@@ -84,6 +84,30 @@ def round_array_money(values: npt.ArrayLike, digits: int) -> FloatArray:
         return _round_array(array, digits)
 
 
+def round_array_money_in_place(array: FloatArray, digits: int) -> None:
+    """:func:`round_array_money` written over ``array`` (a C-contiguous float64 array).
+
+    For large tables that are not needed unrounded (the cash flows of an evaluation): no second
+    table is allocated, only the non-zero elements are gathered and rounded (a zero of either
+    sign becomes ``+0.0``, as :func:`round_money` gives). The same bits as
+    :func:`round_array_money`.
+
+    Example:
+        >>> table = np.array([[1.005, -0.0], [0.0, -2.5]])
+        >>> round_array_money_in_place(table, 2)
+        >>> table.tolist()
+        [[1.01, 0.0], [0.0, -2.5]]
+    """
+    if array.dtype != np.float64 or not array.flags.c_contiguous or not array.flags.writeable:
+        raise ValueError("round_array_money_in_place needs a writeable C-contiguous float64 array")
+    flat = array.reshape(-1)
+    with np.errstate(invalid="ignore", over="ignore"):
+        live = np.flatnonzero(flat != 0.0)  # NaN and infinities included (passed through)
+        rounded = _round_dense(flat[live], digits)
+        np.add(flat, 0.0, out=flat)  # -0.0 -> 0.0; every other element unchanged
+        flat[live] = rounded
+
+
 #: :func:`round_money` for the elements near a tie, remembered: cash flows repeat amounts.
 _round_tie = functools.lru_cache(maxsize=1 << 14)(round_money)
 
@@ -92,17 +116,21 @@ _BLOCK = 1 << 15
 
 
 def _round_array(array: FloatArray, digits: int) -> FloatArray:
-    if array.ndim >= 2 and array.shape[-1] >= 8 and array.size >= _BLOCK:
-        # A table of yearly flows (cash flows by category) is mostly zero rows: round the rest.
-        rows = array.reshape(-1, array.shape[-1])
-        live = (rows != 0.0).any(axis=1)
-        count = int(np.count_nonzero(live))
-        if count < 0.75 * live.size:
-            out = np.zeros(rows.shape, dtype=np.float64)
-            if count:
-                out[live] = _round_dense(rows[live].reshape(-1), digits).reshape(count, -1)
+    if array.size >= _SPARSE_FROM:
+        # Tables of yearly flows (cash flows by category) are mostly zeros: round the rest. A
+        # zero of either sign rounds to +0.0, which is what the output holds there.
+        flat = array.reshape(-1)
+        live = np.flatnonzero(flat != 0.0)  # NaN, infinities are non-zero: passed on below
+        if live.size < 0.75 * flat.size:
+            out = np.zeros(flat.shape, dtype=np.float64)
+            if live.size:
+                out[live] = _round_dense(flat[live], digits)
             return out.reshape(array.shape)
     return _round_dense(array.reshape(-1), digits).reshape(array.shape)
+
+
+#: Arrays of at least this many elements are checked for zeros first (:func:`_round_array`).
+_SPARSE_FROM = 4096
 
 
 def _round_dense(x: FloatArray, digits: int) -> FloatArray:

@@ -54,6 +54,18 @@ rates, the last one repeated; emission-factor trajectories and carbon prices bec
 the study years via :func:`tco.climate.interpolate_series` (linear between calendar-year points,
 flat beyond); carbon prices are per kgCO2e in the method currency.
 
+Speed: a fast path, exact by construction
+----------------------------------------
+Bids, items and streams whose fields are all plain (the expected types, finite numbers in range,
+texts without hidden characters, known units of the right dimension, a rate for every currency)
+are prepared without building a field path or calling a check per field: each distinct unit is
+resolved once per run (money with its exchange rate folded in), rates once per distinct value,
+and the prepared objects are built directly. At the first field that is not plain, the checked
+code of that bid (item, stream) runs instead and records every violation exactly as before. Both
+compute every float with the same operations in the same order, so the output is the same to the
+bit; ``tests/tco/test_validate_fastpath.py`` compares them with a frozen copy of the checked-only
+validation (``tests/tco/legacy/validate.py``) on fixed, random, hostile and fuzzed tenders.
+
 Warnings (code, message, bid_id): NO_EMISSION_FACTOR (a bid uses a resource without factor),
 EMISSION_FACTOR_EXTRAPOLATED (a trajectory held flat), RATE_LOOKS_LIKE_PERCENT (a rate above
 0.25), NOMINAL_WITHOUT_INFLATION, CARBON_PRICE_IS_MARKET_PRICE. Warnings about the carbon price
@@ -62,30 +74,46 @@ series itself (extrapolation, price-base year) come from :func:`tco.climate.clim
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
-from typing import Final
+from typing import Final, TypeVar, cast
 
 import numpy as np
+import numpy.typing as npt
 
 from tco import currency, reference, units
-from tco.climate import interpolate_series
 from tco.errors import FieldViolation, InvalidTender, UnitError
-from tco.fieldcheck import MAX_ID_LENGTH, PERCENT_WARNING_RATE, Checker
+from tco.fieldcheck import (
+    MAX_ID_LENGTH,
+    MAX_LOG_GROWTH,
+    MAX_MAGNITUDE,
+    MAX_RATE,
+    PERCENT_WARNING_RATE,
+    Checker,
+    plain_id,
+    plain_number,
+    plain_quantity,
+    plain_text,
+)
 from tco.inputs import (
     Bid,
     CarbonPrice,
     Circularity,
     CostStream,
+    Deduction,
     EmissionFactor,
+    Emissions,
     EvaluationModel,
     Item,
     Method,
     ModelKind,
+    PollutantEmission,
     Quantity,
     RateBasis,
+    ResourceUse,
     Tender,
     Timing,
 )
@@ -107,7 +135,7 @@ from tco.prepared import (
     PreparedStream,
     PreparedTender,
 )
-from tco.units import Dimension
+from tco.units import MAX_UNIT_LENGTH, Dimension
 
 __all__ = ["MAX_BIDS", "MAX_LIST", "MAX_REPLACEMENTS", "prepare"]
 
@@ -167,7 +195,7 @@ def prepare(tender: Tender) -> PreparedTender:
     return _Preparer(tender).run()
 
 
-@dataclass(slots=True)
+@dataclasses.dataclass(slots=True)
 class _Resource:
     """A priced resource while the method is being checked."""
 
@@ -178,6 +206,112 @@ class _Resource:
     factor: FloatArray | None = None
     basis: str = ""
     source: str = ""
+
+
+_T = TypeVar("_T")
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+class _Lazy(dict[_K, _V]):
+    """A dict that fills a missing key with ``compute(key)``: the fast path's per-run caches.
+
+    One validation run resolves each distinct unit (rate, ...) once; the keys are values of the
+    tender, so a cache lives exactly as long as its run.
+    """
+
+    __slots__ = ("compute",)
+
+    def __init__(self, compute: Callable[[_K], _V]) -> None:
+        super().__init__()
+        self.compute = compute
+
+    def __missing__(self, key: _K) -> _V:
+        value = self.compute(key)
+        self[key] = value
+        return value
+
+
+def _direct(cls: type[_T]) -> Callable[..., _T]:
+    """A constructor of the frozen slots dataclass ``cls``, every field positional, that stores
+    each value in its slot directly.
+
+    The generated ``__init__`` of a frozen dataclass calls ``object.__setattr__`` once per field;
+    setting the slots through their descriptors takes about half the time and makes the same
+    object (``cls`` has no ``__post_init__``, and every field is given).
+    """
+    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+    names = [f.name for f in fields]
+    if hasattr(cls, "__post_init__") or not all(f.init for f in fields):  # pragma: no cover
+        raise TypeError(f"{cls.__name__} is not a plain frozen slots dataclass")
+    namespace: dict[str, object] = {"_new": object.__new__, "_cls": cls}
+    namespace.update({f"_set_{name}": cls.__dict__[name].__set__ for name in names})
+    source = (
+        f"def new_{cls.__name__}({', '.join(names)}):\n"
+        "    obj = _new(_cls)\n"
+        + "".join(f"    _set_{name}(obj, {name})\n" for name in names)
+        + "    return obj\n"
+    )
+    exec(source, namespace)
+    return cast("Callable[..., _T]", namespace[f"new_{cls.__name__}"])
+
+
+_new_item: Callable[
+    [
+        str,
+        float,
+        float,
+        float,
+        float | None,
+        tuple[PreparedResourceUse, ...],
+        float,
+        float,
+        float,
+        float | None,
+        Mapping[str, float],
+        tuple[PreparedStream, ...],
+        tuple[PreparedPollutantEmission, ...],
+    ],
+    PreparedItem,
+] = _direct(PreparedItem)
+_new_stream: Callable[
+    [str, str, float, int, int, int, float, float | None, float, str], PreparedStream
+] = _direct(PreparedStream)
+_new_use: Callable[[str, float], PreparedResourceUse] = _direct(PreparedResourceUse)
+_new_bid: Callable[
+    [
+        str,
+        str,
+        tuple[PreparedItem, ...],
+        tuple[PreparedStream, ...],
+        tuple[PreparedDeduction, ...],
+        int,
+        PreparedCircularity | None,
+        float,
+    ],
+    PreparedBid,
+] = _direct(PreparedBid)
+
+
+def _factor_or_none(unit: str, expected: Dimension) -> float | None:
+    try:
+        return units.factor(unit, expected)
+    except UnitError:
+        return None
+
+
+def _product_or_none(units_: tuple[str, str], expected: Dimension) -> float | None:
+    try:
+        return units.product_factor(units_[0], units_[1], expected)
+    except UnitError:
+        return None
+
+
+_CATEGORY_SET: Final = frozenset(CATEGORIES)
+_MODULE_SET: Final = frozenset(MODULES)
+#: The fast path's caches of one resource: the resource, unit -> factor of its use per year,
+#: (amount unit, activity unit) -> factor of the product.
+_UseFactors = tuple["_Resource", "_Lazy[str, float | None]", "_Lazy[tuple[str, str], float | None]"]
 
 
 def _readonly(array: FloatArray) -> FloatArray:
@@ -198,6 +332,18 @@ def _fisher(rate: float, inflation: float) -> float:
 class _Preparer:
     """One validation run: checks, converts, collects; :meth:`run` raises or returns."""
 
+    # The fast path's caches (made by start_fast): unit -> factor by dimension (money: x rate).
+    f_money: _Lazy[str, float | None]
+    f_stream_money: _Lazy[str, float | None]
+    f_money_per_time: _Lazy[str, float | None]
+    f_fits_per_time: _Lazy[str, bool]
+    f_time: _Lazy[str, float | None]
+    f_co2e: _Lazy[str, float | None]
+    f_mass: _Lazy[str, float | None]
+    f_kg_per_year: _Lazy[str, float | None]
+    f_kg_product: _Lazy[tuple[str, str], float | None]
+    f_escalation: _Lazy[float, float | None]
+
     def __init__(self, tender: Tender) -> None:
         self.tender = tender
         self.c = Checker()
@@ -214,6 +360,10 @@ class _Preparer:
         self.pollutants: dict[str, PreparedPollutantPrice] = {}
         self.model_kind: ModelKind | None = ModelKind.COST
         self.ladder: dict[int, float] = {}
+        # The fast path (see "fast path" below): on once the method's currency, study period
+        # and inflation are known (start_fast); its per-run caches are made there.
+        self.fast = False
+        self.f_uses: dict[str, _UseFactors] = {}
 
     # ================================================================ orchestration
 
@@ -224,6 +374,7 @@ class _Preparer:
             self.c.fail("method", "required")
             raise InvalidTender(self.c.all_violations())
         prepared_method = self.method(method)
+        self.start_fast()
         bids = self.bids(tender.bids)
         self.baseline(method, tender.bids)
         violations = self.c.all_violations()
@@ -333,7 +484,7 @@ class _Preparer:
             return None
         return real
 
-    def years(self) -> np.ndarray | None:
+    def years(self) -> npt.NDArray[np.int64] | None:
         """Calendar years of the study, base_year .. base_year + N."""
         if self.base_year is None or self.n is None:
             return None
@@ -570,7 +721,7 @@ class _Preparer:
         years = self.years()
         if years is None or not points:
             return
-        values, flat = interpolate_series(points, years)
+        values, flat = _interpolate(points, years)
         if ef.trajectory and flat:
             c.warn(
                 "EMISSION_FACTOR_EXTRAPOLATED",
@@ -690,7 +841,7 @@ class _Preparer:
         return self.carbon_points(path, cp, years)
 
     def carbon_series(
-        self, path: str, cp: CarbonPrice, years: np.ndarray | None
+        self, path: str, cp: CarbonPrice, years: npt.NDArray[np.int64] | None
     ) -> PreparedCarbonPrice | None:
         c = self.c
         series_id = c.text(f"{path}.series_id", cp.series_id, required=True, limit=MAX_ID_LENGTH)
@@ -723,11 +874,9 @@ class _Preparer:
         if series.constant:
             point = series.points[0]
             values = np.full(len(years), point.value * per_kg, dtype=np.float64)
-            flat = tuple(int(y) for y in years if y < point.year)
+            flat = tuple(y for y in years.tolist() if y < point.year)
         else:
-            values, flat = interpolate_series(
-                [(p.year, p.value * per_kg) for p in series.points], years
-            )
+            values, flat = _interpolate([(p.year, p.value * per_kg) for p in series.points], years)
         return PreparedCarbonPrice(
             price_per_kg=_readonly(np.asarray(values, dtype=np.float64)),
             undiscounted=bool(cp.undiscounted),
@@ -737,7 +886,7 @@ class _Preparer:
         )
 
     def carbon_points(
-        self, path: str, cp: CarbonPrice, years: np.ndarray | None
+        self, path: str, cp: CarbonPrice, years: npt.NDArray[np.int64] | None
     ) -> PreparedCarbonPrice | None:
         c = self.c
         if not self.list_ok(f"{path}.points", cp.points):
@@ -766,7 +915,7 @@ class _Preparer:
             points.append((year, price))
         if not ok or years is None:
             return None
-        values, flat = interpolate_series(points, years)
+        values, flat = _interpolate(points, years)
         return PreparedCarbonPrice(
             price_per_kg=_readonly(np.asarray(values, dtype=np.float64)),
             undiscounted=bool(cp.undiscounted),
@@ -886,6 +1035,17 @@ class _Preparer:
         prepared: list[PreparedBid] = []
         ok = True
         for i, bid in enumerate(bids):
+            if self.fast and type(bid) is Bid:
+                bid_id = bid.id
+                if plain_id(bid_id) and bid_id not in first:
+                    try:
+                        result = self.bid_fast(bid, bid_id)
+                    except Exception:  # anything unforeseen: the checked path below decides
+                        result = None
+                    if result is not None:
+                        first[bid_id] = i
+                        prepared.append(result)
+                        continue
             if not isinstance(bid, Bid):
                 c.fail(f"bids[{i}]", "expected a bid")
                 ok = False
@@ -959,6 +1119,13 @@ class _Preparer:
         )
 
     def item(self, path: str, item: Item, bid_id: str) -> PreparedItem | None:
+        if self.fast:
+            try:
+                fast = self.item_fast(item, bid_id)
+            except Exception:  # anything unforeseen: the checks below decide
+                fast = None
+            if fast is not None:
+                return fast
         c = self.c
         if not isinstance(item, Item):
             c.fail(path, "expected an item")
@@ -1041,7 +1208,9 @@ class _Preparer:
         )
         if years is None:
             return False, None
-        if self.n is not None and self.n / years > MAX_REPLACEMENTS:
+        # A stated life > 0 can still convert to 0.0 years (5e-324 s underflows): as short as
+        # can be, and dividing by it would crash (regression test in tests/fuzz/test_regressions).
+        if years == 0.0 or (self.n is not None and self.n / years > MAX_REPLACEMENTS):
             self.c.fail(
                 f"{path}.value",
                 f"too short: more than {MAX_REPLACEMENTS} replacements in the study period",
@@ -1198,6 +1367,13 @@ class _Preparer:
         return tuple(prepared) if ok else None
 
     def stream(self, path: str, s: object) -> PreparedStream | None:
+        if self.fast:
+            try:
+                fast = self.stream_fast(s)
+            except Exception:  # anything unforeseen: the checks below decide
+                fast = None
+            if fast is not None:
+                return fast
         c = self.c
         if not isinstance(s, CostStream):
             c.fail(path, "expected a cost stream")
@@ -1301,6 +1477,9 @@ class _Preparer:
         mass = c.quantity(
             f"{path}.mass", ci.mass, Dimension.MASS, required=True, minimum=0.0, minimum_open=True
         )
+        if mass == 0.0:  # a stated mass > 0 that underflows to 0.0 kg (5e-324 mg)
+            c.fail(f"{path}.mass.value", "expected a mass greater than 0 kg once converted")
+            mass = None
         names = (
             "recycled_input",
             "reused_input",
@@ -1372,6 +1551,417 @@ class _Preparer:
             use_intensity_ratio=ratios["use_intensity_ratio"] or 1.0,
         )
 
+    # ================================================================ fast path
+    #
+    # A bid whose fields are all plain (the expected types, finite numbers in range, texts
+    # without hidden characters, known units of the right dimension, a rate for every currency)
+    # is prepared by the *_fast methods without building one field path: each returns None at
+    # the first thing that is not plain, and the checked method of that part (bid, item, stream)
+    # runs instead and records every violation exactly as before. The fast methods record
+    # nothing (warnings only once their part is accepted, in the checked order), look each
+    # distinct unit and rate up once per run (the _Lazy caches), and compute every float with the
+    # same operations in the same order as the checked methods: the same bits.
+
+    def start_fast(self) -> None:
+        """Turn the fast path on when the method gives what the bid checks depend on."""
+        self.fast = self.n is not None and self.currency is not None and self.inflation is not None
+        if not self.fast:
+            return
+        money_factor = self.money_factor
+        self.f_money = _Lazy(functools.partial(money_factor, expected=Dimension.MONEY))
+        self.f_stream_money = _Lazy(functools.partial(money_factor, expected=_STREAM_MONEY))
+        self.f_money_per_time = _Lazy(
+            functools.partial(money_factor, expected=Dimension.MONEY_PER_TIME)
+        )
+        self.f_fits_per_time = _Lazy(functools.partial(_fits, dimension=Dimension.MONEY_PER_TIME))
+        self.f_time = _Lazy(functools.partial(_factor_or_none, expected=Dimension.TIME))
+        self.f_co2e = _Lazy(functools.partial(_factor_or_none, expected=Dimension.CO2E))
+        self.f_mass = _Lazy(functools.partial(_factor_or_none, expected=Dimension.MASS))
+        self.f_kg_per_year = _Lazy(
+            functools.partial(_factor_or_none, expected=Dimension.MASS_PER_TIME)
+        )
+        self.f_kg_product = _Lazy(
+            functools.partial(_product_or_none, expected=Dimension.MASS_PER_TIME)
+        )
+        self.f_escalation = _Lazy(self.real_escalation)
+        for name, resource in self.resources.items():
+            per_year = resource.dimension.per(Dimension.TIME)
+            self.f_uses[name] = (
+                resource,
+                _Lazy(functools.partial(_factor_or_none, expected=per_year)),
+                _Lazy(functools.partial(_product_or_none, expected=per_year)),
+            )
+
+    def money_factor(self, unit: str, expected: Dimension) -> float | None:
+        """Unit factor x exchange rate of a money unit, as :meth:`money` multiplies them."""
+        try:
+            unit_factor = units.factor(unit, expected)
+            code = units.currency_of(unit)
+        except UnitError:
+            return None
+        if code is None or code == self.currency:
+            return unit_factor * 1.0
+        rate = self.rates.get(code)
+        return None if rate is None else unit_factor * rate
+
+    def real_escalation(self, value: float) -> float | None:
+        """The real rate :meth:`Checker.rate` then :meth:`real` give for ``value``, or None."""
+        n, inflation = self.n, self.inflation
+        if n is None or inflation is None:
+            return None
+        rate = plain_number(value)
+        if rate is None or not -1.0 < rate <= MAX_RATE:
+            return None
+        if n * abs(math.log1p(rate)) > MAX_LOG_GROWTH:
+            return None
+        if not self.nominal:
+            return rate
+        real = _fisher(rate, inflation)
+        if n * abs(math.log1p(real)) > 700.0:
+            return None
+        return real
+
+    def life_fast(self, quantity: object) -> float | None:
+        """Years > 0 with at most MAX_REPLACEMENTS in the study period, as :meth:`life`."""
+        years = plain_quantity(quantity, self.f_time, 0.0, True)
+        n = self.n
+        if years is None or n is None or years == 0.0 or n / years > MAX_REPLACEMENTS:
+            return None
+        return years
+
+    def bid_fast(self, bid: Bid, bid_id: str) -> PreparedBid | None:
+        supplier = bid.supplier
+        if not plain_text(supplier):
+            return None
+        listed: object = bid.items
+        if (type(listed) is not tuple and type(listed) is not list) or len(listed) > MAX_LIST:
+            return None
+        items: list[PreparedItem] = []
+        for item in listed:
+            prepared_item = self.item_fast(item, bid_id)
+            if prepared_item is None:
+                return None
+            items.append(prepared_item)
+        listed = bid.costs
+        costs = () if type(listed) is tuple and not listed else self.streams_fast(listed)
+        if costs is None:
+            return None
+        deductions: object = bid.deductions
+        prepared_deductions: tuple[PreparedDeduction, ...] = ()
+        if type(deductions) is not tuple or deductions:
+            if (type(deductions) is not tuple and type(deductions) is not list) or len(
+                deductions
+            ) > MAX_LIST:
+                return None
+            listed_deductions: list[PreparedDeduction] = []
+            for deduction in deductions:
+                if type(deduction) is not Deduction or not plain_text(deduction.criterion):
+                    return None
+                amount = plain_quantity(deduction.amount, self.f_money, 0.0)
+                if amount is None:
+                    return None
+                listed_deductions.append(PreparedDeduction(deduction.criterion, amount))
+            prepared_deductions = tuple(listed_deductions)
+        level = bid.ladder_level
+        if type(level) is not int or not 0 <= level <= 1_000_000:
+            return None
+        if (
+            level
+            and self.model_kind is ModelKind.FICTIVE_DISCOUNT
+            and self.ladder
+            and level not in self.ladder
+        ):
+            return None
+        circularity = None
+        if bid.circularity is not None:
+            circularity = self.circularity_fast(bid.circularity)
+            if circularity is None:
+                return None
+        delivered = plain_number(bid.functional_units_delivered)
+        if (
+            delivered is None
+            or not 0.0 <= delivered <= MAX_QUANTITY
+            or 0.0 < delivered < MIN_FUNCTIONAL_UNITS
+        ):
+            return None
+        return _new_bid(
+            bid_id,
+            supplier,
+            tuple(items),
+            costs,
+            prepared_deductions,
+            level,
+            circularity,
+            delivered,
+        )
+
+    def item_fast(self, item: object, bid_id: str) -> PreparedItem | None:
+        n = self.n
+        if type(item) is not Item or n is None:
+            return None
+        name = item.name
+        if not plain_text(name):
+            return None
+        quantity = item.quantity
+        if type(quantity) is not float:
+            if type(quantity) is not int or not 0 < quantity <= MAX_QUANTITY:
+                return None
+            quantity = float(quantity)
+        if not 0.0 < quantity <= MAX_QUANTITY:
+            return None
+        f_money = self.f_money
+        q = item.unit_price
+        unit_price = 0.0 if q is None else plain_quantity(q, f_money, 0.0)
+        if unit_price is None:
+            return None
+        q = item.installation_cost
+        installation = 0.0 if q is None else plain_quantity(q, f_money, 0.0)
+        if installation is None:
+            return None
+        q = item.service_life
+        life = None
+        if q is not None:
+            life = plain_quantity(q, self.f_time, 0.0, True)
+            # as life_fast: at most MAX_REPLACEMENTS in the study period
+            if life is None or life == 0.0 or n / life > MAX_REPLACEMENTS:
+                return None
+        listed: object = item.resource_use
+        if (type(listed) is not tuple and type(listed) is not list) or len(listed) > MAX_LIST:
+            return None
+        uses: list[PreparedResourceUse] = []
+        unfactored: list[str] | None = None
+        for use in listed:
+            if type(use) is not ResourceUse:
+                return None
+            entry = self.f_uses.get(use.resource) if type(use.resource) is str else None
+            if entry is None:
+                return None
+            resource, per_year, products = entry
+            amount = _per_year_fast(use.amount, use.activity, per_year, products)
+            if amount is None:
+                return None
+            if resource.factor is None:
+                unfactored = [*(unfactored or ()), resource.name]
+            uses.append(_new_use(resource.name, amount))
+        q = item.maintenance_cost
+        maintenance = 0.0 if q is None else plain_quantity(q, self.f_money_per_time, 0.0)
+        if maintenance is None:
+            return None
+        q = item.warranty
+        warranty = 0.0 if q is None else plain_quantity(q, self.f_time, 0.0)
+        if warranty is None:
+            return None
+        q = item.end_of_life_cost
+        end_of_life = 0.0 if q is None else plain_quantity(q, f_money)
+        if end_of_life is None:
+            return None
+        q = item.residual_value
+        residual = None if q is None else plain_quantity(q, f_money, 0.0)
+        if q is not None and residual is None:
+            return None
+        emissions = self.embodied_fast(item.emissions)
+        if emissions is None:
+            return None
+        listed = item.costs
+        costs = () if type(listed) is tuple and not listed else self.streams_fast(listed)
+        if costs is None:
+            return None
+        listed = item.pollutant_emissions
+        pollutants = () if type(listed) is tuple and not listed else self.pollutants_fast(listed)
+        if pollutants is None:
+            return None
+        if unfactored is not None:
+            for resource_name in unfactored:
+                self.c.warn(
+                    "NO_EMISSION_FACTOR",
+                    f"resource {resource_name!r} has no emission factor in the method: its "
+                    "emissions count as zero",
+                    bid_id,
+                )
+        return _new_item(
+            name,
+            quantity,
+            unit_price,
+            installation,
+            life,
+            tuple(uses),
+            maintenance,
+            warranty,
+            end_of_life,
+            residual,
+            MappingProxyType(emissions),
+            costs,
+            pollutants,
+        )
+
+    def embodied_fast(self, emissions: object) -> dict[str, float] | None:
+        if type(emissions) is not Emissions:
+            return None
+        f_co2e = self.f_co2e
+        q = emissions.a1_a3
+        a1_a3 = 0.0 if q is None else plain_quantity(q, f_co2e, 0.0)
+        q = emissions.a4
+        a4 = 0.0 if q is None else plain_quantity(q, f_co2e, 0.0)
+        q = emissions.a5
+        a5 = 0.0 if q is None else plain_quantity(q, f_co2e, 0.0)
+        q = emissions.c1_c4
+        c1_c4 = 0.0 if q is None else plain_quantity(q, f_co2e, 0.0)
+        q = emissions.d
+        d = 0.0 if q is None else plain_quantity(q, f_co2e)
+        if a1_a3 is None or a4 is None or a5 is None or c1_c4 is None or d is None:
+            return None
+        # the keys in the order of _EMBODIED, as the checked path fills them
+        return {"a1_a3": a1_a3, "a4": a4, "a5": a5, "c1_c4": c1_c4, "d": d}
+
+    def pollutants_fast(self, emissions: object) -> tuple[PreparedPollutantEmission, ...] | None:
+        if type(emissions) is not tuple and type(emissions) is not list:
+            return None
+        if not emissions:
+            return ()
+        if len(emissions) > MAX_LIST:
+            return None
+        prepared: list[PreparedPollutantEmission] = []
+        for emission in emissions:
+            if type(emission) is not PollutantEmission:
+                return None
+            name = emission.pollutant
+            if type(name) is not str or name not in self.pollutants:
+                return None
+            kg = _per_year_fast(
+                emission.amount, emission.activity, self.f_kg_per_year, self.f_kg_product
+            )
+            if kg is None:
+                return None
+            prepared.append(PreparedPollutantEmission(name, kg))
+        return tuple(prepared)
+
+    def streams_fast(self, streams: object) -> tuple[PreparedStream, ...] | None:
+        if type(streams) is not tuple and type(streams) is not list:
+            return None
+        if not streams:
+            return ()
+        if len(streams) > MAX_LIST:
+            return None
+        prepared: list[PreparedStream] = []
+        for s in streams:
+            stream = self.stream_fast(s)
+            if stream is None:
+                return None
+            prepared.append(stream)
+        return tuple(prepared)
+
+    def stream_fast(self, s: object) -> PreparedStream | None:
+        if type(s) is not CostStream:
+            return None
+        n = self.n
+        name, category, module = s.name, s.category, s.emissions_module
+        if n is None or not plain_text(name) or type(category) is not str:
+            return None
+        category = category or "other"
+        if category not in _CATEGORY_SET:
+            return None
+        if type(module) is not str or (module and module not in _MODULE_SET):
+            return None
+        first, every, last = s.first_year, s.every_years, s.last_year
+        if type(first) is not int or not 0 <= first <= n:
+            return None
+        if type(every) is not int or not 0 <= every <= 1_000_000:
+            return None
+        if type(last) is not int or not 0 <= last <= n or (last and last < first):
+            return None
+        q = s.amount
+        amount: float | None = 0.0
+        if q is not None:
+            if type(q) is not Quantity:
+                return None
+            unit = q.unit
+            if type(unit) is not str or len(unit) > MAX_UNIT_LENGTH:
+                return None
+            if self.f_fits_per_time[unit]:
+                if every != 1:
+                    return None
+                amount = plain_quantity(q, self.f_money_per_time)
+            else:
+                amount = plain_quantity(q, self.f_stream_money)
+        if amount is None:
+            return None
+        escalation = s.escalation
+        if type(escalation) is not float and type(escalation) is not int:
+            return None
+        real_escalation = self.f_escalation[escalation]
+        if real_escalation is None:
+            return None
+        life = None if s.life is None else self.life_fast(s.life)
+        if s.life is not None and life is None:
+            return None
+        kg = 0.0 if s.emissions is None else plain_quantity(s.emissions, self.f_co2e)
+        if kg is None:
+            return None
+        return _new_stream(
+            name,
+            category,
+            amount,
+            first,
+            every,
+            last or n,
+            real_escalation,
+            life,
+            kg,
+            module or MODULE_BY_CATEGORY.get(category, _DEFAULT_MODULE),
+        )
+
+    def circularity_fast(self, ci: object) -> PreparedCircularity | None:
+        if type(ci) is not Circularity:
+            return None
+        mass = plain_quantity(ci.mass, self.f_mass, 0.0, True)
+        if mass is None or mass == 0.0:  # 0.0: underflowed (see circularity)
+            return None
+        f = []
+        for raw in (
+            ci.recycled_input,
+            ci.reused_input,
+            ci.sustainable_bio_input,
+            ci.collected_for_recycling,
+            ci.collected_for_reuse,
+            ci.collected_for_composting,
+            ci.collected_for_energy_recovery,
+            ci.recycling_efficiency_collection,
+            ci.recycling_efficiency_feedstock,
+        ):
+            value = plain_number(raw)
+            if value is None or not 0.0 <= value <= 1.0:
+                return None
+            f.append(value)
+        ratios = []
+        for raw in (ci.lifetime_ratio, ci.use_intensity_ratio):
+            value = plain_number(raw)
+            if value is None or value < 0.0:
+                return None
+            if value and not MIN_CIRCULARITY_RATIO <= value <= MAX_CIRCULARITY_RATIO:
+                return None
+            ratios.append(value)
+        tolerance = 1e-9
+        if f[0] + f[1] + f[2] > 1 + tolerance:
+            return None
+        if sum(f[3:7]) > 1 + tolerance:
+            return None
+        if (f[3] > 0 and f[7] <= 0) or (f[0] > 0 and f[8] <= 0):
+            return None
+        return PreparedCircularity(
+            mass_kg=mass,
+            recycled_input=f[0],
+            reused_input=f[1],
+            sustainable_bio_input=f[2],
+            collected_for_recycling=f[3],
+            collected_for_reuse=f[4],
+            collected_for_composting=f[5],
+            collected_for_energy_recovery=f[6],
+            recycling_efficiency_collection=f[7],
+            recycling_efficiency_feedstock=f[8],
+            lifetime_ratio=ratios[0] or 1.0,
+            use_intensity_ratio=ratios[1] or 1.0,
+        )
+
     # ================================================================ cross-checks
 
     def baseline(self, m: Method, bids: object) -> None:
@@ -1380,6 +1970,66 @@ class _Preparer:
             return
         if not any(isinstance(b, Bid) and b.id == baseline for b in bids):
             self.c.fail("method.baseline_bid_id", "names no bid of the request")
+
+
+def _per_year_fast(
+    amount: object,
+    activity: object,
+    per_year: Mapping[str, float | None],
+    products: Mapping[tuple[str, str], float | None],
+) -> float | None:
+    """Amount per year (or amount x activity) as :meth:`_Preparer.per_year` computes it."""
+    if type(amount) is not Quantity:
+        return None
+    value = plain_number(amount.value)
+    unit = amount.unit
+    if value is None or value < 0.0 or type(unit) is not str or len(unit) > MAX_UNIT_LENGTH:
+        return None
+    times = 1.0
+    if activity is None:
+        factor = per_year[unit]
+    else:
+        if type(activity) is not Quantity:
+            return None
+        times_value = plain_number(activity.value)
+        activity_unit = activity.unit
+        if (
+            times_value is None
+            or times_value < 0.0
+            or type(activity_unit) is not str
+            or len(activity_unit) > MAX_UNIT_LENGTH
+        ):
+            return None
+        times = times_value
+        factor = products[(unit, activity_unit)]
+    if factor is None:
+        return None
+    converted = value * times * factor
+    if not -MAX_MAGNITUDE <= converted <= MAX_MAGNITUDE:
+        return None
+    return 0.0 if converted == 0.0 else converted
+
+
+def _interpolate(
+    points: Sequence[tuple[int, float]], years: npt.NDArray[np.int64]
+) -> tuple[FloatArray, tuple[int, ...]]:
+    """:func:`tco.climate.interpolate_series` for validation's series, in a few microseconds.
+
+    The same values (the same ``np.interp`` call on the same arrays) and the same held-flat
+    years, for what validation passes: ``points`` with distinct years (checked before) and
+    ``years`` consecutive and increasing (:meth:`_Preparer.years`). The held-flat years are
+    found without ``np.unique`` and the duplicate-year check is left out, which made up nearly
+    all of the time of the general function. ``tests/tco/test_validate_fastpath.py`` compares
+    the two.
+    """
+    ordered = sorted((int(year), float(value)) for year, value in points)
+    point_years = np.array([year for year, _ in ordered], dtype=np.float64)
+    point_values = np.array([value for _, value in ordered], dtype=np.float64)
+    values = np.interp(years.astype(np.float64), point_years, point_values)
+    first, last = ordered[0][0], ordered[-1][0]
+    start, end = int(years[0]), int(years[-1])  # consecutive years: the flat ones are two runs
+    flat = (*range(start, min(first, end + 1)), *range(max(last + 1, start), end + 1))
+    return np.asarray(values, dtype=np.float64), flat
 
 
 def _span(years: Sequence[int]) -> str:

@@ -8,9 +8,15 @@ Behaviour:
 
 - **Deadline on every call.** ``timeout`` (seconds, default 30) bounds the whole call including
   retries; each attempt gets what is left of it.
-- **Retries only on UNAVAILABLE** (server not reachable, starting or draining): a bounded loop of
-  ``max_attempts`` with exponential backoff and jitter. EvaluateBids is a pure function of its
-  request, so retrying it is safe. Any other status is final.
+- **Retries on UNAVAILABLE and CANCELLED** (:data:`RETRY_CODES`; ``retry_codes`` changes them):
+  the server is not reachable, starting or draining, or its gRPC core refused the call in the
+  moment a SIGTERM drain stopped it taking calls (CANCELLED; no handler ran). A bounded loop of
+  ``max_attempts`` attempts with exponential backoff (``initial_backoff`` doubling up to
+  ``max_backoff``) and jitter (each pause times a random factor in 1 +- ``jitter``), within the
+  call's deadline. Only unary calls are retried, and each of them is safe to repeat:
+  EvaluateBids (and validate) and AnalyzeRanking are pure functions of their request, the
+  reference lists are reads. Any other status is final; a stream (:meth:`evaluate_many`) is never
+  retried.
 - **Several targets** (``["10.0.0.5:50051", "10.0.0.6:50051"]``): attempts rotate through them, so
   an unreachable server fails over to the next.
 - **Scale-out** (:mod:`tco_client.batch`): ``balance=True`` makes one channel over every target
@@ -48,6 +54,8 @@ from tco_client.version import __version__
 from tcoapi.v1 import analysis_pb2, reference_pb2, result_pb2, service_pb2_grpc, tender_pb2
 
 DEFAULT_TARGET = "127.0.0.1:50051"
+#: Status codes a unary call is retried on (see the module doc).
+RETRY_CODES: tuple[str, ...] = ("UNAVAILABLE", "CANCELLED")
 DEFAULT_TIMEOUT = 30.0
 #: 64 MiB: cash flows of many bids over long study periods exceed gRPC's 4 MiB default.
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
@@ -86,6 +94,8 @@ class TcoClient:
         max_attempts: int = 4,
         initial_backoff: float = 0.1,
         max_backoff: float = 2.0,
+        retry_codes: Iterable[str] = RETRY_CODES,
+        jitter: float = 0.2,
         options: Sequence[tuple[str, Any]] = (),
         balance: bool = False,
         connections: int = 1,
@@ -99,11 +109,21 @@ class TcoClient:
             raise ValueError("timeout must be > 0 seconds")
         if max_attempts < 1:
             raise ValueError("max_attempts must be >= 1")
+        if not 0 <= initial_backoff <= max_backoff:
+            raise ValueError("backoff must be 0 <= initial_backoff <= max_backoff seconds")
+        if not 0 <= jitter < 1:
+            raise ValueError("jitter must be in [0, 1)")
+        codes = [retry_codes] if isinstance(retry_codes, str) else list(retry_codes)
+        unknown = [c for c in codes if c not in grpc.StatusCode.__members__ or c == "OK"]
+        if unknown:
+            raise ValueError(f"retry_codes: not gRPC status codes: {unknown}")
         self.targets: list[str] = targets
         self.timeout = float(timeout)
         self.max_attempts = max_attempts
         self.initial_backoff = initial_backoff
         self.max_backoff = max_backoff
+        self.jitter = jitter
+        self.retry_codes: frozenset[grpc.StatusCode] = frozenset(grpc.StatusCode[c] for c in codes)
         if credentials is None and (tls or root_certificates or private_key or certificate_chain):
             credentials = grpc.ssl_channel_credentials(
                 root_certificates=root_certificates,
@@ -192,6 +212,10 @@ class TcoClient:
 
     # -- calls -----------------------------------------------------------------------------
 
+    def backoff_pause(self, backoff: float) -> float:
+        """The pause before a retry: ``backoff`` capped at ``max_backoff``, jittered."""
+        return min(backoff, self.max_backoff) * random.uniform(1 - self.jitter, 1 + self.jitter)
+
     def _call(
         self,
         method: Callable[[service_pb2_grpc.LifeCycleCostServiceStub], Callable[..., _Resp]],
@@ -216,8 +240,8 @@ class TcoClient:
                 )
             except grpc.RpcError as exc:
                 code = exc.code() if hasattr(exc, "code") else None
-                retryable = code == grpc.StatusCode.UNAVAILABLE
-                pause = min(backoff, self.max_backoff) * random.uniform(0.8, 1.2)
+                retryable = code in self.retry_codes
+                pause = self.backoff_pause(backoff)
                 if (
                     not retryable
                     or attempt >= self.max_attempts

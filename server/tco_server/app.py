@@ -11,8 +11,12 @@
   with ``SerializeToString(deterministic=True)`` (map entries in key order), so the same request
   gives the byte-identical response on every run and machine. Method names come from the
   contract's descriptor; a method of the contract without a handler stops the start-up. The
-  unary methods parse their requests leniently (:mod:`tco_server.wire`): bytes that do not parse
-  get INVALID_ARGUMENT rather than grpc's INTERNAL.
+  methods parse their requests leniently (:mod:`tco_server.wire`): bytes that do not parse get
+  INVALID_ARGUMENT rather than grpc's INTERNAL (in the EvaluateTenders stream: that message's
+  response). EvaluateBids and each EvaluateTenders message first go through the size guard of
+  :func:`tco_server.wire.guarded`: a shallow parse that refuses a request over the size limits
+  (with the very answer of :func:`tco_server.limits.check_request`) before its sub-messages are
+  built.
 - Security (:mod:`tco_server.security`): TLS / mutual TLS credentials for the port, and a token
   interceptor in front of every service but health and reflection; all off by default.
 - Health (``grpc.health.v1.Health``): the overall status ``""`` and
@@ -39,6 +43,8 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from tco_server import security, wire
+from tco_server.allocator import tune_allocator
+from tco_server.batch import tender_refusal
 from tco_server.config import SERVICE_NAME, ServerConfig
 from tco_server.service import LifeCycleCostService
 from tcoapi.v1 import analysis_pb2, batch_pb2, reference_pb2, service_pb2, tender_pb2
@@ -48,27 +54,34 @@ def _deterministic(message: Message) -> bytes:
     return message.SerializeToString(deterministic=True)
 
 
-def _service_handlers(servicer: LifeCycleCostService) -> dict[str, Any]:
-    requests: dict[str, tuple[Callable[..., Any], Callable[[bytes], Message]]] = {
-        "EvaluateBids": (servicer.EvaluateBids, tender_pb2.EvaluateBidsRequest.FromString),
+_Deserializer = Callable[[bytes], Any]
+
+
+def _service_handlers(servicer: LifeCycleCostService, config: ServerConfig) -> dict[str, Any]:
+    requests: dict[str, tuple[Callable[..., Any], _Deserializer]] = {
+        # the size guard first, then the full parse (tco_server.wire)
+        "EvaluateBids": (
+            servicer.EvaluateBids,
+            wire.guarded(tender_pb2.EvaluateBidsRequest, wire.evaluate_bids_refusal(config.limits)),
+        ),
         "AnalyzeRanking": (
             servicer.AnalyzeRanking,
-            analysis_pb2.AnalyzeRankingRequest.FromString,
+            wire.lenient(analysis_pb2.AnalyzeRankingRequest.FromString),
         ),
         "ListCarbonPriceSeries": (
             servicer.ListCarbonPriceSeries,
-            reference_pb2.ListCarbonPriceSeriesRequest.FromString,
+            wire.lenient(reference_pb2.ListCarbonPriceSeriesRequest.FromString),
         ),
         "ListEmissionFactors": (
             servicer.ListEmissionFactors,
-            reference_pb2.ListEmissionFactorsRequest.FromString,
+            wire.lenient(reference_pb2.ListEmissionFactorsRequest.FromString),
         ),
     }
     # Bidirectional streams (request iterator in, response iterator out).
-    streams: dict[str, tuple[Callable[..., Any], Callable[[bytes], Message]]] = {
+    streams: dict[str, tuple[Callable[..., Any], _Deserializer]] = {
         "EvaluateTenders": (
             servicer.EvaluateTenders,
-            batch_pb2.EvaluateTendersRequest.FromString,
+            wire.guarded(batch_pb2.EvaluateTendersRequest, tender_refusal(config.limits)),
         ),
     }
     contract = service_pb2.DESCRIPTOR.services_by_name["LifeCycleCostService"]
@@ -85,17 +98,18 @@ def _service_handlers(servicer: LifeCycleCostService) -> dict[str, Any]:
             wire.refusing_undecodable(
                 name, contract.methods_by_name[name].input_type.full_name, behaviour
             ),
-            request_deserializer=wire.lenient(deserializer),
+            request_deserializer=deserializer,
             response_serializer=_deterministic,
         )
         for name, (behaviour, deserializer) in requests.items()
     }
     for name, (behaviour, deserializer) in streams.items():
-        # a message that does not parse reaches the handler as wire.Undecodable: that one
-        # message is answered with its own INVALID_ARGUMENT, the stream goes on
+        # a message that does not parse reaches the handler as wire.Undecodable, one the size
+        # guard refused as wire.Refused: that one message is answered with its own status
+        # (INVALID_ARGUMENT, RESOURCE_EXHAUSTED), the stream goes on
         handlers[name] = grpc.stream_stream_rpc_method_handler(
             behaviour,
-            request_deserializer=wire.lenient(deserializer),
+            request_deserializer=deserializer,
             response_serializer=_deterministic,
         )
     return handlers
@@ -129,6 +143,7 @@ def start(config: ServerConfig) -> RunningServer:
     Raises RuntimeError when the address cannot be bound, and
     :class:`tco_server.security.SecurityConfigError` when a TLS or tokens file cannot be used.
     """
+    tune_allocator()  # long-lived process: keep freed memory for the next call (see allocator)
     interceptors = []
     if config.tokens_file:
         interceptors.append(security.TokenAuthInterceptor(security.load_tokens(config.tokens_file)))
@@ -147,7 +162,7 @@ def start(config: ServerConfig) -> RunningServer:
             ("grpc.so_reuseport", 1 if config.processes > 1 else 0),
         ],
     )
-    handlers = _service_handlers(LifeCycleCostService(config))
+    handlers = _service_handlers(LifeCycleCostService(config), config)
     server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE_NAME, handlers),))
     server.add_registered_method_handlers(SERVICE_NAME, handlers)
 

@@ -23,7 +23,10 @@ Errors
     ``google.rpc.Status`` in its response with exactly the code and details EvaluateBids would
     have failed with (:mod:`tco_server.errors`), and the stream goes on. So does a message that
     is not protobuf at all (:mod:`tco_server.wire`): INVALID_ARGUMENT, reason
-    ``UNDECODABLE_REQUEST``, empty tender_id (its ``sequence`` says which it was). The stream
+    ``UNDECODABLE_REQUEST``, empty tender_id (its ``sequence`` says which it was). Each message
+    goes through the size guard of :func:`tco_server.wire.guarded` first (:func:`tender_refusal`):
+    a ``request`` tender over the size limits is answered RESOURCE_EXHAUSTED, exactly as below,
+    before its sub-messages are built. The stream
     itself ends only when the client half-closes (OK after the last response), cancels, or its
     deadline passes; a message over the size limit ends it with gRPC's RESOURCE_EXHAUSTED.
     Between tenders and between the engine's two halves the handler checks that the client
@@ -39,7 +42,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import grpc
 from google.rpc import status_pb2
@@ -48,7 +52,7 @@ from tco.errors import FieldViolation, InvalidTender
 from tco_server import convert_in, convert_out, errors, wire
 from tco_server.columns import check_columns, columns_to_tender, result_columns
 from tco_server.config import ServerConfig
-from tco_server.limits import RequestTooLargeError, check_request, check_response_size
+from tco_server.limits import Limits, RequestTooLargeError, check_request, check_response_size
 from tco_server.logs import log_event
 from tco_server.service import run_engine
 from tcoapi.v1 import batch_pb2
@@ -76,6 +80,41 @@ def status_proto(status: grpc.Status) -> status_pb2.Status:
     return status_pb2.Status(code=status.code.value[0], message=status.details)
 
 
+def _header_violation(tender_id: str, detail: int, limits: Limits) -> InvalidTender | None:
+    """What is wrong with a message's ``tender_id`` and ``detail`` (checked before its tender)."""
+    if len(tender_id) > limits.max_id_length:
+        return InvalidTender(
+            [
+                FieldViolation(
+                    "tender_id",
+                    f"at most {limits.max_id_length} characters, got {len(tender_id)}",
+                )
+            ]
+        )
+    if detail not in _DETAILS:
+        return InvalidTender([FieldViolation("detail", f"unknown ResultDetail value {detail}")])
+    return None
+
+
+def tender_refusal(limits: Limits) -> Callable[[Any], wire.Refusal]:
+    """The size guard of one EvaluateTendersRequest (:func:`tco_server.wire.guarded`).
+
+    It refuses only what :meth:`TenderStream.evaluate_one` would answer with a size error: a
+    ``request`` tender whose id and detail are fine (those are checked first) and whose
+    EvaluateBidsRequest is over a size limit. Everything else is parsed in full."""
+
+    def refuse(shallow: Any) -> wire.Refusal:
+        if (
+            shallow.WhichOneof("tender") != "request"
+            or _header_violation(shallow.tender_id, shallow.detail, limits) is not None
+        ):
+            return None, 0, ""
+        request = shallow.request
+        return wire.size_refusal(request, limits), len(request.bids), shallow.tender_id
+
+    return refuse
+
+
 def _checkpoint(context: grpc.ServicerContext) -> None:
     """Raise :class:`_Gone` when the client cancelled or the stream's deadline passed."""
     remaining = context.time_remaining()
@@ -93,7 +132,7 @@ class TenderStream:
 
     def EvaluateTenders(  # noqa: N802 - the contract's method name
         self,
-        requests: Iterator[batch_pb2.EvaluateTendersRequest | wire.Undecodable],
+        requests: Iterator[batch_pb2.EvaluateTendersRequest | wire.Undecodable | wire.Refused],
         context: grpc.ServicerContext,
     ) -> Iterator[batch_pb2.EvaluateTendersResponse]:
         start = time.monotonic()
@@ -127,7 +166,7 @@ class TenderStream:
 
     def evaluate_one(
         self,
-        request: batch_pb2.EvaluateTendersRequest | wire.Undecodable,
+        request: batch_pb2.EvaluateTendersRequest | wire.Undecodable | wire.Refused,
         sequence: int,
         context: grpc.ServicerContext,
     ) -> tuple[batch_pb2.EvaluateTendersResponse, int]:
@@ -139,23 +178,18 @@ class TenderStream:
         if isinstance(request, wire.Undecodable):  # not protobuf: no tender_id to echo
             out.error.CopyFrom(status_proto(wire.undecodable_status(_REQUEST_NAME)))
             return out, 0
+        if isinstance(request, wire.Refused):  # over a size limit, found by the size guard
+            out.tender_id = request.tender_id
+            out.error.CopyFrom(status_proto(errors.too_large_status(request.error)))
+            return out, request.bids
         try:
-            if len(request.tender_id) > limits.max_id_length:
-                raise InvalidTender(
-                    [
-                        FieldViolation(
-                            "tender_id",
-                            f"at most {limits.max_id_length} characters, "
-                            f"got {len(request.tender_id)}",
-                        )
-                    ]
-                )
+            header = _header_violation(request.tender_id, request.detail, limits)
+            if header is not None and header.violations[0].field == "tender_id":
+                raise header
             out.tender_id = request.tender_id
             detail = request.detail
-            if detail not in _DETAILS:
-                raise InvalidTender(
-                    [FieldViolation("detail", f"unknown ResultDetail value {detail}")]
-                )
+            if header is not None:
+                raise header
             kind = request.WhichOneof("tender")
             if kind == "request":
                 bids = len(request.request.bids)

@@ -15,10 +15,24 @@ The numbers are the engine's, already rounded; nothing is computed here. Rules:
 - ``summary=True`` (the EvaluateTenders stream's ``RESULT_DETAIL_SUMMARY``) leaves out the bulky
   parts: ``cash_flow``, ``explanations`` and ``emissions_by_year`` stay empty; every other field is
   as in the full response.
+
+How, for speed (the typical tender's response went from about 0.65 ms to about 0.25 ms; the bytes
+are the same: ``tests/server/test_conversion_golden.py`` pins them and
+``tests/server/test_conversion_oracle.py`` compares them with the plain version this replaced):
+results are built in place (``results.add(...)``) rather than built and then copied into the
+response, and the cash-flow rows, most of a response, are not built as one ``CashFlow`` message
+each: :func:`_cash_flow_bytes` writes them in the protobuf wire format (precomputed bytes for the
+years and categories, ``struct`` for the doubles) and one ``MergeFromString`` parses them in C.
+Parsing gives the same message as setting the fields; the response's bytes come from its own
+(deterministic) serialization, never from these.
 """
 
 from __future__ import annotations
 
+import functools
+import itertools
+import operator
+import struct
 from collections.abc import Mapping
 
 import numpy as np
@@ -35,93 +49,110 @@ _STATUS: dict[r.MeasureStatus, pb.MeasureStatus.ValueType] = {
     r.MeasureStatus.NO_SAVINGS: pb.MEASURE_STATUS_NO_SAVINGS,
 }
 
+_INT32_MIN = -(2**31)
+_INT32_MAX = 2**31 - 1
+
 
 def to_response(evaluation: r.Evaluation, *, summary: bool = False) -> pb.EvaluateBidsResponse:
     """The response message of an evaluation (or of a validation when ``validated_only``)."""
-    return pb.EvaluateBidsResponse(
-        results=[_bid_result(b, summary=summary) for b in evaluation.results],
+    response = pb.EvaluateBidsResponse(
         method_digest=evaluation.method_digest,
         request_digest=evaluation.request_digest,
         engine_version=evaluation.engine_version,
-        warnings=[
-            pb.Warning(code=w.code, message=w.message, bid_id=w.bid_id) for w in evaluation.warnings
-        ],
         currency=evaluation.currency,
         validated_only=evaluation.validated_only,
     )
+    results = response.results
+    for b in evaluation.results:
+        _bid_result(results.add(), b, summary=summary)
+    warnings = response.warnings
+    for w in evaluation.warnings:
+        warnings.add(code=w.code, message=w.message, bid_id=w.bid_id)
+    return response
 
 
 def _sorted_map(values: Mapping[str, float]) -> dict[str, float]:
     return {key: float(values[key]) for key in sorted(values)}
 
 
-def _bid_result(b: r.BidResult, *, summary: bool = False) -> pb.BidResult:
-    out = pb.BidResult(
-        bid_id=b.bid_id,
-        supplier=b.supplier,
-        rank=b.rank,
-        tied=b.tied,
-        life_cycle_cost=float(b.life_cycle_cost),
-        life_cycle_cost_undiscounted=float(b.life_cycle_cost_undiscounted),
-        climate_cost=float(b.climate_cost),
-        externality_cost=float(b.externality_cost),
-        deductions=float(b.deductions),
-        evaluated_cost=float(b.evaluated_cost),
-        difference_to_best=float(b.difference_to_best),
-        difference_to_best_percent=float(b.difference_to_best_percent),
-        annual_value=float(b.annual_value),
-        cost_by_category=_sorted_map(b.cost_by_category),
-        emissions_by_module=_sorted_map(b.emissions_by_module),
-        emissions_total=float(b.emissions_total),
-        emissions_by_year=[] if summary else [float(v) for v in b.emissions_by_year],
-        explanations=[]
-        if summary
-        else [
-            pb.Explanation(
-                quantity=e.quantity, formula=e.formula, value=float(e.value), inputs=e.inputs
-            )
-            for e in b.explanations
-        ],
-        cash_flow=[] if summary else _cash_flows(b),
-    )
+def _bid_result(out: pb.BidResult, b: r.BidResult, *, summary: bool = False) -> None:
+    """Fill ``out`` (an empty element of ``results``) with the result of one bid."""
+    out.bid_id = b.bid_id
+    out.supplier = b.supplier
+    out.rank = b.rank
+    out.tied = b.tied
+    out.life_cycle_cost = float(b.life_cycle_cost)
+    out.life_cycle_cost_undiscounted = float(b.life_cycle_cost_undiscounted)
+    out.climate_cost = float(b.climate_cost)
+    out.externality_cost = float(b.externality_cost)
+    out.deductions = float(b.deductions)
+    out.evaluated_cost = float(b.evaluated_cost)
+    out.difference_to_best = float(b.difference_to_best)
+    out.difference_to_best_percent = float(b.difference_to_best_percent)
+    out.annual_value = float(b.annual_value)
+    out.cost_by_category.update(_sorted_map(b.cost_by_category))
+    out.emissions_by_module.update(_sorted_map(b.emissions_by_module))
+    out.emissions_total = float(b.emissions_total)
     if b.measures is not None:
-        out.measures.CopyFrom(_measures(b.measures))
+        _measures(out.measures, b.measures)
     if b.material_circularity is not None:
         out.material_circularity = float(b.material_circularity)
     if b.cost_per_functional_unit is not None:
         out.cost_per_functional_unit = float(b.cost_per_functional_unit)
-    return out
+    if summary:
+        return
+    out.emissions_by_year.extend([float(v) for v in b.emissions_by_year])
+    explanations = out.explanations
+    for e in b.explanations:
+        explanations.add(
+            quantity=e.quantity, formula=e.formula, value=float(e.value), inputs=e.inputs
+        )
+    cash = _cash_flow_bytes(b)
+    if cash is None:
+        out.cash_flow.extend(_cash_flows(b))
+    elif cash:
+        out.MergeFromString(cash)
 
 
-def _measures(m: r.Measures) -> pb.Measures:
-    return pb.Measures(
-        baseline_bid_id=m.baseline_bid_id,
-        net_savings=float(m.net_savings),
-        additional_investment=float(m.additional_investment),
-        operational_savings=float(m.operational_savings),
-        sir=_or_zero(m.sir),
-        sir_status=_STATUS[m.sir_status],
-        airr=_or_zero(m.airr),
-        airr_status=_STATUS[m.airr_status],
-        simple_payback_years=m.simple_payback_years or 0,
-        simple_payback_status=_STATUS[m.simple_payback_status],
-        discounted_payback_years=m.discounted_payback_years or 0,
-        discounted_payback_status=_STATUS[m.discounted_payback_status],
-        abatement_cost=_or_zero(m.abatement_cost),
-        abatement_cost_status=_STATUS[m.abatement_cost_status],
-    )
+def _measures(out: pb.Measures, m: r.Measures) -> None:
+    out.baseline_bid_id = m.baseline_bid_id
+    out.net_savings = float(m.net_savings)
+    out.additional_investment = float(m.additional_investment)
+    out.operational_savings = float(m.operational_savings)
+    out.sir = _or_zero(m.sir)
+    out.sir_status = _STATUS[m.sir_status]
+    out.airr = _or_zero(m.airr)
+    out.airr_status = _STATUS[m.airr_status]
+    out.simple_payback_years = m.simple_payback_years or 0
+    out.simple_payback_status = _STATUS[m.simple_payback_status]
+    out.discounted_payback_years = m.discounted_payback_years or 0
+    out.discounted_payback_status = _STATUS[m.discounted_payback_status]
+    out.abatement_cost = _or_zero(m.abatement_cost)
+    out.abatement_cost_status = _STATUS[m.abatement_cost_status]
+    out.SetInParent()  # present even when every figure is zero, as when copied in
 
 
 def _or_zero(value: float | None) -> float:
     return 0.0 if value is None else float(value)
 
 
-def _cash_flows(b: r.BidResult) -> list[pb.CashFlow]:
+def _cash_flow_rows(b: r.BidResult) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(category index, year, undiscounted, discounted) of each non-zero cash-flow cell.
+
+    Row-major order: categories in the engine's row order, years ascending within one.
+    """
     undiscounted = np.asarray(b.cash_flow_undiscounted, dtype=np.float64)
     discounted = np.asarray(b.cash_flow_discounted, dtype=np.float64)
     if undiscounted.size == 0:
-        return []
-    rows, years = np.nonzero((undiscounted != 0.0) | (discounted != 0.0))  # row-major order
+        empty = np.zeros(0, dtype=np.intp)
+        return empty, empty, np.zeros(0), np.zeros(0)
+    rows, years = np.nonzero((undiscounted != 0.0) | (discounted != 0.0))
+    return rows, years, undiscounted[rows, years], discounted[rows, years]
+
+
+def _cash_flows(b: r.BidResult) -> list[pb.CashFlow]:
+    """The cash-flow rows as messages, one by one (the plain way; see :func:`_cash_flow_bytes`)."""
+    rows, years, undiscounted, discounted = _cash_flow_rows(b)
     calendar = b.calendar_years
     categories = b.cash_flow_categories
     return [
@@ -129,8 +160,102 @@ def _cash_flows(b: r.BidResult) -> list[pb.CashFlow]:
             year=int(t),
             calendar_year=int(calendar[t]),
             category=categories[c],
-            undiscounted=float(undiscounted[c, t]),
-            discounted=float(discounted[c, t]),
+            undiscounted=float(u),
+            discounted=float(v),
         )
-        for c, t in zip(rows.tolist(), years.tolist(), strict=True)
+        for c, t, u, v in zip(
+            rows.tolist(), years.tolist(), undiscounted.tolist(), discounted.tolist(), strict=True
+        )
     ]
+
+
+@functools.lru_cache(maxsize=4096)
+def _varint(value: int) -> bytes:
+    """``value`` as a protobuf varint (negative int32/int64 as 10 bytes, two's complement).
+
+    Cached: the same years, calendar years and lengths come back in every response.
+    """
+    value &= 0xFFFF_FFFF_FFFF_FFFF
+    out = bytearray()
+    while value > 0x7F:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+#: Key of BidResult.cash_flow (field 17, length-delimited) and of CashFlow's fields.
+_CASH_FLOW_KEY = _varint(17 << 3 | 2)
+_YEAR_KEY = _varint(1 << 3 | 0)
+_CALENDAR_YEAR_KEY = _varint(2 << 3 | 0)
+_CATEGORY_KEY = _varint(3 << 3 | 2)
+_UNDISCOUNTED_KEY = 4 << 3 | 1  # 64-bit
+_DISCOUNTED_KEY = 5 << 3 | 1
+_DOUBLES = struct.Struct("<BdBd").pack  # key, undiscounted, key, discounted
+_DOUBLES_SIZE = 18
+
+
+@functools.lru_cache(maxsize=64)
+def _year_parts(calendar: tuple[int, ...]) -> tuple[bytes, ...] | None:
+    """``year`` and ``calendar_year`` of a cash-flow row, serialized, for each year index.
+
+    None when a calendar year does not fit int32. Cached: every bid of an evaluation, and every
+    evaluation with the same base year and study period, has the same calendar.
+    """
+    parts: list[bytes] = []
+    for t, calendar_year in enumerate(calendar):
+        if not _INT32_MIN <= int(calendar_year) <= _INT32_MAX:
+            return None
+        parts.append(_YEAR_KEY + _varint(t) + _CALENDAR_YEAR_KEY + _varint(int(calendar_year)))
+    return tuple(parts)
+
+
+@functools.lru_cache(maxsize=64)
+def _category_parts(categories: tuple[str, ...]) -> tuple[bytes, ...]:
+    """``category`` of a cash-flow row, serialized, for each row label (cached like the years)."""
+    return tuple(
+        _CATEGORY_KEY + _varint(len(raw)) + raw for raw in (c.encode("utf-8") for c in categories)
+    )
+
+
+def _cash_flow_bytes(b: r.BidResult) -> bytes | None:
+    """The ``cash_flow`` rows of ``b`` as serialized ``BidResult`` field 17 entries.
+
+    The same rows as :func:`_cash_flows`, written in the wire format instead of built as
+    messages. A row is: the field key, the row's length, ``year`` and ``calendar_year`` (bytes
+    prepared once per year), ``category`` (once per category), and the two doubles
+    (``struct``, little endian, every bit as computed: ``-0.0`` stays ``-0.0``, a NaN keeps its
+    payload). The four parts of all rows are gathered with ``map`` and joined once, so no
+    Python bytecode runs per row. Fields equal to zero may be written explicitly; parsing sets
+    them to zero, which is the same message. None when a calendar year is outside int32: the
+    message path then raises exactly as it always did.
+    """
+    rows, years, undiscounted, discounted = _cash_flow_rows(b)
+    n = int(rows.size)
+    if n == 0:
+        return b""
+    heads = _year_parts(tuple(b.calendar_years))
+    if heads is None:
+        return None
+    categories = _category_parts(tuple(b.cash_flow_categories))
+    year_list = years.tolist()
+    row_list = rows.tolist()
+    head_parts = list(map(heads.__getitem__, year_list))
+    category_parts = list(map(categories.__getitem__, row_list))
+    double_parts = list(
+        map(
+            _DOUBLES,
+            itertools.repeat(_UNDISCOUNTED_KEY, n),
+            undiscounted.tolist(),
+            itertools.repeat(_DISCOUNTED_KEY, n),
+            discounted.tolist(),
+        )
+    )
+    sizes = list(map(operator.add, map(len, head_parts), map(len, category_parts)))
+    prefixes = {size: _CASH_FLOW_KEY + _varint(size + _DOUBLES_SIZE) for size in set(sizes)}
+    parts: list[bytes] = [b""] * (4 * n)
+    parts[0::4] = map(prefixes.__getitem__, sizes)
+    parts[1::4] = head_parts
+    parts[2::4] = category_parts
+    parts[3::4] = double_parts
+    return b"".join(parts)

@@ -189,3 +189,97 @@ def test_closed_client_refuses_calls() -> None:
     client.close()
     with pytest.raises(RuntimeError):
         client.evaluate(SAMPLE_TENDER)
+
+
+# -- retries during a server's drain (issue #8) ----------------------------------------------------
+
+
+def test_cancelled_by_a_draining_server_is_retried_then_succeeds(fake_server: FakeStarter) -> None:
+    """During a SIGTERM drain grpc's core refuses a call that raced the stop with CANCELLED (no
+    handler ran); EvaluateBids is a pure function of its request, so the client retries it."""
+    codes = [grpc.StatusCode.CANCELLED, grpc.StatusCode.UNAVAILABLE]
+
+    def draining(request: Any, context: Any) -> Any:
+        if codes:
+            context.abort(codes.pop(0), "server shutting down")
+        return ok(request, context)
+
+    service, target = fake_server(draining)
+    with TcoClient(target, initial_backoff=0.01) as client:
+        assert client.evaluate(SAMPLE_TENDER).request_digest == "b" * 64
+    assert service.calls == 3
+
+
+def test_retry_codes_are_configurable(fake_server: FakeStarter) -> None:
+    def cancelled(request: Any, context: Any) -> Any:
+        context.abort(grpc.StatusCode.CANCELLED, "server shutting down")
+
+    service, target = fake_server(cancelled)
+    client = TcoClient(target, initial_backoff=0.01, retry_codes=["UNAVAILABLE"])
+    with client, pytest.raises(TcoServiceError) as caught:
+        client.evaluate(SAMPLE_TENDER)
+    assert caught.value.code == "CANCELLED"
+    assert service.calls == 1
+    with pytest.raises(ValueError, match="NOT_A_CODE"):
+        TcoClient(target, retry_codes=["UNAVAILABLE", "NOT_A_CODE"])
+    with pytest.raises(ValueError, match="jitter"):
+        TcoClient(target, jitter=1.5)
+    with pytest.raises(ValueError, match="backoff"):
+        TcoClient(target, initial_backoff=3.0, max_backoff=2.0)
+
+
+class _DrainingReads(fakes.FakeService):
+    """Refuses the first two reference reads with CANCELLED, as a draining server's core may."""
+
+    def __init__(self) -> None:
+        super().__init__(ok)
+        self.refusals = [grpc.StatusCode.CANCELLED, grpc.StatusCode.CANCELLED]
+
+    def ListCarbonPriceSeries(self, request: Any, context: Any) -> Any:
+        if self.refusals:
+            context.abort(self.refusals.pop(0), "server shutting down")
+        return super().ListCarbonPriceSeries(request, context)
+
+
+def test_reference_reads_are_retried_on_cancelled() -> None:
+    service = _DrainingReads()
+    server, target = fakes.start_fake_server(service)
+    try:
+        with TcoClient(target, initial_backoff=0.01) as client:
+            assert client.carbon_price_series().series[0].id == "asek-7.0"
+    finally:
+        server.stop(0)
+    assert service.refusals == []
+
+
+def test_backoff_is_jittered_doubling_and_capped(
+    fake_server: FakeStarter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def down(request: Any, context: Any) -> Any:
+        context.abort(grpc.StatusCode.UNAVAILABLE, "draining")
+
+    service, target = fake_server(down)
+    pauses: list[float] = []
+    monkeypatch.setattr("tco_client.client.time.sleep", pauses.append)
+    client = TcoClient(target, max_attempts=5, initial_backoff=0.1, max_backoff=0.3, jitter=0.2)
+    with client, pytest.raises(TcoServiceError):
+        client.evaluate(SAMPLE_TENDER)
+    assert service.calls == 5
+    assert len(pauses) == 4
+    for pause, base in zip(pauses, [0.1, 0.2, 0.3, 0.3], strict=True):
+        assert base * 0.8 <= pause <= base * 1.2
+    assert len(set(pauses)) > 1  # jittered, not a fixed schedule
+
+
+def test_no_retry_past_the_deadline(fake_server: FakeStarter) -> None:
+    def down(request: Any, context: Any) -> Any:
+        context.abort(grpc.StatusCode.CANCELLED, "draining")
+
+    service, target = fake_server(down)
+    started = time.monotonic()
+    client = TcoClient(target, timeout=0.5, max_attempts=100, initial_backoff=0.2, max_backoff=2)
+    with client, pytest.raises(TcoServiceError) as caught:
+        client.evaluate(SAMPLE_TENDER)
+    assert caught.value.code == "CANCELLED"
+    assert service.calls < 5
+    assert time.monotonic() - started < 2.0

@@ -19,10 +19,16 @@
    accepted; their product X underflowed to 0 and the MCI's F(X) = 0.9/X raised: INTERNAL (found
    by CI's derandomized fuzz run). Fix: a stated ratio must be within 0.001 .. 1000
    (``tco.validate.MIN_CIRCULARITY_RATIO`` / ``MAX_CIRCULARITY_RATIO``); 0 still means 1.
+6. A service life (or a cost stream's life) or a circularity mass stated > 0 but so small that
+   it converts to 0.0 (``5e-324 s`` is 0 years, ``5e-324 mg`` 0 kg) passed the "> 0" check, which
+   looks at the stated value: the replacement count divided by it (ZeroDivisionError) and the MCI
+   refused its mass (ValueError): INTERNAL. Found by the equivalence tests of the validation fast
+   path. Fix: ``tco.validate`` refuses a converted life or mass of 0.0 with a field violation.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import time
@@ -232,3 +238,47 @@ def test_bug_subnormal_circularity_ratios_the_bounds_themselves_are_fine(ratio: 
     mci = next(r for r in evaluation.results if r.bid_id == "B").material_circularity
     assert mci is not None
     assert 0.0 <= mci <= 1.0
+
+
+@pytest.mark.parametrize(
+    ("field", "unit"),
+    [
+        ("bids[0].items[0].service_life", "s"),
+        ("bids[1].circularity.mass", "mg"),
+    ],
+)
+def test_bug_a_life_or_mass_that_converts_to_zero_crashed_the_engine(
+    channel: grpc.Channel, field: str, unit: str
+) -> None:
+    request = load_sample_request()
+    if field.startswith("bids[0]"):
+        quantity = request.bids[0].items[0].service_life
+    else:
+        quantity = request.bids[1].circularity.mass
+    quantity.value = 5e-324  # > 0, but 0.0 once converted to years / kg
+    quantity.unit = unit
+    answer = _call(channel, request.SerializeToString())
+    assert isinstance(answer, Failure)
+    assert answer.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert answer.fields == [f"{field}.value"]
+
+
+def test_bug_a_stream_life_that_converts_to_zero_is_a_field_violation() -> None:
+    from tco.inputs import CostStream, Quantity
+
+    request = load_sample_request()
+    tender = convert_in.to_tender(request)
+    item = tender.bids[0].items[0]
+    stream = CostStream(
+        name="service",
+        category="maintenance",
+        amount=Quantity(100.0, "SEK"),
+        every_years=1,
+        life=Quantity(5e-324, "s"),
+    )
+    bad_item = dataclasses.replace(item, costs=(stream,))
+    bad_bid = dataclasses.replace(tender.bids[0], items=(bad_item, *tender.bids[0].items[1:]))
+    bad = dataclasses.replace(tender, bids=(bad_bid, *tender.bids[1:]))
+    with pytest.raises(InvalidTender) as raised:
+        evaluate(bad)
+    assert [v.field for v in raised.value.violations] == ["bids[0].items[0].costs[0].life.value"]

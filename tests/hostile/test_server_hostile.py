@@ -2,7 +2,8 @@
 
 Each hostile request (:mod:`tests.hostile.corpus`) must be answered INVALID_ARGUMENT (or
 RESOURCE_EXHAUSTED for size) naming its field, within a few milliseconds of server time (the
-``duration_ms`` of the server's own log line), while a healthy client sending the sample tender in
+``duration_ms`` of the server's own log line; for the field-level corpus, from the request in
+hand), while a healthy client sending the sample tender in
 a loop keeps its latency. The figures are printed and appended to
 ``/tmp/tco-hardening-report.txt``.
 
@@ -14,11 +15,11 @@ interpreter switches threads every 5 ms). The default run shares the 2 cores wit
 worker, so it asserts server p99 < 10 ms and max < 50 ms, healthy p99 < 250 ms.
 
 The size phase (10^6 items, 10^6 bids, 10^5 map entries in ~2 MB messages, a 17 MiB message) is
-reported separately: grpc deserializes a request before any handler can look at it, holding the
-GIL, at about 0.1 us and 140 bytes of memory per sub-message (10^6 empty items: ~90 ms, ~140 MB;
-a 16 MiB message of empty items: ~1 s, ~1.1 GB). That stall is the transport's, not ours; the
-limits refuse such a request within a millisecond once it is parsed. ``docs/security.md`` lists
-the mitigations (tokens, ``--max-message-mb``, several processes).
+reported and bounded separately: there the server's time includes decoding the request, since
+the size guard of :mod:`tco_server.wire` refuses it from a shallow parse (10^6 empty items:
+~10-20 ms, where grpc's full parse took ~90 ms before any handler, uncounted). A message of tiny
+sub-messages is the worst case; ``tests/hostile/test_size_attacks.py`` measures what the size
+attacks cost a healthy client and ``docs/security.md`` lists the mitigations.
 """
 
 from __future__ import annotations
@@ -135,10 +136,13 @@ def test_hostile_requests_are_refused_fast_while_a_healthy_client_is_served() ->
     _report(field_outcomes, size_outcomes, healthy)
     _check_answers(field_outcomes + size_outcomes)
     assert healthy.failures == []
-    server_ms = _server_ms(field_outcomes + size_outcomes)
-    assert len(server_ms) == len(field_outcomes) + len(size_outcomes) - 1  # 17 MiB: transport
+    server_ms = _server_ms(field_outcomes)
+    assert len(server_ms) == len(field_outcomes)
     assert percentile(server_ms, 0.99) < 10.0
     assert max(server_ms) < 50.0
+    size_ms = _server_ms(size_outcomes)
+    assert len(size_ms) == len(size_outcomes) - 1  # 17 MiB: refused by the transport
+    assert max(size_ms) < 1000.0  # decoding included; a shared machine (figures: the report)
     assert percentile(healthy.latencies["fields"], 0.99) < 250.0
 
 
@@ -150,9 +154,10 @@ def test_hostile_requests_strict_bounds_on_an_idle_machine() -> None:
     _report(field_outcomes, size_outcomes, healthy)
     _check_answers(field_outcomes + size_outcomes)
     assert healthy.failures == []
-    server_ms = _server_ms(field_outcomes + size_outcomes)
+    server_ms = _server_ms(field_outcomes)
     assert percentile(server_ms, 0.99) < 10.0
     assert max(server_ms) < 20.0
+    assert max(_server_ms(size_outcomes)) < 250.0  # decoding included (the size guard)
     assert percentile(healthy.latencies["fields"], 0.99) < 50.0
     # After the attack the server is as fast as before it.
     assert (
