@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import gc
 import itertools
 from collections.abc import Callable, Iterator, Sequence
@@ -248,11 +249,17 @@ class _Context:
         n = method.study_period_years
         return _Context(
             prepared=prepared,
-            upv_factor=float(upv(method.discount_rate, n)),
+            upv_factor=_upv_factor(method.discount_rate, n),
             counted=counted_modules(method.include_module_d),
             baseline_index=index,
             calendar_years=tuple(method.base_year + t for t in range(n + 1)),
         )
+
+
+@functools.lru_cache(maxsize=256)
+def _upv_factor(discount_rate: float, n: int) -> float:
+    """``UPV(d, N)`` (:func:`tco.finance.upv`) as a float, remembered: methods repeat."""
+    return float(upv(discount_rate, n))
 
 
 def _parts(prepared: PreparedTender, part_bids: int | None) -> list[tuple[int, int]]:
@@ -493,7 +500,7 @@ def _compute(
     emissions_total = np.asarray(by_year.sum(axis=1), dtype=np.float64)
     evaluated = np.asarray(outcome.evaluated, dtype=np.float64)
 
-    # Every money figure rounded half-up: the figures in one buffer, the cash flows in another.
+    # Every money figure rounded half-up (below).
     n_bids = len(bids)
     n_years = method.study_period_years + 1
     n_categories = len(CATEGORIES)
@@ -512,22 +519,39 @@ def _compute(
         lcc / context.upv_factor,
         per_unit,
     )
+    # The figures, the measures' four money figures and the cash flows in one buffer, rounded
+    # in one pass (element by element: the bits of rounding each of them on its own).
+    raw_measures = _raw_measures(
+        context, bids, start=start, cubes=cubes, totals=emissions_total, baseline=baseline
+    )
     head = len(vectors) * n_bids
-    raw = np.empty(head + n_bids * n_categories, dtype=np.float64)
-    raw[:head].reshape(len(vectors), n_bids)[:] = vectors
-    raw[head:] = cubes.cost_by_category.reshape(-1)
-    cash = np.empty((2, n_bids, n_rows, n_years), dtype=np.float64)
+    body = head + n_bids * n_categories
+    tail = body + (0 if raw_measures is None else 4 * len(raw_measures))
+    buffer = np.empty(tail + 2 * n_bids * n_rows * n_years, dtype=np.float64)
+    buffer[:head].reshape(len(vectors), n_bids)[:] = vectors
+    buffer[head:body] = cubes.cost_by_category.reshape(-1)
+    if raw_measures is not None:
+        buffer[body:tail] = [
+            value
+            for m in raw_measures
+            for value in (
+                m.net_savings,
+                m.additional_investment,
+                m.operational_savings,
+                0.0 if m.abatement_cost is None else m.abatement_cost,
+            )
+        ]
+    cash = buffer[tail:].reshape(2, n_bids, n_rows, n_years)
     cash[0, :, :n_categories] = cubes.undiscounted
     cash[0, :, n_categories] = climate.undiscounted
     cash[0, :, n_categories + 1] = pollutants.undiscounted
     cash[1, :, :n_categories] = cubes.discounted
     cash[1, :, n_categories] = climate.discounted
     cash[1, :, n_categories + 1] = pollutants.discounted
-    rounded = round_array_money(raw, method.minor_unit_digits)
-    figures = rounded[:head].reshape(len(vectors), n_bids)
+    round_array_money_in_place(buffer, method.minor_unit_digits)
+    figures = buffer[:head].reshape(len(vectors), n_bids)
     money = {name: figures[k] for k, name in enumerate(_MONEY_FIGURES)}
-    money["cost_by_category"] = rounded[head:].reshape(n_bids, n_categories)
-    round_array_money_in_place(cash, method.minor_unit_digits)
+    money["cost_by_category"] = buffer[head:body].reshape(n_bids, n_categories)
 
     return _Part(
         context=context,
@@ -542,14 +566,16 @@ def _compute(
         module_totals=np.asarray(cubes.emissions.sum(axis=2), dtype=np.float64),
         pollutant_kg=np.asarray(cubes.pollutant_kg_by_group.sum(axis=(2, 3)), dtype=np.float64),
         pollutants=table.pollutants,
-        measures=_measures(
-            context, bids, start=start, cubes=cubes, totals=emissions_total, baseline=baseline
+        measures=(
+            None
+            if raw_measures is None
+            else _rounded_measures(raw_measures, buffer[body:tail].reshape(-1, 4))
         ),
         warnings=table.warnings,
     )
 
 
-def _measures(
+def _raw_measures(
     context: _Context,
     bids: Sequence[PreparedBid],
     *,
@@ -558,7 +584,7 @@ def _measures(
     totals: FloatArray,
     baseline: _Baseline | None,
 ) -> list[Measures] | None:
-    """ASTM measures against the baseline bid, rounded; None without a baseline."""
+    """ASTM measures against the baseline bid, unrounded; None without a baseline."""
     method = context.prepared.method
     index = context.baseline_index
     if index is None:
@@ -584,21 +610,12 @@ def _measures(
         discounted=discounted,
         emissions_total_kg=totals,
     )
-    if len(ids) > len(bids):
-        raw = raw[1:]
-    # The four money figures of every bid rounded in one call (the same bits as round_money).
-    money = round_array_money(
-        [
-            (
-                m.net_savings,
-                m.additional_investment,
-                m.operational_savings,
-                0.0 if m.abatement_cost is None else m.abatement_cost,
-            )
-            for m in raw
-        ],
-        method.minor_unit_digits,
-    ).reshape(len(raw), 4)
+    return raw[1:] if len(ids) > len(bids) else raw
+
+
+def _rounded_measures(raw: list[Measures], money: FloatArray) -> list[Measures]:
+    """``raw`` with net savings, additional investment, operational savings and abatement cost
+    replaced by ``money``'s rows (those four figures rounded, in that order)."""
     return [
         _make_measures(
             m.baseline_bid_id,

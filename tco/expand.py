@@ -44,17 +44,22 @@ Pinned conventions (primer §3), one place each:
 
 Implementation: the items, resource uses, pollutant emissions and streams of all bids are read
 into arrays once (:func:`_flatten`); each rule above is then applied to all of them at once with
-numpy (purchase and end-of-life schedules computed once per distinct service life, one-off events
-scattered into one sparse block, recurring amounts as whole rows), and the rows are put in their
-order with one sort. Large tenders can be expanded in parts of consecutive bids
-(:class:`PartedExpansion`) with the same rows for every bid.
+numpy (purchase and end-of-life schedules computed once per distinct service life, every one-off
+amount of every item from one template of entries per schedule and scattered into one sparse
+block, recurring amounts as whole rows), and the rows are put in their order with one sort. What
+repeats from call to call (schedules, their templates, the payment times of the time groups,
+stream year patterns, resource price rows) is cached by value, read-only, for small inputs. Large
+tenders can be expanded in parts of consecutive bids (:class:`PartedExpansion`) with the same rows
+for every bid.
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
 import math
-from collections.abc import Iterator, Mapping, Sequence
+import operator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import cast
 
@@ -416,6 +421,11 @@ class _Flat:
 def _owners(counts: list[int]) -> tuple[IntArray, IntArray]:
     """For children listed owner by owner (``counts`` per owner): each child's owner and its
     index among its owner's children."""
+    size = len(counts)
+    if counts.count(1) == size:  # one child each (or no owners): the common case
+        return np.arange(size, dtype=np.int64), np.zeros(size, dtype=np.int64)
+    if counts.count(0) == size:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     count = np.asarray(counts, dtype=np.int64)
     owner = np.repeat(np.arange(count.size, dtype=np.int64), count)
     starts = np.cumsum(count) - count
@@ -424,6 +434,27 @@ def _owners(counts: list[int]) -> tuple[IntArray, IntArray]:
 
 def _column_of(values: list[float], size: int) -> FloatArray:
     return np.array(values, dtype=np.float64).reshape(size)
+
+
+#: An item's scalars, in the column order of :attr:`_Flat.scalars`.
+_ITEM_SCALARS = operator.attrgetter(
+    "quantity",
+    "unit_price",
+    "installation_cost",
+    "maintenance_per_year",
+    "warranty_years",
+    "end_of_life_cost",
+)
+
+
+#: An item's embodied emissions when it states every module (else :func:`_embodied_of`).
+_EMBODIED = operator.itemgetter("a1_a3", "a4", "a5", "c1_c4", "d")
+
+
+def _floats(rows: Iterable[tuple[float, ...]], size: int, width: int) -> FloatArray:
+    """A (size, width) float64 array of ``size`` rows of ``width`` numbers (one flat pass)."""
+    flat = np.fromiter(itertools.chain.from_iterable(rows), dtype=np.float64, count=size * width)
+    return flat.reshape(size, width)
 
 
 def _flatten(bids: Sequence[PreparedBid]) -> _Flat:
@@ -435,16 +466,11 @@ def _flatten(bids: Sequence[PreparedBid]) -> _Flat:
     item_bid = np.repeat(np.arange(n_bids, dtype=np.int64), counts)
     item_slot = np.arange(n_items, dtype=np.int64) + item_bid
     bid_slot = np.cumsum(np.asarray(counts, dtype=np.int64)) + np.arange(n_bids, dtype=np.int64)
-    scalars = np.empty((n_items, 6), dtype=np.float64)
-    scalars[:, 0] = [item.quantity for item in items]
-    scalars[:, 1] = [item.unit_price for item in items]
-    scalars[:, 2] = [item.installation_cost for item in items]
-    scalars[:, 3] = [item.maintenance_per_year for item in items]
-    scalars[:, 4] = [item.warranty_years for item in items]
-    scalars[:, 5] = [item.end_of_life_cost for item in items]
-    embodied = np.array([_embodied_of(item.emissions) for item in items], dtype=np.float64).reshape(
-        n_items, 5
-    )
+    scalars = _floats(map(_ITEM_SCALARS, items), n_items, 6)
+    try:  # every module stated (validation fills them in): one C-level lookup per item
+        embodied = _floats([_EMBODIED(item.emissions) for item in items], n_items, 5)
+    except KeyError:
+        embodied = _floats([_embodied_of(item.emissions) for item in items], n_items, 5)
     lives = [item.service_life for item in items]
     residuals = [item.residual_value for item in items]
 
@@ -502,6 +528,10 @@ class _Plan:
         return EVENT_GROUP if shift == 0.0 else 2 + self.shifts.index(shift)
 
 
+#: Up to this many items, distinct lives are found with a dict (numpy's sort costs more).
+_FEW_ITEMS = 1024
+
+
 def _lives(flat: _Flat, n: int) -> tuple[list[_Schedule], IntArray]:
     """The schedule of each distinct service life, and each item's index into them."""
     if flat.lives is not None and flat.lives[0] == n:
@@ -512,10 +542,20 @@ def _lives(flat: _Flat, n: int) -> tuple[list[_Schedule], IntArray]:
     elif flat.life.size == 1 or bool(np.all(flat.life == flat.life[0])):
         schedules = [_schedule_of(float(flat.life[0]), n)]
         inverse = np.zeros(flat.life.size, dtype=np.int64)
+    elif flat.life.size <= _FEW_ITEMS:
+        # Distinct lives in order of first use (NaN, no stated life, as one): the schedules'
+        # order does not change the table.
+        index: dict[float | None, int] = {}
+        found = [
+            index.setdefault(None if math.isnan(life) else life, len(index))
+            for life in flat.life.tolist()
+        ]
+        schedules = [_schedule(life, n) for life in index]
+        inverse = _ints(found)
     else:
-        lives, found = np.unique(flat.life, return_inverse=True)
+        lives, where = np.unique(flat.life, return_inverse=True)
         schedules = [_schedule_of(life, n) for life in lives.tolist()]
-        inverse = found.reshape(-1).astype(np.int64)
+        inverse = where.reshape(-1).astype(np.int64)
     flat.lives = (n, schedules, inverse)
     return schedules, inverse
 
@@ -587,31 +627,147 @@ def _plan(flats: Sequence[_Flat], n: int) -> _Plan:
 #: Row kinds of a stream table.
 _COST, _EMISSION, _POLLUTANT = 0, 1, 2
 
-#: One-off amounts per item (kind, key, code): purchase and installation at t = 0, embodied
-#: A1-A3, A4, A5 at t = 0, and the residual value at N (the last one).
-_POINT_FAMILIES = (
+#: One-off amounts of an item, by family (kind, key, code): purchase and installation at t = 0,
+#: embodied A1-A3, A4, A5 at t = 0, the residual value at N; at each replacement the unit price
+#: + installation and the embodied emissions (B4); at each end of life the end-of-life cost,
+#: C1-C4 and D emissions.
+_ITEM_FAMILIES = (
     (_COST, _CATEGORY_INDEX["acquisition"], _ACQUISITION),
     (_COST, _CATEGORY_INDEX["installation"], _INSTALLATION),
     (_EMISSION, _MODULE_INDEX["a1_a3"], _A1_A3),
     (_EMISSION, _MODULE_INDEX["a4"], _A4),
     (_EMISSION, _MODULE_INDEX["a5"], _A5),
     (_COST, _CATEGORY_INDEX["residual_value"], _RESIDUAL),
-)
-_POINT_KIND, _POINT_KEY, _POINT_CODE = (
-    np.array([family[i] for family in _POINT_FAMILIES], dtype=np.int64) for i in range(3)
-)
-_POINT_RESIDUAL = len(_POINT_FAMILIES) - 1
-#: Events at each replacement: unit price + installation, and the embodied emissions (B4).
-_REPLACEMENT_FAMILIES = (
     (_COST, _CATEGORY_INDEX["replacement"], _REPLACEMENT),
     (_EMISSION, _MODULE_INDEX["b4"], _B4),
-)
-#: Events at each end of life: end-of-life cost, C1-C4 and D emissions.
-_END_FAMILIES = (
     (_COST, _CATEGORY_INDEX["end_of_life"], _END_OF_LIFE),
     (_EMISSION, _MODULE_INDEX["c1_c4"], _C1_C4),
     (_EMISSION, _MODULE_INDEX["d"], _D),
 )
+_FAMILY_KIND, _FAMILY_KEY, _FAMILY_CODE = (
+    np.array([family[i] for family in _ITEM_FAMILIES], dtype=np.int64) for i in range(3)
+)
+#: Families booked at t = 0, at N, at each replacement and at each end of life.
+_AT_START, _AT_END = (0, 1, 2, 3, 4), 5
+_AT_REPLACEMENT, _AT_END_OF_LIFE = (6, 7), (8, 9, 10)
+#: The family whose amount is priced per event (unit price + installation x price index).
+_REPLACEMENT_COST = 6
+
+
+@dataclass(frozen=True, slots=True)
+class _EventTemplate:
+    """The one-off entries of one unit position, for each schedule of a list of schedules.
+
+    Schedule s owns the entries ``start[s] .. start[s] + length[s] - 1``: per entry its family
+    (:data:`_ITEM_FAMILIES`), column, time group, price index (of a replacement; 1 otherwise)
+    and row (the entry's (family, group) pair, numbered from 0 in that order). Entries are
+    listed by family, then time group, then time; events past year N are left out. Time group
+    -1 stands for a shift the plan does not know (``unplanned``): no amount may be booked there.
+
+    Example: L = 8, N = 20 (one schedule): acquisition, installation, A1-A3, A4, A5 at column 0,
+    residual value at 20, replacement cost and B4 at 8 and 16, end-of-life cost, C1-C4 and D at
+    8 and 16: 16 entries in 11 rows.
+    """
+
+    family: IntArray
+    column: IntArray
+    group: IntArray
+    index: FloatArray
+    row: IntArray
+    start: IntArray
+    length: IntArray
+    #: Rows per schedule at most (row numbers are below it).
+    n_rows: int
+    unplanned: bool
+    #: Per schedule: remaining life at N of the last unit, L, price index of the last purchase.
+    remaining: FloatArray
+    life: FloatArray
+    last_index: FloatArray
+
+
+def _frozen_ints(values: list[int]) -> IntArray:
+    array = _ints(values)
+    array.setflags(write=False)
+    return array
+
+
+def _frozen_floats(values: list[float]) -> FloatArray:
+    array = _column_of(values, len(values))
+    array.setflags(write=False)
+    return array
+
+
+#: Inputs up to this many schedules, time shifts or stream patterns are cached by value (a
+#: tender has a few; the cache stays small whatever the tenders).
+_FEW = 32
+
+
+def _event_template(
+    schedules: tuple[_Schedule, ...], shifts: tuple[float, ...], n: int
+) -> _EventTemplate:
+    """:class:`_EventTemplate` of ``schedules`` under the plan's ``shifts`` (cached when few)."""
+    if len(schedules) <= _FEW and len(shifts) <= _FEW:
+        return _event_template_cached(schedules, shifts, n)
+    return _event_template_of(schedules, shifts, n)
+
+
+def _event_template_of(
+    schedules: tuple[_Schedule, ...], shifts: tuple[float, ...], n: int
+) -> _EventTemplate:
+    family: list[int] = []
+    column: list[int] = []
+    group: list[int] = []
+    index: list[float] = []
+    row: list[int] = []
+    start: list[int] = []
+    n_rows = 0
+    unplanned = False
+    for schedule in schedules:
+        entries: list[tuple[int, int, int, float]] = [(f, 0, EVENT_GROUP, 1.0) for f in _AT_START]
+        entries.append((_AT_END, n, EVENT_GROUP, 1.0))
+        for families, slots, prices in (
+            (_AT_REPLACEMENT, schedule.replacement_slots, schedule.replacement_index),
+            (_AT_END_OF_LIFE, schedule.end_slots, (1.0,) * len(schedule.end_slots)),
+        ):
+            for f in families:
+                for (col, shift), price in zip(slots, prices, strict=True):
+                    if col > n:
+                        continue
+                    if shift == 0.0:
+                        g = EVENT_GROUP
+                    else:
+                        g = 2 + shifts.index(shift) if shift in shifts else -1
+                    unplanned = unplanned or g < 0
+                    entries.append((f, col, g, price if f == _REPLACEMENT_COST else 1.0))
+        entries.sort(key=lambda entry: (entry[0], entry[2]))  # stable: time order within
+        pairs: dict[tuple[int, int], int] = {}
+        start.append(len(family))
+        for f, col, g, price in entries:
+            family.append(f)
+            column.append(col)
+            group.append(g)
+            index.append(price)
+            row.append(pairs.setdefault((f, g), len(pairs)))
+        n_rows = max(n_rows, len(pairs))
+    ends = [*start[1:], len(family)] if start else []
+    return _EventTemplate(
+        family=_frozen_ints(family),
+        column=_frozen_ints(column),
+        group=_frozen_ints(group),
+        index=_frozen_floats(index),
+        row=_frozen_ints(row),
+        start=_frozen_ints(start),
+        length=_frozen_ints([b - a for a, b in zip(start, ends, strict=True)]),
+        n_rows=n_rows,
+        unplanned=unplanned,
+        remaining=_frozen_floats([x.remaining for x in schedules]),
+        life=_frozen_floats([x.life for x in schedules]),
+        last_index=_frozen_floats([x.last_index for x in schedules]),
+    )
+
+
+_event_template_cached = functools.lru_cache(maxsize=256)(_event_template_of)
+
 
 #: kind, bid, key, group and seq of a block of rows (an int stands for the whole block).
 _Attrs = tuple[IntArray | int, IntArray, IntArray | int, IntArray | int, IntArray]
@@ -663,52 +819,16 @@ class _Rows:
         self.dense_attrs.append((kind, bid, key, group, seq))
         self.dense.append(amounts)
 
-    def events(
-        self,
-        plan: _Plan,
-        bid: IntArray,
-        seq: IntArray,
-        *,
-        families: Sequence[tuple[int, int, int]],
-        slots: Sequence[tuple[int, float]],
-        amounts: FloatArray,
-    ) -> None:
-        """One-off amounts, shape (items, families, events), booked at ``slots``.
+    def tables(
+        self, bounds: tuple[int, int, int, int] | None = None
+    ) -> list[tuple[IntArray, IntArray, IntArray, FloatArray]]:
+        """(bid, key, group, amounts) of each kind, sorted by bid, key, group, insertion.
 
-        ``families`` gives (kind, key, code) of each family, ``slots`` (column, shift) of each
-        event. One row per item, family and time group with a booked event; an amount of 0 is
-        not booked.
+        ``bounds``, when given, are upper bounds (exclusive) of bid, key, group and ``seq``: the
+        rows are then sorted by one number, ``(((kind B + bid) K + key) G + group) S + seq``,
+        whose order is the order of the five columns (one stable sort instead of five),
+        whenever that number fits in 62 bits.
         """
-        booked = amounts != 0.0
-        any_booked = booked.any(axis=(0, 1)).tolist()
-        by_group: dict[int, list[int]] = {}
-        for j, (column, shift) in enumerate(slots):
-            if any_booked[j] and column < self.n_years:
-                by_group.setdefault(plan.group_of(shift), []).append(j)
-        if not by_group:
-            return
-        kinds = np.array([f[0] for f in families], dtype=np.int64)
-        keys = np.array([f[1] for f in families], dtype=np.int64)
-        codes = np.array([f[2] for f in families], dtype=np.int64)
-        for group in sorted(by_group):
-            js = by_group[group]
-            sub, hit = (
-                (amounts, booked)
-                if len(js) == len(slots)
-                else (amounts[:, :, js], booked[:, :, js])
-            )
-            item, family = np.nonzero(hit.any(axis=2))
-            row, event = np.nonzero(hit[item, family])
-            columns = np.array([slots[j][0] for j in js], dtype=np.int64)
-            self.sparse(
-                (kinds[family], bid[item], keys[family], group, seq[item] + codes[family]),
-                rows=row,
-                columns=columns[event],
-                amounts=sub[item[row], family[row], event],
-            )
-
-    def tables(self) -> list[tuple[IntArray, IntArray, IntArray, FloatArray]]:
-        """(bid, key, group, amounts) of each kind, sorted by bid, key, group, insertion."""
         n_years = self.n_years
         attrs = self.sparse_attrs + self.dense_attrs
         if not attrs:
@@ -724,7 +844,12 @@ class _Rows:
             columns = np.concatenate([e[1] for e in self.entries])
             sparse[rows, columns] = np.concatenate([e[2] for e in self.entries])
         amounts = np.concatenate([sparse, *self.dense]) if self.dense else sparse
-        order = np.lexsort((seq, group, key, bid, kind))
+        if bounds is not None and 3 * math.prod(bounds) < 1 << 62:
+            n_bid, n_key, n_group, n_seq = bounds
+            combined = ((kind * n_bid + bid) * n_key + key) * n_group + group
+            order = np.argsort(combined * n_seq + seq, kind="stable")
+        else:
+            order = np.lexsort((seq, group, key, bid, kind))
         ends = np.cumsum(np.bincount(kind, minlength=3)).tolist()
         out = []
         start = 0
@@ -813,6 +938,41 @@ def _uncovered(schedule: _Schedule, warranty: float, n: int) -> FloatArray:
     return uncovered
 
 
+def _time_rows(
+    n: int, timing: Timing, shifts: tuple[float, ...]
+) -> tuple[tuple[FloatArray, ...], FloatArray, npt.NDArray[np.bool_]]:
+    """:func:`_time_rows_of`, remembered when there are few shifts."""
+    if len(shifts) <= _FEW:
+        return _time_rows_cached(n, timing, shifts)
+    return _time_rows_of(n, timing, shifts)
+
+
+def _time_rows_of(
+    n: int, timing: Timing, shifts: tuple[float, ...]
+) -> tuple[tuple[FloatArray, ...], FloatArray, npt.NDArray[np.bool_]]:
+    """Payment time of each column by time group, stacked, and the service years (cached).
+
+    Group 0: t (events at whole years); group 1: :func:`tco.finance.payment_times` of the
+    recurring amounts; group 2 + k: ``max(t - shifts[k], 0)``. Service years are 1..N. The arrays
+    are read-only (shared by every table of the same N, timing and shifts).
+
+    Example: N = 2, MID_YEAR, shifts (0.5,): rows ``[0, 1, 2]``, ``[0, 0.5, 1.5]``,
+    ``[0, 0.5, 1.5]``; service ``[False, True, True]``.
+    """
+    columns = np.arange(n + 1, dtype=np.float64)
+    rows = [columns.copy(), payment_times(timing, columns, True)]
+    rows += [np.maximum(columns - shift, 0.0) for shift in shifts]
+    stacked = np.asarray(np.stack(rows), dtype=np.float64)
+    service = np.zeros(n + 1, dtype=bool)
+    service[1:] = True  # years 1..N
+    for array in (*rows, stacked, service):
+        array.setflags(write=False)
+    return tuple(rows), stacked, service
+
+
+_time_rows_cached = functools.lru_cache(maxsize=256)(_time_rows_of)
+
+
 def _table(method: PreparedMethod, flat: _Flat, plan: _Plan) -> StreamTable:
     """The stream table of the bids of ``flat`` (see the module docstring for every rule).
 
@@ -822,12 +982,8 @@ def _table(method: PreparedMethod, flat: _Flat, plan: _Plan) -> StreamTable:
     """
     n = method.study_period_years
     n_years = n + 1
-    columns = np.arange(n_years, dtype=np.float64)
-    recurring_times = payment_times(method.timing, columns, True)
-    group_rows = [columns.copy(), recurring_times]
-    group_rows += [np.maximum(columns - shift, 0.0) for shift in plan.shifts]
-    service = np.zeros(n_years, dtype=bool)
-    service[1:] = True  # years 1..N
+    group_rows, group_times, service = _time_rows(n, method.timing, plan.shifts)
+    recurring_times = group_rows[RECURRING_GROUP]
 
     rows = _Rows(n_years)
     warnings: list[tuple[int, tuple[str, str, str]]] = []
@@ -869,12 +1025,14 @@ def _table(method: PreparedMethod, flat: _Flat, plan: _Plan) -> StreamTable:
                     amounts=amounts,
                 )
 
-    cost, emission, pollutant = rows.tables()
+    n_keys = max(len(CATEGORIES), len(MODULES), len(plan.pollutants))
+    n_seq = (len(flat.items) + flat.n_bids) * width
+    cost, emission, pollutant = rows.tables((flat.n_bids, n_keys, len(group_rows), n_seq))
     warnings.sort(key=lambda entry: entry[0])
     return StreamTable(
         n_bids=flat.n_bids,
         study_period_years=n,
-        group_times=np.asarray(np.stack(group_rows), dtype=np.float64),
+        group_times=group_times,
         cost_bid=cost[0],
         cost_category=cost[1],
         cost_group=cost[2],
@@ -908,14 +1066,10 @@ def _item_events(
     q = s[:, 0]
     bid = flat.item_bid
     capital, embodied = _event_amounts(flat)
-    if len(schedules) == 1:
-        remaining = np.full(len(q), schedules[0].remaining)
-        life = np.full(len(q), schedules[0].life)
-        last_index = np.full(len(q), schedules[0].last_index)
-    else:
-        remaining = np.array([x.remaining for x in schedules])[inverse]
-        life = np.array([x.life for x in schedules])[inverse]
-        last_index = np.array([x.last_index for x in schedules])[inverse]
+    template = _event_template(tuple(schedules), plan.shifts, n)
+    remaining = template.remaining[inverse]
+    life = template.life[inverse]
+    last_index = template.last_index[inverse]
 
     # Residual value at N of the unit in service (linear, or the stated resale value).
     in_service = remaining > 0.0
@@ -937,63 +1091,56 @@ def _item_events(
             )
         )
 
-    # One-off amounts at t = 0 (purchase, embodied A1-A3, A4, A5) and the residual value at N.
+    # Every one-off amount of every item (module docstring): one entry per item, family and
+    # event of its schedule (:func:`_event_template`); the entries with a non-zero amount become
+    # the rows' entries, one row per item, family and time group.
     e = flat.embodied
-    point = np.stack(
-        [q * s[:, 1], q * s[:, 2], q * e[:, 0], q * e[:, 1], q * e[:, 2], residual], axis=1
+    qc = q[:, None]
+    base = np.empty((len(q), len(_ITEM_FAMILIES)), dtype=np.float64)
+    base[:, 0:2] = qc * s[:, 1:3]  # unit price, installation at t = 0
+    base[:, 2:5] = qc * e[:, 0:3]  # A1-A3, A4, A5 at t = 0
+    base[:, 5] = residual  # at N
+    base[:, 6] = 0.0  # replacement cost: per event, below
+    base[:, 7] = embodied  # B4 at each replacement
+    base[:, 8] = q * s[:, 5]  # end-of-life cost at each end of life
+    base[:, 9:11] = qc * e[:, 3:5]  # C1-C4, D at each end of life
+    lengths = template.length[inverse]
+    item = np.repeat(np.arange(len(q), dtype=np.int64), lengths)
+    first = np.cumsum(lengths) - lengths
+    at = np.arange(item.size, dtype=np.int64) + (template.start[inverse] - first)[item]
+    family = template.family[at]
+    amounts = np.where(
+        family == _REPLACEMENT_COST,
+        q[item] * (capital[item] * template.index[at]),
+        base[item, family],
     )
-    item, family = np.nonzero(point != 0.0)
-    if item.size:
-        rows.sparse(
-            (
-                _POINT_KIND[family],
-                bid[item],
-                _POINT_KEY[family],
-                EVENT_GROUP,
-                seq[item] + _POINT_CODE[family],
-            ),
-            rows=np.arange(item.size, dtype=np.int64),
-            columns=np.where(family == _POINT_RESIDUAL, n, 0),
-            amounts=point[item, family],
-        )
-
-    # Replacements (unit price + installation; B4) and ends of life (cost; C1-C4; D).
-    if len(schedules) == 1:
-        groups = [np.arange(len(q))]
-    else:
-        order = np.argsort(inverse, kind="stable")
-        bounds = np.cumsum(np.bincount(inverse, minlength=len(schedules))).tolist()
-        groups = [order[a:b] for a, b in zip([0, *bounds[:-1]], bounds, strict=True)]
-    for schedule, idx in zip(schedules, groups, strict=True):
-        qs = q[idx]
-        if schedule.replacement_slots:
-            k = len(schedule.replacement_slots)
-            index = np.asarray(schedule.replacement_index)
-            amounts = np.empty((len(idx), 2, k))
-            amounts[:, 0, :] = qs[:, None] * (capital[idx, None] * index[None, :])
-            amounts[:, 1, :] = embodied[idx, None]
-            rows.events(
-                plan,
-                bid[idx],
-                seq[idx],
-                families=_REPLACEMENT_FAMILIES,
-                slots=schedule.replacement_slots,
-                amounts=amounts,
-            )
-        if schedule.end_slots:
-            k = len(schedule.end_slots)
-            per_end = np.empty((len(idx), 3, k), dtype=np.float64)
-            per_end[:, 0, :] = (qs * s[idx, 5])[:, None]
-            per_end[:, 1, :] = (qs * e[idx, 3])[:, None]
-            per_end[:, 2, :] = (qs * e[idx, 4])[:, None]
-            rows.events(
-                plan,
-                bid[idx],
-                seq[idx],
-                families=_END_FAMILIES,
-                slots=schedule.end_slots,
-                amounts=per_end,
-            )
+    keep = np.flatnonzero(amounts != 0.0)
+    if not keep.size:
+        return
+    item, at = item[keep], at[keep]
+    group = template.group[at]
+    if template.unplanned and bool(np.any(group < 0)):
+        raise ValueError("an event is booked at a time shift the plan does not know")
+    # Entries of one row are consecutive (the template lists them by family, then group).
+    row_key = item * template.n_rows + template.row[at]
+    new = np.empty(row_key.size, dtype=bool)
+    new[0] = True
+    np.not_equal(row_key[1:], row_key[:-1], out=new[1:])
+    heads = np.flatnonzero(new)
+    head_family = family[keep[heads]]
+    head_item = item[heads]
+    rows.sparse(
+        (
+            _FAMILY_KIND[head_family],
+            bid[head_item],
+            _FAMILY_KEY[head_family],
+            group[heads],
+            seq[head_item] + _FAMILY_CODE[head_family],
+        ),
+        rows=np.cumsum(new) - 1,
+        columns=template.column[at],
+        amounts=amounts[keep],
+    )
 
 
 def _item_recurring(
@@ -1090,6 +1237,55 @@ def _item_recurring(
 _StreamRows = tuple[int, IntArray, IntArray | int, IntArray | int, IntArray, FloatArray]
 
 
+@dataclass(frozen=True, slots=True)
+class _StreamPatterns:
+    """The years of distinct stream patterns (first_year, every_years, last_year) over 0..N.
+
+    Per pattern: ``first = max(first_year, 0)``; ``last = min(last_year or N, N)``; ``once``
+    (``every_years <= 0``: one occurrence at ``first``); ``step`` (``every_years``, 1 when once);
+    ``years[p, t]``: the pattern occurs in year t; ``occurs``: in any year 0..N. Read-only.
+
+    Example (N = 4): (1, 1, 0) -> years 1..4; (2, 0, 0) -> year 2; (6, 0, 0) -> never.
+    """
+
+    first: IntArray
+    every: IntArray
+    last: IntArray
+    once: npt.NDArray[np.bool_]
+    step: IntArray
+    years: npt.NDArray[np.bool_]
+    occurs: npt.NDArray[np.bool_]
+
+
+def _stream_patterns(patterns: tuple[tuple[int, int, int], ...], n: int) -> _StreamPatterns:
+    """:class:`_StreamPatterns` of ``patterns`` (remembered when there are few of them)."""
+    if len(patterns) <= _FEW:
+        return _stream_patterns_cached(patterns, n)
+    return _stream_patterns_of(patterns, n)
+
+
+def _stream_patterns_of(patterns: tuple[tuple[int, int, int], ...], n: int) -> _StreamPatterns:
+    size = len(patterns)
+    first_year, every, stated_last = (
+        np.array([p[k] for p in patterns], dtype=np.int64).reshape(size) for k in range(3)
+    )
+    first = np.maximum(first_year, 0)
+    last = np.minimum(np.where(stated_last > 0, stated_last, n), n)
+    once = every <= 0
+    step = np.where(once, 1, every)
+    t = np.arange(n + 1, dtype=np.int64)[None, :]
+    f0, k0, l0 = first[:, None], step[:, None], last[:, None]
+    years = np.where(once[:, None], t == f0, (t >= f0) & (t <= l0) & ((t - f0) % k0 == 0))
+    occurs = years.any(axis=1)
+    out = _StreamPatterns(first, every, last, once, step, years, occurs)
+    for array in (first, every, last, once, step, years, occurs):
+        array.setflags(write=False)
+    return out
+
+
+_stream_patterns_cached = functools.lru_cache(maxsize=256)(_stream_patterns_of)
+
+
 def _streams(
     flat: _Flat, n: int, group_rows: Sequence[FloatArray], seq: IntArray
 ) -> list[_StreamRows]:
@@ -1104,31 +1300,29 @@ def _streams(
     streams = flat.streams
     count = len(streams)
     n_years = n + 1
-    amount = _column_of([s.amount for s in streams], count)
-    escalation = _column_of([s.escalation for s in streams], count)
-    kg = _column_of([s.emissions for s in streams], count)
-    first = np.maximum(_ints([s.first_year for s in streams]), 0)
-    every = _ints([s.every_years for s in streams])
-    stated_last = _ints([s.last_year for s in streams])
-    last = np.minimum(np.where(stated_last > 0, stated_last, n), n)
-    once = every <= 0
-    step = np.where(once, 1, every)
-    # The years of each stream, from a table of its distinct (first, step, last) patterns.
-    first_c, step_c, last_c = (
-        np.clip(first, 0, n + 1),
-        np.clip(step, 1, n + 1),
-        np.clip(last, -1, n),
-    )
-    code = ((first_c * (n + 2) + np.where(once, 0, step_c)) * (n + 2)) + (last_c + 1)
-    _, rep, pattern_of = np.unique(code, return_index=True, return_inverse=True)
-    pattern_of = pattern_of.reshape(-1)  # rep: one stream of each pattern
-    t = np.arange(n_years, dtype=np.int64)[None, :]
-    f0, k0, l0 = first[rep, None], step[rep, None], last[rep, None]
-    table = np.where(once[rep, None], t == f0, (t >= f0) & (t <= l0) & ((t - f0) % k0 == 0))
-    years = table[pattern_of]
-    occurs = table.any(axis=1)[pattern_of]
+    numbers = np.array(
+        [
+            (s.amount, s.escalation, s.emissions, math.nan if s.life is None else s.life)
+            for s in streams
+        ],
+        dtype=np.float64,
+    ).reshape(count, 4)
+    amount, escalation, kg, life = numbers.T
+    # The years of each stream, from a table of its distinct (first, every, last) patterns.
+    patterns: dict[tuple[int, int, int], int] = {}
+    pattern_of = np.array(
+        [
+            patterns.setdefault((s.first_year, s.every_years, s.last_year), len(patterns))
+            for s in streams
+        ],
+        dtype=np.int64,
+    ).reshape(count)
+    pattern = _stream_patterns(tuple(patterns), n)
+    years = pattern.years[pattern_of]
+    occurs = pattern.occurs[pattern_of]
     if not occurs.any():
         return []
+    every = pattern.every[pattern_of]
     recurring = every == 1
     group = np.where(recurring, RECURRING_GROUP, EVENT_GROUP)
     per_occurrence = flat.stream_multiplier * amount
@@ -1175,13 +1369,11 @@ def _streams(
             )
         )
 
-    life = np.array(
-        [math.nan if s.life is None else s.life for s in streams], dtype=np.float64
-    ).reshape(count)
     lasting = np.flatnonzero(occurs & (life > 0.0))
     if lasting.size:
-        f, st = first[lasting], step[lasting]
-        last_year = np.where(once[lasting], f, f + (last[lasting] - f) // st * st)
+        which = pattern_of[lasting]
+        f, st = pattern.first[which], pattern.step[which]
+        last_year = np.where(pattern.once[which], f, f + (pattern.last[which] - f) // st * st)
         remaining = _snap_array((last_year.astype(np.float64) + life[lasting]) - n)
         left = remaining > 0.0
         chosen = lasting[left]

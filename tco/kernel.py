@@ -19,6 +19,7 @@ over the flat index bid x category x year, adding in row order: see :func:`_segm
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,9 +50,18 @@ def counted_modules(include_module_d: bool) -> npt.NDArray[np.bool_]:
 
     Example: ``counted_modules(False)[MODULES.index("d")]`` is False.
     """
+    return _COUNTED[bool(include_module_d)]
+
+
+def _counted(include_module_d: bool) -> npt.NDArray[np.bool_]:
     counted = np.ones(len(MODULES), dtype=bool)
     counted[MODULES.index("d")] = include_module_d
+    counted.setflags(write=False)
     return counted
+
+
+#: :func:`counted_modules` of False and True (read-only, shared).
+_COUNTED = {False: _counted(False), True: _counted(True)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,12 +83,39 @@ def time_grid(group_times: FloatArray, method: PreparedMethod) -> TimeGrid:
     Example (d = 3 % real, END_OF_YEAR, N = 2): ``discount = [[1, 1/1.03, 1/1.03**2], ...]``.
     """
     times = np.asarray(group_times, dtype=np.float64)
-    discount = discount_factors(method.discount_rate, times)
-    if method.rate_basis is RateBasis.NOMINAL and method.inflation_rate != 0.0:
-        report = escalation_index(method.inflation_rate, times)
+    inflation = (
+        method.inflation_rate
+        if method.rate_basis is RateBasis.NOMINAL and method.inflation_rate != 0.0
+        else None
+    )
+    if times.shape[0] > _FEW_GROUPS:  # not remembered: many fractional time groups
+        return _time_grid_of(times.tobytes(), times.shape, method.discount_rate, inflation)
+    return _time_grid(times.tobytes(), times.shape, method.discount_rate, inflation)
+
+
+#: Grids of up to this many time groups are cached by value (keeps the cache small).
+_FEW_GROUPS = 34
+
+
+def _time_grid_of(
+    times_bytes: bytes, shape: tuple[int, ...], discount_rate: float, inflation: float | None
+) -> TimeGrid:
+    """:func:`time_grid` by value (the same times and rates recur from call to call).
+
+    The arrays are read-only: one grid serves every evaluation with the same inputs.
+    """
+    times = np.frombuffer(times_bytes, dtype=np.float64).reshape(shape)
+    discount = np.asarray(discount_factors(discount_rate, times), dtype=np.float64)
+    if inflation is not None:
+        report = np.asarray(escalation_index(inflation, times), dtype=np.float64)
     else:
         report = np.ones_like(times)
+    for array in (discount, report):
+        array.setflags(write=False)
     return TimeGrid(times=times, discount=discount, report=report)
+
+
+_time_grid = functools.lru_cache(maxsize=256)(_time_grid_of)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,13 +154,18 @@ def _cells(keys: IntArray, n_years: int) -> IntArray:
     return ((keys * n_years)[:, None] + np.arange(n_years, dtype=np.int64)).reshape(-1)
 
 
+#: The bits of -0.0 read as an int64.
+_NEGATIVE_ZERO_BITS = np.int64(np.iinfo(np.int64).min)
+
+
 def _sum_cells(cells: IntArray, values: FloatArray, n_keys: int) -> FloatArray:
     """:func:`_segment_sum` for rows already turned into :func:`_cells`."""
     n_years = values.shape[1]
     size = n_keys * n_years
-    flat = np.ascontiguousarray(values).reshape(-1)
+    flat = np.ascontiguousarray(values, dtype=np.float64).reshape(-1)
     out = np.bincount(cells, weights=flat, minlength=size)
-    negative_zero = (flat == 0.0) & np.signbit(flat)
+    # -0.0 is the one float64 whose bits are those of the smallest int64 (one integer compare).
+    negative_zero = flat.view(np.int64) == _NEGATIVE_ZERO_BITS
     if negative_zero.any():
         # 0 + (-0.0) is +0.0: a cell whose every amount is -0.0 sums to -0.0 row by row.
         others = np.bincount(cells, weights=~negative_zero, minlength=size)

@@ -66,7 +66,12 @@ def _service_handlers(servicer: LifeCycleCostService, config: ServerConfig) -> d
         ),
         "AnalyzeRanking": (
             servicer.AnalyzeRanking,
-            wire.lenient(analysis_pb2.AnalyzeRankingRequest.FromString),
+            # the tender part (method, bids: the same fields as EvaluateBids) counted shallowly
+            # first, with exact counts; the analysis' own limits are checked after the parse
+            wire.guarded(
+                analysis_pb2.AnalyzeRankingRequest,
+                wire.evaluate_bids_refusal(config.limits, bounded=False),
+            ),
         ),
         "ListCarbonPriceSeries": (
             servicer.ListCarbonPriceSeries,

@@ -274,3 +274,19 @@ def test_logs_carry_counts_never_bid_content() -> None:
     assert [line["code"] for line in lines] == ["OK", "INVALID_ARGUMENT"]
     assert lines[0]["draws"] == 5000
     assert lines[0]["bids"] == 2
+
+
+def test_an_oversized_tender_is_refused_before_the_full_parse(
+    stub: service_pb2_grpc.LifeCycleCostServiceStub,
+) -> None:
+    """AnalyzeRanking's tender part goes through the same shallow size guard as EvaluateBids
+    (``tco_server.wire.guarded``): 10^6 empty items are counted, not built, and refused with
+    the limits' own violation."""
+    request = _request()
+    items = request.bids[0].items
+    for _ in range(1_000_000 - len(items)):
+        items.add()
+    failure = _failing(stub, request)
+    assert failure.code == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert failure.reason == "TOO_MANY_ITEMS"
+    assert failure.fields == ["bids[0].items", "bids"]
