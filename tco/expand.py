@@ -1285,6 +1285,10 @@ def _stream_patterns_of(patterns: tuple[tuple[int, int, int], ...], n: int) -> _
 
 _stream_patterns_cached = functools.lru_cache(maxsize=256)(_stream_patterns_of)
 
+#: Up to this many generic streams :func:`_streams` reads them in one pass with remembered
+#: patterns; above it column by column (measured: 10 000 bids x 5 streams, 1.3x faster).
+_FEW_STREAMS = 256
+
 
 def _streams(
     flat: _Flat, n: int, group_rows: Sequence[FloatArray], seq: IntArray
@@ -1300,29 +1304,65 @@ def _streams(
     streams = flat.streams
     count = len(streams)
     n_years = n + 1
-    numbers = np.array(
-        [
-            (s.amount, s.escalation, s.emissions, math.nan if s.life is None else s.life)
-            for s in streams
-        ],
-        dtype=np.float64,
-    ).reshape(count, 4)
-    amount, escalation, kg, life = numbers.T
-    # The years of each stream, from a table of its distinct (first, every, last) patterns.
-    patterns: dict[tuple[int, int, int], int] = {}
-    pattern_of = np.array(
-        [
-            patterns.setdefault((s.first_year, s.every_years, s.last_year), len(patterns))
-            for s in streams
-        ],
-        dtype=np.int64,
-    ).reshape(count)
-    pattern = _stream_patterns(tuple(patterns), n)
-    years = pattern.years[pattern_of]
-    occurs = pattern.occurs[pattern_of]
+    if count <= _FEW_STREAMS:
+        # Few streams (a tender's own cost lines): one pass over them, patterns remembered.
+        numbers = np.array(
+            [
+                (s.amount, s.escalation, s.emissions, math.nan if s.life is None else s.life)
+                for s in streams
+            ],
+            dtype=np.float64,
+        ).reshape(count, 4)
+        amount, escalation, kg, life = numbers.T
+        # The years of each stream, from a table of its distinct (first, every, last) patterns.
+        patterns: dict[tuple[int, int, int], int] = {}
+        pattern_of = np.array(
+            [
+                patterns.setdefault((s.first_year, s.every_years, s.last_year), len(patterns))
+                for s in streams
+            ],
+            dtype=np.int64,
+        ).reshape(count)
+        pattern = _stream_patterns(tuple(patterns), n)
+        years = pattern.years[pattern_of]
+        occurs = pattern.occurs[pattern_of]
+        every = pattern.every[pattern_of]
+        first, step, last, once = (
+            pattern.first[pattern_of],
+            pattern.step[pattern_of],
+            pattern.last[pattern_of],
+            pattern.once[pattern_of],
+        )
+    else:
+        # Many streams: one column at a time (a list of tuples into numpy costs more per
+        # stream than the dict lookups save), distinct patterns by one np.unique.
+        amount = _column_of([s.amount for s in streams], count)
+        escalation = _column_of([s.escalation for s in streams], count)
+        kg = _column_of([s.emissions for s in streams], count)
+        life = np.array(
+            [math.nan if s.life is None else s.life for s in streams], dtype=np.float64
+        ).reshape(count)
+        first = np.maximum(_ints([s.first_year for s in streams]), 0)
+        every = _ints([s.every_years for s in streams])
+        stated_last = _ints([s.last_year for s in streams])
+        last = np.minimum(np.where(stated_last > 0, stated_last, n), n)
+        once = every <= 0
+        step = np.where(once, 1, every)
+        first_c, step_c, last_c = (
+            np.clip(first, 0, n + 1),
+            np.clip(step, 1, n + 1),
+            np.clip(last, -1, n),
+        )
+        code = ((first_c * (n + 2) + np.where(once, 0, step_c)) * (n + 2)) + (last_c + 1)
+        _, rep, unique_of = np.unique(code, return_index=True, return_inverse=True)
+        unique_of = unique_of.reshape(-1)  # rep: one stream of each pattern
+        t = np.arange(n_years, dtype=np.int64)[None, :]
+        f0, k0, l0 = first[rep, None], step[rep, None], last[rep, None]
+        table = np.where(once[rep, None], t == f0, (t >= f0) & (t <= l0) & ((t - f0) % k0 == 0))
+        years = table[unique_of]
+        occurs = table.any(axis=1)[unique_of]
     if not occurs.any():
         return []
-    every = pattern.every[pattern_of]
     recurring = every == 1
     group = np.where(recurring, RECURRING_GROUP, EVENT_GROUP)
     per_occurrence = flat.stream_multiplier * amount
@@ -1371,9 +1411,8 @@ def _streams(
 
     lasting = np.flatnonzero(occurs & (life > 0.0))
     if lasting.size:
-        which = pattern_of[lasting]
-        f, st = pattern.first[which], pattern.step[which]
-        last_year = np.where(pattern.once[which], f, f + (pattern.last[which] - f) // st * st)
+        f, st = first[lasting], step[lasting]
+        last_year = np.where(once[lasting], f, f + (last[lasting] - f) // st * st)
         remaining = _snap_array((last_year.astype(np.float64) + life[lasting]) - n)
         left = remaining > 0.0
         chosen = lasting[left]
