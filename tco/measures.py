@@ -59,6 +59,7 @@ discounted payback 13 years (UPV(3 %, 12) = 9.954 < 10 ≤ UPV(3 %, 13) = 10.635
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Generic, NamedTuple, TypeVar
 
@@ -128,7 +129,11 @@ def sir(operational_savings: float, additional_investment: float) -> Measure[flo
     """
     if not additional_investment > 0.0:
         return Measure(None, MeasureStatus.NO_ADDITIONAL_INVESTMENT)
-    return Measure(float(operational_savings) / float(additional_investment), MeasureStatus.OK)
+    ratio = float(operational_savings) / float(additional_investment)
+    if not math.isfinite(ratio):
+        # ΔI > 0 but so small (1e-310) that the ratio overflows: no investment to speak of.
+        return Measure(None, MeasureStatus.NO_ADDITIONAL_INVESTMENT)
+    return Measure(ratio, MeasureStatus.OK)
 
 
 def airr(sir_value: float, discount_rate: float, study_period_years: int) -> Measure[float]:
@@ -243,7 +248,11 @@ def abatement_cost(
     reduction = float(emissions_baseline_t) - float(emissions_alternative_t)
     if not reduction > _noise(emissions_baseline_t, emissions_alternative_t):
         return Measure(None, MeasureStatus.NO_EMISSION_REDUCTION)
-    return Measure((float(lcc_alternative) - float(lcc_baseline)) / reduction, MeasureStatus.OK)
+    value = (float(lcc_alternative) - float(lcc_baseline)) / reduction
+    if not math.isfinite(value):
+        # a reduction so small (1e-310 t) that the cost per tonne overflows: none to speak of
+        return Measure(None, MeasureStatus.NO_EMISSION_REDUCTION)
+    return Measure(value, MeasureStatus.OK)
 
 
 def _baseline_measures(baseline_id: str) -> Measures:
@@ -344,13 +353,13 @@ def compute_measures(
     d_inv = pv_inv - pv_inv[b]
     d_sav = pv_op[b] - pv_op
     invests = ~(d_inv <= _REL_NOISE * (_abs_sums(inv_disc) + _abs_sums(inv_disc[b])))
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         ratio = d_sav / d_inv
     simple_year, simple_ok, simple_any = _paybacks(op_und[b] - op_und, inv_und - inv_und[b])
     disc_year, disc_ok, disc_any = _paybacks(op_disc[b] - op_disc, inv_disc - inv_disc[b])
     reduction = tonnes[b] - tonnes
     reduces = reduction > _REL_NOISE * (np.abs(tonnes[b]) + np.abs(tonnes))
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         abatement = (lcc - lcc[b]) / reduction
 
     out: list[Measures] = []
@@ -373,7 +382,7 @@ def compute_measures(
         else:
             ratio_m = (
                 Measure(sir_value, MeasureStatus.OK)
-                if investment > 0.0
+                if investment > 0.0 and math.isfinite(sir_value)  # as sir()
                 else Measure[float](None, MeasureStatus.NO_ADDITIONAL_INVESTMENT)
             )
             rate = (
@@ -385,7 +394,7 @@ def compute_measures(
             discounted_pb = _payback(disc_year[a], disc_ok[a], disc_any[a])
         abate = (
             Measure(float(abatement[a]), MeasureStatus.OK)
-            if reduces[a]
+            if reduces[a] and math.isfinite(abatement[a])  # as abatement_cost()
             else Measure[float](None, MeasureStatus.NO_EMISSION_REDUCTION)
         )
         out.append(

@@ -24,6 +24,10 @@
    looks at the stated value: the replacement count divided by it (ZeroDivisionError) and the MCI
    refused its mass (ValueError): INTERNAL. Found by the equivalence tests of the validation fast
    path. Fix: ``tco.validate`` refuses a converted life or mass of 0.0 with a field violation.
+7. A subnormal additional investment (1e-310 SEK) or emission reduction made SIR, AIRR or the
+   abatement cost +-inf in an OK result (found as an overflow warning under CI's derandomized
+   hypothesis profile). Fix: ``tco.measures`` reports a ratio that is not finite as no
+   investment / no reduction; tests in ``tests/tco/test_regression_subnormal_measures.py``.
 """
 
 from __future__ import annotations

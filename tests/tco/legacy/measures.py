@@ -59,6 +59,7 @@ discounted payback 13 years (UPV(3 %, 12) = 9.954 < 10 ≤ UPV(3 %, 13) = 10.635
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Generic, NamedTuple, TypeVar
 
@@ -128,7 +129,13 @@ def sir(operational_savings: float, additional_investment: float) -> Measure[flo
     """
     if not additional_investment > 0.0:
         return Measure(None, MeasureStatus.NO_ADDITIONAL_INVESTMENT)
-    return Measure(float(operational_savings) / float(additional_investment), MeasureStatus.OK)
+    ratio = float(operational_savings) / float(additional_investment)
+    if not math.isfinite(
+        ratio
+    ):  # bug 7 of tests/fuzz/test_regressions.py, fixed as in tco.measures
+        # ΔI > 0 but so small (1e-310) that the ratio overflows: no investment to speak of.
+        return Measure(None, MeasureStatus.NO_ADDITIONAL_INVESTMENT)
+    return Measure(ratio, MeasureStatus.OK)
 
 
 def airr(sir_value: float, discount_rate: float, study_period_years: int) -> Measure[float]:
@@ -243,7 +250,13 @@ def abatement_cost(
     reduction = float(emissions_baseline_t) - float(emissions_alternative_t)
     if not reduction > _noise(emissions_baseline_t, emissions_alternative_t):
         return Measure(None, MeasureStatus.NO_EMISSION_REDUCTION)
-    return Measure((float(lcc_alternative) - float(lcc_baseline)) / reduction, MeasureStatus.OK)
+    value = (float(lcc_alternative) - float(lcc_baseline)) / reduction
+    if not math.isfinite(
+        value
+    ):  # bug 7 of tests/fuzz/test_regressions.py, fixed as in tco.measures
+        # a reduction so small (1e-310 t) that the cost per tonne overflows: none to speak of
+        return Measure(None, MeasureStatus.NO_EMISSION_REDUCTION)
+    return Measure(value, MeasureStatus.OK)
 
 
 def _baseline_measures(baseline_id: str) -> Measures:
