@@ -25,10 +25,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Final
 
+from tco import units
 from tco.errors import FieldViolation, UnitError
 from tco.inputs import Quantity
-from tests.tco.legacy import units
-from tests.tco.legacy.units import Dimension
+from tco.units import Dimension
 
 #: Largest absolute amount after conversion to canonical units (money, kWh, kgCO2e ...).
 MAX_MAGNITUDE: Final = 1e18

@@ -1,7 +1,8 @@
 """Frozen copy of ``tco.validate`` before the validation fast path (oracle of
 ``tests/tco/test_validate_fastpath.py``): same code, imports pointed here. Never edit it except to
 keep it importable, and to apply bug fixes the current code also got (each marked with its
-regression test: bug 6 of ``tests/fuzz/test_regressions.py``).
+regression test: bug 6 of ``tests/fuzz/test_regressions.py``). ``tco.units`` was not changed by
+the fast path, so this copy (and the frozen ``fieldcheck``) use the live one.
 
 The edge of the core: a raw :class:`tco.inputs.Tender` -> a trusted :class:`PreparedTender`.
 
@@ -75,7 +76,7 @@ from typing import Final
 
 import numpy as np
 
-from tco import currency, reference
+from tco import currency, reference, units
 from tco.climate import interpolate_series
 from tco.errors import FieldViolation, InvalidTender, UnitError
 from tco.inputs import (
@@ -111,9 +112,8 @@ from tco.prepared import (
     PreparedStream,
     PreparedTender,
 )
-from tests.tco.legacy import units
+from tco.units import Dimension
 from tests.tco.legacy.fieldcheck import MAX_ID_LENGTH, PERCENT_WARNING_RATE, Checker
-from tests.tco.legacy.units import Dimension
 
 __all__ = ["MAX_BIDS", "MAX_LIST", "MAX_REPLACEMENTS", "prepare"]
 
