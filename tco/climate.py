@@ -65,16 +65,18 @@ def interpolate_series(
     if not points:
         raise ValueError("a series needs at least one point")
     ordered = sorted((int(year), float(value)) for year, value in points)
-    point_years = np.array([year for year, _ in ordered], dtype=np.float64)
-    if np.any(np.diff(point_years) == 0.0):
+    if len({year for year, _ in ordered}) != len(ordered):
         raise ValueError("a series has two points for the same year")
+    point_years = np.array([year for year, _ in ordered], dtype=np.float64)
     point_values = np.array([value for _, value in ordered], dtype=np.float64)
     year_array = np.asarray(years)
     at = year_array.astype(np.float64)
     values = np.interp(at, point_years, point_values)
-    outside = (at < point_years[0]) | (at > point_years[-1])
-    flat_years = tuple(int(y) for y in np.unique(year_array[outside]))
-    return np.asarray(values, dtype=np.float64), flat_years
+    # Held-flat years in plain Python: a series spans tens of years, where np.unique and
+    # np.diff cost more than everything else here (validation calls this for every series).
+    first, last = ordered[0][0], ordered[-1][0]
+    flat_years = tuple(sorted({y for y in year_array.ravel().tolist() if y < first or y > last}))
+    return np.asarray(values, dtype=np.float64), tuple(int(y) for y in flat_years)
 
 
 @dataclass(frozen=True, slots=True)

@@ -85,6 +85,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tco import currency, reference, units
+from tco.climate import interpolate_series
 from tco.errors import FieldViolation, InvalidTender, UnitError
 from tco.fieldcheck import (
     MAX_ID_LENGTH,
@@ -721,7 +722,7 @@ class _Preparer:
         years = self.years()
         if years is None or not points:
             return
-        values, flat = _interpolate(points, years)
+        values, flat = interpolate_series(points, years)
         if ef.trajectory and flat:
             c.warn(
                 "EMISSION_FACTOR_EXTRAPOLATED",
@@ -876,7 +877,9 @@ class _Preparer:
             values = np.full(len(years), point.value * per_kg, dtype=np.float64)
             flat = tuple(y for y in years.tolist() if y < point.year)
         else:
-            values, flat = _interpolate([(p.year, p.value * per_kg) for p in series.points], years)
+            values, flat = interpolate_series(
+                [(p.year, p.value * per_kg) for p in series.points], years
+            )
         return PreparedCarbonPrice(
             price_per_kg=_readonly(np.asarray(values, dtype=np.float64)),
             undiscounted=bool(cp.undiscounted),
@@ -915,7 +918,7 @@ class _Preparer:
             points.append((year, price))
         if not ok or years is None:
             return None
-        values, flat = _interpolate(points, years)
+        values, flat = interpolate_series(points, years)
         return PreparedCarbonPrice(
             price_per_kg=_readonly(np.asarray(values, dtype=np.float64)),
             undiscounted=bool(cp.undiscounted),
@@ -2008,28 +2011,6 @@ def _per_year_fast(
     if not -MAX_MAGNITUDE <= converted <= MAX_MAGNITUDE:
         return None
     return 0.0 if converted == 0.0 else converted
-
-
-def _interpolate(
-    points: Sequence[tuple[int, float]], years: npt.NDArray[np.int64]
-) -> tuple[FloatArray, tuple[int, ...]]:
-    """:func:`tco.climate.interpolate_series` for validation's series, in a few microseconds.
-
-    The same values (the same ``np.interp`` call on the same arrays) and the same held-flat
-    years, for what validation passes: ``points`` with distinct years (checked before) and
-    ``years`` consecutive and increasing (:meth:`_Preparer.years`). The held-flat years are
-    found without ``np.unique`` and the duplicate-year check is left out, which made up nearly
-    all of the time of the general function. ``tests/tco/test_validate_fastpath.py`` compares
-    the two.
-    """
-    ordered = sorted((int(year), float(value)) for year, value in points)
-    point_years = np.array([year for year, _ in ordered], dtype=np.float64)
-    point_values = np.array([value for _, value in ordered], dtype=np.float64)
-    values = np.interp(years.astype(np.float64), point_years, point_values)
-    first, last = ordered[0][0], ordered[-1][0]
-    start, end = int(years[0]), int(years[-1])  # consecutive years: the flat ones are two runs
-    flat = (*range(start, min(first, end + 1)), *range(max(last + 1, start), end + 1))
-    return np.asarray(values, dtype=np.float64), flat
 
 
 def _span(years: Sequence[int]) -> str:

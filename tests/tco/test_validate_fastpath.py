@@ -887,15 +887,17 @@ def test_typical_and_stream_tenders_never_take_the_checked_path() -> None:
     base_year=st.integers(1900, 2200),
     n=st.integers(1, 100),
 )
-def test_interpolation_is_the_climate_modules(
+def test_interpolation_is_the_frozen_climate_modules(
     points: dict[int, float], base_year: int, n: int
 ) -> None:
+    """``tco.climate.interpolate_series`` (sped up for validation) against its frozen copy."""
     from tco.climate import interpolate_series
+    from tests.tco.legacy.climate import interpolate_series as frozen
 
     years = np.arange(base_year, base_year + n + 1, dtype=np.int64)
     pairs = list(points.items())
-    values, flat = validate._interpolate(pairs, years)
-    expected_values, expected_flat = interpolate_series(pairs, years)
+    values, flat = interpolate_series(pairs, years)
+    expected_values, expected_flat = frozen(pairs, years)
     assert dump(values) == dump(expected_values)
     assert flat == expected_flat
     assert all(type(y) is int for y in flat)
