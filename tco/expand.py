@@ -517,8 +517,13 @@ def _flatten(bids: Sequence[PreparedBid]) -> _Flat:
 class _Plan:
     """What must be the same in every part of a tender expanded in parts.
 
-    ``shifts``: the fractional event shifts, in the order the rows first book an event at them
-    (that order numbers the time groups 2, 3 ...); ``pollutants``: every pollutant name, sorted.
+    ``shifts``: the fractional event shifts at which some row books a non-zero event, in
+    ascending order (that order numbers the time groups 2, 3 ...); ``pollutants``: every
+    pollutant name, sorted.
+
+    Both orders are orders of *values*, never of first appearance: rows are sorted by time group
+    within a bid, and a cell sums its rows in that order, so a numbering by first appearance
+    made a bid's figures depend on the bids before it (regression bug 8).
     """
 
     shifts: tuple[float, ...]
@@ -575,11 +580,11 @@ def _event_amounts(flat: _Flat) -> tuple[FloatArray, FloatArray]:
 
 
 def _plan(flats: Sequence[_Flat], n: int) -> _Plan:
-    """The time groups and pollutant names of the bids of ``flats`` together (in order).
+    """The time groups and pollutant names of the bids of ``flats`` together.
 
-    A fractional shift gets its group when an event of a *non-zero* amount is first booked at
-    it: per item, the replacements (unit price + installation, or B4 emissions) in time order,
-    then the ends of life (end-of-life cost, C1-C4 or D emissions); items in request order.
+    A fractional shift gets a group when an event of a *non-zero* amount is booked at it (a
+    replacement: unit price + installation, or B4 emissions; an end of life: end-of-life cost,
+    C1-C4 or D emissions); the groups are numbered in ascending order of their shifts.
     """
     first_seen: dict[float, tuple[int, int, int]] = {}
     offset = 0
@@ -618,8 +623,9 @@ def _plan(flats: Sequence[_Flat], n: int) -> _Plan:
                     if shift != 0.0 and (shift not in first_seen or key < first_seen[shift]):
                         first_seen[shift] = key
         offset += len(flat.items)
-    shifts = tuple(sorted(first_seen, key=lambda shift: first_seen[shift]))
-    return _Plan(shifts=shifts, pollutants=tuple(sorted(names)))
+    # By value, not by first_seen: the groups' order must not depend on the order of the bids
+    # (regression bug 8); first_seen only decides which shifts get a group.
+    return _Plan(shifts=tuple(sorted(first_seen)), pollutants=tuple(sorted(names)))
 
 
 # --- rows -----------------------------------------------------------------------------------------

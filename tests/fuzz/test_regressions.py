@@ -28,6 +28,13 @@
    abatement cost +-inf in an OK result (found as an overflow warning under CI's derandomized
    hypothesis profile). Fix: ``tco.measures`` reports a ratio that is not finite as no
    investment / no reduction; tests in ``tests/tco/test_regression_subnormal_measures.py``.
+8. A bid's yearly emissions (and any cell summing rows of two fractional payment times) changed
+   in the last bit with the bids *before* it: the time groups of fractional events were
+   numbered by first appearance in the tender, rows are ordered by group within a bid, so
+   another bid with a 6-month life swapped the order in which a cell added its rows (found by
+   the property "permuting bids permutes results" in the default suite). Fix:
+   ``tco.expand._plan`` numbers them by shift value; tests in
+   ``tests/tco/test_regression_bid_order_time_groups.py``.
 """
 
 from __future__ import annotations

@@ -503,6 +503,14 @@ class _Builder:
 
     def table(self, n_bids: int) -> StreamTable:
         n_years = self.n + 1
+        # FIX (regression bug 8, not in the original): event groups 2, 3 ... renumbered in
+        # ascending order of their shifts; numbered by first appearance, a bid's rows were
+        # ordered (and its cells summed) by what the bids before it booked.
+        events = sorted((shift, group) for shift, group in self._event_groups.items() if group >= 2)
+        renumber = {group: 2 + rank for rank, (_, group) in enumerate(events)}
+        for rows in (self.costs, self.emissions, self.pollutants):
+            rows.group = [renumber.get(g, g) for g in rows.group]
+        self.group_rows = self.group_rows[:2] + [self.group_rows[g] for _, g in events]
         cost = self.costs.arrays(n_years)
         emission = self.emissions.arrays(n_years)
         # Pollutant keys follow first appearance; renumber to sorted names for determinism
