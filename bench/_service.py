@@ -23,6 +23,16 @@ from bench.common import ROOT, typical_request
 _LISTENING = re.compile(r"listening on (\S+):(\d+)")
 
 
+def source_path() -> str:
+    """PYTHONPATH for a subprocess that runs this tree's code: the root, ``server/`` and
+    ``client/`` first, so a benchmark run from another checkout (a git worktree, for a
+    before/after comparison) measures that checkout's server and client, not the packages
+    installed in editable mode from the main tree."""
+    ours = [str(ROOT), str(ROOT / "server"), str(ROOT / "client")]
+    inherited = os.environ.get("PYTHONPATH", "")
+    return os.pathsep.join([*ours, inherited] if inherited else ours)
+
+
 class Service:
     """A server subprocess on 127.0.0.1 (``python -m <module> --host 127.0.0.1 --port 0 ...``).
 
@@ -38,7 +48,7 @@ class Service:
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            env={**os.environ, "PYTHONPATH": source_path()},
         )
         assert self.proc.stdout is not None
         found: list[str] = []
@@ -100,10 +110,23 @@ class Service:
         """Sum over :meth:`pids` of each process's peak resident memory (VmHWM), MiB."""
         return sum(peak_rss_mib(pid) for pid in self.pids())
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU seconds used so far by :meth:`pids` (all their threads)."""
+        return sum(cpu_seconds(pid) for pid in self.pids())
+
 
 def tco_server(*args: str) -> Service:
     """The life-cycle cost service (``python -m tco_server``)."""
     return Service("tco_server", *args)
+
+
+def cpu_seconds(pid: int | str = "self") -> float:
+    """User + system CPU seconds of a process (``/proc/<pid>/stat``); 0 when it cannot be read."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def peak_rss_mib(pid: int | str = "self") -> float:

@@ -40,6 +40,14 @@ def test_throughput_smoke() -> None:
     out = _smoke("bench.throughput")
     assert "--processes 1, 2 clients" in out
     assert "--processes 2, 2 clients" in out
+    assert "CPU per call server" in out
+
+
+@pytest.mark.slow
+def test_throughput_compares_turns_with_interleaving_smoke() -> None:
+    out = _smoke("bench.throughput", "--processes", "1", "--evaluations", "1", "2")
+    assert "--processes 1 --evaluations 1, 2 clients" in out
+    assert "--processes 1 --evaluations 2, 2 clients" in out
 
 
 @pytest.mark.slow

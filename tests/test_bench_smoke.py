@@ -1,4 +1,5 @@
-"""The engine benchmarks (bench/compute.py, bench/scale.py, bench/run.py) run in ``--smoke`` mode.
+"""The engine benchmarks (bench/compute.py, bench/scale.py, bench/instructions.py, bench/run.py)
+run in ``--smoke`` mode.
 
 Tiny sizes; no timing is asserted (the machine is shared). What is asserted is what the
 benchmarks themselves check: the engine, numpy by hand, numpy_financial and pyxirr give the same
@@ -33,6 +34,7 @@ def test_scale_smoke(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "evaluate       200 bids" in out
     assert "prepare       200 bids" in out
+    assert "evaluate-requests       200 bids" in out
 
 
 def test_scale_child_process() -> None:
@@ -64,3 +66,39 @@ def test_run_discovers_the_modules_and_runs_one(capsys: pytest.CaptureFixture[st
     assert names.index("compute") < names.index("scale")
     assert run.main(["--smoke", "--only", "compute"]) == 0
     assert "## summary" in capsys.readouterr().out
+
+
+def test_scale_evaluates_in_requests_of_at_most_max_bids() -> None:
+    from tco.validate import MAX_BIDS
+
+    result = scale.child("evaluate-requests", MAX_BIDS + 7, 20)  # two requests: 1 000 and 7
+    assert result["bids"] == MAX_BIDS + 7
+    assert result["wall_s"] > 0.0
+
+
+def test_the_instruction_steps_are_the_servers_pipeline() -> None:
+    """``whole handler`` of bench.rpc (what bench.instructions counts) answers the typical tender
+    byte for byte as the engine's public ``evaluate`` + the server's conversions do."""
+    from bench import instructions
+    from bench._service import typical_message
+    from bench.rpc import step_functions
+    from tco.evaluate import evaluate
+    from tco_server import convert_in, convert_out
+
+    steps = step_functions()
+    expected = convert_out.to_response(evaluate(convert_in.to_tender(typical_message())))
+    assert steps["whole handler"]() == expected.SerializeToString(deterministic=True)
+    assert instructions.main(["--smoke", "--steps", "size guard + parse", "whole handler"]) == 0
+
+
+def test_instruction_rows_give_each_steps_share() -> None:
+    from bench import instructions
+
+    rows = instructions.rows({"a": 1e6, "b": 3e6, "whole handler": 5e6})
+    assert [(r.case, r.value) for r in rows] == [
+        ("a", "1.000 M"),
+        ("b", "3.000 M"),
+        ("whole handler", "5.000 M"),
+        ("sum of the steps", "4.000 M"),
+    ]
+    assert rows[0].note == "20.0% of the whole handler"

@@ -99,7 +99,15 @@ def parse_args(argv: Sequence[str] | None = None) -> ServerConfig:
         type=_positive_int,
         default=defaults.processes,
         help="server processes sharing the port with SO_REUSEPORT under one supervisor; "
-        "--workers and --max-concurrent-rpcs are per process (default %(default)s)",
+        "--workers, --max-concurrent-rpcs and --evaluations are per process (default "
+        "%(default)s)",
+    )
+    parser.add_argument(
+        "--evaluations",
+        type=_positive_int,
+        default=defaults.evaluations,
+        help="evaluations computing at once in one process; more wait their turn "
+        "(default %(default)s; see tco_server.turns)",
     )
     parser.add_argument(
         "--grace",
@@ -144,6 +152,7 @@ def parse_args(argv: Sequence[str] | None = None) -> ServerConfig:
         max_message_mb=args.max_message_mb,
         grace_seconds=args.grace,
         processes=args.processes,
+        evaluations=args.evaluations,
         limits=Limits(
             **{f.name: getattr(args, f"limit_{f.name}") for f in dataclasses.fields(Limits)}
         ),
@@ -187,6 +196,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         port=running.port,
         workers=config.workers,
         max_concurrent_rpcs=config.max_concurrent_rpcs,
+        evaluations=config.evaluations,
         max_message_mb=config.max_message_mb,
         grace_seconds=config.grace_seconds,
         test_faults=config.test_faults,

@@ -59,6 +59,7 @@ from tco_server.limits import (
 )
 from tco_server.limits import check_request as check_tender
 from tco_server.logs import DIGEST_PREFIX
+from tco_server.turns import TURN, Turns
 from tcoapi.v1 import analysis_pb2 as pb
 from tcoapi.v1 import result_pb2, tender_pb2
 
@@ -367,13 +368,34 @@ def analyze(
     max_message_bytes: int,
     checkpoint: Callable[[str], None],
     log: MutableMapping[str, object],
+    *,
+    turns: Turns | None = None,
 ) -> pb.AnalyzeRankingResponse:
-    """The whole call (see the module docstring); ``checkpoint(before)`` checks the deadline."""
+    """The whole call (see the module docstring); ``checkpoint(before)`` checks the deadline.
+
+    After the limits, the call takes its turn among the process's evaluations (``turns``,
+    :mod:`tco_server.turns`; None: no waiting)."""
     a = request.analysis
     if a.HasField("monte_carlo"):
         log["draws"] = a.monte_carlo.draws or domain.DEFAULT_DRAWS
     tender_message = tender_request(request)
     check_request(request, limits, tender_message)
+    if turns is None:
+        return _analyze_checked(request, tender_message, max_message_bytes, checkpoint, log)
+    with turns.turn(lambda: checkpoint(TURN)) as queued:
+        log["queued_ms"] = round(queued * 1000.0, 1)
+        return _analyze_checked(request, tender_message, max_message_bytes, checkpoint, log)
+
+
+def _analyze_checked(
+    request: pb.AnalyzeRankingRequest,
+    tender_message: tender_pb2.EvaluateBidsRequest,
+    max_message_bytes: int,
+    checkpoint: Callable[[str], None],
+    log: MutableMapping[str, object],
+) -> pb.AnalyzeRankingResponse:
+    """:func:`analyze` after the limits: conversion, analysis, response."""
+    a = request.analysis
     checkpoint("conversion")
     tender = convert_in.to_tender(tender_message)
     spec = to_spec(a)

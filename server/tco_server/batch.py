@@ -55,6 +55,7 @@ from tco_server.config import ServerConfig
 from tco_server.limits import Limits, RequestTooLargeError, check_request, check_response_size
 from tco_server.logs import log_event
 from tco_server.service import run_engine
+from tco_server.turns import Turns
 from tcoapi.v1 import batch_pb2
 
 #: The ``grpc-status-details-bin`` trailer key that carries the serialized google.rpc.Status.
@@ -125,10 +126,12 @@ def _checkpoint(context: grpc.ServicerContext) -> None:
 
 
 class TenderStream:
-    """The EvaluateTenders handler. Holds the config only; every stream is independent."""
+    """The EvaluateTenders handler. Holds the config and the process's evaluation turns (each
+    tender takes its own turn, :mod:`tco_server.turns`); every stream is independent."""
 
-    def __init__(self, config: ServerConfig) -> None:
+    def __init__(self, config: ServerConfig, turns: Turns | None = None) -> None:
         self._config = config
+        self._turns = turns if turns is not None else Turns(config.evaluations)
 
     def EvaluateTenders(  # noqa: N802 - the contract's method name
         self,
@@ -194,26 +197,29 @@ class TenderStream:
             if kind == "request":
                 bids = len(request.request.bids)
                 check_request(request.request, limits)
-                tender = convert_in.to_tender(request.request)
-                validate_only = request.request.validate_only
             elif kind == "columns":
                 bids = max(request.columns.rows, 0)
                 check_columns(request.columns, limits)
-                tender = columns_to_tender(request.columns)
-                validate_only = request.columns.validate_only
             else:
                 raise InvalidTender([FieldViolation("tender", "set request or columns")])
-            _checkpoint(context)
-            evaluation = run_engine(
-                tender, validate_only=validate_only, checkpoint=lambda _: _checkpoint(context)
-            )
-            _checkpoint(context)
-            if detail == batch_pb2.RESULT_DETAIL_COLUMNS:
-                out.columns.CopyFrom(result_columns(evaluation, [b.id for b in tender.bids]))
-            else:
-                summary = detail == batch_pb2.RESULT_DETAIL_SUMMARY
-                out.result.CopyFrom(convert_out.to_response(evaluation, summary=summary))
-            check_response_size(out, self._config.max_message_bytes)
+            with self._turns.turn(lambda: _checkpoint(context)):
+                if kind == "request":
+                    tender = convert_in.to_tender(request.request)
+                    validate_only = request.request.validate_only
+                else:
+                    tender = columns_to_tender(request.columns)
+                    validate_only = request.columns.validate_only
+                _checkpoint(context)
+                evaluation = run_engine(
+                    tender, validate_only=validate_only, checkpoint=lambda _: _checkpoint(context)
+                )
+                _checkpoint(context)
+                if detail == batch_pb2.RESULT_DETAIL_COLUMNS:
+                    out.columns.CopyFrom(result_columns(evaluation, [b.id for b in tender.bids]))
+                else:
+                    summary = detail == batch_pb2.RESULT_DETAIL_SUMMARY
+                    out.result.CopyFrom(convert_out.to_response(evaluation, summary=summary))
+                check_response_size(out, self._config.max_message_bytes)
         except _Gone:
             raise
         except RequestTooLargeError as too_large:

@@ -32,9 +32,11 @@ class ServerConfig:
     - ``grace_seconds``: on SIGTERM/SIGINT, how long in-flight calls may run to completion after
       health turned NOT_SERVING and new calls are refused.
     - ``test_faults``: the test-only fault hooks; off unless ``TCO_SERVER_TEST_FAULTS=1``.
+    - ``evaluations``: evaluations that compute at once in one process; more wait their turn in
+      arrival order (:mod:`tco_server.turns`: interleaved on the GIL they only cost more CPU).
     - ``processes``: server processes sharing the port with SO_REUSEPORT under one supervisor
-      (:mod:`tco_server.multiproc`); 1 = one process, SO_REUSEPORT off. ``workers`` and
-      ``max_concurrent_rpcs`` apply to each process.
+      (:mod:`tco_server.multiproc`); 1 = one process, SO_REUSEPORT off. ``workers``,
+      ``max_concurrent_rpcs`` and ``evaluations`` apply to each process.
     - ``tls_cert_file`` / ``tls_key_file``: PEM certificate chain and key: TLS on (both or
       neither); ``tls_client_ca_file``: PEM CA bundle: mutual TLS, client certificates required;
       ``tokens_file``: ``platform:sha256hex`` lines: a bearer token needed on every call but
@@ -50,6 +52,7 @@ class ServerConfig:
     limits: Limits = field(default_factory=Limits)
     test_faults: bool = False
     processes: int = 1
+    evaluations: int = 1
     tls_cert_file: str | None = None
     tls_key_file: str | None = None
     tls_client_ca_file: str | None = None

@@ -32,6 +32,8 @@ ALLOWED_FIELDS = frozenset(
         "method",
         "code",
         "duration_ms",
+        "queued_ms",
+        "evaluations",
         "bids",
         "digest",
         "violations",

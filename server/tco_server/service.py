@@ -12,6 +12,10 @@ EvaluateBids, step by step (each step one module; the engine does every calculat
    the message limit is refused with RESOURCE_EXHAUSTED / ``RESPONSE_TOO_LARGE`` here, by name,
    rather than failing opaquely inside grpc.
 
+Steps 2-4 take their turn (:mod:`tco_server.turns`): at most ``ServerConfig.evaluations`` calls
+of the process compute at once, the others wait in arrival order (their log line says how long,
+``queued_ms``); a call whose client gives up while it waits stops there.
+
 Between the steps the call checks that the client is still waiting (``context.time_remaining()``
 and ``context.is_active()``): a call whose deadline passed stops with DEADLINE_EXCEEDED, one the
 client cancelled with CANCELLED, so no more work is spent on an answer nobody reads. The engine
@@ -39,6 +43,7 @@ from tco_server import convert_in, convert_out, errors, faults, reference
 from tco_server.config import ServerConfig
 from tco_server.limits import RequestTooLargeError, check_request, check_response_size
 from tco_server.logs import DIGEST_PREFIX, log_event
+from tco_server.turns import TURN, Turns
 from tcoapi.v1 import (
     analysis_pb2,
     batch_pb2,
@@ -124,10 +129,11 @@ def run_engine(
 
 
 class LifeCycleCostService(service_pb2_grpc.LifeCycleCostServiceServicer):
-    """The servicer. Holds the config only; every call is independent."""
+    """The servicer: the config and the process's evaluation turns; every call is independent."""
 
     def __init__(self, config: ServerConfig) -> None:
         self._config = config
+        self.turns = Turns(config.evaluations)
 
     # -- EvaluateBids -------------------------------------------------------------------------
 
@@ -155,18 +161,20 @@ class LifeCycleCostService(service_pb2_grpc.LifeCycleCostServiceServicer):
                 raise faults.InjectedFaultError(f"injected fault while reading {supplier!r}")
             faults.sleep(context, fault.sleep_seconds)
 
-        _ensure_waiting(context, "conversion")
-        tender = convert_in.to_tender(request)
-        _ensure_waiting(context, "validation")
-        evaluation = run_engine(
-            tender,
-            validate_only=request.validate_only,
-            checkpoint=lambda before: _ensure_waiting(context, before),
-        )
-        call.fields["digest"] = evaluation.request_digest[:DIGEST_PREFIX]
-        _ensure_waiting(context, "response")
-        response = convert_out.to_response(evaluation)
-        check_response_size(response, self._config.max_message_bytes)
+        with self.turns.turn(lambda: _ensure_waiting(context, TURN)) as queued:
+            call.fields["queued_ms"] = round(queued * 1000.0, 1)
+            _ensure_waiting(context, "conversion")
+            tender = convert_in.to_tender(request)
+            _ensure_waiting(context, "validation")
+            evaluation = run_engine(
+                tender,
+                validate_only=request.validate_only,
+                checkpoint=lambda before: _ensure_waiting(context, before),
+            )
+            call.fields["digest"] = evaluation.request_digest[:DIGEST_PREFIX]
+            _ensure_waiting(context, "response")
+            response = convert_out.to_response(evaluation)
+            check_response_size(response, self._config.max_message_bytes)
         _ensure_waiting(context, "serialization")
         return response
 
@@ -179,7 +187,7 @@ class LifeCycleCostService(service_pb2_grpc.LifeCycleCostServiceServicer):
     ) -> Iterator[batch_pb2.EvaluateTendersResponse]:
         from tco_server.batch import TenderStream  # noqa: PLC0415 - batch imports run_engine
 
-        return TenderStream(self._config).EvaluateTenders(request_iterator, context)
+        return TenderStream(self._config, self.turns).EvaluateTenders(request_iterator, context)
 
     # -- AnalyzeRanking (the handler is tco_server.analysis) ------------------------------------
 
@@ -199,6 +207,7 @@ class LifeCycleCostService(service_pb2_grpc.LifeCycleCostServiceServicer):
                 self._config.max_message_bytes,
                 lambda before: _ensure_waiting(context, before),
                 call.fields,
+                turns=self.turns,
             ),
         )
 

@@ -38,6 +38,13 @@ The size guard (:func:`guarded`)
     guard did not need to parse gets RESOURCE_EXHAUSTED rather than ``UNDECODABLE_REQUEST``.
     A mirror parses every message the full parse accepts (it reads fewer fields, with the same
     wire types), so bytes it cannot parse are :class:`Undecodable` without a second try.
+
+    A message under :data:`WHOLE_BELOW_BYTES` (32 KiB) skips the guard and is parsed in full at
+    once: the handler's own :func:`tco_server.limits.check_request` then gives it the very same
+    answer. The guard walks the shallow bids and items in Python, which cost the typical
+    13 KB tender (5 bids x 10 items) 0.38 ms against 0.02 ms for its full parse; the worst a
+    message that small can hold (every byte an empty sub-message) costs about 0.5 ms to parse
+    and refuse in full (64 KiB of empty items: 1.0 ms, measured with ``tests/hostile`` shapes).
 """
 
 from __future__ import annotations
@@ -71,6 +78,9 @@ SHALLOW_PACKAGE = "tco_server.shallow"
 #: ``TCO_SIZE_GUARD=exact`` in the server's environment restores the exact count (always read
 #: to the end).
 BOUNDED = os.environ.get("TCO_SIZE_GUARD", "bounded") != "exact"
+#: Messages shorter than this are parsed in full without the size guard (see the module doc):
+#: at most ~16 000 sub-messages, cheaper to build and refuse than to guard.
+WHOLE_BELOW_BYTES = 32 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -372,9 +382,16 @@ Bounded = Callable[[bytes], tuple[RequestTooLargeError | None, int]]
 
 
 def guarded(
-    message_type: type[Message], refuse: Callable[[Any], Refusal], bounded: Bounded | None = None
+    message_type: type[Message],
+    refuse: Callable[[Any], Refusal],
+    bounded: Bounded | None = None,
+    *,
+    whole_below: int = WHOLE_BELOW_BYTES,
 ) -> Callable[[bytes], Message | Undecodable | Refused]:
     """A deserializer of ``message_type`` with the size guard in front (see the module doc).
+
+    A message shorter than ``whole_below`` bytes is parsed in full without the guard (its
+    handler checks the limits on the full message); ``whole_below=0`` guards every message.
 
     ``refuse`` looks at the shallow message (of :func:`shallow_class`): when it returns an
     error, the request is :class:`Refused` without the full parse. ``bounded`` (by default
@@ -397,6 +414,8 @@ def guarded(
 
     def deserialize(data: bytes) -> Message | Undecodable | Refused:
         started = time.monotonic()
+        if len(data) < whole_below:
+            return full(data, started)
         if bounded is not None and len(data) > wirescan.EXACT_BYTES:
             try:
                 found, bids = bounded(data)

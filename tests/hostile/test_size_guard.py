@@ -49,7 +49,9 @@ def _full_answer(data: bytes, limits: Limits) -> object:
 
 def _guard_answer(data: bytes, limits: Limits, *, bounded: bool = False) -> object:
     """The answer of the shallow guard: exact counts (``bounded=False``) unless asked."""
-    result = wire.guarded(Request, wire.evaluate_bids_refusal(limits, bounded=bounded))(data)
+    result = wire.guarded(
+        Request, wire.evaluate_bids_refusal(limits, bounded=bounded), whole_below=0
+    )(data)
     if isinstance(result, wire.Undecodable):
         return "undecodable"
     if isinstance(result, wire.Refused):
@@ -193,6 +195,27 @@ def test_a_request_within_the_limits_comes_out_as_the_full_parse() -> None:
     assert result == sample
 
 
+def test_a_short_message_skips_the_guard_and_is_refused_by_the_handlers_check() -> None:
+    """Under ``WHOLE_BELOW_BYTES`` the guard is skipped: the full parse comes out, and the
+    handler's ``check_request`` refuses it with what the guard would have said."""
+    request = load_sample_request()
+    for _ in range(SMALL.max_bids + 1):
+        request.bids.add()
+    data = request.SerializeToString()
+    assert len(data) < wire.WHOLE_BELOW_BYTES
+    skipped = wire.guarded(Request, wire.evaluate_bids_refusal(SMALL, bounded=False))(data)
+    assert type(skipped) is Request
+    assert skipped == request
+    guarded = _guard_answer(data, SMALL)
+    assert isinstance(guarded, tuple)
+    assert _full_answer(data, SMALL) == guarded
+    # a message as long as the threshold goes through the guard
+    at = wire.guarded(
+        Request, wire.evaluate_bids_refusal(SMALL, bounded=False), whole_below=len(data)
+    )(data)
+    assert isinstance(at, wire.Refused)
+
+
 def test_the_mirror_is_private() -> None:
     mirror = wire.shallow_class(Request.DESCRIPTOR).DESCRIPTOR
     assert mirror.full_name.startswith(wire.SHALLOW_PACKAGE + ".")
@@ -223,7 +246,7 @@ def test_the_stream_guard_refuses_only_what_the_tender_would_be_refused_for(
         request.bids.add()
     tender = batch_pb2.EvaluateTendersRequest(tender_id="t-1", request=request)
     change(tender)  # type: ignore[operator]
-    result = wire.guarded(batch_pb2.EvaluateTendersRequest, tender_refusal(SMALL))(
+    result = wire.guarded(batch_pb2.EvaluateTendersRequest, tender_refusal(SMALL), whole_below=0)(
         tender.SerializeToString()
     )
     if expected == "too large":

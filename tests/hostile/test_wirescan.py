@@ -62,8 +62,8 @@ def _agree(bounded: object, exact: object) -> bool:
 
 def _guards(limits: Limits) -> tuple[object, object]:
     return (
-        wire.guarded(Request, wire.evaluate_bids_refusal(limits, bounded=True)),
-        wire.guarded(Request, wire.evaluate_bids_refusal(limits, bounded=False)),
+        wire.guarded(Request, wire.evaluate_bids_refusal(limits, bounded=True), whole_below=0),
+        wire.guarded(Request, wire.evaluate_bids_refusal(limits, bounded=False), whole_below=0),
     )
 
 
