@@ -45,6 +45,7 @@ from grpc_reflection.v1alpha import reflection
 from tco_server import security, wire
 from tco_server.allocator import tune_allocator
 from tco_server.batch import tender_refusal
+from tco_server.collector import freeze_startup_objects
 from tco_server.config import SERVICE_NAME, ServerConfig
 from tco_server.service import LifeCycleCostService
 from tcoapi.v1 import analysis_pb2, batch_pb2, reference_pb2, service_pb2, tender_pb2
@@ -188,6 +189,7 @@ def start(config: ServerConfig) -> RunningServer:
     if port == 0:  # older grpc returned 0 instead of raising
         raise RuntimeError(f"could not bind {host}:{config.port}")
     server.start()
+    freeze_startup_objects()  # long-lived process: full collections skip start-up's objects
     for name in (health.OVERALL_HEALTH, SERVICE_NAME):
         health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     return RunningServer(server=server, health=health_servicer, port=port, config=config)

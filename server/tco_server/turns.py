@@ -5,11 +5,13 @@ Why
     When several handler threads of one process evaluate at once, they do not run in parallel;
     they time-slice on the GIL (a forced switch every 5 ms) and evict each other's working set
     from the core's caches at every switch. Measured on the 2-core benchmark machine with the
-    typical tender (5 bids x 10 items x 20 years) and 4 concurrent clients on one process: the
-    server spent 9.1 ms of CPU per call when the calls interleaved and 7.3 ms when they took
-    turns, and served 120 against 142 calls per second (``BENCHMARKS.md``, Throughput). Taking
-    turns in arrival order also lowers the mean latency of equal calls: the first finishes
-    after one evaluation instead of all finishing after four.
+    typical tender (5 bids x 10 items x 20 years) and 4 concurrent clients
+    (``python -m bench.throughput --processes 1 2 --evaluations 1 8``, ``BENCHMARKS.md``,
+    Throughput): one process spent 10.3-10.4 ms of CPU per call when the calls interleaved and
+    8.5-9.2 ms when they took turns, and served 104-106 against 111-121 calls per second; two
+    processes 259-268 against 280-315. Taking turns in arrival order also lowers the mean
+    latency of equal calls: the first finishes after one evaluation instead of all finishing
+    after four.
 
 What takes a turn
     The CPU-heavy part of a call: the conversion to domain objects, the engine and the
