@@ -152,15 +152,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def collect(smoke: bool) -> list[Row]:
-    if smoke:
-        from bench.rpc import step_functions
-
-        for step in step_functions():
-            child(step, 1)
-        return [Row("instructions", "every step", "ran", "--smoke: not counted")]
     from bench.rpc import step_functions
 
-    return rows(count(list(step_functions()), 20, 2))
+    steps = list(step_functions())
+    if smoke:
+        for step in steps:
+            child(step, 1)
+        return [Row("instructions", "every step", "ran", "--smoke: not counted")]
+    return rows(count(steps, 20, 2))
 
 
 if __name__ == "__main__":
