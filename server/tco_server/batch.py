@@ -220,6 +220,7 @@ class TenderStream:
                     summary = detail == batch_pb2.RESULT_DETAIL_SUMMARY
                     out.result.CopyFrom(convert_out.to_response(evaluation, summary=summary))
                 check_response_size(out, self._config.max_message_bytes)
+                del tender, evaluation  # freed within the turn, not alongside the next one
         except _Gone:
             raise
         except RequestTooLargeError as too_large:

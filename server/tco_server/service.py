@@ -175,6 +175,7 @@ class LifeCycleCostService(service_pb2_grpc.LifeCycleCostServiceServicer):
             _ensure_waiting(context, "response")
             response = convert_out.to_response(evaluation)
             check_response_size(response, self._config.max_message_bytes)
+            del tender, evaluation  # freed within the turn, not alongside the next evaluation
         _ensure_waiting(context, "serialization")
         return response
 
