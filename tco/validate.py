@@ -51,8 +51,8 @@ Money
 Conversions: rates become real by Fisher, ``(1 + r_real) = (1 + r_nominal) / (1 + inflation)``,
 in a nominal analysis (discount rate and every escalation rate); ``yearly_escalation`` becomes N
 rates, the last one repeated; emission-factor trajectories and carbon prices become arrays over
-the study years via :func:`tco.climate.interpolate_series` (linear between calendar-year points,
-flat beyond); carbon prices are per kgCO2e in the method currency.
+the study years via :func:`tco.yearly_series.interpolate_series` (linear between calendar-year
+points, flat beyond); carbon prices are per kgCO2e in the method currency.
 
 Speed: a fast path, exact by construction
 ----------------------------------------
@@ -85,7 +85,6 @@ import numpy as np
 import numpy.typing as npt
 
 from tco import currency, reference, units
-from tco.climate import interpolate_series
 from tco.errors import FieldViolation, InvalidTender, UnitError
 from tco.fieldcheck import (
     MAX_ID_LENGTH,
@@ -137,6 +136,7 @@ from tco.prepared import (
     PreparedTender,
 )
 from tco.units import MAX_UNIT_LENGTH, Dimension
+from tco.yearly_series import interpolate_series
 
 __all__ = ["MAX_BIDS", "MAX_LIST", "MAX_REPLACEMENTS", "prepare"]
 

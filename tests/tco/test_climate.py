@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tco.climate import climate_cost, climate_warnings, interpolate_series, pollutant_cost
+from tco.climate import climate_cost, climate_warnings, pollutant_cost
 from tco.expand import expand_tender
 from tco.inputs import Timing
 from tco.kernel import Cubes, TimeGrid, compute_cubes, time_grid
 from tco.prepared import PreparedTender
+from tco.yearly_series import interpolate_series
 
 from . import factory as f
 
@@ -163,8 +164,8 @@ def test_no_warnings_for_a_series_inside_its_points_in_base_year_prices() -> Non
 def test_docstring_examples() -> None:
     import doctest
 
-    from tco import climate
+    from tco import climate, yearly_series
 
-    result = doctest.testmod(climate)
-    assert result.attempted >= 2
-    assert result.failed == 0
+    results = [doctest.testmod(module) for module in (climate, yearly_series)]
+    assert sum(r.attempted for r in results) >= 2
+    assert sum(r.failed for r in results) == 0

@@ -891,7 +891,7 @@ def test_interpolation_is_the_frozen_climate_modules(
     points: dict[int, float], base_year: int, n: int
 ) -> None:
     """``tco.climate.interpolate_series`` (sped up for validation) against its frozen copy."""
-    from tco.climate import interpolate_series
+    from tco.yearly_series import interpolate_series
     from tests.tco.legacy.climate import interpolate_series as frozen
 
     years = np.arange(base_year, base_year + n + 1, dtype=np.int64)
