@@ -77,7 +77,7 @@ from typing import Final
 import numpy as np
 
 from tco import currency, reference, units
-from tco.climate import interpolate_series
+from tco.yearly_series import interpolate_series
 from tco.errors import FieldViolation, InvalidTender, UnitError
 from tco.inputs import (
     Bid,
