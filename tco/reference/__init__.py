@@ -1,10 +1,10 @@
-"""Reference data the engine ships with: carbon price series, emission factors, CVD values.
+"""Reference data the engine ships with: carbon prices, emission factors, CVD values, price indices.
 
 Reference data is data: the values live in versioned JSON files next to this module
-(``carbon_prices.json``, ``emission_factors.json``, ``clean_vehicles.json``), each value with its
-source and price-base year or period. They are loaded once (on first use), checked (unit strings
-through :mod:`tco.units`, unique ids, one ``data_version`` across the files) and exposed read-only
-as frozen dataclasses, ordered by id.
+(``carbon_prices.json``, ``emission_factors.json``, ``clean_vehicles.json``,
+``price_indices.json``), each value with its source and price-base year or period. They are loaded
+once (on first use), checked (unit strings through :mod:`tco.units`, unique ids, one
+``data_version`` across the files) and exposed read-only as frozen dataclasses, ordered by id.
 
 A method refers to a series by ``CarbonPrice.series_id`` (e.g. ``"asek-7.0"``) and to a factor by
 ``EmissionFactor.reference_id`` (e.g. ``"nordic-mix-2021-2023"``).
@@ -13,6 +13,12 @@ A method refers to a series by ``CarbonPrice.series_id`` (e.g. ``"asek-7.0"``) a
 7.0
 >>> emission_factor_by_id("nordic-mix-2021-2023").unit
 'kgCO2e/kWh'
+
+Annual price indices (one per currency) re-base money values between price years; the arithmetic
+is :func:`tco.price_base.rebase`:
+
+>>> price_index("SEK").level(2017)
+322.11
 """
 
 from __future__ import annotations
@@ -31,8 +37,10 @@ __all__ = [
     "DATA_VERSION",
     "CarbonPriceSeries",
     "EnergyContent",
+    "IndexValue",
     "LifetimeKm",
     "PollutantPrice",
+    "PriceIndex",
     "ReferenceEmissionFactor",
     "SeriesPoint",
     "carbon_price_series",
@@ -42,6 +50,9 @@ __all__ = [
     "energy_contents",
     "lifetime_km",
     "pollutant_prices",
+    "price_index",
+    "price_index_not_vendored",
+    "price_indices",
 ]
 
 
@@ -65,7 +76,9 @@ class CarbonPriceSeries:
     currency: str
     #: Unit of every point, e.g. "EUR/tCO2e".
     unit: str
-    #: The year whose price level the values are in; 0 when the source is not recorded here.
+    #: The year whose price level the values are in; 0 when the publisher states none (the
+    #: data file says ``null`` and :attr:`price_base_note` says so). 0 is the wire's "unknown";
+    #: code asks :attr:`price_base`, which is ``None`` then.
     price_base_year: int
     #: One value without a time path, applying to every year from its point's year.
     constant: bool
@@ -73,6 +86,13 @@ class CarbonPriceSeries:
     points: tuple[SeriesPoint, ...]
     source: str
     notes: str
+    #: Where the price-base year comes from, or why it is unknown.
+    price_base_note: str = ""
+
+    @property
+    def price_base(self) -> int | None:
+        """The price-base year, or None when the publisher states none (explicitly unknown)."""
+        return self.price_base_year or None
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +148,52 @@ class LifetimeKm:
 
 
 @dataclass(frozen=True, slots=True)
+class IndexValue:
+    """One annual value of a price index, with where it comes from."""
+
+    year: int
+    value: float
+    #: Citation of the value's source (resolved from the index's source ids).
+    source: str
+    #: ISO date the value was retrieved, e.g. "2026-12-07".
+    retrieved: str
+
+
+@dataclass(frozen=True, slots=True)
+class PriceIndex:
+    """An annual price index of one currency (consecutive years, ascending, all positive)."""
+
+    currency: str
+    #: e.g. "Konsumentprisindex (KPI), fastställda tal, årsmedeltal".
+    name: str
+    #: What the index covers, e.g. "Euro area (Eurostat geo code EA), all items".
+    aggregate: str
+    #: Reference base, e.g. "1980=100" (only ratios are used, so the base never matters).
+    base: str
+    publisher: str
+    #: Table / dataset / series identifier of the index.
+    citation: str
+    notes: str
+    values: tuple[IndexValue, ...]
+
+    @property
+    def first_year(self) -> int:
+        """The first year with a published value."""
+        return self.values[0].year
+
+    @property
+    def last_year(self) -> int:
+        """The last year with a published value (later years are not published yet)."""
+        return self.values[-1].year
+
+    def level(self, year: int) -> float | None:
+        """The index value of ``year``, or None outside ``first_year..last_year``."""
+        if not self.first_year <= year <= self.last_year:
+            return None
+        return self.values[year - self.first_year].value
+
+
+@dataclass(frozen=True, slots=True)
 class _Data:
     data_version: str
     series: tuple[CarbonPriceSeries, ...]
@@ -135,6 +201,9 @@ class _Data:
     energy_contents: tuple[EnergyContent, ...]
     pollutant_prices: tuple[PollutantPrice, ...]
     lifetime_km: tuple[LifetimeKm, ...]
+    price_indices: tuple[PriceIndex, ...]
+    #: Currency -> why no index is vendored for it.
+    not_vendored: tuple[tuple[str, str], ...]
 
 
 def _read(name: str) -> dict[str, Any]:
@@ -167,11 +236,55 @@ def _series(raw: dict[str, Any]) -> CarbonPriceSeries:
         kind=str(raw["kind"]),
         currency=str(raw["currency"]),
         unit=unit,
-        price_base_year=int(raw["price_base_year"]),
+        price_base_year=_price_base_year(raw),
         constant=bool(raw["constant"]),
         points=points,
         source=str(raw["source"]),
         notes=str(raw["notes"]),
+        price_base_note=str(raw.get("price_base_note", "")),
+    )
+
+
+def _price_base_year(raw: dict[str, Any]) -> int:
+    """A series' price-base year: ``null`` in the file (explicitly unknown, with a note) -> 0."""
+    year = raw["price_base_year"]
+    if year is None:
+        if not str(raw.get("price_base_note", "")).strip():
+            raise ValueError(f"series {raw['id']}: an unknown price-base year needs a note")
+        return 0
+    if isinstance(year, bool) or not isinstance(year, int) or year < 1900:
+        raise ValueError(
+            f"series {raw['id']}: price_base_year {year!r} is not a year (null: unknown)"
+        )
+    return year
+
+
+def _price_index(raw: dict[str, Any]) -> PriceIndex:
+    """One index of ``price_indices.json``, checked: sourced, dated, consecutive years, positive."""
+    currency = str(raw["currency"])
+    sources = {str(k): str(v) for k, v in raw["sources"].items()}
+    values: list[IndexValue] = []
+    for item in raw["values"]:
+        year, value = int(item["year"]), float(item["value"])
+        source, retrieved = str(item["source"]), str(item["retrieved"])
+        if source not in sources or not sources[source].strip():
+            raise ValueError(f"price index {currency} {year}: source {source!r} not cited")
+        if len(retrieved) != 10 or not (value > 0.0 and value < float("inf")):
+            raise ValueError(f"price index {currency} {year}: bad value or retrieval date")
+        if values and year != values[-1].year + 1:
+            raise ValueError(f"price index {currency}: years must be consecutive at {year}")
+        values.append(IndexValue(year, value, sources[source], retrieved))
+    if not values:
+        raise ValueError(f"price index {currency}: no values")
+    return PriceIndex(
+        currency=currency,
+        name=str(raw["name"]),
+        aggregate=str(raw["aggregate"]),
+        base=str(raw["base"]),
+        publisher=str(raw["publisher"]),
+        citation=str(raw["citation"]),
+        notes=str(raw["notes"]),
+        values=tuple(values),
     )
 
 
@@ -209,7 +322,9 @@ def _load() -> _Data:
     carbon = _read("carbon_prices.json")
     factors = _read("emission_factors.json")
     vehicles = _read("clean_vehicles.json")
-    versions = {carbon["data_version"], factors["data_version"], vehicles["data_version"]}
+    indices = _read("price_indices.json")
+    files = (carbon, factors, vehicles, indices)
+    versions = {f["data_version"] for f in files}
     if len(versions) != 1:  # pragma: no cover - shipped files agree (tested)
         raise ValueError(f"reference files disagree on data_version: {sorted(versions)}")
     series = tuple(sorted((_series(s) for s in carbon["series"]), key=lambda s: s.id))
@@ -263,6 +378,10 @@ def _load() -> _Data:
         )
         for v in vehicles["lifetime_km"]
     )
+    price_indices = tuple(
+        sorted((_price_index(i) for i in indices["indices"]), key=lambda i: i.currency)
+    )
+    _unique([i.currency for i in price_indices], "price index currency")
     return _Data(
         data_version=str(carbon["data_version"]),
         series=series,
@@ -270,6 +389,8 @@ def _load() -> _Data:
         energy_contents=contents,
         pollutant_prices=prices,
         lifetime_km=lifetimes,
+        price_indices=price_indices,
+        not_vendored=tuple(sorted((str(k), str(v)) for k, v in indices["not_vendored"].items())),
     )
 
 
@@ -306,6 +427,21 @@ def pollutant_prices() -> tuple[PollutantPrice, ...]:
 def lifetime_km() -> tuple[LifetimeKm, ...]:
     """Clean Vehicles Directive lifetime distances: car, van, truck, bus."""
     return _load().lifetime_km
+
+
+def price_indices() -> tuple[PriceIndex, ...]:
+    """Every vendored annual price index, ordered by currency."""
+    return _load().price_indices
+
+
+def price_index(currency: str) -> PriceIndex | None:
+    """The annual price index of ``currency`` (ISO 4217), or None when none is vendored."""
+    return next((i for i in _load().price_indices if i.currency == currency), None)
+
+
+def price_index_not_vendored(currency: str) -> str | None:
+    """Why no index is vendored for ``currency``, when the data file says; else None."""
+    return dict(_load().not_vendored).get(currency)
 
 
 #: Version of the reference data set (the ``data_version`` of every file).
