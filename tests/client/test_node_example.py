@@ -1,7 +1,8 @@
 """The Node.js client example (examples/clients/node) against the real tco-server.
 
 Skipped where ``node``/``npm`` are missing (or node is older than the package's 18). Otherwise
-installs the locked dependencies with ``npm ci`` (node_modules is git-ignored), runs
+installs the locked dependencies with ``npm ci`` (node_modules is git-ignored; skipped when the
+installed tree is of the current package-lock.json), runs
 ``client.mjs`` against the shared server, and checks its output against what the Python client
 gets from the same server for the same tenders: the ranking, the field paths of the broken
 tender's violations (BadRequest) and its ErrorInfo reason, and every streamed result.
@@ -9,6 +10,8 @@ tender's violations (BadRequest) and its ErrorInfo reason, and every streamed re
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 import re
 import shutil
@@ -43,22 +46,40 @@ def _node_major() -> int:
     return int(version.strip().lstrip("v").split(".")[0])
 
 
-@pytest.fixture(scope="module")
-def node_client() -> Path:
-    """The example with its locked dependencies installed (``npm ci``)."""
-    if _node_major() < 18:
-        pytest.skip("node >= 18 and npm are needed for the Node.js client example")
+def npm_ci() -> None:
+    """``npm ci`` in the example, once per version of package-lock.json.
+
+    pytest-xdist may run this module's tests in two workers at once: a lock on the lockfile
+    keeps them from installing over each other, and a stamp in node_modules (the lockfile's
+    SHA-256) lets the second one, and later runs, skip the install.
+    """
     npm = shutil.which("npm")
     assert npm is not None
-    installed = subprocess.run(
-        [npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--prefer-offline"],
-        cwd=NODE_DIR,
-        capture_output=True,
-        text=True,
-        timeout=NPM_TIMEOUT,
-        check=False,
-    )
-    assert installed.returncode == 0, f"npm ci failed:\n{installed.stdout}{installed.stderr}"
+    lockfile = NODE_DIR / "package-lock.json"
+    stamp = NODE_DIR / "node_modules" / ".tco-lock-sha256"
+    with lockfile.open("rb") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        digest = hashlib.sha256(lockfile.read_bytes()).hexdigest()
+        if stamp.is_file() and stamp.read_text(encoding="ascii") == digest:
+            return
+        installed = subprocess.run(
+            [npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--prefer-offline"],
+            cwd=NODE_DIR,
+            capture_output=True,
+            text=True,
+            timeout=NPM_TIMEOUT,
+            check=False,
+        )
+        assert installed.returncode == 0, f"npm ci failed:\n{installed.stdout}{installed.stderr}"
+        stamp.write_text(digest, encoding="ascii")
+
+
+@pytest.fixture(scope="module")
+def node_client() -> Path:
+    """The example with its locked dependencies installed."""
+    if _node_major() < 18:
+        pytest.skip("node >= 18 and npm are needed for the Node.js client example")
+    npm_ci()
     return NODE_DIR / "client.mjs"
 
 

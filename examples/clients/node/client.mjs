@@ -26,7 +26,6 @@ import protobuf from "protobufjs";
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const INCLUDE_DIRS = [join(ROOT, "proto"), join(ROOT, "third_party", "googleapis")];
 const PROTOS = ["tcoapi/v1/service.proto", "google/rpc/error_details.proto"];
-const SERVICE = "tcoapi.v1.LifeCycleCostService";
 /** Deadline of each call, seconds. */
 const DEADLINE_SECONDS = 30;
 
@@ -112,16 +111,25 @@ function fromProtoJson(type, json, path) {
 }
 
 function loadTender(file) {
-  const json = JSON.parse(readFileSync(file, "utf8"));
+  let json;
+  try {
+    json = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new Unexpected(`${file}: ${error.message}`);
+  }
   return fromProtoJson(root.lookupType("tcoapi.v1.EvaluateBidsRequest"), json, "");
 }
 
 /** A copy of `request` with two field violations, and their paths in the request. */
 function breakTender(request) {
   const broken = structuredClone(request);
-  const last = broken.bids.length - 1;
+  const last = (broken.bids ?? []).length - 1;
+  const item = broken.bids?.[last]?.items?.[0];
+  if (broken.method === undefined || item === undefined) {
+    throw new Unexpected("the tender needs a method and a last bid with an item");
+  }
   broken.method.discount_rate = -2;
-  broken.bids[last].items[0].unit_price.unit = "parsecs";
+  item.unit_price = { value: 1, ...item.unit_price, unit: "parsecs" };
   return {
     broken,
     paths: ["method.discount_rate", `bids[${last}].items[0].unit_price.unit`],
@@ -195,8 +203,9 @@ function printRanking(response, indent) {
 
 async function stepEvaluate(client, request, name) {
   const response = await evaluateBids(client, request);
-  if (response.results.length !== request.bids.length) {
-    throw new Unexpected(`${response.results.length} results for ${request.bids.length} bids`);
+  const bids = (request.bids ?? []).length;
+  if (response.results.length !== bids) {
+    throw new Unexpected(`${response.results.length} results for ${bids} bids`);
   }
   console.log(`EvaluateBids ${name}: ${response.results.length} bids ranked`);
   printRanking(response, "  ");
@@ -295,7 +304,8 @@ ${error.message}`);
     console.log("all steps as expected");
     return 0;
   } catch (error) {
-    const what = error instanceof Unexpected ? "unexpected" : "call failed";
+    const what =
+      error instanceof Unexpected ? "unexpected" : error.code !== undefined ? "call failed" : "error";
     console.error(`${what}: ${error.message}`); // a gRPC error's message starts with its code
     return 1;
   } finally {
