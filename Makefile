@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: install demo demo-once test lint typecheck proto proto-check buf-lint ci bench load fuzz-long clean
+.PHONY: install demo demo-once test lint typecheck proto proto-check buf-lint buf-breaking ci bench load fuzz-long clean
 
 $(STAMP): pyproject.toml client/pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 needed")'
@@ -39,6 +39,10 @@ typecheck: install
 
 buf-lint: install
 	$(BIN)/buf lint
+
+## Fail on a breaking change of proto/ against the previous commit (or REV=<commit>).
+buf-breaking: install
+	BUF=$(BIN)/buf bash scripts/buf_breaking.sh $(REV)
 
 ## Regenerate client/tcoapi from proto/ (the one way generated code is produced).
 proto: install
