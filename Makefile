@@ -53,7 +53,7 @@ proto-check: proto
 	git diff --exit-code --stat -- client/tcoapi
 	@test -z "$$(git status --porcelain -- client/tcoapi)" || (git status --porcelain -- client/tcoapi; echo "generated code differs from proto/: run make proto and commit"; exit 1)
 
-ci: test lint typecheck buf-lint proto-check demo-once
+ci: test lint typecheck buf-lint proto-check buf-breaking demo-once
 
 bench: install
 	$(BIN)/python -m bench.run
