@@ -54,8 +54,10 @@ def spv(d: float, t: float) -> float:
 
 
 def upv(d: float, n: int) -> float:
-    """UPV(d, N) = (1 - (1 + d)^-N) / d (= N at d = 0); UPV(3 %, 15) = 11.9379."""
-    return float(n) if d == 0.0 else (1.0 - (1.0 + d) ** -n) / d
+    """UPV(d, N) = (1 - (1 + d)^-N) / d (= N at d = 0); UPV(3 %, 15) = 11.9379.
+
+    Written -expm1(-N log1p(d)) / d, which stays exact as d nears 0 (d = 1e-300 gives N)."""
+    return float(n) if d == 0.0 else -math.expm1(-n * math.log1p(d)) / d
 
 
 def upv_star(d: float, e: float, n: int) -> float:
@@ -256,7 +258,7 @@ def item_entries(item: PreparedItem, method: PreparedMethod) -> tuple[list[Entry
             yearly = q * use.amount_per_year
             category, module = ("energy", "b6") if energy else ("water_and_resources", "b7")
             out.append(Entry("cost", category, t, tau, yearly * price))
-            out.append(Entry("emission", module, t, tau, yearly * resource.emission_factor[t]))
+            out.append(Entry("emission", module, t, tau, yearly * float(resource.emission_factor[t])))
         for pollutant in item.pollutant_emissions:
             out.append(Entry("pollutant", pollutant.pollutant, t, tau, q * pollutant.kg_per_year))
     for stream in item.costs:
