@@ -6,20 +6,26 @@ lives (months), warranties, stated residual values, negative amounts, streams of
 pollutants, module D, a baseline, circularity and functional units. ``test_reference_model``
 checks the figures against the reference model on them; the properties here are the ones a
 reference model cannot see: the same tender gives the same bits, whatever the order of the bids,
-the parts it is computed in, or a zero stream added. Ranking and MCI properties at the end.
+the parts it is computed in, or a zero stream added; the digests follow their documented rules.
+Ranking and MCI properties at the end.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import enum
+import json
+import math
+from collections.abc import Mapping
 
 import numpy as np
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from tco import digest
 from tco.circularity import mci
 from tco.evaluate import evaluate_prepared
-from tco.inputs import ModelKind, RateBasis, Timing
+from tco.inputs import ModelKind, RateBasis, Tender, Timing
 from tco.models import competition_rank, rank_bids
 from tco.prepared import (
     CATEGORIES,
@@ -249,6 +255,39 @@ def test_a_higher_carbon_price_never_helps_the_higher_emitting_bid(
     (low, scale), (high_gap, _) = gap(price), gap(price + increase)
     # evaluated costs are rounded to the minor unit each: allow one unit either way
     assert high_gap >= low - 2 * 10.0**-method.minor_unit_digits - 1e-9 * scale
+
+
+# --- digests ------------------------------------------------------------------------------------
+
+
+def documented(value: object) -> object:
+    """The canonical JSON data of :mod:`tco.digest`'s documented rules, for values of their
+    declared types: every field by name, enums by value, -0.0 as 0.0, non-finite as strings."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {fl.name: documented(getattr(value, fl.name)) for fl in dataclasses.fields(value)}
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, tuple):
+        return [documented(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: documented(v) for k, v in value.items()}
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    return value + 0.0 if isinstance(value, float) else value
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.from_type(Tender))
+def test_canonical_json_follows_the_documented_rules(tender: Tender) -> None:
+    """The generated serialisers write what the rules say, for odd values too (NaN, -0.0,
+    control characters, empty and absent messages)."""
+    for value in (tender, tender.method):
+        text = json.dumps(
+            documented(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        )
+        assert digest.canonical_json(value) == text.encode("utf-8")
+    method, request = digest.digests(tender)
+    assert (method, request) == (digest.method_digest(tender.method), digest.request_digest(tender))
 
 
 # --- ranking and MCI ----------------------------------------------------------------------------

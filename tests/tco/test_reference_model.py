@@ -97,7 +97,8 @@ def check_ranking(evaluation: Evaluation, half: float) -> None:
         assert (r.rank, r.tied) == (rank, tied), r.bid_id
     best = min(published)
     for r in results:
-        close(r.difference_to_best, r.evaluated_cost - best, tol=half, what="diff")
+        spread = half + REL * (abs(r.evaluated_cost) + abs(best))  # 1e12: ulp > minor unit
+        close(r.difference_to_best, r.evaluated_cost - best, tol=spread, what="diff")
         percent = 0.0 if best == 0.0 else 100 * (r.evaluated_cost - best) / abs(best)
         close(r.difference_to_best_percent, percent, tol=1e-9 * abs(percent), what="percent")
     codes = [w.code for w in evaluation.warnings]
