@@ -30,6 +30,7 @@ from tco.prepared import (
     PreparedCircularity,
     PreparedItem,
     PreparedMethod,
+    PreparedResource,
     PreparedStream,
     PreparedTender,
 )
@@ -213,37 +214,59 @@ class Entry:
     amount: float
 
 
-def item_entries(item: PreparedItem, method: PreparedMethod) -> tuple[list[Entry], bool]:
-    """Every amount of one item (per unit x quantity), and whether its stated residual value
-    was ignored. Conventions: primer §3 and the README (see each function called)."""
-    n, q = method.study_period_years, item.quantity
-    life = float(n) if item.service_life is None else item.service_life
+def is_energy(resource: PreparedResource) -> bool:
+    """Energy (cost "energy", module B6) when its unit is an energy unit or it is a known fuel."""
+    return resource.unit.strip() in ENERGY_UNITS or resource.name.strip().lower() in ENERGY_CARRIERS
+
+
+def item_events(item: PreparedItem, n: int) -> list[Entry]:
+    """Purchase at 0 (acquisition, installation, A1-A3, A4, A5); each replacement at L, 2L, ...
+    < N repeats unit price + installation ("replacement") and the embodied emissions (B4); each
+    end of life at t <= N brings the end-of-life cost, C1-C4 and D. Per unit x quantity."""
+    q, life = item.quantity, float(n) if item.service_life is None else item.service_life
     purchases = purchase_times(item.service_life, n)
-    capital = item.unit_price + item.installation_cost
-    emissions = {module: item.emissions.get(module, 0.0) for module in MODULES}
-    embodied = emissions["a1_a3"] + emissions["a4"] + emissions["a5"]
+    e = {module: item.emissions.get(module, 0.0) for module in MODULES}
     out = [
         Entry("cost", "acquisition", 0, 0.0, q * item.unit_price),
         Entry("cost", "installation", 0, 0.0, q * item.installation_cost),
-        *(Entry("emission", m, 0, 0.0, q * emissions[m]) for m in ("a1_a3", "a4", "a5")),
+        *(Entry("emission", m, 0, 0.0, q * e[m]) for m in ("a1_a3", "a4", "a5")),
     ]
-    for tau in purchases[1:]:  # a replacement repeats price + installation, embodied as B4
+    for tau in purchases[1:]:
+        capital = item.unit_price + item.installation_cost
         out.append(Entry("cost", "replacement", event_year(tau), tau, q * capital))
+        embodied = e["a1_a3"] + e["a4"] + e["a5"]
         out.append(Entry("emission", "b4", event_year(tau), tau, q * embodied))
     for tau in end_of_life_times(purchases, life, n):
         out.append(Entry("cost", "end_of_life", event_year(tau), tau, q * item.end_of_life_cost))
-        for module in ("c1_c4", "d"):
-            out.append(Entry("emission", module, event_year(tau), tau, q * emissions[module]))
-    remaining = remaining_life(purchases, life, n)
-    ignored = False
+        out += [Entry("emission", m, event_year(tau), tau, q * e[m]) for m in ("c1_c4", "d")]
+    return out
+
+
+def item_residual_value(item: PreparedItem, n: int) -> tuple[list[Entry], bool]:
+    """The residual value at N (a negative cost) of the unit in service at N, and whether a
+    stated residual value was ignored (RESIDUAL_VALUE_IGNORED): linear on unit price +
+    installation, or the stated resale / buy-back value, both never negative."""
+    life = float(n) if item.service_life is None else item.service_life
+    remaining = remaining_life(purchase_times(item.service_life, n), life, n)
     if item.residual_value is None:
-        if remaining > 0.0:
-            value = linear_residual_value(capital, remaining, life)
-            out.append(Entry("cost", "residual_value", n, float(n), -q * value))
+        if remaining <= 0.0:
+            return [], False
+        value = linear_residual_value(item.unit_price + item.installation_cost, remaining, life)
     elif explicit_residual_value_booked(remaining):
-        out.append(Entry("cost", "residual_value", n, float(n), -q * max(item.residual_value, 0.0)))
+        value = max(item.residual_value, 0.0)
     else:
-        ignored = item.residual_value != 0.0
+        return [], item.residual_value != 0.0
+    return [Entry("cost", "residual_value", n, float(n), -item.quantity * value)], False
+
+
+def item_yearly(item: PreparedItem, method: PreparedMethod) -> list[Entry]:
+    """Recurring amounts of years 1..N, per unit x quantity: maintenance less the warranty
+    share; each resource use x price x escalation index at the payment time (cost) and x the
+    emission factor of the year (B6 / B7); other pollutants in kg."""
+    n, q = method.study_period_years, item.quantity
+    life = float(n) if item.service_life is None else item.service_life
+    purchases = purchase_times(item.service_life, n)
+    out = []
     for t in range(1, n + 1):
         tau = payment_time(method.timing, t)
         share = warranty_share(purchases, item.warranty_years, life, t)
@@ -252,18 +275,16 @@ def item_entries(item: PreparedItem, method: PreparedMethod) -> tuple[list[Entry
         )
         for use in item.resource_use:
             resource = method.resources[use.resource]
-            energy = resource.unit.strip() in ENERGY_UNITS
-            energy = energy or resource.name.strip().lower() in ENERGY_CARRIERS
             price = resource.price * series_escalation(list(resource.escalation_rates), tau)
-            yearly = q * use.amount_per_year
-            category, module = ("energy", "b6") if energy else ("water_and_resources", "b7")
-            out.append(Entry("cost", category, t, tau, yearly * price))
-            out.append(Entry("emission", module, t, tau, yearly * float(resource.emission_factor[t])))
+            factor = float(resource.emission_factor[t])
+            category, module = (
+                ("energy", "b6") if is_energy(resource) else ("water_and_resources", "b7")
+            )
+            out.append(Entry("cost", category, t, tau, q * use.amount_per_year * price))
+            out.append(Entry("emission", module, t, tau, q * use.amount_per_year * factor))
         for pollutant in item.pollutant_emissions:
             out.append(Entry("pollutant", pollutant.pollutant, t, tau, q * pollutant.kg_per_year))
-    for stream in item.costs:
-        out.extend(stream_entries(stream, method, multiplier=q))
-    return out, ignored
+    return out
 
 
 def stream_years(stream: PreparedStream, n: int) -> list[int]:
@@ -290,7 +311,7 @@ def stream_entries(
     years = stream_years(stream, n)
     category = stream.category or "other"
     module = stream.emissions_module or DEFAULT_MODULE.get(category, "b1_b3")
-    out = []
+    out, amount = [], 0.0
     for t in years:
         tau = payment_time(method.timing, t) if stream.every_years == 1 else float(t)
         amount = multiplier * stream.amount * constant_escalation(stream.escalation, tau)
@@ -298,8 +319,8 @@ def stream_entries(
         out.append(Entry("emission", module, t, tau, multiplier * stream.emissions))
     if years and stream.life is not None and stream.life > 0.0:
         remaining = snap_to_year(years[-1] + stream.life - n)
-        if remaining > 0.0:
-            value = linear_residual_value(out[-2].amount, remaining, stream.life)
+        if remaining > 0.0:  # on the amount of the last occurrence
+            value = linear_residual_value(amount, remaining, stream.life)
             out.append(Entry("cost", "residual_value", n, float(n), -value))
     return out
 
@@ -566,11 +587,11 @@ def material_circularity(c: PreparedCircularity) -> float:
 
 def bid_figures(method: PreparedMethod, bid: PreparedBid) -> BidFigures:
     """Every figure of one bid but those that need the other bids (rank, measures)."""
-    entries: list[Entry] = []
-    ignored = False
+    n, entries, ignored = method.study_period_years, [], False
     for item in bid.items:
-        more, was_ignored = item_entries(item, method)
-        entries += more
+        residual, was_ignored = item_residual_value(item, n)
+        entries += item_events(item, n) + residual + item_yearly(item, method)
+        entries += [e for s in item.costs for e in stream_entries(s, method, item.quantity)]
         ignored = ignored or was_ignored
     for stream in bid.costs:
         entries += stream_entries(stream, method, multiplier=1.0)

@@ -14,7 +14,7 @@ import math
 from typing import Any
 
 import pytest
-from hypothesis import Phase, given, settings
+from hypothesis import given, settings
 
 from tco import validate
 from tco.evaluate import evaluate, evaluate_prepared
@@ -134,7 +134,7 @@ def check_measures(got: Measures | None, want: ref.MeasureFigures, half: float, 
         close(got.abatement_cost, cost, tol=half + REL * (abs(cost) + want.gross), what="abate")
 
 
-@settings(max_examples=60, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate])
+@settings(max_examples=60, deadline=None)
 @given(tender=tenders())
 def test_the_engine_computes_what_the_method_says(tender: PreparedTender) -> None:
     check_against_model(tender, evaluate_prepared(tender))
