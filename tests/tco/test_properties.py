@@ -60,8 +60,11 @@ CIRCULARITY = PreparedCircularity(450.0, 0.2, 0.6, 0.0, 0.25, 0.7, 0.0, 0.0, 0.8
 
 
 @st.composite
-def methods(draw: st.DrawFn, max_years: int = 30) -> PreparedMethod:
-    n = draw(st.integers(min_value=1, max_value=max_years))
+def methods(
+    draw: st.DrawFn, timing: Timing | None = None, nominal: bool | None = None
+) -> PreparedMethod:
+    """A method; ``timing`` and ``nominal`` fix the timing convention and the rate basis."""
+    n = draw(st.integers(min_value=1, max_value=30))
 
     def yearly(size: int, values: st.SearchStrategy[float]) -> float | list[float]:
         return draw(values | st.lists(values, min_size=size, max_size=size))
@@ -94,13 +97,13 @@ def methods(draw: st.DrawFn, max_years: int = 30) -> PreparedMethod:
         for name in POLLUTANTS[:2]
         if draw(st.booleans())
     }
-    nominal = draw(st.booleans())
+    nominal = draw(st.booleans()) if nominal is None else nominal
     d = draw(rates)
     inflation = draw(rates) if nominal else 0.0
     return f.method(
         n,
         d,
-        timing=draw(st.sampled_from(list(Timing))),
+        timing=draw(st.sampled_from(list(Timing))) if timing is None else timing,
         resources=resources,
         carbon=carbon,
         pollutant_prices=pollutant_prices,
@@ -167,8 +170,14 @@ def items(draw: st.DrawFn, method: PreparedMethod) -> PreparedItem:
 
 
 @st.composite
-def tenders(draw: st.DrawFn, min_bids: int = 1, max_bids: int = 5) -> PreparedTender:
-    method = draw(methods())
+def tenders(
+    draw: st.DrawFn,
+    min_bids: int = 1,
+    max_bids: int = 5,
+    timing: Timing | None = None,
+    nominal: bool | None = None,
+) -> PreparedTender:
+    method = draw(methods(timing, nominal))
     n = method.study_period_years
     count = draw(st.integers(min_value=min_bids, max_value=max_bids))
     bids = [

@@ -10,11 +10,14 @@ on the comparison numbers the engine published (ranking is a function of the pub
 
 from __future__ import annotations
 
+import ast
 import math
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tco import validate
 from tco.evaluate import evaluate, evaluate_prepared
@@ -134,10 +137,27 @@ def check_measures(got: Measures | None, want: ref.MeasureFigures, half: float, 
         close(got.abatement_cost, cost, tol=half + REL * (abs(cost) + want.gross), what="abate")
 
 
-@settings(max_examples=60, deadline=None)
-@given(tender=tenders())
-def test_the_engine_computes_what_the_method_says(tender: PreparedTender) -> None:
+@pytest.mark.parametrize("timing", list(Timing))
+@pytest.mark.parametrize("nominal", [False, True])
+@settings(max_examples=12, deadline=None)
+@given(data=st.data())
+def test_the_engine_computes_what_the_method_says(
+    timing: Timing, nominal: bool, data: st.DataObject
+) -> None:
+    """Random tenders of every timing convention, real and nominal, every model (drawn)."""
+    tender = data.draw(tenders(timing=timing, nominal=nominal))
     check_against_model(tender, evaluate_prepared(tender))
+
+
+def test_the_model_imports_nothing_of_the_engine_but_its_data_types() -> None:
+    tree = ast.parse(Path(ref.__file__).read_text(encoding="utf-8"))
+    modules = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    modules |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert {m for m in modules if m and m.startswith("tco")} <= {
+        "tco.inputs",
+        "tco.prepared",
+        "tco.results",
+    }
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
