@@ -149,6 +149,44 @@ def test_the_engine_computes_what_the_method_says(
     check_against_model(tender, evaluate_prepared(tender))
 
 
+def test_methods_that_differ_only_in_rates_or_timing_do_not_share_cached_factors() -> None:
+    """The engine remembers time grids, schedules and price rows between calls: each call must
+    still be the model's, whatever ran before (cold and warm, rates, timing, basis, N)."""
+    for n, d, nominal in ((9, 0.035, False), (9, 0.05, False), (9, 0.035, True), (12, 0.0, True)):
+        for timing in (*Timing, Timing.END_OF_YEAR):
+            m = f.method(
+                n,
+                d,
+                timing=timing,
+                resources=[f.resource("electricity", 1.35, n, escalation=0.01, factor=0.059)],
+                carbon=f.carbon_price(1.5, n),
+                pollutant_prices={"nox": (4.4, False)},
+                rate_basis=RateBasis.NOMINAL if nominal else RateBasis.REAL,
+                inflation=0.02 if nominal else 0.0,
+                baseline="b0",
+            )
+            bids = [
+                f.bid(
+                    f"b{k}",
+                    items=[
+                        f.item(
+                            unit_price=1_000.005 * (k + 1),
+                            installation_cost=250.0,
+                            service_life=life,
+                            resource_use={"electricity": 150.0 * k},
+                            maintenance=99.995,
+                            warranty=1.5,
+                            emissions={"a1_a3": 2.5, "c1_c4": 1.0},
+                            pollutants={"nox": 0.4},
+                        )
+                    ],
+                )
+                for k, life in enumerate((8.0, 30 / 12, None, 40.0, 2.4))
+            ]
+            tender = f.tender(m, *bids)
+            check_against_model(tender, evaluate_prepared(tender))
+
+
 def test_the_model_imports_nothing_of_the_engine_but_its_data_types() -> None:
     tree = ast.parse(Path(ref.__file__).read_text(encoding="utf-8"))
     modules = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
