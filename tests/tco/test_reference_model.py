@@ -23,7 +23,7 @@ from tco import validate
 from tco.evaluate import evaluate, evaluate_prepared
 from tco.inputs import ModelKind, RateBasis, Timing
 from tco.prepared import CATEGORIES, MODULES, PreparedTender
-from tco.results import BidResult, Evaluation, Measures
+from tco.results import BidResult, Evaluation, Measures, MeasureStatus
 
 from . import factory as f
 from . import reference_model as ref
@@ -87,7 +87,10 @@ def check_against_model(tender: PreparedTender, evaluation: Evaluation) -> None:
         check_measures(results[bid_id].measures, want, half, airr=not nominal)
     baseline = method.baseline_bid_id
     if baseline:
-        assert results[baseline].measures is not None
+        own = results[baseline].measures
+        assert own is not None
+        assert own.sir_status is own.simple_payback_status is MeasureStatus.IS_BASELINE
+        assert own.net_savings == own.additional_investment == 0.0
     else:
         assert all(r.measures is None for r in results.values())
 
