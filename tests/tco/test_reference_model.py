@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from tco import validate
 from tco.evaluate import evaluate, evaluate_prepared
 from tco.inputs import ModelKind, RateBasis, Timing
-from tco.prepared import CATEGORIES, MODULES, PreparedTender
+from tco.prepared import CATEGORIES, MODULES, PreparedCircularity, PreparedTender
 from tco.results import BidResult, Evaluation, Measures, MeasureStatus
 
 from . import factory as f
@@ -317,13 +317,11 @@ def test_mci_anchors() -> None:
     )
     common = {"mass_kg": 450.0, "recycling_efficiency_collection": 1.0}
     common |= {"recycling_efficiency_feedstock": 1.0, "lifetime_ratio": 1.0}
-    c = ref.PreparedCircularity(**linear, **common, use_intensity_ratio=1.0)
+    c = PreparedCircularity(**linear, **common, use_intensity_ratio=1.0)
     assert ref.material_circularity(c) == pytest.approx(0.1, abs=1e-12)
     reused = linear | {"reused_input": 1.0, "collected_for_reuse": 1.0}
     assert (
-        ref.material_circularity(
-            ref.PreparedCircularity(**reused, **common, use_intensity_ratio=1.0)
-        )
+        ref.material_circularity(PreparedCircularity(**reused, **common, use_intensity_ratio=1.0))
         == 1.0
     )
 
