@@ -1,4 +1,5 @@
-"""One regression test per bug class of primer §9 (bugs seen in public LCC tools), pint's habit."""
+"""One test per bug class of primer §9 (bugs seen in public LCC tools), named "bug_class_NN"
+so that "bug N" keeps meaning regression bug N (test_issues.py)."""
 
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ def row(result: BidResult, category: str, *, discounted: bool = False) -> list[f
     return cash[CASH_FLOW_CATEGORIES.index(category)].tolist()
 
 
-def test_bug01_residual_value_year_and_clamp() -> None:
+def test_bug_class_01_residual_value_year_and_clamp() -> None:
     n = 10
     m = f.method(n, 0.05)
     in_service = only(
@@ -66,7 +67,7 @@ def test_bug01_residual_value_year_and_clamp() -> None:
     assert row(clamped, "residual_value") == [0.0] * 11
 
 
-def test_bug02_mid_year_not_applied_to_year_zero() -> None:
+def test_bug_class_02_mid_year_not_applied_to_year_zero() -> None:
     m = f.method(3, 0.10, timing=Timing.MID_YEAR)
     streams = [f.stream(100.0, category="operation", first_year=0, every_years=1)]
     result = only(
@@ -99,7 +100,7 @@ def _two_bids(baseline_price: float, alternative_price: float) -> Evaluation:
     )
 
 
-def test_bug03_sir_sign_and_no_additional_investment() -> None:
+def test_bug_class_03_sir_sign_and_no_additional_investment() -> None:
     # ALT costs 10 000 more and saves 1 000 a year: SIR = 1 000 x UPV(3 %, 20) / 10 000 = 1.48775
     measures = only(_two_bids(50_000.0, 60_000.0), "ALT").measures
     assert measures is not None
@@ -117,7 +118,7 @@ def test_bug03_sir_sign_and_no_additional_investment() -> None:
     assert cheaper.net_savings == 24877.47
 
 
-def test_bug04_payback_not_zero_when_year_zero_has_no_difference() -> None:
+def test_bug_class_04_payback_not_zero_when_year_zero_has_no_difference() -> None:
     n = 20
     electricity = f.resource("electricity", 1.0, n)
     m = f.method(n, 0.03, resources=[electricity], baseline="BASE")
@@ -142,7 +143,7 @@ def test_bug04_payback_not_zero_when_year_zero_has_no_difference() -> None:
     assert measures.simple_payback_status is MeasureStatus.OK
 
 
-def test_bug05_residual_value_nominal_adjustment() -> None:
+def test_bug_class_05_residual_value_nominal_adjustment() -> None:
     n, real_d, inflation = 10, 0.03, 0.02
     item = f.item(unit_price=1000.0, service_life=15)
     real = only(evaluate_prepared(f.tender(f.method(n, real_d), f.bid("A", items=[item]))))
@@ -169,7 +170,7 @@ def test_bug05_residual_value_nominal_adjustment() -> None:
     assert nominal.life_cycle_cost == real.life_cycle_cost
 
 
-def test_bug06_constant_vs_yearly_escalation_from_base_date() -> None:
+def test_bug_class_06_constant_vs_yearly_escalation_from_base_date() -> None:
     n = 4
     use = {"electricity": 100.0}
     constant = f.resource("electricity", 1.0, n, escalation=0.05)
@@ -195,7 +196,7 @@ def test_bug06_constant_vs_yearly_escalation_from_base_date() -> None:
     assert float(escalation_index(0.05, 3.0)) == pytest.approx(1.157625)
 
 
-def test_bug07_real_rate_by_fisher_not_subtraction() -> None:
+def test_bug_class_07_real_rate_by_fisher_not_subtraction() -> None:
     assert float(fisher_real(0.045, 0.0225049)) == pytest.approx(0.022, abs=1e-7)
     assert float(fisher_real(0.236, 0.03)) == pytest.approx(0.20, abs=1e-15)
     assert float(fisher_real(0.236, 0.03)) != pytest.approx(0.236 - 0.03, abs=1e-4)
@@ -217,7 +218,7 @@ def test_bug07_real_rate_by_fisher_not_subtraction() -> None:
     )
 
 
-def test_bug08_timing_convention_explicit() -> None:
+def test_bug_class_08_timing_convention_explicit() -> None:
     stream = f.stream(30_000.0, category="operation", first_year=1, every_years=1)
     end = only(evaluate_prepared(f.tender(f.method(30, 0.08), f.bid("A", costs=[stream]))))
     begin = only(
@@ -236,7 +237,7 @@ def test_bug08_timing_convention_explicit() -> None:
         assert any(line.startswith(f"timing = {name}") for line in inputs)
 
 
-def test_bug09_bankers_rounding() -> None:
+def test_bug_class_09_bankers_rounding() -> None:
     # 0.125 and 2.675 must go up (half-up, exact in decimal); round() gives 0.12 and 2.67
     assert round(0.125, 2) == 0.12
     assert round(2.675, 2) == 2.67
@@ -258,7 +259,7 @@ def test_bug09_bankers_rounding() -> None:
     assert round_array_money(np.array([0.5, 1.5, 2.5, -2.5]), 0).tolist() == [1.0, 2.0, 3.0, -3.0]
 
 
-def test_bug10_emission_factor_basis_recorded() -> None:
+def test_bug_class_10_emission_factor_basis_recorded() -> None:
     # 15 000 kWh a year over 15 years at 7 SEK/kg: 93 k or 586 k SEK depending on the basis
     n = 15
     results = {}
@@ -285,7 +286,7 @@ def test_bug10_emission_factor_basis_recorded() -> None:
         assert f"basis: {basis}" in text
 
 
-def test_bug11_cvd_undiscounted() -> None:
+def test_bug_class_11_cvd_undiscounted() -> None:
     # CVD Art. 6: 20 000 km a year for 10 years; NOx 0.2 g/km; CO2 1.05 kg/km at 0.04 EUR/kg.
     n, km = 10, 20_000.0
     diesel = f.resource("diesel", 0.0, n, unit="l", factor=1.05 * km / 1000.0)  # 1 000 l a year
@@ -312,7 +313,7 @@ def test_bug11_cvd_undiscounted() -> None:
     assert float(cvd.energy_price_per_mj(0.60, 0.63)) == pytest.approx(0.0175)
 
 
-def test_bug12_carbon_cost_kg_vs_t() -> None:
+def test_bug_class_12_carbon_cost_kg_vs_t() -> None:
     # prepared level: prices per kg, emissions in kg; 1 000 kg x 1.5 SEK/kg = 1 500 SEK, never 1.5 M
     n = 1
     electricity = f.resource("electricity", 0.0, n, factor=0.5)

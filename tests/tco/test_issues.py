@@ -1,0 +1,83 @@
+"""Regression tests of the calculation core, one per bug, named after it (pint's habit).
+
+One numbering for the whole project, in the order the bugs were found ("regression bug N" in
+the commit that fixed it). "Bug N" always means regression bug N; the bug classes of the method
+primer's §9 are "bug class N" (``test_bug_classes.py``), never "bug N".
+
+1. A tiny ``functional_units_delivered`` (1e-281) gave an infinite cost per functional unit.
+   Validation (``tests/fuzz/test_regressions.py``).
+2. Money rounding raised ``decimal.InvalidOperation`` from 1e26 up. Rounding (fuzz file).
+3. Control, zero-width and bidi characters were accepted in ids and texts (fuzz file).
+4. An undecodable request was answered INTERNAL by grpc. Server (fuzz file).
+5. Subnormal circularity ratios made the MCI divide by zero (commit bc06595; fuzz file).
+6. A life or mass that converts to 0.0 crashed the engine (commit 49f96bb; fuzz file).
+7. A subnormal additional investment or emission reduction gave an infinite SIR, AIRR or
+   abatement cost with status OK (commit 2db61a1): here.
+8. A bid's figures changed in the last bit with the bids before it (commit 71562cd): here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+from tco.evaluate import evaluate_prepared
+from tco.prepared import PreparedTender
+from tco.results import BidResult, MeasureStatus
+
+from . import factory as f
+
+
+def _result(tender: PreparedTender, bid_id: str) -> BidResult:
+    return next(r for r in evaluate_prepared(tender).results if r.bid_id == bid_id)
+
+
+def test_bug_07_subnormal_investment_or_reduction_gave_infinite_measures() -> None:
+    """Symptom: a bid whose only extra investment over the baseline was 1e-310 SEK (> 0, so it
+    "invests") and that saved money to run got SIR = AIRR = +inf with status OK; a subnormal
+    emission reduction likewise an infinite abatement cost. Cause: dS / dI overflowed.
+    Fix (2db61a1, ``tco.measures``): a ratio that is not finite means there is no investment
+    (or reduction) to speak of: None with NO_ADDITIONAL_INVESTMENT (NO_EMISSION_REDUCTION)."""
+    m = f.method(5, 0.03, baseline="A")
+    base = f.bid("A", items=[f.item(maintenance=100.0, emissions={"a1_a3": 1e-305})])
+    for price, finite in ((1e-310, False), (1e-300, True)):
+        other = f.bid("B", items=[f.item(unit_price=price, maintenance=10.0)])
+        measures = _result(f.tender(m, base, other), "B").measures
+        assert measures is not None
+        if finite:  # large but finite: a value
+            assert measures.sir_status is MeasureStatus.OK
+            assert measures.sir is not None
+            assert math.isfinite(measures.sir)
+        else:
+            assert (measures.sir, measures.airr) == (None, None)
+            assert measures.sir_status is MeasureStatus.NO_ADDITIONAL_INVESTMENT
+        assert measures.abatement_cost is None
+        assert measures.abatement_cost_status is MeasureStatus.NO_EMISSION_REDUCTION
+        assert math.isfinite(measures.net_savings + measures.additional_investment)
+
+
+def test_bug_08_bid_order_changes_last_bit() -> None:
+    """Symptom: bid "two-lives" had 32771.28094960251 kg in year 2 alone and
+    32771.2809496025 kg behind a bid with a 6-month life (one ulp; money can round the other
+    way). Cause: events at a fraction of a year go into time groups, a cell adds its rows in
+    group order, and the groups were numbered by first appearance in the whole tender, so a
+    bid in front swapped the order of two year-2 rows (replacements at 1.25 and 1.5). Found by
+    ``test_properties.py::test_permuting_bids_permutes_results_bit_for_bit``. Fix (71562cd,
+    ``tco.expand``): groups numbered by the value of their shift."""
+    two_lives = f.bid(
+        "two-lives",
+        items=[
+            f.item(service_life=1.25, emissions={"a1_a3": 1.6391184695439733}),
+            f.item(quantity=8.0, service_life=0.5, emissions={"a1_a3": 2048.0}),
+        ],
+        costs=[f.stream(0.0, category="replacement", every_years=1, emissions=1.641831132958032)],
+    )
+    half_year = f.bid("half-year", items=[f.item(installation_cost=1.0, service_life=0.5)])
+    tender = f.tender(f.method(3, 0.0), f.bid("empty"), two_lives, half_year)
+    alone = _result(dataclasses.replace(tender, bids=(two_lives,)), "two-lives")
+    behind = dataclasses.replace(tender, bids=(half_year, two_lives, tender.bids[0]))
+    for other in (tender, behind):
+        got = _result(other, "two-lives")
+        assert got.emissions_by_year == alone.emissions_by_year
+        assert got.emissions_total == alone.emissions_total
+        assert got.cost_by_category == alone.cost_by_category
