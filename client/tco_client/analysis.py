@@ -35,6 +35,8 @@ import pandas as pd
 from google.protobuf import json_format
 
 from tco_client.errors import FieldViolation, TcoInvalidTender
+from tco_client.input_limits import parse_json, parse_yaml, read_bounded_text
+from tco_client.safe_output import write_file
 from tcoapi.v1 import analysis_pb2, tender_pb2
 
 __all__ = [
@@ -252,28 +254,15 @@ def spec_from_mapping(
 
 
 def load_spec(path: str | Path) -> analysis_pb2.AnalysisSpec:
-    """Read an analysis spec from ``.yaml``/``.yml`` or ``.json``."""
+    """Read an analysis spec from ``.yaml``/``.yml`` or ``.json`` (bounded as tender files)."""
     path = Path(path)
     if not path.is_file():
         raise TcoInvalidTender([FieldViolation(str(path), "no such file")], "cannot read spec")
-    text = path.read_text(encoding="utf-8-sig")
+    text = read_bounded_text(path)
     if path.suffix.lower() in (".yaml", ".yml"):
-        import yaml
-
-        try:
-            document = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise TcoInvalidTender(
-                [FieldViolation(path.name, f"not valid YAML: {exc}")], "cannot read spec"
-            ) from None
+        document = parse_yaml(text, path.name)
     else:
-        try:
-            document = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise TcoInvalidTender(
-                [FieldViolation(f"{path.name}:{exc.lineno}:{exc.colno}", exc.msg)],
-                "cannot read spec",
-            ) from None
+        document = parse_json(text, path.name)
     return spec_from_mapping(document or {}, source=path.name)
 
 
@@ -417,8 +406,7 @@ def save_spec(spec: analysis_pb2.AnalysisSpec, path: str | Path) -> Path:
         text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
     else:
         text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-    path.write_text(text, encoding="utf-8")
-    return path
+    return write_file(path, lambda f: f.write(text.encode("utf-8")))
 
 
 def set_carbon_price_range(

@@ -7,8 +7,9 @@ between the best two, the draws of each distribution), the parameters used, and 
 the digests that identify the tender and the analysis.
 
 Like :mod:`tco_client.report`: currency in every money header, number formats, frozen header
-rows, no timestamps in the file (:func:`tco_client.report.save_reproducibly`): the same response
-gives a byte-identical workbook.
+rows, no timestamps in the file (:func:`tco_client.safe_output.save_workbook`): the same
+response gives a byte-identical workbook. Every cell goes through
+:func:`tco_client.safe_output.put_cell`: text from the response stays text.
 """
 
 # ruff: noqa: PLC0415 - openpyxl (the report extra) is imported lazily
@@ -19,7 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tco_client.analysis import AnalysisResult, parameter_label, variation_label
-from tco_client.report import FMT_MONEY, FMT_PERCENT, save_reproducibly, sheet_title
+from tco_client.report_sheets import FMT_MONEY, FMT_PERCENT, sheet_title
+from tco_client.safe_output import put_cell, save_workbook
 
 if TYPE_CHECKING:
     from openpyxl.workbook.workbook import Workbook
@@ -123,14 +125,14 @@ def _table(
     from openpyxl.utils import get_column_letter
 
     for col, header in enumerate(headers, start=1):
-        cell = ws.cell(start_row, col, header)
+        cell = put_cell(ws, start_row, col, header)
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
         cell.border = Border(bottom=Side(style="thin", color="8EA9DB"))
         cell.alignment = Alignment(wrap_text=True, vertical="bottom")
     for r, values in enumerate(rows, start=start_row + 1):
         for col, value in enumerate(values, start=1):
-            cell = ws.cell(r, col, value)
+            cell = put_cell(ws, r, col, value)
             fmt = formats[col - 1] if col - 1 < len(formats) else None
             if fmt and isinstance(value, int | float) and not isinstance(value, bool):
                 cell.number_format = fmt
@@ -240,9 +242,8 @@ def build_analysis_workbook(result: AnalysisResult, lang: str = "en") -> Workboo
             ],
         )
         if result.runner_up is not None:
-            ws.cell(
-                next_row, 1, _l("lead_note", lang, runner=result.runner_up, leader=result.leader)
-            )
+            note = _l("lead_note", lang, runner=result.runner_up, leader=result.leader)
+            put_cell(ws, next_row, 1, note)
         ws = wb.create_sheet(sheet_title(_l("tornado_bids", lang), used))
         _table(
             ws,
@@ -331,7 +332,7 @@ def build_analysis_workbook(result: AnalysisResult, lang: str = "en") -> Workboo
         rows.append([_l("best", lang)] + [", ".join(sc.best_bid_ids) for sc in scenarios])
         next_row = _table(ws, headers, rows, [None] + [FMT_MONEY] * len(scenarios))
         agree = response.scenarios.winners_agree
-        cell = ws.cell(next_row, 1, _l("agree" if agree else "disagree", lang))
+        cell = put_cell(ws, next_row, 1, _l("agree" if agree else "disagree", lang))
         from openpyxl.styles import Font
 
         cell.font = Font(bold=True, color="006100" if agree else "C00000")
@@ -376,7 +377,7 @@ def build_analysis_workbook(result: AnalysisResult, lang: str = "en") -> Workboo
             ["#,##0", None, FMT_PERCENT],
             start_row=next_row,
         )
-        ws.cell(next_row, 1, _l("draw_summary", lang))
+        put_cell(ws, next_row, 1, _l("draw_summary", lang))
         _table(
             ws,
             [
@@ -457,4 +458,4 @@ def _mode(value: int) -> str:
 
 def write_analysis_report(result: AnalysisResult, path: str | Path, *, lang: str = "en") -> Path:
     """Write the analysis workbook to ``path`` (``.xlsx``), reproducibly."""
-    return save_reproducibly(build_analysis_workbook(result, lang), path)
+    return save_workbook(build_analysis_workbook(result, lang), path)

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 from tco_client import frames
 from tco_client.i18n import category_label, format_number, module_label, text
 from tco_client.result import EvaluationResult
+from tco_client.safe_output import write_file
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -127,10 +128,16 @@ def _decimals_for(max_scaled: float, divisor: float = 1.0) -> int:
 
 
 def _finish(fig: Figure, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=150, bbox_inches="tight", metadata={"Software": None})
-    _plt().close(fig)
-    return path
+    """Write ``fig`` as a PNG through :func:`tco_client.safe_output.write_file`, and close it."""
+    try:
+        return write_file(
+            path,
+            lambda f: fig.savefig(
+                f, format="png", dpi=150, bbox_inches="tight", metadata={"Software": None}
+            ),
+        )
+    finally:
+        _plt().close(fig)
 
 
 def _style_axes(ax: Axes) -> None:

@@ -226,7 +226,9 @@ def evaluate(
         if output_format is OutputFormat.json:
             sys.stdout.write(result.to_json() + "\n")
         elif output_format is OutputFormat.csv:
-            sys.stdout.write(result.ranking.to_csv(index=False, lineterminator="\n"))
+            from tco_client.safe_output import csv_text
+
+            sys.stdout.write(csv_text(result.ranking))
         else:
             from tco_client.tables import digests_text, ranking_table, warnings_text
 

@@ -1,0 +1,185 @@
+"""Bounds on every file the client reads, and the bounded JSON and YAML parsers.
+
+A tender or an analysis spec comes from outside (a bidder's numbers, a platform's export): it
+may be huge, deeply nested or a compression bomb, and must never freeze the client or exhaust its
+memory. Each bound is checked before the work it bounds:
+
+- the file's size, before it is read (:data:`MAX_DOCUMENT_BYTES`, :data:`MAX_WORKBOOK_BYTES`);
+- a workbook's zip directory, before openpyxl opens it: number of sheets, the unpacked size of
+  each part and of all of them, the shared strings, the compression ratio of a large part
+  (Python's zipfile never unpacks more than the directory declares, so the directory is a bound);
+- YAML without anchors and aliases (the "billion laughs" bomb), at most
+  :data:`MAX_NESTING_DEPTH` levels, both refused while composing, with the line and column;
+- JSON at most :data:`MAX_NESTING_DEPTH` levels (checked on the parsed document; deeper than
+  Python's recursion limit is caught as such);
+- a sheet's rows, columns and the cells of all sheets, counted while streaming
+  (:mod:`tco_client.workbook_cells`).
+
+Every refusal is a :class:`~tco_client.errors.TcoInvalidTender` naming the file (exit 2 in the
+CLI). The limits are far above a real tender (the service takes at most 1 000 bids in a 16 MiB
+message; a tender document is 8 levels deep).
+"""
+
+# ruff: noqa: PLC0415 - PyYAML (the cli extra) is imported lazily
+from __future__ import annotations
+
+import functools
+import json
+import zipfile
+from pathlib import Path
+from typing import Any, Final
+
+from tco_client.errors import FieldViolation, TcoInvalidTender
+
+MiB: Final = 2**20
+#: The largest JSON or YAML tender or spec file.
+MAX_DOCUMENT_BYTES: Final = 32 * MiB
+#: Nesting of a JSON or YAML document (a tender: bids[i].items[j].costs[k].amount.value is 8).
+MAX_NESTING_DEPTH: Final = 32
+#: The largest .xlsx file.
+MAX_WORKBOOK_BYTES: Final = 16 * MiB
+#: One part of a workbook (a sheet's XML), unpacked.
+MAX_WORKBOOK_PART_BYTES: Final = 64 * MiB
+#: All parts of a workbook, unpacked.
+MAX_WORKBOOK_UNPACKED_BYTES: Final = 128 * MiB
+#: The shared strings part (every text cell's text), unpacked.
+MAX_SHARED_STRINGS_BYTES: Final = 16 * MiB
+#: Unpacked / packed size of a part larger than 1 MiB (real sheets: under 20).
+MAX_COMPRESSION_RATIO: Final = 200
+#: Worksheets in a workbook (the tender workbook has 8).
+MAX_SHEETS: Final = 32
+#: Rows of one sheet, the header included.
+MAX_SHEET_ROWS: Final = 50_000
+#: Columns of one sheet (the widest, Bids, has 30).
+MAX_SHEET_COLUMNS: Final = 64
+#: Cells read from all sheets (rows x header width).
+MAX_WORKBOOK_CELLS: Final = 2_000_000
+
+
+def refuse(source: str, problem: str) -> TcoInvalidTender:
+    """The error for a file that is out of bounds or unreadable."""
+    return TcoInvalidTender([FieldViolation(source, problem)], f"cannot read {source}")
+
+
+def read_bounded_text(path: Path) -> str:
+    """The text of a JSON or YAML file of at most :data:`MAX_DOCUMENT_BYTES`."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_DOCUMENT_BYTES:
+            raise refuse(path.name, f"{_mib(size)} is over the limit of {_mib(MAX_DOCUMENT_BYTES)}")
+        return path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise refuse(str(path), str(exc)) from None
+
+
+def parse_json(text: str, source: str) -> Any:
+    """JSON text as Python data, at most :data:`MAX_NESTING_DEPTH` levels deep."""
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise refuse(f"{source}:{exc.lineno}:{exc.colno}", f"not valid JSON: {exc.msg}") from None
+    except RecursionError:
+        document = None
+        depth = MAX_NESTING_DEPTH + 1
+    else:
+        depth = nesting_depth(document)
+    if depth > MAX_NESTING_DEPTH:
+        raise refuse(source, f"nested deeper than {MAX_NESTING_DEPTH} levels")
+    return document
+
+
+def parse_yaml(text: str, source: str) -> Any:
+    """YAML text as Python data: no anchors or aliases, at most :data:`MAX_NESTING_DEPTH` deep."""
+    try:
+        import yaml  # the cli extra
+    except ImportError:  # pragma: no cover - depends on the installation
+        raise refuse(
+            source, "reading YAML needs PyYAML: pip install 'lcc-tco-client[cli]'"
+        ) from None
+    loader = _strict_yaml_loader()(text)
+    try:
+        return loader.get_single_data()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark is not None else source
+        raise refuse(where, f"not valid YAML: {getattr(exc, 'problem', None) or exc}") from None
+    finally:
+        loader.dispose()
+
+
+def nesting_depth(document: Any) -> int:
+    """Levels of lists and mappings in ``document`` (a scalar is 0), without recursion."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(document, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children: Any = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        deepest = max(deepest, depth + 1)
+        if deepest > MAX_NESTING_DEPTH:
+            return deepest
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+@functools.cache
+def _strict_yaml_loader() -> Any:
+    """PyYAML's safe loader refusing anchors, aliases and deep nesting while composing."""
+    import yaml
+
+    class StrictLoader(yaml.SafeLoader):
+        depth = 0
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                problem = "anchors and aliases (& and *) are not allowed"
+            elif self.depth >= MAX_NESTING_DEPTH:
+                problem = f"nested deeper than {MAX_NESTING_DEPTH} levels"
+            else:
+                self.depth += 1
+                try:
+                    return super().compose_node(parent, index)
+                finally:
+                    self.depth -= 1
+            raise yaml.composer.ComposerError(None, None, problem, event.start_mark)
+
+    return StrictLoader
+
+
+def check_workbook_archive(path: Path) -> None:
+    """Refuse a workbook whose file or zip directory is out of bounds, before it is opened."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_WORKBOOK_BYTES:
+            raise refuse(path.name, f"{_mib(size)} is over the limit of {_mib(MAX_WORKBOOK_BYTES)}")
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise refuse(path.name, f"not a readable workbook: {exc}") from None
+    sheets = [p for p in parts if p.filename.startswith("xl/worksheets/sheet")]
+    if len(sheets) > MAX_SHEETS:
+        raise refuse(path.name, f"{len(sheets)} sheets, over the limit of {MAX_SHEETS}")
+    for part in parts:
+        limit = MAX_WORKBOOK_PART_BYTES
+        if "sharedstrings" in part.filename.lower():
+            limit = MAX_SHARED_STRINGS_BYTES
+        if part.file_size > limit:
+            problem = f"{part.filename} unpacks to {_mib(part.file_size)}, over {_mib(limit)}"
+            raise refuse(path.name, problem)
+        if part.file_size > MiB and part.file_size > MAX_COMPRESSION_RATIO * part.compress_size:
+            ratio = part.file_size // max(part.compress_size, 1)
+            problem = f"{part.filename} is compressed {ratio}:1, over {MAX_COMPRESSION_RATIO}:1"
+            raise refuse(path.name, problem)
+    unpacked = sum(p.file_size for p in parts)
+    if unpacked > MAX_WORKBOOK_UNPACKED_BYTES:
+        problem = f"unpacks to {_mib(unpacked)}, over {_mib(MAX_WORKBOOK_UNPACKED_BYTES)}"
+        raise refuse(path.name, problem)
+
+
+def _mib(size: int) -> str:
+    return f"{size / MiB:.1f} MiB"
