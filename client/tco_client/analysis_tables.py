@@ -9,6 +9,7 @@ from rich.text import Text
 from tco_client.analysis import (
     AnalysisResult,
     format_setting,
+    mode_name,
     parameter_label,
     variation_label,
 )
@@ -125,7 +126,7 @@ def analysis_summary(result: AnalysisResult, lang: str = "en") -> RenderableType
         tornado.add_column(_t("at_high", lang), justify="right")
         tornado.add_column(_t("winner", lang))
         for s in response.sensitivity:
-            mode = {1: "scale", 2: "value", 3: "shift"}.get(s.mode, "")
+            mode = mode_name(s.mode)
             if runner is not None:
                 low, high = s.gap_low, s.gap_high
             else:
@@ -147,7 +148,7 @@ def analysis_summary(result: AnalysisResult, lang: str = "en") -> RenderableType
         table.add_column(_t("interval", lang))
         table.add_column(_t("result", lang), overflow="fold")
         for w in response.switching:
-            mode = {1: "scale", 2: "value", 3: "shift"}.get(w.mode, "")
+            mode = mode_name(w.mode)
             unit = result.unit(w.path)
 
             def show(value: float, mode: str = mode, path: str = w.path, unit: str = unit) -> str:

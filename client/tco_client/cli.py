@@ -415,7 +415,7 @@ def analyze(
     ca_cert: CaOpt = None,
 ) -> None:
     """How sure is the ranking? Sensitivity (tornado), switching values, scenarios, Monte Carlo."""
-    from tco_client import analysis as an
+    from tco_client import analysis_spec as an
 
     price_range = _price_range(carbon_price_range)  # usage errors: exit 2 (typer)
     holder: list[LoadedTender | None] = [None]

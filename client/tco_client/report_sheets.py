@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from tco_client.i18n import column_label
-from tco_client.safe_output import append_row
+from tco_client.safe_output import put_cell
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
@@ -59,6 +59,7 @@ def cell_value(value: Any) -> Any:
 
 
 def style_header(ws: Worksheet, ncols: int, row: int = 1) -> None:
+    """Bold, shaded, wrapped header cells in ``row``."""
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
     bold = Font(bold=True)
@@ -103,20 +104,27 @@ def write_table(
     formats: Sequence[str | None],
     *,
     freeze: str = "A2",
-) -> None:
-    append_row(ws, headers)
-    for values in rows:
-        append_row(ws, [cell_value(v) for v in values])
-    for col, fmt in enumerate(formats, start=1):
-        if fmt is None:
-            continue
-        for (cell,) in ws.iter_rows(min_row=2, min_col=col, max_col=col):
-            if isinstance(cell.value, int | float) and not isinstance(cell.value, bool):
+    start_row: int = 1,
+) -> int:
+    """A styled table from ``start_row`` (the first one freezes the panes at ``freeze``);
+    ``formats`` are the number formats by column. Returns the row after the table and a gap."""
+    for col, header in enumerate(headers, start=1):
+        put_cell(ws, start_row, col, header)
+    for r, values in enumerate(rows, start=start_row + 1):
+        for col, raw in enumerate(values, start=1):
+            value = cell_value(raw)
+            if value is None:
+                continue
+            cell = put_cell(ws, r, col, value)
+            fmt = formats[col - 1] if col <= len(formats) else None
+            if fmt and isinstance(value, int | float) and not isinstance(value, bool):
                 cell.number_format = fmt
-    style_header(ws, len(headers))
-    ws.freeze_panes = freeze
+    style_header(ws, len(headers), start_row)
+    if start_row == 1:
+        ws.freeze_panes = freeze
     fit_widths(ws)
-    ws.row_dimensions[1].height = 32
+    ws.row_dimensions[start_row].height = 32
+    return start_row + len(rows) + 2
 
 
 def write_frame(
