@@ -57,47 +57,47 @@ class Column:
     hint: str
     doc: str
     default_unit: str = NO_DEFAULT
-    required: bool = False
 
     @property
     def header(self) -> str:
-        return (
-            f"{self.key.replace('_unit', ' unit') if self.kind == UNIT else self.key} [{self.hint}]"
-        )
+        name = self.key.replace("_unit", " unit") if self.kind == UNIT else self.key
+        return f"{name} [{self.hint}]"
 
 
-def _quantity_columns(
-    key: str, hint: str, doc: str, default: str, unit_hint: str, *, unit_doc: str = ""
-) -> list[Column]:
-    """A quantity's value column and its ``… unit`` column (``hint`` says what the unit is)."""
-    unit_default = {
-        MONEY: "default: method currency",
-        MONEY_PER_YEAR: "default: currency/year",
-        TIME: "default: years",
-        CO2E: "default: kgCO2e",
-        MASS: "default: kg",
-        NO_DEFAULT: "required",
-    }[default]
+#: Per default unit: the value column's hint, examples of units, what an empty unit means.
+_UNIT_HINTS = {
+    MONEY: ("money", "e.g. SEK, EUR", "default: method currency"),
+    MONEY_PER_YEAR: ("money/year", "e.g. SEK/year", "default: currency/year"),
+    TIME: ("time", "years or months", "default: years"),
+    CO2E: ("CO2e", "kgCO2e or tCO2e", "default: kgCO2e"),
+    MASS: ("mass", "kg or t", "default: kg"),
+    NO_DEFAULT: ("", "", "required"),
+}
+
+
+def _quantity(key: str, doc: str, default: str, hint: str = "", units: str = "") -> list[Column]:
+    """A quantity's value column and its ``… unit`` column (hints from :data:`_UNIT_HINTS`)."""
+    default_hint, default_units, empty_unit = _UNIT_HINTS[default]
     return [
-        Column(key, QTY, hint, doc, default),
+        Column(key, QTY, hint or default_hint, doc, default),
         Column(
             f"{key}_unit",
             UNIT,
-            f"{unit_hint}; {unit_default}",
-            unit_doc or f"Unit of {key}.",
+            f"{units or default_units}; {empty_unit}",
+            f"Unit of {key}.",
             default,
         ),
     ]
 
 
+_BID_ID = Column("bid_id", TEXT, "text", "The bid (as in Bids).")
+_ITEM = Column(
+    "item", TEXT, "name or #n", "The item (its name in Bids, or #n for the bid's n-th item)."
+)
+_ACTIVITY = "Activity per year that amount is multiplied by (optional)."
+
 BIDS_COLUMNS: list[Column] = [
-    Column(
-        "bid_id",
-        TEXT,
-        "text",
-        "Bid identifier, unique (e.g. the platform's bid number).",
-        required=True,
-    ),
+    Column("bid_id", TEXT, "text", "Bid identifier, unique (e.g. the platform's bid number)."),
     Column("supplier", TEXT, "text", "Tenderer's name (shown in reports)."),
     Column(
         "functional_units_delivered",
@@ -115,66 +115,34 @@ BIDS_COLUMNS: list[Column] = [
         "item", TEXT, "name", "Name of the item (goods) this row describes; empty = bid-only row."
     ),
     Column("quantity", FLOAT, "units", "Number of units of the item, > 0."),
-    *_quantity_columns(
-        "unit_price",
-        "money",
-        "Purchase price of one unit at base-year level.",
-        MONEY,
-        "e.g. SEK, EUR",
+    *_quantity("unit_price", "Purchase price of one unit at base-year level.", MONEY),
+    *_quantity(
+        "installation_cost", "Installation cost of one unit (repeated at replacement).", MONEY
     ),
-    *_quantity_columns(
-        "installation_cost",
-        "money",
-        "Installation cost of one unit (repeated at replacement).",
-        MONEY,
-        "e.g. SEK",
-    ),
-    *_quantity_columns(
-        "service_life",
-        "time",
-        "Service life of one unit; empty = lasts the study period.",
-        TIME,
-        "years or months",
-    ),
-    *_quantity_columns(
+    *_quantity("service_life", "Service life of one unit; empty = lasts the study period.", TIME),
+    *_quantity(
         "maintenance_cost",
-        "money/year",
         "Maintenance per unit and year (buyer pays none within warranty).",
         MONEY_PER_YEAR,
-        "e.g. SEK/year",
     ),
-    *_quantity_columns("warranty", "time", "Warranty from each purchase.", TIME, "years or months"),
-    *_quantity_columns(
-        "end_of_life_cost",
-        "money",
-        "Cost (negative: revenue) at each end of life of one unit.",
-        MONEY,
-        "e.g. SEK",
+    *_quantity("warranty", "Warranty from each purchase.", TIME),
+    *_quantity(
+        "end_of_life_cost", "Cost (negative: revenue) at each end of life of one unit.", MONEY
     ),
-    *_quantity_columns(
+    *_quantity(
         "residual_value",
-        "money",
         "Explicit resale/buy-back value of one unit at the end of the study period.",
         MONEY,
-        "e.g. SEK",
     ),
-    *_quantity_columns(
+    *_quantity(
         "a1_a3",
-        "CO2e",
         "EN 15978 A1-A3 product stage of one unit (EPD); repeated at replacement (B4).",
         CO2E,
-        "kgCO2e or tCO2e",
     ),
-    *_quantity_columns("a4", "CO2e", "A4 transport to site of one unit.", CO2E, "kgCO2e or tCO2e"),
-    *_quantity_columns("a5", "CO2e", "A5 installation of one unit.", CO2E, "kgCO2e or tCO2e"),
-    *_quantity_columns("c1_c4", "CO2e", "C1-C4 end of life of one unit.", CO2E, "kgCO2e or tCO2e"),
-    *_quantity_columns(
-        "d",
-        "CO2e",
-        "Module D benefits beyond the system boundary (usually negative).",
-        CO2E,
-        "kgCO2e or tCO2e",
-    ),
+    *_quantity("a4", "A4 transport to site of one unit.", CO2E),
+    *_quantity("a5", "A5 installation of one unit.", CO2E),
+    *_quantity("c1_c4", "C1-C4 end of life of one unit.", CO2E),
+    *_quantity("d", "Module D benefits beyond the system boundary (usually negative).", CO2E),
 ]
 
 BIDS_DEFAULT_UNITS = {c.key: c.default_unit for c in BIDS_COLUMNS if c.kind == QTY}
@@ -191,65 +159,37 @@ EMISSION_MODULES = ("a1_a3", "a4", "a5", "c1_c4", "d")
 BID_FIELDS = ("supplier", "functional_units_delivered", "ladder_level")
 
 RESOURCE_USE_COLUMNS: list[Column] = [
-    Column("bid_id", TEXT, "text", "The bid (as in Bids).", required=True),
-    Column(
-        "item",
-        TEXT,
-        "name or #n",
-        "The item (its name in Bids, or #n for the bid's n-th item).",
-        required=True,
-    ),
-    Column(
-        "resource",
-        TEXT,
-        "e.g. electricity",
-        "Resource name; the Method must price it.",
-        required=True,
-    ),
-    *_quantity_columns(
+    _BID_ID,
+    _ITEM,
+    Column("resource", TEXT, "e.g. electricity", "Resource name; the Method must price it."),
+    *_quantity(
         "amount",
-        "per year or per activity",
         "Consumption of one unit.",
         NO_DEFAULT,
+        "per year or per activity",
         "e.g. kWh/year, W, l/(100 km), kWh/km",
     ),
-    *_quantity_columns(
-        "activity",
-        "per year",
-        "Activity per year that amount is multiplied by (optional).",
-        NO_DEFAULT,
-        "e.g. h/year, km/year",
-    ),
+    *_quantity("activity", _ACTIVITY, NO_DEFAULT, "per year", "e.g. h/year, km/year"),
 ]
 
 POLLUTANT_COLUMNS: list[Column] = [
-    Column("bid_id", TEXT, "text", "The bid (as in Bids).", required=True),
-    Column("item", TEXT, "name or #n", "The item (its name in Bids, or #n).", required=True),
+    _BID_ID,
+    _ITEM,
     Column(
-        "pollutant",
-        TEXT,
-        "e.g. nox",
-        "Pollutant name, as priced in the Method (nox, nmhc, pm).",
-        required=True,
+        "pollutant", TEXT, "e.g. nox", "Pollutant name, as priced in the Method (nox, nmhc, pm)."
     ),
-    *_quantity_columns(
+    *_quantity(
         "amount",
-        "mass per year or per activity",
         "Emission of one unit.",
         NO_DEFAULT,
+        "mass per year or per activity",
         "e.g. g/km, kg/year",
     ),
-    *_quantity_columns(
-        "activity",
-        "per year",
-        "Activity per year that amount is multiplied by (optional).",
-        NO_DEFAULT,
-        "e.g. km/year",
-    ),
+    *_quantity("activity", _ACTIVITY, NO_DEFAULT, "per year", "e.g. km/year"),
 ]
 
 COST_COLUMNS: list[Column] = [
-    Column("bid_id", TEXT, "text", "The bid (as in Bids).", required=True),
+    _BID_ID,
     Column(
         "item",
         TEXT,
@@ -264,11 +204,11 @@ COST_COLUMNS: list[Column] = [
         "acquisition, installation, energy, water_and_resources, maintenance, operation, "
         "replacement, end_of_life, residual_value or other (empty = other).",
     ),
-    *_quantity_columns(
+    *_quantity(
         "amount",
-        "money or money/year",
         "Amount per occurrence at base-year level.",
         MONEY,
+        "money or money/year",
         "e.g. SEK, EUR, SEK/year",
     ),
     Column("first_year", INT, "study year 0..N", "Study year of the first occurrence."),
@@ -282,20 +222,8 @@ COST_COLUMNS: list[Column] = [
         "Last possible occurrence; 0 = end of the study period.",
     ),
     Column("escalation", FLOAT, "fraction/year", "Constant escalation per year (0.02 = 2 %)."),
-    *_quantity_columns(
-        "life",
-        "time",
-        "Service life of what the stream buys (gives a residual value).",
-        TIME,
-        "years or months",
-    ),
-    *_quantity_columns(
-        "emissions",
-        "CO2e per occurrence",
-        "Climate impact of each occurrence.",
-        CO2E,
-        "kgCO2e or tCO2e",
-    ),
+    *_quantity("life", "Service life of what the stream buys (gives a residual value).", TIME),
+    *_quantity("emissions", "Climate impact of each occurrence.", CO2E, "CO2e per occurrence"),
     Column(
         "emissions_module",
         TEXT,
@@ -305,15 +233,9 @@ COST_COLUMNS: list[Column] = [
 ]
 
 DEDUCTION_COLUMNS: list[Column] = [
-    Column("bid_id", TEXT, "text", "The bid (as in Bids).", required=True),
+    _BID_ID,
     Column("criterion", TEXT, "text", "The criterion and level the deduction is for."),
-    *_quantity_columns(
-        "amount",
-        "money",
-        "The fixed deduction the method sets for that level, >= 0.",
-        MONEY,
-        "e.g. SEK",
-    ),
+    *_quantity("amount", "The fixed deduction the method sets for that level, >= 0.", MONEY),
 ]
 
 CIRCULARITY_FRACTIONS = (
@@ -334,8 +256,8 @@ CIRCULARITY_FRACTIONS = (
 )
 
 CIRCULARITY_COLUMNS: list[Column] = [
-    Column("bid_id", TEXT, "text", "The bid (as in Bids).", required=True),
-    *_quantity_columns("mass", "mass", "Mass of the product.", MASS, "kg or t"),
+    _BID_ID,
+    *_quantity("mass", "Mass of the product.", MASS),
     *(
         Column(name, FLOAT, "fraction" if "ratio" not in name else "ratio", doc)
         for name, doc in CIRCULARITY_FRACTIONS

@@ -1,9 +1,9 @@
 """Reading the ``Method`` sheet of the tender workbook into ``tender_pb2.Method``.
 
 One parameter per row (``parameter | key | year | value | unit | note``, see
-:data:`tco_client.workbook_layout.METHOD_PARAMS`); each parameter has one reader in
-:data:`_READERS`. Keyed parameters (``resource_price``, ``emission_factor`` …) gather their rows
-into one entry per key.
+:data:`tco_client.workbook_layout.METHOD_PARAMS`). A parameter without key or year is read by its
+kind into its field; the others by their reader in :data:`_READERS`. Keyed parameters
+(``resource_price``, ``emission_factor`` …) gather their rows into one entry per key.
 """
 
 from __future__ import annotations
@@ -14,10 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 from tco_client.workbook_cells import CellReader, SheetRow, sheet_rows
 from tco_client.workbook_layout import (
+    BOOL,
     ENUM_VALUES,
+    FLOAT,
+    INT,
     METHOD_HEADERS,
     METHOD_PARAM_BY_NAME,
     NO_DEFAULT,
+    TEXT,
     MethodParam,
     header_key,
 )
@@ -70,29 +74,14 @@ class _MethodSheet:
             self.reader.locations[f"method.{path}[{len(repeated) - 1}]"] = row.cells.cell_ref()
         return by_key[row.key]
 
-    def resource_price(self, row: _ParamRow) -> tender_pb2.ResourcePrice:
-        entry: tender_pb2.ResourcePrice = self.keyed(
-            row, self.resource_prices, "resource_prices", resource=row.key
-        )
-        return entry
+    def resource_price(self, row: _ParamRow) -> Any:
+        return self.keyed(row, self.resource_prices, "resource_prices", resource=row.key)
 
-    def factor(self, row: _ParamRow) -> tender_pb2.EmissionFactor:
-        entry: tender_pb2.EmissionFactor = self.keyed(
-            row, self.factors, "emission_factors", resource=row.key
-        )
-        return entry
+    def factor(self, row: _ParamRow) -> Any:
+        return self.keyed(row, self.factors, "emission_factors", resource=row.key)
 
-    def pollutant(self, row: _ParamRow) -> tender_pb2.PollutantPrice:
-        entry: tender_pb2.PollutantPrice = self.keyed(
-            row, self.pollutants, "pollutant_prices", pollutant=row.key
-        )
-        return entry
-
-    def set(self, target: Any, attr: str, value: Any, row: _ParamRow, path: str) -> None:
-        """``target.attr = value`` unless the cell was empty or invalid (``value`` None)."""
-        if value is not None:
-            setattr(target, attr, value)
-            self.reader.locations[path] = row.value_ref
+    def pollutant(self, row: _ParamRow) -> Any:
+        return self.keyed(row, self.pollutants, "pollutant_prices", pollutant=row.key)
 
     def quantity(self, row: _ParamRow, target: tender_pb2.Quantity, path: str) -> None:
         self.reader.quantity(row.as_quantity(), "value", target, NO_DEFAULT, path)
@@ -110,7 +99,7 @@ def read_method(ws: ReadOnlyWorksheet, method: tender_pb2.Method, reader: CellRe
     for cells in sheet_rows(ws, "Method", METHOD_HEADERS, reader):
         row = _param_row(cells, sheet)
         if row is not None:
-            _READERS[row.param.name](sheet, row)
+            _READERS.get(row.param.name, _scalar)(sheet, row)
     for key, by_year in sheet.yearly.items():
         years = sorted(by_year)
         if years != list(range(1, len(years) + 1)):
@@ -177,39 +166,38 @@ def _enum_value(row: _ParamRow, reader: CellReader) -> int | None:
     return table[text]
 
 
-def _text(sheet: _MethodSheet, row: _ParamRow) -> None:
-    name = row.param.name
-    text = sheet.reader.text(row.cells, "value") or ""
-    sheet.set(
-        sheet.method, name, text.upper() if name == "currency" else text, row, f"method.{name}"
-    )
+#: Where a scalar parameter goes in the method, when not in the field of its name.
+_SCALAR_FIELDS = {
+    "evaluation_model": "evaluation_model.kind",
+    "externality_factor": "evaluation_model.externality_factor",
+    "carbon_price_series": "carbon_price.series_id",
+    "carbon_price_undiscounted": "carbon_price.undiscounted",
+}
 
 
-def _integer(sheet: _MethodSheet, row: _ParamRow) -> None:
-    name = row.param.name
-    sheet.set(sheet.method, name, sheet.reader.integer(row.cells, "value"), row, f"method.{name}")
-
-
-def _fraction(sheet: _MethodSheet, row: _ParamRow) -> None:
-    name = row.param.name
-    sheet.set(sheet.method, name, sheet.number(row), row, f"method.{name}")
-
-
-def _enum(sheet: _MethodSheet, row: _ParamRow) -> None:
-    name = row.param.name
-    sheet.set(sheet.method, name, _enum_value(row, sheet.reader), row, f"method.{name}")
-
-
-def _model_kind(sheet: _MethodSheet, row: _ParamRow) -> None:
-    model = sheet.method.evaluation_model
-    value = _enum_value(row, sheet.reader)
-    sheet.set(model, "kind", value, row, "method.evaluation_model.kind")
-
-
-def _externality_factor(sheet: _MethodSheet, row: _ParamRow) -> None:
-    model = sheet.method.evaluation_model
-    path = "method.evaluation_model.externality_factor"
-    sheet.set(model, "externality_factor", sheet.number(row), row, path)
+def _scalar(sheet: _MethodSheet, row: _ParamRow) -> None:
+    """A parameter without key or year: its value, by its kind, into its field."""
+    reader, kind = sheet.reader, row.param.kind
+    value: Any
+    if kind == TEXT:
+        value = reader.text(row.cells, "value") or ""
+        value = value.upper() if row.param.name == "currency" else value
+    elif kind == INT:
+        value = reader.integer(row.cells, "value")
+    elif kind == FLOAT:
+        value = sheet.number(row)
+    elif kind == BOOL:
+        value = sheet.flag(row)
+    else:
+        value = _enum_value(row, reader)
+    if value is not None:
+        path = _SCALAR_FIELDS.get(row.param.name, row.param.name)
+        *parents, name = path.split(".")
+        target = sheet.method
+        for parent in parents:
+            target = getattr(target, parent)
+        setattr(target, name, value)
+        reader.locations[f"method.{path}"] = row.value_ref
 
 
 def _ladder_discount(sheet: _MethodSheet, row: _ParamRow) -> None:
@@ -220,10 +208,6 @@ def _ladder_discount(sheet: _MethodSheet, row: _ParamRow) -> None:
         ladder.add(level=level, discount=discount)
         path = f"method.evaluation_model.ladder[{len(ladder) - 1}]"
         sheet.reader.locations[path] = row.cells.cell_ref()
-
-
-def _include_module_d(sheet: _MethodSheet, row: _ParamRow) -> None:
-    sheet.set(sheet.method, "include_module_d", sheet.flag(row), row, "method.include_module_d")
 
 
 def _exchange_rate(sheet: _MethodSheet, row: _ParamRow) -> None:
@@ -280,12 +264,6 @@ def _emission_factor_point(sheet: _MethodSheet, row: _ParamRow) -> None:
     sheet.quantity(row, point.factor, path)
 
 
-def _carbon_price_series(sheet: _MethodSheet, row: _ParamRow) -> None:
-    series = sheet.reader.text(row.cells, "value") or ""
-    carbon = sheet.method.carbon_price
-    sheet.set(carbon, "series_id", series, row, "method.carbon_price.series_id")
-
-
 def _carbon_price(sheet: _MethodSheet, row: _ParamRow) -> None:
     sheet.quantity(row, sheet.method.carbon_price.price, "method.carbon_price.price")
 
@@ -294,12 +272,6 @@ def _carbon_price_point(sheet: _MethodSheet, row: _ParamRow) -> None:
     points = sheet.method.carbon_price.points
     point = points.add(year=row.year or 0)
     sheet.quantity(row, point.price, f"method.carbon_price.points[{len(points) - 1}]")
-
-
-def _carbon_price_undiscounted(sheet: _MethodSheet, row: _ParamRow) -> None:
-    flag = sheet.flag(row)
-    if flag is not None:
-        sheet.method.carbon_price.undiscounted = flag
 
 
 def _pollutant_price(sheet: _MethodSheet, row: _ParamRow) -> None:
@@ -315,19 +287,7 @@ def _pollutant_price_undiscounted(sheet: _MethodSheet, row: _ParamRow) -> None:
 
 
 _READERS: dict[str, Callable[[_MethodSheet, _ParamRow], None]] = {
-    "currency": _text,
-    "functional_unit": _text,
-    "baseline_bid_id": _text,
-    "base_year": _integer,
-    "study_period_years": _integer,
-    "discount_rate": _fraction,
-    "inflation_rate": _fraction,
-    "rate_basis": _enum,
-    "timing": _enum,
-    "evaluation_model": _model_kind,
-    "externality_factor": _externality_factor,
     "ladder_discount": _ladder_discount,
-    "include_module_d": _include_module_d,
     "exchange_rate": _exchange_rate,
     "resource_price": _resource_price,
     "resource_escalation": _resource_escalation,
@@ -336,10 +296,8 @@ _READERS: dict[str, Callable[[_MethodSheet, _ParamRow], None]] = {
     "emission_factor_basis": _emission_factor_text,
     "emission_factor_reference": _emission_factor_text,
     "emission_factor_point": _emission_factor_point,
-    "carbon_price_series": _carbon_price_series,
     "carbon_price": _carbon_price,
     "carbon_price_point": _carbon_price_point,
-    "carbon_price_undiscounted": _carbon_price_undiscounted,
     "pollutant_price": _pollutant_price,
     "pollutant_price_undiscounted": _pollutant_price_undiscounted,
 }
