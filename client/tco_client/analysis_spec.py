@@ -186,15 +186,10 @@ def default_spec(
     return spec
 
 
-def spec_to_dict(spec: analysis_pb2.AnalysisSpec) -> dict[str, Any]:
-    """The spec as a proto-JSON dict with proto field names (for ``--save-spec``)."""
-    return json_format.MessageToDict(spec, preserving_proto_field_name=True)
-
-
 def save_spec(spec: analysis_pb2.AnalysisSpec, path: str | Path) -> Path:
     """Write the spec as YAML (``.yaml``/``.yml``) or JSON (anything else) for editing."""
     path = Path(path)
-    document = spec_to_dict(spec)
+    document = json_format.MessageToDict(spec, preserving_proto_field_name=True)
     if path.suffix.lower() in (".yaml", ".yml"):
         import yaml
 

@@ -56,9 +56,9 @@ MAX_SHEET_COLUMNS: Final = 64
 MAX_WORKBOOK_CELLS: Final = 2_000_000
 
 
-def refuse(source: str, problem: str) -> TcoInvalidTender:
-    """The error for a file that is out of bounds or unreadable."""
-    return TcoInvalidTender([FieldViolation(source, problem)], f"cannot read {source}")
+def refuse(source: str, problem: str, where: str = "") -> TcoInvalidTender:
+    """The error for a file that is out of bounds or unreadable (``where`` in it: ``f:3:7``)."""
+    return TcoInvalidTender([FieldViolation(where or source, problem)], f"cannot read {source}")
 
 
 def read_bounded_text(path: Path) -> str:
@@ -77,7 +77,8 @@ def parse_json(text: str, source: str) -> Any:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise refuse(f"{source}:{exc.lineno}:{exc.colno}", f"not valid JSON: {exc.msg}") from None
+        where = f"{source}:{exc.lineno}:{exc.colno}"
+        raise refuse(source, f"not valid JSON: {exc.msg}", where) from None
     except RecursionError:
         document = None
         depth = MAX_NESTING_DEPTH + 1
@@ -102,7 +103,9 @@ def parse_yaml(text: str, source: str) -> Any:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark is not None else source
-        raise refuse(where, f"not valid YAML: {getattr(exc, 'problem', None) or exc}") from None
+        raise refuse(
+            source, f"not valid YAML: {getattr(exc, 'problem', None) or exc}", where
+        ) from None
     finally:
         loader.dispose()
 

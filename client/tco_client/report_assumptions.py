@@ -100,11 +100,11 @@ _ENUM_SV = {
 }
 
 
-def _enum_text(enum_type: Any, value: int, prefix: str, lang: str = "en") -> str:
-    name: str = enum_type.Name(value)
-    text_en = name.removeprefix(prefix).lower().replace("_", " ")
-    return _ENUM_SV.get(text_en, text_en) if lang == "sv" else text_en
-
+_ENUM_PREFIXES = {
+    "RateBasis": "RATE_BASIS_",
+    "Timing": "TIMING_",
+    "EvaluationModelKind": "EVALUATION_MODEL_KIND_",
+}
 
 AssumptionRow = tuple[str, str, Any, str, str, Any, str | None]
 
@@ -138,15 +138,24 @@ class _Assumptions:
     def per_year(self) -> str:
         return "/ år" if self.lang == "sv" else "/ year"
 
+    def enum_text(self, enum_type: Any, value: int) -> str:
+        """An enumeration's value in words (``end of year``), in the report's language."""
+        name: str = enum_type.Name(value)
+        words = name.removeprefix(_ENUM_PREFIXES[enum_type.DESCRIPTOR.name]).lower()
+        words = words.replace("_", " ")
+        return _ENUM_SV.get(words, words) if self.lang == "sv" else words
+
     def add(  # noqa: PLR0917 - one row of the sheet, in column order
         self,
         parameter: str,
         value: Any,
         unit: str = "",
-        source: str = "",
+        source: str | None = None,
         base: Any = "",
         fmt: str | None = None,
     ) -> None:
+        """A row; its source is "stated in the tender method" unless given."""
+        source = self.stated if source is None else source
         self.rows.append((self.section, parameter, value, unit, source, base, fmt))
 
 
@@ -167,252 +176,131 @@ def assumption_rows(result: EvaluationResult, lang: str = "en") -> list[Assumpti
 
 def _method_section(a: _Assumptions) -> None:
     """The method's scalars, evaluation model and exchange rates."""
-    a.section = a.label("method")
-    a.add(a.label("currency"), a.result.currency, "", a.stated)
-    a.add(a.label("base_year"), a.method.base_year, "", a.stated, fmt=FMT_YEAR)
-    a.add(a.label("study_period_years"), a.method.study_period_years, a.label("years"), a.stated)
-    basis = _enum_text(
-        tender_pb2.RateBasis,
-        a.method.rate_basis or tender_pb2.RATE_BASIS_REAL,
-        "RATE_BASIS_",
-        a.lang,
-    )
+    m, label = a.method, a.label
+    a.section = label("method")
+    a.add(label("currency"), a.result.currency)
+    a.add(label("base_year"), m.base_year, fmt=FMT_YEAR)
+    a.add(label("study_period_years"), m.study_period_years, label("years"))
+    basis = a.enum_text(tender_pb2.RateBasis, m.rate_basis or tender_pb2.RATE_BASIS_REAL)
+    a.add(label("discount_rate"), m.discount_rate, f"{a.per_year} ({basis})", fmt=FMT_PERCENT)
+    a.add(label("rate_basis"), basis)
+    if m.rate_basis == tender_pb2.RATE_BASIS_NOMINAL:
+        a.add(label("inflation_rate"), m.inflation_rate, a.per_year, fmt=FMT_PERCENT)
     a.add(
-        a.label("discount_rate"),
-        a.method.discount_rate,
-        f"{a.per_year} ({basis})",
-        a.stated,
-        fmt=FMT_PERCENT,
+        label("timing"), a.enum_text(tender_pb2.Timing, m.timing or tender_pb2.TIMING_END_OF_YEAR)
     )
-    a.add(a.label("rate_basis"), basis, "", a.stated)
-    if a.method.rate_basis == tender_pb2.RATE_BASIS_NOMINAL:
-        a.add(
-            a.label("inflation_rate"),
-            a.method.inflation_rate,
-            a.per_year,
-            a.stated,
-            fmt=FMT_PERCENT,
-        )
-    a.add(
-        a.label("timing"),
-        _enum_text(
-            tender_pb2.Timing, a.method.timing or tender_pb2.TIMING_END_OF_YEAR, "TIMING_", a.lang
-        ),
-        "",
-        a.stated,
-    )
-    model = a.method.evaluation_model
+    model = m.evaluation_model
     kind = model.kind or tender_pb2.EVALUATION_MODEL_KIND_COST
-    a.add(
-        a.label("evaluation_model"),
-        _enum_text(tender_pb2.EvaluationModelKind, kind, "EVALUATION_MODEL_KIND_", a.lang),
-        "",
-        a.stated,
-    )
+    a.add(label("evaluation_model"), a.enum_text(tender_pb2.EvaluationModelKind, kind))
     for step in sorted(model.ladder, key=lambda s: s.level):
-        a.add(f"{a.label('ladder')} {step.level}", step.discount, "", a.stated, fmt=FMT_PERCENT)
+        a.add(f"{label('ladder')} {step.level}", step.discount, fmt=FMT_PERCENT)
     if kind == tender_pb2.EVALUATION_MODEL_KIND_EXTERNALITY_FACTOR:
-        a.add(a.label("externality_factor"), model.externality_factor, "", a.stated)
-    if a.method.baseline_bid_id:
-        a.add(a.label("baseline_bid_id"), a.method.baseline_bid_id, "", a.stated)
-    a.add(
-        a.label("include_module_d"),
-        a.label("yes" if a.method.include_module_d else "no"),
-        "",
-        a.stated,
-    )
-    if a.method.functional_unit:
-        a.add(a.label("functional_unit"), a.method.functional_unit, "", a.stated)
-    for code in sorted(a.method.exchange_rates):
-        a.add(
-            f"{a.label('exchange_rate')} {code}",
-            a.method.exchange_rates[code],
-            f"{a.method.currency}/{code}",
-            a.stated,
-            fmt="0.0000",
-        )
+        a.add(label("externality_factor"), model.externality_factor)
+    if m.baseline_bid_id:
+        a.add(label("baseline_bid_id"), m.baseline_bid_id)
+    a.add(label("include_module_d"), label("yes" if m.include_module_d else "no"))
+    if m.functional_unit:
+        a.add(label("functional_unit"), m.functional_unit)
+    for code in sorted(m.exchange_rates):
+        rate = m.exchange_rates[code]
+        a.add(f"{label('exchange_rate')} {code}", rate, f"{m.currency}/{code}", fmt="0.0000")
 
 
 def _resource_section(a: _Assumptions) -> None:
     """Resource prices and their escalation."""
     a.section = a.label("resources")
     for rp in a.method.resource_prices:
-        a.add(
-            f"{rp.resource}: {a.label('resource_price')}",
-            rp.price.value,
-            rp.price.unit,
-            a.stated,
-            a.base_level,
-            FMT_MONEY_2,
-        )
+        name = f"{rp.resource}: {a.label('resource_price')}"
+        a.add(name, rp.price.value, rp.price.unit, base=a.base_level, fmt=FMT_MONEY_2)
         if rp.yearly_escalation:
-            a.add(
-                f"{rp.resource}: {a.label('yearly_escalation')}",
-                "; ".join(f"{e:.4g}" for e in rp.yearly_escalation),
-                "",
-                a.stated,
-            )
+            steps = "; ".join(f"{e:.4g}" for e in rp.yearly_escalation)
+            a.add(f"{rp.resource}: {a.label('yearly_escalation')}", steps)
         else:
-            a.add(
-                f"{rp.resource}: {a.label('escalation')}",
-                rp.escalation,
-                a.per_year,
-                a.stated,
-                fmt=FMT_PERCENT,
-            )
+            name = f"{rp.resource}: {a.label('escalation')}"
+            a.add(name, rp.escalation, a.per_year, fmt=FMT_PERCENT)
 
 
 def _emission_factor_section(a: _Assumptions) -> None:
     """Emission factors: stated, or reference factors as the server lists them."""
     a.section = a.label("emission_factors")
-    references = {}
-    factors_ref = a.result.reference.emission_factors
-    if factors_ref is not None:
-        references = {f.id: f for f in factors_ref.factors}
+    listed = a.result.reference.emission_factors
+    references = {f.id: f for f in listed.factors} if listed is not None else {}
     for ef in a.method.emission_factors:
-        if ef.reference_id:
-            ref = references.get(ef.reference_id)
-            if ref is not None:
-                source = f"{ref.basis} — {ref.source} ({ref.period}) [id {ref.id}]"
-                a.add(
-                    f"{ef.resource}: {a.label('emission_factor')}",
-                    ref.factor.value,
-                    ref.factor.unit,
-                    source,
-                    "",
-                    "0.000",
-                )
-            else:
-                a.add(
-                    f"{ef.resource}: {a.label('emission_factor')}",
-                    ef.reference_id,
-                    "",
-                    a.label("not_listed"),
-                )
+        name = f"{ef.resource}: {a.label('emission_factor')}"
+        ref = references.get(ef.reference_id)
+        if ref is not None:
+            source = f"{ref.basis} — {ref.source} ({ref.period}) [id {ref.id}]"
+            a.add(name, ref.factor.value, ref.factor.unit, source, fmt="0.000")
+        elif ef.reference_id:
+            a.add(name, ef.reference_id, source=a.label("not_listed"))
         if ef.HasField("factor"):
-            a.add(
-                f"{ef.resource}: {a.label('emission_factor')}",
-                ef.factor.value,
-                ef.factor.unit,
-                f"{ef.basis} — {a.stated}",
-                "",
-                "0.000",
-            )
+            source = f"{ef.basis} — {a.stated}"
+            a.add(name, ef.factor.value, ef.factor.unit, source, fmt="0.000")
         for point in ef.trajectory:
-            a.add(
-                f"{ef.resource}: {a.label('trajectory')} {point.year}",
-                point.factor.value,
-                point.factor.unit,
-                ef.basis or a.stated,
-                "",
-                "0.000",
-            )
+            name = f"{ef.resource}: {a.label('trajectory')} {point.year}"
+            source = ef.basis or a.stated
+            a.add(name, point.factor.value, point.factor.unit, source, fmt="0.000")
 
 
 def _carbon_section(a: _Assumptions) -> None:
     """The carbon price: a reference series with its points, or stated prices."""
-    a.section = a.label("carbon")
+    label = a.label
+    a.section = label("carbon")
     if not a.method.HasField("carbon_price"):
-        a.add(a.label("no_carbon_price"), "", "", a.stated)
-    else:
-        cp = a.method.carbon_price
-        if cp.series_id:
-            series = None
-            if a.result.reference.carbon_series is not None:
-                series = next(
-                    (s for s in a.result.reference.carbon_series.series if s.id == cp.series_id),
-                    None,
-                )
-            if series is None:
-                a.add(a.label("carbon_series"), cp.series_id, "", a.label("not_listed"))
-            else:
-                source = f"{series.name} — {series.source}" + (
-                    f". {series.notes}" if series.notes else ""
-                )
-                a.add(
-                    a.label("carbon_series"),
-                    series.id,
-                    series.currency,
-                    source,
-                    series.price_base_year,
-                    FMT_YEAR,
-                )
-                for series_point in series.points:
-                    a.add(
-                        f"{a.label('carbon_point')} {series_point.year or a.label('all_years')}",
-                        series_point.price.value,
-                        series_point.price.unit,
-                        series.id,
-                        series.price_base_year,
-                        FMT_MONEY_2,
-                    )
-        if cp.HasField("price"):
-            a.add(
-                a.label("carbon_price"),
-                cp.price.value,
-                cp.price.unit,
-                a.stated,
-                a.base_level,
-                FMT_MONEY_2,
+        a.add(label("no_carbon_price"), "")
+        return
+    cp = a.method.carbon_price
+    if cp.series_id:
+        listed = a.result.reference.carbon_series
+        found = [s for s in listed.series if s.id == cp.series_id] if listed is not None else []
+        if not found:
+            a.add(label("carbon_series"), cp.series_id, source=label("not_listed"))
+        for series in found[:1]:
+            source = f"{series.name} — {series.source}" + (
+                f". {series.notes}" if series.notes else ""
             )
-        for carbon_point in cp.points:
-            a.add(
-                f"{a.label('carbon_point')} {carbon_point.year}",
-                carbon_point.price.value,
-                carbon_point.price.unit,
-                a.stated,
-                a.base_level,
-                FMT_MONEY_2,
-            )
-        a.add(
-            a.label("carbon_undiscounted"),
-            a.label("no" if cp.undiscounted else "yes"),
-            "",
-            a.stated,
-        )
+            base = series.price_base_year
+            a.add(label("carbon_series"), series.id, series.currency, source, base, FMT_YEAR)
+            for point in series.points:
+                name = f"{label('carbon_point')} {point.year or label('all_years')}"
+                a.add(name, point.price.value, point.price.unit, series.id, base, FMT_MONEY_2)
+    if cp.HasField("price"):
+        price = cp.price
+        a.add(label("carbon_price"), price.value, price.unit, base=a.base_level, fmt=FMT_MONEY_2)
+    for point in cp.points:
+        name = f"{label('carbon_point')} {point.year}"
+        a.add(name, point.price.value, point.price.unit, base=a.base_level, fmt=FMT_MONEY_2)
+    a.add(label("carbon_undiscounted"), label("no" if cp.undiscounted else "yes"))
 
 
 def _pollutant_section(a: _Assumptions) -> None:
     """Pollutant prices."""
     if a.method.pollutant_prices:
         a.section = a.label("pollutants")
-        for pp in a.method.pollutant_prices:
-            suffix = (
-                ""
-                if not pp.undiscounted
-                else (" (odiskonterat)" if a.lang == "sv" else " (undiscounted)")
-            )
-            a.add(
-                f"{pp.pollutant}: {a.label('pollutant_price')}{suffix}",
-                pp.price.value,
-                pp.price.unit,
-                a.stated,
-                "",
-                "0.0000",
-            )
+    for pp in a.method.pollutant_prices:
+        suffix = ""
+        if pp.undiscounted:
+            suffix = " (odiskonterat)" if a.lang == "sv" else " (undiscounted)"
+        name = f"{pp.pollutant}: {a.label('pollutant_price')}{suffix}"
+        a.add(name, pp.price.value, pp.price.unit, fmt="0.0000")
 
 
 def _reproducibility_section(a: _Assumptions) -> None:
     """Digests and versions that identify the evaluation."""
     a.section = a.label("reproducibility")
     note = a.label("digest_note")
-    a.add(a.label("method_digest"), a.result.method_digest, "", note)
-    a.add(a.label("request_digest"), a.result.request_digest, "", note)
-    a.add(a.label("engine_version"), a.result.engine_version, "", "")
-    a.add(a.label("client_version"), __version__, "", "lcc-tco-client")
-    versions = []
-    if (
-        a.result.reference.carbon_series is not None
-        and a.result.reference.carbon_series.data_version
-    ):
-        versions.append(a.result.reference.carbon_series.data_version)
-    if (
-        a.result.reference.emission_factors is not None
-        and a.result.reference.emission_factors.data_version
-    ):
-        versions.append(a.result.reference.emission_factors.data_version)
+    a.add(a.label("method_digest"), a.result.method_digest, source=note)
+    a.add(a.label("request_digest"), a.result.request_digest, source=note)
+    a.add(a.label("engine_version"), a.result.engine_version, source="")
+    a.add(a.label("client_version"), __version__, source="lcc-tco-client")
+    reference = a.result.reference
+    versions = [
+        listed.data_version
+        for listed in (reference.carbon_series, reference.emission_factors)
+        if listed is not None and listed.data_version
+    ]
     if versions:
-        a.add(a.label("data_version"), " / ".join(dict.fromkeys(versions)), "", "")
+        a.add(a.label("data_version"), " / ".join(dict.fromkeys(versions)), source="")
 
 
 def write_assumptions(ws: Worksheet, result: EvaluationResult, lang: str) -> None:

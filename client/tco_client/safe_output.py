@@ -26,10 +26,11 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+import pandas as pd
+
 from tco_client.errors import TcoError
 
 if TYPE_CHECKING:
-    import pandas as pd
     from openpyxl.cell.cell import Cell
     from openpyxl.workbook.workbook import Workbook
     from openpyxl.worksheet.worksheet import Worksheet
@@ -77,7 +78,7 @@ def csv_text(frame: pd.DataFrame) -> str:
     """``frame`` as CSV text, every cell through :func:`csv_safe`."""
     safe = frame.rename(columns=csv_safe)
     for column in safe.columns:
-        if safe[column].dtype == object:
+        if pd.api.types.is_string_dtype(safe[column]):
             safe[column] = safe[column].map(csv_safe)
     text: str = safe.to_csv(index=False, lineterminator="\n")
     return text

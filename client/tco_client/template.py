@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tco_client.safe_output import append_row, save_workbook
-from tco_client.workbook_layout import METHOD_PARAMS, sheet_docs
+from tco_client.workbook_layout import DATA_SHEETS, METHOD_PARAMS
 from tco_client.workbook_writer import fill_workbook
 from tcoapi.v1 import tender_pb2
 
@@ -132,12 +132,12 @@ def write_instructions(ws: Worksheet, *, lang: str = "en") -> None:
             extra.append("one of: " + ", ".join(param.choices))
         meaning = param.doc + (f" ({'; '.join(extra)})" if extra else "")
         append_row(ws, ["Method", param.name, meaning])
-    for sheet, sheet_title, columns in sheet_docs():
-        append_row(ws, [sheet, "", sheet_title])
+    for spec in DATA_SHEETS:
+        append_row(ws, [spec.name, "", spec.title])
         ws.cell(ws.max_row, 1).font = bold
         ws.cell(ws.max_row, 3).font = bold
-        for column in columns:
-            append_row(ws, [sheet, column.header, column.doc])
+        for column in spec.columns:
+            append_row(ws, [spec.name, column.header, column.doc])
     ws.column_dimensions["A"].width = 16
     ws.column_dimensions["B"].width = 48
     ws.column_dimensions["C"].width = 110

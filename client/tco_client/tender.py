@@ -84,16 +84,6 @@ def tender_from_mapping(
     return request
 
 
-def tender_from_json(text: str, *, source: str = "tender.json") -> tender_pb2.EvaluateBidsRequest:
-    """Parse JSON text in the proto JSON mapping of ``EvaluateBidsRequest``."""
-    return tender_from_mapping(parse_json(text, source), source=source)
-
-
-def tender_from_yaml(text: str, *, source: str = "tender.yaml") -> tender_pb2.EvaluateBidsRequest:
-    """Parse YAML text holding the same document as the JSON form (needs PyYAML)."""
-    return tender_from_mapping(parse_yaml(text, source), source=source)
-
-
 def load_tender_file(path: str | Path) -> LoadedTender:
     """Read a tender file (JSON, YAML or Excel, by suffix) with source locations."""
     path = Path(path)
@@ -105,10 +95,12 @@ def load_tender_file(path: str | Path) -> LoadedTender:
 
         request, locations = read_tender_workbook(path)
         return LoadedTender(request, path.name, locations)
-    if suffix in YAML_SUFFIXES:
-        return LoadedTender(tender_from_yaml(read_bounded_text(path), source=path.name), path.name)
-    if suffix in JSON_SUFFIXES:
-        return LoadedTender(tender_from_json(read_bounded_text(path), source=path.name), path.name)
+    if suffix in YAML_SUFFIXES | JSON_SUFFIXES:
+        text = read_bounded_text(path)
+        parse = parse_yaml if suffix in YAML_SUFFIXES else parse_json
+        return LoadedTender(
+            tender_from_mapping(parse(text, path.name), source=path.name), path.name
+        )
     raise TcoInvalidTender(
         [FieldViolation(str(path), "unknown tender file type: use .json, .yaml, .yml or .xlsx")],
         "cannot read tender",

@@ -481,8 +481,3 @@ def header_key(text: object) -> str:
         if stop in s:
             s = s.split(stop, 1)[0]
     return "_".join(s.strip().lower().replace("-", " ").split())
-
-
-def sheet_docs() -> list[tuple[str, str, list[Column]]]:
-    """(sheet, title, columns) of every data sheet, for the instructions."""
-    return [(s.name, s.title, s.columns) for s in DATA_SHEETS]
