@@ -71,14 +71,14 @@ _FIELDS: dict[str, tuple[str, str]] = {
 }
 
 
-def _t(key: str, lang: str) -> str:
+def _label(key: str, lang: str) -> str:
     pair = _FIELDS[key]
     return pair[1] if lang == "sv" else pair[0]
 
 
 def _resource(name: str, lang: str) -> str:
     if name == "*":
-        return _t("all_resources", lang)
+        return _label("all_resources", lang)
     pair = _RESOURCE_NAMES.get(name)
     return (pair[1] if lang == "sv" else pair[0]) if pair else name.replace("_", " ")
 
@@ -105,30 +105,30 @@ def parameter_label(path: str, lang: str = "en") -> str:
     'Förbrukning diesel (anbud B, artikel 1)'
     """
     if path in ("discount_rate", "carbon_price"):
-        return _t(path, lang)
+        return _label(path, lang)
     if path.startswith(("resource_prices[", "emission_factors[")):
         head = "resource_prices" if path.startswith("resource_prices[") else "emission_factors"
         field = path.rsplit(".", 1)[-1]
         if field not in _FIELDS:
             return path
-        return _t(field, lang).format(r=_resource(_selector(path, head), lang))
+        return _label(field, lang).format(r=_resource(_selector(path, head), lang))
     if path.startswith("bids["):
         bid = _selector(path, "bids")
         item = _selector(path, "items")
         field = path.rsplit(".", 1)[-1]
-        name = _t(field, lang) if field in _FIELDS else field
+        name = _label(field, lang) if field in _FIELDS else field
         if field == "amount":
             use = _selector(path, "resource_use")
             if use and use != "*" and not use.isdigit():
                 name = f"{name} {_resource(use, lang)}"
         if bid == "*":
-            where = _t("all_bids", lang)
+            where = _label("all_bids", lang)
             if item not in ("*", ""):
-                where += f", {_t('item', lang)} {int(item) + 1}"
+                where += f", {_label('item', lang)} {int(item) + 1}"
         else:
-            where = f"{_t('bid', lang)} {bid}"
+            where = f"{_label('bid', lang)} {bid}"
             if item not in ("*", ""):
-                where += f", {_t('item', lang)} {int(item) + 1}"
+                where += f", {_label('item', lang)} {int(item) + 1}"
         return f"{name} ({where})"
     return path
 

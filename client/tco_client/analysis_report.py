@@ -31,7 +31,7 @@ __all__ = ["build_analysis_workbook", "write_analysis_report"]
 
 FMT_NUMBER = "0.######"
 
-_L: dict[str, tuple[str, str]] = {
+_LABELS: dict[str, tuple[str, str]] = {
     "base": ("Ranking as stated", "Rangordning enligt underlaget"),
     "tornado": ("Tornado", "Tornado"),
     "tornado_bids": ("Tornado per bid", "Tornado per anbud"),
@@ -107,9 +107,9 @@ _L: dict[str, tuple[str, str]] = {
 }
 
 
-def _l(key: str, lang: str, **values: Any) -> str:
+def _label(key: str, lang: str, **values: Any) -> str:
     """The label ``key`` in the report's language."""
-    pair = _L[key]
+    pair = _LABELS[key]
     return (pair[1] if lang == "sv" else pair[0]).format(**values)
 
 
@@ -187,7 +187,7 @@ def _table(
     headers = []
     for key, _fmt in columns:
         name = key.removesuffix("$")
-        label = _l(name, lang) if name in _L else name
+        label = _label(name, lang) if name in _LABELS else name
         headers.append(f"{label} ({result.currency})" if key.endswith("$") else label)
     formats = [fmt for _key, fmt in columns]
     return write_table(ws, headers, rows, formats, start_row=start_row)
@@ -215,10 +215,10 @@ def build_analysis_workbook(result: AnalysisResult, lang: str = "en") -> Workboo
     used: set[str] = set()
 
     def sheet(key: str) -> Worksheet:
-        return wb.create_sheet(sheet_title(_l(key, lang), used))
+        return wb.create_sheet(sheet_title(_label(key, lang), used))
 
     base = (("bid", None), ("supplier", None), ("comparison$", FMT_MONEY), ("rank", "0"))
-    yes = _l("yes", lang)
+    yes = _label("yes", lang)
     rows = [
         [b.bid_id, result.supplier(b.bid_id), b.comparison_number, b.rank, yes if b.tied else ""]
         for b in result.response.base
@@ -256,7 +256,7 @@ def _tornado_sheets(ws: Worksheet, per_bid: Worksheet, result: AnalysisResult, l
     ]
     next_row = _table(ws, result, lang, _TORNADO, rows)
     if result.runner_up is not None:
-        note = _l("lead_note", lang, runner=result.runner_up, leader=result.leader)
+        note = _label("lead_note", lang, runner=result.runner_up, leader=result.leader)
         put_cell(ws, next_row, 1, note)
     rows = [
         [
@@ -282,8 +282,8 @@ def _switching_sheet(ws: Worksheet, result: AnalysisResult, lang: str) -> None:
             mode_name(w.mode),
             w.low,
             w.high,
-            _l("switches" if w.status == 1 else "no_switch", lang),
-            _l("analytic" if w.analytic else "bisection", lang),
+            _label("switches" if w.status == 1 else "no_switch", lang),
+            _label("analytic" if w.analytic else "bisection", lang),
             _optional(w, "base_value"),
         ]
         if not w.points:
@@ -300,11 +300,11 @@ def _scenario_sheet(ws: Worksheet, result: AnalysisResult, lang: str) -> None:
         [bid_id] + [sc.bids[b].comparison_number for sc in scenarios]
         for b, bid_id in enumerate(result.bid_ids)
     ]
-    rows.append([_l("best", lang)] + [", ".join(sc.best_bid_ids) for sc in scenarios])
-    headers = [_l("bid", lang)] + [f"{sc.name} ({result.currency})" for sc in scenarios]
+    rows.append([_label("best", lang)] + [", ".join(sc.best_bid_ids) for sc in scenarios])
+    headers = [_label("bid", lang)] + [f"{sc.name} ({result.currency})" for sc in scenarios]
     next_row = write_table(ws, headers, rows, [None] + [FMT_MONEY] * len(scenarios))
     agree = result.response.scenarios.winners_agree
-    cell = put_cell(ws, next_row, 1, _l("agree" if agree else "disagree", lang))
+    cell = put_cell(ws, next_row, 1, _label("agree" if agree else "disagree", lang))
     cell.font = Font(bold=True, color="006100" if agree else "C00000")
 
 
@@ -316,12 +316,12 @@ def _monte_carlo_sheet(ws: Worksheet, result: AnalysisResult, lang: str) -> None
             [b.bid_id, b.probability_best, b.standard_error, *_percentiles(b.comparison_number)]
         )
     if mc.HasField("gap"):
-        rows.append([_l("gap", lang), None, None, *_percentiles(mc.gap)])
+        rows.append([_label("gap", lang), None, None, *_percentiles(mc.gap)])
     next_row = _table(ws, result, lang, _WIN, rows)
     draws = (("draws", "#,##0"), ("seed", None), ("tie", FMT_PERCENT))
     rows = [[mc.draws, str(mc.seed), mc.probability_tie]]
     next_row = _table(ws, result, lang, draws, rows, start_row=next_row)
-    put_cell(ws, next_row, 1, _l("draw_summary", lang))
+    put_cell(ws, next_row, 1, _label("draw_summary", lang))
     rows = [
         [parameter_label(d.path, lang), d.path, mode_name(d.mode), *_percentiles(d.draws)]
         for d in mc.parameters
@@ -330,7 +330,7 @@ def _monte_carlo_sheet(ws: Worksheet, result: AnalysisResult, lang: str) -> None
 
 
 def _parameter_sheet(ws: Worksheet, result: AnalysisResult, lang: str) -> None:
-    yes, no = _l("yes", lang), _l("no", lang)
+    yes, no = _label("yes", lang), _label("no", lang)
     rows = [
         [
             parameter_label(p.path, lang),
@@ -350,7 +350,7 @@ def _warning_sheet(ws: Worksheet, result: AnalysisResult, lang: str) -> None:
     rows = [[w.code, w.message, w.bid_id] for w in response.warnings]
     next_row = _table(ws, result, lang, (("code", None), ("message", None), ("bid", None)), rows)
     digests = [
-        [_l(key, lang), getattr(response, key)]
+        [_label(key, lang), getattr(response, key)]
         for key in ("method_digest", "request_digest", "analysis_digest", "engine_version")
     ]
     _table(ws, result, lang, (("parameter", None), ("", None)), digests, start_row=next_row)

@@ -17,7 +17,7 @@ from tco_client.i18n import format_number
 
 __all__ = ["analysis_summary"]
 
-_T: dict[str, tuple[str, str]] = {
+_LABELS: dict[str, tuple[str, str]] = {
     "base": ("Ranking as stated", "Rangordning enligt underlaget"),
     "bid": ("Bid", "Anbud"),
     "rank": ("Rank", "Rang"),
@@ -56,8 +56,8 @@ _T: dict[str, tuple[str, str]] = {
 }
 
 
-def _t(key: str, lang: str, **values: object) -> str:
-    pair = _T[key]
+def _label(key: str, lang: str, **values: object) -> str:
+    pair = _LABELS[key]
     return (pair[1] if lang == "sv" else pair[0]).format(**values)
 
 
@@ -71,15 +71,15 @@ def analysis_summary(result: AnalysisResult, lang: str = "en") -> RenderableType
     response = result.response
     parts: list[RenderableType] = []
 
-    base = Table(title=_t("base", lang), title_justify="left", header_style="bold")
-    base.add_column(_t("rank", lang), justify="right")
-    base.add_column(_t("bid", lang))
-    base.add_column(_t("comparison", lang, cur=cur), justify="right")
+    base = Table(title=_label("base", lang), title_justify="left", header_style="bold")
+    base.add_column(_label("rank", lang), justify="right")
+    base.add_column(_label("bid", lang))
+    base.add_column(_label("comparison", lang, cur=cur), justify="right")
     mc = response.monte_carlo if result.has_monte_carlo else None
     if mc is not None:
-        base.add_column(_t("win", lang), justify="right", style="bold")
-        base.add_column(_t("p5", lang, cur=cur), justify="right")
-        base.add_column(_t("p95", lang, cur=cur), justify="right")
+        base.add_column(_label("win", lang), justify="right", style="bold")
+        base.add_column(_label("p5", lang, cur=cur), justify="right")
+        base.add_column(_label("p95", lang, cur=cur), justify="right")
     by_bid = {b.bid_id: b for b in mc.bids} if mc is not None else {}
     for b in sorted(response.base, key=lambda x: (x.rank, result.bid_ids.index(x.bid_id))):
         cells: list[str | Text] = [
@@ -96,12 +96,14 @@ def analysis_summary(result: AnalysisResult, lang: str = "en") -> RenderableType
             ]
         base.add_row(*cells)
     if mc is not None:
-        base.caption = _t("mc", lang, draws=format_number(float(mc.draws), 0, lang), seed=mc.seed)
+        base.caption = _label(
+            "mc", lang, draws=format_number(float(mc.draws), 0, lang), seed=mc.seed
+        )
     parts.append(base)
     if mc is not None and mc.HasField("gap"):
         parts.append(
             Text(
-                _t(
+                _label(
                     "gap",
                     lang,
                     p50=format_number(mc.gap.p50, 0, lang),
@@ -115,16 +117,16 @@ def analysis_summary(result: AnalysisResult, lang: str = "en") -> RenderableType
     if len(response.sensitivity):
         runner = result.runner_up
         title = (
-            _t("tornado", lang, leader=result.leader, runner=runner, cur=cur)
+            _label("tornado", lang, leader=result.leader, runner=runner, cur=cur)
             if runner is not None
-            else _t("tornado_one", lang, cur=cur)
+            else _label("tornado_one", lang, cur=cur)
         )
         tornado = Table(title=title, title_justify="left", header_style="bold")
-        tornado.add_column(_t("parameter", lang), overflow="fold", max_width=44)
-        tornado.add_column(_t("variation", lang))
-        tornado.add_column(_t("at_low", lang), justify="right")
-        tornado.add_column(_t("at_high", lang), justify="right")
-        tornado.add_column(_t("winner", lang))
+        tornado.add_column(_label("parameter", lang), overflow="fold", max_width=44)
+        tornado.add_column(_label("variation", lang))
+        tornado.add_column(_label("at_low", lang), justify="right")
+        tornado.add_column(_label("at_high", lang), justify="right")
+        tornado.add_column(_label("winner", lang))
         for s in response.sensitivity:
             mode = mode_name(s.mode)
             if runner is not None:
@@ -143,10 +145,10 @@ def analysis_summary(result: AnalysisResult, lang: str = "en") -> RenderableType
         parts.append(tornado)
 
     if len(response.switching):
-        table = Table(title=_t("switching", lang), title_justify="left", header_style="bold")
-        table.add_column(_t("parameter", lang), overflow="fold", max_width=44)
-        table.add_column(_t("interval", lang))
-        table.add_column(_t("result", lang), overflow="fold")
+        table = Table(title=_label("switching", lang), title_justify="left", header_style="bold")
+        table.add_column(_label("parameter", lang), overflow="fold", max_width=44)
+        table.add_column(_label("interval", lang))
+        table.add_column(_label("result", lang), overflow="fold")
         for w in response.switching:
             mode = mode_name(w.mode)
             unit = result.unit(w.path)
@@ -160,14 +162,14 @@ def analysis_summary(result: AnalysisResult, lang: str = "en") -> RenderableType
                     f"{show(p.value)} ({p.from_bid_id} → {p.to_bid_id})" for p in w.points
                 )
             else:
-                found = f"{_t('none', lang)} ({w.best_at_low})"
+                found = f"{_label('none', lang)} ({w.best_at_low})"
             table.add_row(parameter_label(w.path, lang), interval, found)
         parts.append(table)
 
     if result.has_scenarios:
         comparison = response.scenarios
-        table = Table(title=_t("scenarios", lang), title_justify="left", header_style="bold")
-        table.add_column(_t("bid", lang))
+        table = Table(title=_label("scenarios", lang), title_justify="left", header_style="bold")
+        table.add_column(_label("bid", lang))
         for sc in comparison.results:
             table.add_column(f"{sc.name} ({cur})", justify="right", overflow="fold")
         for position, bid_id in enumerate(result.bid_ids):
@@ -181,6 +183,6 @@ def analysis_summary(result: AnalysisResult, lang: str = "en") -> RenderableType
             table.add_row(*row)
         winners = ", ".join(comparison.winners)
         key = "agree" if comparison.winners_agree else "disagree"
-        table.caption = _t(key, lang, w=winners)
+        table.caption = _label(key, lang, w=winners)
         parts.append(table)
     return Group(*parts)

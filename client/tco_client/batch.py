@@ -209,7 +209,7 @@ def as_tender_request(
     )
 
 
-class _Run:
+class _BatchRun:
     """The shared state of one :func:`evaluate_many` run (see there for the scheme)."""
 
     def __init__(
@@ -354,7 +354,7 @@ def evaluate_many(
     if streams < 1 or depth < 1:
         raise ValueError("streams and depth must be >= 1")
     wanted = DETAILS[detail]
-    run = _Run(
+    run = _BatchRun(
         tenders, streams, depth, lambda item, i: as_tender_request(item, i, wanted, to_request)
     )
     calls = [open_stream(run.requests(s)) for s in range(streams)]

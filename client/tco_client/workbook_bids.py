@@ -50,7 +50,7 @@ class _BidEntry:
 
 
 @dataclass
-class _Bids:
+class _BidsRead:
     """The bids read so far, to resolve the detail sheets' bid and item references."""
 
     request: tender_pb2.EvaluateBidsRequest
@@ -103,7 +103,7 @@ def read_bids(wb: Workbook, request: tender_pb2.EvaluateBidsRequest, reader: Cel
     if "Bids" not in wb.sheetnames:
         reader.bad("workbook", "the workbook has no 'Bids' sheet (make one with: tco template)")
         return
-    bids = _Bids(request, reader)
+    bids = _BidsRead(request, reader)
     for row in sheet_rows(wb["Bids"], "Bids", [c.key for c in BIDS_COLUMNS], reader):
         _read_bid_row(row, bids)
     columns = {s.name: [c.key for c in s.columns] for s in DATA_SHEETS}
@@ -115,7 +115,7 @@ def read_bids(wb: Workbook, request: tender_pb2.EvaluateBidsRequest, reader: Cel
                     read_row(row, entry, bids)
 
 
-def _read_bid_row(row: SheetRow, bids: _Bids) -> None:
+def _read_bid_row(row: SheetRow, bids: _BidsRead) -> None:
     reader = bids.reader
     bid_id = reader.text(row, "bid_id")
     if bid_id is None:
@@ -171,7 +171,7 @@ def _read_bid_field(row: SheetRow, key: str, entry: _BidEntry, reader: CellReade
     reader.locations[f"{entry.path}.{key}"] = row.cell_ref(key)
 
 
-def _item(row: SheetRow, entry: _BidEntry, bids: _Bids) -> tuple[tender_pb2.Item, str] | None:
+def _item(row: SheetRow, entry: _BidEntry, bids: _BidsRead) -> tuple[tender_pb2.Item, str] | None:
     """The row's (required) item and its request path, or None when it names none."""
     i = bids.find_item(row, entry, required=True)
     if i is None or i < 0:
@@ -179,7 +179,7 @@ def _item(row: SheetRow, entry: _BidEntry, bids: _Bids) -> tuple[tender_pb2.Item
     return entry.bid.items[i], f"{entry.path}.items[{i}]"
 
 
-def _read_resource_use(row: SheetRow, entry: _BidEntry, bids: _Bids) -> None:
+def _read_resource_use(row: SheetRow, entry: _BidEntry, bids: _BidsRead) -> None:
     found = _item(row, entry, bids)
     if found is None:
         return
@@ -195,7 +195,7 @@ def _read_resource_use(row: SheetRow, entry: _BidEntry, bids: _Bids) -> None:
     _amount_and_activity(row, use, p, reader)
 
 
-def _read_pollutant(row: SheetRow, entry: _BidEntry, bids: _Bids) -> None:
+def _read_pollutant(row: SheetRow, entry: _BidEntry, bids: _BidsRead) -> None:
     found = _item(row, entry, bids)
     if found is None:
         return
@@ -213,7 +213,7 @@ def _amount_and_activity(row: SheetRow, target: Any, p: str, reader: CellReader)
     reader.quantity(row, "activity", target.activity, NO_DEFAULT, f"{p}.activity")
 
 
-def _read_cost(row: SheetRow, entry: _BidEntry, bids: _Bids) -> None:
+def _read_cost(row: SheetRow, entry: _BidEntry, bids: _BidsRead) -> None:
     i = bids.find_item(row, entry, required=False)
     if i is not None and i < 0:
         return
@@ -236,7 +236,7 @@ def _read_cost(row: SheetRow, entry: _BidEntry, bids: _Bids) -> None:
     reader.quantity(row, "emissions", stream.emissions, CO2E, f"{p}.emissions")
 
 
-def _read_deduction(row: SheetRow, entry: _BidEntry, bids: _Bids) -> None:
+def _read_deduction(row: SheetRow, entry: _BidEntry, bids: _BidsRead) -> None:
     reader = bids.reader
     deduction = entry.bid.deductions.add(criterion=reader.text(row, "criterion") or "")
     p = f"{entry.path}.deductions[{len(entry.bid.deductions) - 1}]"
@@ -245,7 +245,7 @@ def _read_deduction(row: SheetRow, entry: _BidEntry, bids: _Bids) -> None:
         reader.bad(row.where("amount"), "amount is required")
 
 
-def _read_circularity(row: SheetRow, entry: _BidEntry, bids: _Bids) -> None:
+def _read_circularity(row: SheetRow, entry: _BidEntry, bids: _BidsRead) -> None:
     reader = bids.reader
     if entry.bid.HasField("circularity"):
         reader.bad(row.where("bid_id"), f"circularity of bid {entry.bid.id} is given twice")
@@ -262,7 +262,7 @@ def _read_circularity(row: SheetRow, entry: _BidEntry, bids: _Bids) -> None:
             reader.locations[f"{p}.{key}"] = row.cell_ref(key)
 
 
-_DETAIL_READERS: dict[str, Callable[[SheetRow, _BidEntry, _Bids], None]] = {
+_DETAIL_READERS: dict[str, Callable[[SheetRow, _BidEntry, _BidsRead], None]] = {
     "Resource use": _read_resource_use,
     "Pollutants": _read_pollutant,
     "Costs": _read_cost,

@@ -273,10 +273,10 @@ def test_swedish_decimal_comma_and_ambiguous_numbers(tmp_path: Path) -> None:
     assert "ambiguous" in caught.value.violations[0].description
 
 
-def test_uncomputed_formulas_are_reported_not_read_as_empty(tmp_path: Path) -> None:
+def test_formulas_are_refused_with_their_cell(tmp_path: Path) -> None:
     path = small_tender_workbook(tmp_path)
     wb = load_workbook(path)
-    wb["Bids"]["G2"] = "=1400+50"  # openpyxl writes the formula without a cached result
+    wb["Bids"]["G2"] = "=1400+50"  # without a stored result; with one: tests/client/test_issues
     wb.save(path)
     with pytest.raises(TcoInvalidTender) as caught:
         load_tender(path)
