@@ -15,14 +15,18 @@ Commands::
 TENDER is a ``.json``/``.yaml`` file in the proto JSON mapping of ``EvaluateBidsRequest`` or an
 ``.xlsx`` tender workbook (``tco template``). ``--format json`` prints the response in the proto
 JSON mapping with proto field names; ``csv`` prints the ranking frame (stable English column
-names, currency in money column names). ``--chart OUT.png`` writes ``OUT-cumulative-cost.png``,
+names, currency in money column names; text a spreadsheet would run as a formula gets a leading
+``'``). Reports, charts, templates and specs are written whole or not at all
+(:mod:`tco_client.safe_output`); tender and spec files are read within
+:mod:`tco_client.input_limits`. ``--chart OUT.png`` writes ``OUT-cumulative-cost.png``,
 ``OUT-cost-by-category.png`` and ``OUT-emissions-by-module.png``; ``--chart DIR/`` (or an
 existing directory) writes ``cumulative-cost.png``, ``cost-by-category.png`` and
 ``emissions-by-module.png`` in it.
 
 Exit codes: 0 ok; 2 invalid input (the tender's violations, one per line as ``path:
-description``, on stderr; also usage errors); 1 any other failure (server unreachable, deadline,
-server fault, cannot write a file) — a one-line message, no traceback (``TCO_DEBUG=1`` shows it).
+description``, on stderr; a file out of bounds; also usage errors); 1 any other failure (server
+unreachable, deadline, server fault, cannot write a file: its path named, the previous file
+kept) — a one-line message, no traceback (``TCO_DEBUG=1`` shows it).
 
 The server address comes from ``--server``, else ``$TCO_SERVER``, else ``127.0.0.1:50051``;
 several addresses may be given comma-separated (fail-over). ``--token``/``$TCO_TOKEN`` sends a

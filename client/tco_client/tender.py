@@ -79,7 +79,10 @@ def tender_from_mapping(
         json_format.ParseDict(dict(document), request, ignore_unknown_fields=False)
     except json_format.ParseError as exc:
         raise TcoInvalidTender(
-            [FieldViolation(source, _clean_parse_error(str(exc)))], f"cannot read {source}"
+            # json_format's message names the message type and the path ("… at
+            # EvaluateBidsRequest.method"): kept, on one line.
+            [FieldViolation(source, str(exc).replace("\n", " ").strip())],
+            f"cannot read {source}",
         ) from None
     return request
 
@@ -115,9 +118,3 @@ def load_tender(path: str | Path) -> tender_pb2.EvaluateBidsRequest:
 def tender_to_dict(request: tender_pb2.EvaluateBidsRequest) -> dict[str, Any]:
     """The request as a proto-JSON dict with proto field names (for YAML/JSON export)."""
     return json_format.MessageToDict(request, preserving_proto_field_name=True)
-
-
-def _clean_parse_error(message: str) -> str:
-    # json_format messages name the message type ("Message type "tcoapi.v1.Method" has no field
-    # named "x" at "EvaluateBidsRequest.method"."); keep them, they already carry the path.
-    return message.replace("\n", " ").strip()

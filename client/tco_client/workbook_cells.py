@@ -46,17 +46,15 @@ class SheetRow:
     columns: dict[str, str]  # key -> column letter
 
     def where(self, key: str | None = None) -> str:
-        if key is not None and key in self.columns:
-            return f"{self._quoted()}!{self.columns[key]}{self.number} ({key})"
-        return f"{self._quoted()} row {self.number}"
+        """The cell of ``key`` and its column key (``Bids!G5 (unit_price)``), or the row."""
+        return f"{self.cell_ref(key)} ({key})" if key in self.columns else self.cell_ref()
 
     def cell_ref(self, key: str | None = None) -> str:
-        if key is not None and key in self.columns:
-            return f"{self._quoted()}!{self.columns[key]}{self.number}"
-        return f"{self._quoted()} row {self.number}"
-
-    def _quoted(self) -> str:
-        return f"'{self.sheet}'" if " " in self.sheet else self.sheet
+        """The cell of ``key`` (``'Resource use'!D2``), or the row (``Bids row 5``)."""
+        sheet = f"'{self.sheet}'" if " " in self.sheet else self.sheet
+        if key in self.columns:
+            return f"{sheet}!{self.columns[key]}{self.number}"
+        return f"{sheet} row {self.number}"
 
     def get(self, key: str) -> Any:
         value = self.cells.get(key)
