@@ -60,7 +60,7 @@ def append_row(ws: Worksheet, values: Iterable[Any]) -> int:
     """Write ``values`` into the row below the last one (text as :func:`put_cell`); its number."""
     values = list(values)
     ws.append(values)
-    row: int = ws.max_row
+    row: int = ws._current_row  # the row append wrote (ws.max_row would scan every cell)
     for column, value in enumerate(values, start=1):
         if isinstance(value, str):
             put_cell(ws, row, column, value)

@@ -188,9 +188,15 @@ class CellReader:
 
 
 def sheet_rows(
-    ws: ReadOnlyWorksheet, sheet: str, known: Sequence[str], reader: CellReader
+    ws: ReadOnlyWorksheet,
+    sheet: str,
+    known: Sequence[str],
+    reader: CellReader,
+    *,
+    unread: Sequence[str] = (),
 ) -> Iterator[SheetRow]:
-    """The non-empty data rows of a sheet whose header names columns of ``known``."""
+    """The non-empty data rows of a sheet whose header names columns of ``known``; the
+    ``unread`` ones (the Method sheet's notes) are skipped."""
     from openpyxl.utils import get_column_letter
 
     if not hasattr(ws, "iter_rows"):
@@ -202,6 +208,8 @@ def sheet_rows(
         reader.bad(f"{sheet}!1", f"more than {MAX_SHEET_COLUMNS} columns")
         return
     columns = _header_columns(header, sheet, known, reader)
+    for key in unread:
+        columns.pop(key, None)
     letters = {k: get_column_letter(i + 1) for k, i in columns.items()}
     for number, cells in enumerate(rows, start=2):
         reader.cells_read += len(header)

@@ -96,7 +96,7 @@ class _MethodSheet:
 def read_method(ws: ReadOnlyWorksheet, method: tender_pb2.Method, reader: CellReader) -> None:
     """Fill ``method`` from the Method sheet; every problem goes to ``reader``."""
     sheet = _MethodSheet(method, reader)
-    for cells in sheet_rows(ws, "Method", METHOD_HEADERS, reader):
+    for cells in sheet_rows(ws, "Method", METHOD_HEADERS, reader, unread=("note",)):
         row = _param_row(cells, sheet)
         if row is not None:
             _READERS.get(row.param.name, _scalar)(sheet, row)
