@@ -25,6 +25,11 @@ SpecLike = analysis_pb2.AnalysisSpec | Mapping[str, Any] | str | Path | None
 
 #: Draws of the default Monte Carlo run.
 DEFAULT_DRAWS = 10_000
+SCALE, VALUE, SHIFT = (
+    analysis_pb2.PARAMETER_MODE_SCALE,
+    analysis_pb2.PARAMETER_MODE_VALUE,
+    analysis_pb2.PARAMETER_MODE_SHIFT,
+)
 
 
 def spec_from_mapping(
@@ -84,14 +89,6 @@ def analysis_request(
     return request
 
 
-def _mode(name: str) -> analysis_pb2.ParameterMode.ValueType:
-    return {
-        "scale": analysis_pb2.PARAMETER_MODE_SCALE,
-        "value": analysis_pb2.PARAMETER_MODE_VALUE,
-        "shift": analysis_pb2.PARAMETER_MODE_SHIFT,
-    }[name]
-
-
 def default_spec(
     tender: tender_pb2.EvaluateBidsRequest,
     *,
@@ -142,15 +139,15 @@ def default_spec(
 
     if has_carbon:
         spec.switching.add(
-            path="carbon_price", range=analysis_pb2.ValueRange(mode=_mode("scale"), low=0, high=10)
+            path="carbon_price", range=analysis_pb2.ValueRange(mode=SCALE, low=0, high=10)
         )
     spec.switching.add(
-        path="discount_rate", range=analysis_pb2.ValueRange(mode=_mode("value"), low=0, high=0.12)
+        path="discount_rate", range=analysis_pb2.ValueRange(mode=VALUE, low=0, high=0.12)
     )
     for name in resources:
         spec.switching.add(
             path=f"resource_prices[{name}].price",
-            range=analysis_pb2.ValueRange(mode=_mode("scale"), low=0, high=3),
+            range=analysis_pb2.ValueRange(mode=SCALE, low=0, high=3),
         )
 
     if carbon_price_range is not None:
@@ -161,25 +158,25 @@ def default_spec(
         mc.seed = seed
         mc.distributions.add(
             path="discount_rate",
-            mode=_mode("shift"),
+            mode=SHIFT,
             triangular=analysis_pb2.TriangularDistribution(low=-0.01, most_likely=0, high=0.01),
         )
         if has_carbon:
             mc.distributions.add(
                 path="carbon_price",
-                mode=_mode("scale"),
+                mode=SCALE,
                 triangular=analysis_pb2.TriangularDistribution(low=0.5, most_likely=1, high=2),
             )
         for name in resources:
             mc.distributions.add(
                 path=f"resource_prices[{name}].price",
-                mode=_mode("scale"),
+                mode=SCALE,
                 lognormal=analysis_pb2.LognormalDistribution(median=1, sigma=0.15),
             )
         if has_use:
             mc.distributions.add(
                 path="bids[*].items[*].resource_use[*].amount",
-                mode=_mode("scale"),
+                mode=SCALE,
                 independent=True,
                 triangular=analysis_pb2.TriangularDistribution(low=0.95, most_likely=1, high=1.15),
             )
