@@ -189,6 +189,10 @@ def _deep_json(path: Path) -> None:
     path.write_text('{"bids": ' + "[" * 1_000_000 + "]" * 1_000_000 + "}", encoding="utf-8")
 
 
+def _deep_yaml(path: Path) -> None:
+    path.write_text("bids: " + "[" * 100_000 + "]" * 100_000 + "\n", encoding="utf-8")
+
+
 def _huge_json(path: Path) -> None:
     path.write_text('{"method": {"functional_unit": "' + "x" * (33 << 20) + '"}}', "utf-8")
 
@@ -201,6 +205,7 @@ def _huge_json(path: Path) -> None:
         (_many_rows, "rows.xlsx", "50000 rows"),
         (_cached_formula, "cached.xlsx", "Bids!G2 (unit_price): a formula (=1+1)"),
         (_deep_json, "deep.json", "nested deeper than 32 levels"),
+        (_deep_yaml, "deep.yaml", "deep.yaml:1:38: not valid YAML: nested deeper than 32 levels"),
         (_huge_json, "huge.json", "over the limit of 32.0 MiB"),
     ],
 )

@@ -261,6 +261,6 @@ def test_no_retry_past_the_deadline(fake_server: FakeStarter) -> None:
     client = TcoClient(target, timeout=0.5, max_attempts=100, initial_backoff=0.2, max_backoff=2)
     with client, pytest.raises(TcoServiceError) as caught:
         client.evaluate(SAMPLE_TENDER)
-    assert caught.value.code == "CANCELLED"
+    assert caught.value.code in ("CANCELLED", "DEADLINE_EXCEEDED")  # a loaded machine: the latter
     assert service.calls < 5
     assert time.monotonic() - started < 2.0
