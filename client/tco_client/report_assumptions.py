@@ -110,7 +110,7 @@ AssumptionRow = tuple[str, str, Any, str, str, Any, str | None]
 
 
 @dataclass
-class _Assumptions:
+class _AssumptionSheet:
     """The rows being gathered, the current section, and the labels in the report's language."""
 
     result: EvaluationResult
@@ -161,7 +161,7 @@ class _Assumptions:
 
 def assumption_rows(result: EvaluationResult, lang: str = "en") -> list[AssumptionRow]:
     """Rows ``(section, parameter, value, unit, source/basis, price-base year, number format)``."""
-    gathered = _Assumptions(result, lang)
+    gathered = _AssumptionSheet(result, lang)
     for section in (
         _method_section,
         _resource_section,
@@ -174,133 +174,138 @@ def assumption_rows(result: EvaluationResult, lang: str = "en") -> list[Assumpti
     return gathered.rows
 
 
-def _method_section(a: _Assumptions) -> None:
+def _method_section(sheet: _AssumptionSheet) -> None:
     """The method's scalars, evaluation model and exchange rates."""
-    m, label = a.method, a.label
-    a.section = label("method")
-    a.add(label("currency"), a.result.currency)
-    a.add(label("base_year"), m.base_year, fmt=FMT_YEAR)
-    a.add(label("study_period_years"), m.study_period_years, label("years"))
-    basis = a.enum_text(tender_pb2.RateBasis, m.rate_basis or tender_pb2.RATE_BASIS_REAL)
-    a.add(label("discount_rate"), m.discount_rate, f"{a.per_year} ({basis})", fmt=FMT_PERCENT)
-    a.add(label("rate_basis"), basis)
+    m, label = sheet.method, sheet.label
+    sheet.section = label("method")
+    sheet.add(label("currency"), sheet.result.currency)
+    sheet.add(label("base_year"), m.base_year, fmt=FMT_YEAR)
+    sheet.add(label("study_period_years"), m.study_period_years, label("years"))
+    basis = sheet.enum_text(tender_pb2.RateBasis, m.rate_basis or tender_pb2.RATE_BASIS_REAL)
+    sheet.add(
+        label("discount_rate"), m.discount_rate, f"{sheet.per_year} ({basis})", fmt=FMT_PERCENT
+    )
+    sheet.add(label("rate_basis"), basis)
     if m.rate_basis == tender_pb2.RATE_BASIS_NOMINAL:
-        a.add(label("inflation_rate"), m.inflation_rate, a.per_year, fmt=FMT_PERCENT)
-    a.add(
-        label("timing"), a.enum_text(tender_pb2.Timing, m.timing or tender_pb2.TIMING_END_OF_YEAR)
+        sheet.add(label("inflation_rate"), m.inflation_rate, sheet.per_year, fmt=FMT_PERCENT)
+    sheet.add(
+        label("timing"),
+        sheet.enum_text(tender_pb2.Timing, m.timing or tender_pb2.TIMING_END_OF_YEAR),
     )
     model = m.evaluation_model
     kind = model.kind or tender_pb2.EVALUATION_MODEL_KIND_COST
-    a.add(label("evaluation_model"), a.enum_text(tender_pb2.EvaluationModelKind, kind))
+    sheet.add(label("evaluation_model"), sheet.enum_text(tender_pb2.EvaluationModelKind, kind))
     for step in sorted(model.ladder, key=lambda s: s.level):
-        a.add(f"{label('ladder')} {step.level}", step.discount, fmt=FMT_PERCENT)
+        sheet.add(f"{label('ladder')} {step.level}", step.discount, fmt=FMT_PERCENT)
     if kind == tender_pb2.EVALUATION_MODEL_KIND_EXTERNALITY_FACTOR:
-        a.add(label("externality_factor"), model.externality_factor)
+        sheet.add(label("externality_factor"), model.externality_factor)
     if m.baseline_bid_id:
-        a.add(label("baseline_bid_id"), m.baseline_bid_id)
-    a.add(label("include_module_d"), label("yes" if m.include_module_d else "no"))
+        sheet.add(label("baseline_bid_id"), m.baseline_bid_id)
+    sheet.add(label("include_module_d"), label("yes" if m.include_module_d else "no"))
     if m.functional_unit:
-        a.add(label("functional_unit"), m.functional_unit)
+        sheet.add(label("functional_unit"), m.functional_unit)
     for code in sorted(m.exchange_rates):
         rate = m.exchange_rates[code]
-        a.add(f"{label('exchange_rate')} {code}", rate, f"{m.currency}/{code}", fmt="0.0000")
+        sheet.add(f"{label('exchange_rate')} {code}", rate, f"{m.currency}/{code}", fmt="0.0000")
 
 
-def _resource_section(a: _Assumptions) -> None:
+def _resource_section(sheet: _AssumptionSheet) -> None:
     """Resource prices and their escalation."""
-    a.section = a.label("resources")
-    for rp in a.method.resource_prices:
-        name = f"{rp.resource}: {a.label('resource_price')}"
-        a.add(name, rp.price.value, rp.price.unit, base=a.base_level, fmt=FMT_MONEY_2)
+    sheet.section = sheet.label("resources")
+    for rp in sheet.method.resource_prices:
+        name = f"{rp.resource}: {sheet.label('resource_price')}"
+        sheet.add(name, rp.price.value, rp.price.unit, base=sheet.base_level, fmt=FMT_MONEY_2)
         if rp.yearly_escalation:
             steps = "; ".join(f"{e:.4g}" for e in rp.yearly_escalation)
-            a.add(f"{rp.resource}: {a.label('yearly_escalation')}", steps)
+            sheet.add(f"{rp.resource}: {sheet.label('yearly_escalation')}", steps)
         else:
-            name = f"{rp.resource}: {a.label('escalation')}"
-            a.add(name, rp.escalation, a.per_year, fmt=FMT_PERCENT)
+            name = f"{rp.resource}: {sheet.label('escalation')}"
+            sheet.add(name, rp.escalation, sheet.per_year, fmt=FMT_PERCENT)
 
 
-def _emission_factor_section(a: _Assumptions) -> None:
+def _emission_factor_section(sheet: _AssumptionSheet) -> None:
     """Emission factors: stated, or reference factors as the server lists them."""
-    a.section = a.label("emission_factors")
-    listed = a.result.reference.emission_factors
+    sheet.section = sheet.label("emission_factors")
+    listed = sheet.result.reference.emission_factors
     references = {f.id: f for f in listed.factors} if listed is not None else {}
-    for ef in a.method.emission_factors:
-        name = f"{ef.resource}: {a.label('emission_factor')}"
+    for ef in sheet.method.emission_factors:
+        name = f"{ef.resource}: {sheet.label('emission_factor')}"
         ref = references.get(ef.reference_id)
         if ref is not None:
             source = f"{ref.basis} — {ref.source} ({ref.period}) [id {ref.id}]"
-            a.add(name, ref.factor.value, ref.factor.unit, source, fmt="0.000")
+            sheet.add(name, ref.factor.value, ref.factor.unit, source, fmt="0.000")
         elif ef.reference_id:
-            a.add(name, ef.reference_id, source=a.label("not_listed"))
+            sheet.add(name, ef.reference_id, source=sheet.label("not_listed"))
         if ef.HasField("factor"):
-            source = f"{ef.basis} — {a.stated}"
-            a.add(name, ef.factor.value, ef.factor.unit, source, fmt="0.000")
+            source = f"{ef.basis} — {sheet.stated}"
+            sheet.add(name, ef.factor.value, ef.factor.unit, source, fmt="0.000")
         for point in ef.trajectory:
-            name = f"{ef.resource}: {a.label('trajectory')} {point.year}"
-            source = ef.basis or a.stated
-            a.add(name, point.factor.value, point.factor.unit, source, fmt="0.000")
+            name = f"{ef.resource}: {sheet.label('trajectory')} {point.year}"
+            source = ef.basis or sheet.stated
+            sheet.add(name, point.factor.value, point.factor.unit, source, fmt="0.000")
 
 
-def _carbon_section(a: _Assumptions) -> None:
+def _carbon_section(sheet: _AssumptionSheet) -> None:
     """The carbon price: a reference series with its points, or stated prices."""
-    label = a.label
-    a.section = label("carbon")
-    if not a.method.HasField("carbon_price"):
-        a.add(label("no_carbon_price"), "")
+    label = sheet.label
+    sheet.section = label("carbon")
+    if not sheet.method.HasField("carbon_price"):
+        sheet.add(label("no_carbon_price"), "")
         return
-    cp = a.method.carbon_price
+    cp = sheet.method.carbon_price
     if cp.series_id:
-        listed = a.result.reference.carbon_series
+        listed = sheet.result.reference.carbon_series
         found = [s for s in listed.series if s.id == cp.series_id] if listed is not None else []
         if not found:
-            a.add(label("carbon_series"), cp.series_id, source=label("not_listed"))
+            sheet.add(label("carbon_series"), cp.series_id, source=label("not_listed"))
         for series in found[:1]:
             source = f"{series.name} — {series.source}" + (
                 f". {series.notes}" if series.notes else ""
             )
             base = series.price_base_year
-            a.add(label("carbon_series"), series.id, series.currency, source, base, FMT_YEAR)
+            sheet.add(label("carbon_series"), series.id, series.currency, source, base, FMT_YEAR)
             for point in series.points:
                 name = f"{label('carbon_point')} {point.year or label('all_years')}"
-                a.add(name, point.price.value, point.price.unit, series.id, base, FMT_MONEY_2)
+                sheet.add(name, point.price.value, point.price.unit, series.id, base, FMT_MONEY_2)
     if cp.HasField("price"):
         price = cp.price
-        a.add(label("carbon_price"), price.value, price.unit, base=a.base_level, fmt=FMT_MONEY_2)
+        sheet.add(
+            label("carbon_price"), price.value, price.unit, base=sheet.base_level, fmt=FMT_MONEY_2
+        )
     for point in cp.points:
         name = f"{label('carbon_point')} {point.year}"
-        a.add(name, point.price.value, point.price.unit, base=a.base_level, fmt=FMT_MONEY_2)
-    a.add(label("carbon_undiscounted"), label("no" if cp.undiscounted else "yes"))
+        sheet.add(name, point.price.value, point.price.unit, base=sheet.base_level, fmt=FMT_MONEY_2)
+    sheet.add(label("carbon_undiscounted"), label("no" if cp.undiscounted else "yes"))
 
 
-def _pollutant_section(a: _Assumptions) -> None:
+def _pollutant_section(sheet: _AssumptionSheet) -> None:
     """Pollutant prices."""
-    if a.method.pollutant_prices:
-        a.section = a.label("pollutants")
-    for pp in a.method.pollutant_prices:
+    if sheet.method.pollutant_prices:
+        sheet.section = sheet.label("pollutants")
+    for pp in sheet.method.pollutant_prices:
         suffix = ""
         if pp.undiscounted:
-            suffix = " (odiskonterat)" if a.lang == "sv" else " (undiscounted)"
-        name = f"{pp.pollutant}: {a.label('pollutant_price')}{suffix}"
-        a.add(name, pp.price.value, pp.price.unit, fmt="0.0000")
+            suffix = " (odiskonterat)" if sheet.lang == "sv" else " (undiscounted)"
+        name = f"{pp.pollutant}: {sheet.label('pollutant_price')}{suffix}"
+        sheet.add(name, pp.price.value, pp.price.unit, fmt="0.0000")
 
 
-def _reproducibility_section(a: _Assumptions) -> None:
+def _reproducibility_section(sheet: _AssumptionSheet) -> None:
     """Digests and versions that identify the evaluation."""
-    a.section = a.label("reproducibility")
-    note = a.label("digest_note")
-    a.add(a.label("method_digest"), a.result.method_digest, source=note)
-    a.add(a.label("request_digest"), a.result.request_digest, source=note)
-    a.add(a.label("engine_version"), a.result.engine_version, source="")
-    a.add(a.label("client_version"), __version__, source="lcc-tco-client")
-    reference = a.result.reference
+    sheet.section = sheet.label("reproducibility")
+    note = sheet.label("digest_note")
+    sheet.add(sheet.label("method_digest"), sheet.result.method_digest, source=note)
+    sheet.add(sheet.label("request_digest"), sheet.result.request_digest, source=note)
+    sheet.add(sheet.label("engine_version"), sheet.result.engine_version, source="")
+    sheet.add(sheet.label("client_version"), __version__, source="lcc-tco-client")
+    reference = sheet.result.reference
     versions = [
         listed.data_version
         for listed in (reference.carbon_series, reference.emission_factors)
         if listed is not None and listed.data_version
     ]
     if versions:
-        a.add(a.label("data_version"), " / ".join(dict.fromkeys(versions)), source="")
+        sheet.add(sheet.label("data_version"), " / ".join(dict.fromkeys(versions)), source="")
 
 
 def write_assumptions(ws: Worksheet, result: EvaluationResult, lang: str) -> None:
