@@ -104,46 +104,27 @@ def build_workbook(result: EvaluationResult, lang: str = "en") -> Workbook:
 
     cur = result.currency
     wb = Workbook()
-    assert wb.active is not None
     used: set[str] = set()
-    ws = wb.active
-    ws.title = sheet_title(text("ranking", lang), used)
+
+    def sheet(title: str) -> Worksheet:
+        return wb.create_sheet(sheet_title(title, used))
+
     ranking = result.ranking.copy()
     ranking["difference_to_best_percent"] = ranking["difference_to_best_percent"] / 100.0
     ranking["tied"] = ranking["tied"].map(lambda t: ("ja" if lang == "sv" else "yes") if t else "")
-    write_frame(ws, ranking, cur, lang, freeze="C2")
-
-    cbc = result.cost_by_category.copy()
-    cbc.columns = pd.Index([str(c) for c in cbc.columns])
-    ws = wb.create_sheet(sheet_title(text("cost_by_category", lang), used))
-    _write_breakdown(ws, cbc, lang, cur, category_label, FMT_MONEY)
-    ws = wb.create_sheet(sheet_title(text("emissions_by_module", lang), used))
-    _write_breakdown(ws, result.emissions_by_module, lang, "kgCO2e", module_label, FMT_KG)
-
-    ws = wb.create_sheet(sheet_title(text("measures", lang), used))
-    measures = result.measures
-    write_frame(
-        ws,
-        measures,
-        cur,
-        lang,
-        transform=dict.fromkeys(
-            frames.MEASURE_STATUS_COLUMNS, lambda s: status_label(str(s), lang)
-        ),
-    )
-
+    write_frame(sheet(text("ranking", lang)), ranking, cur, lang, freeze="C2")
+    by_category = sheet(text("cost_by_category", lang))
+    _write_breakdown(by_category, result.cost_by_category, lang, cur, category_label, FMT_MONEY)
+    by_module = sheet(text("emissions_by_module", lang))
+    _write_breakdown(by_module, result.emissions_by_module, lang, "kgCO2e", module_label, FMT_KG)
+    statuses = dict.fromkeys(frames.MEASURE_STATUS_COLUMNS, lambda s: status_label(str(s), lang))
+    write_frame(sheet(text("measures", lang)), result.measures, cur, lang, transform=statuses)
     for bid_id in result.bid_ids:
-        ws = wb.create_sheet(sheet_title(f"{text('cash_flows', lang)} {bid_id}", used))
-        _write_cash_flows(ws, result, bid_id, lang)
-
-    ws = wb.create_sheet(sheet_title(text("warnings", lang), used))
-    write_frame(ws, result.warnings, cur, lang, freeze="A2")
-
-    ws = wb.create_sheet(sheet_title(text("explanations", lang), used))
-    write_frame(ws, result.explanations, cur, lang, freeze="A2")
-
-    ws = wb.create_sheet(sheet_title(text("assumptions", lang), used))
-    write_assumptions(ws, result, lang)
+        _write_cash_flows(sheet(f"{text('cash_flows', lang)} {bid_id}"), result, bid_id, lang)
+    write_frame(sheet(text("warnings", lang)), result.warnings, cur, lang, freeze="A2")
+    write_frame(sheet(text("explanations", lang)), result.explanations, cur, lang, freeze="A2")
+    write_assumptions(sheet(text("assumptions", lang)), result, lang)
+    wb.remove(wb.worksheets[0])  # the empty first sheet of a new workbook
     return wb
 
 
