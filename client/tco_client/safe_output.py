@@ -28,7 +28,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import pandas as pd
 
-from tco_client.errors import TcoError
+from tco_client.errors import TcoOutputError
 
 if TYPE_CHECKING:
     from openpyxl.cell.cell import Cell
@@ -39,18 +39,19 @@ if TYPE_CHECKING:
 CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-class TcoOutputError(TcoError):
-    """A file could not be written; the previous file at ``path`` is unchanged."""
+#: Characters XML 1.0, so a workbook, cannot hold (openpyxl refuses them).
+_NOT_IN_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
-    def __init__(self, path: Path, reason: str) -> None:
-        self.path = path
-        super().__init__(f"cannot write {path}: {reason} (the previous file, if any, is unchanged)")
+
+def _cell_text(value: Any) -> Any:
+    return _NOT_IN_XML.sub("\ufffd", value) if isinstance(value, str) else value
 
 
 def put_cell(ws: Worksheet, row: int, column: int, value: Any) -> Cell:
-    """Write ``value`` into a cell; text is always stored as text, never as a formula."""
+    """Write ``value`` into a cell; text is always stored as text, never as a formula (a control
+    character a workbook cannot hold becomes U+FFFD)."""
     cell = ws.cell(row, column)
-    cell.value = value
+    cell.value = _cell_text(value)
     if isinstance(value, str):
         cell.data_type = "s"
     return cell
@@ -58,7 +59,7 @@ def put_cell(ws: Worksheet, row: int, column: int, value: Any) -> Cell:
 
 def append_row(ws: Worksheet, values: Iterable[Any]) -> int:
     """Write ``values`` into the row below the last one (text as :func:`put_cell`); its number."""
-    values = list(values)
+    values = [_cell_text(value) for value in values]
     ws.append(values)
     row: int = ws._current_row  # the row append wrote (ws.max_row would scan every cell)
     for column, value in enumerate(values, start=1):

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
 from tco_client.analysis import AnalysisResult
 from tco_client.analysis_report import write_analysis_report
@@ -24,7 +24,7 @@ from tco_client.charts import write_charts
 from tco_client.errors import TcoError
 from tco_client.report import write_report
 from tco_client.result import EvaluationResult
-from tco_client.safe_output import csv_safe
+from tco_client.safe_output import append_row, csv_safe, put_cell, save_workbook
 from tco_client.template import write_template
 from tco_client.tender import load_tender
 from tcoapi.v1 import analysis_pb2
@@ -116,6 +116,16 @@ def _is_number(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+@pytest.mark.parametrize("text", ["=1+2", "#N/A", "@x", "a\x01b"])
+def test_cells_hold_any_text_as_text(text: str, tmp_path: Path) -> None:
+    wb = Workbook()
+    assert wb.active is not None
+    put_cell(wb.active, 1, 1, text)
+    append_row(wb.active, [text])
+    cells = [row[0] for row in load_workbook(save_workbook(wb, tmp_path / "t.xlsx")).active]
+    assert [(c.value, c.data_type) for c in cells] == [(text.replace("\x01", "\ufffd"), "s")] * 2
 
 
 @pytest.mark.parametrize(
@@ -230,7 +240,7 @@ def hostile_outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list
         [sys.executable, "-c", _CHILD, *paths],
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=120,
         cwd=ROOT,
         check=False,
     )
