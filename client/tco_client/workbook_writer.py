@@ -41,10 +41,6 @@ _PERCENT_PARAMS = frozenset(
 )
 
 
-def _value_and_unit(q: tender_pb2.Quantity) -> tuple[float, str]:
-    return q.value, q.unit
-
-
 def _item_refs(bid: tender_pb2.Bid) -> list[str]:
     """How detail rows name each item: its name when unique, else ``#n``."""
     names = [item.name for item in bid.items]
@@ -154,63 +150,55 @@ def data_rows(request: tender_pb2.EvaluateBidsRequest) -> dict[str, list[dict[st
     """Rows of each data sheet (column key -> value) for the bids of a request."""
     sheets: dict[str, list[dict[str, Any]]] = {s.name: [] for s in DATA_SHEETS}
     for bid in request.bids:
-        refs = _item_refs(bid)
         bid_cells: dict[str, Any] = {"bid_id": bid.id}
-        if bid.supplier:
-            bid_cells["supplier"] = bid.supplier
-        if bid.functional_units_delivered:
-            bid_cells["functional_units_delivered"] = bid.functional_units_delivered
-        if bid.ladder_level:
-            bid_cells["ladder_level"] = bid.ladder_level
+        for key in ("supplier", "functional_units_delivered", "ladder_level"):
+            if getattr(bid, key):
+                bid_cells[key] = getattr(bid, key)
         if not bid.items:
             sheets["Bids"].append(bid_cells)
-        for n, item in enumerate(bid.items):
-            cells: dict[str, Any] = dict(bid_cells) if n == 0 else {"bid_id": bid.id}
-            cells["item"] = item.name or None
-            if item.quantity:
-                cells["quantity"] = item.quantity
-            for key in ITEM_QUANTITY_FIELDS:
-                if item.HasField(key):  # type: ignore[arg-type]
-                    cells[key], cells[f"{key}_unit"] = _value_and_unit(getattr(item, key))
-            for module in EMISSION_MODULES:
-                if item.emissions.HasField(module):  # type: ignore[arg-type]
-                    cells[module], cells[f"{module}_unit"] = _value_and_unit(
-                        getattr(item.emissions, module)
-                    )
-            sheets["Bids"].append(cells)
-            for use in item.resource_use:
-                row: dict[str, Any] = {"bid_id": bid.id, "item": refs[n], "resource": use.resource}
-                if use.HasField("amount"):
-                    row["amount"], row["amount_unit"] = _value_and_unit(use.amount)
-                if use.HasField("activity"):
-                    row["activity"], row["activity_unit"] = _value_and_unit(use.activity)
-                sheets["Resource use"].append(row)
-            for emission in item.pollutant_emissions:
-                row = {"bid_id": bid.id, "item": refs[n], "pollutant": emission.pollutant}
-                if emission.HasField("amount"):
-                    row["amount"], row["amount_unit"] = _value_and_unit(emission.amount)
-                if emission.HasField("activity"):
-                    row["activity"], row["activity_unit"] = _value_and_unit(emission.activity)
-                sheets["Pollutants"].append(row)
-            for stream in item.costs:
-                sheets["Costs"].append(_cost_row(bid.id, refs[n], stream))
-        for stream in bid.costs:
-            sheets["Costs"].append(_cost_row(bid.id, None, stream))
+        for n, (item, ref) in enumerate(zip(bid.items, _item_refs(bid), strict=True)):
+            _item_rows(sheets, item, bid_cells if n == 0 else {"bid_id": bid.id}, ref)
+        sheets["Costs"].extend(_cost_row(bid.id, None, stream) for stream in bid.costs)
         for deduction in bid.deductions:
             row = {"bid_id": bid.id, "criterion": deduction.criterion or None}
-            if deduction.HasField("amount"):
-                row["amount"], row["amount_unit"] = _value_and_unit(deduction.amount)
-            sheets["Deductions"].append(row)
+            sheets["Deductions"].append(_put_quantities(row, deduction, "amount"))
         if bid.HasField("circularity"):
             c = bid.circularity
-            row = {"bid_id": bid.id}
-            if c.HasField("mass"):
-                row["mass"], row["mass_unit"] = _value_and_unit(c.mass)
-            for key, _doc in CIRCULARITY_FRACTIONS:
-                if getattr(c, key):
-                    row[key] = getattr(c, key)
+            row = _put_quantities({"bid_id": bid.id}, c, "mass")
+            row.update(
+                (key, getattr(c, key)) for key, _doc in CIRCULARITY_FRACTIONS if getattr(c, key)
+            )
             sheets["Circularity"].append(row)
     return sheets
+
+
+def _item_rows(
+    sheets: dict[str, list[dict[str, Any]]], item: tender_pb2.Item, first: dict[str, Any], ref: str
+) -> None:
+    """An item's row of ``Bids`` (after ``first``: the bid's cells on its first item) and its
+    rows of the detail sheets, which name it by ``ref``."""
+    bid_id = first["bid_id"]
+    cells = {**first, "item": item.name or None}
+    if item.quantity:
+        cells["quantity"] = item.quantity
+    _put_quantities(cells, item, *ITEM_QUANTITY_FIELDS)
+    sheets["Bids"].append(_put_quantities(cells, item.emissions, *EMISSION_MODULES))
+    for use in item.resource_use:
+        row = {"bid_id": bid_id, "item": ref, "resource": use.resource}
+        sheets["Resource use"].append(_put_quantities(row, use, "amount", "activity"))
+    for emission in item.pollutant_emissions:
+        row = {"bid_id": bid_id, "item": ref, "pollutant": emission.pollutant}
+        sheets["Pollutants"].append(_put_quantities(row, emission, "amount", "activity"))
+    sheets["Costs"].extend(_cost_row(bid_id, ref, stream) for stream in item.costs)
+
+
+def _put_quantities(row: dict[str, Any], message: Any, *keys: str) -> dict[str, Any]:
+    """``row[key]`` and ``row[key_unit]`` of each quantity ``message`` has; returns ``row``."""
+    for key in keys:
+        if message.HasField(key):
+            quantity = getattr(message, key)
+            row[key], row[f"{key}_unit"] = quantity.value, quantity.unit
+    return row
 
 
 def _cost_row(bid_id: str, item: str | None, stream: tender_pb2.CostStream) -> dict[str, Any]:
@@ -221,16 +209,10 @@ def _cost_row(bid_id: str, item: str | None, stream: tender_pb2.CostStream) -> d
         "category": stream.category or None,
         "emissions_module": stream.emissions_module or None,
     }
-    if stream.HasField("amount"):
-        row["amount"], row["amount_unit"] = _value_and_unit(stream.amount)
     for key in ("first_year", "every_years", "last_year", "escalation"):
         if getattr(stream, key):
             row[key] = getattr(stream, key)
-    if stream.HasField("life"):
-        row["life"], row["life_unit"] = _value_and_unit(stream.life)
-    if stream.HasField("emissions"):
-        row["emissions"], row["emissions_unit"] = _value_and_unit(stream.emissions)
-    return row
+    return _put_quantities(row, stream, "amount", "life", "emissions")
 
 
 def fill_workbook(wb: Workbook, request: tender_pb2.EvaluateBidsRequest | None) -> None:
