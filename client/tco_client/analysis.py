@@ -296,33 +296,8 @@ class AnalysisResult:
     @cached_property
     def tornado(self) -> pd.DataFrame:
         cur = self.currency
-        columns = [
-            "parameter",
-            "mode",
-            "low",
-            "high",
-            f"gap_base_{cur}",
-            f"gap_low_{cur}",
-            f"gap_high_{cur}",
-            f"swing_{cur}",
-            "best_at_low",
-            "best_at_high",
-        ]
-        rows = [
-            {
-                "parameter": s.path,
-                "mode": mode_name(s.mode),
-                "low": s.low,
-                "high": s.high,
-                f"gap_base_{cur}": _optional(s, "gap_base"),
-                f"gap_low_{cur}": _optional(s, "gap_low"),
-                f"gap_high_{cur}": _optional(s, "gap_high"),
-                f"swing_{cur}": s.swing,
-                "best_at_low": ", ".join(s.best_at_low),
-                "best_at_high": ", ".join(s.best_at_high),
-            }
-            for s in self.response.sensitivity
-        ]
+        columns = list(_tornado_row(analysis_pb2.SensitivityResult(), cur))
+        rows = [_tornado_row(s, cur) for s in self.response.sensitivity]
         frame = pd.DataFrame(rows, columns=columns)
         return frame.astype(
             {
@@ -355,46 +330,17 @@ class AnalysisResult:
 
     @cached_property
     def switching(self) -> pd.DataFrame:
-        columns = [
-            "parameter",
-            "mode",
-            "low",
-            "high",
-            "status",
-            "analytic",
-            "base_value",
-            "value",
-            "from_bid_id",
-            "to_bid_id",
-            "best_at_low",
-            "best_at_high",
-        ]
+        shared = list(_switching_row(analysis_pb2.SwitchingResult()))
+        columns = [*shared[:7], "value", "from_bid_id", "to_bid_id", *shared[7:]]
         rows: list[dict[str, Any]] = []
         for s in self.response.switching:
-            common = {
-                "parameter": s.path,
-                "mode": mode_name(s.mode),
-                "low": s.low,
-                "high": s.high,
-                "status": analysis_pb2.SwitchingStatus.Name(s.status)
-                .removeprefix("SWITCHING_STATUS_")
-                .lower(),
-                "analytic": s.analytic,
-                "base_value": _optional(s, "base_value"),
-                "best_at_low": s.best_at_low,
-                "best_at_high": s.best_at_high,
-            }
+            common = _switching_row(s)
             if not s.points:
                 rows.append({**common, "value": None, "from_bid_id": "", "to_bid_id": ""})
-            for p in s.points:
-                rows.append(
-                    {
-                        **common,
-                        "value": p.value,
-                        "from_bid_id": p.from_bid_id,
-                        "to_bid_id": p.to_bid_id,
-                    }
-                )
+            rows.extend(
+                {**common, "value": p.value, "from_bid_id": p.from_bid_id, "to_bid_id": p.to_bid_id}
+                for p in s.points
+            )
         frame = pd.DataFrame(rows, columns=columns)
         return frame.astype({"base_value": "Float64", "value": "Float64", "analytic": "bool"})
 
@@ -440,29 +386,11 @@ class AnalysisResult:
     def percentiles(self) -> pd.DataFrame:
         cur = self.currency
         mc = self.response.monte_carlo
-        rows = [
-            {
-                "bid_id": b.bid_id,
-                f"mean_{cur}": b.comparison_number.mean,
-                f"p5_{cur}": b.comparison_number.p5,
-                f"p50_{cur}": b.comparison_number.p50,
-                f"p95_{cur}": b.comparison_number.p95,
-            }
-            for b in mc.bids
-        ]
+        rows = [_percentile_row(b.bid_id, b.comparison_number, cur) for b in mc.bids]
         if mc.HasField("gap"):
-            rows.append(
-                {
-                    "bid_id": "gap",
-                    f"mean_{cur}": mc.gap.mean,
-                    f"p5_{cur}": mc.gap.p5,
-                    f"p50_{cur}": mc.gap.p50,
-                    f"p95_{cur}": mc.gap.p95,
-                }
-            )
-        return pd.DataFrame(
-            rows, columns=["bid_id", f"mean_{cur}", f"p5_{cur}", f"p50_{cur}", f"p95_{cur}"]
-        )
+            rows.append(_percentile_row("gap", mc.gap, cur))
+        columns = list(_percentile_row("", analysis_pb2.Percentiles(), cur))
+        return pd.DataFrame(rows, columns=columns)
 
     @cached_property
     def parameters(self) -> pd.DataFrame:
@@ -490,3 +418,46 @@ class AnalysisResult:
     def to_json(self) -> str:
         """The response in the proto JSON mapping with proto field names."""
         return json_format.MessageToJson(self.response, preserving_proto_field_name=True)
+
+
+def _tornado_row(s: analysis_pb2.SensitivityResult, cur: str) -> dict[str, Any]:
+    """A parameter's row of :attr:`AnalysisResult.tornado` (its keys are the columns)."""
+    return {
+        "parameter": s.path,
+        "mode": mode_name(s.mode),
+        "low": s.low,
+        "high": s.high,
+        f"gap_base_{cur}": _optional(s, "gap_base"),
+        f"gap_low_{cur}": _optional(s, "gap_low"),
+        f"gap_high_{cur}": _optional(s, "gap_high"),
+        f"swing_{cur}": s.swing,
+        "best_at_low": ", ".join(s.best_at_low),
+        "best_at_high": ", ".join(s.best_at_high),
+    }
+
+
+def _switching_row(s: analysis_pb2.SwitchingResult) -> dict[str, Any]:
+    """What every row of a parameter in :attr:`AnalysisResult.switching` shares."""
+    status = analysis_pb2.SwitchingStatus.Name(s.status).removeprefix("SWITCHING_STATUS_")
+    return {
+        "parameter": s.path,
+        "mode": mode_name(s.mode),
+        "low": s.low,
+        "high": s.high,
+        "status": status.lower(),
+        "analytic": s.analytic,
+        "base_value": _optional(s, "base_value"),
+        "best_at_low": s.best_at_low,
+        "best_at_high": s.best_at_high,
+    }
+
+
+def _percentile_row(label: str, draws: analysis_pb2.Percentiles, cur: str) -> dict[str, Any]:
+    """A row of :attr:`AnalysisResult.percentiles`: a bid's comparison number, or the gap."""
+    return {
+        "bid_id": label,
+        f"mean_{cur}": draws.mean,
+        f"p5_{cur}": draws.p5,
+        f"p50_{cur}": draws.p50,
+        f"p95_{cur}": draws.p95,
+    }

@@ -48,7 +48,7 @@ import typer
 from rich.console import Console
 
 from tco_client.client import DEFAULT_TARGET, DEFAULT_TIMEOUT, TcoClient
-from tco_client.errors import TcoError, TcoInvalidTender, TcoServiceError
+from tco_client.errors import TcoError, TcoInvalidTender
 from tco_client.i18n import text
 from tco_client.tender import LoadedTender, load_tender_file
 from tco_client.version import __version__
@@ -123,10 +123,7 @@ def _handled(tender: list[LoadedTender | None] | None = None) -> Iterator[None]:
     except TcoInvalidTender as exc:
         _print_violations(exc, tender[0] if tender else None)
         _exit(EXIT_INVALID)
-    except TcoServiceError as exc:
-        _err(f"error: {exc}")
-        _exit(EXIT_FAILURE)
-    except TcoError as exc:
+    except TcoError as exc:  # the service's faults, files that cannot be written
         _err(f"error: {exc}")
         _exit(EXIT_FAILURE)
     except OSError as exc:
