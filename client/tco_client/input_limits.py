@@ -12,8 +12,9 @@ memory. Each bound is checked before the work it bounds:
   :data:`MAX_NESTING_DEPTH` levels, both refused while composing, with the line and column;
 - JSON at most :data:`MAX_NESTING_DEPTH` levels (checked on the parsed document; deeper than
   Python's recursion limit is caught as such);
-- a sheet's rows, columns and the cells of all sheets, counted while streaming
-  (:mod:`tco_client.workbook_cells`).
+- each sheet's rows and columns and the cells of all sheets, counted while streaming the sheets'
+  XML in constant memory, also before openpyxl opens the workbook (a single row of millions of
+  cells would otherwise be built in memory whole).
 
 Every refusal is a :class:`~tco_client.errors.TcoInvalidTender` naming the file (exit 2 in the
 CLI). The limits are far above a real tender (the service takes at most 1 000 bids in a 16 MiB
@@ -28,6 +29,7 @@ import json
 import zipfile
 from pathlib import Path
 from typing import Any, Final
+from xml.etree import ElementTree
 
 from tco_client.errors import FieldViolation, TcoInvalidTender
 
@@ -48,11 +50,11 @@ MAX_SHARED_STRINGS_BYTES: Final = 16 * MiB
 MAX_COMPRESSION_RATIO: Final = 200
 #: Worksheets in a workbook (the tender workbook has 8).
 MAX_SHEETS: Final = 32
-#: Rows of one sheet, the header included.
+#: Rows of one sheet, the header included (the service takes at most 1 000 bids).
 MAX_SHEET_ROWS: Final = 50_000
-#: Columns of one sheet (the widest, Bids, has 30).
-MAX_SHEET_COLUMNS: Final = 64
-#: Cells read from all sheets (rows x header width).
+#: Columns of one sheet (the widest, Bids, has 30; formatted empty cells count too).
+MAX_SHEET_COLUMNS: Final = 256
+#: Cells written in all sheets of a workbook.
 MAX_WORKBOOK_CELLS: Final = 2_000_000
 
 
@@ -162,26 +164,70 @@ def check_workbook_archive(path: Path) -> None:
             raise refuse(path.name, f"{_mib(size)} is over the limit of {_mib(MAX_WORKBOOK_BYTES)}")
         with zipfile.ZipFile(path) as archive:
             parts = archive.infolist()
-    except (OSError, zipfile.BadZipFile) as exc:
+            _check_parts(parts, path.name)
+            cells = 0
+            for part in parts:
+                if part.filename.startswith("xl/worksheets/") and part.filename.endswith(".xml"):
+                    cells = _check_sheet(archive, part.filename, path.name, cells)
+    except (OSError, zipfile.BadZipFile, ElementTree.ParseError, ValueError) as exc:
         raise refuse(path.name, f"not a readable workbook: {exc}") from None
+
+
+def _check_parts(parts: list[zipfile.ZipInfo], source: str) -> None:
+    """The zip directory: number of sheets, unpacked sizes, compression ratios."""
     sheets = [p for p in parts if p.filename.startswith("xl/worksheets/sheet")]
     if len(sheets) > MAX_SHEETS:
-        raise refuse(path.name, f"{len(sheets)} sheets, over the limit of {MAX_SHEETS}")
+        raise refuse(source, f"{len(sheets)} sheets, over the limit of {MAX_SHEETS}")
     for part in parts:
         limit = MAX_WORKBOOK_PART_BYTES
         if "sharedstrings" in part.filename.lower():
             limit = MAX_SHARED_STRINGS_BYTES
         if part.file_size > limit:
             problem = f"{part.filename} unpacks to {_mib(part.file_size)}, over {_mib(limit)}"
-            raise refuse(path.name, problem)
+            raise refuse(source, problem)
         if part.file_size > MiB and part.file_size > MAX_COMPRESSION_RATIO * part.compress_size:
             ratio = part.file_size // max(part.compress_size, 1)
             problem = f"{part.filename} is compressed {ratio}:1, over {MAX_COMPRESSION_RATIO}:1"
-            raise refuse(path.name, problem)
+            raise refuse(source, problem)
     unpacked = sum(p.file_size for p in parts)
     if unpacked > MAX_WORKBOOK_UNPACKED_BYTES:
         problem = f"unpacks to {_mib(unpacked)}, over {_mib(MAX_WORKBOOK_UNPACKED_BYTES)}"
-        raise refuse(path.name, problem)
+        raise refuse(source, problem)
+
+
+def _check_sheet(archive: zipfile.ZipFile, part: str, source: str, cells: int) -> int:
+    """Stream a sheet's XML, refusing a row past :data:`MAX_SHEET_ROWS`, a cell past
+    :data:`MAX_SHEET_COLUMNS` or past :data:`MAX_WORKBOOK_CELLS` in all (``cells`` so far);
+    returns the cells counted. Each row is dropped once counted: constant memory."""
+    row = column = 0
+    with archive.open(part) as stream:
+        for event, element in ElementTree.iterparse(stream, events=("start", "end")):
+            tag = element.tag.rpartition("}")[2]
+            if event == "end":
+                if tag == "row":
+                    element.clear()
+            elif tag == "row":
+                row, column = int(element.get("r") or row + 1), 0
+                if row > MAX_SHEET_ROWS:
+                    raise refuse(source, f"{part}: row {row}, over {MAX_SHEET_ROWS} rows")
+            elif tag == "c":
+                cells += 1
+                column = _column_number(element.get("r"), column + 1)
+                if column > MAX_SHEET_COLUMNS or cells > MAX_WORKBOOK_CELLS:
+                    problem = (
+                        f"{part}: a cell in row {row}, column {column}, over {MAX_SHEET_COLUMNS} "
+                        f"columns or {MAX_WORKBOOK_CELLS} cells in all"
+                    )
+                    raise refuse(source, problem)
+    return cells
+
+
+def _column_number(reference: str | None, default: int) -> int:
+    """The column of a cell reference (``AB12`` → 28), or ``default`` without one."""
+    letters = (reference or "").rstrip("0123456789")
+    if not letters:
+        return default
+    return functools.reduce(lambda n, letter: n * 26 + ord(letter) - 64, letters.upper(), 0)
 
 
 def _mib(size: int) -> str:

@@ -1,7 +1,7 @@
 """Cells of the tender workbook: reading rows as text, numbers and quantities, with the cell of
 every problem (``Bids!G5 (unit_price)``) and of every request path.
 
-Rows are streamed (openpyxl's read-only mode) within the bounds of
+Rows are streamed (openpyxl's read-only mode), the sheets' shape already checked by
 :mod:`tco_client.input_limits`. A cell holding a formula is refused, naming the cell: the result
 a spreadsheet application stored with it may be missing, or disagree with the formula (any
 program can write both), so it cannot be read as the value; the evaluator types the value.
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tco_client.errors import FieldViolation
-from tco_client.input_limits import MAX_SHEET_COLUMNS, MAX_SHEET_ROWS, MAX_WORKBOOK_CELLS
+from tco_client.input_limits import MAX_SHEET_COLUMNS, MAX_SHEET_ROWS
 from tco_client.workbook_layout import (
     CO2E,
     MASS,
@@ -75,7 +75,6 @@ class CellReader:
     violations: list[FieldViolation] = field(default_factory=list)
     locations: dict[str, str] = field(default_factory=dict)
     currency: str = ""
-    cells_read: int = 0
 
     def bad(self, where: str, description: str) -> None:
         self.violations.append(FieldViolation(where, description))
@@ -202,24 +201,15 @@ def sheet_rows(
     if not hasattr(ws, "iter_rows"):
         reader.bad(sheet, "not a worksheet (a chart sheet?)")
         return
-    rows = ws.iter_rows(max_row=MAX_SHEET_ROWS + 1, max_col=MAX_SHEET_COLUMNS + 1)
-    header = [cell.value for cell in next(rows, ())]
-    if len(header) > MAX_SHEET_COLUMNS and header[MAX_SHEET_COLUMNS] is not None:
-        reader.bad(f"{sheet}!1", f"more than {MAX_SHEET_COLUMNS} columns")
-        return
+    header = [cell.value for cell in next(ws.iter_rows(max_row=1, max_col=MAX_SHEET_COLUMNS), ())]
+    while header and header[-1] is None:
+        header.pop()
     columns = _header_columns(header, sheet, known, reader)
     for key in unread:
         columns.pop(key, None)
     letters = {k: get_column_letter(i + 1) for k, i in columns.items()}
+    rows = ws.iter_rows(min_row=2, max_row=MAX_SHEET_ROWS, max_col=max(len(header), 1))
     for number, cells in enumerate(rows, start=2):
-        reader.cells_read += len(header)
-        if number > MAX_SHEET_ROWS or reader.cells_read > MAX_WORKBOOK_CELLS:
-            reader.bad(
-                f"{sheet} row {number}",
-                f"over the limit of {MAX_SHEET_ROWS} rows per sheet and "
-                f"{MAX_WORKBOOK_CELLS} cells in all",
-            )
-            return
         values: dict[str, Any] = {}
         for key, index in columns.items():
             cell = cells[index] if index < len(cells) else None

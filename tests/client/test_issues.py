@@ -185,6 +185,17 @@ def _many_rows(path: Path) -> None:
     _workbook_with(path, "Bids", lambda xml: xml.replace(b"</sheetData>", rows + b"</sheetData>"))
 
 
+def _wide_row(path: Path) -> None:
+    cells = b"".join(b'<c t="inlineStr"><is><t>%d</t></is></c>' % n for n in range(300_000))
+    row = b'<row r="9">' + cells + b"</row>"
+    _workbook_with(path, "Notes", lambda xml: xml.replace(b"</sheetData>", row + b"</sheetData>"))
+
+
+def _far_row(path: Path) -> None:
+    row = b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
+    _workbook_with(path, "Bids", lambda xml: xml.replace(b"</sheetData>", row + b"</sheetData>"))
+
+
 def _cached_formula(path: Path) -> None:
     # A formula whose stored result (185000) disagrees with it (1+1): any program can write that.
     _workbook_with(
@@ -209,7 +220,9 @@ def _huge_json(path: Path) -> None:
 HOSTILE_FILES: dict[str, tuple[Callable[[Path], None], str]] = {
     "bomb.yaml": (_alias_bomb, "anchors and aliases"),
     "zipbomb.xlsx": (_compressed_text, "compressed"),
-    "rows.xlsx": (_many_rows, "50000 rows"),
+    "rows.xlsx": (_many_rows, "row 50001, over 50000 rows"),
+    "wide.xlsx": (_wide_row, "a cell in row 9, column 257, over 256 columns"),
+    "far.xlsx": (_far_row, "row 1048576, over 50000 rows"),
     "cached.xlsx": (_cached_formula, "Bids!G2 (unit_price): a formula (=1+1)"),
     "deep.json": (_deep_json, "nested deeper than 32 levels"),
     "deep.yaml": (_deep_yaml, "deep.yaml:1:38: not valid YAML: nested deeper than 32 levels"),
