@@ -57,6 +57,8 @@ MAX_SHEET_COLUMNS: Final = 256
 #: Cells written in all sheets of a workbook.
 MAX_WORKBOOK_CELLS: Final = 2_000_000
 
+_TOO_DEEP = f"nested deeper than {MAX_NESTING_DEPTH} levels"
+
 
 def refuse(source: str, problem: str, where: str = "") -> TcoInvalidTender:
     """The error for a file that is out of bounds or unreadable (``where`` in it: ``f:3:7``)."""
@@ -81,13 +83,10 @@ def parse_json(text: str, source: str) -> Any:
     except json.JSONDecodeError as exc:
         where = f"{source}:{exc.lineno}:{exc.colno}"
         raise refuse(source, f"not valid JSON: {exc.msg}", where) from None
-    except RecursionError:
-        document = None
-        depth = MAX_NESTING_DEPTH + 1
-    else:
-        depth = nesting_depth(document)
-    if depth > MAX_NESTING_DEPTH:
-        raise refuse(source, f"nested deeper than {MAX_NESTING_DEPTH} levels")
+    except RecursionError:  # deeper than Python's recursion limit
+        raise refuse(source, _TOO_DEEP) from None
+    if nesting_depth(document) > MAX_NESTING_DEPTH:
+        raise refuse(source, _TOO_DEEP)
     return document
 
 
@@ -144,7 +143,7 @@ def _strict_yaml_loader() -> Any:
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
                 problem = "anchors and aliases (& and *) are not allowed"
             elif self.depth >= MAX_NESTING_DEPTH:
-                problem = f"nested deeper than {MAX_NESTING_DEPTH} levels"
+                problem = _TOO_DEEP
             else:
                 self.depth += 1
                 try:
