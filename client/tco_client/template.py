@@ -38,7 +38,8 @@ _INTRO: dict[str, list[str]] = {
         "",
         "Numbers are plain numbers in the cell (no units inside). Rates and fractions are "
         "fractions: 0.035 = 3.5 % (a cell formatted as a percentage already holds the fraction). "
-        "Amounts are at base-year price level.",
+        "Amounts are at base-year price level. Type values, not formulas: a cell holding a formula "
+        "is refused (the result stored with it cannot be checked).",
         "Default units when a unit cell is empty: money → the method currency (maintenance_cost → "
         "currency/year), time → years, climate impact → kgCO2e, mass → kg. Prices, emission "
         "factors and consumption always need their unit.",
@@ -68,7 +69,8 @@ _INTRO: dict[str, list[str]] = {
         "",
         "Tal skrivs som tal i cellen (utan enhet). Räntor och andelar anges som andelar: 0,035 = "
         "3,5 % (en cell formaterad som procent innehåller redan andelen). Belopp anges i "
-        "basårets prisnivå.",
+        "basårets prisnivå. Skriv värden, inte formler: en cell med en formel avvisas (resultatet "
+        "som sparats med den kan inte kontrolleras).",
         "Standardenheter när enhetscellen är tom: pengar → metodens valuta (maintenance_cost → "
         "valuta/year), tid → years, klimatpåverkan → kgCO2e, massa → kg. Priser, "
         "emissionsfaktorer och förbrukning kräver alltid enhet.",
