@@ -10,7 +10,13 @@ rich, PyYAML, openpyxl, matplotlib). Never imports the engine (tco) or pint.
 """
 
 from tco_client.client import TcoClient
-from tco_client.errors import FieldViolation, TcoError, TcoInvalidTender, TcoServiceError
+from tco_client.errors import (
+    FieldViolation,
+    TcoError,
+    TcoInvalidTender,
+    TcoOutputError,
+    TcoServiceError,
+)
 from tco_client.result import EvaluationResult, ReferenceData
 from tco_client.tender import load_tender
 from tco_client.version import __version__
@@ -22,6 +28,7 @@ __all__ = [
     "TcoClient",
     "TcoError",
     "TcoInvalidTender",
+    "TcoOutputError",
     "TcoServiceError",
     "__version__",
     "load_tender",

@@ -2,13 +2,11 @@
 
 ``AnalyzeRanking`` asks the service how sure a ranking is: one-at-a-time sensitivity (tornado),
 switching values, scenarios and Monte Carlo over parameters named by path (the grammar is in
-``proto/tcoapi/v1/analysis.proto``). This module
+``proto/tcoapi/v1/analysis.proto``); the spec and the request are built by
+:mod:`tco_client.analysis_spec`. This module
 
-- builds the request from a tender and a spec (:func:`analysis_request`); a spec is the proto
-  JSON mapping of ``tcoapi.v1.AnalysisSpec`` (a dict, a ``.yaml``/``.json`` file:
-  :func:`load_spec`) or the message itself;
-- proposes a starting spec for a tender (:func:`default_spec`, used by ``tco analyze`` when no
-  ``--spec`` is given; ``--save-spec`` writes it out for editing);
+- labels parameters and their variations in English and Swedish (:func:`parameter_label`,
+  :func:`variation_label`, :func:`format_setting`);
 - turns the response into DataFrames (:class:`AnalysisResult`), with the same column conventions
   as :mod:`tco_client.frames`: money columns carry the currency (``gap_low_SEK``), numbers are the
   response's (already rounded by the server).
@@ -20,43 +18,19 @@ Example::
         print(result.win_probability)
 """
 
-# ruff: noqa: PLC0415 - optional extras (PyYAML) are imported lazily
 from __future__ import annotations
 
-import json
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from google.protobuf import json_format
 
-from tco_client.errors import FieldViolation, TcoInvalidTender
-from tcoapi.v1 import analysis_pb2, tender_pb2
+from tcoapi.v1 import analysis_pb2
 
-__all__ = [
-    "AnalysisResult",
-    "SpecLike",
-    "analysis_request",
-    "default_spec",
-    "format_setting",
-    "load_spec",
-    "override_monte_carlo",
-    "parameter_label",
-    "save_spec",
-    "set_carbon_price_range",
-    "spec_from_mapping",
-    "spec_to_dict",
-    "variation_label",
-]
-
-SpecLike = analysis_pb2.AnalysisSpec | Mapping[str, Any] | str | Path | None
-
-#: Draws of the default Monte Carlo run.
-DEFAULT_DRAWS = 10_000
+__all__ = ["AnalysisResult", "format_setting", "mode_name", "parameter_label", "variation_label"]
 
 _MODE_NAMES: dict[int, str] = {
     analysis_pb2.PARAMETER_MODE_SCALE: "scale",
@@ -97,14 +71,14 @@ _FIELDS: dict[str, tuple[str, str]] = {
 }
 
 
-def _t(key: str, lang: str) -> str:
+def _label(key: str, lang: str) -> str:
     pair = _FIELDS[key]
     return pair[1] if lang == "sv" else pair[0]
 
 
 def _resource(name: str, lang: str) -> str:
     if name == "*":
-        return _t("all_resources", lang)
+        return _label("all_resources", lang)
     pair = _RESOURCE_NAMES.get(name)
     return (pair[1] if lang == "sv" else pair[0]) if pair else name.replace("_", " ")
 
@@ -131,30 +105,30 @@ def parameter_label(path: str, lang: str = "en") -> str:
     'Förbrukning diesel (anbud B, artikel 1)'
     """
     if path in ("discount_rate", "carbon_price"):
-        return _t(path, lang)
+        return _label(path, lang)
     if path.startswith(("resource_prices[", "emission_factors[")):
         head = "resource_prices" if path.startswith("resource_prices[") else "emission_factors"
         field = path.rsplit(".", 1)[-1]
         if field not in _FIELDS:
             return path
-        return _t(field, lang).format(r=_resource(_selector(path, head), lang))
+        return _label(field, lang).format(r=_resource(_selector(path, head), lang))
     if path.startswith("bids["):
         bid = _selector(path, "bids")
         item = _selector(path, "items")
         field = path.rsplit(".", 1)[-1]
-        name = _t(field, lang) if field in _FIELDS else field
+        name = _label(field, lang) if field in _FIELDS else field
         if field == "amount":
             use = _selector(path, "resource_use")
             if use and use != "*" and not use.isdigit():
                 name = f"{name} {_resource(use, lang)}"
         if bid == "*":
-            where = _t("all_bids", lang)
+            where = _label("all_bids", lang)
             if item not in ("*", ""):
-                where += f", {_t('item', lang)} {int(item) + 1}"
+                where += f", {_label('item', lang)} {int(item) + 1}"
         else:
-            where = f"{_t('bid', lang)} {bid}"
+            where = f"{_label('bid', lang)} {bid}"
             if item not in ("*", ""):
-                where += f", {_t('item', lang)} {int(item) + 1}"
+                where += f", {_label('item', lang)} {int(item) + 1}"
         return f"{name} ({where})"
     return path
 
@@ -227,234 +201,10 @@ def variation_label(
     return f"{low_text} … {high_text}"
 
 
-# -- specs ---------------------------------------------------------------------------------------
-
-
-def spec_from_mapping(
-    document: Mapping[str, Any], *, source: str = "analysis spec"
-) -> analysis_pb2.AnalysisSpec:
-    """Parse an analysis spec (the proto JSON mapping of ``AnalysisSpec``); unknown fields fail.
-
-    A document with a top-level ``analysis`` key (a whole request's spec part) is accepted too.
-    """
-    if not isinstance(document, Mapping):
-        raise TcoInvalidTender([FieldViolation(source, "the spec must be a mapping")])
-    if set(document) == {"analysis"}:
-        document = document["analysis"]
-    spec = analysis_pb2.AnalysisSpec()
-    try:
-        json_format.ParseDict(dict(document), spec, ignore_unknown_fields=False)
-    except json_format.ParseError as exc:
-        raise TcoInvalidTender(
-            [FieldViolation(source, str(exc).replace("\n", " "))], f"cannot read {source}"
-        ) from None
-    return spec
-
-
-def load_spec(path: str | Path) -> analysis_pb2.AnalysisSpec:
-    """Read an analysis spec from ``.yaml``/``.yml`` or ``.json``."""
-    path = Path(path)
-    if not path.is_file():
-        raise TcoInvalidTender([FieldViolation(str(path), "no such file")], "cannot read spec")
-    text = path.read_text(encoding="utf-8-sig")
-    if path.suffix.lower() in (".yaml", ".yml"):
-        import yaml
-
-        try:
-            document = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise TcoInvalidTender(
-                [FieldViolation(path.name, f"not valid YAML: {exc}")], "cannot read spec"
-            ) from None
-    else:
-        try:
-            document = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise TcoInvalidTender(
-                [FieldViolation(f"{path.name}:{exc.lineno}:{exc.colno}", exc.msg)],
-                "cannot read spec",
-            ) from None
-    return spec_from_mapping(document or {}, source=path.name)
-
-
-def _as_spec(spec: SpecLike) -> analysis_pb2.AnalysisSpec:
-    if spec is None:
-        return analysis_pb2.AnalysisSpec()
-    if isinstance(spec, analysis_pb2.AnalysisSpec):
-        copy = analysis_pb2.AnalysisSpec()
-        copy.CopyFrom(spec)
-        return copy
-    if isinstance(spec, str | Path):
-        return load_spec(spec)
-    return spec_from_mapping(spec)
-
-
-def analysis_request(
-    tender: tender_pb2.EvaluateBidsRequest, spec: SpecLike
-) -> analysis_pb2.AnalyzeRankingRequest:
-    """The AnalyzeRanking request: the tender's method and bids and the spec."""
-    request = analysis_pb2.AnalyzeRankingRequest()
-    request.method.CopyFrom(tender.method)
-    request.bids.extend(tender.bids)
-    request.analysis.CopyFrom(_as_spec(spec))
-    return request
-
-
-def _mode(name: str) -> analysis_pb2.ParameterMode.ValueType:
-    return {
-        "scale": analysis_pb2.PARAMETER_MODE_SCALE,
-        "value": analysis_pb2.PARAMETER_MODE_VALUE,
-        "shift": analysis_pb2.PARAMETER_MODE_SHIFT,
-    }[name]
-
-
-def default_spec(
-    tender: tender_pb2.EvaluateBidsRequest,
-    *,
-    carbon_price_range: tuple[float, float] | None = None,
-    draws: int = DEFAULT_DRAWS,
-    seed: int = 0,
-) -> analysis_pb2.AnalysisSpec:
-    """A starting analysis for a tender: what usually moves a life-cycle cost ranking.
-
-    Sensitivity: discount rate ±1 pp; carbon price ±50 % (when the method sets one); each
-    resource's price ±20 % and escalation ±1 pp; each emission factor ±20 %; every stated
-    service life ±20 %; every resource use ±10 %. Switching: the carbon price (×0 … ×10 of the
-    method's path, or ``carbon_price_range`` in currency per tonne CO2e as a constant price),
-    the discount rate 0 … 12 %, each resource price ×0 … ×3. Monte Carlo (``draws``, 0 for
-    none): discount rate shift triangular(−1, 0, +1 pp), carbon price scale triangular(0.5, 1,
-    2), each resource price scale lognormal(median 1, sigma 0.15), and every bid's stated
-    resource use, each independently, scale triangular(0.95, 1, 1.15) (stated consumption
-    tends to be optimistic). A starting point, not a recommendation: edit it (``tco analyze
-    --save-spec``) to the uncertainties of the procurement.
-    """
-    method = tender.method
-    spec = analysis_pb2.AnalysisSpec()
-    has_carbon = method.HasField("carbon_price")
-    resources = [r.resource for r in method.resource_prices]
-    factors = [f.resource for f in method.emission_factors]
-    has_life = any(item.HasField("service_life") for bid in tender.bids for item in bid.items)
-    has_use = any(len(item.resource_use) for bid in tender.bids for item in bid.items)
-
-    def sens(path: str, *, percent: float = 0.0, delta: float = 0.0) -> None:
-        entry = spec.sensitivity.add(path=path)
-        if percent:
-            entry.percent = percent
-        else:
-            entry.delta = delta
-
-    sens("discount_rate", delta=0.01)
-    if has_carbon:
-        sens("carbon_price", percent=50)
-    for name in resources:
-        sens(f"resource_prices[{name}].price", percent=20)
-        sens(f"resource_prices[{name}].escalation", delta=0.01)
-    for name in factors:
-        sens(f"emission_factors[{name}].factor", percent=20)
-    if has_life:
-        sens("bids[*].items[*].service_life", percent=20)
-    if has_use:
-        sens("bids[*].items[*].resource_use[*].amount", percent=10)
-
-    if has_carbon:
-        spec.switching.add(
-            path="carbon_price", range=analysis_pb2.ValueRange(mode=_mode("scale"), low=0, high=10)
-        )
-    spec.switching.add(
-        path="discount_rate", range=analysis_pb2.ValueRange(mode=_mode("value"), low=0, high=0.12)
-    )
-    for name in resources:
-        spec.switching.add(
-            path=f"resource_prices[{name}].price",
-            range=analysis_pb2.ValueRange(mode=_mode("scale"), low=0, high=3),
-        )
-
-    if carbon_price_range is not None:
-        set_carbon_price_range(spec, carbon_price_range)
-    if draws > 0:
-        mc = spec.monte_carlo
-        mc.draws = draws
-        mc.seed = seed
-        mc.distributions.add(
-            path="discount_rate",
-            mode=_mode("shift"),
-            triangular=analysis_pb2.TriangularDistribution(low=-0.01, most_likely=0, high=0.01),
-        )
-        if has_carbon:
-            mc.distributions.add(
-                path="carbon_price",
-                mode=_mode("scale"),
-                triangular=analysis_pb2.TriangularDistribution(low=0.5, most_likely=1, high=2),
-            )
-        for name in resources:
-            mc.distributions.add(
-                path=f"resource_prices[{name}].price",
-                mode=_mode("scale"),
-                lognormal=analysis_pb2.LognormalDistribution(median=1, sigma=0.15),
-            )
-        if has_use:
-            mc.distributions.add(
-                path="bids[*].items[*].resource_use[*].amount",
-                mode=_mode("scale"),
-                independent=True,
-                triangular=analysis_pb2.TriangularDistribution(low=0.95, most_likely=1, high=1.15),
-            )
-    return spec
-
-
-def spec_to_dict(spec: analysis_pb2.AnalysisSpec) -> dict[str, Any]:
-    """The spec as a proto-JSON dict with proto field names (for ``--save-spec``)."""
-    return json_format.MessageToDict(spec, preserving_proto_field_name=True)
-
-
-def save_spec(spec: analysis_pb2.AnalysisSpec, path: str | Path) -> Path:
-    """Write the spec as YAML (``.yaml``/``.yml``) or JSON (anything else) for editing."""
-    path = Path(path)
-    document = spec_to_dict(spec)
-    if path.suffix.lower() in (".yaml", ".yml"):
-        import yaml
-
-        text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
-    else:
-        text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def set_carbon_price_range(
-    spec: analysis_pb2.AnalysisSpec, price_range: tuple[float, float]
-) -> None:
-    """Make ``carbon_price`` a constant LOW..HIGH (currency per tonne CO2e; the service takes
-    per kg) in the spec's switching search and tornado, replacing entries for it there."""
-    low, high = price_range[0] / 1000.0, price_range[1] / 1000.0
-    keep_s = [e for e in spec.sensitivity if e.path != "carbon_price"]
-    keep_w = [e for e in spec.switching if e.path != "carbon_price"]
-    del spec.sensitivity[:]
-    del spec.switching[:]
-    value = analysis_pb2.ValueRange(mode=analysis_pb2.PARAMETER_MODE_VALUE, low=low, high=high)
-    spec.sensitivity.add(path="carbon_price", range=value)
-    spec.sensitivity.extend(keep_s)
-    spec.switching.add(path="carbon_price", range=value)
-    spec.switching.extend(keep_w)
-
-
-def override_monte_carlo(
-    spec: analysis_pb2.AnalysisSpec, *, draws: int | None = None, seed: int | None = None
-) -> None:
-    """``draws`` 0 drops the Monte Carlo run; other values and ``seed`` replace the spec's."""
-    if draws == 0:
-        spec.ClearField("monte_carlo")
-        return
-    if draws is not None:
-        spec.monte_carlo.draws = draws
-    if seed is not None and spec.HasField("monte_carlo"):
-        spec.monte_carlo.seed = seed
-
-
 # -- the answer ----------------------------------------------------------------------------------
 
 
-def _mode_name(value: int) -> str:
+def mode_name(value: int) -> str:
     return _MODE_NAMES.get(int(value), "unspecified")
 
 
@@ -546,33 +296,8 @@ class AnalysisResult:
     @cached_property
     def tornado(self) -> pd.DataFrame:
         cur = self.currency
-        columns = [
-            "parameter",
-            "mode",
-            "low",
-            "high",
-            f"gap_base_{cur}",
-            f"gap_low_{cur}",
-            f"gap_high_{cur}",
-            f"swing_{cur}",
-            "best_at_low",
-            "best_at_high",
-        ]
-        rows = [
-            {
-                "parameter": s.path,
-                "mode": _mode_name(s.mode),
-                "low": s.low,
-                "high": s.high,
-                f"gap_base_{cur}": _optional(s, "gap_base"),
-                f"gap_low_{cur}": _optional(s, "gap_low"),
-                f"gap_high_{cur}": _optional(s, "gap_high"),
-                f"swing_{cur}": s.swing,
-                "best_at_low": ", ".join(s.best_at_low),
-                "best_at_high": ", ".join(s.best_at_high),
-            }
-            for s in self.response.sensitivity
-        ]
+        columns = list(_tornado_row(analysis_pb2.SensitivityResult(), cur))
+        rows = [_tornado_row(s, cur) for s in self.response.sensitivity]
         frame = pd.DataFrame(rows, columns=columns)
         return frame.astype(
             {
@@ -605,46 +330,17 @@ class AnalysisResult:
 
     @cached_property
     def switching(self) -> pd.DataFrame:
-        columns = [
-            "parameter",
-            "mode",
-            "low",
-            "high",
-            "status",
-            "analytic",
-            "base_value",
-            "value",
-            "from_bid_id",
-            "to_bid_id",
-            "best_at_low",
-            "best_at_high",
-        ]
+        shared = list(_switching_row(analysis_pb2.SwitchingResult()))
+        columns = [*shared[:7], "value", "from_bid_id", "to_bid_id", *shared[7:]]
         rows: list[dict[str, Any]] = []
         for s in self.response.switching:
-            common = {
-                "parameter": s.path,
-                "mode": _mode_name(s.mode),
-                "low": s.low,
-                "high": s.high,
-                "status": analysis_pb2.SwitchingStatus.Name(s.status)
-                .removeprefix("SWITCHING_STATUS_")
-                .lower(),
-                "analytic": s.analytic,
-                "base_value": _optional(s, "base_value"),
-                "best_at_low": s.best_at_low,
-                "best_at_high": s.best_at_high,
-            }
+            common = _switching_row(s)
             if not s.points:
                 rows.append({**common, "value": None, "from_bid_id": "", "to_bid_id": ""})
-            for p in s.points:
-                rows.append(
-                    {
-                        **common,
-                        "value": p.value,
-                        "from_bid_id": p.from_bid_id,
-                        "to_bid_id": p.to_bid_id,
-                    }
-                )
+            rows.extend(
+                {**common, "value": p.value, "from_bid_id": p.from_bid_id, "to_bid_id": p.to_bid_id}
+                for p in s.points
+            )
         frame = pd.DataFrame(rows, columns=columns)
         return frame.astype({"base_value": "Float64", "value": "Float64", "analytic": "bool"})
 
@@ -690,29 +386,11 @@ class AnalysisResult:
     def percentiles(self) -> pd.DataFrame:
         cur = self.currency
         mc = self.response.monte_carlo
-        rows = [
-            {
-                "bid_id": b.bid_id,
-                f"mean_{cur}": b.comparison_number.mean,
-                f"p5_{cur}": b.comparison_number.p5,
-                f"p50_{cur}": b.comparison_number.p50,
-                f"p95_{cur}": b.comparison_number.p95,
-            }
-            for b in mc.bids
-        ]
+        rows = [_percentile_row(b.bid_id, b.comparison_number, cur) for b in mc.bids]
         if mc.HasField("gap"):
-            rows.append(
-                {
-                    "bid_id": "gap",
-                    f"mean_{cur}": mc.gap.mean,
-                    f"p5_{cur}": mc.gap.p5,
-                    f"p50_{cur}": mc.gap.p50,
-                    f"p95_{cur}": mc.gap.p95,
-                }
-            )
-        return pd.DataFrame(
-            rows, columns=["bid_id", f"mean_{cur}", f"p5_{cur}", f"p50_{cur}", f"p95_{cur}"]
-        )
+            rows.append(_percentile_row("gap", mc.gap, cur))
+        columns = list(_percentile_row("", analysis_pb2.Percentiles(), cur))
+        return pd.DataFrame(rows, columns=columns)
 
     @cached_property
     def parameters(self) -> pd.DataFrame:
@@ -740,3 +418,46 @@ class AnalysisResult:
     def to_json(self) -> str:
         """The response in the proto JSON mapping with proto field names."""
         return json_format.MessageToJson(self.response, preserving_proto_field_name=True)
+
+
+def _tornado_row(s: analysis_pb2.SensitivityResult, cur: str) -> dict[str, Any]:
+    """A parameter's row of :attr:`AnalysisResult.tornado` (its keys are the columns)."""
+    return {
+        "parameter": s.path,
+        "mode": mode_name(s.mode),
+        "low": s.low,
+        "high": s.high,
+        f"gap_base_{cur}": _optional(s, "gap_base"),
+        f"gap_low_{cur}": _optional(s, "gap_low"),
+        f"gap_high_{cur}": _optional(s, "gap_high"),
+        f"swing_{cur}": s.swing,
+        "best_at_low": ", ".join(s.best_at_low),
+        "best_at_high": ", ".join(s.best_at_high),
+    }
+
+
+def _switching_row(s: analysis_pb2.SwitchingResult) -> dict[str, Any]:
+    """What every row of a parameter in :attr:`AnalysisResult.switching` shares."""
+    status = analysis_pb2.SwitchingStatus.Name(s.status).removeprefix("SWITCHING_STATUS_")
+    return {
+        "parameter": s.path,
+        "mode": mode_name(s.mode),
+        "low": s.low,
+        "high": s.high,
+        "status": status.lower(),
+        "analytic": s.analytic,
+        "base_value": _optional(s, "base_value"),
+        "best_at_low": s.best_at_low,
+        "best_at_high": s.best_at_high,
+    }
+
+
+def _percentile_row(label: str, draws: analysis_pb2.Percentiles, cur: str) -> dict[str, Any]:
+    """A row of :attr:`AnalysisResult.percentiles`: a bid's comparison number, or the gap."""
+    return {
+        "bid_id": label,
+        f"mean_{cur}": draws.mean,
+        f"p5_{cur}": draws.p5,
+        f"p50_{cur}": draws.p50,
+        f"p95_{cur}": draws.p95,
+    }

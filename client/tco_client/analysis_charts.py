@@ -81,7 +81,7 @@ _TEXT: dict[str, tuple[str, str]] = {
 }
 
 
-def _t(key: str, lang: str, **values: Any) -> str:
+def _label(key: str, lang: str, **values: Any) -> str:
     pair = _TEXT[key]
     return (pair[1] if lang == "sv" else pair[0]).format(**values)
 
@@ -143,7 +143,7 @@ def tornado_chart(result: AnalysisResult, path: str | Path, *, lang: str = "en")
     ax.set_yticklabels(
         [
             _bar_label(r, lang, result.unit(str(r["parameter"])))
-            + (f"\n⇄ {_t('flip_mark', lang)}" if flip else "")
+            + (f"\n⇄ {_label('flip_mark', lang)}" if flip else "")
             for r, flip in zip(rows, flipping, strict=True)
         ],
         fontsize=9,
@@ -151,14 +151,16 @@ def tornado_chart(result: AnalysisResult, path: str | Path, *, lang: str = "en")
     for tick, flip in zip(ax.get_yticklabels(), flipping, strict=True):
         if flip:
             tick.set_color(_FLIP)
-    ax.axvline(base, color="#444444", linewidth=1.0, linestyle="--", label=_t("as_stated", lang))
+    ax.axvline(
+        base, color="#444444", linewidth=1.0, linestyle="--", label=_label("as_stated", lang)
+    )
     if runner is not None:
-        ax.axvline(0.0, color=_FLIP, linewidth=1.6, label=_t("flips", lang, runner=runner))
-        title = _t("tornado_title", lang, leader=leader, runner=runner)
-        xlabel = _t("tornado_axis", lang, leader=leader, runner=runner, unit=unit)
+        ax.axvline(0.0, color=_FLIP, linewidth=1.6, label=_label("flips", lang, runner=runner))
+        title = _label("tornado_title", lang, leader=leader, runner=runner)
+        xlabel = _label("tornado_axis", lang, leader=leader, runner=runner, unit=unit)
     else:
-        title = _t("tornado_title_one", lang, leader=leader)
-        xlabel = _t("tornado_axis_one", lang, unit=unit)
+        title = _label("tornado_title_one", lang, leader=leader)
+        xlabel = _label("tornado_axis_one", lang, unit=unit)
     ax.set_title(title, fontsize=12, loc="left")
     ax.set_xlabel(xlabel)
     ax.xaxis.set_major_formatter(_axis_formatter(divisor, lang, 1 if divisor > 1 else 0))
@@ -173,12 +175,12 @@ def tornado_chart(result: AnalysisResult, path: str | Path, *, lang: str = "en")
 
     handles, names = ax.get_legend_handles_labels()
     handles += [Patch(color=_LOW), Patch(color=_HIGH)]
-    names += [_t("low", lang), _t("high", lang)]
+    names += [_label("low", lang), _label("high", lang)]
     ax.legend(
         handles, names, frameon=False, fontsize=8.5, loc="upper left", bbox_to_anchor=(1.01, 1.0)
     )
     fig.text(
-        0.01, -0.01, _t("tornado_note", lang), fontsize=8, color="#555555", ha="left", va="top"
+        0.01, -0.01, _label("tornado_note", lang), fontsize=8, color="#555555", ha="left", va="top"
     )
     fig.tight_layout()
     return _finish(fig, Path(path))
@@ -220,10 +222,10 @@ def win_probability_chart(result: AnalysisResult, path: str | Path, *, lang: str
     left.set_yticklabels(labels, fontsize=9)
     left.set_xlim(0, 118)
     left.set_xticks([0, 25, 50, 75, 100])
-    left.set_xlabel(_t("win_axis", lang))
+    left.set_xlabel(_label("win_axis", lang))
     draws = format_number(float(result.response.monte_carlo.draws), 0, lang)
-    fig.suptitle(_t("win_suptitle", lang, draws=draws), fontsize=12, x=0.01, ha="left")
-    left.set_title(_t("win_title", lang), fontsize=10.5, loc="left")
+    fig.suptitle(_label("win_suptitle", lang, draws=draws), fontsize=12, x=0.01, ha="left")
+    left.set_title(_label("win_title", lang), fontsize=10.5, loc="left")
     _style_axes(left)
     left.grid(axis="x", color="#DDDDDD", linewidth=0.8)
     left.grid(axis="y", visible=False)
@@ -259,8 +261,8 @@ def win_probability_chart(result: AnalysisResult, path: str | Path, *, lang: str
     right.set_yticklabels([])
     right.set_ylim(-0.6, n - 0.4)
     left.set_ylim(-0.6, n - 0.4)
-    right.set_xlabel(_t("range_axis", lang, unit=unit))
-    right.set_title(_t("range_title", lang), fontsize=10.5, loc="left")
+    right.set_xlabel(_label("range_axis", lang, unit=unit))
+    right.set_title(_label("range_title", lang), fontsize=10.5, loc="left")
     right.xaxis.set_major_formatter(_axis_formatter(divisor, lang, 1 if divisor > 1 else 0))
     low_x, high_x = right.get_xlim()
     pad = 0.14 * (high_x - low_x)
@@ -268,7 +270,7 @@ def win_probability_chart(result: AnalysisResult, path: str | Path, *, lang: str
     _style_axes(right)
     right.grid(axis="x", color="#DDDDDD", linewidth=0.8)
     right.grid(axis="y", visible=False)
-    note = _t("win_note", lang, seed=result.response.monte_carlo.seed)
+    note = _label("win_note", lang, seed=result.response.monte_carlo.seed)
     fig.text(
         0.01,
         -0.01,

@@ -7,8 +7,9 @@ between the best two, the draws of each distribution), the parameters used, and 
 the digests that identify the tender and the analysis.
 
 Like :mod:`tco_client.report`: currency in every money header, number formats, frozen header
-rows, no timestamps in the file (:func:`tco_client.report.save_reproducibly`): the same response
-gives a byte-identical workbook.
+rows, no timestamps in the file (:func:`tco_client.safe_output.save_workbook`): the same
+response gives a byte-identical workbook. Every cell goes through
+:func:`tco_client.safe_output.put_cell`: text from the response stays text.
 """
 
 # ruff: noqa: PLC0415 - openpyxl (the report extra) is imported lazily
@@ -18,8 +19,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tco_client.analysis import AnalysisResult, parameter_label, variation_label
-from tco_client.report import FMT_MONEY, FMT_PERCENT, save_reproducibly, sheet_title
+from tco_client.analysis import AnalysisResult, mode_name, parameter_label, variation_label
+from tco_client.report_sheets import FMT_MONEY, FMT_PERCENT, sheet_title, write_table
+from tco_client.safe_output import put_cell, save_workbook
 
 if TYPE_CHECKING:
     from openpyxl.workbook.workbook import Workbook
@@ -29,7 +31,7 @@ __all__ = ["build_analysis_workbook", "write_analysis_report"]
 
 FMT_NUMBER = "0.######"
 
-_L: dict[str, tuple[str, str]] = {
+_LABELS: dict[str, tuple[str, str]] = {
     "base": ("Ranking as stated", "Rangordning enligt underlaget"),
     "tornado": ("Tornado", "Tornado"),
     "tornado_bids": ("Tornado per bid", "Tornado per anbud"),
@@ -105,356 +107,255 @@ _L: dict[str, tuple[str, str]] = {
 }
 
 
-def _l(key: str, lang: str, **values: Any) -> str:
-    pair = _L[key]
+def _label(key: str, lang: str, **values: Any) -> str:
+    """The label ``key`` in the report's language."""
+    pair = _LABELS[key]
     return (pair[1] if lang == "sv" else pair[0]).format(**values)
+
+
+Columns = Sequence[tuple[str, str | None]]  # (label key, number format); "…$": in the currency
+
+_TORNADO: Columns = (
+    ("parameter", None),
+    ("variation", None),
+    ("path", None),
+    ("mode", None),
+    ("low", FMT_NUMBER),
+    ("high", FMT_NUMBER),
+    ("gap_base$", FMT_MONEY),
+    ("gap_low$", FMT_MONEY),
+    ("gap_high$", FMT_MONEY),
+    ("swing$", FMT_MONEY),
+    ("best_low", None),
+    ("best_high", None),
+)
+_TORNADO_BIDS: Columns = (
+    ("parameter", None),
+    ("variation", None),
+    ("bid", None),
+    ("at_base$", FMT_MONEY),
+    ("at_low$", FMT_MONEY),
+    ("at_high$", FMT_MONEY),
+)
+_SWITCHING: Columns = (
+    ("parameter", None),
+    ("path", None),
+    ("mode", None),
+    ("interval_low", FMT_NUMBER),
+    ("interval_high", FMT_NUMBER),
+    ("status", None),
+    ("method", None),
+    ("base_value", FMT_NUMBER),
+    ("value", FMT_NUMBER),
+    ("from", None),
+    ("to", None),
+)
+_PERCENTILES = (("P5$", FMT_MONEY), ("P50$", FMT_MONEY), ("P95$", FMT_MONEY))
+_WIN: Columns = (
+    ("bid", None),
+    ("probability", FMT_PERCENT),
+    ("error", FMT_PERCENT),
+    ("mean$", FMT_MONEY),
+    *_PERCENTILES,
+)
+_DRAWS: Columns = (
+    ("parameter", None),
+    ("path", None),
+    ("mode", None),
+    *((key, FMT_NUMBER) for key in ("mean", "P5", "P50", "P95")),
+)
+_PARAMETERS: Columns = (
+    ("parameter", None),
+    ("path", None),
+    ("unit", None),
+    ("base_value", FMT_NUMBER),
+    ("targets", "0"),
+    ("linear", None),
+)
 
 
 def _table(
     ws: Worksheet,
-    headers: Sequence[str],
+    result: AnalysisResult,
+    lang: str,
+    columns: Columns,
     rows: Sequence[Sequence[Any]],
-    formats: Sequence[str | None],
     *,
     start_row: int = 1,
 ) -> int:
-    """Write a styled table from ``start_row``; returns the next free row."""
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-    from openpyxl.utils import get_column_letter
-
-    for col, header in enumerate(headers, start=1):
-        cell = ws.cell(start_row, col, header)
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DDEBF7")
-        cell.border = Border(bottom=Side(style="thin", color="8EA9DB"))
-        cell.alignment = Alignment(wrap_text=True, vertical="bottom")
-    for r, values in enumerate(rows, start=start_row + 1):
-        for col, value in enumerate(values, start=1):
-            cell = ws.cell(r, col, value)
-            fmt = formats[col - 1] if col - 1 < len(formats) else None
-            if fmt and isinstance(value, int | float) and not isinstance(value, bool):
-                cell.number_format = fmt
-    for col, header in enumerate(headers, start=1):
-        longest = max(
-            [min(len(header), 28)]
-            + [
-                len(f"{row[col - 1]:,.2f}")
-                if isinstance(row[col - 1], float)
-                else len(str(row[col - 1]))
-                for row in rows
-                if col - 1 < len(row)
-            ]
-        )
-        ws.column_dimensions[get_column_letter(col)].width = max(8, min(60, longest + 2))
-    ws.row_dimensions[start_row].height = 32
-    if start_row == 1:
-        ws.freeze_panes = "A2"
-    return start_row + len(rows) + 2
+    """A table with labelled columns (see :data:`Columns`); returns the next free row."""
+    headers = []
+    for key, _fmt in columns:
+        name = key.removesuffix("$")
+        label = _label(name, lang) if name in _LABELS else name
+        headers.append(f"{label} ({result.currency})" if key.endswith("$") else label)
+    formats = [fmt for _key, fmt in columns]
+    return write_table(ws, headers, rows, formats, start_row=start_row)
 
 
-def _yes(value: bool, lang: str) -> str:
-    return _l("yes", lang) if value else ""
+def _optional(message: Any, name: str) -> float | None:
+    return getattr(message, name) if message.HasField(name) else None
+
+
+def _percentiles(summary: Any) -> list[float]:
+    return [summary.mean, summary.p5, summary.p50, summary.p95]
+
+
+def _variation(result: AnalysisResult, entry: Any, lang: str) -> str:
+    unit = result.unit(entry.path)
+    mode = mode_name(entry.mode)
+    return variation_label(mode, entry.low, entry.high, entry.path, lang=lang, unit=unit)
 
 
 def build_analysis_workbook(result: AnalysisResult, lang: str = "en") -> Workbook:
     """The analysis as an openpyxl workbook (see the module docstring)."""
     from openpyxl import Workbook
 
-    cur = result.currency
-    money = f" ({cur})"
     wb = Workbook()
     used: set[str] = set()
-    ws = wb.active
-    assert ws is not None
-    ws.title = sheet_title(_l("base", lang), used)
-    _table(
-        ws,
-        [
-            _l("bid", lang),
-            _l("supplier", lang),
-            _l("comparison", lang) + money,
-            _l("rank", lang),
-            _l("tied", lang),
-        ],
-        [
-            [b.bid_id, result.supplier(b.bid_id), b.comparison_number, b.rank, _yes(b.tied, lang)]
-            for b in result.response.base
-        ],
-        [None, None, FMT_MONEY, "0", None],
-    )
 
-    response = result.response
-    rows: list[list[Any]] = []
-    if len(response.sensitivity):
-        ws = wb.create_sheet(sheet_title(_l("tornado", lang), used))
-        for s in response.sensitivity:
-            mode = _mode(s.mode)
-            rows.append(
-                [
-                    parameter_label(s.path, lang),
-                    variation_label(
-                        mode, s.low, s.high, s.path, lang=lang, unit=result.unit(s.path)
-                    ),
-                    s.path,
-                    mode,
-                    s.low,
-                    s.high,
-                    s.gap_base if s.HasField("gap_base") else None,
-                    s.gap_low if s.HasField("gap_low") else None,
-                    s.gap_high if s.HasField("gap_high") else None,
-                    s.swing,
-                    ", ".join(s.best_at_low),
-                    ", ".join(s.best_at_high),
-                ]
-            )
-        next_row = _table(
-            ws,
-            [
-                _l("parameter", lang),
-                _l("variation", lang),
-                _l("path", lang),
-                _l("mode", lang),
-                _l("low", lang),
-                _l("high", lang),
-                _l("gap_base", lang) + money,
-                _l("gap_low", lang) + money,
-                _l("gap_high", lang) + money,
-                _l("swing", lang) + money,
-                _l("best_low", lang),
-                _l("best_high", lang),
-            ],
-            rows,
-            [
-                None,
-                None,
-                None,
-                None,
-                FMT_NUMBER,
-                FMT_NUMBER,
-                FMT_MONEY,
-                FMT_MONEY,
-                FMT_MONEY,
-                FMT_MONEY,
-                None,
-                None,
-            ],
-        )
-        if result.runner_up is not None:
-            ws.cell(
-                next_row, 1, _l("lead_note", lang, runner=result.runner_up, leader=result.leader)
-            )
-        ws = wb.create_sheet(sheet_title(_l("tornado_bids", lang), used))
-        _table(
-            ws,
-            [
-                _l("parameter", lang),
-                _l("variation", lang),
-                _l("bid", lang),
-                _l("at_base", lang) + money,
-                _l("at_low", lang) + money,
-                _l("at_high", lang) + money,
-            ],
-            [
-                [
-                    parameter_label(s.path, lang),
-                    variation_label(
-                        _mode(s.mode), s.low, s.high, s.path, lang=lang, unit=result.unit(s.path)
-                    ),
-                    b.bid_id,
-                    b.base,
-                    b.low,
-                    b.high,
-                ]
-                for s in response.sensitivity
-                for b in s.bids
-            ],
-            [None, None, None, FMT_MONEY, FMT_MONEY, FMT_MONEY],
-        )
+    def sheet(key: str) -> Worksheet:
+        return wb.create_sheet(sheet_title(_label(key, lang), used))
 
-    if len(response.switching):
-        ws = wb.create_sheet(sheet_title(_l("switching", lang), used))
-        rows = []
-        for w in response.switching:
-            status = "switches" if w.status == 1 else "no_switch"
-            common = [
-                parameter_label(w.path, lang),
-                w.path,
-                _mode(w.mode),
-                w.low,
-                w.high,
-                _l(status, lang),
-                _l("analytic" if w.analytic else "bisection", lang),
-                w.base_value if w.HasField("base_value") else None,
-            ]
-            if not w.points:
-                rows.append([*common, None, w.best_at_low, w.best_at_high])
-            for p in w.points:
-                rows.append([*common, p.value, p.from_bid_id, p.to_bid_id])
-        _table(
-            ws,
-            [
-                _l("parameter", lang),
-                _l("path", lang),
-                _l("mode", lang),
-                _l("interval_low", lang),
-                _l("interval_high", lang),
-                _l("status", lang),
-                _l("method", lang),
-                _l("base_value", lang),
-                _l("value", lang),
-                _l("from", lang),
-                _l("to", lang),
-            ],
-            rows,
-            [
-                None,
-                None,
-                None,
-                FMT_NUMBER,
-                FMT_NUMBER,
-                None,
-                None,
-                FMT_NUMBER,
-                FMT_NUMBER,
-                None,
-                None,
-            ],
-        )
-
+    base = (("bid", None), ("supplier", None), ("comparison$", FMT_MONEY), ("rank", "0"))
+    yes = _label("yes", lang)
+    rows = [
+        [b.bid_id, result.supplier(b.bid_id), b.comparison_number, b.rank, yes if b.tied else ""]
+        for b in result.response.base
+    ]
+    _table(sheet("base"), result, lang, (*base, ("tied", None)), rows)
+    if len(result.response.sensitivity):
+        _tornado_sheets(sheet("tornado"), sheet("tornado_bids"), result, lang)
+    if len(result.response.switching):
+        _switching_sheet(sheet("switching"), result, lang)
     if result.has_scenarios:
-        ws = wb.create_sheet(sheet_title(_l("scenarios", lang), used))
-        scenarios = list(response.scenarios.results)
-        headers = [_l("bid", lang)] + [f"{sc.name}{money}" for sc in scenarios]
-        rows = []
-        for b, bid_id in enumerate(result.bid_ids):
-            rows.append([bid_id] + [sc.bids[b].comparison_number for sc in scenarios])
-        rows.append([_l("best", lang)] + [", ".join(sc.best_bid_ids) for sc in scenarios])
-        next_row = _table(ws, headers, rows, [None] + [FMT_MONEY] * len(scenarios))
-        agree = response.scenarios.winners_agree
-        cell = ws.cell(next_row, 1, _l("agree" if agree else "disagree", lang))
-        from openpyxl.styles import Font
-
-        cell.font = Font(bold=True, color="006100" if agree else "C00000")
-
+        _scenario_sheet(sheet("scenarios"), result, lang)
     if result.has_monte_carlo:
-        ws = wb.create_sheet(sheet_title(_l("monte_carlo", lang), used))
-        mc = response.monte_carlo
-        rows = [
-            [
-                b.bid_id,
-                b.probability_best,
-                b.standard_error,
-                b.comparison_number.mean,
-                b.comparison_number.p5,
-                b.comparison_number.p50,
-                b.comparison_number.p95,
-            ]
-            for b in mc.bids
-        ]
-        if mc.HasField("gap"):
-            rows.append(
-                [_l("gap", lang), None, None, mc.gap.mean, mc.gap.p5, mc.gap.p50, mc.gap.p95]
-            )
-        next_row = _table(
-            ws,
-            [
-                _l("bid", lang),
-                _l("probability", lang),
-                _l("error", lang),
-                _l("mean", lang) + money,
-                "P5" + money,
-                "P50" + money,
-                "P95" + money,
-            ],
-            rows,
-            [None, FMT_PERCENT, FMT_PERCENT, FMT_MONEY, FMT_MONEY, FMT_MONEY, FMT_MONEY],
-        )
-        next_row = _table(
-            ws,
-            [_l("draws", lang), _l("seed", lang), _l("tie", lang)],
-            [[mc.draws, str(mc.seed), mc.probability_tie]],
-            ["#,##0", None, FMT_PERCENT],
-            start_row=next_row,
-        )
-        ws.cell(next_row, 1, _l("draw_summary", lang))
-        _table(
-            ws,
-            [
-                _l("parameter", lang),
-                _l("path", lang),
-                _l("mode", lang),
-                _l("mean", lang),
-                "P5",
-                "P50",
-                "P95",
-            ],
-            [
-                [
-                    parameter_label(d.path, lang),
-                    d.path,
-                    _mode(d.mode),
-                    d.draws.mean,
-                    d.draws.p5,
-                    d.draws.p50,
-                    d.draws.p95,
-                ]
-                for d in mc.parameters
-            ],
-            [None, None, None, FMT_NUMBER, FMT_NUMBER, FMT_NUMBER, FMT_NUMBER],
-            start_row=next_row + 1,
-        )
-
-    ws = wb.create_sheet(sheet_title(_l("parameters", lang), used))
-    _table(
-        ws,
-        [
-            _l("parameter", lang),
-            _l("path", lang),
-            _l("unit", lang),
-            _l("base_value", lang),
-            _l("targets", lang),
-            _l("linear", lang),
-        ],
-        [
-            [
-                parameter_label(p.path, lang),
-                p.path,
-                p.unit,
-                p.base_value if p.HasField("base_value") else None,
-                p.targets,
-                _l("yes", lang) if p.linear else _l("no", lang),
-            ]
-            for p in response.parameters
-        ],
-        [None, None, None, FMT_NUMBER, "0", None],
-    )
-
-    ws = wb.create_sheet(sheet_title(_l("warnings", lang), used))
-    next_row = _table(
-        ws,
-        [_l("code", lang), _l("message", lang), _l("bid", lang)],
-        [[w.code, w.message, w.bid_id] for w in response.warnings],
-        [None, None, None],
-    )
-    _table(
-        ws,
-        [_l("parameter", lang), ""],
-        [
-            [_l("method_digest", lang), response.method_digest],
-            [_l("request_digest", lang), response.request_digest],
-            [_l("analysis_digest", lang), response.analysis_digest],
-            [_l("engine_version", lang), response.engine_version],
-        ],
-        [None, None],
-        start_row=next_row,
-    )
+        _monte_carlo_sheet(sheet("monte_carlo"), result, lang)
+    _parameter_sheet(sheet("parameters"), result, lang)
+    _warning_sheet(sheet("warnings"), result, lang)
+    wb.remove(wb.worksheets[0])  # the empty first sheet of a new workbook
     return wb
 
 
-def _mode(value: int) -> str:
-    return {1: "scale", 2: "value", 3: "shift"}.get(value, "unspecified")
+def _tornado_sheets(ws: Worksheet, per_bid: Worksheet, result: AnalysisResult, lang: str) -> None:
+    rows = [
+        [
+            parameter_label(s.path, lang),
+            _variation(result, s, lang),
+            s.path,
+            mode_name(s.mode),
+            s.low,
+            s.high,
+            *(_optional(s, name) for name in ("gap_base", "gap_low", "gap_high")),
+            s.swing,
+            ", ".join(s.best_at_low),
+            ", ".join(s.best_at_high),
+        ]
+        for s in result.response.sensitivity
+    ]
+    next_row = _table(ws, result, lang, _TORNADO, rows)
+    if result.runner_up is not None:
+        note = _label("lead_note", lang, runner=result.runner_up, leader=result.leader)
+        put_cell(ws, next_row, 1, note)
+    rows = [
+        [
+            parameter_label(s.path, lang),
+            _variation(result, s, lang),
+            b.bid_id,
+            b.base,
+            b.low,
+            b.high,
+        ]
+        for s in result.response.sensitivity
+        for b in s.bids
+    ]
+    _table(per_bid, result, lang, _TORNADO_BIDS, rows)
+
+
+def _switching_sheet(ws: Worksheet, result: AnalysisResult, lang: str) -> None:
+    rows: list[list[Any]] = []
+    for w in result.response.switching:
+        common = [
+            parameter_label(w.path, lang),
+            w.path,
+            mode_name(w.mode),
+            w.low,
+            w.high,
+            _label("switches" if w.status == 1 else "no_switch", lang),
+            _label("analytic" if w.analytic else "bisection", lang),
+            _optional(w, "base_value"),
+        ]
+        if not w.points:
+            rows.append([*common, None, w.best_at_low, w.best_at_high])
+        rows.extend([*common, p.value, p.from_bid_id, p.to_bid_id] for p in w.points)
+    _table(ws, result, lang, _SWITCHING, rows)
+
+
+def _scenario_sheet(ws: Worksheet, result: AnalysisResult, lang: str) -> None:
+    from openpyxl.styles import Font
+
+    scenarios = list(result.response.scenarios.results)
+    rows: list[list[Any]] = [
+        [bid_id] + [sc.bids[b].comparison_number for sc in scenarios]
+        for b, bid_id in enumerate(result.bid_ids)
+    ]
+    rows.append([_label("best", lang)] + [", ".join(sc.best_bid_ids) for sc in scenarios])
+    headers = [_label("bid", lang)] + [f"{sc.name} ({result.currency})" for sc in scenarios]
+    next_row = write_table(ws, headers, rows, [None] + [FMT_MONEY] * len(scenarios))
+    agree = result.response.scenarios.winners_agree
+    cell = put_cell(ws, next_row, 1, _label("agree" if agree else "disagree", lang))
+    cell.font = Font(bold=True, color="006100" if agree else "C00000")
+
+
+def _monte_carlo_sheet(ws: Worksheet, result: AnalysisResult, lang: str) -> None:
+    mc = result.response.monte_carlo
+    rows: list[list[Any]] = []
+    for b in mc.bids:
+        rows.append(
+            [b.bid_id, b.probability_best, b.standard_error, *_percentiles(b.comparison_number)]
+        )
+    if mc.HasField("gap"):
+        rows.append([_label("gap", lang), None, None, *_percentiles(mc.gap)])
+    next_row = _table(ws, result, lang, _WIN, rows)
+    draws = (("draws", "#,##0"), ("seed", None), ("tie", FMT_PERCENT))
+    rows = [[mc.draws, str(mc.seed), mc.probability_tie]]
+    next_row = _table(ws, result, lang, draws, rows, start_row=next_row)
+    put_cell(ws, next_row, 1, _label("draw_summary", lang))
+    rows = [
+        [parameter_label(d.path, lang), d.path, mode_name(d.mode), *_percentiles(d.draws)]
+        for d in mc.parameters
+    ]
+    _table(ws, result, lang, _DRAWS, rows, start_row=next_row + 1)
+
+
+def _parameter_sheet(ws: Worksheet, result: AnalysisResult, lang: str) -> None:
+    yes, no = _label("yes", lang), _label("no", lang)
+    rows = [
+        [
+            parameter_label(p.path, lang),
+            p.path,
+            p.unit,
+            _optional(p, "base_value"),
+            p.targets,
+            yes if p.linear else no,
+        ]
+        for p in result.response.parameters
+    ]
+    _table(ws, result, lang, _PARAMETERS, rows)
+
+
+def _warning_sheet(ws: Worksheet, result: AnalysisResult, lang: str) -> None:
+    response = result.response
+    rows = [[w.code, w.message, w.bid_id] for w in response.warnings]
+    next_row = _table(ws, result, lang, (("code", None), ("message", None), ("bid", None)), rows)
+    digests = [
+        [_label(key, lang), getattr(response, key)]
+        for key in ("method_digest", "request_digest", "analysis_digest", "engine_version")
+    ]
+    _table(ws, result, lang, (("parameter", None), ("", None)), digests, start_row=next_row)
 
 
 def write_analysis_report(result: AnalysisResult, path: str | Path, *, lang: str = "en") -> Path:
     """Write the analysis workbook to ``path`` (``.xlsx``), reproducibly."""
-    return save_reproducibly(build_analysis_workbook(result, lang), path)
+    return save_workbook(build_analysis_workbook(result, lang), path)

@@ -9,6 +9,7 @@ from rich.text import Text
 from tco_client.analysis import (
     AnalysisResult,
     format_setting,
+    mode_name,
     parameter_label,
     variation_label,
 )
@@ -16,7 +17,7 @@ from tco_client.i18n import format_number
 
 __all__ = ["analysis_summary"]
 
-_T: dict[str, tuple[str, str]] = {
+_LABELS: dict[str, tuple[str, str]] = {
     "base": ("Ranking as stated", "Rangordning enligt underlaget"),
     "bid": ("Bid", "Anbud"),
     "rank": ("Rank", "Rang"),
@@ -55,8 +56,8 @@ _T: dict[str, tuple[str, str]] = {
 }
 
 
-def _t(key: str, lang: str, **values: object) -> str:
-    pair = _T[key]
+def _label(key: str, lang: str, **values: object) -> str:
+    pair = _LABELS[key]
     return (pair[1] if lang == "sv" else pair[0]).format(**values)
 
 
@@ -66,21 +67,37 @@ def _money(value: float, lang: str) -> Text:
 
 def analysis_summary(result: AnalysisResult, lang: str = "en") -> RenderableType:
     """The base ranking with Monte Carlo columns, the tornado, switching values and scenarios."""
-    cur = result.currency
-    response = result.response
-    parts: list[RenderableType] = []
+    parts: list[RenderableType] = [*_base_table(result, lang)]
+    if len(result.response.sensitivity):
+        parts.append(_tornado_table(result, lang))
+    if len(result.response.switching):
+        parts.append(_switching_table(result, lang))
+    if result.has_scenarios:
+        parts.append(_scenario_table(result, lang))
+    return Group(*parts)
 
-    base = Table(title=_t("base", lang), title_justify="left", header_style="bold")
-    base.add_column(_t("rank", lang), justify="right")
-    base.add_column(_t("bid", lang))
-    base.add_column(_t("comparison", lang, cur=cur), justify="right")
-    mc = response.monte_carlo if result.has_monte_carlo else None
+
+def _table(title: str) -> Table:
+    return Table(title=title, title_justify="left", header_style="bold")
+
+
+def _base_table(result: AnalysisResult, lang: str) -> list[RenderableType]:
+    """The ranking as stated, with P(best), P5 and P95 after Monte Carlo; the gap below."""
+    cur = result.currency
+    base = _table(_label("base", lang))
+    base.add_column(_label("rank", lang), justify="right")
+    base.add_column(_label("bid", lang))
+    base.add_column(_label("comparison", lang, cur=cur), justify="right")
+    mc = result.response.monte_carlo if result.has_monte_carlo else None
     if mc is not None:
-        base.add_column(_t("win", lang), justify="right", style="bold")
-        base.add_column(_t("p5", lang, cur=cur), justify="right")
-        base.add_column(_t("p95", lang, cur=cur), justify="right")
+        base.add_column(_label("win", lang), justify="right", style="bold")
+        base.add_column(_label("p5", lang, cur=cur), justify="right")
+        base.add_column(_label("p95", lang, cur=cur), justify="right")
+        draws = format_number(float(mc.draws), 0, lang)
+        base.caption = _label("mc", lang, draws=draws, seed=mc.seed)
     by_bid = {b.bid_id: b for b in mc.bids} if mc is not None else {}
-    for b in sorted(response.base, key=lambda x: (x.rank, result.bid_ids.index(x.bid_id))):
+    order = sorted(result.response.base, key=lambda x: (x.rank, result.bid_ids.index(x.bid_id)))
+    for b in order:
         cells: list[str | Text] = [
             str(b.rank) + (" =" if b.tied else ""),
             b.bid_id,
@@ -94,92 +111,80 @@ def analysis_summary(result: AnalysisResult, lang: str = "en") -> RenderableType
                 _money(d.comparison_number.p95, lang),
             ]
         base.add_row(*cells)
-    if mc is not None:
-        base.caption = _t("mc", lang, draws=format_number(float(mc.draws), 0, lang), seed=mc.seed)
-    parts.append(base)
-    if mc is not None and mc.HasField("gap"):
-        parts.append(
-            Text(
-                _t(
-                    "gap",
-                    lang,
-                    p50=format_number(mc.gap.p50, 0, lang),
-                    p5=format_number(mc.gap.p5, 0, lang),
-                    p95=format_number(mc.gap.p95, 0, lang),
-                    cur=cur,
-                )
-            )
+    if mc is None or not mc.HasField("gap"):
+        return [base]
+    gap = {k: format_number(getattr(mc.gap, k), 0, lang) for k in ("p50", "p5", "p95")}
+    return [base, Text(_label("gap", lang, cur=cur, **gap))]
+
+
+def _tornado_table(result: AnalysisResult, lang: str) -> Table:
+    """Each parameter's low and high setting: the leader's lead (or the one bid's number)."""
+    cur, runner = result.currency, result.runner_up
+    title = (
+        _label("tornado", lang, leader=result.leader, runner=runner, cur=cur)
+        if runner is not None
+        else _label("tornado_one", lang, cur=cur)
+    )
+    tornado = _table(title)
+    tornado.add_column(_label("parameter", lang), overflow="fold", max_width=44)
+    tornado.add_column(_label("variation", lang))
+    tornado.add_column(_label("at_low", lang), justify="right")
+    tornado.add_column(_label("at_high", lang), justify="right")
+    tornado.add_column(_label("winner", lang))
+    for s in result.response.sensitivity:
+        mode = mode_name(s.mode)
+        if runner is not None:
+            low, high = s.gap_low, s.gap_high
+        else:
+            low, high = s.bids[0].low, s.bids[0].high
+        flips = result.leader not in s.best_at_low or result.leader not in s.best_at_high
+        style = "bold red" if flips else ""
+        tornado.add_row(
+            parameter_label(s.path, lang),
+            variation_label(mode, s.low, s.high, s.path, lang=lang, unit=result.unit(s.path)),
+            _money(low, lang),
+            _money(high, lang),
+            Text(f"{', '.join(s.best_at_low)} / {', '.join(s.best_at_high)}", style=style),
         )
+    return tornado
 
-    if len(response.sensitivity):
-        runner = result.runner_up
-        title = (
-            _t("tornado", lang, leader=result.leader, runner=runner, cur=cur)
-            if runner is not None
-            else _t("tornado_one", lang, cur=cur)
+
+def _switching_table(result: AnalysisResult, lang: str) -> Table:
+    """Where in each searched interval the best bid changes."""
+    table = _table(_label("switching", lang))
+    table.add_column(_label("parameter", lang), overflow="fold", max_width=44)
+    table.add_column(_label("interval", lang))
+    table.add_column(_label("result", lang), overflow="fold")
+    for w in result.response.switching:
+        mode, unit = mode_name(w.mode), result.unit(w.path)
+        interval = variation_label(mode, w.low, w.high, w.path, lang=lang, unit=unit)
+        found = "; ".join(
+            f"{format_setting(p.value, mode, w.path, unit, lang)} ({p.from_bid_id} → {p.to_bid_id})"
+            for p in w.points
         )
-        tornado = Table(title=title, title_justify="left", header_style="bold")
-        tornado.add_column(_t("parameter", lang), overflow="fold", max_width=44)
-        tornado.add_column(_t("variation", lang))
-        tornado.add_column(_t("at_low", lang), justify="right")
-        tornado.add_column(_t("at_high", lang), justify="right")
-        tornado.add_column(_t("winner", lang))
-        for s in response.sensitivity:
-            mode = {1: "scale", 2: "value", 3: "shift"}.get(s.mode, "")
-            if runner is not None:
-                low, high = s.gap_low, s.gap_high
-            else:
-                low, high = s.bids[0].low, s.bids[0].high
-            flips = result.leader not in s.best_at_low or result.leader not in s.best_at_high
-            style = "bold red" if flips else ""
-            tornado.add_row(
-                parameter_label(s.path, lang),
-                variation_label(mode, s.low, s.high, s.path, lang=lang, unit=result.unit(s.path)),
-                _money(low, lang),
-                _money(high, lang),
-                Text(f"{', '.join(s.best_at_low)} / {', '.join(s.best_at_high)}", style=style),
-            )
-        parts.append(tornado)
+        table.add_row(
+            parameter_label(w.path, lang),
+            interval,
+            found or f"{_label('none', lang)} ({w.best_at_low})",
+        )
+    return table
 
-    if len(response.switching):
-        table = Table(title=_t("switching", lang), title_justify="left", header_style="bold")
-        table.add_column(_t("parameter", lang), overflow="fold", max_width=44)
-        table.add_column(_t("interval", lang))
-        table.add_column(_t("result", lang), overflow="fold")
-        for w in response.switching:
-            mode = {1: "scale", 2: "value", 3: "shift"}.get(w.mode, "")
-            unit = result.unit(w.path)
 
-            def show(value: float, mode: str = mode, path: str = w.path, unit: str = unit) -> str:
-                return format_setting(value, mode, path, unit, lang)
-
-            interval = variation_label(mode, w.low, w.high, w.path, lang=lang, unit=unit)
-            if w.points:
-                found = "; ".join(
-                    f"{show(p.value)} ({p.from_bid_id} → {p.to_bid_id})" for p in w.points
-                )
-            else:
-                found = f"{_t('none', lang)} ({w.best_at_low})"
-            table.add_row(parameter_label(w.path, lang), interval, found)
-        parts.append(table)
-
-    if result.has_scenarios:
-        comparison = response.scenarios
-        table = Table(title=_t("scenarios", lang), title_justify="left", header_style="bold")
-        table.add_column(_t("bid", lang))
+def _scenario_table(result: AnalysisResult, lang: str) -> Table:
+    """Bids x scenarios, each scenario's best in green; whether the winners agree below."""
+    comparison = result.response.scenarios
+    table = _table(_label("scenarios", lang))
+    table.add_column(_label("bid", lang))
+    for sc in comparison.results:
+        table.add_column(f"{sc.name} ({result.currency})", justify="right", overflow="fold")
+    for position, bid_id in enumerate(result.bid_ids):
+        row: list[str | Text] = [bid_id]
         for sc in comparison.results:
-            table.add_column(f"{sc.name} ({cur})", justify="right", overflow="fold")
-        for position, bid_id in enumerate(result.bid_ids):
-            row: list[str | Text] = [bid_id]
-            for sc in comparison.results:
-                outcome = sc.bids[position]
-                text = _money(outcome.comparison_number, lang)
-                if bid_id in sc.best_bid_ids:
-                    text.stylize("bold green")
-                row.append(text)
-            table.add_row(*row)
-        winners = ", ".join(comparison.winners)
-        key = "agree" if comparison.winners_agree else "disagree"
-        table.caption = _t(key, lang, w=winners)
-        parts.append(table)
-    return Group(*parts)
+            text = _money(sc.bids[position].comparison_number, lang)
+            if bid_id in sc.best_bid_ids:
+                text.stylize("bold green")
+            row.append(text)
+        table.add_row(*row)
+    key = "agree" if comparison.winners_agree else "disagree"
+    table.caption = _label(key, lang, w=", ".join(comparison.winners))
+    return table

@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import grpc
 from google.rpc import status_pb2
 
 from tco_client.errors import (
@@ -57,25 +58,7 @@ DETAILS: dict[str, batch_pb2.ResultDetail.ValueType] = {
     "summary": batch_pb2.RESULT_DETAIL_SUMMARY,
     "columns": batch_pb2.RESULT_DETAIL_COLUMNS,
 }
-_STATUS_NAMES = {
-    0: "OK",
-    1: "CANCELLED",
-    2: "UNKNOWN",
-    3: "INVALID_ARGUMENT",
-    4: "DEADLINE_EXCEEDED",
-    5: "NOT_FOUND",
-    6: "ALREADY_EXISTS",
-    7: "PERMISSION_DENIED",
-    8: "RESOURCE_EXHAUSTED",
-    9: "FAILED_PRECONDITION",
-    10: "ABORTED",
-    11: "OUT_OF_RANGE",
-    12: "UNIMPLEMENTED",
-    13: "INTERNAL",
-    14: "UNAVAILABLE",
-    15: "DATA_LOSS",
-    16: "UNAUTHENTICATED",
-}
+_STATUS_NAMES = {code.value[0]: code.name for code in grpc.StatusCode}
 
 
 # -- targets -------------------------------------------------------------------------------------
@@ -226,7 +209,7 @@ def as_tender_request(
     )
 
 
-class _Run:
+class _BatchRun:
     """The shared state of one :func:`evaluate_many` run (see there for the scheme)."""
 
     def __init__(
@@ -371,7 +354,7 @@ def evaluate_many(
     if streams < 1 or depth < 1:
         raise ValueError("streams and depth must be >= 1")
     wanted = DETAILS[detail]
-    run = _Run(
+    run = _BatchRun(
         tenders, streams, depth, lambda item, i: as_tender_request(item, i, wanted, to_request)
     )
     calls = [open_stream(run.requests(s)) for s in range(streams)]

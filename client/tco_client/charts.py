@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 from tco_client import frames
 from tco_client.i18n import category_label, format_number, module_label, text
 from tco_client.result import EvaluationResult
+from tco_client.safe_output import write_file
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -127,10 +128,16 @@ def _decimals_for(max_scaled: float, divisor: float = 1.0) -> int:
 
 
 def _finish(fig: Figure, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=150, bbox_inches="tight", metadata={"Software": None})
-    _plt().close(fig)
-    return path
+    """Write ``fig`` as a PNG through :func:`tco_client.safe_output.write_file`, and close it."""
+    try:
+        return write_file(
+            path,
+            lambda f: fig.savefig(
+                f, format="png", dpi=150, bbox_inches="tight", metadata={"Software": None}
+            ),
+        )
+    finally:
+        _plt().close(fig)
 
 
 def _style_axes(ax: Axes) -> None:
@@ -277,75 +284,32 @@ def cumulative_cost_chart(result: EvaluationResult, path: str | Path, *, lang: s
 
 def cost_by_category_chart(result: EvaluationResult, path: str | Path, *, lang: str = "en") -> Path:
     """Stacked bars: present value by cost category per bid (rank order)."""
-    plt = _plt()
     import numpy as np
 
     cur = result.currency
     table = result.cost_by_category.drop(columns=[f"total_{cur}"])
-    categories = [c.removesuffix(f"_{cur}") for c in table.columns]
     values = table.to_numpy(dtype=float)
     nbids = len(result.bid_ids)
-    fig, ax = plt.subplots(figsize=(max(10.0, 5.0 + 1.7 * nbids), 6))
+    fig, ax = _plt().subplots(figsize=(max(10.0, 5.0 + 1.7 * nbids), 6))
     totals = values.sum(axis=1) if values.size else np.zeros(nbids)
     max_abs = float(np.abs(values).clip(min=0).sum(axis=1).max()) if values.size else 1.0
     divisor, unit = _scale(max_abs, cur, lang)
-    x = np.arange(nbids)
-    pos_bottom = np.zeros(nbids)
-    neg_bottom = np.zeros(nbids)
-    width = 0.6
-    for j, category in enumerate(categories):
-        column = values[:, j]
-        if not np.any(column):
-            continue
-        bottom = np.where(column >= 0, pos_bottom, neg_bottom)
-        ax.bar(
-            x,
-            column,
-            width,
-            bottom=bottom,
-            label=category_label(category, lang),
-            color=_CATEGORY_COLOURS.get(category, _PALETTE[j % len(_PALETTE)]),
-            edgecolor="white",
-            linewidth=0.6,
-        )
-        pos_bottom += np.where(column >= 0, column, 0)
-        neg_bottom += np.where(column < 0, column, 0)
+    parts = []
+    for j, column in enumerate(table.columns):
+        category = column.removesuffix(f"_{cur}")
+        colour = _CATEGORY_COLOURS.get(category, _PALETTE[j % len(_PALETTE)])
+        parts.append((values[:, j], {"label": category_label(category, lang), "color": colour}))
+    tops = _stacked_bars(ax, parts, nbids)
     decimals = _decimals_for(max_abs / divisor, divisor)
-    for i in range(nbids):
-        ax.annotate(
-            format_number(totals[i] / divisor, decimals, lang),
-            xy=(x[i], pos_bottom[i]),
-            xytext=(0, 4),
-            textcoords="offset points",
-            ha="center",
-            va="bottom",
-            fontsize=9,
-            fontweight="bold",
-        )
-    ax.axhline(0, color="#444444", linewidth=0.8)
-    ax.set_xticks(x)
-    ax.set_xticklabels(_bid_labels(result, wrap=18), fontsize=9)
-    ax.set_ylabel(f"{text('axis_present_value', lang)} ({unit})")
-    ax.yaxis.set_major_formatter(_axis_formatter(divisor, lang, decimals))
-    ax.set_title(text("categories_title", lang), fontsize=12, loc="left")
-    ax.margins(y=0.12)
-    _style_axes(ax)
-    handles, labels = ax.get_legend_handles_labels()
-    ax.legend(
-        handles[::-1],
-        labels[::-1],
-        frameon=False,
-        fontsize=9,
-        loc="upper left",
-        bbox_to_anchor=(1.01, 1.0),
-    )
-    total_word = (
+    _label_totals(ax, tops, [format_number(t / divisor, decimals, lang) for t in totals])
+    note = (
         "Summan ovanför stapeln = livscykelkostnad (nuvärde)"
         if lang == "sv"
         else "Figure above each bar = life-cycle cost (present value)"
     )
-    fig.text(0.01, -0.01, total_word, fontsize=8, color="#555555", ha="left", va="top")
-    fig.tight_layout()
+    ylabel = f"{text('axis_present_value', lang)} ({unit})"
+    formatter = _axis_formatter(divisor, lang, decimals)
+    _finish_bars(fig, ax, result, ylabel, formatter, text("categories_title", lang), note)
     return _finish(fig, Path(path))
 
 
@@ -353,51 +317,69 @@ def emissions_by_module_chart(
     result: EvaluationResult, path: str | Path, *, lang: str = "en"
 ) -> Path:
     """Stacked bars: climate impact by EN 15978 module per bid (kg or t CO2e)."""
-    plt = _plt()
     import numpy as np
 
     table = result.emissions_by_module.drop(columns=["total_kgCO2e"])
-    modules = [c.removesuffix("_kgCO2e") for c in table.columns]
     values = table.to_numpy(dtype=float)
     totals = result.emissions_by_module["total_kgCO2e"].to_numpy(dtype=float)
     nbids = len(result.bid_ids)
     max_abs = float(np.abs(values).sum(axis=1).max()) if values.size else 0.0
-    in_tonnes = max_abs >= 10_000
-    divisor = 1000.0 if in_tonnes else 1.0
-    unit = "t CO2e" if in_tonnes else "kg CO2e"
-    fig, ax = plt.subplots(figsize=(max(10.0, 5.0 + 1.7 * nbids), 6))
-    x = np.arange(nbids)
-    pos_bottom = np.zeros(nbids)
-    neg_bottom = np.zeros(nbids)
-    include_d = result.request.method.include_module_d
-    for j, module in enumerate(modules):
-        column = values[:, j] / divisor
-        if not np.any(column):
-            continue
-        bottom = np.where(column >= 0, pos_bottom, neg_bottom)
-        excluded = module == "d" and not include_d
+    divisor, unit = (1000.0, "t CO2e") if max_abs >= 10_000 else (1.0, "kg CO2e")
+    fig, ax = _plt().subplots(figsize=(max(10.0, 5.0 + 1.7 * nbids), 6))
+    parts = []
+    for j, column in enumerate(table.columns):
+        module = column.removesuffix("_kgCO2e")
+        excluded = module == "d" and not result.request.method.include_module_d
         label = module_label(module, lang)
         if excluded:
             label += f" ({text('excluded_from_total', lang)})"
-        ax.bar(
-            x,
-            column,
-            0.6,
-            bottom=bottom,
-            label=label,
-            color=_MODULE_COLOURS.get(module, _PALETTE[j % len(_PALETTE)]),
-            edgecolor="white",
-            linewidth=0.6,
-            hatch="//" if excluded else None,
-            alpha=0.6 if excluded else 1.0,
-        )
+        style = {
+            "label": label,
+            "color": _MODULE_COLOURS.get(module, _PALETTE[j % len(_PALETTE)]),
+            "hatch": "//" if excluded else None,
+            "alpha": 0.6 if excluded else 1.0,
+        }
+        parts.append((values[:, j] / divisor, style))
+    tops = _stacked_bars(ax, parts, nbids)
+    decimals = 1 if (max_abs / divisor) < 100 else 0
+    _label_totals(
+        ax, tops, [f"{format_number(t / divisor, decimals, lang)} {unit}" for t in totals]
+    )
+    note = (
+        "Summan ovanför stapeln = totala utsläpp under kalkylperioden"
+        if lang == "sv"
+        else "Figure above each bar = total emissions over the study period"
+    )
+    ylabel = f"{text('axis_emissions', lang)} ({unit})"
+    formatter = _axis_formatter(1.0, lang, 1 if max_abs / divisor < 10 else 0)
+    _finish_bars(fig, ax, result, ylabel, formatter, text("emissions_title", lang), note)
+    return _finish(fig, Path(path))
+
+
+def _stacked_bars(ax: Axes, parts: list[tuple[Any, dict[str, Any]]], nbids: int) -> Any:
+    """One bar per bid stacking ``parts`` (values per bid, bar style): positive values upwards,
+    negative ones downwards from zero. Returns the top of each bar."""
+    import numpy as np
+
+    x = np.arange(nbids)
+    pos_bottom = np.zeros(nbids)
+    neg_bottom = np.zeros(nbids)
+    for column, style in parts:
+        if not np.any(column):
+            continue
+        bottom = np.where(column >= 0, pos_bottom, neg_bottom)
+        ax.bar(x, column, 0.6, bottom=bottom, edgecolor="white", linewidth=0.6, **style)
         pos_bottom += np.where(column >= 0, column, 0)
         neg_bottom += np.where(column < 0, column, 0)
-    decimals = 1 if (max_abs / divisor) < 100 else 0
-    for i in range(nbids):
+    return pos_bottom
+
+
+def _label_totals(ax: Axes, tops: Any, labels: list[str]) -> None:
+    """Each bar's total above it."""
+    for i, label in enumerate(labels):
         ax.annotate(
-            f"{format_number(totals[i] / divisor, decimals, lang)} {unit}",
-            xy=(x[i], pos_bottom[i]),
+            label,
+            xy=(i, tops[i]),
             xytext=(0, 4),
             textcoords="offset points",
             ha="center",
@@ -405,12 +387,24 @@ def emissions_by_module_chart(
             fontsize=9,
             fontweight="bold",
         )
+
+
+def _finish_bars(  # noqa: PLR0917 - the parts of a bar chart, in reading order
+    fig: Figure,
+    ax: Axes,
+    result: EvaluationResult,
+    ylabel: str,
+    formatter: Any,
+    title: str,
+    note: str,
+) -> None:
+    """Axes, legend (top part first) and note of a stacked bar chart, one bar per bid."""
     ax.axhline(0, color="#444444", linewidth=0.8)
-    ax.set_xticks(x)
+    ax.set_xticks(range(len(result.bid_ids)))
     ax.set_xticklabels(_bid_labels(result, wrap=18), fontsize=9)
-    ax.set_ylabel(f"{text('axis_emissions', lang)} ({unit})")
-    ax.yaxis.set_major_formatter(_axis_formatter(1.0, lang, 1 if max_abs / divisor < 10 else 0))
-    ax.set_title(text("emissions_title", lang), fontsize=12, loc="left")
+    ax.set_ylabel(ylabel)
+    ax.yaxis.set_major_formatter(formatter)
+    ax.set_title(title, fontsize=12, loc="left")
     ax.margins(y=0.12)
     _style_axes(ax)
     handles, labels = ax.get_legend_handles_labels()
@@ -422,14 +416,8 @@ def emissions_by_module_chart(
         loc="upper left",
         bbox_to_anchor=(1.01, 1.0),
     )
-    note = (
-        "Summan ovanför stapeln = totala utsläpp under kalkylperioden"
-        if lang == "sv"
-        else "Figure above each bar = total emissions over the study period"
-    )
     fig.text(0.01, -0.01, note, fontsize=8, color="#555555", ha="left", va="top")
     fig.tight_layout()
-    return _finish(fig, Path(path))
 
 
 def chart_paths(out: str | Path) -> dict[str, Path]:

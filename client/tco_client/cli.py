@@ -15,14 +15,18 @@ Commands::
 TENDER is a ``.json``/``.yaml`` file in the proto JSON mapping of ``EvaluateBidsRequest`` or an
 ``.xlsx`` tender workbook (``tco template``). ``--format json`` prints the response in the proto
 JSON mapping with proto field names; ``csv`` prints the ranking frame (stable English column
-names, currency in money column names). ``--chart OUT.png`` writes ``OUT-cumulative-cost.png``,
+names, currency in money column names; text a spreadsheet would run as a formula gets a leading
+``'``). Reports, charts, templates and specs are written whole or not at all
+(:mod:`tco_client.safe_output`); tender and spec files are read within
+:mod:`tco_client.input_limits`. ``--chart OUT.png`` writes ``OUT-cumulative-cost.png``,
 ``OUT-cost-by-category.png`` and ``OUT-emissions-by-module.png``; ``--chart DIR/`` (or an
 existing directory) writes ``cumulative-cost.png``, ``cost-by-category.png`` and
 ``emissions-by-module.png`` in it.
 
 Exit codes: 0 ok; 2 invalid input (the tender's violations, one per line as ``path:
-description``, on stderr; also usage errors); 1 any other failure (server unreachable, deadline,
-server fault, cannot write a file) — a one-line message, no traceback (``TCO_DEBUG=1`` shows it).
+description``, on stderr; a file out of bounds; also usage errors); 1 any other failure (server
+unreachable, deadline, server fault, cannot write a file: its path named, the previous file
+kept) — a one-line message, no traceback (``TCO_DEBUG=1`` shows it).
 
 The server address comes from ``--server``, else ``$TCO_SERVER``, else ``127.0.0.1:50051``;
 several addresses may be given comma-separated (fail-over). ``--token``/``$TCO_TOKEN`` sends a
@@ -44,7 +48,7 @@ import typer
 from rich.console import Console
 
 from tco_client.client import DEFAULT_TARGET, DEFAULT_TIMEOUT, TcoClient
-from tco_client.errors import TcoError, TcoInvalidTender, TcoServiceError
+from tco_client.errors import TcoError, TcoInvalidTender
 from tco_client.i18n import text
 from tco_client.tender import LoadedTender, load_tender_file
 from tco_client.version import __version__
@@ -119,10 +123,7 @@ def _handled(tender: list[LoadedTender | None] | None = None) -> Iterator[None]:
     except TcoInvalidTender as exc:
         _print_violations(exc, tender[0] if tender else None)
         _exit(EXIT_INVALID)
-    except TcoServiceError as exc:
-        _err(f"error: {exc}")
-        _exit(EXIT_FAILURE)
-    except TcoError as exc:
+    except TcoError as exc:  # the service's faults, files that cannot be written
         _err(f"error: {exc}")
         _exit(EXIT_FAILURE)
     except OSError as exc:
@@ -226,7 +227,9 @@ def evaluate(
         if output_format is OutputFormat.json:
             sys.stdout.write(result.to_json() + "\n")
         elif output_format is OutputFormat.csv:
-            sys.stdout.write(result.ranking.to_csv(index=False, lineterminator="\n"))
+            from tco_client.safe_output import csv_text
+
+            sys.stdout.write(csv_text(result.ranking))
         else:
             from tco_client.tables import digests_text, ranking_table, warnings_text
 
@@ -413,7 +416,7 @@ def analyze(
     ca_cert: CaOpt = None,
 ) -> None:
     """How sure is the ranking? Sensitivity (tornado), switching values, scenarios, Monte Carlo."""
-    from tco_client import analysis as an
+    from tco_client import analysis_spec as an
 
     price_range = _price_range(carbon_price_range)  # usage errors: exit 2 (typer)
     holder: list[LoadedTender | None] = [None]

@@ -46,7 +46,7 @@ from typing import Any, Self, TypeVar
 
 import grpc
 
-from tco_client import analysis, batch
+from tco_client import analysis, analysis_spec, batch
 from tco_client.errors import TcoServiceError, error_from_rpc
 from tco_client.result import EvaluationResult, ReferenceData
 from tco_client.tender import load_tender, tender_from_mapping
@@ -352,7 +352,7 @@ class TcoClient:
     def analyze(
         self,
         tender: TenderLike,
-        spec: analysis.SpecLike = None,
+        spec: analysis_spec.SpecLike = None,
         *,
         timeout: float | None = None,
     ) -> analysis.AnalysisResult:
@@ -360,7 +360,7 @@ class TcoClient:
         scenarios and Monte Carlo as ``spec`` asks (a proto-JSON mapping of AnalysisSpec, a
         ``.yaml``/``.json`` file, the message, or None for the base ranking only). Seeded and
         deterministic, so retrying it is safe. See :mod:`tco_client.analysis`."""
-        request = analysis.analysis_request(as_request(tender), spec)
+        request = analysis_spec.analysis_request(as_request(tender), spec)
         response: analysis_pb2.AnalyzeRankingResponse = self._call(
             lambda s: s.AnalyzeRanking, request, timeout
         )

@@ -5,11 +5,13 @@ A failed call becomes one of two exceptions:
 - :class:`TcoInvalidTender` — the tender has bad fields. ``violations`` lists *every* field
   violation the server found, as ``(field, description)`` pairs, decoded from the
   ``google.rpc.BadRequest`` detail in the ``grpc-status-details-bin`` trailer. Tender files that
-  cannot be read (bad JSON/YAML, unknown fields, a malformed workbook) raise it too, with the file
-  location as the field.
+  cannot be read (bad JSON/YAML, unknown fields, a malformed workbook, out of bounds) raise it
+  too, with the file location as the field.
 - :class:`TcoServiceError` — anything else: server unreachable, deadline exceeded, limits,
   internal faults. Carries the gRPC status code name, the server's message, and the incident id
   from ``google.rpc.ErrorInfo.metadata["incident_id"]`` when the server gave one.
+
+A report, chart, template or spec that cannot be written raises :class:`TcoOutputError`.
 
 The decoding uses googleapis-common-protos directly (``google.rpc.status_pb2`` and
 ``google.rpc.error_details_pb2``); grpcio-status is not a client dependency.
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from google.rpc import error_details_pb2, status_pb2
@@ -59,6 +62,15 @@ class TcoInvalidTender(TcoError):
         self.domain = domain
         lines = [message, *(f"  {v}" for v in self.violations)]
         super().__init__("\n".join(lines))
+
+
+class TcoOutputError(TcoError):
+    """A file could not be written (a full disk, no permission); the previous file at ``path``
+    is unchanged (:func:`tco_client.safe_output.write_file`)."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        self.path = path
+        super().__init__(f"cannot write {path}: {reason} (the previous file, if any, is unchanged)")
 
 
 class TcoServiceError(TcoError):

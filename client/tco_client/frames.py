@@ -53,51 +53,8 @@ def ranking_frame(response: result_pb2.EvaluateBidsResponse) -> pd.DataFrame:
     response has no value (the bid gave no circularity data / no functional units).
     """
     cur = response.currency
-    rows: list[dict[str, Any]] = []
-    for r in response.results:
-        rows.append(
-            {
-                "rank": r.rank,
-                "bid_id": r.bid_id,
-                "supplier": r.supplier,
-                "tied": r.tied,
-                f"life_cycle_cost_{cur}": r.life_cycle_cost,
-                f"climate_cost_{cur}": r.climate_cost,
-                f"externality_cost_{cur}": r.externality_cost,
-                f"deductions_{cur}": r.deductions,
-                f"evaluated_cost_{cur}": r.evaluated_cost,
-                f"difference_to_best_{cur}": r.difference_to_best,
-                "difference_to_best_percent": r.difference_to_best_percent,
-                f"annual_value_{cur}": r.annual_value,
-                f"life_cycle_cost_undiscounted_{cur}": r.life_cycle_cost_undiscounted,
-                "emissions_total_kgCO2e": r.emissions_total,
-                "material_circularity": (
-                    r.material_circularity if r.HasField("material_circularity") else None
-                ),
-                f"cost_per_functional_unit_{cur}": (
-                    r.cost_per_functional_unit if r.HasField("cost_per_functional_unit") else None
-                ),
-            }
-        )
-    columns = [
-        "rank",
-        "bid_id",
-        "supplier",
-        "tied",
-        f"life_cycle_cost_{cur}",
-        f"climate_cost_{cur}",
-        f"externality_cost_{cur}",
-        f"deductions_{cur}",
-        f"evaluated_cost_{cur}",
-        f"difference_to_best_{cur}",
-        "difference_to_best_percent",
-        f"annual_value_{cur}",
-        f"life_cycle_cost_undiscounted_{cur}",
-        "emissions_total_kgCO2e",
-        "material_circularity",
-        f"cost_per_functional_unit_{cur}",
-    ]
-    frame = pd.DataFrame(rows, columns=columns)
+    columns = list(_ranking_row(result_pb2.BidResult(), cur))
+    frame = pd.DataFrame([_ranking_row(r, cur) for r in response.results], columns=columns)
     frame = frame.astype(
         {
             "rank": "int64",
@@ -111,6 +68,32 @@ def ranking_frame(response: result_pb2.EvaluateBidsResponse) -> pd.DataFrame:
     for column in columns[4:14]:
         frame[column] = frame[column].astype("float64")
     return frame
+
+
+def _ranking_row(r: result_pb2.BidResult, cur: str) -> dict[str, Any]:
+    """A bid's row of :func:`ranking_frame` (its keys are the columns, in order)."""
+    return {
+        "rank": r.rank,
+        "bid_id": r.bid_id,
+        "supplier": r.supplier,
+        "tied": r.tied,
+        f"life_cycle_cost_{cur}": r.life_cycle_cost,
+        f"climate_cost_{cur}": r.climate_cost,
+        f"externality_cost_{cur}": r.externality_cost,
+        f"deductions_{cur}": r.deductions,
+        f"evaluated_cost_{cur}": r.evaluated_cost,
+        f"difference_to_best_{cur}": r.difference_to_best,
+        "difference_to_best_percent": r.difference_to_best_percent,
+        f"annual_value_{cur}": r.annual_value,
+        f"life_cycle_cost_undiscounted_{cur}": r.life_cycle_cost_undiscounted,
+        "emissions_total_kgCO2e": r.emissions_total,
+        "material_circularity": (
+            r.material_circularity if r.HasField("material_circularity") else None
+        ),
+        f"cost_per_functional_unit_{cur}": (
+            r.cost_per_functional_unit if r.HasField("cost_per_functional_unit") else None
+        ),
+    }
 
 
 def cost_by_category_frame(response: result_pb2.EvaluateBidsResponse) -> pd.DataFrame:
@@ -166,56 +149,8 @@ def measures_frame(response: result_pb2.EvaluateBidsResponse) -> pd.DataFrame:
     additional investment and operational savings always have a value.
     """
     cur = response.currency
-    rows: list[dict[str, Any]] = []
-    for r in response.results:
-        if not r.HasField("measures"):
-            continue
-        m = r.measures
-
-        def val(value: float, status: int) -> float | None:
-            return value if status == result_pb2.MEASURE_STATUS_OK else None
-
-        def years(value: int, status: int) -> int | None:
-            return value if status == result_pb2.MEASURE_STATUS_OK else None
-
-        rows.append(
-            {
-                "bid_id": r.bid_id,
-                "baseline_bid_id": m.baseline_bid_id,
-                f"net_savings_{cur}": m.net_savings,
-                f"additional_investment_{cur}": m.additional_investment,
-                f"operational_savings_{cur}": m.operational_savings,
-                "sir": val(m.sir, m.sir_status),
-                "sir_status": _status_name(m.sir_status),
-                "airr": val(m.airr, m.airr_status),
-                "airr_status": _status_name(m.airr_status),
-                "simple_payback_years": years(m.simple_payback_years, m.simple_payback_status),
-                "simple_payback_status": _status_name(m.simple_payback_status),
-                "discounted_payback_years": years(
-                    m.discounted_payback_years, m.discounted_payback_status
-                ),
-                "discounted_payback_status": _status_name(m.discounted_payback_status),
-                f"abatement_cost_{cur}_per_tCO2e": val(m.abatement_cost, m.abatement_cost_status),
-                "abatement_cost_status": _status_name(m.abatement_cost_status),
-            }
-        )
-    columns = [
-        "bid_id",
-        "baseline_bid_id",
-        f"net_savings_{cur}",
-        f"additional_investment_{cur}",
-        f"operational_savings_{cur}",
-        "sir",
-        "sir_status",
-        "airr",
-        "airr_status",
-        "simple_payback_years",
-        "simple_payback_status",
-        "discounted_payback_years",
-        "discounted_payback_status",
-        f"abatement_cost_{cur}_per_tCO2e",
-        "abatement_cost_status",
-    ]
+    columns = list(_measures_row(result_pb2.BidResult(), cur))
+    rows = [_measures_row(r, cur) for r in response.results if r.HasField("measures")]
     frame = pd.DataFrame(rows, columns=columns)
     return frame.astype(
         {
@@ -232,6 +167,32 @@ def measures_frame(response: result_pb2.EvaluateBidsResponse) -> pd.DataFrame:
             **dict.fromkeys(MEASURE_STATUS_COLUMNS, "string"),
         }
     )
+
+
+def _measures_row(r: result_pb2.BidResult, cur: str) -> dict[str, Any]:
+    """A bid's row of :func:`measures_frame` (its keys are the columns, in order)."""
+    m = r.measures
+
+    def ok(value: Any, status: int) -> Any:
+        return value if status == result_pb2.MEASURE_STATUS_OK else None
+
+    return {
+        "bid_id": r.bid_id,
+        "baseline_bid_id": m.baseline_bid_id,
+        f"net_savings_{cur}": m.net_savings,
+        f"additional_investment_{cur}": m.additional_investment,
+        f"operational_savings_{cur}": m.operational_savings,
+        "sir": ok(m.sir, m.sir_status),
+        "sir_status": _status_name(m.sir_status),
+        "airr": ok(m.airr, m.airr_status),
+        "airr_status": _status_name(m.airr_status),
+        "simple_payback_years": ok(m.simple_payback_years, m.simple_payback_status),
+        "simple_payback_status": _status_name(m.simple_payback_status),
+        "discounted_payback_years": ok(m.discounted_payback_years, m.discounted_payback_status),
+        "discounted_payback_status": _status_name(m.discounted_payback_status),
+        f"abatement_cost_{cur}_per_tCO2e": ok(m.abatement_cost, m.abatement_cost_status),
+        "abatement_cost_status": _status_name(m.abatement_cost_status),
+    }
 
 
 def cash_flows_frame(response: result_pb2.EvaluateBidsResponse) -> pd.DataFrame:

@@ -15,10 +15,7 @@ import math
 import re
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Final, Literal
-
-Lang = Literal["en", "sv"]
-LANGS: Final = ("en", "sv")
+from typing import Final
 
 LABELS: Final[Mapping[str, tuple[str, str]]] = {
     # key: (English, Swedish)
@@ -260,9 +257,3 @@ def format_percent(fraction: float | None, decimals: int = 1, lang: str = "en") 
     if fraction is None or (isinstance(fraction, float) and math.isnan(fraction)):
         return "–"
     return f"{format_number(fraction * 100, decimals, lang)}\u00a0%"
-
-
-def check_lang(lang: str) -> Lang:
-    if lang not in LANGS:
-        raise ValueError(f"unknown language {lang!r}: use one of {', '.join(LANGS)}")
-    return lang  # type: ignore[return-value]

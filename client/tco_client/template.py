@@ -1,9 +1,8 @@
 """``tco template OUT.xlsx``: the empty, documented tender workbook.
 
 The workbook has an ``Instructions`` sheet (how to fill it in, every column explained, default
-units) and the data sheets of :mod:`tco_client.excel_tender` with units in their headers. The
-``Method`` sheet lists every parameter with an empty value and a note; enumerations and yes/no
-cells have drop-down lists.
+units) and the sheets of :mod:`tco_client.workbook_layout` with units in their headers, written by
+:mod:`tco_client.workbook_writer` (empty, or filled from a tender: ``tco template --from``).
 """
 
 # ruff: noqa: PLC0415 - optional extras (openpyxl, matplotlib, PyYAML, rich) are imported lazily
@@ -13,6 +12,9 @@ import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tco_client.safe_output import append_row, save_workbook
+from tco_client.workbook_layout import DATA_SHEETS, METHOD_PARAMS
+from tco_client.workbook_writer import fill_workbook
 from tcoapi.v1 import tender_pb2
 
 if TYPE_CHECKING:
@@ -36,7 +38,8 @@ _INTRO: dict[str, list[str]] = {
         "",
         "Numbers are plain numbers in the cell (no units inside). Rates and fractions are "
         "fractions: 0.035 = 3.5 % (a cell formatted as a percentage already holds the fraction). "
-        "Amounts are at base-year price level.",
+        "Amounts are at base-year price level. Type values, not formulas: a cell holding a formula "
+        "is refused (the result stored with it cannot be checked).",
         "Default units when a unit cell is empty: money → the method currency (maintenance_cost → "
         "currency/year), time → years, climate impact → kgCO2e, mass → kg. Prices, emission "
         "factors and consumption always need their unit.",
@@ -66,7 +69,8 @@ _INTRO: dict[str, list[str]] = {
         "",
         "Tal skrivs som tal i cellen (utan enhet). Räntor och andelar anges som andelar: 0,035 = "
         "3,5 % (en cell formaterad som procent innehåller redan andelen). Belopp anges i "
-        "basårets prisnivå.",
+        "basårets prisnivå. Skriv värden, inte formler: en cell med en formel avvisas (resultatet "
+        "som sparats med den kan inte kontrolleras).",
         "Standardenheter när enhetscellen är tom: pengar → metodens valuta (maintenance_cost → "
         "valuta/year), tid → years, klimatpåverkan → kgCO2e, massa → kg. Priser, "
         "emissionsfaktorer och förbrukning kräver alltid enhet.",
@@ -88,35 +92,35 @@ def write_instructions(ws: Worksheet, *, lang: str = "en") -> None:
     """Fill the Instructions sheet: an introduction and every sheet's columns explained."""
     from openpyxl.styles import Alignment, Font, PatternFill
 
-    from tco_client.excel_tender import METHOD_PARAMS, sheet_docs
-
     bold = Font(bold=True)
     title = Font(bold=True, size=14)
     section_fill = PatternFill("solid", fgColor="DDEBF7")
     intro = _INTRO.get(lang, _INTRO["en"])
     for n, paragraph in enumerate(intro):
         for line in textwrap.wrap(paragraph, _WRAP, subsequent_indent="   ") or [""]:
-            ws.append([line])
+            append_row(ws, [line])
             if n == 0:
                 ws.cell(ws.max_row, 1).font = title
     sv = lang == "sv"
-    ws.append(
+    append_row(
+        ws,
         [
             "Blad" if sv else "Sheet",
             "Kolumn / parameter" if sv else "Column / parameter",
             "Betydelse" if sv else "Meaning",
-        ]
+        ],
     )
     header_row = ws.max_row
     for cell in ws[header_row]:
         cell.font = bold
         cell.fill = section_fill
-    ws.append(
+    append_row(
+        ws,
         [
             "Method",
             "parameter | key | year | value | unit | note",
             "One parameter per row (see below).",
-        ]
+        ],
     )
     for param in METHOD_PARAMS:
         extra = []
@@ -129,13 +133,13 @@ def write_instructions(ws: Worksheet, *, lang: str = "en") -> None:
         if param.choices:
             extra.append("one of: " + ", ".join(param.choices))
         meaning = param.doc + (f" ({'; '.join(extra)})" if extra else "")
-        ws.append(["Method", param.name, meaning])
-    for sheet, sheet_title, columns in sheet_docs():
-        ws.append([sheet, "", sheet_title])
+        append_row(ws, ["Method", param.name, meaning])
+    for spec in DATA_SHEETS:
+        append_row(ws, [spec.name, "", spec.title])
         ws.cell(ws.max_row, 1).font = bold
         ws.cell(ws.max_row, 3).font = bold
-        for column in columns:
-            ws.append([sheet, column.header, column.doc])
+        for column in spec.columns:
+            append_row(ws, [spec.name, column.header, column.doc])
     ws.column_dimensions["A"].width = 16
     ws.column_dimensions["B"].width = 48
     ws.column_dimensions["C"].width = 110
@@ -148,7 +152,13 @@ def write_instructions(ws: Worksheet, *, lang: str = "en") -> None:
 def write_template(
     path: str | Path, request: tender_pb2.EvaluateBidsRequest | None = None, *, lang: str = "en"
 ) -> Path:
-    """Write the tender workbook template (empty, or filled from ``request``)."""
-    from tco_client.excel_tender import write_tender_workbook
+    """Write the tender workbook: the Instructions sheet and the layout, empty or filled from
+    ``request``."""
+    from openpyxl import Workbook
 
-    return write_tender_workbook(path, request, lang=lang)
+    wb = Workbook()
+    assert wb.active is not None
+    wb.remove(wb.active)
+    write_instructions(wb.create_sheet("Instructions"), lang=lang)
+    fill_workbook(wb, request)
+    return save_workbook(wb, path)

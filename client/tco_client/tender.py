@@ -8,17 +8,17 @@ Three file forms, one request:
 - **YAML** (``.yaml``/``.yml``) — the same document written as YAML (needs PyYAML, the ``cli``
   extra).
 - **Excel** (``.xlsx``/``.xlsm``) — the evaluator's workbook (needs openpyxl, the ``report``
-  extra); layout in :mod:`tco_client.excel_tender`, empty template from ``tco template``.
+  extra); layout in :mod:`tco_client.workbook_layout`, empty template from ``tco template``.
 
 Unknown fields are errors, not silently dropped: a misspelt ``discount_rat`` must not evaluate
 with a zero discount rate. Every problem raises :class:`~tco_client.errors.TcoInvalidTender`
-with the file location as the field.
+with the file location as the field; a file out of the bounds of :mod:`tco_client.input_limits`
+(size, nesting, YAML aliases, a workbook's sheets, rows and cells) too.
 """
 
 # ruff: noqa: PLC0415 - optional extras (openpyxl, matplotlib, PyYAML, rich) are imported lazily
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +27,7 @@ from typing import Any
 from google.protobuf import json_format
 
 from tco_client.errors import FieldViolation, TcoInvalidTender
+from tco_client.input_limits import parse_json, parse_yaml, read_bounded_text
 from tcoapi.v1 import tender_pb2
 
 JSON_SUFFIXES = frozenset({".json"})
@@ -78,64 +79,31 @@ def tender_from_mapping(
         json_format.ParseDict(dict(document), request, ignore_unknown_fields=False)
     except json_format.ParseError as exc:
         raise TcoInvalidTender(
-            [FieldViolation(source, _clean_parse_error(str(exc)))], f"cannot read {source}"
-        ) from None
-    return request
-
-
-def tender_from_json(text: str, *, source: str = "tender.json") -> tender_pb2.EvaluateBidsRequest:
-    """Parse JSON text in the proto JSON mapping of ``EvaluateBidsRequest``."""
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise TcoInvalidTender(
-            [FieldViolation(f"{source}:{exc.lineno}:{exc.colno}", f"not valid JSON: {exc.msg}")],
+            # json_format's message names the message type and the path ("… at
+            # EvaluateBidsRequest.method"): kept, on one line.
+            [FieldViolation(source, str(exc).replace("\n", " ").strip())],
             f"cannot read {source}",
         ) from None
-    return tender_from_mapping(document, source=source)
-
-
-def tender_from_yaml(text: str, *, source: str = "tender.yaml") -> tender_pb2.EvaluateBidsRequest:
-    """Parse YAML text holding the same document as the JSON form (needs PyYAML)."""
-    try:
-        import yaml  # the cli extra
-    except ImportError as exc:  # pragma: no cover - depends on the installation
-        raise TcoInvalidTender(
-            [FieldViolation(source, "reading YAML needs PyYAML: pip install 'lcc-tco-client[cli]'")]
-        ) from exc
-    try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark is not None else source
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise TcoInvalidTender(
-            [FieldViolation(where, f"not valid YAML: {problem}")], f"cannot read {source}"
-        ) from None
-    return tender_from_mapping(document, source=source)
+    return request
 
 
 def load_tender_file(path: str | Path) -> LoadedTender:
     """Read a tender file (JSON, YAML or Excel, by suffix) with source locations."""
     path = Path(path)
     suffix = path.suffix.lower()
-    source = path.name
     if not path.is_file():
         raise TcoInvalidTender([FieldViolation(str(path), "no such file")], "cannot read tender")
     if suffix in EXCEL_SUFFIXES:
-        from tco_client.excel_tender import read_tender_workbook
+        from tco_client.workbook_reader import read_tender_workbook
 
-        return read_tender_workbook(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TcoInvalidTender(
-            [FieldViolation(str(path), str(exc))], "cannot read tender"
-        ) from None
-    if suffix in YAML_SUFFIXES:
-        return LoadedTender(tender_from_yaml(text, source=source), source)
-    if suffix in JSON_SUFFIXES:
-        return LoadedTender(tender_from_json(text, source=source), source)
+        request, locations = read_tender_workbook(path)
+        return LoadedTender(request, path.name, locations)
+    if suffix in YAML_SUFFIXES | JSON_SUFFIXES:
+        text = read_bounded_text(path)
+        parse = parse_yaml if suffix in YAML_SUFFIXES else parse_json
+        return LoadedTender(
+            tender_from_mapping(parse(text, path.name), source=path.name), path.name
+        )
     raise TcoInvalidTender(
         [FieldViolation(str(path), "unknown tender file type: use .json, .yaml, .yml or .xlsx")],
         "cannot read tender",
@@ -150,9 +118,3 @@ def load_tender(path: str | Path) -> tender_pb2.EvaluateBidsRequest:
 def tender_to_dict(request: tender_pb2.EvaluateBidsRequest) -> dict[str, Any]:
     """The request as a proto-JSON dict with proto field names (for YAML/JSON export)."""
     return json_format.MessageToDict(request, preserving_proto_field_name=True)
-
-
-def _clean_parse_error(message: str) -> str:
-    # json_format messages name the message type ("Message type "tcoapi.v1.Method" has no field
-    # named "x" at "EvaluateBidsRequest.method"."); keep them, they already carry the path.
-    return message.replace("\n", " ").strip()

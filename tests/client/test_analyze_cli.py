@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 from PIL import Image
 
 from tco_client import analysis as an
+from tco_client import analysis_spec
 from tco_client.analysis_charts import tornado_chart, win_probability_chart
 from tco_client.client import TcoClient
 from tco_client.tender import load_tender
@@ -24,7 +25,7 @@ LED = EXAMPLE_FILES["led"]
 
 @pytest.fixture(scope="module")
 def led_result(server_target: str) -> an.AnalysisResult:
-    spec = an.default_spec(load_tender(LED), draws=4_000, seed=5)
+    spec = analysis_spec.default_spec(load_tender(LED), draws=4_000, seed=5)
     with TcoClient(server_target) as client:
         return client.analyze(LED, spec)
 
@@ -199,15 +200,15 @@ def test_labels() -> None:
 
 def test_default_spec_follows_the_tender() -> None:
     tender = load_tender(LED)
-    spec = an.default_spec(tender, draws=0)
+    spec = analysis_spec.default_spec(tender, draws=0)
     assert not spec.HasField("monte_carlo")
     paths = [s.path for s in spec.sensitivity]
     assert "carbon_price" in paths
     assert "resource_prices[electricity].price" in paths
-    ranged = an.default_spec(tender, carbon_price_range=(500, 3000))
+    ranged = analysis_spec.default_spec(tender, carbon_price_range=(500, 3000))
     carbon = next(s for s in ranged.switching if s.path == "carbon_price")
     assert (carbon.range.low, carbon.range.high) == (0.5, 3.0)
-    an.override_monte_carlo(ranged, draws=123, seed=9)
+    analysis_spec.override_monte_carlo(ranged, draws=123, seed=9)
     assert (ranged.monte_carlo.draws, ranged.monte_carlo.seed) == (123, 9)
 
 

@@ -259,26 +259,6 @@ def test_cli_validate_and_factors(cli: Cli, server_target: str) -> None:
     assert "asek-7.0" in ids
 
 
-def test_excel_tender_evaluates_like_the_json_tender(server_target: str, tmp_path: Path) -> None:
-    from tests.client.test_tender_files import SMALL_TENDER
-
-    with TcoClient(server_target) as client:
-        from_excel = client.evaluate(small_tender_workbook(tmp_path))
-        from_json = client.evaluate(SMALL_TENDER)
-    assert from_excel.request_digest == from_json.request_digest
-    assert from_excel.response == from_json.response
-
-
-def test_yaml_tender_evaluates_like_the_json_tender(server_target: str, tmp_path: Path) -> None:
-    import yaml
-
-    document = json.loads(EXAMPLE_FILES["vehicles"].read_text(encoding="utf-8"))
-    path = tmp_path / "vehicles.yaml"
-    path.write_text(yaml.safe_dump(document, allow_unicode=True), "utf-8")
-    with TcoClient(server_target) as client:
-        assert client.evaluate(path).response == client.evaluate(EXAMPLE_FILES["vehicles"]).response
-
-
 def test_template_round_trip_through_the_cli(cli: Cli, server_target: str, tmp_path: Path) -> None:
     workbook = tmp_path / "it.xlsx"
     out = cli("template", workbook, "--from", EXAMPLE_FILES["it"])

@@ -11,9 +11,9 @@ from google.protobuf import json_format
 from openpyxl import load_workbook
 
 from tco_client.errors import TcoInvalidTender
-from tco_client.excel_tender import DATA_SHEETS, read_tender_workbook
 from tco_client.template import write_template
 from tco_client.tender import load_tender, load_tender_file, tender_to_dict
+from tco_client.workbook_layout import DATA_SHEETS
 from tcoapi.v1 import tender_pb2
 from tests.client.conftest import EXAMPLE_FILES
 
@@ -42,7 +42,7 @@ def test_yaml_tender_equals_json_tender(name: str, tmp_path: Path) -> None:
 def test_workbook_round_trip_of_every_example(name: str, tmp_path: Path) -> None:
     request = load_tender(EXAMPLE_FILES[name])
     path = write_template(tmp_path / "tender.xlsx", request)
-    assert read_tender_workbook(path).request == request
+    assert load_tender(path) == request
 
 
 def test_unknown_json_field_is_an_error_not_ignored(tmp_path: Path) -> None:
@@ -93,7 +93,7 @@ def test_template_is_empty_and_documented(tmp_path: Path) -> None:
     assert "Resource use" in instructions
     assert "default" in instructions.lower()
     # An empty template reads as an empty request (the server then lists what is missing).
-    assert read_tender_workbook(path).request == tender_pb2.EvaluateBidsRequest()
+    assert load_tender(path) == tender_pb2.EvaluateBidsRequest()
 
 
 def _fill_small_workbook(path: Path) -> None:
@@ -251,7 +251,7 @@ def test_workbook_problems_are_all_reported_with_cells(tmp_path: Path) -> None:
     wb["Method"].append(["discount_rat", None, None, 0.04, None])
     wb.save(path)
     with pytest.raises(TcoInvalidTender) as caught:
-        read_tender_workbook(path)
+        load_tender(path)
     fields = [v.field for v in caught.value.violations]
     assert "Bids!F2 (quantity)" in fields
     assert "'Resource use'!A4 (bid_id)" in fields
@@ -265,20 +265,20 @@ def test_swedish_decimal_comma_and_ambiguous_numbers(tmp_path: Path) -> None:
     wb = load_workbook(path)
     wb["Bids"]["F2"] = "100,5"
     wb.save(path)
-    assert read_tender_workbook(path).request.bids[0].items[0].quantity == 100.5
+    assert load_tender(path).bids[0].items[0].quantity == 100.5
     wb["Bids"]["F2"] = "1,000"
     wb.save(path)
     with pytest.raises(TcoInvalidTender) as caught:
-        read_tender_workbook(path)
+        load_tender(path)
     assert "ambiguous" in caught.value.violations[0].description
 
 
-def test_uncomputed_formulas_are_reported_not_read_as_empty(tmp_path: Path) -> None:
+def test_formulas_are_refused_with_their_cell(tmp_path: Path) -> None:
     path = small_tender_workbook(tmp_path)
     wb = load_workbook(path)
-    wb["Bids"]["G2"] = "=1400+50"  # openpyxl writes the formula without a cached result
+    wb["Bids"]["G2"] = "=1400+50"  # without a stored result; with one: tests/client/test_issues
     wb.save(path)
     with pytest.raises(TcoInvalidTender) as caught:
-        read_tender_workbook(path)
+        load_tender(path)
     assert caught.value.violations[0].field == "Bids!G2 (unit_price)"
     assert "=1400+50" in caught.value.violations[0].description

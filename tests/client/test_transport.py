@@ -96,46 +96,6 @@ def test_internal_error_carries_the_incident_id(fake_server: FakeStarter) -> Non
     assert service.calls == 1
 
 
-def test_unavailable_is_retried_then_succeeds(fake_server: FakeStarter) -> None:
-    attempts: list[int] = []
-
-    def flaky(request: Any, context: Any) -> Any:
-        attempts.append(1)
-        if len(attempts) < 3:
-            context.abort(grpc.StatusCode.UNAVAILABLE, "draining")
-        return ok(request, context)
-
-    service, target = fake_server(flaky)
-    with TcoClient(target, initial_backoff=0.01) as client:
-        result = client.evaluate(SAMPLE_TENDER)
-    assert result.request_digest == "b" * 64
-    assert service.calls == 3
-
-
-def test_retries_are_bounded(fake_server: FakeStarter) -> None:
-    def down(request: Any, context: Any) -> Any:
-        context.abort(grpc.StatusCode.UNAVAILABLE, "down")
-
-    service, target = fake_server(down)
-    client = TcoClient(target, max_attempts=3, initial_backoff=0.01)
-    with client, pytest.raises(TcoServiceError) as caught:
-        client.evaluate(SAMPLE_TENDER)
-    assert caught.value.code == "UNAVAILABLE"
-    assert service.calls == 3
-
-
-def test_other_codes_are_not_retried(fake_server: FakeStarter) -> None:
-    def exhausted(request: Any, context: Any) -> Any:
-        context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, "too many bids")
-
-    service, target = fake_server(exhausted)
-    client = TcoClient(target, initial_backoff=0.01)
-    with client, pytest.raises(TcoServiceError) as caught:
-        client.evaluate(SAMPLE_TENDER)
-    assert caught.value.code == "RESOURCE_EXHAUSTED"
-    assert service.calls == 1
-
-
 def test_deadline_applies_to_every_call(fake_server: FakeStarter) -> None:
     def slow(request: Any, context: Any) -> Any:
         time.sleep(1.0)
@@ -194,14 +154,21 @@ def test_closed_client_refuses_calls() -> None:
 # -- retries during a server's drain (issue #8) ----------------------------------------------------
 
 
-def test_cancelled_by_a_draining_server_is_retried_then_succeeds(fake_server: FakeStarter) -> None:
-    """During a SIGTERM drain grpc's core refuses a call that raced the stop with CANCELLED (no
-    handler ran); EvaluateBids is a pure function of its request, so the client retries it."""
-    codes = [grpc.StatusCode.CANCELLED, grpc.StatusCode.UNAVAILABLE]
-
+@pytest.mark.parametrize(
+    "refusals",
+    [
+        [grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.UNAVAILABLE],
+        # A SIGTERM drain: grpc's core refuses a call that raced the stop with CANCELLED (no
+        # handler ran); EvaluateBids is a pure function of its request, so it is retried.
+        [grpc.StatusCode.CANCELLED, grpc.StatusCode.UNAVAILABLE],
+    ],
+)
+def test_refused_calls_are_retried_then_succeed(
+    fake_server: FakeStarter, refusals: list[grpc.StatusCode]
+) -> None:
     def draining(request: Any, context: Any) -> Any:
-        if codes:
-            context.abort(codes.pop(0), "server shutting down")
+        if refusals:
+            context.abort(refusals.pop(0), "server shutting down")
         return ok(request, context)
 
     service, target = fake_server(draining)
@@ -210,16 +177,30 @@ def test_cancelled_by_a_draining_server_is_retried_then_succeeds(fake_server: Fa
     assert service.calls == 3
 
 
-def test_retry_codes_are_configurable(fake_server: FakeStarter) -> None:
-    def cancelled(request: Any, context: Any) -> Any:
-        context.abort(grpc.StatusCode.CANCELLED, "server shutting down")
+@pytest.mark.parametrize(
+    ("code", "options", "calls"),
+    [
+        ("UNAVAILABLE", {"max_attempts": 3}, 3),  # retries are bounded
+        ("RESOURCE_EXHAUSTED", {}, 1),  # other codes are not retried
+        ("CANCELLED", {"retry_codes": ["UNAVAILABLE"]}, 1),  # the codes are configurable
+    ],
+)
+def test_retries_stop(
+    fake_server: FakeStarter, code: str, options: dict[str, Any], calls: int
+) -> None:
+    def refuse(request: Any, context: Any) -> Any:
+        context.abort(getattr(grpc.StatusCode, code), "refused")
 
-    service, target = fake_server(cancelled)
-    client = TcoClient(target, initial_backoff=0.01, retry_codes=["UNAVAILABLE"])
+    service, target = fake_server(refuse)
+    client = TcoClient(target, initial_backoff=0.01, **options)
     with client, pytest.raises(TcoServiceError) as caught:
         client.evaluate(SAMPLE_TENDER)
-    assert caught.value.code == "CANCELLED"
-    assert service.calls == 1
+    assert caught.value.code == code
+    assert service.calls == calls
+
+
+def test_retry_options_are_checked(fake_server: FakeStarter) -> None:
+    _, target = fake_server(ok)
     with pytest.raises(ValueError, match="NOT_A_CODE"):
         TcoClient(target, retry_codes=["UNAVAILABLE", "NOT_A_CODE"])
     with pytest.raises(ValueError, match="jitter"):
@@ -280,6 +261,6 @@ def test_no_retry_past_the_deadline(fake_server: FakeStarter) -> None:
     client = TcoClient(target, timeout=0.5, max_attempts=100, initial_backoff=0.2, max_backoff=2)
     with client, pytest.raises(TcoServiceError) as caught:
         client.evaluate(SAMPLE_TENDER)
-    assert caught.value.code == "CANCELLED"
+    assert caught.value.code in ("CANCELLED", "DEADLINE_EXCEEDED")  # a loaded machine: the latter
     assert service.calls < 5
     assert time.monotonic() - started < 2.0
