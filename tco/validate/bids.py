@@ -152,8 +152,13 @@ def _deductions(
         criterion = ctx.v.text(
             (p, "criterion"), getattr(deduction, "criterion", None), required=False
         )
-        amount = ctx.money(
-            (p, "amount"), getattr(deduction, "amount", None), required=True, minimum=0.0
+        amount = ctx.v.quantity(
+            (p, "amount"),
+            getattr(deduction, "amount", None),
+            Dimension.MONEY,
+            required=True,
+            minimum=0.0,
+            money=True,
         )
         if amount is None:
             ok = False

@@ -242,8 +242,8 @@ def carbon_price(ctx: Context, cp: CarbonPrice | None) -> PreparedCarbonPrice | 
         return _carbon_series(ctx, at, cp, years)
     if cp.price is None:
         return _carbon_points(ctx, at, cp, years)
-    price = ctx.money(
-        f"{at}.price", cp.price, Dimension.MONEY_PER_CO2E, required=True, minimum=0.0
+    price = ctx.v.quantity(
+        f"{at}.price", cp.price, Dimension.MONEY_PER_CO2E, required=True, minimum=0.0, money=True
     )
     if price is None or years is None:
         return None
@@ -268,11 +268,11 @@ def _carbon_series(
             v.fail(f"{at}.series_id", f"unknown series {series_id!r}; known: {known}")
         return None
     rate: float | None = 1.0
-    if ctx.currency is None:
+    if ctx.v.currency is None:
         rate = None
-    elif series.currency != ctx.currency:
-        rate = ctx.rates.get(series.currency)
-        if rate is None and series.currency not in ctx.rates_given:
+    elif series.currency != ctx.v.currency:
+        rate = ctx.v.rates.get(series.currency)
+        if rate is None and series.currency not in ctx.v.rates_given:
             v.fail(
                 f"{at}.series_id",
                 f"series {series.id!r} is in {series.currency}; method.exchange_rates has "
@@ -316,8 +316,13 @@ def _carbon_points(
     for j, point in enumerate(cp.points):
         p = f"{at}.points[{j}]"
         year = _year(ctx, p, point.year, seen, f"{at}.points", j)
-        price = ctx.money(
-            f"{p}.price", point.price, Dimension.MONEY_PER_CO2E, required=True, minimum=0.0
+        price = ctx.v.quantity(
+            f"{p}.price",
+            point.price,
+            Dimension.MONEY_PER_CO2E,
+            required=True,
+            minimum=0.0,
+            money=True,
         )
         if year is None or price is None:
             ok = False

@@ -1,5 +1,5 @@
 """What one validation run knows: the collector, the method's facts the bids are checked
-against, and the conversions that need them (money in the method currency, real rates, lives).
+against, and the conversions that need them (real rates, service lives).
 
 :mod:`tco.validate.method` fills a :class:`Context` from the method; :mod:`tco.validate.bids`
 and :mod:`tco.validate.items` read it.
@@ -54,7 +54,6 @@ class Context:
 
     __slots__ = (
         "base_year",
-        "currency",
         "inflation",
         "ladder",
         "listed",
@@ -62,20 +61,12 @@ class Context:
         "n",
         "nominal",
         "pollutants",
-        "rates",
-        "rates_given",
         "resources",
         "v",
     )
 
     def __init__(self) -> None:
         self.v = Violations()
-        #: The method currency (ISO 4217).
-        self.currency: str | None = None
-        #: Method currency per one unit of another currency (method.exchange_rates).
-        self.rates: dict[str, float] = {}
-        #: Every currency method.exchange_rates lists, also those whose rate was refused.
-        self.rates_given: set[str] = set()
         #: The study period N, in years, and the calendar year of study year 0.
         self.n: int | None = None
         self.base_year: int | None = None
@@ -112,47 +103,6 @@ class Context:
             return None
         return real
 
-    def exchange_rate(self, at: Path, code: str | None) -> float | None:
-        """Method currency per one ``code`` (1 for the method currency), None without a rate.
-
-        ``at`` is the money quantity's path; a missing rate is reported at its ``.unit``.
-        """
-        if code is None or self.currency is None:
-            return None if self.currency is None else 1.0
-        if code == self.currency:
-            return 1.0
-        rate = self.rates.get(code)
-        if rate is None and code not in self.rates_given:  # a refused rate: at its own path
-            self.v.fail(
-                (at, "unit"),
-                f"currency {code} has no exchange rate: add method.exchange_rates[{code}] "
-                f"({self.currency} per one {code})",
-            )
-        return rate
-
-    def money(
-        self,
-        at: Path,
-        quantity: object,
-        expected: Dimension = Dimension.MONEY,
-        *,
-        required: bool = False,
-        minimum: float | None = None,
-        minimum_open: bool = False,
-    ) -> float | None:
-        """A money amount (or money per X) in the method currency: value x unit factor x rate.
-
-        ``Quantity(2, "kEUR")`` with 11.2 SEK per EUR in a SEK method -> 2 x 1000 x 11.2 = 22 400.
-        """
-        parts = self.v.parts(at, quantity, expected, required=required)
-        if parts is None:
-            return None
-        value, factor, code = parts
-        rate = 1.0 if code == self.currency else self.exchange_rate(at, code)
-        if rate is None:
-            return None
-        return self.v.scaled(at, value, factor * rate, minimum, minimum_open)
-
     def life(self, at: Path, quantity: object) -> tuple[bool, float | None]:
         """(ok, years > 0 or None when absent); at most MAX_REPLACEMENTS in the study period.
 
@@ -161,9 +111,7 @@ class Context:
         """
         if quantity is None:
             return True, None
-        years = self.v.quantity(
-            at, quantity, Dimension.TIME, required=False, minimum=0.0, minimum_open=True
-        )
+        years = self.v.quantity(at, quantity, Dimension.TIME, minimum=0.0, minimum_open=True)
         if years is None:
             return False, None
         # A stated life > 0 can still convert to 0.0 years (5e-324 s underflows): as short as

@@ -82,19 +82,25 @@ def item(ctx: Context, at: Path, it: object, bid_id: str) -> PreparedItem | None
         maximum=MAX_QUANTITY,
         what="a number of units",
     )
-    money = ctx.money
-    unit_price = money((at, "unit_price"), it.unit_price, minimum=0.0)
-    installation = money((at, "installation_cost"), it.installation_cost, minimum=0.0)
+    money, quantity_of = Dimension.MONEY, v.quantity
+    unit_price = quantity_of((at, "unit_price"), it.unit_price, money, minimum=0.0, money=True)
+    installation = quantity_of(
+        (at, "installation_cost"), it.installation_cost, money, minimum=0.0, money=True
+    )
     life_ok, life = ctx.life((at, "service_life"), it.service_life)
     uses = _resource_uses(ctx, (at, "resource_use"), it.resource_use, bid_id)
-    maintenance = money(
-        (at, "maintenance_cost"), it.maintenance_cost, Dimension.MONEY_PER_TIME, minimum=0.0
+    maintenance = quantity_of(
+        (at, "maintenance_cost"),
+        it.maintenance_cost,
+        Dimension.MONEY_PER_TIME,
+        minimum=0.0,
+        money=True,
     )
-    warranty = v.quantity(
-        (at, "warranty"), it.warranty, Dimension.TIME, required=False, minimum=0.0
+    warranty = quantity_of((at, "warranty"), it.warranty, Dimension.TIME, minimum=0.0)
+    end_of_life = quantity_of((at, "end_of_life_cost"), it.end_of_life_cost, money, money=True)
+    residual = quantity_of(
+        (at, "residual_value"), it.residual_value, money, minimum=0.0, money=True
     )
-    end_of_life = money((at, "end_of_life_cost"), it.end_of_life_cost)
-    residual = money((at, "residual_value"), it.residual_value, minimum=0.0)
     emissions = _embodied(ctx, (at, "emissions"), it)
     costs = streams(ctx, (at, "costs"), it.costs)
     pollutants = _pollutant_emissions(ctx, (at, "pollutant_emissions"), it.pollutant_emissions)
@@ -259,11 +265,7 @@ def _embodied(ctx: Context, at: Path, it: Item) -> dict[str, float] | None:
         if quantity is None:
             continue
         kg = ctx.v.quantity(
-            (at, module),
-            quantity,
-            Dimension.CO2E,
-            required=False,
-            minimum=None if module == "d" else 0.0,
+            (at, module), quantity, Dimension.CO2E, minimum=None if module == "d" else 0.0
         )
         if kg is None:
             ok = False
@@ -319,7 +321,7 @@ def _stream(ctx: Context, at: Path, s: object) -> PreparedStream | None:
         module = "?"
     kg: float | None = 0.0
     if s.emissions is not None:
-        kg = v.quantity((at, "emissions"), s.emissions, Dimension.CO2E, required=False)
+        kg = v.quantity((at, "emissions"), s.emissions, Dimension.CO2E)
     if (
         not category
         or first is None
@@ -363,5 +365,5 @@ def _stream_amount(ctx: Context, at: Path, amount: object, every: int | None) ->
                     "give money per occurrence such as 'SEK'",
                 )
             return None
-        return ctx.money(at, amount, Dimension.MONEY_PER_TIME)
-    return ctx.money(at, amount, _STREAM_MONEY)
+        return ctx.v.quantity(at, amount, Dimension.MONEY_PER_TIME, money=True)
+    return ctx.v.quantity(at, amount, _STREAM_MONEY, money=True)

@@ -55,7 +55,7 @@ def method(ctx: Context, m: Method) -> PreparedMethod | None:
             + ", ".join(currency.KNOWN_CURRENCIES),
         )
     elif code:
-        ctx.currency = code
+        ctx.v.currency = code
     ctx.base_year = v.integer(
         "method.base_year", m.base_year, MIN_BASE_YEAR, MAX_BASE_YEAR, "a calendar year"
     )
@@ -81,7 +81,7 @@ def method(ctx: Context, m: Method) -> PreparedMethod | None:
         v.fail("method.include_module_d", "expected true or false")
     resources = climate.prepared_resources(ctx)
     if (
-        ctx.currency is None
+        ctx.v.currency is None
         or ctx.base_year is None
         or ctx.n is None
         or stated is None
@@ -94,8 +94,8 @@ def method(ctx: Context, m: Method) -> PreparedMethod | None:
     ):
         return None
     return PreparedMethod(
-        currency=ctx.currency,
-        minor_unit_digits=currency.minor_unit_digits(ctx.currency),
+        currency=ctx.v.currency,
+        minor_unit_digits=currency.minor_unit_digits(ctx.v.currency),
         base_year=ctx.base_year,
         study_period_years=ctx.n,
         discount_rate=real_discount,
@@ -150,16 +150,16 @@ def _exchange_rates(ctx: Context, rates: object) -> None:
         if not isinstance(key, str) or not currency.is_known(key):
             v.fail(at or "method.exchange_rates", "keys are ISO 4217 codes such as 'EUR'")
             continue
-        ctx.rates_given.add(key)
+        ctx.v.rates_given.add(key)
         rate = v.number(
             at, value, minimum=0.0, minimum_open=True, what=f"units of the method currency per one {key}"
         )
         if rate is None:
             continue
-        if key == ctx.currency and rate != 1.0:
+        if key == ctx.v.currency and rate != 1.0:
             v.fail(at, "the rate of the method currency itself must be 1")
             continue
-        ctx.rates[key] = rate
+        ctx.v.rates[key] = rate
 
 
 def _resource_prices(ctx: Context, m: Method) -> None:
@@ -182,7 +182,9 @@ def _resource_prices(ctx: Context, m: Method) -> None:
         dimension = _resource_dimension(ctx, f"{at}.price", rp.price)
         price = None
         if dimension is not None:
-            price = ctx.money(f"{at}.price", rp.price, Dimension.MONEY.per(dimension), required=True)
+            price = ctx.v.quantity(
+                f"{at}.price", rp.price, Dimension.MONEY.per(dimension), required=True, money=True
+            )
         escalation = _escalation(ctx, at, rp.escalation, rp.yearly_escalation)
         if name and dimension is not None:
             ctx.resources[name] = Resource(name, dimension, price, escalation)
@@ -252,8 +254,13 @@ def _pollutant_prices(ctx: Context, m: Method) -> None:
             first[name] = i
         if not isinstance(pp.undiscounted, bool):
             v.fail(f"{at}.undiscounted", "expected true or false")
-        price = ctx.money(
-            f"{at}.price", pp.price, Dimension.MONEY_PER_MASS, required=True, minimum=0.0
+        price = ctx.v.quantity(
+            f"{at}.price",
+            pp.price,
+            Dimension.MONEY_PER_MASS,
+            required=True,
+            minimum=0.0,
+            money=True,
         )
         if name and price is not None:
             ctx.pollutants[name] = PreparedPollutantPrice(name, price, bool(pp.undiscounted))

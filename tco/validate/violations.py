@@ -19,7 +19,9 @@ Numeric guards, all cheap and all documented in the messages:
   -1 is refused when (1 + r)^±N would overflow for the study period.
 
 Unit factors are looked up once per run and unit: :meth:`Violations.unit` keeps a plain dict from
-(unit, dimension) to (factor, currency) or the refusal, in front of :mod:`tco.units`.
+(unit, dimension) to (factor, currency) or the refusal, in front of :mod:`tco.units`. Money
+amounts are converted to the method currency with the method's exchange rates
+(:attr:`Violations.currency`, :attr:`Violations.rates`).
 """
 
 from __future__ import annotations
@@ -105,9 +107,25 @@ def _resolve(unit: str, expected: Dimension | None) -> Unit | UnitError:
 class Violations:
     """Collects violations and warnings; every check returns None after recording a violation."""
 
-    __slots__ = ("_products", "_units", "_warned", "unlisted", "violations", "warnings")
+    __slots__ = (
+        "_products",
+        "_units",
+        "_warned",
+        "currency",
+        "rates",
+        "rates_given",
+        "unlisted",
+        "violations",
+        "warnings",
+    )
 
     def __init__(self) -> None:
+        #: The method currency (ISO 4217), the currency of every money amount once converted.
+        self.currency: str | None = None
+        #: Method currency per one unit of another currency (method.exchange_rates).
+        self.rates: dict[str, float] = {}
+        #: Every currency method.exchange_rates lists, also those whose rate was refused.
+        self.rates_given: set[str] = set()
         self.violations: list[FieldViolation] = []
         self.warnings: list[tuple[str, str, str]] = []
         self.unlisted = 0
@@ -316,42 +334,67 @@ class Violations:
             return False
         return True
 
-    def parts(
-        self, at: Path, quantity: object, expected: Dimension, *, required: bool
-    ) -> tuple[float, float, str | None] | None:
-        """(value, unit factor, currency) of a quantity, or None after recording why not.
-
-        The value and the unit are each checked at their own path (``.value``, ``.unit``).
-        """
-        if not self.present(at, quantity, expected, required=required):
-            return None
-        assert isinstance(quantity, Quantity)
-        value = quantity.value
-        if type(value) is not float or not math.isfinite(value):
-            value = self.number((at, "value"), value, what="a finite number")  # type: ignore[assignment]
-        unit = self.unit((at, "unit"), quantity.unit, expected)
-        if value is None or unit is None:
-            return None
-        return (0.0 if value == 0.0 else value), unit[0], unit[1]
-
     def quantity(
         self,
         at: Path,
         quantity: object,
         expected: Dimension,
         *,
-        required: bool,
+        required: bool = False,
         minimum: float | None = None,
         minimum_open: bool = False,
+        money: bool = False,
     ) -> float | None:
-        """A non-money quantity in the canonical unit of ``expected``.
+        """A quantity in the canonical unit of ``expected``; a money amount (``money``) also in
+        the method currency: ``value x unit factor x rate``.
 
-        Returns None when absent (after a violation when ``required``) or bad.
+        None when absent (after a violation when ``required``) or bad: the value, the unit and
+        a missing exchange rate are each recorded at their own path (``.value``, ``.unit``).
+        ``Quantity(2, "kEUR")`` with 11.2 SEK per EUR in a SEK method -> 2 x 1000 x 11.2 = 22 400.
         """
-        parts = self.parts(at, quantity, expected, required=required)
-        if parts is None:
+        if type(quantity) is not Quantity and not self.present(
+            at, quantity, expected, required=required
+        ):
             return None
-        return self.scaled(at, parts[0], parts[1], minimum, minimum_open)
+        assert isinstance(quantity, Quantity)
+        value: float | None = quantity.value
+        if type(value) is not float or not math.isfinite(value):
+            value = self.number((at, "value"), value, what="a finite number")
+        unit = quantity.unit
+        known = self._units.get((unit, expected)) if type(unit) is str else None
+        if type(known) is not tuple:
+            known = self.unit((at, "unit"), unit, expected)
+        if value is None or known is None:
+            return None
+        factor = known[0]
+        if money and known[1] != self.currency:
+            rate = self.exchange_rate(at, known[1])
+            if rate is None:
+                return None
+            factor = factor * rate
+        if minimum is None or (value > minimum if minimum_open else value >= minimum):
+            converted = value * factor
+            if -MAX_MAGNITUDE <= converted <= MAX_MAGNITUDE:
+                return 0.0 if converted == 0.0 else converted
+        return self.scaled(at, value, factor, minimum, minimum_open)  # records why not
+
+    def exchange_rate(self, at: Path, code: str | None) -> float | None:
+        """Method currency per one ``code`` (1 for the method currency), None without a rate.
+
+        ``at`` is the money quantity's path; a missing rate is reported at its ``.unit``.
+        """
+        if code is None or self.currency is None:
+            return None if self.currency is None else 1.0
+        if code == self.currency:
+            return 1.0
+        rate = self.rates.get(code)
+        if rate is None and code not in self.rates_given:  # a refused rate: at its own path
+            self.fail(
+                (at, "unit"),
+                f"currency {code} has no exchange rate: add method.exchange_rates[{code}] "
+                f"({self.currency} per one {code})",
+            )
+        return rate
 
     def scaled(
         self,
