@@ -15,6 +15,7 @@ every_years = 1.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from types import MappingProxyType
 from typing import Final
@@ -35,6 +36,7 @@ from tco.validate.limits import (
     MAX_CODE_LENGTH,
     MAX_EVERY_YEARS,
     MAX_ID_LENGTH,
+    MAX_MAGNITUDE,
     MAX_QUANTITY,
     MAX_STUDY_PERIOD,
 )
@@ -61,6 +63,8 @@ _STREAM_MONEY: Final = Dimension(
     Dimension.MONEY.scale,
 )
 _ENERGY_PER_YEAR: Final = Dimension.ENERGY.per(Dimension.TIME)
+_CATEGORY_SET: Final = frozenset(CATEGORIES)
+_MODULE_SET: Final = frozenset(MODULES)
 #: Modules of embodied emissions (EN 15978), in the order of :attr:`PreparedItem.emissions`.
 _EMBODIED: Final = ("a1_a3", "a4", "a5", "c1_c4", "d")
 _new_item = constructor(PreparedItem)
@@ -74,36 +78,55 @@ def item(ctx: Context, at: Path, it: object, bid_id: str) -> PreparedItem | None
         v.fail(at, "expected an item")
         return None
     name = v.text((at, "name"), it.name, required=False)
-    quantity = v.number(
-        (at, "quantity"),
-        it.quantity,
-        minimum=0.0,
-        minimum_open=True,
-        maximum=MAX_QUANTITY,
-        what="a number of units",
-    )
+    quantity = it.quantity
+    if type(quantity) is not float or not 0.0 < quantity <= MAX_QUANTITY:
+        quantity = v.number(
+            (at, "quantity"),
+            quantity,
+            minimum=0.0,
+            minimum_open=True,
+            maximum=MAX_QUANTITY,
+            what="a number of units",
+        )
+    # An absent amount is 0 (a residual value or a service life: none); each present one is
+    # checked, in the order of the contract's fields.
     money, quantity_of = Dimension.MONEY, v.quantity
-    unit_price = quantity_of((at, "unit_price"), it.unit_price, money, minimum=0.0, money=True)
-    installation = quantity_of(
-        (at, "installation_cost"), it.installation_cost, money, minimum=0.0, money=True
-    )
-    life_ok, life = ctx.life((at, "service_life"), it.service_life)
+    unit_price = installation = maintenance = warranty = end_of_life = residual = None
+    if it.unit_price is not None:
+        unit_price = quantity_of((at, "unit_price"), it.unit_price, money, minimum=0.0, money=True)
+    if it.installation_cost is not None:
+        installation = quantity_of(
+            (at, "installation_cost"), it.installation_cost, money, minimum=0.0, money=True
+        )
+    life_ok, life = True, None
+    if it.service_life is not None:
+        life_ok, life = ctx.life((at, "service_life"), it.service_life)
     uses = _resource_uses(ctx, (at, "resource_use"), it.resource_use, bid_id)
-    maintenance = quantity_of(
-        (at, "maintenance_cost"),
-        it.maintenance_cost,
-        Dimension.MONEY_PER_TIME,
-        minimum=0.0,
-        money=True,
-    )
-    warranty = quantity_of((at, "warranty"), it.warranty, Dimension.TIME, minimum=0.0)
-    end_of_life = quantity_of((at, "end_of_life_cost"), it.end_of_life_cost, money, money=True)
-    residual = quantity_of(
-        (at, "residual_value"), it.residual_value, money, minimum=0.0, money=True
-    )
+    if it.maintenance_cost is not None:
+        maintenance = quantity_of(
+            (at, "maintenance_cost"),
+            it.maintenance_cost,
+            Dimension.MONEY_PER_TIME,
+            minimum=0.0,
+            money=True,
+        )
+    if it.warranty is not None:
+        warranty = quantity_of((at, "warranty"), it.warranty, Dimension.TIME, minimum=0.0)
+    if it.end_of_life_cost is not None:
+        end_of_life = quantity_of(
+            (at, "end_of_life_cost"), it.end_of_life_cost, money, money=True
+        )
+    if it.residual_value is not None:
+        residual = quantity_of(
+            (at, "residual_value"), it.residual_value, money, minimum=0.0, money=True
+        )
     emissions = _embodied(ctx, (at, "emissions"), it)
-    costs = streams(ctx, (at, "costs"), it.costs)
-    pollutants = _pollutant_emissions(ctx, (at, "pollutant_emissions"), it.pollutant_emissions)
+    costs = () if it.costs == () else streams(ctx, (at, "costs"), it.costs)
+    pollutants = (
+        ()
+        if it.pollutant_emissions == ()
+        else _pollutant_emissions(ctx, (at, "pollutant_emissions"), it.pollutant_emissions)
+    )
     if (
         quantity is None
         or (unit_price is None and it.unit_price is not None)
@@ -146,14 +169,17 @@ def _resource_uses(
     ok = True
     for k, use in enumerate(uses):
         p = (at, k)
-        name = v.text((p, "resource"), getattr(use, "resource", None), required=True, limit=MAX_ID_LENGTH)
-        resource = ctx.resources.get(name)
-        if name and name not in ctx.listed:
-            priced = ", ".join(ctx.resources) or "none"
-            v.fail(
-                (p, "resource"),
-                f"resource is not priced in method.resource_prices (priced: {priced})",
-            )
+        name = getattr(use, "resource", None)
+        # the name of a priced resource passed the method's checks: others are checked here
+        resource = ctx.resources.get(name) if type(name) is str else None
+        if resource is None:
+            name = v.text((p, "resource"), name, required=True, limit=MAX_ID_LENGTH)
+            if name and name not in ctx.listed:
+                priced = ", ".join(ctx.resources) or "none"
+                v.fail(
+                    (p, "resource"),
+                    f"resource is not priced in method.resource_prices (priced: {priced})",
+                )
         amount = _per_year(
             ctx,
             p,
@@ -183,8 +209,18 @@ def _per_year(
     ``Quantity(45, "W")`` x ``Quantity(4000, "h/year")`` -> 180 (kWh/year).
     """
     v = ctx.v
-    label = expected or _ENERGY_PER_YEAR
     where = (at, "amount")
+    if activity is None and expected is not None and type(amount) is Quantity:
+        # the common case, decided without a check of its own: a finite value >= 0 in a unit of
+        # the expected dimension; anything else takes the checks below, in the contract's order
+        value = amount.value
+        factor = v.factor_of(amount.unit, expected)
+        if factor is not None and type(value) is float and 0.0 <= value < math.inf:
+            converted = value * factor
+            if converted <= MAX_MAGNITUDE:
+                return 0.0 if converted == 0.0 else converted
+            return v.scaled(where, value, factor)  # records why not
+    label = expected or _ENERGY_PER_YEAR
     if not v.present(where, amount, label, required=True):
         return None
     assert isinstance(amount, Quantity)
@@ -295,30 +331,37 @@ def _stream(ctx: Context, at: Path, s: object) -> PreparedStream | None:
         v.fail(at, "expected a cost stream")
         return None
     name = v.text((at, "name"), s.name, required=False)
-    category = v.text((at, "category"), s.category, required=False, limit=MAX_CODE_LENGTH)
-    category = category or "other"
-    if category not in CATEGORIES:
-        v.fail((at, "category"), "unknown category; allowed: " + ", ".join(CATEGORIES))
-        category = ""
+    # a known category or module is a valid text: only others are checked as texts
+    category = s.category
+    if type(category) is not str or category not in _CATEGORY_SET:
+        category = v.text((at, "category"), category, required=False, limit=MAX_CODE_LENGTH)
+        category = category or "other"
+        if category not in _CATEGORY_SET:
+            v.fail((at, "category"), "unknown category; allowed: " + ", ".join(CATEGORIES))
+            category = ""
     n = ctx.n if ctx.n is not None else MAX_STUDY_PERIOD
-    first = v.integer((at, "first_year"), s.first_year, 0, n, "a study year")
-    every = v.integer(
-        (at, "every_years"), s.every_years, 0, MAX_EVERY_YEARS, "a recurrence in years"
-    )
-    last = v.integer((at, "last_year"), s.last_year, 0, n, "a study year (0 = the end)")
+    first, every, last = s.first_year, s.every_years, s.last_year
+    if type(first) is not int or not 0 <= first <= n:
+        first = v.integer((at, "first_year"), first, 0, n, "a study year")
+    if type(every) is not int or not 0 <= every <= MAX_EVERY_YEARS:
+        every = v.integer((at, "every_years"), every, 0, MAX_EVERY_YEARS, "a recurrence in years")
+    if type(last) is not int or not 0 <= last <= n:
+        last = v.integer((at, "last_year"), last, 0, n, "a study year (0 = the end)")
     if last and first is not None and last < first:
         v.fail((at, "last_year"), "must be >= first_year (or 0 for the end of the study)")
         last = None
     amount = _stream_amount(ctx, (at, "amount"), s.amount, every)
     escalation = v.rate((at, "escalation"), s.escalation, ctx.n, "escalation")
     real_escalation = ctx.real(escalation, (at, "escalation"))
-    life_ok, life = ctx.life((at, "life"), s.life)
-    module = v.text(
-        (at, "emissions_module"), s.emissions_module, required=False, limit=MAX_CODE_LENGTH
-    )
-    if module and module not in MODULES:
-        v.fail((at, "emissions_module"), "unknown module; allowed: " + ", ".join(MODULES))
-        module = "?"
+    life_ok, life = (True, None) if s.life is None else ctx.life((at, "life"), s.life)
+    module = s.emissions_module
+    if type(module) is not str or (module and module not in _MODULE_SET):
+        module = v.text(
+            (at, "emissions_module"), module, required=False, limit=MAX_CODE_LENGTH
+        )
+        if module and module not in _MODULE_SET:
+            v.fail((at, "emissions_module"), "unknown module; allowed: " + ", ".join(MODULES))
+            module = "?"
     kg: float | None = 0.0
     if s.emissions is not None:
         kg = v.quantity((at, "emissions"), s.emissions, Dimension.CO2E)
@@ -351,12 +394,13 @@ def _stream(ctx: Context, at: Path, s: object) -> PreparedStream | None:
 
 def _stream_amount(ctx: Context, at: Path, amount: object, every: int | None) -> float | None:
     """Money per occurrence; money per time only for a yearly stream (converted per year)."""
-    if amount is None:
-        return 0.0
-    if not ctx.v.present(at, amount, Dimension.MONEY, required=False):
-        return None
+    if type(amount) is not Quantity:
+        if amount is None:
+            return 0.0
+        if not ctx.v.present(at, amount, Dimension.MONEY, required=False):
+            return None
     assert isinstance(amount, Quantity)
-    if ctx.v.resolves(amount.unit, Dimension.MONEY_PER_TIME):
+    if ctx.v.factor_of(amount.unit, Dimension.MONEY_PER_TIME) is not None:
         if every != 1:
             if every is not None:
                 ctx.v.fail(

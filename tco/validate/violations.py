@@ -206,16 +206,19 @@ class Violations:
 
     def rate(self, at: Path, value: object, years: int | None, what: str) -> float | None:
         """A rate per year as a fraction: finite, in (-1, MAX_RATE], and (1 + r)^±N finite."""
-        rate = self.number(
-            at,
-            value,
-            minimum=-1.0,
-            minimum_open=True,
-            maximum=MAX_RATE,
-            what=f"{what} as a fraction per year (0.035 = 3.5 %)",
-        )
-        if rate is None:
-            return None
+        if type(value) is float and -1.0 < value <= MAX_RATE:
+            rate: float | None = 0.0 if value == 0.0 else value
+        else:
+            rate = self.number(
+                at,
+                value,
+                minimum=-1.0,
+                minimum_open=True,
+                maximum=MAX_RATE,
+                what=f"{what} as a fraction per year (0.035 = 3.5 %)",
+            )
+            if rate is None:
+                return None
         if years is not None and years * abs(math.log1p(rate)) > MAX_LOG_GROWTH:
             self.fail(at, f"{what} is too close to -1 for a study period of {years} years")
             return None
@@ -293,14 +296,17 @@ class Violations:
         """Whether ``unit`` passes the guard and grammar (any dimension); records why not."""
         return self.unit(at, unit, None) is not None
 
-    def resolves(self, unit: object, expected: Dimension) -> bool:
-        """Whether ``unit`` is a unit of ``expected`` (nothing recorded)."""
+    def factor_of(self, unit: object, expected: Dimension) -> float | None:
+        """The factor of ``unit`` to ``expected``, None when refused (nothing recorded)."""
         if type(unit) is str and len(unit) <= MAX_UNIT_LENGTH:
             known = self._units.get((unit, expected))
             if known is None:
                 known = self._units[unit, expected] = _resolve(unit, expected)
-            return type(known) is tuple
-        return isinstance(unit, str) and type(_resolve(unit, expected)) is tuple
+        elif isinstance(unit, str):
+            known = _resolve(unit, expected)
+        else:
+            return None
+        return known[0] if type(known) is tuple else None
 
     def product(self, at: Path, amount: str, activity: str, expected: Dimension) -> float | None:
         """Factor of ``amount x activity`` units to ``expected``; the refusal recorded at ``at``.
@@ -356,11 +362,10 @@ class Violations:
             at, quantity, expected, required=required
         ):
             return None
-        assert isinstance(quantity, Quantity)
-        value: float | None = quantity.value
-        if type(value) is not float or not math.isfinite(value):
+        value: float | None = quantity.value  # type: ignore[attr-defined]
+        if type(value) is not float or value - value != 0.0:  # not a float, or NaN or ±inf
             value = self.number((at, "value"), value, what="a finite number")
-        unit = quantity.unit
+        unit = quantity.unit  # type: ignore[attr-defined]
         known = self._units.get((unit, expected)) if type(unit) is str else None
         if type(known) is not tuple:
             known = self.unit((at, "unit"), unit, expected)

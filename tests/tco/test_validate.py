@@ -55,6 +55,236 @@ def item(raw: Raw, bid: int = 0, index: int = 0) -> Raw:
     return result
 
 
+#: Marks a field to delete in :func:`apply`.
+DELETE: Any = object()
+
+
+def apply(raw: Raw, edits: dict[str, Any]) -> Raw:
+    """``raw`` with each dotted path set to its value (``"bids.0.items.0.quantity": 0``)."""
+    for path, value in edits.items():
+        *parents, last = path.split(".")
+        target: Any = raw
+        for key in parents:
+            target = target[int(key)] if isinstance(target, list) else target[key]
+        key: Any = int(last) if isinstance(target, list) else last
+        if value is DELETE:
+            del target[key]
+        else:
+            target[key] = value
+    return raw
+
+
+def _id(edits: dict[str, Any]) -> str:
+    return ",".join(f"{path}={value!r}"[:60] for path, value in edits.items())
+
+
+def _money(value: float, unit: str = "SEK") -> Raw:
+    return {"value": value, "unit": unit}
+
+
+ITEM = "bids.0.items.0"
+STREAM = "bids.0.costs.0"
+EXTERNALITY = {"kind": "EVALUATION_MODEL_KIND_EXTERNALITY_FACTOR", "externality_factor": 1.0}
+FICTIVE = {"kind": "EVALUATION_MODEL_KIND_FICTIVE_DISCOUNT", "ladder": []}
+
+#: One edit of the sample each (dotted path -> value) and exactly the fields it makes invalid.
+REFUSED: list[tuple[dict[str, Any], list[str]]] = [
+    *(({"method.currency": c}, ["method.currency"]) for c in ["", "XYZ", "sek", "SEKK", "€"]),
+    *(({"method.base_year": y}, ["method.base_year"]) for y in [1899, 2201, 0, -1]),
+    *(
+        ({"method.discount_rate": r}, ["method.discount_rate"])
+        for r in [-1.0, -1.5, math.nan, math.inf, -math.inf, 1.5, 35.0]
+    ),
+    (
+        {"method.discount_rate": -0.9999999, "method.study_period_years": 100},
+        ["method.discount_rate"],
+    ),
+    *(({"method.inflation_rate": r}, ["method.inflation_rate"]) for r in [math.nan, -1.0, 2.0]),
+    *(
+        ({"method.exchange_rates": {"EUR": r}}, ["method.exchange_rates[EUR]"])
+        for r in [0.0, -11.2, math.nan, math.inf]
+    ),
+    ({"method.exchange_rates.XYZ": 2.0}, ["method.exchange_rates[XYZ]"]),
+    ({"method.exchange_rates.SEK": 2.0}, ["method.exchange_rates[SEK]"]),
+    (
+        {"method.resource_prices.0.yearly_escalation": [0.01] * 101},
+        ["method.resource_prices[0].yearly_escalation"],
+    ),
+    (
+        {"method.resource_prices.0.yearly_escalation": [0.01, math.nan, -2]},
+        [
+            "method.resource_prices[0].yearly_escalation[1]",
+            "method.resource_prices[0].yearly_escalation[2]",
+        ],
+    ),
+    *(
+        ({"method.resource_prices.0.escalation": r}, ["method.resource_prices[0].escalation"])
+        for r in [math.nan, -1.0, 1.01]
+    ),
+    # a resource whose price is refused is not reported again where bids use it
+    (
+        {"method.resource_prices.1.price.unit": "SEK/kWh/year"},
+        ["method.resource_prices[1].price.unit"],
+    ),
+    (
+        {"method.emission_factors.1.factor.value": -1},
+        ["method.emission_factors[1].factor.value"],
+    ),
+    ({"method.emission_factors.1.factor": DELETE}, ["method.emission_factors[1].factor"]),
+    *(
+        ({"method.carbon_price": {"price": _money(1, u)}}, ["method.carbon_price.price.unit"])
+        for u in ["SEK/t", "SEK", "kgCO2e/SEK", "SEK/kWh"]
+    ),
+    (
+        {"method.carbon_price.points.0.price.value": -1},
+        ["method.carbon_price.points[0].price.value"],
+    ),
+    (
+        {"method.evaluation_model": FICTIVE, "bids.0.ladder_level": 0},
+        ["method.evaluation_model.ladder"],
+    ),
+    *(
+        (
+            {"method.evaluation_model": dict(EXTERNALITY, externality_factor=f)},
+            ["method.evaluation_model.externality_factor"],
+        )
+        for f in [-0.5, math.nan, math.inf]
+    ),
+    ({"method.baseline_bid_id": "C"}, ["method.baseline_bid_id"]),
+    *(({"bids.1.id": bid_id}, ["bids[1].id"]) for bid_id in ["", "   ", "x" * 300]),
+    *(({f"{ITEM}.quantity": q}, ["bids[0].items[0].quantity"]) for q in [0, -1, math.nan, 1e13]),
+    *(
+        ({f"{ITEM}.service_life.value": life}, ["bids[0].items[0].service_life.value"])
+        for life in [0, -8]
+    ),
+    ({f"{ITEM}.warranty.value": -1}, ["bids[0].items[0].warranty.value"]),
+    *(
+        ({f"bids.1.items.0.{f}": _money(-1)}, [f"bids[1].items[0].{f}.value"])
+        for f in ["unit_price", "installation_cost", "residual_value"]
+    ),
+    (
+        {
+            f"{ITEM}.emissions.a1_a3": _money(2.1, "t"),
+            f"{ITEM}.emissions.c1_c4": _money(-1, "kgCO2e"),
+        },
+        ["bids[0].items[0].emissions.a1_a3.unit", "bids[0].items[0].emissions.c1_c4.value"],
+    ),
+    (
+        {
+            f"{ITEM}.resource_use": [
+                {"resource": "electricity", "amount": _money(45, "W"), "activity": _money(4, "h/y")}
+            ]
+        },
+        ["bids[0].items[0].resource_use[0].activity.unit"],
+    ),
+    ({f"{STREAM}.emissions_module": "z9"}, ["bids[0].costs[0].emissions_module"]),
+    ({f"{STREAM}.first_year": 13}, ["bids[0].costs[0].first_year"]),
+    ({f"{STREAM}.first_year": -1}, ["bids[0].costs[0].first_year"]),
+    ({f"{STREAM}.every_years": -1}, ["bids[0].costs[0].every_years"]),
+    ({f"{STREAM}.last_year": 13}, ["bids[0].costs[0].last_year"]),
+    ({f"{STREAM}.first_year": 5, f"{STREAM}.last_year": 3}, ["bids[0].costs[0].last_year"]),
+    ({f"{STREAM}.life": _money(0, "years")}, ["bids[0].costs[0].life.value"]),
+    ({f"{STREAM}.escalation": math.nan}, ["bids[0].costs[0].escalation"]),
+    ({f"{STREAM}.emissions": _money(1, "kg")}, ["bids[0].costs[0].emissions.unit"]),
+    ({"bids.0.functional_units_delivered": -1}, ["bids[0].functional_units_delivered"]),
+]
+
+
+@pytest.mark.parametrize(("edits", "expected"), REFUSED, ids=[_id(e) for e, _ in REFUSED])
+def test_refused(edits: dict[str, Any], expected: list[str]) -> None:
+    assert fields(apply(sample_dict(), edits)) == expected
+
+
+#: One edit of the sample each, what to read of the prepared tender, and what it must be.
+ACCEPTED: list[tuple[dict[str, Any], Callable[[PreparedTender], object], object]] = [
+    *(
+        ({"method.discount_rate": r}, lambda p: p.method.discount_rate, r)
+        for r in [0.0, -0.01, 0.08, 1.0]
+    ),
+    # inflation counts only in a nominal analysis
+    (
+        {"method.inflation_rate": 0.02},
+        lambda p: (p.method.inflation_rate, p.method.discount_rate),
+        (0.0, 0.035),
+    ),
+    ({"method.exchange_rates.SEK": 1.0}, lambda p: p.method.currency, "SEK"),
+    (
+        {"method.resource_prices.0.yearly_escalation": [0.01] * 30},
+        lambda p: p.method.resources["electricity"].escalation_rates.shape,
+        (12,),
+    ),
+    ({"method.carbon_price": DELETE}, lambda p: p.method.carbon_price, None),
+    ({"method.evaluation_model": EXTERNALITY}, lambda p: p.method.model.externality_factor, 1.0),
+    ({"method.baseline_bid_id": ""}, lambda p: p.method.baseline_bid_id, ""),
+    (
+        {f"{ITEM}.service_life": _money(96, "months")},
+        lambda p: p.bids[0].items[0].service_life,
+        8.0,
+    ),
+    ({f"{ITEM}.service_life": DELETE}, lambda p: p.bids[0].items[0].service_life, None),
+    # end of life may be a revenue
+    (
+        {f"{ITEM}.end_of_life_cost.value": -500},
+        lambda p: p.bids[0].items[0].end_of_life_cost,
+        -500.0,
+    ),
+    (
+        {f"{STREAM}.category": ""},
+        lambda p: (p.bids[0].costs[0].category, p.bids[0].costs[0].emissions_module),
+        ("other", "b1_b3"),
+    ),
+    ({f"{STREAM}.emissions_module": "b5"}, lambda p: p.bids[0].costs[0].emissions_module, "b5"),
+    (
+        {f"{STREAM}.first_year": 2, f"{STREAM}.last_year": 9},
+        lambda p: (p.bids[0].costs[0].first_year, p.bids[0].costs[0].last_year),
+        (2, 9),
+    ),
+    (
+        {f"{STREAM}.first_year": 12, f"{STREAM}.every_years": 0},
+        lambda p: p.bids[0].costs[0].last_year,
+        12,
+    ),
+    (
+        {
+            f"{STREAM}.life": _money(5, "years"),
+            f"{STREAM}.emissions": _money(0.35, "tCO2e"),
+            f"{STREAM}.escalation": 0.02,
+        },
+        lambda p: (
+            p.bids[0].costs[0].life,
+            p.bids[0].costs[0].emissions,
+            p.bids[0].costs[0].escalation,
+        ),
+        (5.0, 350.0, 0.02),
+    ),
+    (
+        {f"{STREAM}.amount": DELETE, f"{STREAM}.emissions": _money(10, "kgCO2e")},
+        lambda p: (p.bids[0].costs[0].amount, p.bids[0].costs[0].emissions),
+        (0.0, 10.0),
+    ),
+    # 0 means "not stated", taken as 1
+    (
+        {"bids.1.circularity.lifetime_ratio": 0, "bids.1.circularity.use_intensity_ratio": 0},
+        lambda p: (p.bids[1].circularity.lifetime_ratio, p.bids[1].circularity.use_intensity_ratio),
+        (1.0, 1.0),
+    ),
+    (
+        {"bids.1.circularity.mass": _money(0.45, "t")},
+        lambda p: p.bids[1].circularity.mass_kg,
+        450.0,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("edits", "read", "expected"), ACCEPTED, ids=[_id(e) for e, _, _ in ACCEPTED]
+)
+def test_accepted(
+    edits: dict[str, Any], read: Callable[[PreparedTender], object], expected: object
+) -> None:
+    assert read(prepare(apply(sample_dict(), edits))) == expected
+
+
 # =============================================================== the sample
 
 
@@ -219,11 +449,6 @@ def test_invalid_tender_message_counts() -> None:
 # =============================================================== method scalars
 
 
-@pytest.mark.parametrize("code", ["", "XYZ", "sek", "SEKK", "€"])
-def test_currency_must_be_known(code: str) -> None:
-    assert fields(edited(lambda r: method(r).update(currency=code))) == ["method.currency"]
-
-
 @pytest.mark.parametrize(("code", "digits"), [("EUR", 2), ("JPY", 0), ("ISK", 0), ("KWD", 3)])
 def test_minor_unit_digits_of_the_method_currency(code: str, digits: int) -> None:
     def change(raw: Raw) -> None:
@@ -232,11 +457,6 @@ def test_minor_unit_digits_of_the_method_currency(code: str, digits: int) -> Non
         m["exchange_rates"] = {"SEK": 0.1, "EUR": 1.0} if code != "EUR" else {"SEK": 0.09}
 
     assert prepare(edited(change)).method.minor_unit_digits == digits
-
-
-@pytest.mark.parametrize("year", [1899, 2201, 0, -1])
-def test_base_year_range(year: int) -> None:
-    assert fields(edited(lambda r: method(r).update(base_year=year))) == ["method.base_year"]
 
 
 @pytest.mark.parametrize("years", [0, -1, 101, 10**9])
@@ -251,25 +471,6 @@ def test_study_period_bounds_are_allowed() -> None:
         raw["bids"][0]["costs"][0]["first_year"] = 1
         raw["bids"][1]["items"][0]["costs"][0]["first_year"] = 1
         assert prepare(raw).method.study_period_years == years
-
-
-@pytest.mark.parametrize("rate", [-1.0, -1.5, math.nan, math.inf, -math.inf, 1.5, 35.0])
-def test_discount_rate_range(rate: float) -> None:
-    assert fields(edited(lambda r: method(r).update(discount_rate=rate))) == [
-        "method.discount_rate"
-    ]
-
-
-@pytest.mark.parametrize("rate", [0.0, -0.01, 0.08, 1.0])
-def test_discount_rate_allowed(rate: float) -> None:
-    assert prepare(edited(lambda r: method(r).update(discount_rate=rate))).method.discount_rate == (
-        rate
-    )
-
-
-def test_discount_rate_close_to_minus_one_is_refused_for_long_periods() -> None:
-    raw = edited(lambda r: method(r).update(discount_rate=-0.9999999, study_period_years=100))
-    assert fields(raw) == ["method.discount_rate"]
 
 
 def test_rate_that_looks_like_percent_warns() -> None:
@@ -311,19 +512,6 @@ def test_nominal_without_inflation_warns_but_is_allowed() -> None:
     assert "NOMINAL_WITHOUT_INFLATION" in [c for c, _, _ in prepared.warnings]
 
 
-@pytest.mark.parametrize("inflation", [math.nan, -1.0, 2.0])
-def test_inflation_must_be_valid_even_in_real_analysis(inflation: float) -> None:
-    assert fields(edited(lambda r: method(r).update(inflation_rate=inflation))) == [
-        "method.inflation_rate"
-    ]
-
-
-def test_inflation_is_ignored_in_a_real_analysis() -> None:
-    prepared = prepare(edited(lambda r: method(r).update(inflation_rate=0.02)))
-    assert prepared.method.inflation_rate == 0.0
-    assert prepared.method.discount_rate == 0.035
-
-
 # =============================================================== exchange rates
 
 
@@ -339,23 +527,6 @@ def test_missing_exchange_rate_is_reported_at_every_amount() -> None:
     description = found["bids[1].items[0].unit_price.unit"]
     assert "EUR" in description
     assert "method.exchange_rates" in description
-
-
-@pytest.mark.parametrize("rate", [0.0, -11.2, math.nan, math.inf])
-def test_exchange_rate_must_be_positive_and_finite(rate: float) -> None:
-    raw = edited(lambda r: method(r).update(exchange_rates={"EUR": rate}))
-    assert fields(raw) == ["method.exchange_rates[EUR]"]
-
-
-def test_exchange_rate_key_must_be_known() -> None:
-    raw = edited(lambda r: method(r)["exchange_rates"].update({"XYZ": 2.0}))
-    assert fields(raw) == ["method.exchange_rates[XYZ]"]
-
-
-def test_exchange_rate_of_the_method_currency_itself() -> None:
-    assert prepare(edited(lambda r: method(r)["exchange_rates"].update({"SEK": 1.0})))
-    raw = edited(lambda r: method(r)["exchange_rates"].update({"SEK": 2.0}))
-    assert fields(raw) == ["method.exchange_rates[SEK]"]
 
 
 def test_money_in_another_currency_is_converted() -> None:
@@ -429,34 +600,6 @@ def test_yearly_escalation_last_rate_repeated() -> None:
     assert rates.tolist() == [0.05, 0.04] + [0.03] * 10
 
 
-def test_yearly_escalation_longer_than_the_study_is_cut() -> None:
-    raw = edited(lambda r: method(r)["resource_prices"][0].update(yearly_escalation=[0.01] * 30))
-    assert prepare(raw).method.resources["electricity"].escalation_rates.shape == (12,)
-
-
-def test_yearly_escalation_size_and_values() -> None:
-    raw = edited(lambda r: method(r)["resource_prices"][0].update(yearly_escalation=[0.01] * 101))
-    assert fields(raw) == ["method.resource_prices[0].yearly_escalation"]
-    raw = edited(
-        lambda r: method(r)["resource_prices"][0].update(yearly_escalation=[0.01, math.nan, -2])
-    )
-    assert fields(raw) == [
-        "method.resource_prices[0].yearly_escalation[1]",
-        "method.resource_prices[0].yearly_escalation[2]",
-    ]
-
-
-@pytest.mark.parametrize("rate", [math.nan, -1.0, 1.01])
-def test_escalation_range(rate: float) -> None:
-    raw = edited(lambda r: method(r)["resource_prices"][0].update(escalation=rate))
-    assert fields(raw) == ["method.resource_prices[0].escalation"]
-
-
-def test_resource_with_a_refused_price_is_not_reported_again_in_bids() -> None:
-    raw = edited(lambda r: method(r)["resource_prices"][1]["price"].update(unit="SEK/kWh/year"))
-    assert fields(raw) == ["method.resource_prices[1].price.unit"]
-
-
 def test_resource_used_but_not_priced() -> None:
     raw = edited(lambda r: item(r)["resource_use"][0].update(resource="hvo"))
     v = only(raw)
@@ -473,13 +616,6 @@ def test_emission_factor_without_basis() -> None:
     v = only(raw)
     assert v.field == "method.emission_factors[1].basis"
     assert "basis" in v.description
-
-
-def test_emission_factor_listed_twice() -> None:
-    raw = edited(
-        lambda r: method(r)["emission_factors"].append(dict(method(r)["emission_factors"][1]))
-    )
-    assert fields(raw) == ["method.emission_factors[2].resource"]
 
 
 def test_emission_factor_for_an_unpriced_resource() -> None:
@@ -509,16 +645,6 @@ def test_emission_factor_in_grams_per_kwh() -> None:
 
     factor = prepare(edited(change)).method.resources["electricity"].emission_factor
     assert np.allclose(factor, 0.059)
-
-
-def test_emission_factor_negative_is_refused() -> None:
-    raw = edited(lambda r: method(r)["emission_factors"][1]["factor"].update(value=-1))
-    assert fields(raw) == ["method.emission_factors[1].factor.value"]
-
-
-def test_emission_factor_required() -> None:
-    raw = edited(lambda r: method(r)["emission_factors"][1].pop("factor"))
-    assert fields(raw) == ["method.emission_factors[1].factor"]
 
 
 def test_emission_factor_from_reference_takes_its_basis() -> None:
@@ -589,11 +715,6 @@ def test_no_emission_factor_warns_per_bid() -> None:
 
 
 # =============================================================== carbon price
-
-
-def test_carbon_price_absent() -> None:
-    raw = edited(lambda r: method(r).pop("carbon_price"))
-    assert prepare(raw).method.carbon_price is None
 
 
 @pytest.mark.parametrize(
@@ -674,12 +795,6 @@ def test_carbon_price_units(unit: str, per_kg: float) -> None:
     assert carbon.price_per_kg[0] == pytest.approx(per_kg)
 
 
-@pytest.mark.parametrize("unit", ["SEK/t", "SEK", "kgCO2e/SEK", "SEK/kWh"])
-def test_carbon_price_must_be_money_per_co2e(unit: str) -> None:
-    raw = edited(lambda r: method(r).update(carbon_price={"price": {"value": 1, "unit": unit}}))
-    assert fields(raw) == ["method.carbon_price.price.unit"]
-
-
 def test_carbon_price_points_duplicate_years() -> None:
     def change(raw: Raw) -> None:
         method(raw)["carbon_price"]["points"].append(
@@ -689,11 +804,6 @@ def test_carbon_price_points_duplicate_years() -> None:
     v = only(edited(change))
     assert v.field == "method.carbon_price.points[2].year"
     assert "points[1]" in v.description
-
-
-def test_carbon_price_negative_is_refused() -> None:
-    raw = edited(lambda r: method(r)["carbon_price"]["points"][0]["price"].update(value=-1))
-    assert fields(raw) == ["method.carbon_price.points[0].price.value"]
 
 
 # =============================================================== pollutants
@@ -769,11 +879,6 @@ def test_fictive_discount_ladder() -> None:
     assert dict(model.ladder) == {1: 0.01, 2: 0.02, 3: 0.04, 4: 0.07, 5: 0.10}
 
 
-def test_fictive_discount_needs_a_ladder() -> None:
-    raw = edited(lambda r: _ladder(r, [], level=0))
-    assert fields(raw) == ["method.evaluation_model.ladder"]
-
-
 def test_ladder_rules() -> None:
     steps = [
         {"level": 1, "discount": 0.01},
@@ -794,31 +899,6 @@ def test_bid_level_must_be_on_the_ladder() -> None:
     assert "1, 2, 3, 4, 5" in v.description
 
 
-def test_level_zero_means_no_level() -> None:
-    assert prepare(edited(lambda r: _ladder(r, LADDER, level=0))).bids[0].ladder_level == 0
-
-
-@pytest.mark.parametrize("factor", [-0.5, math.nan, math.inf])
-def test_externality_factor(factor: float) -> None:
-    def change(raw: Raw) -> None:
-        method(raw)["evaluation_model"] = {
-            "kind": "EVALUATION_MODEL_KIND_EXTERNALITY_FACTOR",
-            "externality_factor": factor,
-        }
-
-    assert fields(edited(change)) == ["method.evaluation_model.externality_factor"]
-
-
-def test_externality_factor_allowed() -> None:
-    def change(raw: Raw) -> None:
-        method(raw)["evaluation_model"] = {
-            "kind": "EVALUATION_MODEL_KIND_EXTERNALITY_FACTOR",
-            "externality_factor": 1.0,
-        }
-
-    assert prepare(edited(change)).method.model.externality_factor == 1.0
-
-
 # =============================================================== bids
 
 
@@ -828,25 +908,10 @@ def test_at_least_one_bid() -> None:
     assert "bids" in found
 
 
-@pytest.mark.parametrize("bid_id", ["", "   ", "x" * 300])
-def test_bid_id_required_and_short(bid_id: str) -> None:
-    raw = edited(lambda r: r["bids"][1].update(id=bid_id))
-    assert fields(raw) == ["bids[1].id"]
-
-
 def test_bid_ids_unique() -> None:
     v = only(edited(lambda r: r["bids"][1].update(id="A")))
     assert v.field == "bids[1].id"
     assert "bids[0].id" in v.description
-
-
-def test_baseline_must_name_a_bid() -> None:
-    assert fields(edited(lambda r: method(r).update(baseline_bid_id="C"))) == [
-        "method.baseline_bid_id"
-    ]
-    assert (
-        prepare(edited(lambda r: method(r).update(baseline_bid_id=""))).method.baseline_bid_id == ""
-    )
 
 
 def test_too_many_bids_is_refused_cheaply() -> None:
@@ -854,29 +919,6 @@ def test_too_many_bids_is_refused_cheaply() -> None:
     raw["bids"] = [dict(raw["bids"][1], id=f"b{i}") for i in range(validate.MAX_BIDS + 1)]
     raw["method"]["baseline_bid_id"] = "b0"
     assert fields(raw) == ["bids"]
-
-
-@pytest.mark.parametrize("quantity", [0, -1, math.nan, 1e13])
-def test_quantity_positive(quantity: float) -> None:
-    assert fields(edited(lambda r: item(r).update(quantity=quantity))) == [
-        "bids[0].items[0].quantity"
-    ]
-
-
-@pytest.mark.parametrize("life", [0, -8])
-def test_service_life_positive(life: float) -> None:
-    raw = edited(lambda r: item(r)["service_life"].update(value=life))
-    assert fields(raw) == ["bids[0].items[0].service_life.value"]
-
-
-def test_service_life_in_months() -> None:
-    raw = edited(lambda r: item(r).update(service_life={"value": 96, "unit": "months"}))
-    assert prepare(raw).bids[0].items[0].service_life == 8.0
-
-
-def test_service_life_absent_means_none() -> None:
-    raw = edited(lambda r: item(r).pop("service_life"))
-    assert prepare(raw).bids[0].items[0].service_life is None
 
 
 def test_service_life_too_short_for_the_study() -> None:
@@ -890,22 +932,6 @@ def test_service_life_wrong_dimension() -> None:
     v = only(edited(lambda r: item(r)["service_life"].update(unit="km")))
     assert v.field == "bids[0].items[0].service_life.unit"
     assert v.description == "expected time such as 'years', got 'km'"
-
-
-def test_warranty_non_negative() -> None:
-    raw = edited(lambda r: item(r)["warranty"].update(value=-1))
-    assert fields(raw) == ["bids[0].items[0].warranty.value"]
-
-
-@pytest.mark.parametrize("field", ["unit_price", "installation_cost", "residual_value"])
-def test_money_fields_non_negative(field: str) -> None:
-    raw = edited(lambda r: item(r, 1).update({field: {"value": -1, "unit": "SEK"}}))
-    assert fields(raw) == [f"bids[1].items[0].{field}.value"]
-
-
-def test_end_of_life_may_be_revenue() -> None:
-    raw = edited(lambda r: item(r)["end_of_life_cost"].update(value=-500))
-    assert prepare(raw).bids[0].items[0].end_of_life_cost == -500.0
 
 
 def test_maintenance_must_be_money_per_time() -> None:
@@ -922,17 +948,6 @@ def test_embodied_emissions() -> None:
     emissions = prepare(edited(change)).bids[0].items[0].emissions
     assert emissions["d"] == pytest.approx(-400.0)
     assert emissions["a4"] == 12.0
-
-
-def test_embodied_emissions_rules() -> None:
-    def change(raw: Raw) -> None:
-        item(raw)["emissions"]["a1_a3"] = {"value": 2.1, "unit": "t"}
-        item(raw)["emissions"]["c1_c4"] = {"value": -1, "unit": "kgCO2e"}
-
-    assert fields(edited(change)) == [
-        "bids[0].items[0].emissions.a1_a3.unit",
-        "bids[0].items[0].emissions.c1_c4.value",
-    ]
 
 
 # --------------------------------------------------------------- resource use
@@ -990,19 +1005,6 @@ def test_resource_use_wrong_product() -> None:
     assert "amount times activity" in v.description
 
 
-def test_resource_use_bad_activity_unit_is_reported_at_activity() -> None:
-    def change(raw: Raw) -> None:
-        item(raw)["resource_use"] = [
-            {
-                "resource": "electricity",
-                "amount": {"value": 45, "unit": "W"},
-                "activity": {"value": 4000, "unit": "h/yearz"},
-            }
-        ]
-
-    assert fields(edited(change)) == ["bids[0].items[0].resource_use[0].activity.unit"]
-
-
 def test_resource_use_negative_and_missing() -> None:
     def change(raw: Raw) -> None:
         item(raw)["resource_use"] = [
@@ -1037,11 +1039,6 @@ def test_stream_category_unknown_lists_allowed() -> None:
     assert "residual_value" in v.description
 
 
-def test_stream_category_empty_means_other() -> None:
-    stream = prepare(edited(lambda r: _stream(r, category=""))).bids[0].costs[0]
-    assert (stream.category, stream.emissions_module) == ("other", "b1_b3")
-
-
 @pytest.mark.parametrize(
     ("category", "module"),
     [
@@ -1062,32 +1059,6 @@ def test_stream_module_from_category(category: str, module: str) -> None:
     assert stream.emissions_module == module
 
 
-def test_stream_module_given_and_unknown() -> None:
-    assert (
-        prepare(edited(lambda r: _stream(r, emissions_module="b5")))
-        .bids[0]
-        .costs[0]
-        .emissions_module
-        == "b5"
-    )
-    assert fields(edited(lambda r: _stream(r, emissions_module="z9"))) == [
-        "bids[0].costs[0].emissions_module"
-    ]
-
-
-def test_stream_years() -> None:
-    assert fields(edited(lambda r: _stream(r, first_year=13))) == ["bids[0].costs[0].first_year"]
-    assert fields(edited(lambda r: _stream(r, first_year=-1))) == ["bids[0].costs[0].first_year"]
-    assert fields(edited(lambda r: _stream(r, every_years=-1))) == ["bids[0].costs[0].every_years"]
-    assert fields(edited(lambda r: _stream(r, last_year=13))) == ["bids[0].costs[0].last_year"]
-    v = only(edited(lambda r: _stream(r, first_year=5, last_year=3)))
-    assert v.field == "bids[0].costs[0].last_year"
-    stream = prepare(edited(lambda r: _stream(r, first_year=2, last_year=9))).bids[0].costs[0]
-    assert (stream.first_year, stream.last_year) == (2, 9)
-    stream = prepare(edited(lambda r: _stream(r, first_year=12, every_years=0))).bids[0].costs[0]
-    assert stream.last_year == 12
-
-
 def test_stream_money_per_time_only_yearly() -> None:
     stream = (
         prepare(edited(lambda r: _stream(r, amount={"value": 1000, "unit": "SEK/month"})))
@@ -1106,37 +1077,6 @@ def test_stream_amount_wrong_dimension() -> None:
     v = only(edited(lambda r: _stream(r, amount={"value": 1, "unit": "kWh"})))
     assert v.field == "bids[0].costs[0].amount.unit"
     assert v.description.startswith("expected money per occurrence")
-
-
-def test_stream_life_emissions_escalation() -> None:
-    def change(raw: Raw) -> None:
-        _stream(
-            raw,
-            life={"value": 5, "unit": "years"},
-            emissions={"value": 0.35, "unit": "tCO2e"},
-            escalation=0.02,
-        )
-
-    stream = prepare(edited(change)).bids[0].costs[0]
-    assert (stream.life, stream.emissions, stream.escalation) == (5.0, 350.0, 0.02)
-    assert fields(edited(lambda r: _stream(r, life={"value": 0, "unit": "years"}))) == [
-        "bids[0].costs[0].life.value"
-    ]
-    assert fields(edited(lambda r: _stream(r, escalation=math.nan))) == [
-        "bids[0].costs[0].escalation"
-    ]
-    assert fields(edited(lambda r: _stream(r, emissions={"value": 1, "unit": "kg"}))) == [
-        "bids[0].costs[0].emissions.unit"
-    ]
-
-
-def test_stream_without_amount_is_zero() -> None:
-    def change(raw: Raw) -> None:
-        raw["bids"][0]["costs"][0].pop("amount")
-        raw["bids"][0]["costs"][0]["emissions"] = {"value": 10, "unit": "kgCO2e"}
-
-    stream = prepare(edited(change)).bids[0].costs[0]
-    assert (stream.amount, stream.emissions) == (0.0, 10.0)
 
 
 # --------------------------------------------------------------- deductions, circularity
@@ -1174,28 +1114,6 @@ def test_circularity_rules() -> None:
 def test_circularity_fractions(name: str, value: float) -> None:
     raw = edited(lambda r: r["bids"][1]["circularity"].update({name: value}))
     assert f"bids[1].circularity.{name}" in fields(raw)
-
-
-def test_circularity_zero_ratio_means_one() -> None:
-    raw = edited(
-        lambda r: r["bids"][1]["circularity"].update(lifetime_ratio=0, use_intensity_ratio=0)
-    )
-    circularity = prepare(raw).bids[1].circularity
-    assert circularity is not None
-    assert (circularity.lifetime_ratio, circularity.use_intensity_ratio) == (1.0, 1.0)
-
-
-def test_circularity_mass_in_tonnes() -> None:
-    raw = edited(lambda r: r["bids"][1]["circularity"].update(mass={"value": 0.45, "unit": "t"}))
-    circularity = prepare(raw).bids[1].circularity
-    assert circularity is not None
-    assert circularity.mass_kg == pytest.approx(450.0)
-
-
-def test_functional_units_delivered() -> None:
-    assert fields(edited(lambda r: r["bids"][0].update(functional_units_delivered=-1))) == [
-        "bids[0].functional_units_delivered"
-    ]
 
 
 # =============================================================== messages stay small
