@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -60,7 +61,8 @@ DELETE: Any = object()
 
 
 def apply(raw: Raw, edits: dict[str, Any]) -> Raw:
-    """``raw`` with each dotted path set to its value (``"bids.0.items.0.quantity": 0``)."""
+    """``raw`` with each dotted path set to its value (``"bids.0.items.0.quantity": 0``); an
+    index one past a list's end appends."""
     for path, value in edits.items():
         *parents, last = path.split(".")
         target: Any = raw
@@ -69,6 +71,8 @@ def apply(raw: Raw, edits: dict[str, Any]) -> Raw:
         key: Any = int(last) if isinstance(target, list) else last
         if value is DELETE:
             del target[key]
+        elif isinstance(target, list) and key == len(target):
+            target.append(value)
         else:
             target[key] = value
     return raw
@@ -87,112 +91,276 @@ STREAM = "bids.0.costs.0"
 EXTERNALITY = {"kind": "EVALUATION_MODEL_KIND_EXTERNALITY_FACTOR", "externality_factor": 1.0}
 FICTIVE = {"kind": "EVALUATION_MODEL_KIND_FICTIVE_DISCOUNT", "ladder": []}
 
-#: One edit of the sample each (dotted path -> value) and exactly the fields it makes invalid.
-REFUSED: list[tuple[dict[str, Any], list[str]]] = [
-    *(({"method.currency": c}, ["method.currency"]) for c in ["", "XYZ", "sek", "SEKK", "€"]),
-    *(({"method.base_year": y}, ["method.base_year"]) for y in [1899, 2201, 0, -1]),
+
+def wire(path: str) -> str:
+    """A dotted path as on the wire: ``bids.0.items.0`` -> ``bids[0].items[0]``, ``...rates.EUR``
+    -> ``...rates[EUR]``."""
+    return re.sub(r"\.(\d+|[A-Z]{3})(?=\.|$)", r"[\1]", path)
+
+
+NAMES = ["", "Electricity", "el ectricity", "1st", "x" * 300]
+TRAJECTORY = [
+    {"year": 2030, "factor": _money(1, "kgCO2e/kWh")},
+    {"year": 1800, "factor": _money(1, "kgCO2e/kWh")},
+    {"year": 2040},
+]
+BAD_LADDER = [
+    {"level": 1, "discount": 0.01},
+    {"level": 1},
+    {"level": 0},
+    {"level": 2, "discount": 1.0},
+]
+BAD_USES = [
+    {"resource": "diesel", "amount": _money(-900, "l/year")},
+    {"resource": "diesel"},
+    {"resource": "diesel", "amount": _money(1, "l"), "activity": _money(-1, "1/year")},
+]
+USE_FIELDS = [(0, "amount.value"), (1, "amount"), (2, "activity.value"), (2, "activity.unit")]
+CIRCULARITY = {
+    "reused_input": 0.9,
+    "collected_for_composting": 0.2,
+    "recycling_efficiency_feedstock": 0.0,
+    "mass": _money(0, "kg"),
+}
+CIRCULARITY_FIELDS = [
+    "mass.value",
+    "recycled_input",
+    "collected_for_recycling",
+    "recycling_efficiency_feedstock",
+]
+R, E, P = "method.resource_prices", "method.emission_factors", "method.carbon_price"
+#: One field set to a refused value, and where that one violation is: the field itself, or its
+#: ``.value`` or ``.unit``.
+REFUSED_FIELD: list[tuple[str, Any, str]] = [
+    *(("method.currency", code, "") for code in ["", "XYZ", "sek", "SEKK", "€"]),
+    *(("method.base_year", year, "") for year in [1899, 2201, 0, -1]),
+    *(("method.discount_rate", r, "") for r in [-1.0, -1.5, math.nan, math.inf, -math.inf, 1.5]),
+    ("method.discount_rate", 35.0, ""),
+    *(("method.inflation_rate", r, "") for r in [math.nan, -1.0, 2.0]),
+    *(("method.exchange_rates.EUR", r, "") for r in [0.0, -11.2, math.nan, math.inf]),
+    ("method.exchange_rates.XYZ", 2.0, ""),
+    ("method.exchange_rates.SEK", 2.0, ""),
+    (f"{R}.0.yearly_escalation", [0.01] * 101, ""),
+    *((f"{R}.0.escalation", r, "") for r in [math.nan, -1.0, 1.01]),
+    *((f"{R}.2", {"resource": n, "price": _money(1, "SEK/kWh")}, ".resource") for n in NAMES),
+    # a resource whose price is refused is not reported again where bids use it
+    (f"{R}.1.price.unit", "SEK/kWh/year", ""),
+    (f"{E}.1.factor.value", -1, ""),
+    (f"{E}.1.factor", DELETE, ""),
+    *((P, {"price": _money(1, unit)}, ".price.unit") for unit in ["SEK/t", "SEK", "kgCO2e/SEK"]),
+    (P, {"price": _money(1, "SEK/kWh")}, ".price.unit"),
+    (f"{P}.points.0.price.value", -1, ""),
     *(
-        ({"method.discount_rate": r}, ["method.discount_rate"])
-        for r in [-1.0, -1.5, math.nan, math.inf, -math.inf, 1.5, 35.0]
+        ("method.evaluation_model", dict(EXTERNALITY, externality_factor=f), ".externality_factor")
+        for f in [-0.5, math.nan, math.inf]
     ),
+    ("method.baseline_bid_id", "C", ""),
+    *(("bids.1.id", bid_id, "") for bid_id in ["", "   ", "x" * 300]),
+    *((f"{ITEM}.quantity", q, "") for q in [0, -1, math.nan, 1e13]),
+    *((f"{ITEM}.service_life.value", life, "") for life in [0, -8]),
+    (f"{ITEM}.warranty.value", -1, ""),
+    *((f"bids.1.items.0.{f}", _money(-1), ".value") for f in ["unit_price", "installation_cost"]),
+    ("bids.1.items.0.residual_value", _money(-1), ".value"),
+    (f"{ITEM}.resource_use.0.activity", _money(4, "h/y"), ".unit"),
+    (f"{STREAM}.emissions_module", "z9", ""),
+    *((f"{STREAM}.first_year", year, "") for year in [13, -1]),
+    (f"{STREAM}.every_years", -1, ""),
+    (f"{STREAM}.last_year", 13, ""),
+    (f"{STREAM}.life", _money(0, "years"), ".value"),
+    (f"{STREAM}.escalation", math.nan, ""),
+    (f"{STREAM}.emissions", _money(1, "kg"), ".unit"),
+    ("bids.0.functional_units_delivered", -1, ""),
+    *(
+        (f"bids.1.circularity.{name}", value, "")
+        for name in ["recycled_input", "collected_for_reuse", "recycling_efficiency_collection"]
+        for value in [-0.1, 1.1, math.nan]
+    ),
+]
+
+
+@pytest.mark.parametrize(("path", "value", "at"), REFUSED_FIELD, ids=lambda x: repr(x)[:40])
+def test_refused_field(path: str, value: Any, at: str) -> None:
+    assert fields(apply(sample_dict(), {path: value})) == [wire(path) + at]
+
+
+#: Edits of the sample and exactly the fields they make invalid, in order.
+REFUSED: list[tuple[dict[str, Any], list[str]]] = [
     (
         {"method.discount_rate": -0.9999999, "method.study_period_years": 100},
         ["method.discount_rate"],
     ),
-    *(({"method.inflation_rate": r}, ["method.inflation_rate"]) for r in [math.nan, -1.0, 2.0]),
-    *(
-        ({"method.exchange_rates": {"EUR": r}}, ["method.exchange_rates[EUR]"])
-        for r in [0.0, -11.2, math.nan, math.inf]
-    ),
-    ({"method.exchange_rates.XYZ": 2.0}, ["method.exchange_rates[XYZ]"]),
-    ({"method.exchange_rates.SEK": 2.0}, ["method.exchange_rates[SEK]"]),
     (
-        {"method.resource_prices.0.yearly_escalation": [0.01] * 101},
-        ["method.resource_prices[0].yearly_escalation"],
+        {f"{R}.0.yearly_escalation": [0.01, math.nan, -2]},
+        [f"{R}[0].yearly_escalation[1]", f"{R}[0].yearly_escalation[2]"],
     ),
     (
-        {"method.resource_prices.0.yearly_escalation": [0.01, math.nan, -2]},
-        [
-            "method.resource_prices[0].yearly_escalation[1]",
-            "method.resource_prices[0].yearly_escalation[2]",
-        ],
-    ),
-    *(
-        ({"method.resource_prices.0.escalation": r}, ["method.resource_prices[0].escalation"])
-        for r in [math.nan, -1.0, 1.01]
-    ),
-    # a resource whose price is refused is not reported again where bids use it
-    (
-        {"method.resource_prices.1.price.unit": "SEK/kWh/year"},
-        ["method.resource_prices[1].price.unit"],
+        {f"{E}.0.trajectory.{j}": point for j, point in enumerate(TRAJECTORY, start=2)},
+        [f"{E}[0].trajectory[{j}].{f}" for j, f in ((2, "year"), (3, "year"), (4, "factor"))],
     ),
     (
-        {"method.emission_factors.1.factor.value": -1},
-        ["method.emission_factors[1].factor.value"],
-    ),
-    ({"method.emission_factors.1.factor": DELETE}, ["method.emission_factors[1].factor"]),
-    *(
-        ({"method.carbon_price": {"price": _money(1, u)}}, ["method.carbon_price.price.unit"])
-        for u in ["SEK/t", "SEK", "kgCO2e/SEK", "SEK/kWh"]
-    ),
-    (
-        {"method.carbon_price.points.0.price.value": -1},
-        ["method.carbon_price.points[0].price.value"],
-    ),
-    (
-        {"method.evaluation_model": FICTIVE, "bids.0.ladder_level": 0},
+        {"method.evaluation_model": dict(FICTIVE, ladder=[]), "bids.0.ladder_level": 0},
         ["method.evaluation_model.ladder"],
     ),
-    *(
-        (
-            {"method.evaluation_model": dict(EXTERNALITY, externality_factor=f)},
-            ["method.evaluation_model.externality_factor"],
-        )
-        for f in [-0.5, math.nan, math.inf]
-    ),
-    ({"method.baseline_bid_id": "C"}, ["method.baseline_bid_id"]),
-    *(({"bids.1.id": bid_id}, ["bids[1].id"]) for bid_id in ["", "   ", "x" * 300]),
-    *(({f"{ITEM}.quantity": q}, ["bids[0].items[0].quantity"]) for q in [0, -1, math.nan, 1e13]),
-    *(
-        ({f"{ITEM}.service_life.value": life}, ["bids[0].items[0].service_life.value"])
-        for life in [0, -8]
-    ),
-    ({f"{ITEM}.warranty.value": -1}, ["bids[0].items[0].warranty.value"]),
-    *(
-        ({f"bids.1.items.0.{f}": _money(-1)}, [f"bids[1].items[0].{f}.value"])
-        for f in ["unit_price", "installation_cost", "residual_value"]
+    (
+        {"method.evaluation_model": dict(FICTIVE, ladder=BAD_LADDER), "bids.0.ladder_level": 0},
+        [
+            f"method.evaluation_model.ladder[{j}].{f}"
+            for j, f in ((1, "level"), (2, "level"), (3, "discount"))
+        ],
     ),
     (
         {
             f"{ITEM}.emissions.a1_a3": _money(2.1, "t"),
             f"{ITEM}.emissions.c1_c4": _money(-1, "kgCO2e"),
         },
-        ["bids[0].items[0].emissions.a1_a3.unit", "bids[0].items[0].emissions.c1_c4.value"],
+        [f"{wire(ITEM)}.emissions.a1_a3.unit", f"{wire(ITEM)}.emissions.c1_c4.value"],
     ),
     (
-        {
-            f"{ITEM}.resource_use": [
-                {"resource": "electricity", "amount": _money(45, "W"), "activity": _money(4, "h/y")}
-            ]
-        },
-        ["bids[0].items[0].resource_use[0].activity.unit"],
+        {f"{ITEM}.resource_use": BAD_USES},
+        [f"{wire(ITEM)}.resource_use[{j}].{f}" for j, f in USE_FIELDS],
     ),
-    ({f"{STREAM}.emissions_module": "z9"}, ["bids[0].costs[0].emissions_module"]),
-    ({f"{STREAM}.first_year": 13}, ["bids[0].costs[0].first_year"]),
-    ({f"{STREAM}.first_year": -1}, ["bids[0].costs[0].first_year"]),
-    ({f"{STREAM}.every_years": -1}, ["bids[0].costs[0].every_years"]),
-    ({f"{STREAM}.last_year": 13}, ["bids[0].costs[0].last_year"]),
     ({f"{STREAM}.first_year": 5, f"{STREAM}.last_year": 3}, ["bids[0].costs[0].last_year"]),
-    ({f"{STREAM}.life": _money(0, "years")}, ["bids[0].costs[0].life.value"]),
-    ({f"{STREAM}.escalation": math.nan}, ["bids[0].costs[0].escalation"]),
-    ({f"{STREAM}.emissions": _money(1, "kg")}, ["bids[0].costs[0].emissions.unit"]),
-    ({"bids.0.functional_units_delivered": -1}, ["bids[0].functional_units_delivered"]),
+    (
+        {
+            "bids.1.deductions.1": {"criterion": "x", "amount": _money(-1)},
+            "bids.1.deductions.2": {},
+        },
+        ["bids[1].deductions[1].amount.value", "bids[1].deductions[2].amount"],
+    ),
+    (
+        {f"bids.1.circularity.{name}": value for name, value in CIRCULARITY.items()},
+        [f"bids[1].circularity.{f}" for f in CIRCULARITY_FIELDS],
+    ),
 ]
 
 
 @pytest.mark.parametrize(("edits", "expected"), REFUSED, ids=[_id(e) for e, _ in REFUSED])
 def test_refused(edits: dict[str, Any], expected: list[str]) -> None:
     assert fields(apply(sample_dict(), edits)) == expected
+
+
+LADDER = [
+    {"level": k, "discount": d} for k, d in ((1, 0.01), (2, 0.02), (3, 0.04), (4, 0.07), (5, 0.10))
+]
+
+#: One edit each, the only field it makes invalid, and words its description must hold (and,
+#: after "!", words it must not: bid contents are not echoed).
+MESSAGES: list[tuple[dict[str, Any], str, list[str]]] = [
+    (
+        {"method.resource_prices.0.price.unit": "SEK"},
+        "method.resource_prices[0].price.unit",
+        ["money per unit of resource"],
+    ),
+    (
+        {"method.resource_prices.2": {"resource": "electricity", "price": _money(1, "SEK/kWh")}},
+        "method.resource_prices[2].resource",
+        ["priced twice", "method.resource_prices[0]"],
+    ),
+    ({"method.resource_prices.0.price": DELETE}, "method.resource_prices[0].price", ["required"]),
+    (
+        {"method.emission_factors.1.basis": ""},
+        "method.emission_factors[1].basis",
+        ["basis", "always recorded"],
+    ),
+    (
+        {"method.emission_factors.2": {"resource": "diesel", "factor": _money(1, "kgCO2e/l")}},
+        "method.emission_factors[2].resource",
+        ["two emission factors"],
+    ),
+    (
+        {
+            "method.emission_factors.2": {
+                "resource": "hvo",
+                "factor": _money(1, "kgCO2e/l"),
+                "basis": "x",
+            }
+        },
+        "method.emission_factors[2].resource",
+        ["no price"],
+    ),
+    (
+        {"method.emission_factors.1.factor.unit": "kgCO2e/kWh"},
+        "method.emission_factors[1].factor.unit",
+        ["expected climate impact (CO2e mass) per volume such as 'kgCO2e/l', got 'kgCO2e/kWh'"],
+    ),
+    (
+        {"method.carbon_price.points.2": {"year": 2035, "price": _money(3100, "SEK/tCO2e")}},
+        "method.carbon_price.points[2].year",
+        ["given twice", "points[1]"],
+    ),
+    (
+        {"method.evaluation_model.price_threshold": _money(1)},
+        "method.evaluation_model.price_threshold",
+        ["HFD 2022 ref. 41"],
+    ),
+    (
+        {
+            "method.evaluation_model": {"kind": FICTIVE["kind"], "ladder": LADDER},
+            "bids.0.ladder_level": 9,
+        },
+        "bids[0].ladder_level",
+        ["1, 2, 3, 4, 5"],
+    ),
+    ({"bids": [], "method.baseline_bid_id": ""}, "bids", ["at least one bid"]),
+    ({"bids.1.id": "A"}, "bids[1].id", ["bids[0].id"]),
+    (
+        {f"{ITEM}.resource_use.0.resource": "hvo"},
+        "bids[0].items[0].resource_use[0].resource",
+        ["not priced", "!hvo"],
+    ),
+    (
+        {
+            f"{ITEM}.resource_use": [
+                {"resource": "electricity", "amount": _money(45, "W"), "activity": _money(4, "h")}
+            ]
+        },
+        "bids[0].items[0].resource_use[0].amount.unit",
+        ["amount times activity"],
+    ),
+    (
+        {f"{ITEM}.service_life": _money(1, "h")},
+        "bids[0].items[0].service_life.value",
+        ["replacements"],
+    ),
+    (
+        {f"{ITEM}.service_life.unit": "km"},
+        "bids[0].items[0].service_life.unit",
+        ["expected time such as 'years', got 'km'"],
+    ),
+    (
+        {f"{ITEM}.maintenance_cost.unit": "SEK"},
+        "bids[0].items[0].maintenance_cost.unit",
+        ["expected money per time such as 'SEK/year', got 'SEK'"],
+    ),
+    (
+        {f"{STREAM}.category": "bribes"},
+        "bids[0].costs[0].category",
+        ["acquisition", "residual_value", "!bribes"],
+    ),
+    (
+        {f"{STREAM}.amount": _money(1, "kWh")},
+        "bids[0].costs[0].amount.unit",
+        ["expected money per occurrence"],
+    ),
+    (
+        {f"{STREAM}.amount": _money(12000, "SEK/year"), f"{STREAM}.every_years": 2},
+        "bids[0].costs[0].amount.unit",
+        ["every_years = 1"],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("edits", "field", "words"), MESSAGES, ids=[_id(e) for e, _, _ in MESSAGES]
+)
+def test_refused_saying(edits: dict[str, Any], field: str, words: list[str]) -> None:
+    found = only(apply(sample_dict(), edits))
+    assert found.field == field
+    for word in words:
+        if word.startswith("!"):
+            assert word[1:] not in found.description
+        else:
+            assert word in found.description
 
 
 #: One edit of the sample each, what to read of the prepared tender, and what it must be.
@@ -272,6 +440,94 @@ ACCEPTED: list[tuple[dict[str, Any], Callable[[PreparedTender], object], object]
         {"bids.1.circularity.mass": _money(0.45, "t")},
         lambda p: p.bids[1].circularity.mass_kg,
         450.0,
+    ),
+    (
+        {"method.resource_prices.0.price": _money(0.12, "EUR/kWh")},
+        lambda p: p.method.resources["electricity"].price,
+        pytest.approx(0.12 * 11.2),
+    ),
+    (
+        {"method.resource_prices.1.price": _money(17500, "SEK/m^3")},
+        lambda p: (p.method.resources["diesel"].unit, p.method.resources["diesel"].price),
+        ("l", pytest.approx(17.5)),
+    ),
+    (
+        {
+            "method.emission_factors.0.factor": _money(59, "gCO2e/kWh"),
+            "method.emission_factors.0.trajectory": [],
+        },
+        lambda p: p.method.resources["electricity"].emission_factor.tolist(),
+        pytest.approx([0.059] * 13),
+    ),
+    # a trajectory point at the base year wins over the factor
+    (
+        {
+            "method.emission_factors.0.trajectory.2": {
+                "year": 2027,
+                "factor": _money(0.07, "kgCO2e/kWh"),
+            }
+        },
+        lambda p: p.method.resources["electricity"].emission_factor[0],
+        pytest.approx(0.07),
+    ),
+    *(
+        (
+            {"method.carbon_price": {"price": _money(250, unit)}},
+            lambda p: p.method.carbon_price.price_per_kg[0],
+            pytest.approx(per_kg),
+        )
+        for unit, per_kg in [("EUR/tCO2e", 250 * 11.2 / 1000), ("SEK/kgCO2e", 250.0)]
+    ),
+    (
+        {
+            "method.evaluation_model": {"kind": FICTIVE["kind"], "ladder": LADDER},
+            "bids.0.ladder_level": 0,
+        },
+        lambda p: (p.method.model.kind, dict(p.method.model.ladder), p.bids[0].ladder_level),
+        (ModelKind.FICTIVE_DISCOUNT, {1: 0.01, 2: 0.02, 3: 0.04, 4: 0.07, 5: 0.10}, 0),
+    ),
+    (
+        {
+            "method.exchange_rates.USD": 10.0,
+            f"{ITEM}.maintenance_cost": _money(900, "USD/year"),
+            f"{ITEM}.unit_price": _money(185, "kSEK"),
+        },
+        lambda p: (p.bids[0].items[0].maintenance_per_year, p.bids[0].items[0].unit_price),
+        (9000.0, 185000.0),
+    ),
+    (
+        {"method.resource_prices.0.yearly_escalation": [0.05, 0.04, 0.03]},
+        lambda p: p.method.resources["electricity"].escalation_rates.tolist(),
+        [0.05, 0.04] + [0.03] * 10,
+    ),
+    (
+        {"method.carbon_price": {"series_id": "asek-7.0"}},
+        lambda p: (
+            p.method.carbon_price.price_per_kg.tolist(),
+            p.method.carbon_price.source,
+            p.method.carbon_price.price_base_year,
+            p.method.carbon_price.extrapolated_years,
+        ),
+        ([7.0] * 13, "series:asek-7.0", 2017, ()),
+    ),
+    # primer: real 20 %, inflation 3 % -> nominal 23.6 %
+    (
+        {
+            "method.rate_basis": "RATE_BASIS_NOMINAL",
+            "method.discount_rate": 0.236,
+            "method.inflation_rate": 0.03,
+        },
+        lambda p: p.method.discount_rate,
+        pytest.approx(0.20, rel=1e-12),
+    ),
+    # module D (beyond the life) may be negative
+    (
+        {
+            f"{ITEM}.emissions.d": _money(-0.4, "tCO2e"),
+            f"{ITEM}.emissions.a4": _money(12, "kgCO2e"),
+        },
+        lambda p: (p.bids[0].items[0].emissions["d"], p.bids[0].items[0].emissions["a4"]),
+        (pytest.approx(-400.0), 12.0),
     ),
 ]
 
@@ -495,16 +751,6 @@ def test_nominal_analysis_uses_fisher() -> None:
     assert prepared.bids[0].costs[0].escalation == pytest.approx(0.0, abs=1e-15)
 
 
-def test_fisher_reference_value() -> None:
-    """Primer: real 20 %, inflation 3 % -> nominal 23.6 %."""
-    raw = edited(
-        lambda r: method(r).update(
-            rate_basis="RATE_BASIS_NOMINAL", discount_rate=0.236, inflation_rate=0.03
-        )
-    )
-    assert prepare(raw).method.discount_rate == pytest.approx(0.20, rel=1e-12)
-
-
 def test_nominal_without_inflation_warns_but_is_allowed() -> None:
     raw = edited(lambda r: method(r).update(rate_basis="RATE_BASIS_NOMINAL", inflation_rate=0.0))
     prepared = prepare(raw)
@@ -529,122 +775,10 @@ def test_missing_exchange_rate_is_reported_at_every_amount() -> None:
     assert "method.exchange_rates" in description
 
 
-def test_money_in_another_currency_is_converted() -> None:
-    def change(raw: Raw) -> None:
-        method(raw)["exchange_rates"]["USD"] = 10.0
-        item(raw)["maintenance_cost"] = {"value": 900, "unit": "USD/year"}
-        item(raw)["unit_price"] = {"value": 185, "unit": "kSEK"}
-
-    scrubber = prepare(edited(change)).bids[0].items[0]
-    assert scrubber.maintenance_per_year == 9000.0
-    assert scrubber.unit_price == 185000.0
-
-
 # =============================================================== resource prices
 
 
-def test_resource_price_unit_must_be_money_per_resource() -> None:
-    raw = edited(lambda r: method(r)["resource_prices"][0]["price"].update(unit="SEK"))
-    found = violations(raw)
-    assert found[0].field == "method.resource_prices[0].price.unit"
-    assert "money per unit of resource" in found[0].description
-
-
-def test_resource_price_in_another_currency() -> None:
-    raw = edited(
-        lambda r: method(r)["resource_prices"][0]["price"].update(value=0.12, unit="EUR/kWh")
-    )
-    assert prepare(raw).method.resources["electricity"].price == pytest.approx(0.12 * 11.2)
-
-
-def test_resource_price_canonical_unit() -> None:
-    raw = edited(
-        lambda r: method(r)["resource_prices"][1].update(price={"value": 17500, "unit": "SEK/m^3"})
-    )
-    diesel = prepare(raw).method.resources["diesel"]
-    assert diesel.unit == "l"
-    assert diesel.price == pytest.approx(17.5)
-
-
-def test_resource_priced_twice() -> None:
-    raw = edited(
-        lambda r: method(r)["resource_prices"].append(dict(method(r)["resource_prices"][0]))
-    )
-    v = only(raw)
-    assert v.field == "method.resource_prices[2].resource"
-    assert "priced twice" in v.description
-    assert "method.resource_prices[0]" in v.description
-
-
-@pytest.mark.parametrize("name", ["", "Electricity", "el ectricity", "1st", "x" * 300])
-def test_resource_name_is_lower_snake_case(name: str) -> None:
-    def change(raw: Raw) -> None:
-        method(raw)["resource_prices"].append(
-            {"resource": name, "price": {"value": 1, "unit": "SEK/kWh"}}
-        )
-
-    assert fields(edited(change)) == ["method.resource_prices[2].resource"]
-
-
-def test_resource_price_required() -> None:
-    raw = edited(lambda r: method(r)["resource_prices"][0].pop("price"))
-    found = fields(raw)
-    assert found[0] == "method.resource_prices[0].price"
-
-
-def test_yearly_escalation_last_rate_repeated() -> None:
-    raw = edited(
-        lambda r: method(r)["resource_prices"][0].update(yearly_escalation=[0.05, 0.04, 0.03])
-    )
-    rates = prepare(raw).method.resources["electricity"].escalation_rates
-    assert rates.tolist() == [0.05, 0.04] + [0.03] * 10
-
-
-def test_resource_used_but_not_priced() -> None:
-    raw = edited(lambda r: item(r)["resource_use"][0].update(resource="hvo"))
-    v = only(raw)
-    assert v.field == "bids[0].items[0].resource_use[0].resource"
-    assert "not priced" in v.description
-    assert "hvo" not in v.description  # bid contents are not echoed
-
-
 # =============================================================== emission factors
-
-
-def test_emission_factor_without_basis() -> None:
-    raw = edited(lambda r: method(r)["emission_factors"][1].update(basis=""))
-    v = only(raw)
-    assert v.field == "method.emission_factors[1].basis"
-    assert "basis" in v.description
-
-
-def test_emission_factor_for_an_unpriced_resource() -> None:
-    def change(raw: Raw) -> None:
-        method(raw)["emission_factors"].append(
-            {"resource": "hvo", "factor": {"value": 0.5, "unit": "kgCO2e/l"}, "basis": "wtw"}
-        )
-
-    assert fields(edited(change)) == ["method.emission_factors[2].resource"]
-
-
-def test_emission_factor_unit_must_match_the_resource() -> None:
-    raw = edited(lambda r: method(r)["emission_factors"][1]["factor"].update(unit="kgCO2e/kWh"))
-    v = only(raw)
-    assert v.field == "method.emission_factors[1].factor.unit"
-    assert (
-        v.description
-        == "expected climate impact (CO2e mass) per volume such as 'kgCO2e/l', got 'kgCO2e/kWh'"
-    )
-
-
-def test_emission_factor_in_grams_per_kwh() -> None:
-    def change(raw: Raw) -> None:
-        ef = method(raw)["emission_factors"][0]
-        ef["factor"] = {"value": 59, "unit": "gCO2e/kWh"}
-        ef["trajectory"] = []
-
-    factor = prepare(edited(change)).method.resources["electricity"].emission_factor
-    assert np.allclose(factor, 0.059)
 
 
 def test_emission_factor_from_reference_takes_its_basis() -> None:
@@ -680,30 +814,6 @@ def test_emission_factor_reference_rules() -> None:
     assert "priced per volume" in found["method.emission_factors[1].reference_id"]
 
 
-def test_emission_factor_trajectory_rules() -> None:
-    def change(raw: Raw) -> None:
-        trajectory = method(raw)["emission_factors"][0]["trajectory"]
-        trajectory.append({"year": 2030, "factor": {"value": 0.04, "unit": "kgCO2e/kWh"}})
-        trajectory.append({"year": 1800, "factor": {"value": 0.04, "unit": "kgCO2e/kWh"}})
-        trajectory.append({"year": 2040})
-
-    assert fields(edited(change)) == [
-        "method.emission_factors[0].trajectory[2].year",
-        "method.emission_factors[0].trajectory[3].year",
-        "method.emission_factors[0].trajectory[4].factor",
-    ]
-
-
-def test_trajectory_point_at_base_year_wins_over_factor() -> None:
-    def change(raw: Raw) -> None:
-        method(raw)["emission_factors"][0]["trajectory"].append(
-            {"year": 2027, "factor": {"value": 0.07, "unit": "kgCO2e/kWh"}}
-        )
-
-    factor = prepare(edited(change)).method.resources["electricity"].emission_factor
-    assert factor[0] == pytest.approx(0.07)
-
-
 def test_no_emission_factor_warns_per_bid() -> None:
     raw = edited(lambda r: method(r)["emission_factors"].pop(1))
     prepared = prepare(raw)
@@ -732,16 +842,6 @@ def test_carbon_price_exactly_one_of(carbon: Raw) -> None:
     v = only(edited(lambda r: method(r).update(carbon_price=carbon)))
     assert v.field == "method.carbon_price"
     assert "exactly one of series_id, price or points" in v.description
-
-
-def test_carbon_price_series_asek() -> None:
-    raw = edited(lambda r: method(r).update(carbon_price={"series_id": "asek-7.0"}))
-    carbon = prepare(raw).method.carbon_price
-    assert carbon is not None
-    assert np.all(carbon.price_per_kg == 7.0)
-    assert carbon.source == "series:asek-7.0"
-    assert carbon.price_base_year == 2017
-    assert carbon.extrapolated_years == ()
 
 
 def test_carbon_price_constant_series_before_its_year_is_extrapolated() -> None:
@@ -783,27 +883,6 @@ def test_carbon_price_constant() -> None:
     assert np.all(carbon.price_per_kg == 1.5)
     assert carbon.undiscounted
     assert carbon.source == "constant"
-
-
-@pytest.mark.parametrize(
-    ("unit", "per_kg"), [("EUR/tCO2e", 250 * 11.2 / 1000), ("SEK/kgCO2e", 250.0)]
-)
-def test_carbon_price_units(unit: str, per_kg: float) -> None:
-    raw = edited(lambda r: method(r).update(carbon_price={"price": {"value": 250, "unit": unit}}))
-    carbon = prepare(raw).method.carbon_price
-    assert carbon is not None
-    assert carbon.price_per_kg[0] == pytest.approx(per_kg)
-
-
-def test_carbon_price_points_duplicate_years() -> None:
-    def change(raw: Raw) -> None:
-        method(raw)["carbon_price"]["points"].append(
-            {"year": 2035, "price": {"value": 3100, "unit": "SEK/tCO2e"}}
-        )
-
-    v = only(edited(change))
-    assert v.field == "method.carbon_price.points[2].year"
-    assert "points[1]" in v.description
 
 
 # =============================================================== pollutants
@@ -851,15 +930,6 @@ def test_pollutant_rules() -> None:
 # =============================================================== evaluation model
 
 
-def test_price_threshold_is_refused_citing_hfd() -> None:
-    raw = edited(
-        lambda r: method(r)["evaluation_model"].update(price_threshold={"value": 1, "unit": "SEK"})
-    )
-    v = only(raw)
-    assert v.field == "method.evaluation_model.price_threshold"
-    assert "HFD 2022 ref. 41" in v.description
-
-
 def _ladder(raw: Raw, steps: list[Raw], level: int = 3) -> None:
     method(raw)["evaluation_model"] = {
         "kind": "EVALUATION_MODEL_KIND_FICTIVE_DISCOUNT",
@@ -868,50 +938,7 @@ def _ladder(raw: Raw, steps: list[Raw], level: int = 3) -> None:
     raw["bids"][0]["ladder_level"] = level
 
 
-LADDER = [
-    {"level": k, "discount": d} for k, d in ((1, 0.01), (2, 0.02), (3, 0.04), (4, 0.07), (5, 0.10))
-]
-
-
-def test_fictive_discount_ladder() -> None:
-    model = prepare(edited(lambda r: _ladder(r, LADDER))).method.model
-    assert model.kind is ModelKind.FICTIVE_DISCOUNT
-    assert dict(model.ladder) == {1: 0.01, 2: 0.02, 3: 0.04, 4: 0.07, 5: 0.10}
-
-
-def test_ladder_rules() -> None:
-    steps = [
-        {"level": 1, "discount": 0.01},
-        {"level": 1, "discount": 0.02},
-        {"level": 0, "discount": 0.0},
-        {"level": 2, "discount": 1.0},
-    ]
-    assert fields(edited(lambda r: _ladder(r, steps, level=0))) == [
-        "method.evaluation_model.ladder[1].level",
-        "method.evaluation_model.ladder[2].level",
-        "method.evaluation_model.ladder[3].discount",
-    ]
-
-
-def test_bid_level_must_be_on_the_ladder() -> None:
-    v = only(edited(lambda r: _ladder(r, LADDER, level=9)))
-    assert v.field == "bids[0].ladder_level"
-    assert "1, 2, 3, 4, 5" in v.description
-
-
 # =============================================================== bids
-
-
-def test_at_least_one_bid() -> None:
-    raw = edited(lambda r: r.update(bids=[]))
-    found = fields(raw)
-    assert "bids" in found
-
-
-def test_bid_ids_unique() -> None:
-    v = only(edited(lambda r: r["bids"][1].update(id="A")))
-    assert v.field == "bids[1].id"
-    assert "bids[0].id" in v.description
 
 
 def test_too_many_bids_is_refused_cheaply() -> None:
@@ -919,35 +946,6 @@ def test_too_many_bids_is_refused_cheaply() -> None:
     raw["bids"] = [dict(raw["bids"][1], id=f"b{i}") for i in range(validate.MAX_BIDS + 1)]
     raw["method"]["baseline_bid_id"] = "b0"
     assert fields(raw) == ["bids"]
-
-
-def test_service_life_too_short_for_the_study() -> None:
-    raw = edited(lambda r: item(r).update(service_life={"value": 1, "unit": "h"}))
-    v = only(raw)
-    assert v.field == "bids[0].items[0].service_life.value"
-    assert "replacements" in v.description
-
-
-def test_service_life_wrong_dimension() -> None:
-    v = only(edited(lambda r: item(r)["service_life"].update(unit="km")))
-    assert v.field == "bids[0].items[0].service_life.unit"
-    assert v.description == "expected time such as 'years', got 'km'"
-
-
-def test_maintenance_must_be_money_per_time() -> None:
-    v = only(edited(lambda r: item(r)["maintenance_cost"].update(unit="SEK")))
-    assert v.field == "bids[0].items[0].maintenance_cost.unit"
-    assert v.description == "expected money per time such as 'SEK/year', got 'SEK'"
-
-
-def test_embodied_emissions() -> None:
-    def change(raw: Raw) -> None:
-        item(raw)["emissions"]["d"] = {"value": -0.4, "unit": "tCO2e"}
-        item(raw)["emissions"]["a4"] = {"value": 12, "unit": "kgCO2e"}
-
-    emissions = prepare(edited(change)).bids[0].items[0].emissions
-    assert emissions["d"] == pytest.approx(-400.0)
-    assert emissions["a4"] == 12.0
 
 
 # --------------------------------------------------------------- resource use
@@ -990,53 +988,11 @@ def test_resource_use_conversions(
     assert use.amount_per_year == pytest.approx(per_year, rel=1e-14)
 
 
-def test_resource_use_wrong_product() -> None:
-    def change(raw: Raw) -> None:
-        item(raw)["resource_use"] = [
-            {
-                "resource": "electricity",
-                "amount": {"value": 45, "unit": "W"},
-                "activity": {"value": 4000, "unit": "h"},
-            }
-        ]
-
-    v = only(edited(change))
-    assert v.field == "bids[0].items[0].resource_use[0].amount.unit"
-    assert "amount times activity" in v.description
-
-
-def test_resource_use_negative_and_missing() -> None:
-    def change(raw: Raw) -> None:
-        item(raw)["resource_use"] = [
-            {"resource": "diesel", "amount": {"value": -900, "unit": "l/year"}},
-            {"resource": "diesel"},
-            {
-                "resource": "diesel",
-                "amount": {"value": 1, "unit": "l"},
-                "activity": {"value": -1, "unit": "1/year"},
-            },
-        ]
-
-    assert fields(edited(change)) == [
-        "bids[0].items[0].resource_use[0].amount.value",
-        "bids[0].items[0].resource_use[1].amount",
-        "bids[0].items[0].resource_use[2].activity.value",
-        "bids[0].items[0].resource_use[2].activity.unit",
-    ]
-
-
 # --------------------------------------------------------------- streams
 
 
 def _stream(raw: Raw, **fields_: Any) -> None:
     raw["bids"][0]["costs"][0].update(fields_)
-
-
-def test_stream_category_unknown_lists_allowed() -> None:
-    v = only(edited(lambda r: _stream(r, category="bribes")))
-    assert v.field == "bids[0].costs[0].category"
-    assert "acquisition" in v.description
-    assert "residual_value" in v.description
 
 
 @pytest.mark.parametrize(
@@ -1073,47 +1029,7 @@ def test_stream_money_per_time_only_yearly() -> None:
     assert "every_years = 1" in v.description
 
 
-def test_stream_amount_wrong_dimension() -> None:
-    v = only(edited(lambda r: _stream(r, amount={"value": 1, "unit": "kWh"})))
-    assert v.field == "bids[0].costs[0].amount.unit"
-    assert v.description.startswith("expected money per occurrence")
-
-
 # --------------------------------------------------------------- deductions, circularity
-
-
-def test_deductions_non_negative_and_required() -> None:
-    raw = edited(
-        lambda r: r["bids"][1]["deductions"].extend(
-            [{"criterion": "x", "amount": {"value": -1, "unit": "SEK"}}, {"criterion": "y"}]
-        )
-    )
-    assert fields(raw) == ["bids[1].deductions[1].amount.value", "bids[1].deductions[2].amount"]
-
-
-def test_circularity_rules() -> None:
-    def change(raw: Raw) -> None:
-        c = raw["bids"][1]["circularity"]
-        c["reused_input"] = 0.9
-        c["collected_for_composting"] = 0.2
-        c["recycling_efficiency_feedstock"] = 0.0
-        c["mass"] = {"value": 0, "unit": "kg"}
-
-    assert fields(edited(change)) == [
-        "bids[1].circularity.mass.value",
-        "bids[1].circularity.recycled_input",
-        "bids[1].circularity.collected_for_recycling",
-        "bids[1].circularity.recycling_efficiency_feedstock",
-    ]
-
-
-@pytest.mark.parametrize(
-    "name", ["recycled_input", "collected_for_reuse", "recycling_efficiency_collection"]
-)
-@pytest.mark.parametrize("value", [-0.1, 1.1, math.nan])
-def test_circularity_fractions(name: str, value: float) -> None:
-    raw = edited(lambda r: r["bids"][1]["circularity"].update({name: value}))
-    assert f"bids[1].circularity.{name}" in fields(raw)
 
 
 # =============================================================== messages stay small
