@@ -21,7 +21,7 @@ from types import MappingProxyType
 from typing import Final
 
 from tco.construct import constructor
-from tco.inputs import CostStream, Item, Quantity
+from tco.inputs import CostStream, Emissions, Item, Quantity
 from tco.prepared import (
     CATEGORIES,
     MODULES,
@@ -293,11 +293,14 @@ def _pollutant_emissions(
 
 def _embodied(ctx: Context, at: Path, it: Item) -> dict[str, float] | None:
     """kgCO2e per unit by module: A1-A3, A4, A5, C1-C4 >= 0; D (beyond the life) any sign."""
-    emissions = it.emissions
+    e = it.emissions
+    if type(e) is Emissions:
+        quantities = (e.a1_a3, e.a4, e.a5, e.c1_c4, e.d)
+    else:
+        quantities = tuple(getattr(e, module, None) for module in _EMBODIED)
     result: dict[str, float] = dict.fromkeys(_EMBODIED, 0.0)
     ok = True
-    for module in _EMBODIED:
-        quantity = getattr(emissions, module, None)
+    for module, quantity in zip(_EMBODIED, quantities):
         if quantity is None:
             continue
         kg = ctx.v.quantity(

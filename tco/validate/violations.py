@@ -109,6 +109,7 @@ class Violations:
 
     __slots__ = (
         "_products",
+        "_refused",
         "_units",
         "_warned",
         "currency",
@@ -131,7 +132,8 @@ class Violations:
         self.unlisted = 0
         self._warned: set[tuple[str, str, str]] = set()
         # The unit factors of this run (the units of one request are few and repeat).
-        self._units: dict[tuple[str, Dimension | None], Unit | UnitError] = {}
+        self._units: dict[tuple[str, Dimension | None], Unit] = {}
+        self._refused: dict[tuple[str, Dimension | None], UnitError] = {}
         self._products: dict[tuple[str, str, Dimension], float | UnitError] = {}
 
     # ---------------------------------------------------------------- recording
@@ -277,20 +279,29 @@ class Violations:
 
         ``expected`` None checks the grammar only (any dimension; the factor is then 1.0).
         """
-        if type(unit) is str and len(unit) <= MAX_UNIT_LENGTH:
-            key = (unit, expected)
-            known = self._units.get(key)
-            if known is None:
-                known = self._units[key] = _resolve(unit, expected)
-        elif isinstance(unit, str):  # too long (refused, never a key) or a subclass of str
-            known = _resolve(unit, expected)
-        else:
+        known = self._known(unit, expected)
+        if known is None:
             self.fail(at, f"expected a unit string, got {type(unit).__name__}")
-            return None
-        if type(known) is tuple:
+        elif type(known) is tuple:
             return known
-        self.fail(at, str(known))
+        else:
+            self.fail(at, str(known))
         return None
+
+    def _known(self, unit: object, expected: Dimension | None) -> Unit | UnitError | None:
+        """What ``unit`` resolves to for ``expected`` (None: not a string), once per run."""
+        if type(unit) is not str or len(unit) > MAX_UNIT_LENGTH:
+            # not a key: a subclass of str, too long (refused), or not a string
+            return _resolve(unit, expected) if isinstance(unit, str) else None
+        key = (unit, expected)
+        known = self._units.get(key) or self._refused.get(key)
+        if known is None:
+            known = _resolve(unit, expected)
+            if type(known) is tuple:
+                self._units[key] = known
+            else:
+                self._refused[key] = known
+        return known
 
     def unit_ok(self, at: Path, unit: object) -> bool:
         """Whether ``unit`` passes the guard and grammar (any dimension); records why not."""
@@ -298,14 +309,7 @@ class Violations:
 
     def factor_of(self, unit: object, expected: Dimension) -> float | None:
         """The factor of ``unit`` to ``expected``, None when refused (nothing recorded)."""
-        if type(unit) is str and len(unit) <= MAX_UNIT_LENGTH:
-            known = self._units.get((unit, expected))
-            if known is None:
-                known = self._units[unit, expected] = _resolve(unit, expected)
-        elif isinstance(unit, str):
-            known = _resolve(unit, expected)
-        else:
-            return None
+        known = self._known(unit, expected)
         return known[0] if type(known) is tuple else None
 
     def product(self, at: Path, amount: str, activity: str, expected: Dimension) -> float | None:
@@ -365,15 +369,17 @@ class Violations:
         value: float | None = quantity.value  # type: ignore[attr-defined]
         if type(value) is not float or value - value != 0.0:  # not a float, or NaN or ±inf
             value = self.number((at, "value"), value, what="a finite number")
-        unit = quantity.unit  # type: ignore[attr-defined]
-        known = self._units.get((unit, expected)) if type(unit) is str else None
-        if type(known) is not tuple:
-            known = self.unit((at, "unit"), unit, expected)
-        if value is None or known is None:
+        try:  # a unit this run has seen (any other, even unhashable, is checked below)
+            factor, code = self._units[quantity.unit, expected]  # type: ignore[attr-defined]
+        except (KeyError, TypeError):
+            known = self.unit((at, "unit"), quantity.unit, expected)  # type: ignore[attr-defined]
+            if known is None:
+                return None
+            factor, code = known
+        if value is None:
             return None
-        factor = known[0]
-        if money and known[1] != self.currency:
-            rate = self.exchange_rate(at, known[1])
+        if money and code != self.currency:
+            rate = self.exchange_rate(at, code)
             if rate is None:
                 return None
             factor = factor * rate
