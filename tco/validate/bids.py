@@ -122,7 +122,9 @@ def _bid(ctx: Context, at: Path, bid: Bid, bid_id: str) -> PreparedBid | None:
         delivered = None
     if not ok or costs is None or deductions is None or level is None or delivered is None:
         return None
-    return _new_bid(bid_id, supplier, tuple(items), costs, deductions, level, circularity, delivered)
+    return _new_bid(
+        bid_id, supplier, tuple(items), costs, deductions, level, circularity, delivered
+    )
 
 
 def _ladder_level(ctx: Context, at: Path, value: object) -> int | None:
@@ -209,7 +211,9 @@ def _circularity(ctx: Context, at: Path, ci: object) -> PreparedCircularity | No
     if sum(f[name] for name in _COLLECTED) > 1 + _TOLERANCE:
         v.fail((at, "collected_for_recycling"), "collection fractions together exceed 1")
         ok = False
-    for efficiency, used_by in zip(_EFFICIENCIES, ("collected_for_recycling", "recycled_input")):
+    for efficiency, used_by in zip(
+        _EFFICIENCIES, ("collected_for_recycling", "recycled_input"), strict=True
+    ):
         if f[used_by] > 0 and f[efficiency] <= 0:
             v.fail((at, efficiency), f"expected > 0 when {used_by} is > 0")
             ok = False

@@ -68,7 +68,9 @@ def _emission_factor(ctx: Context, at: str, ef: EmissionFactor, resource: Resour
     basis = v.text(f"{at}.basis", ef.basis, required=False)
     reference_id = v.text(f"{at}.reference_id", ef.reference_id, required=False)
     if reference_id:
-        ok, value, basis, source = _reference_factor(ctx, at, ef, reference_id, basis, expected)
+        ok, value, basis, source = _reference_factor(
+            ctx, at, ef, reference_id, basis=basis, expected=expected
+        )
     else:
         value, source = None, "method"
         ok = bool(basis.strip())
@@ -83,8 +85,10 @@ def _emission_factor(ctx: Context, at: str, ef: EmissionFactor, resource: Resour
     points = _trajectory(ctx, at, ef, expected)
     if points is None or not ok or resource is None:
         return
-    if value is not None and ctx.base_year is not None and all(
-        y != ctx.base_year for y, _ in points
+    if (
+        value is not None
+        and ctx.base_year is not None
+        and all(y != ctx.base_year for y, _ in points)
     ):
         points = [(ctx.base_year, value), *points]
     years = ctx.years()
@@ -107,6 +111,7 @@ def _reference_factor(
     at: str,
     ef: EmissionFactor,
     reference_id: str,
+    *,
     basis: str,
     expected: Dimension | None,
 ) -> tuple[bool, float | None, str, str]:
@@ -124,8 +129,7 @@ def _reference_factor(
     if basis and basis != ref.basis:
         v.fail(
             f"{at}.basis",
-            f"the basis comes from reference factor {ref.id!r} ({ref.basis!r}); "
-            "leave basis empty",
+            f"the basis comes from reference factor {ref.id!r} ({ref.basis!r}); leave basis empty",
         )
         ok = False
     value = None
@@ -142,7 +146,9 @@ def _reference_factor(
     return ok, value, ref.basis, ref.id
 
 
-def _co2e_per(ctx: Context, at: str, quantity: Quantity, expected: Dimension | None) -> float | None:
+def _co2e_per(
+    ctx: Context, at: str, quantity: Quantity, expected: Dimension | None
+) -> float | None:
     """kgCO2e per canonical resource unit, >= 0 (grammar only when the dimension is unknown)."""
     v = ctx.v
     if expected is None:
@@ -164,7 +170,7 @@ def _trajectory(
     ok = True
     for j, point in enumerate(ef.trajectory):
         p = f"{at}.trajectory[{j}]"
-        year = _year(ctx, p, point.year, seen, f"{at}.trajectory", j)
+        year = _year(ctx, f"{at}.trajectory", j, point.year, seen)
         value = (
             _co2e_per(ctx, f"{p}.factor", point.factor, expected)
             if point.factor is not None
@@ -179,8 +185,10 @@ def _trajectory(
     return points if ok else None
 
 
-def _year(ctx: Context, p: str, year: object, seen: dict[int, int], listed: str, j: int) -> int | None:
-    """The calendar year of point ``j`` of a list, distinct from the points before."""
+def _year(ctx: Context, listed: str, j: int, year: object, seen: dict[int, int]) -> int | None:
+    """The calendar year of point ``j`` of a list, distinct from the points before (``seen``:
+    year -> index)."""
+    p = f"{listed}[{j}]"
     checked = ctx.v.integer(f"{p}.year", year, MIN_BASE_YEAR, MAX_BASE_YEAR, "a calendar year")
     if checked is not None and checked in seen:
         ctx.v.fail(f"{p}.year", f"year {checked} is given twice (also {listed}[{seen[checked]}])")
@@ -281,8 +289,7 @@ def _carbon_series(
     if series.kind == "market price":
         v.warn(
             "CARBON_PRICE_IS_MARKET_PRICE",
-            f"carbon price series {series.id!r} is a market price, not a social value of "
-            "emissions",
+            f"carbon price series {series.id!r} is a market price, not a social value of emissions",
         )
     if rate is None or years is None:
         return None
@@ -315,7 +322,7 @@ def _carbon_points(
     ok = True
     for j, point in enumerate(cp.points):
         p = f"{at}.points[{j}]"
-        year = _year(ctx, p, point.year, seen, f"{at}.points", j)
+        year = _year(ctx, f"{at}.points", j, point.year, seen)
         price = ctx.v.quantity(
             f"{p}.price",
             point.price,

@@ -78,7 +78,7 @@ def item(ctx: Context, at: Path, it: object, bid_id: str) -> PreparedItem | None
         v.fail(at, "expected an item")
         return None
     name = v.text((at, "name"), it.name, required=False)
-    quantity = it.quantity
+    quantity: float | None = it.quantity
     if type(quantity) is not float or not 0.0 < quantity <= MAX_QUANTITY:
         quantity = v.number(
             (at, "quantity"),
@@ -113,9 +113,7 @@ def item(ctx: Context, at: Path, it: object, bid_id: str) -> PreparedItem | None
     if it.warranty is not None:
         warranty = quantity_of((at, "warranty"), it.warranty, Dimension.TIME, minimum=0.0)
     if it.end_of_life_cost is not None:
-        end_of_life = quantity_of(
-            (at, "end_of_life_cost"), it.end_of_life_cost, money, money=True
-        )
+        end_of_life = quantity_of((at, "end_of_life_cost"), it.end_of_life_cost, money, money=True)
     if it.residual_value is not None:
         residual = quantity_of(
             (at, "residual_value"), it.residual_value, money, minimum=0.0, money=True
@@ -213,13 +211,12 @@ def _per_year(
     if activity is None and expected is not None and type(amount) is Quantity:
         # the common case, decided without a check of its own: a finite value >= 0 in a unit of
         # the expected dimension; anything else takes the checks below, in the contract's order
-        value = amount.value
-        factor = v.factor_of(amount.unit, expected)
-        if factor is not None and type(value) is float and 0.0 <= value < math.inf:
-            converted = value * factor
+        known = v.factor_of(amount.unit, expected)
+        if known is not None and type(amount.value) is float and 0.0 <= amount.value < math.inf:
+            converted = amount.value * known
             if converted <= MAX_MAGNITUDE:
                 return 0.0 if converted == 0.0 else converted
-            return v.scaled(where, value, factor)  # records why not
+            return v.scaled(where, amount.value, known)  # records why not
     label = expected or _ENERGY_PER_YEAR
     if not v.present(where, amount, label, required=True):
         return None
@@ -245,7 +242,7 @@ def _per_year(
         if times_value is None or not activity_ok or not unit_ok or expected is None:
             return None
         times = times_value
-        factor = v.product((where, "unit"), amount.unit, activity.unit, expected)  # type: ignore[arg-type]
+        factor = v.product((where, "unit"), amount.unit, activity.unit, expected)
     elif unit_ok and expected is not None:
         unit = v.unit((where, "unit"), amount.unit, expected)
         factor = None if unit is None else unit[0]
@@ -294,13 +291,14 @@ def _pollutant_emissions(
 def _embodied(ctx: Context, at: Path, it: Item) -> dict[str, float] | None:
     """kgCO2e per unit by module: A1-A3, A4, A5, C1-C4 >= 0; D (beyond the life) any sign."""
     e = it.emissions
-    if type(e) is Emissions:
-        quantities = (e.a1_a3, e.a4, e.a5, e.c1_c4, e.d)
-    else:
-        quantities = tuple(getattr(e, module, None) for module in _EMBODIED)
+    quantities: tuple[object, ...] = (
+        (e.a1_a3, e.a4, e.a5, e.c1_c4, e.d)
+        if type(e) is Emissions
+        else tuple(getattr(e, module, None) for module in _EMBODIED)
+    )
     result: dict[str, float] = dict.fromkeys(_EMBODIED, 0.0)
     ok = True
-    for module, quantity in zip(_EMBODIED, quantities):
+    for module, quantity in zip(_EMBODIED, quantities, strict=True):
         if quantity is None:
             continue
         kg = ctx.v.quantity(
@@ -343,7 +341,9 @@ def _stream(ctx: Context, at: Path, s: object) -> PreparedStream | None:
             v.fail((at, "category"), "unknown category; allowed: " + ", ".join(CATEGORIES))
             category = ""
     n = ctx.n if ctx.n is not None else MAX_STUDY_PERIOD
-    first, every, last = s.first_year, s.every_years, s.last_year
+    first: int | None = s.first_year
+    every: int | None = s.every_years
+    last: int | None = s.last_year
     if type(first) is not int or not 0 <= first <= n:
         first = v.integer((at, "first_year"), first, 0, n, "a study year")
     if type(every) is not int or not 0 <= every <= MAX_EVERY_YEARS:
@@ -359,9 +359,7 @@ def _stream(ctx: Context, at: Path, s: object) -> PreparedStream | None:
     life_ok, life = (True, None) if s.life is None else ctx.life((at, "life"), s.life)
     module = s.emissions_module
     if type(module) is not str or (module and module not in _MODULE_SET):
-        module = v.text(
-            (at, "emissions_module"), module, required=False, limit=MAX_CODE_LENGTH
-        )
+        module = v.text((at, "emissions_module"), module, required=False, limit=MAX_CODE_LENGTH)
         if module and module not in _MODULE_SET:
             v.fail((at, "emissions_module"), "unknown module; allowed: " + ", ".join(MODULES))
             module = "?"

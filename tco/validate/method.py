@@ -152,7 +152,11 @@ def _exchange_rates(ctx: Context, rates: object) -> None:
             continue
         ctx.v.rates_given.add(key)
         rate = v.number(
-            at, value, minimum=0.0, minimum_open=True, what=f"units of the method currency per one {key}"
+            at,
+            value,
+            minimum=0.0,
+            minimum_open=True,
+            what=f"units of the method currency per one {key}",
         )
         if rate is None:
             continue
@@ -246,8 +250,7 @@ def _pollutant_prices(ctx: Context, m: Method) -> None:
         if name in first:
             v.fail(
                 f"{at}.pollutant",
-                f"pollutant {name!r} is priced twice "
-                f"(also method.pollutant_prices[{first[name]}])",
+                f"pollutant {name!r} is priced twice (also method.pollutant_prices[{first[name]}])",
             )
             continue
         if name:

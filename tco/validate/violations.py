@@ -61,9 +61,9 @@ _HIDDEN: Final = re.compile(
 
 def render(at: Path) -> str:
     """The path as on the wire: ``(("bids", 2), "supplier")`` -> ``"bids[2].supplier"``."""
-    if type(at) is str:
+    if isinstance(at, str):
         return at
-    parent, key = at  # type: ignore[misc]
+    parent, key = at
     head = render(parent)
     if type(key) is int:
         return f"{head}[{key}]"
@@ -189,9 +189,9 @@ class Violations:
         if not math.isfinite(number):
             self.fail(at, f"expected {what}, got {_shape(number)}")
             return None
-        if (
-            minimum is not None and (number <= minimum if minimum_open else number < minimum)
-        ) or (maximum is not None and (number >= maximum if maximum_open else number > maximum)):
+        if (minimum is not None and (number <= minimum if minimum_open else number < minimum)) or (
+            maximum is not None and (number >= maximum if maximum_open else number > maximum)
+        ):
             self.fail(at, f"expected {what}{_bounds(minimum, minimum_open, maximum, maximum_open)}")
             return None
         return 0.0 if number == 0.0 else number
@@ -221,7 +221,7 @@ class Violations:
             )
             if rate is None:
                 return None
-        if years is not None and years * abs(math.log1p(rate)) > MAX_LOG_GROWTH:
+        if years is not None and years * abs(math.log1p(rate or 0.0)) > MAX_LOG_GROWTH:
             self.fail(at, f"{what} is too close to -1 for a study period of {years} years")
             return None
         return rate
@@ -294,13 +294,13 @@ class Violations:
             # not a key: a subclass of str, too long (refused), or not a string
             return _resolve(unit, expected) if isinstance(unit, str) else None
         key = (unit, expected)
-        known = self._units.get(key) or self._refused.get(key)
+        known: Unit | UnitError | None = self._units.get(key) or self._refused.get(key)
         if known is None:
             known = _resolve(unit, expected)
-            if type(known) is tuple:
-                self._units[key] = known
-            else:
+            if isinstance(known, UnitError):
                 self._refused[key] = known
+            else:
+                self._units[key] = known
         return known
 
     def unit_ok(self, at: Path, unit: object) -> bool:

@@ -68,13 +68,18 @@ def apply(raw: Raw, edits: dict[str, Any]) -> Raw:
         target: Any = raw
         for key in parents:
             target = target[int(key)] if isinstance(target, list) else target[key]
-        key: Any = int(last) if isinstance(target, list) else last
-        if value is DELETE:
-            del target[key]
-        elif isinstance(target, list) and key == len(target):
-            target.append(value)
+        if isinstance(target, list):
+            index = int(last)
+            if value is DELETE:
+                del target[index]
+            elif index == len(target):
+                target.append(value)
+            else:
+                target[index] = value
+        elif value is DELETE:
+            del target[last]
         else:
-            target[key] = value
+            target[last] = value
     return raw
 
 
@@ -284,7 +289,7 @@ MESSAGES: list[tuple[str, Any, str, list[str]]] = [
     (f"{STREAM}.amount", _money(1, "SEK/year"), ".unit", ["every_years = 1"]),
 ]
 #: What the edits of MESSAGES need besides (a ladder, no baseline, a stream every other year).
-MESSAGES_CONTEXT = {
+MESSAGES_CONTEXT: dict[str, dict[str, Any]] = {
     "bids.0.ladder_level": {"method.evaluation_model": dict(FICTIVE, ladder=LADDER)},
     "bids": {"method.baseline_bid_id": ""},
     f"{STREAM}.amount": {f"{STREAM}.every_years": 2},

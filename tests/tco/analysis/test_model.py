@@ -19,7 +19,6 @@ import numpy as np
 import pytest
 
 from tco import validate
-from tco.validate import limits as validation_limits
 from tco.analysis import model as model_module
 from tco.analysis.model import (
     DomainError,
@@ -31,6 +30,7 @@ from tco.analysis.parameters import Mode, resolve
 from tco.evaluate import evaluate
 from tco.inputs import ModelKind, Timing
 from tco.rounding import round_array_money
+from tco.validate import limits as validation_limits
 from tests.tco import factory as f
 from tests.tco.analysis.helpers import domain, modified, prepared, sample, vectorised
 
