@@ -255,13 +255,7 @@ def carbon_price(ctx: Context, cp: CarbonPrice | None) -> PreparedCarbonPrice | 
     )
     if price is None or years is None:
         return None
-    return PreparedCarbonPrice(
-        price_per_kg=readonly(np.full(len(years), price, dtype=np.float64)),
-        undiscounted=bool(cp.undiscounted),
-        source="constant",
-        extrapolated_years=(),
-        price_base_year=0,
-    )
+    return _carbon(cp, np.full(len(years), price, dtype=np.float64), "constant")
 
 
 def _carbon_series(
@@ -302,13 +296,7 @@ def _carbon_series(
         values, flat = interpolate_series(
             [(p.year, p.value * per_kg) for p in series.points], years
         )
-    return PreparedCarbonPrice(
-        price_per_kg=readonly(np.asarray(values, dtype=np.float64)),
-        undiscounted=bool(cp.undiscounted),
-        source=f"series:{series.id}",
-        extrapolated_years=flat,
-        price_base_year=series.price_base_year,
-    )
+    return _carbon(cp, values, f"series:{series.id}", flat, series.price_base_year)
 
 
 def _carbon_points(
@@ -338,12 +326,23 @@ def _carbon_points(
     if not ok or years is None:
         return None
     values, flat = interpolate_series(points, years)
+    return _carbon(cp, values, "points", flat)
+
+
+def _carbon(
+    cp: CarbonPrice,
+    values: object,
+    source: str,
+    flat: tuple[int, ...] = (),
+    price_base_year: int = 0,
+) -> PreparedCarbonPrice:
+    """The prepared carbon price: ``values`` per kgCO2e over the study years, read-only."""
     return PreparedCarbonPrice(
         price_per_kg=readonly(np.asarray(values, dtype=np.float64)),
         undiscounted=bool(cp.undiscounted),
-        source="points",
+        source=source,
         extrapolated_years=flat,
-        price_base_year=0,
+        price_base_year=price_base_year,
     )
 
 

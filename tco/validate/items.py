@@ -36,6 +36,7 @@ from tco.validate.limits import (
     MAX_CODE_LENGTH,
     MAX_EVERY_YEARS,
     MAX_ID_LENGTH,
+    MAX_LIST,
     MAX_MAGNITUDE,
     MAX_QUANTITY,
     MAX_STUDY_PERIOD,
@@ -161,7 +162,7 @@ def _resource_uses(
     ctx: Context, at: Path, uses: Sequence[object], bid_id: str
 ) -> tuple[PreparedResourceUse, ...] | None:
     v = ctx.v
-    if not v.listed(at, uses):
+    if (type(uses) is not tuple or len(uses) > MAX_LIST) and not v.listed(at, uses):
         return None
     prepared: list[PreparedResourceUse] = []
     ok = True
@@ -313,7 +314,7 @@ def _embodied(ctx: Context, at: Path, it: Item) -> dict[str, float] | None:
 
 def streams(ctx: Context, at: Path, listed: Sequence[object]) -> tuple[PreparedStream, ...] | None:
     """The prepared cost streams of a bid or an item, or None after a violation."""
-    if not ctx.v.listed(at, listed):
+    if (type(listed) is not tuple or len(listed) > MAX_LIST) and not ctx.v.listed(at, listed):
         return None
     prepared: list[PreparedStream] = []
     ok = True

@@ -1,27 +1,16 @@
 """The collector of one validation run: violations at their field paths, warnings, and the checks.
 
-Every check records a :class:`~tco.errors.FieldViolation` at the field's path and returns
-``None`` (or ``""``, ``False``) instead of raising, so that :func:`tco.validate.prepare` goes on
-and reports every bad field at once. Messages say what was expected; they echo a client's unit
-string (the offending unit) but never other bid contents (names, ids, amounts): a bad amount is
-described by its shape (``NaN``, ``infinite``, ``out of range``).
+Every check records a :class:`~tco.errors.FieldViolation` and returns ``None`` (or ``""``,
+``False``) instead of raising, so that :func:`tco.validate.prepare` reports every bad field at
+once. Messages say what was expected; they echo a client's unit string but no other bid contents:
+a bad amount is described by its shape (``NaN``, ``infinite``, ``out of range``). A path is
+spelled only when a check fails: checks take a :data:`Path`, (parent, key) pairs such as
+``(("bids", 2), "supplier")`` for ``bids[2].supplier``, which :func:`render` writes out.
 
-A field's path is written only when a check fails: the checks take a :data:`Path`, the parent's
-path and the field's key as a pair, e.g. ``(("bids", 2), "supplier")`` for ``bids[2].supplier``
-(a ``str`` key is a field, an ``int`` an index), and :func:`render` spells it on failure.
-
-Numeric guards, all cheap and all documented in the messages:
-
-- every number must be a finite binary64 (``NaN``, ``±inf`` and JSON ``1e400`` are refused);
-- a converted amount must stay within ±:data:`~tco.validate.limits.MAX_MAGNITUDE` so later sums
-  cannot overflow;
-- rates are fractions per year in (-1, :data:`~tco.validate.limits.MAX_RATE`]; a rate close to
-  -1 is refused when (1 + r)^±N would overflow for the study period.
-
-Unit factors are looked up once per run and unit: :meth:`Violations.unit` keeps a plain dict from
-(unit, dimension) to (factor, currency) or the refusal, in front of :mod:`tco.units`. Money
-amounts are converted to the method currency with the method's exchange rates
-(:attr:`Violations.currency`, :attr:`Violations.rates`).
+Numbers must be finite binary64; a converted amount stays within ±``MAX_MAGNITUDE`` so later sums
+cannot overflow; rates are fractions per year in (-1, ``MAX_RATE``] with (1 + r)^±N finite.
+Each (unit, dimension) is resolved by :mod:`tco.units` once per run (a plain dict); money is
+converted to the method currency with the method's exchange rates (:attr:`Violations.rates`).
 """
 
 from __future__ import annotations
@@ -309,8 +298,11 @@ class Violations:
 
     def factor_of(self, unit: object, expected: Dimension) -> float | None:
         """The factor of ``unit`` to ``expected``, None when refused (nothing recorded)."""
-        known = self._known(unit, expected)
-        return known[0] if type(known) is tuple else None
+        try:  # a unit this run has seen
+            return self._units[unit, expected][0]  # type: ignore[index]
+        except (KeyError, TypeError):
+            known = self._known(unit, expected)
+            return known[0] if type(known) is tuple else None
 
     def product(self, at: Path, amount: str, activity: str, expected: Dimension) -> float | None:
         """Factor of ``amount x activity`` units to ``expected``; the refusal recorded at ``at``.
@@ -379,9 +371,11 @@ class Violations:
         if value is None:
             return None
         if money and code != self.currency:
-            rate = self.exchange_rate(at, code)
+            rate = self.rates.get(code) if self.currency is not None else None  # type: ignore[arg-type]
             if rate is None:
-                return None
+                rate = self.exchange_rate(at, code)  # records a missing rate
+                if rate is None:
+                    return None
             factor = factor * rate
         if minimum is None or (value > minimum if minimum_open else value >= minimum):
             converted = value * factor
