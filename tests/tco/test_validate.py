@@ -56,8 +56,14 @@ def item(raw: Raw, bid: int = 0, index: int = 0) -> Raw:
     return result
 
 
-#: Marks a field to delete in :func:`apply`.
-DELETE: Any = object()
+class _Delete:
+    """Marks a field to delete in :func:`apply` (its repr names it: test ids stay stable)."""
+
+    def __repr__(self) -> str:
+        return "DELETE"
+
+
+DELETE: Any = _Delete()
 
 
 def apply(raw: Raw, edits: dict[str, Any]) -> Raw:
