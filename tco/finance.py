@@ -145,14 +145,17 @@ def arithmetic_gradient_pv_factor(d: ArrayLike, n: ArrayLike) -> FloatArray:
 def fisher_real(nominal: ArrayLike, inflation: ArrayLike) -> FloatArray:
     """Real rate from a nominal rate and inflation (Fisher), never by subtraction.
 
-    Formula: ``(1 + d_real) = (1 + d_nominal) / (1 + i)`` (NIST Handbook 135 eq. 3.2).
+    Formula: ``(1 + d_real) = (1 + d_nominal) / (1 + i)`` (NIST Handbook 135 eq. 3.2), computed
+    as ``(d_nominal - i) / (1 + i)``: the same identity without the cancellation of
+    ``1 + d - 1``, so that d_real is d_nominal exactly when i is 0.
 
     Example (nominal 4.5 %, inflation 2.25049 % -> real 2.2 %; ``0.045 - 0.0225`` would give
     2.25 %, bug class 7):
         >>> round(float(fisher_real(0.045, 0.0225049)), 6)
         0.022
     """
-    return _scalar_or_array((1.0 + _float(nominal)) / (1.0 + _float(inflation)) - 1.0)
+    i = _float(inflation)
+    return _scalar_or_array((_float(nominal) - i) / (1.0 + i))
 
 
 def fisher_nominal(real: ArrayLike, inflation: ArrayLike) -> FloatArray:

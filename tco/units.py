@@ -76,7 +76,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import ClassVar, Final, cast
 
@@ -612,6 +612,9 @@ class Dimension:
 
     For money the canonical unit is the major unit of whatever currency the unit names; the
     examples are written in SEK.
+
+    Dimensions compare and hash by identity (C speed: a dimension is a cache key on the hot
+    path); each is built once, as a class attribute or by the memoised :meth:`per`.
     """
 
     #: What the field needs, in words: "energy per time".
@@ -623,7 +626,6 @@ class Dimension:
     dims: Dims
     #: Factor of the canonical unit to pint's root units.
     scale: Fraction
-    _hash: int = field(init=False, repr=False)
 
     MONEY: ClassVar[Dimension]
     MONEY_PER_TIME: ClassVar[Dimension]
@@ -641,24 +643,6 @@ class Dimension:
     DIMENSIONLESS: ClassVar[Dimension]
     #: Dimensions a resource may have (the X of its price "money per X").
     RESOURCES: ClassVar[tuple[Dimension, ...]]
-
-    def __post_init__(self) -> None:
-        # Computed once: a Dimension is a cache key on the hot path.
-        key = (self.label, self.canonical, self.example, self.dims, self.scale)
-        object.__setattr__(self, "_hash", hash(key))
-
-    def __hash__(self) -> int:
-        return self._hash
-
-    def __eq__(self, other: object) -> bool:
-        if self is other:
-            return True
-        if not isinstance(other, Dimension):
-            return NotImplemented
-        return self._hash == other._hash and (
-            (self.label, self.canonical, self.example, self.dims, self.scale)
-            == (other.label, other.canonical, other.example, other.dims, other.scale)
-        )
 
     @staticmethod
     def of(label: str, canonical: str, example: str = "") -> Dimension:

@@ -43,9 +43,9 @@ from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 
 from tco.errors import FieldViolation, InvalidTender
-from tco.fieldcheck import MAX_ID_LENGTH, MAX_TEXT_LENGTH
 from tco.units import MAX_UNIT_LENGTH
 from tco.validate import MAX_BIDS, MAX_STUDY_PERIOD
+from tco.validate.limits import MAX_ID_LENGTH, MAX_TEXT_LENGTH
 from tcoapi.v1 import tender_pb2
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -12,7 +13,7 @@ import pytest
 from tco import validate
 from tco.errors import FieldViolation, InvalidTender
 from tco.inputs import ModelKind, RateBasis, Timing
-from tco.prepared import PreparedTender
+from tco.prepared import PreparedResourceUse, PreparedTender
 
 from .tender_json import sample_dict, sample_tender, tender
 
@@ -55,24 +56,390 @@ def item(raw: Raw, bid: int = 0, index: int = 0) -> Raw:
     return result
 
 
+class _Delete:
+    """Marks a field to delete in :func:`apply` (its repr names it: test ids stay stable)."""
+
+    def __repr__(self) -> str:
+        return "DELETE"
+
+
+DELETE: Any = _Delete()
+
+
+def apply(raw: Raw, edits: dict[str, Any]) -> Raw:
+    """``raw`` with each dotted path set to its value (``"bids.0.items.0.quantity": 0``); an
+    index one past a list's end appends."""
+    for path, value in edits.items():
+        *parents, last = path.split(".")
+        target: Any = raw
+        for key in parents:
+            target = target[int(key)] if isinstance(target, list) else target[key]
+        if isinstance(target, list):
+            index = int(last)
+            if value is DELETE:
+                del target[index]
+            elif index == len(target):
+                target.append(value)
+            else:
+                target[index] = value
+        elif value is DELETE:
+            del target[last]
+        else:
+            target[last] = value
+    return raw
+
+
+def _id(edits: dict[str, Any]) -> str:
+    return ",".join(f"{path}={value!r}"[:60] for path, value in edits.items())
+
+
+def _money(value: float, unit: str = "SEK") -> Raw:
+    return {"value": value, "unit": unit}
+
+
+ITEM = "bids.0.items.0"
+STREAM = "bids.0.costs.0"
+EXTERNALITY = {"kind": "EVALUATION_MODEL_KIND_EXTERNALITY_FACTOR", "externality_factor": 1.0}
+FICTIVE = {"kind": "EVALUATION_MODEL_KIND_FICTIVE_DISCOUNT", "ladder": []}
+
+
+def wire(path: str) -> str:
+    """A dotted path as on the wire: ``bids.0.items.0`` -> ``bids[0].items[0]``, ``...rates.EUR``
+    -> ``...rates[EUR]``."""
+    return re.sub(r"\.(\d+|[A-Z]{3})(?=\.|$)", r"[\1]", path)
+
+
+NAMES = ["", "Electricity", "el ectricity", "1st", "x" * 300]
+TRAJECTORY = [
+    {"year": 2030, "factor": _money(1, "kgCO2e/kWh")},
+    {"year": 1800, "factor": _money(1, "kgCO2e/kWh")},
+    {"year": 2040},
+]
+BAD_LADDER = [
+    {"level": 1, "discount": 0.01},
+    {"level": 1},
+    {"level": 0},
+    {"level": 2, "discount": 1.0},
+]
+BAD_USES = [
+    {"resource": "diesel", "amount": _money(-900, "l/year")},
+    {"resource": "diesel"},
+    {"resource": "diesel", "amount": _money(1, "l"), "activity": _money(-1, "1/year")},
+]
+USE_FIELDS = [(0, "amount.value"), (1, "amount"), (2, "activity.value"), (2, "activity.unit")]
+CIRCULARITY = {
+    "reused_input": 0.9,
+    "collected_for_composting": 0.2,
+    "recycling_efficiency_feedstock": 0.0,
+    "mass": _money(0, "kg"),
+}
+CIRCULARITY_FIELDS = [
+    "mass.value",
+    "recycled_input",
+    "collected_for_recycling",
+    "recycling_efficiency_feedstock",
+]
+USE_W_H = {"resource": "electricity", "amount": _money(45, "W"), "activity": _money(4, "h")}
+CO2E_PER_L = "climate impact (CO2e mass) per volume such as 'kgCO2e/l'"
+MONEY_PER_YEAR = "money per time such as 'SEK/year'"
+INFLATION_3 = {"method.inflation_rate": 0.03}
+POINT_2027 = {"year": 2027, "factor": _money(0.07, "kgCO2e/kWh")}
+USD_AND_KSEK = {
+    f"{ITEM}.maintenance_cost": _money(900, "USD/year"),
+    f"{ITEM}.unit_price": _money(185, "kSEK"),
+}
+ESCALATION = "method.resources.electricity.escalation_rates"
+R, E, P = "method.resource_prices", "method.emission_factors", "method.carbon_price"
+#: One field set to a refused value, and where that one violation is: the field itself, or its
+#: ``.value`` or ``.unit``.
+REFUSED_FIELD: list[tuple[str, Any, str]] = [
+    *(("method.currency", code, "") for code in ["", "XYZ", "sek", "SEKK", "€"]),
+    *(("method.base_year", year, "") for year in [1899, 2201, 0, -1]),
+    *(("method.discount_rate", r, "") for r in [-1.0, -1.5, math.nan, math.inf, -math.inf, 1.5]),
+    ("method.discount_rate", 35.0, ""),
+    *(("method.inflation_rate", r, "") for r in [math.nan, -1.0, 2.0]),
+    *(("method.exchange_rates.EUR", r, "") for r in [0.0, -11.2, math.nan, math.inf]),
+    ("method.exchange_rates.XYZ", 2.0, ""),
+    ("method.exchange_rates.SEK", 2.0, ""),
+    (f"{R}.0.yearly_escalation", [0.01] * 101, ""),
+    *((f"{R}.0.escalation", r, "") for r in [math.nan, -1.0, 1.01]),
+    *((f"{R}.2", {"resource": n, "price": _money(1, "SEK/kWh")}, ".resource") for n in NAMES),
+    # a resource whose price is refused is not reported again where bids use it
+    (f"{R}.1.price.unit", "SEK/kWh/year", ""),
+    (f"{E}.1.factor.value", -1, ""),
+    (f"{E}.1.factor", DELETE, ""),
+    *((P, {"price": _money(1, unit)}, ".price.unit") for unit in ["SEK/t", "SEK", "kgCO2e/SEK"]),
+    (P, {"price": _money(1, "SEK/kWh")}, ".price.unit"),
+    (f"{P}.points.0.price.value", -1, ""),
+    *(
+        ("method.evaluation_model", dict(EXTERNALITY, externality_factor=f), ".externality_factor")
+        for f in [-0.5, math.nan, math.inf]
+    ),
+    ("method.baseline_bid_id", "C", ""),
+    *(("bids.1.id", bid_id, "") for bid_id in ["", "   ", "x" * 300]),
+    *((f"{ITEM}.quantity", q, "") for q in [0, -1, math.nan, 1e13]),
+    *((f"{ITEM}.service_life.value", life, "") for life in [0, -8]),
+    (f"{ITEM}.warranty.value", -1, ""),
+    *((f"bids.1.items.0.{f}", _money(-1), ".value") for f in ["unit_price", "installation_cost"]),
+    ("bids.1.items.0.residual_value", _money(-1), ".value"),
+    (f"{ITEM}.resource_use.0.activity", _money(4, "h/y"), ".unit"),
+    (f"{STREAM}.emissions_module", "z9", ""),
+    *((f"{STREAM}.first_year", year, "") for year in [13, -1]),
+    (f"{STREAM}.every_years", -1, ""),
+    (f"{STREAM}.last_year", 13, ""),
+    (f"{STREAM}.life", _money(0, "years"), ".value"),
+    (f"{STREAM}.escalation", math.nan, ""),
+    (f"{STREAM}.emissions", _money(1, "kg"), ".unit"),
+    ("bids.0.functional_units_delivered", -1, ""),
+    *(
+        (f"bids.1.circularity.{name}", value, "")
+        for name in ["recycled_input", "collected_for_reuse", "recycling_efficiency_collection"]
+        for value in [-0.1, 1.1, math.nan]
+    ),
+]
+
+
+@pytest.mark.parametrize(("path", "value", "at"), REFUSED_FIELD, ids=lambda x: repr(x)[:40])
+def test_refused_field(path: str, value: Any, at: str) -> None:
+    assert fields(apply(sample_dict(), {path: value})) == [wire(path) + at]
+
+
+#: Edits of the sample and exactly the fields they make invalid, in order.
+REFUSED: list[tuple[dict[str, Any], list[str]]] = [
+    (
+        {"method.discount_rate": -0.9999999, "method.study_period_years": 100},
+        ["method.discount_rate"],
+    ),
+    (
+        {f"{R}.0.yearly_escalation": [0.01, math.nan, -2]},
+        [f"{R}[0].yearly_escalation[1]", f"{R}[0].yearly_escalation[2]"],
+    ),
+    (
+        {f"{E}.0.trajectory.{j}": point for j, point in enumerate(TRAJECTORY, start=2)},
+        [f"{E}[0].trajectory[{j}].{f}" for j, f in ((2, "year"), (3, "year"), (4, "factor"))],
+    ),
+    (
+        {"method.evaluation_model": dict(FICTIVE, ladder=[]), "bids.0.ladder_level": 0},
+        ["method.evaluation_model.ladder"],
+    ),
+    (
+        {"method.evaluation_model": dict(FICTIVE, ladder=BAD_LADDER), "bids.0.ladder_level": 0},
+        [
+            f"method.evaluation_model.ladder[{j}].{f}"
+            for j, f in ((1, "level"), (2, "level"), (3, "discount"))
+        ],
+    ),
+    (
+        {
+            f"{ITEM}.emissions.a1_a3": _money(2.1, "t"),
+            f"{ITEM}.emissions.c1_c4": _money(-1, "kgCO2e"),
+        },
+        [f"{wire(ITEM)}.emissions.a1_a3.unit", f"{wire(ITEM)}.emissions.c1_c4.value"],
+    ),
+    (
+        {f"{ITEM}.resource_use": BAD_USES},
+        [f"{wire(ITEM)}.resource_use[{j}].{f}" for j, f in USE_FIELDS],
+    ),
+    ({f"{STREAM}.first_year": 5, f"{STREAM}.last_year": 3}, ["bids[0].costs[0].last_year"]),
+    (
+        {
+            "bids.1.deductions.1": {"criterion": "x", "amount": _money(-1)},
+            "bids.1.deductions.2": {},
+        },
+        ["bids[1].deductions[1].amount.value", "bids[1].deductions[2].amount"],
+    ),
+    (
+        {f"bids.1.circularity.{name}": value for name, value in CIRCULARITY.items()},
+        [f"bids[1].circularity.{f}" for f in CIRCULARITY_FIELDS],
+    ),
+]
+
+
+@pytest.mark.parametrize(("edits", "expected"), REFUSED, ids=[_id(e) for e, _ in REFUSED])
+def test_refused(edits: dict[str, Any], expected: list[str]) -> None:
+    assert fields(apply(sample_dict(), edits)) == expected
+
+
+LADDER = [
+    {"level": k, "discount": d} for k, d in ((1, 0.01), (2, 0.02), (3, 0.04), (4, 0.07), (5, 0.10))
+]
+
+#: An edit of the sample, the only field it makes invalid (the edited one, or the named one),
+#: and words its description must hold (after "!", words it must not: bid contents are not
+#: echoed).
+MESSAGES: list[tuple[str, Any, str, list[str]]] = [
+    (f"{R}.0.price.unit", "SEK", "", ["money per unit of resource"]),
+    (f"{R}.2", {"resource": "diesel", "price": _money(1, "SEK/l")}, ".resource", ["priced twice"]),
+    (f"{R}.0.price", DELETE, "", ["required"]),
+    (f"{E}.1.basis", "", "", ["basis", "always recorded"]),
+    (f"{E}.2", {"resource": "diesel", "factor": _money(1, "kgCO2e/l")}, ".resource", ["two"]),
+    (
+        f"{E}.2",
+        {"resource": "hvo", "factor": _money(1, "kgCO2e/l"), "basis": "x"},
+        ".resource",
+        ["no price"],
+    ),
+    (f"{E}.1.factor.unit", "kgCO2e/kWh", "", [f"expected {CO2E_PER_L}, got 'kgCO2e/kWh'"]),
+    (f"{P}.points.2", {"year": 2035, "price": _money(1, "SEK/tCO2e")}, ".year", ["points[1]"]),
+    ("method.evaluation_model.price_threshold", _money(1), "", ["HFD 2022 ref. 41"]),
+    ("bids.0.ladder_level", 9, "", ["1, 2, 3, 4, 5"]),
+    ("bids", [], "", ["at least one bid"]),
+    ("bids.1.id", "A", "", ["bids[0].id"]),
+    (f"{ITEM}.resource_use.0.resource", "hvo", "", ["not priced", "!hvo"]),
+    (f"{ITEM}.resource_use.0", USE_W_H, ".amount.unit", ["amount times activity"]),
+    (f"{ITEM}.service_life", _money(1, "h"), ".value", ["replacements"]),
+    (f"{ITEM}.service_life.unit", "km", "", ["expected time such as 'years', got 'km'"]),
+    (f"{ITEM}.maintenance_cost.unit", "SEK", "", [f"expected {MONEY_PER_YEAR}, got 'SEK'"]),
+    (f"{STREAM}.category", "bribes", "", ["acquisition", "residual_value", "!bribes"]),
+    (f"{STREAM}.amount", _money(1, "kWh"), ".unit", ["expected money per occurrence"]),
+    (f"{STREAM}.amount", _money(1, "SEK/year"), ".unit", ["every_years = 1"]),
+]
+#: What the edits of MESSAGES need besides (a ladder, no baseline, a stream every other year).
+MESSAGES_CONTEXT: dict[str, dict[str, Any]] = {
+    "bids.0.ladder_level": {"method.evaluation_model": dict(FICTIVE, ladder=LADDER)},
+    "bids": {"method.baseline_bid_id": ""},
+    f"{STREAM}.amount": {f"{STREAM}.every_years": 2},
+}
+
+
+@pytest.mark.parametrize(("path", "value", "at", "words"), MESSAGES, ids=lambda x: repr(x)[:40])
+def test_refused_saying(path: str, value: Any, at: str, words: list[str]) -> None:
+    raw = apply(sample_dict(), {**MESSAGES_CONTEXT.get(path, {}), path: value})
+    found = only(raw)
+    assert found.field == wire(path) + at
+    for word in words:
+        assert (
+            (word[1:] not in found.description)
+            if word.startswith("!")
+            else (word in found.description)
+        )
+
+
+def pick(obj: Any, spec: str) -> object:
+    """``"bids.0.costs.0:first_year,last_year"`` of a prepared tender: (first_year, last_year);
+    an array as a list."""
+    where, _, names = spec.partition(":")
+    for key in where.split("."):
+        obj = obj[int(key)] if key.isdigit() else obj[key] if key in KEYS else getattr(obj, key)
+    values = [getattr(obj, name) for name in names.split(",")] if names else [obj]
+    values = [v.tolist() if isinstance(v, np.ndarray) else v for v in values]
+    return tuple(values) if len(values) > 1 else values[0]
+
+
+KEYS = {"electricity", "diesel", "a4", "d"}
+ELECTRICITY, DIESEL = "method.resources.electricity", "method.resources.diesel"
+#: An edit of the sample, what to read of the prepared tender (:func:`pick`), what it must be.
+ACCEPTED: list[tuple[dict[str, Any], str, object]] = [
+    *(({"method.discount_rate": r}, "method.discount_rate", r) for r in [0.0, -0.01, 0.08, 1.0]),
+    # inflation counts only in a nominal analysis
+    ({"method.inflation_rate": 0.02}, "method:inflation_rate,discount_rate", (0.0, 0.035)),
+    # primer: real 20 %, inflation 3 % -> nominal 23.6 %
+    (
+        {"method.rate_basis": "RATE_BASIS_NOMINAL", "method.discount_rate": 0.236, **INFLATION_3},
+        "method.discount_rate",
+        pytest.approx(0.20, rel=1e-12),
+    ),
+    ({"method.exchange_rates.SEK": 1.0}, "method.currency", "SEK"),
+    ({f"{R}.0.yearly_escalation": [0.01] * 30}, f"{ELECTRICITY}.escalation_rates.shape", (12,)),
+    ({f"{R}.0.yearly_escalation": [0.05, 0.04, 0.03]}, ESCALATION, [0.05, 0.04] + [0.03] * 10),
+    ({f"{R}.0.price": _money(0.12, "EUR/kWh")}, f"{ELECTRICITY}.price", pytest.approx(1.344)),
+    ({f"{R}.1.price": _money(17500, "SEK/m^3")}, f"{DIESEL}:unit,price", ("l", 17.5)),
+    (
+        {f"{E}.0.factor": _money(59, "gCO2e/kWh"), f"{E}.0.trajectory": []},
+        f"{ELECTRICITY}.emission_factor",
+        pytest.approx([0.059] * 13),
+    ),
+    # a trajectory point at the base year wins over the factor
+    ({f"{E}.0.trajectory.2": POINT_2027}, f"{ELECTRICITY}.emission_factor.0", 0.07),
+    ({P: DELETE}, "method.carbon_price", None),
+    ({P: {"price": _money(250, "EUR/tCO2e")}}, f"{P}.price_per_kg.0", pytest.approx(2.8)),
+    ({P: {"price": _money(250, "SEK/kgCO2e")}}, f"{P}.price_per_kg.0", 250.0),
+    (
+        {P: {"series_id": "asek-7.0"}},
+        f"{P}:price_per_kg,source,price_base_year,extrapolated_years",
+        ([7.0] * 13, "series:asek-7.0", 2017, ()),
+    ),
+    ({"method.evaluation_model": EXTERNALITY}, "method.model.externality_factor", 1.0),
+    (
+        {"method.evaluation_model": dict(FICTIVE, ladder=LADDER), "bids.0.ladder_level": 0},
+        "method.model:kind,ladder",
+        (ModelKind.FICTIVE_DISCOUNT, {1: 0.01, 2: 0.02, 3: 0.04, 4: 0.07, 5: 0.10}),
+    ),
+    ({"method.baseline_bid_id": ""}, "method.baseline_bid_id", ""),
+    (
+        {"method.exchange_rates.USD": 10.0, **USD_AND_KSEK},
+        f"{ITEM}:maintenance_per_year,unit_price",
+        (9000.0, 185000.0),
+    ),
+    ({f"{ITEM}.service_life": _money(96, "months")}, f"{ITEM}.service_life", 8.0),
+    ({f"{ITEM}.service_life": DELETE}, f"{ITEM}.service_life", None),
+    # end of life may be a revenue, module D (beyond the life) negative
+    ({f"{ITEM}.end_of_life_cost.value": -500}, f"{ITEM}.end_of_life_cost", -500.0),
+    (
+        {
+            f"{ITEM}.emissions.d": _money(-0.4, "tCO2e"),
+            f"{ITEM}.emissions.a4": _money(12, "kgCO2e"),
+        },
+        f"{ITEM}.emissions",
+        {"a1_a3": 2100.0, "a4": 12.0, "a5": 0.0, "c1_c4": 60.0, "d": pytest.approx(-400.0)},
+    ),
+    ({f"{STREAM}.category": ""}, f"{STREAM}:category,emissions_module", ("other", "b1_b3")),
+    ({f"{STREAM}.emissions_module": "b5"}, f"{STREAM}.emissions_module", "b5"),
+    (
+        {f"{STREAM}.first_year": 2, f"{STREAM}.last_year": 9},
+        f"{STREAM}:first_year,last_year",
+        (2, 9),
+    ),
+    ({f"{STREAM}.first_year": 12, f"{STREAM}.every_years": 0}, f"{STREAM}.last_year", 12),
+    (
+        {
+            f"{STREAM}.life": _money(5, "years"),
+            f"{STREAM}.emissions": _money(0.35, "tCO2e"),
+            f"{STREAM}.escalation": 0.02,
+        },
+        f"{STREAM}:life,emissions,escalation",
+        (5.0, 350.0, 0.02),
+    ),
+    (
+        {f"{STREAM}.amount": DELETE, f"{STREAM}.emissions": _money(10, "kgCO2e")},
+        f"{STREAM}:amount,emissions",
+        (0.0, 10.0),
+    ),
+    # 0 means "not stated", taken as 1
+    (
+        {"bids.1.circularity.lifetime_ratio": 0, "bids.1.circularity.use_intensity_ratio": 0},
+        "bids.1.circularity:lifetime_ratio,use_intensity_ratio",
+        (1.0, 1.0),
+    ),
+    ({"bids.1.circularity.mass": _money(0.45, "t")}, "bids.1.circularity.mass_kg", 450.0),
+]
+
+
+@pytest.mark.parametrize(
+    ("edits", "spec", "expected"), ACCEPTED, ids=[_id(e) for e, _, _ in ACCEPTED]
+)
+def test_accepted(edits: dict[str, Any], spec: str, expected: object) -> None:
+    assert pick(prepare(apply(sample_dict(), edits)), spec) == expected
+
+
 # =============================================================== the sample
 
 
 def test_sample_tender_prepares() -> None:
-    prepared = validate.prepare(sample_tender())
-    m = prepared.method
-    assert m.currency == "SEK"
-    assert m.minor_unit_digits == 2
-    assert m.base_year == 2027
-    assert m.study_period_years == 12
-    assert m.discount_rate == 0.035
-    assert m.stated_discount_rate == 0.035
-    assert m.rate_basis is RateBasis.REAL
-    assert m.inflation_rate == 0.0
-    assert m.timing is Timing.END_OF_YEAR
-    assert m.model.kind is ModelKind.DEDUCTIONS
-    assert m.baseline_bid_id == "A"
-    assert m.functional_unit == "year of cleaning service"
+    m = validate.prepare(sample_tender()).method
+    assert (m.currency, m.minor_unit_digits, m.base_year, m.study_period_years) == (
+        "SEK",
+        2,
+        2027,
+        12,
+    )
+    assert (m.discount_rate, m.stated_discount_rate, m.inflation_rate) == (0.035, 0.035, 0.0)
+    assert (m.rate_basis, m.timing, m.model.kind) == (
+        RateBasis.REAL,
+        Timing.END_OF_YEAR,
+        ModelKind.DEDUCTIONS,
+    )
+    assert (m.baseline_bid_id, m.functional_unit) == ("A", "year of cleaning service")
     assert list(m.resources) == ["electricity", "diesel"]
 
 
@@ -116,16 +483,15 @@ def test_sample_carbon_price_per_kg() -> None:
 def test_sample_bids() -> None:
     a, b = validate.prepare(sample_tender()).bids
     scrubber = a.items[0]
-    assert scrubber.quantity == 4.0
-    assert scrubber.unit_price == 185000.0
-    assert scrubber.installation_cost == 2500.0
-    assert scrubber.service_life == 8.0
-    assert scrubber.resource_use[0].resource == "diesel"
-    assert scrubber.resource_use[0].amount_per_year == 900.0
-    assert scrubber.maintenance_per_year == 9000.0
+    assert (scrubber.quantity, scrubber.unit_price, scrubber.installation_cost) == (
+        4.0,
+        185e3,
+        2500.0,
+    )
+    assert (scrubber.service_life, scrubber.maintenance_per_year) == (8.0, 9000.0)
+    assert scrubber.resource_use[0] == PreparedResourceUse("diesel", 900.0)
     assert scrubber.warranty_years == 2.0  # 24 months
-    assert scrubber.end_of_life_cost == 3000.0
-    assert scrubber.residual_value is None
+    assert (scrubber.end_of_life_cost, scrubber.residual_value) == (3000.0, None)
     assert dict(scrubber.emissions) == {
         "a1_a3": 2100.0,
         "a4": 0.0,
@@ -145,8 +511,7 @@ def test_sample_bids() -> None:
     assert (pack.category, pack.emissions, pack.emissions_module) == ("replacement", 350.0, "b4")
     assert b.deductions[0].amount == 25000.0
     assert b.circularity is not None
-    assert b.circularity.mass_kg == 450.0
-    assert b.circularity.lifetime_ratio == 1.25
+    assert (b.circularity.mass_kg, b.circularity.lifetime_ratio) == (450.0, 1.25)
 
 
 def test_sample_warnings() -> None:
@@ -219,11 +584,6 @@ def test_invalid_tender_message_counts() -> None:
 # =============================================================== method scalars
 
 
-@pytest.mark.parametrize("code", ["", "XYZ", "sek", "SEKK", "€"])
-def test_currency_must_be_known(code: str) -> None:
-    assert fields(edited(lambda r: method(r).update(currency=code))) == ["method.currency"]
-
-
 @pytest.mark.parametrize(("code", "digits"), [("EUR", 2), ("JPY", 0), ("ISK", 0), ("KWD", 3)])
 def test_minor_unit_digits_of_the_method_currency(code: str, digits: int) -> None:
     def change(raw: Raw) -> None:
@@ -232,11 +592,6 @@ def test_minor_unit_digits_of_the_method_currency(code: str, digits: int) -> Non
         m["exchange_rates"] = {"SEK": 0.1, "EUR": 1.0} if code != "EUR" else {"SEK": 0.09}
 
     assert prepare(edited(change)).method.minor_unit_digits == digits
-
-
-@pytest.mark.parametrize("year", [1899, 2201, 0, -1])
-def test_base_year_range(year: int) -> None:
-    assert fields(edited(lambda r: method(r).update(base_year=year))) == ["method.base_year"]
 
 
 @pytest.mark.parametrize("years", [0, -1, 101, 10**9])
@@ -251,25 +606,6 @@ def test_study_period_bounds_are_allowed() -> None:
         raw["bids"][0]["costs"][0]["first_year"] = 1
         raw["bids"][1]["items"][0]["costs"][0]["first_year"] = 1
         assert prepare(raw).method.study_period_years == years
-
-
-@pytest.mark.parametrize("rate", [-1.0, -1.5, math.nan, math.inf, -math.inf, 1.5, 35.0])
-def test_discount_rate_range(rate: float) -> None:
-    assert fields(edited(lambda r: method(r).update(discount_rate=rate))) == [
-        "method.discount_rate"
-    ]
-
-
-@pytest.mark.parametrize("rate", [0.0, -0.01, 0.08, 1.0])
-def test_discount_rate_allowed(rate: float) -> None:
-    assert prepare(edited(lambda r: method(r).update(discount_rate=rate))).method.discount_rate == (
-        rate
-    )
-
-
-def test_discount_rate_close_to_minus_one_is_refused_for_long_periods() -> None:
-    raw = edited(lambda r: method(r).update(discount_rate=-0.9999999, study_period_years=100))
-    assert fields(raw) == ["method.discount_rate"]
 
 
 def test_rate_that_looks_like_percent_warns() -> None:
@@ -294,34 +630,11 @@ def test_nominal_analysis_uses_fisher() -> None:
     assert prepared.bids[0].costs[0].escalation == pytest.approx(0.0, abs=1e-15)
 
 
-def test_fisher_reference_value() -> None:
-    """Primer: real 20 %, inflation 3 % -> nominal 23.6 %."""
-    raw = edited(
-        lambda r: method(r).update(
-            rate_basis="RATE_BASIS_NOMINAL", discount_rate=0.236, inflation_rate=0.03
-        )
-    )
-    assert prepare(raw).method.discount_rate == pytest.approx(0.20, rel=1e-12)
-
-
 def test_nominal_without_inflation_warns_but_is_allowed() -> None:
     raw = edited(lambda r: method(r).update(rate_basis="RATE_BASIS_NOMINAL", inflation_rate=0.0))
     prepared = prepare(raw)
     assert prepared.method.discount_rate == 0.035
     assert "NOMINAL_WITHOUT_INFLATION" in [c for c, _, _ in prepared.warnings]
-
-
-@pytest.mark.parametrize("inflation", [math.nan, -1.0, 2.0])
-def test_inflation_must_be_valid_even_in_real_analysis(inflation: float) -> None:
-    assert fields(edited(lambda r: method(r).update(inflation_rate=inflation))) == [
-        "method.inflation_rate"
-    ]
-
-
-def test_inflation_is_ignored_in_a_real_analysis() -> None:
-    prepared = prepare(edited(lambda r: method(r).update(inflation_rate=0.02)))
-    assert prepared.method.inflation_rate == 0.0
-    assert prepared.method.discount_rate == 0.035
 
 
 # =============================================================== exchange rates
@@ -341,184 +654,10 @@ def test_missing_exchange_rate_is_reported_at_every_amount() -> None:
     assert "method.exchange_rates" in description
 
 
-@pytest.mark.parametrize("rate", [0.0, -11.2, math.nan, math.inf])
-def test_exchange_rate_must_be_positive_and_finite(rate: float) -> None:
-    raw = edited(lambda r: method(r).update(exchange_rates={"EUR": rate}))
-    assert fields(raw) == ["method.exchange_rates[EUR]"]
-
-
-def test_exchange_rate_key_must_be_known() -> None:
-    raw = edited(lambda r: method(r)["exchange_rates"].update({"XYZ": 2.0}))
-    assert fields(raw) == ["method.exchange_rates[XYZ]"]
-
-
-def test_exchange_rate_of_the_method_currency_itself() -> None:
-    assert prepare(edited(lambda r: method(r)["exchange_rates"].update({"SEK": 1.0})))
-    raw = edited(lambda r: method(r)["exchange_rates"].update({"SEK": 2.0}))
-    assert fields(raw) == ["method.exchange_rates[SEK]"]
-
-
-def test_money_in_another_currency_is_converted() -> None:
-    def change(raw: Raw) -> None:
-        method(raw)["exchange_rates"]["USD"] = 10.0
-        item(raw)["maintenance_cost"] = {"value": 900, "unit": "USD/year"}
-        item(raw)["unit_price"] = {"value": 185, "unit": "kSEK"}
-
-    scrubber = prepare(edited(change)).bids[0].items[0]
-    assert scrubber.maintenance_per_year == 9000.0
-    assert scrubber.unit_price == 185000.0
-
-
 # =============================================================== resource prices
 
 
-def test_resource_price_unit_must_be_money_per_resource() -> None:
-    raw = edited(lambda r: method(r)["resource_prices"][0]["price"].update(unit="SEK"))
-    found = violations(raw)
-    assert found[0].field == "method.resource_prices[0].price.unit"
-    assert "money per unit of resource" in found[0].description
-
-
-def test_resource_price_in_another_currency() -> None:
-    raw = edited(
-        lambda r: method(r)["resource_prices"][0]["price"].update(value=0.12, unit="EUR/kWh")
-    )
-    assert prepare(raw).method.resources["electricity"].price == pytest.approx(0.12 * 11.2)
-
-
-def test_resource_price_canonical_unit() -> None:
-    raw = edited(
-        lambda r: method(r)["resource_prices"][1].update(price={"value": 17500, "unit": "SEK/m^3"})
-    )
-    diesel = prepare(raw).method.resources["diesel"]
-    assert diesel.unit == "l"
-    assert diesel.price == pytest.approx(17.5)
-
-
-def test_resource_priced_twice() -> None:
-    raw = edited(
-        lambda r: method(r)["resource_prices"].append(dict(method(r)["resource_prices"][0]))
-    )
-    v = only(raw)
-    assert v.field == "method.resource_prices[2].resource"
-    assert "priced twice" in v.description
-    assert "method.resource_prices[0]" in v.description
-
-
-@pytest.mark.parametrize("name", ["", "Electricity", "el ectricity", "1st", "x" * 300])
-def test_resource_name_is_lower_snake_case(name: str) -> None:
-    def change(raw: Raw) -> None:
-        method(raw)["resource_prices"].append(
-            {"resource": name, "price": {"value": 1, "unit": "SEK/kWh"}}
-        )
-
-    assert fields(edited(change)) == ["method.resource_prices[2].resource"]
-
-
-def test_resource_price_required() -> None:
-    raw = edited(lambda r: method(r)["resource_prices"][0].pop("price"))
-    found = fields(raw)
-    assert found[0] == "method.resource_prices[0].price"
-
-
-def test_yearly_escalation_last_rate_repeated() -> None:
-    raw = edited(
-        lambda r: method(r)["resource_prices"][0].update(yearly_escalation=[0.05, 0.04, 0.03])
-    )
-    rates = prepare(raw).method.resources["electricity"].escalation_rates
-    assert rates.tolist() == [0.05, 0.04] + [0.03] * 10
-
-
-def test_yearly_escalation_longer_than_the_study_is_cut() -> None:
-    raw = edited(lambda r: method(r)["resource_prices"][0].update(yearly_escalation=[0.01] * 30))
-    assert prepare(raw).method.resources["electricity"].escalation_rates.shape == (12,)
-
-
-def test_yearly_escalation_size_and_values() -> None:
-    raw = edited(lambda r: method(r)["resource_prices"][0].update(yearly_escalation=[0.01] * 101))
-    assert fields(raw) == ["method.resource_prices[0].yearly_escalation"]
-    raw = edited(
-        lambda r: method(r)["resource_prices"][0].update(yearly_escalation=[0.01, math.nan, -2])
-    )
-    assert fields(raw) == [
-        "method.resource_prices[0].yearly_escalation[1]",
-        "method.resource_prices[0].yearly_escalation[2]",
-    ]
-
-
-@pytest.mark.parametrize("rate", [math.nan, -1.0, 1.01])
-def test_escalation_range(rate: float) -> None:
-    raw = edited(lambda r: method(r)["resource_prices"][0].update(escalation=rate))
-    assert fields(raw) == ["method.resource_prices[0].escalation"]
-
-
-def test_resource_with_a_refused_price_is_not_reported_again_in_bids() -> None:
-    raw = edited(lambda r: method(r)["resource_prices"][1]["price"].update(unit="SEK/kWh/year"))
-    assert fields(raw) == ["method.resource_prices[1].price.unit"]
-
-
-def test_resource_used_but_not_priced() -> None:
-    raw = edited(lambda r: item(r)["resource_use"][0].update(resource="hvo"))
-    v = only(raw)
-    assert v.field == "bids[0].items[0].resource_use[0].resource"
-    assert "not priced" in v.description
-    assert "hvo" not in v.description  # bid contents are not echoed
-
-
 # =============================================================== emission factors
-
-
-def test_emission_factor_without_basis() -> None:
-    raw = edited(lambda r: method(r)["emission_factors"][1].update(basis=""))
-    v = only(raw)
-    assert v.field == "method.emission_factors[1].basis"
-    assert "basis" in v.description
-
-
-def test_emission_factor_listed_twice() -> None:
-    raw = edited(
-        lambda r: method(r)["emission_factors"].append(dict(method(r)["emission_factors"][1]))
-    )
-    assert fields(raw) == ["method.emission_factors[2].resource"]
-
-
-def test_emission_factor_for_an_unpriced_resource() -> None:
-    def change(raw: Raw) -> None:
-        method(raw)["emission_factors"].append(
-            {"resource": "hvo", "factor": {"value": 0.5, "unit": "kgCO2e/l"}, "basis": "wtw"}
-        )
-
-    assert fields(edited(change)) == ["method.emission_factors[2].resource"]
-
-
-def test_emission_factor_unit_must_match_the_resource() -> None:
-    raw = edited(lambda r: method(r)["emission_factors"][1]["factor"].update(unit="kgCO2e/kWh"))
-    v = only(raw)
-    assert v.field == "method.emission_factors[1].factor.unit"
-    assert (
-        v.description
-        == "expected climate impact (CO2e mass) per volume such as 'kgCO2e/l', got 'kgCO2e/kWh'"
-    )
-
-
-def test_emission_factor_in_grams_per_kwh() -> None:
-    def change(raw: Raw) -> None:
-        ef = method(raw)["emission_factors"][0]
-        ef["factor"] = {"value": 59, "unit": "gCO2e/kWh"}
-        ef["trajectory"] = []
-
-    factor = prepare(edited(change)).method.resources["electricity"].emission_factor
-    assert np.allclose(factor, 0.059)
-
-
-def test_emission_factor_negative_is_refused() -> None:
-    raw = edited(lambda r: method(r)["emission_factors"][1]["factor"].update(value=-1))
-    assert fields(raw) == ["method.emission_factors[1].factor.value"]
-
-
-def test_emission_factor_required() -> None:
-    raw = edited(lambda r: method(r)["emission_factors"][1].pop("factor"))
-    assert fields(raw) == ["method.emission_factors[1].factor"]
 
 
 def test_emission_factor_from_reference_takes_its_basis() -> None:
@@ -554,30 +693,6 @@ def test_emission_factor_reference_rules() -> None:
     assert "priced per volume" in found["method.emission_factors[1].reference_id"]
 
 
-def test_emission_factor_trajectory_rules() -> None:
-    def change(raw: Raw) -> None:
-        trajectory = method(raw)["emission_factors"][0]["trajectory"]
-        trajectory.append({"year": 2030, "factor": {"value": 0.04, "unit": "kgCO2e/kWh"}})
-        trajectory.append({"year": 1800, "factor": {"value": 0.04, "unit": "kgCO2e/kWh"}})
-        trajectory.append({"year": 2040})
-
-    assert fields(edited(change)) == [
-        "method.emission_factors[0].trajectory[2].year",
-        "method.emission_factors[0].trajectory[3].year",
-        "method.emission_factors[0].trajectory[4].factor",
-    ]
-
-
-def test_trajectory_point_at_base_year_wins_over_factor() -> None:
-    def change(raw: Raw) -> None:
-        method(raw)["emission_factors"][0]["trajectory"].append(
-            {"year": 2027, "factor": {"value": 0.07, "unit": "kgCO2e/kWh"}}
-        )
-
-    factor = prepare(edited(change)).method.resources["electricity"].emission_factor
-    assert factor[0] == pytest.approx(0.07)
-
-
 def test_no_emission_factor_warns_per_bid() -> None:
     raw = edited(lambda r: method(r)["emission_factors"].pop(1))
     prepared = prepare(raw)
@@ -589,11 +704,6 @@ def test_no_emission_factor_warns_per_bid() -> None:
 
 
 # =============================================================== carbon price
-
-
-def test_carbon_price_absent() -> None:
-    raw = edited(lambda r: method(r).pop("carbon_price"))
-    assert prepare(raw).method.carbon_price is None
 
 
 @pytest.mark.parametrize(
@@ -611,16 +721,6 @@ def test_carbon_price_exactly_one_of(carbon: Raw) -> None:
     v = only(edited(lambda r: method(r).update(carbon_price=carbon)))
     assert v.field == "method.carbon_price"
     assert "exactly one of series_id, price or points" in v.description
-
-
-def test_carbon_price_series_asek() -> None:
-    raw = edited(lambda r: method(r).update(carbon_price={"series_id": "asek-7.0"}))
-    carbon = prepare(raw).method.carbon_price
-    assert carbon is not None
-    assert np.all(carbon.price_per_kg == 7.0)
-    assert carbon.source == "series:asek-7.0"
-    assert carbon.price_base_year == 2017
-    assert carbon.extrapolated_years == ()
 
 
 def test_carbon_price_constant_series_before_its_year_is_extrapolated() -> None:
@@ -662,38 +762,6 @@ def test_carbon_price_constant() -> None:
     assert np.all(carbon.price_per_kg == 1.5)
     assert carbon.undiscounted
     assert carbon.source == "constant"
-
-
-@pytest.mark.parametrize(
-    ("unit", "per_kg"), [("EUR/tCO2e", 250 * 11.2 / 1000), ("SEK/kgCO2e", 250.0)]
-)
-def test_carbon_price_units(unit: str, per_kg: float) -> None:
-    raw = edited(lambda r: method(r).update(carbon_price={"price": {"value": 250, "unit": unit}}))
-    carbon = prepare(raw).method.carbon_price
-    assert carbon is not None
-    assert carbon.price_per_kg[0] == pytest.approx(per_kg)
-
-
-@pytest.mark.parametrize("unit", ["SEK/t", "SEK", "kgCO2e/SEK", "SEK/kWh"])
-def test_carbon_price_must_be_money_per_co2e(unit: str) -> None:
-    raw = edited(lambda r: method(r).update(carbon_price={"price": {"value": 1, "unit": unit}}))
-    assert fields(raw) == ["method.carbon_price.price.unit"]
-
-
-def test_carbon_price_points_duplicate_years() -> None:
-    def change(raw: Raw) -> None:
-        method(raw)["carbon_price"]["points"].append(
-            {"year": 2035, "price": {"value": 3100, "unit": "SEK/tCO2e"}}
-        )
-
-    v = only(edited(change))
-    assert v.field == "method.carbon_price.points[2].year"
-    assert "points[1]" in v.description
-
-
-def test_carbon_price_negative_is_refused() -> None:
-    raw = edited(lambda r: method(r)["carbon_price"]["points"][0]["price"].update(value=-1))
-    assert fields(raw) == ["method.carbon_price.points[0].price.value"]
 
 
 # =============================================================== pollutants
@@ -741,15 +809,6 @@ def test_pollutant_rules() -> None:
 # =============================================================== evaluation model
 
 
-def test_price_threshold_is_refused_citing_hfd() -> None:
-    raw = edited(
-        lambda r: method(r)["evaluation_model"].update(price_threshold={"value": 1, "unit": "SEK"})
-    )
-    v = only(raw)
-    assert v.field == "method.evaluation_model.price_threshold"
-    assert "HFD 2022 ref. 41" in v.description
-
-
 def _ladder(raw: Raw, steps: list[Raw], level: int = 3) -> None:
     method(raw)["evaluation_model"] = {
         "kind": "EVALUATION_MODEL_KIND_FICTIVE_DISCOUNT",
@@ -758,95 +817,7 @@ def _ladder(raw: Raw, steps: list[Raw], level: int = 3) -> None:
     raw["bids"][0]["ladder_level"] = level
 
 
-LADDER = [
-    {"level": k, "discount": d} for k, d in ((1, 0.01), (2, 0.02), (3, 0.04), (4, 0.07), (5, 0.10))
-]
-
-
-def test_fictive_discount_ladder() -> None:
-    model = prepare(edited(lambda r: _ladder(r, LADDER))).method.model
-    assert model.kind is ModelKind.FICTIVE_DISCOUNT
-    assert dict(model.ladder) == {1: 0.01, 2: 0.02, 3: 0.04, 4: 0.07, 5: 0.10}
-
-
-def test_fictive_discount_needs_a_ladder() -> None:
-    raw = edited(lambda r: _ladder(r, [], level=0))
-    assert fields(raw) == ["method.evaluation_model.ladder"]
-
-
-def test_ladder_rules() -> None:
-    steps = [
-        {"level": 1, "discount": 0.01},
-        {"level": 1, "discount": 0.02},
-        {"level": 0, "discount": 0.0},
-        {"level": 2, "discount": 1.0},
-    ]
-    assert fields(edited(lambda r: _ladder(r, steps, level=0))) == [
-        "method.evaluation_model.ladder[1].level",
-        "method.evaluation_model.ladder[2].level",
-        "method.evaluation_model.ladder[3].discount",
-    ]
-
-
-def test_bid_level_must_be_on_the_ladder() -> None:
-    v = only(edited(lambda r: _ladder(r, LADDER, level=9)))
-    assert v.field == "bids[0].ladder_level"
-    assert "1, 2, 3, 4, 5" in v.description
-
-
-def test_level_zero_means_no_level() -> None:
-    assert prepare(edited(lambda r: _ladder(r, LADDER, level=0))).bids[0].ladder_level == 0
-
-
-@pytest.mark.parametrize("factor", [-0.5, math.nan, math.inf])
-def test_externality_factor(factor: float) -> None:
-    def change(raw: Raw) -> None:
-        method(raw)["evaluation_model"] = {
-            "kind": "EVALUATION_MODEL_KIND_EXTERNALITY_FACTOR",
-            "externality_factor": factor,
-        }
-
-    assert fields(edited(change)) == ["method.evaluation_model.externality_factor"]
-
-
-def test_externality_factor_allowed() -> None:
-    def change(raw: Raw) -> None:
-        method(raw)["evaluation_model"] = {
-            "kind": "EVALUATION_MODEL_KIND_EXTERNALITY_FACTOR",
-            "externality_factor": 1.0,
-        }
-
-    assert prepare(edited(change)).method.model.externality_factor == 1.0
-
-
 # =============================================================== bids
-
-
-def test_at_least_one_bid() -> None:
-    raw = edited(lambda r: r.update(bids=[]))
-    found = fields(raw)
-    assert "bids" in found
-
-
-@pytest.mark.parametrize("bid_id", ["", "   ", "x" * 300])
-def test_bid_id_required_and_short(bid_id: str) -> None:
-    raw = edited(lambda r: r["bids"][1].update(id=bid_id))
-    assert fields(raw) == ["bids[1].id"]
-
-
-def test_bid_ids_unique() -> None:
-    v = only(edited(lambda r: r["bids"][1].update(id="A")))
-    assert v.field == "bids[1].id"
-    assert "bids[0].id" in v.description
-
-
-def test_baseline_must_name_a_bid() -> None:
-    assert fields(edited(lambda r: method(r).update(baseline_bid_id="C"))) == [
-        "method.baseline_bid_id"
-    ]
-    assert (
-        prepare(edited(lambda r: method(r).update(baseline_bid_id=""))).method.baseline_bid_id == ""
-    )
 
 
 def test_too_many_bids_is_refused_cheaply() -> None:
@@ -854,85 +825,6 @@ def test_too_many_bids_is_refused_cheaply() -> None:
     raw["bids"] = [dict(raw["bids"][1], id=f"b{i}") for i in range(validate.MAX_BIDS + 1)]
     raw["method"]["baseline_bid_id"] = "b0"
     assert fields(raw) == ["bids"]
-
-
-@pytest.mark.parametrize("quantity", [0, -1, math.nan, 1e13])
-def test_quantity_positive(quantity: float) -> None:
-    assert fields(edited(lambda r: item(r).update(quantity=quantity))) == [
-        "bids[0].items[0].quantity"
-    ]
-
-
-@pytest.mark.parametrize("life", [0, -8])
-def test_service_life_positive(life: float) -> None:
-    raw = edited(lambda r: item(r)["service_life"].update(value=life))
-    assert fields(raw) == ["bids[0].items[0].service_life.value"]
-
-
-def test_service_life_in_months() -> None:
-    raw = edited(lambda r: item(r).update(service_life={"value": 96, "unit": "months"}))
-    assert prepare(raw).bids[0].items[0].service_life == 8.0
-
-
-def test_service_life_absent_means_none() -> None:
-    raw = edited(lambda r: item(r).pop("service_life"))
-    assert prepare(raw).bids[0].items[0].service_life is None
-
-
-def test_service_life_too_short_for_the_study() -> None:
-    raw = edited(lambda r: item(r).update(service_life={"value": 1, "unit": "h"}))
-    v = only(raw)
-    assert v.field == "bids[0].items[0].service_life.value"
-    assert "replacements" in v.description
-
-
-def test_service_life_wrong_dimension() -> None:
-    v = only(edited(lambda r: item(r)["service_life"].update(unit="km")))
-    assert v.field == "bids[0].items[0].service_life.unit"
-    assert v.description == "expected time such as 'years', got 'km'"
-
-
-def test_warranty_non_negative() -> None:
-    raw = edited(lambda r: item(r)["warranty"].update(value=-1))
-    assert fields(raw) == ["bids[0].items[0].warranty.value"]
-
-
-@pytest.mark.parametrize("field", ["unit_price", "installation_cost", "residual_value"])
-def test_money_fields_non_negative(field: str) -> None:
-    raw = edited(lambda r: item(r, 1).update({field: {"value": -1, "unit": "SEK"}}))
-    assert fields(raw) == [f"bids[1].items[0].{field}.value"]
-
-
-def test_end_of_life_may_be_revenue() -> None:
-    raw = edited(lambda r: item(r)["end_of_life_cost"].update(value=-500))
-    assert prepare(raw).bids[0].items[0].end_of_life_cost == -500.0
-
-
-def test_maintenance_must_be_money_per_time() -> None:
-    v = only(edited(lambda r: item(r)["maintenance_cost"].update(unit="SEK")))
-    assert v.field == "bids[0].items[0].maintenance_cost.unit"
-    assert v.description == "expected money per time such as 'SEK/year', got 'SEK'"
-
-
-def test_embodied_emissions() -> None:
-    def change(raw: Raw) -> None:
-        item(raw)["emissions"]["d"] = {"value": -0.4, "unit": "tCO2e"}
-        item(raw)["emissions"]["a4"] = {"value": 12, "unit": "kgCO2e"}
-
-    emissions = prepare(edited(change)).bids[0].items[0].emissions
-    assert emissions["d"] == pytest.approx(-400.0)
-    assert emissions["a4"] == 12.0
-
-
-def test_embodied_emissions_rules() -> None:
-    def change(raw: Raw) -> None:
-        item(raw)["emissions"]["a1_a3"] = {"value": 2.1, "unit": "t"}
-        item(raw)["emissions"]["c1_c4"] = {"value": -1, "unit": "kgCO2e"}
-
-    assert fields(edited(change)) == [
-        "bids[0].items[0].emissions.a1_a3.unit",
-        "bids[0].items[0].emissions.c1_c4.value",
-    ]
 
 
 # --------------------------------------------------------------- resource use
@@ -975,71 +867,11 @@ def test_resource_use_conversions(
     assert use.amount_per_year == pytest.approx(per_year, rel=1e-14)
 
 
-def test_resource_use_wrong_product() -> None:
-    def change(raw: Raw) -> None:
-        item(raw)["resource_use"] = [
-            {
-                "resource": "electricity",
-                "amount": {"value": 45, "unit": "W"},
-                "activity": {"value": 4000, "unit": "h"},
-            }
-        ]
-
-    v = only(edited(change))
-    assert v.field == "bids[0].items[0].resource_use[0].amount.unit"
-    assert "amount times activity" in v.description
-
-
-def test_resource_use_bad_activity_unit_is_reported_at_activity() -> None:
-    def change(raw: Raw) -> None:
-        item(raw)["resource_use"] = [
-            {
-                "resource": "electricity",
-                "amount": {"value": 45, "unit": "W"},
-                "activity": {"value": 4000, "unit": "h/yearz"},
-            }
-        ]
-
-    assert fields(edited(change)) == ["bids[0].items[0].resource_use[0].activity.unit"]
-
-
-def test_resource_use_negative_and_missing() -> None:
-    def change(raw: Raw) -> None:
-        item(raw)["resource_use"] = [
-            {"resource": "diesel", "amount": {"value": -900, "unit": "l/year"}},
-            {"resource": "diesel"},
-            {
-                "resource": "diesel",
-                "amount": {"value": 1, "unit": "l"},
-                "activity": {"value": -1, "unit": "1/year"},
-            },
-        ]
-
-    assert fields(edited(change)) == [
-        "bids[0].items[0].resource_use[0].amount.value",
-        "bids[0].items[0].resource_use[1].amount",
-        "bids[0].items[0].resource_use[2].activity.value",
-        "bids[0].items[0].resource_use[2].activity.unit",
-    ]
-
-
 # --------------------------------------------------------------- streams
 
 
 def _stream(raw: Raw, **fields_: Any) -> None:
     raw["bids"][0]["costs"][0].update(fields_)
-
-
-def test_stream_category_unknown_lists_allowed() -> None:
-    v = only(edited(lambda r: _stream(r, category="bribes")))
-    assert v.field == "bids[0].costs[0].category"
-    assert "acquisition" in v.description
-    assert "residual_value" in v.description
-
-
-def test_stream_category_empty_means_other() -> None:
-    stream = prepare(edited(lambda r: _stream(r, category=""))).bids[0].costs[0]
-    assert (stream.category, stream.emissions_module) == ("other", "b1_b3")
 
 
 @pytest.mark.parametrize(
@@ -1062,32 +894,6 @@ def test_stream_module_from_category(category: str, module: str) -> None:
     assert stream.emissions_module == module
 
 
-def test_stream_module_given_and_unknown() -> None:
-    assert (
-        prepare(edited(lambda r: _stream(r, emissions_module="b5")))
-        .bids[0]
-        .costs[0]
-        .emissions_module
-        == "b5"
-    )
-    assert fields(edited(lambda r: _stream(r, emissions_module="z9"))) == [
-        "bids[0].costs[0].emissions_module"
-    ]
-
-
-def test_stream_years() -> None:
-    assert fields(edited(lambda r: _stream(r, first_year=13))) == ["bids[0].costs[0].first_year"]
-    assert fields(edited(lambda r: _stream(r, first_year=-1))) == ["bids[0].costs[0].first_year"]
-    assert fields(edited(lambda r: _stream(r, every_years=-1))) == ["bids[0].costs[0].every_years"]
-    assert fields(edited(lambda r: _stream(r, last_year=13))) == ["bids[0].costs[0].last_year"]
-    v = only(edited(lambda r: _stream(r, first_year=5, last_year=3)))
-    assert v.field == "bids[0].costs[0].last_year"
-    stream = prepare(edited(lambda r: _stream(r, first_year=2, last_year=9))).bids[0].costs[0]
-    assert (stream.first_year, stream.last_year) == (2, 9)
-    stream = prepare(edited(lambda r: _stream(r, first_year=12, every_years=0))).bids[0].costs[0]
-    assert stream.last_year == 12
-
-
 def test_stream_money_per_time_only_yearly() -> None:
     stream = (
         prepare(edited(lambda r: _stream(r, amount={"value": 1000, "unit": "SEK/month"})))
@@ -1102,100 +908,7 @@ def test_stream_money_per_time_only_yearly() -> None:
     assert "every_years = 1" in v.description
 
 
-def test_stream_amount_wrong_dimension() -> None:
-    v = only(edited(lambda r: _stream(r, amount={"value": 1, "unit": "kWh"})))
-    assert v.field == "bids[0].costs[0].amount.unit"
-    assert v.description.startswith("expected money per occurrence")
-
-
-def test_stream_life_emissions_escalation() -> None:
-    def change(raw: Raw) -> None:
-        _stream(
-            raw,
-            life={"value": 5, "unit": "years"},
-            emissions={"value": 0.35, "unit": "tCO2e"},
-            escalation=0.02,
-        )
-
-    stream = prepare(edited(change)).bids[0].costs[0]
-    assert (stream.life, stream.emissions, stream.escalation) == (5.0, 350.0, 0.02)
-    assert fields(edited(lambda r: _stream(r, life={"value": 0, "unit": "years"}))) == [
-        "bids[0].costs[0].life.value"
-    ]
-    assert fields(edited(lambda r: _stream(r, escalation=math.nan))) == [
-        "bids[0].costs[0].escalation"
-    ]
-    assert fields(edited(lambda r: _stream(r, emissions={"value": 1, "unit": "kg"}))) == [
-        "bids[0].costs[0].emissions.unit"
-    ]
-
-
-def test_stream_without_amount_is_zero() -> None:
-    def change(raw: Raw) -> None:
-        raw["bids"][0]["costs"][0].pop("amount")
-        raw["bids"][0]["costs"][0]["emissions"] = {"value": 10, "unit": "kgCO2e"}
-
-    stream = prepare(edited(change)).bids[0].costs[0]
-    assert (stream.amount, stream.emissions) == (0.0, 10.0)
-
-
 # --------------------------------------------------------------- deductions, circularity
-
-
-def test_deductions_non_negative_and_required() -> None:
-    raw = edited(
-        lambda r: r["bids"][1]["deductions"].extend(
-            [{"criterion": "x", "amount": {"value": -1, "unit": "SEK"}}, {"criterion": "y"}]
-        )
-    )
-    assert fields(raw) == ["bids[1].deductions[1].amount.value", "bids[1].deductions[2].amount"]
-
-
-def test_circularity_rules() -> None:
-    def change(raw: Raw) -> None:
-        c = raw["bids"][1]["circularity"]
-        c["reused_input"] = 0.9
-        c["collected_for_composting"] = 0.2
-        c["recycling_efficiency_feedstock"] = 0.0
-        c["mass"] = {"value": 0, "unit": "kg"}
-
-    assert fields(edited(change)) == [
-        "bids[1].circularity.mass.value",
-        "bids[1].circularity.recycled_input",
-        "bids[1].circularity.collected_for_recycling",
-        "bids[1].circularity.recycling_efficiency_feedstock",
-    ]
-
-
-@pytest.mark.parametrize(
-    "name", ["recycled_input", "collected_for_reuse", "recycling_efficiency_collection"]
-)
-@pytest.mark.parametrize("value", [-0.1, 1.1, math.nan])
-def test_circularity_fractions(name: str, value: float) -> None:
-    raw = edited(lambda r: r["bids"][1]["circularity"].update({name: value}))
-    assert f"bids[1].circularity.{name}" in fields(raw)
-
-
-def test_circularity_zero_ratio_means_one() -> None:
-    raw = edited(
-        lambda r: r["bids"][1]["circularity"].update(lifetime_ratio=0, use_intensity_ratio=0)
-    )
-    circularity = prepare(raw).bids[1].circularity
-    assert circularity is not None
-    assert (circularity.lifetime_ratio, circularity.use_intensity_ratio) == (1.0, 1.0)
-
-
-def test_circularity_mass_in_tonnes() -> None:
-    raw = edited(lambda r: r["bids"][1]["circularity"].update(mass={"value": 0.45, "unit": "t"}))
-    circularity = prepare(raw).bids[1].circularity
-    assert circularity is not None
-    assert circularity.mass_kg == pytest.approx(450.0)
-
-
-def test_functional_units_delivered() -> None:
-    assert fields(edited(lambda r: r["bids"][0].update(functional_units_delivered=-1))) == [
-        "bids[0].functional_units_delivered"
-    ]
 
 
 # =============================================================== messages stay small

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tco import fieldcheck, validate
+from tco import validate
 from tco.analysis import model as model_module
 from tco.analysis.model import (
     DomainError,
@@ -30,6 +30,7 @@ from tco.analysis.parameters import Mode, resolve
 from tco.evaluate import evaluate
 from tco.inputs import ModelKind, Timing
 from tco.rounding import round_array_money
+from tco.validate import limits as validation_limits
 from tests.tco import factory as f
 from tests.tco.analysis.helpers import domain, modified, prepared, sample, vectorised
 
@@ -397,10 +398,10 @@ def test_settings_outside_the_domain_are_refused(path: str, mode: Mode, value: f
 
 
 def test_limits_repeated_in_the_model_equal_the_engines() -> None:
-    assert model_module.MAX_QUANTITY == validate.MAX_QUANTITY
-    assert model_module.MAX_REPLACEMENTS == validate.MAX_REPLACEMENTS
-    assert model_module.MAX_MAGNITUDE == fieldcheck.MAX_MAGNITUDE
-    assert model_module.MAX_RATE == fieldcheck.MAX_RATE
+    assert model_module.MAX_QUANTITY == validation_limits.MAX_QUANTITY
+    assert model_module.MAX_REPLACEMENTS == validation_limits.MAX_REPLACEMENTS
+    assert model_module.MAX_MAGNITUDE == validation_limits.MAX_MAGNITUDE
+    assert model_module.MAX_RATE == validation_limits.MAX_RATE
 
 
 def test_a_priced_resource_no_bid_uses_changes_nothing() -> None:
