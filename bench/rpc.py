@@ -67,7 +67,7 @@ def echo_server_main(port: int = 0) -> int:
 
 def _in_process(request: object) -> Callable[[], bytes]:
     from tco_server import convert_in, convert_out
-    from tco_server.service import run_engine
+    from tco_server.deadlines import run_engine
 
     def once() -> bytes:
         tender = convert_in.to_tender(request)  # type: ignore[arg-type]

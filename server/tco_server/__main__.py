@@ -107,7 +107,7 @@ def parse_args(argv: Sequence[str] | None = None) -> ServerConfig:
         type=_positive_int,
         default=defaults.evaluations,
         help="evaluations computing at once in one process; more wait their turn "
-        "(default %(default)s; see tco_server.turns)",
+        "(default %(default)s; see tco_server.evaluation_queue)",
     )
     parser.add_argument(
         "--grace",

@@ -51,6 +51,7 @@ from tco.analysis.results import (
 from tco.errors import FieldViolation, InvalidTender
 from tco.inputs import CarbonPrice
 from tco_server import convert_in
+from tco_server.evaluation_queue import TURN, EvaluationQueue
 from tco_server.limits import (
     Limits,
     RequestTooLargeError,
@@ -59,7 +60,6 @@ from tco_server.limits import (
 )
 from tco_server.limits import check_request as check_tender
 from tco_server.logs import DIGEST_PREFIX
-from tco_server.turns import TURN, Turns
 from tcoapi.v1 import analysis_pb2 as pb
 from tcoapi.v1 import result_pb2, tender_pb2
 
@@ -369,20 +369,20 @@ def analyze(
     checkpoint: Callable[[str], None],
     log: MutableMapping[str, object],
     *,
-    turns: Turns | None = None,
+    queue: EvaluationQueue | None = None,
 ) -> pb.AnalyzeRankingResponse:
     """The whole call (see the module docstring); ``checkpoint(before)`` checks the deadline.
 
     After the limits, the call takes its turn among the process's evaluations (``turns``,
-    :mod:`tco_server.turns`; None: no waiting)."""
+    :mod:`tco_server.evaluation_queue`; None: no waiting)."""
     a = request.analysis
     if a.HasField("monte_carlo"):
         log["draws"] = a.monte_carlo.draws or domain.DEFAULT_DRAWS
     tender_message = tender_request(request)
     check_request(request, limits, tender_message)
-    if turns is None:
+    if queue is None:
         return _analyze_checked(request, tender_message, max_message_bytes, checkpoint, log)
-    with turns.turn(lambda: checkpoint(TURN)) as queued:
+    with queue.turn(lambda: checkpoint(TURN)) as queued:
         log["queued_ms"] = round(queued * 1000.0, 1)
         return _analyze_checked(request, tender_message, max_message_bytes, checkpoint, log)
 

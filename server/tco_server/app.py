@@ -43,9 +43,8 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from tco_server import security, wire
-from tco_server.allocator import tune_allocator
+from tco_server.process_tuning import freeze_startup_objects, keep_freed_memory
 from tco_server.batch import tender_refusal
-from tco_server.collector import freeze_startup_objects
 from tco_server.config import SERVICE_NAME, ServerConfig
 from tco_server.service import LifeCycleCostService
 from tcoapi.v1 import analysis_pb2, batch_pb2, reference_pb2, service_pb2, tender_pb2
@@ -59,11 +58,18 @@ _Deserializer = Callable[[bytes], Any]
 
 
 def _service_handlers(servicer: LifeCycleCostService, config: ServerConfig) -> dict[str, Any]:
+    import os  # noqa: PLC0415 - TEMPORARY A/B switch for bench.attack
+
+    off = os.environ.get("TCO_SIZE_GUARD") == "off"
     requests: dict[str, tuple[Callable[..., Any], _Deserializer]] = {
         # the size guard first, then the full parse (tco_server.wire)
         "EvaluateBids": (
             servicer.EvaluateBids,
-            wire.guarded(tender_pb2.EvaluateBidsRequest, wire.evaluate_bids_refusal(config.limits)),
+            wire.lenient(tender_pb2.EvaluateBidsRequest.FromString)
+            if off
+            else wire.guarded(
+                tender_pb2.EvaluateBidsRequest, wire.evaluate_bids_refusal(config.limits)
+            ),
         ),
         "AnalyzeRanking": (
             servicer.AnalyzeRanking,
@@ -149,7 +155,7 @@ def start(config: ServerConfig) -> RunningServer:
     Raises RuntimeError when the address cannot be bound, and
     :class:`tco_server.security.SecurityConfigError` when a TLS or tokens file cannot be used.
     """
-    tune_allocator()  # long-lived process: keep freed memory for the next call (see allocator)
+    keep_freed_memory()  # long-lived process: keep freed memory for the next call
     interceptors = []
     if config.tokens_file:
         interceptors.append(security.TokenAuthInterceptor(security.load_tokens(config.tokens_file)))

@@ -1,7 +1,7 @@
 """EvaluateTenders: many tenders over one bidirectional stream, one result (or error) each.
 
 Transport only, like :mod:`tco_server.service`: each tender goes through the same steps as an
-EvaluateBids call (limits, proto -> domain, :func:`tco_server.service.run_engine`, domain ->
+EvaluateBids call (limits, proto -> domain, :func:`tco_server.deadlines.run_engine`, domain ->
 proto, response size), so a tender sent as ``request`` gives exactly the EvaluateBids response
 (``RESULT_DETAIL_FULL``; the serializer is the same deterministic one). Columnar tenders
 (``BidColumns``) are checked and turned into the domain tender by :mod:`tco_server.columns`.
@@ -52,10 +52,10 @@ from tco.errors import FieldViolation, InvalidTender
 from tco_server import convert_in, convert_out, errors, wire
 from tco_server.columns import check_columns, columns_to_tender, result_columns
 from tco_server.config import ServerConfig
+from tco_server.deadlines import ClientGone, ensure_waiting, run_engine
+from tco_server.evaluation_queue import EvaluationQueue
 from tco_server.limits import Limits, RequestTooLargeError, check_request, check_response_size
 from tco_server.logs import log_event
-from tco_server.service import run_engine
-from tco_server.turns import Turns
 from tcoapi.v1 import batch_pb2
 
 #: The ``grpc-status-details-bin`` trailer key that carries the serialized google.rpc.Status.
@@ -63,14 +63,6 @@ _STATUS_DETAILS_KEY = "grpc-status-details-bin"
 
 _DETAILS = frozenset(batch_pb2.ResultDetail.values())
 _REQUEST_NAME = batch_pb2.EvaluateTendersRequest.DESCRIPTOR.full_name
-
-
-class _Gone(Exception):
-    """The client no longer waits (cancelled, or the stream's deadline passed)."""
-
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
 
 
 def status_proto(status: grpc.Status) -> status_pb2.Status:
@@ -117,21 +109,16 @@ def tender_refusal(limits: Limits) -> Callable[[Any], wire.Refusal]:
 
 
 def _checkpoint(context: grpc.ServicerContext) -> None:
-    """Raise :class:`_Gone` when the client cancelled or the stream's deadline passed."""
-    remaining = context.time_remaining()
-    if remaining is not None and remaining <= 0:
-        raise _Gone("DEADLINE_EXCEEDED")
-    if not context.is_active():
-        raise _Gone("CANCELLED")
+    ensure_waiting(context, "the next step")
 
 
 class TenderStream:
     """The EvaluateTenders handler. Holds the config and the process's evaluation turns (each
-    tender takes its own turn, :mod:`tco_server.turns`); every stream is independent."""
+    tender takes its own turn, :mod:`tco_server.evaluation_queue`); every stream is independent."""
 
-    def __init__(self, config: ServerConfig, turns: Turns | None = None) -> None:
+    def __init__(self, config: ServerConfig, queue: EvaluationQueue | None = None) -> None:
         self._config = config
-        self._turns = turns if turns is not None else Turns(config.evaluations)
+        self._queue = queue if queue is not None else EvaluationQueue(config.evaluations)
 
     def EvaluateTenders(  # noqa: N802 - the contract's method name
         self,
@@ -151,8 +138,8 @@ class TenderStream:
                     counts["tender_errors"] += 1
                 yield response
             code = "OK"
-        except _Gone as gone:
-            code = gone.code
+        except ClientGone as gone:
+            code = gone.code.name
         except grpc.RpcError:  # reading the next request failed: the client went away
             code = "CANCELLED"
         except GeneratorExit:  # gRPC dropped the stream between two responses
@@ -173,7 +160,7 @@ class TenderStream:
         sequence: int,
         context: grpc.ServicerContext,
     ) -> tuple[batch_pb2.EvaluateTendersResponse, int]:
-        """The response of one tender, and its bid count; raises only :class:`_Gone`."""
+        """The response of one tender, and its bid count; raises only :class:`tco_server.deadlines.ClientGone`."""
         limits = self._config.limits
         out = batch_pb2.EvaluateTendersResponse(sequence=sequence)
         bids = 0
@@ -202,7 +189,7 @@ class TenderStream:
                 check_columns(request.columns, limits)
             else:
                 raise InvalidTender([FieldViolation("tender", "set request or columns")])
-            with self._turns.turn(lambda: _checkpoint(context)):
+            with self._queue.turn(lambda: _checkpoint(context)):
                 if kind == "request":
                     tender = convert_in.to_tender(request.request)
                     validate_only = request.request.validate_only
@@ -221,7 +208,7 @@ class TenderStream:
                     out.result.CopyFrom(convert_out.to_response(evaluation, summary=summary))
                 check_response_size(out, self._config.max_message_bytes)
                 del tender, evaluation  # freed within the turn, not alongside the next one
-        except _Gone:
+        except ClientGone:
             raise
         except RequestTooLargeError as too_large:
             status = errors.too_large_status(too_large)

@@ -6,6 +6,9 @@ awkward to reach from outside (the detail-size budget, an exception's frames, un
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import grpc
 import numpy as np
 import pytest
@@ -290,7 +293,7 @@ def test_absent_values_stay_absent_and_statuses_map() -> None:
 def test_run_engine_gives_what_evaluate_gives(validate_only: bool) -> None:
     """The server's split of evaluate (for the deadline check) must not change a single byte."""
     from tco.evaluate import evaluate
-    from tco_server.service import run_engine
+    from tco_server.deadlines import run_engine
 
     tender = convert_in.to_tender(load_sample_request())
     stages: list[str] = []
@@ -304,7 +307,7 @@ def test_run_engine_gives_what_evaluate_gives(validate_only: bool) -> None:
 
 
 def test_run_engine_stops_at_the_checkpoint() -> None:
-    from tco_server.service import run_engine
+    from tco_server.deadlines import run_engine
 
     class Stop(Exception):
         pass
@@ -315,3 +318,36 @@ def test_run_engine_stops_at_the_checkpoint() -> None:
     tender = convert_in.to_tender(load_sample_request())
     with pytest.raises(Stop, match="evaluation"):
         run_engine(tender, validate_only=False, checkpoint=stop)
+
+
+def _import_graph(package: Path) -> dict[str, set[str]]:
+    """Module -> the package's modules it imports (anywhere in it, lazily or not)."""
+    name = package.name
+    graph: dict[str, set[str]] = {}
+    for path in package.glob("*.py"):
+        module = f"{name}.{path.stem}"
+        found = graph.setdefault(module, set())
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                found.update(a.name for a in node.names if a.name.startswith(name + "."))
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                if node.module == name:
+                    found.update(f"{name}.{a.name}" for a in node.names)
+                elif node.module.startswith(name + "."):
+                    found.add(node.module)
+    return graph
+
+
+def test_the_server_package_has_no_import_cycles() -> None:
+    graph = _import_graph(Path(convert_in.__file__).parent)
+    cycles = []
+    for start in graph:
+        stack = [(start, (start,))]
+        while stack:
+            module, path = stack.pop()
+            for target in graph.get(module, ()):
+                if target == start:
+                    cycles.append(" -> ".join((*path, target)))
+                elif target not in path:
+                    stack.append((target, (*path, target)))
+    assert cycles == []
