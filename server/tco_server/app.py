@@ -11,12 +11,11 @@
   with ``SerializeToString(deterministic=True)`` (map entries in key order), so the same request
   gives the byte-identical response on every run and machine. Method names come from the
   contract's descriptor; a method of the contract without a handler stops the start-up. The
-  methods parse their requests leniently (:mod:`tco_server.wire`): bytes that do not parse get
-  INVALID_ARGUMENT rather than grpc's INTERNAL (in the EvaluateTenders stream: that message's
-  response). EvaluateBids and each EvaluateTenders message first go through the size guard of
-  :func:`tco_server.wire.guarded`: a shallow parse that refuses a request over the size limits
-  (with the very answer of :func:`tco_server.limits.check_request`) before its sub-messages are
-  built.
+  methods parse their requests leniently (:mod:`tco_server.decoding`): bytes that do not parse
+  get INVALID_ARGUMENT rather than grpc's INTERNAL (in the EvaluateTenders stream: that message's
+  response). EvaluateBids, AnalyzeRanking and each EvaluateTenders message first go through the
+  size guard of :func:`tco_server.decoding.guarded`, which refuses a request over the size
+  limits of :mod:`tco_server.limits` before its sub-messages are built.
 - Security (:mod:`tco_server.security`): TLS / mutual TLS credentials for the port, and a token
   interceptor in front of every service but health and reflection; all off by default.
 - Health (``grpc.health.v1.Health``): the overall status ``""`` and
@@ -42,10 +41,11 @@ from google.protobuf.message import Message
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from tco_server import security, wire
-from tco_server.process_tuning import freeze_startup_objects, keep_freed_memory
+from tco_server import decoding, security
 from tco_server.batch import tender_refusal
 from tco_server.config import SERVICE_NAME, ServerConfig
+from tco_server.limits import ANALYSIS_REQUEST_RULES, SIZE_RULES
+from tco_server.process_tuning import freeze_startup_objects, keep_freed_memory
 from tco_server.service import LifeCycleCostService
 from tcoapi.v1 import analysis_pb2, batch_pb2, reference_pb2, service_pb2, tender_pb2
 
@@ -58,42 +58,42 @@ _Deserializer = Callable[[bytes], Any]
 
 
 def _service_handlers(servicer: LifeCycleCostService, config: ServerConfig) -> dict[str, Any]:
-    import os  # noqa: PLC0415 - TEMPORARY A/B switch for bench.attack
-
-    off = os.environ.get("TCO_SIZE_GUARD") == "off"
+    limits = config.limits
+    tender_caps = decoding.caps(tender_pb2.EvaluateBidsRequest.DESCRIPTOR, SIZE_RULES, limits)
     requests: dict[str, tuple[Callable[..., Any], _Deserializer]] = {
-        # the size guard first, then the full parse (tco_server.wire)
+        # the size guard first, then the full parse (tco_server.decoding)
         "EvaluateBids": (
             servicer.EvaluateBids,
-            wire.lenient(tender_pb2.EvaluateBidsRequest.FromString)
-            if off
-            else wire.guarded(
-                tender_pb2.EvaluateBidsRequest, wire.evaluate_bids_refusal(config.limits)
+            decoding.guarded(
+                tender_pb2.EvaluateBidsRequest,
+                decoding.request_refusal(SIZE_RULES, limits),
+                tender_caps,
             ),
         ),
         "AnalyzeRanking": (
             servicer.AnalyzeRanking,
-            # the tender part (method, bids: the same fields as EvaluateBids) counted shallowly
-            # first, with exact counts; the analysis' own limits are checked after the parse
-            wire.guarded(
+            decoding.guarded(
                 analysis_pb2.AnalyzeRankingRequest,
-                wire.evaluate_bids_refusal(config.limits, bounded=False),
+                decoding.request_refusal(ANALYSIS_REQUEST_RULES, limits),
+                decoding.caps(
+                    analysis_pb2.AnalyzeRankingRequest.DESCRIPTOR, ANALYSIS_REQUEST_RULES, limits
+                ),
             ),
         ),
         "ListCarbonPriceSeries": (
             servicer.ListCarbonPriceSeries,
-            wire.lenient(reference_pb2.ListCarbonPriceSeriesRequest.FromString),
+            decoding.lenient(reference_pb2.ListCarbonPriceSeriesRequest.FromString),
         ),
         "ListEmissionFactors": (
             servicer.ListEmissionFactors,
-            wire.lenient(reference_pb2.ListEmissionFactorsRequest.FromString),
+            decoding.lenient(reference_pb2.ListEmissionFactorsRequest.FromString),
         ),
     }
     # Bidirectional streams (request iterator in, response iterator out).
     streams: dict[str, tuple[Callable[..., Any], _Deserializer]] = {
         "EvaluateTenders": (
             servicer.EvaluateTenders,
-            wire.guarded(batch_pb2.EvaluateTendersRequest, tender_refusal(config.limits)),
+            decoding.guarded(batch_pb2.EvaluateTendersRequest, tender_refusal(limits), tender_caps),
         ),
     }
     contract = service_pb2.DESCRIPTOR.services_by_name["LifeCycleCostService"]
@@ -107,7 +107,7 @@ def _service_handlers(servicer: LifeCycleCostService, config: ServerConfig) -> d
     handlers = {
         name: grpc.unary_unary_rpc_method_handler(
             # bytes that do not parse: INVALID_ARGUMENT (grpc's own answer is INTERNAL)
-            wire.refusing_undecodable(
+            decoding.refusing_undecodable(
                 name, contract.methods_by_name[name].input_type.full_name, behaviour
             ),
             request_deserializer=deserializer,
@@ -116,8 +116,8 @@ def _service_handlers(servicer: LifeCycleCostService, config: ServerConfig) -> d
         for name, (behaviour, deserializer) in requests.items()
     }
     for name, (behaviour, deserializer) in streams.items():
-        # a message that does not parse reaches the handler as wire.Undecodable, one the size
-        # guard refused as wire.Refused: that one message is answered with its own status
+        # a message that does not parse reaches the handler as decoding.Undecodable, one the
+        # size guard refused as decoding.Refused: that one message is answered with its own status
         # (INVALID_ARGUMENT, RESOURCE_EXHAUSTED), the stream goes on
         handlers[name] = grpc.stream_stream_rpc_method_handler(
             behaviour,

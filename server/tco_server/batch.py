@@ -22,9 +22,9 @@ Errors
     A tender that fails (bad fields, over the size limits, an unexpected fault) gets a
     ``google.rpc.Status`` in its response with exactly the code and details EvaluateBids would
     have failed with (:mod:`tco_server.errors`), and the stream goes on. So does a message that
-    is not protobuf at all (:mod:`tco_server.wire`): INVALID_ARGUMENT, reason
+    is not protobuf at all (:mod:`tco_server.decoding`): INVALID_ARGUMENT, reason
     ``UNDECODABLE_REQUEST``, empty tender_id (its ``sequence`` says which it was). Each message
-    goes through the size guard of :func:`tco_server.wire.guarded` first (:func:`tender_refusal`):
+    goes through the size guard of :func:`tco_server.decoding.guarded` first (:func:`tender_refusal`):
     a ``request`` tender over the size limits is answered RESOURCE_EXHAUSTED, exactly as below,
     before its sub-messages are built. The stream
     itself ends only when the client half-closes (OK after the last response), cancels, or its
@@ -49,12 +49,18 @@ import grpc
 from google.rpc import status_pb2
 
 from tco.errors import FieldViolation, InvalidTender
-from tco_server import convert_in, convert_out, errors, wire
+from tco_server import convert_in, convert_out, decoding, errors
 from tco_server.columns import check_columns, columns_to_tender, result_columns
 from tco_server.config import ServerConfig
 from tco_server.deadlines import ClientGone, ensure_waiting, run_engine
 from tco_server.evaluation_queue import EvaluationQueue
-from tco_server.limits import Limits, RequestTooLargeError, check_request, check_response_size
+from tco_server.limits import (
+    SIZE_RULES,
+    Limits,
+    RequestTooLargeError,
+    check_request,
+    check_response_size,
+)
 from tco_server.logs import log_event
 from tcoapi.v1 import batch_pb2
 
@@ -89,21 +95,22 @@ def _header_violation(tender_id: str, detail: int, limits: Limits) -> InvalidTen
     return None
 
 
-def tender_refusal(limits: Limits) -> Callable[[Any], wire.Refusal]:
-    """The size guard of one EvaluateTendersRequest (:func:`tco_server.wire.guarded`).
+def tender_refusal(limits: Limits) -> Callable[[Any], decoding.Refusal]:
+    """The size guard of one EvaluateTendersRequest (:func:`tco_server.decoding.guarded`).
 
     It refuses only what :meth:`TenderStream.evaluate_one` would answer with a size error: a
     ``request`` tender whose id and detail are fine (those are checked first) and whose
     EvaluateBidsRequest is over a size limit. Everything else is parsed in full."""
+    refuse_request = decoding.request_refusal(SIZE_RULES, limits)
 
-    def refuse(shallow: Any) -> wire.Refusal:
+    def refuse(view: Any) -> decoding.Refusal:
         if (
-            shallow.WhichOneof("tender") != "request"
-            or _header_violation(shallow.tender_id, shallow.detail, limits) is not None
+            view.WhichOneof("tender") != "request"
+            or _header_violation(view.tender_id, view.detail, limits) is not None
         ):
             return None, 0, ""
-        request = shallow.request
-        return wire.size_refusal(request, limits), len(request.bids), shallow.tender_id
+        error, bids, _ = refuse_request(view.request)
+        return error, bids, view.tender_id
 
     return refuse
 
@@ -122,7 +129,9 @@ class TenderStream:
 
     def EvaluateTenders(  # noqa: N802 - the contract's method name
         self,
-        requests: Iterator[batch_pb2.EvaluateTendersRequest | wire.Undecodable | wire.Refused],
+        requests: Iterator[
+            batch_pb2.EvaluateTendersRequest | decoding.Undecodable | decoding.Refused
+        ],
         context: grpc.ServicerContext,
     ) -> Iterator[batch_pb2.EvaluateTendersResponse]:
         start = time.monotonic()
@@ -156,19 +165,19 @@ class TenderStream:
 
     def evaluate_one(
         self,
-        request: batch_pb2.EvaluateTendersRequest | wire.Undecodable | wire.Refused,
+        request: batch_pb2.EvaluateTendersRequest | decoding.Undecodable | decoding.Refused,
         sequence: int,
         context: grpc.ServicerContext,
     ) -> tuple[batch_pb2.EvaluateTendersResponse, int]:
-        """The response of one tender, and its bid count; raises only :class:`tco_server.deadlines.ClientGone`."""
+        """The response of one tender, and its bid count; raises only ClientGone."""
         limits = self._config.limits
         out = batch_pb2.EvaluateTendersResponse(sequence=sequence)
         bids = 0
         status: grpc.Status | None = None
-        if isinstance(request, wire.Undecodable):  # not protobuf: no tender_id to echo
-            out.error.CopyFrom(status_proto(wire.undecodable_status(_REQUEST_NAME)))
+        if isinstance(request, decoding.Undecodable):  # not protobuf: no tender_id to echo
+            out.error.CopyFrom(status_proto(decoding.undecodable_status(_REQUEST_NAME)))
             return out, 0
-        if isinstance(request, wire.Refused):  # over a size limit, found by the size guard
+        if isinstance(request, decoding.Refused):  # over a size limit, found by the size guard
             out.tender_id = request.tender_id
             out.error.CopyFrom(status_proto(errors.too_large_status(request.error)))
             return out, request.bids

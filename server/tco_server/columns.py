@@ -233,7 +233,9 @@ def _resource_uses(use: batch_pb2.ResourceColumn, rows: int) -> list[d.ResourceU
 
     def make_many(v: list[float]) -> list[d.ResourceUse]:
         amounts = many(d.Quantity, len(v), v, repeat(unit), order=QUANTITY)
-        return many(d.ResourceUse, len(v), repeat(resource), amounts, repeat(None), order=RESOURCE_USE)
+        return many(
+            d.ResourceUse, len(v), repeat(resource), amounts, repeat(None), order=RESOURCE_USE
+        )
 
     return _shared(values, make_many)
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from tco import inputs as d
 from tco.construct import constructor
+from tcoapi.v1 import analysis_pb2
 from tcoapi.v1 import tender_pb2 as pb
 
 _RATE_BASIS: dict[int, d.RateBasis] = {
@@ -50,7 +51,9 @@ _MODEL_KIND: dict[int, d.ModelKind] = {
 
 
 new_quantity = constructor(d.Quantity, "value", "unit")
-new_resource_price = constructor(d.ResourcePrice, "resource", "price", "escalation", "yearly_escalation")
+new_resource_price = constructor(
+    d.ResourcePrice, "resource", "price", "escalation", "yearly_escalation"
+)
 new_emission_factor_point = constructor(d.EmissionFactorPoint, "year", "factor")
 new_emission_factor = constructor(
     d.EmissionFactor, "resource", "factor", "basis", "trajectory", "reference_id"
@@ -129,8 +132,9 @@ NO_EMISSIONS = d.Emissions()
 # -- conversion --------------------------------------------------------------------------------
 
 
-def to_tender(request: pb.EvaluateBidsRequest) -> d.Tender:
-    """The domain tender of a request (``validate_only`` is passed to the engine separately)."""
+def to_tender(request: pb.EvaluateBidsRequest | analysis_pb2.AnalyzeRankingRequest) -> d.Tender:
+    """The domain tender of a request's ``method`` and ``bids`` (an EvaluateBidsRequest, or the
+    tender part of an AnalyzeRankingRequest; ``validate_only`` goes to the engine separately)."""
     return d.Tender(
         method=to_method(request.method),
         bids=tuple([_bid(bid) for bid in request.bids]),

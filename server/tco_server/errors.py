@@ -11,7 +11,7 @@ request too large      RESOURCE_EXHAUSTED   BadRequest naming the field (``bids`
                                             ErrorInfo(reason "TOO_MANY_BIDS" / ...)
 undecodable request    INVALID_ARGUMENT     BadRequest with one violation at the empty
 (not protobuf, not                          path + ErrorInfo(reason "UNDECODABLE_REQUEST");
-UTF-8; tco_server.wire)                     grpc's own answer would be INTERNAL
+UTF-8; tco_server.decoding)                 grpc's own answer would be INTERNAL
 unauthenticated        UNAUTHENTICATED      ErrorInfo(reason "MISSING_TOKEN" /
 (tco_server.security)                       "INVALID_TOKEN")
 unexpected fault       INTERNAL             ErrorInfo(reason "INTERNAL", metadata
