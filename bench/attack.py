@@ -13,7 +13,7 @@ Loopback only, bounded in count (``--attacks`` per attacker) and time (``--secon
 Modes run in the order given, ``--rounds`` times alternating, so every mode sees the same load.
 
     .venv/bin/python -m bench.attack                      # every mode, 2 rounds
-    .venv/bin/python -m bench.attack --modes default --rounds 1
+    .venv/bin/python -m bench.attack --modes guard no-guard --rounds 1
     .venv/bin/python -m bench.attack --smoke
 """
 
@@ -25,6 +25,7 @@ import sys
 import time
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
+from typing import Any
 
 from bench._service import Service, argv_list, fmt_ms, typical_message
 from bench.common import Row, machine_line, median, p99, print_table
@@ -33,17 +34,14 @@ ORDER = 62
 METHOD = "/tcoapi.v1.LifeCycleCostService/EvaluateBids"
 ATTACK_MIB = 16
 
-#: name -> (server flags, environment, attack size in MiB). ``default`` is the server as
-#: shipped; the ``4mib`` modes have gRPC refuse anything over 4 MiB, attacked at 16 MiB (refused
-#: by the transport) and at the 4 MiB it lets through.
-MODES: dict[str, tuple[tuple[str, ...], dict[str, str], int]] = {
-    "default": ((), {}, ATTACK_MIB),
-    "4mib": (("--max-message-mb", "4"), {}, ATTACK_MIB),
-    "4mib-attacked-at-4": (("--max-message-mb", "4"), {}, 4),
-    "shallow-only": ((), {"TCO_SIZE_GUARD": "exact"}, ATTACK_MIB),
-    "no-guard": ((), {"TCO_SIZE_GUARD": "off"}, ATTACK_MIB),
-    "no-guard-4mib": (("--max-message-mb", "4"), {"TCO_SIZE_GUARD": "off"}, ATTACK_MIB),
-    "no-guard-4mib-attacked-at-4": (("--max-message-mb", "4"), {"TCO_SIZE_GUARD": "off"}, 4),
+#: name -> (server module, server flags, attack size in MiB). ``guard`` is the server as shipped;
+#: ``no-guard`` the same without the size guard (:mod:`bench._unguarded_server`); the ``4mib``
+#: modes have gRPC refuse anything over 4 MiB and are attacked at the 4 MiB it lets through.
+MODES: dict[str, tuple[str, tuple[str, ...], int]] = {
+    "guard": ("tco_server", (), ATTACK_MIB),
+    "no-guard": ("bench._unguarded_server", (), ATTACK_MIB),
+    "guard-4mib": ("tco_server", ("--max-message-mb", "4"), 4),
+    "no-guard-4mib": ("bench._unguarded_server", ("--max-message-mb", "4"), 4),
 }
 
 
@@ -82,45 +80,48 @@ def _attacker(target: str, payload: bytes, attacks: int, deadline: float, out: C
     out.close()
 
 
+def _attack(target: str, payload: bytes, attackers: int, attacks: int, seconds: float) -> Any:
+    """Start the attacker processes; returns them with their pipes."""
+    context = multiprocessing.get_context("spawn")
+    deadline = time.time() + seconds
+    started = []
+    for _ in range(attackers):
+        receive, send = context.Pipe(duplex=False)
+        process = context.Process(target=_attacker, args=(target, payload, attacks, deadline, send))
+        process.start()
+        started.append((process, receive))
+    return started, deadline
+
+
 def run_mode(
     mode: str, calls: int, attackers: int, attacks: int, seconds: float
 ) -> dict[str, object]:
     """One mode: the healthy client alone, then under attack; latencies in seconds."""
     import grpc
 
-    flags, env, attack_mib = MODES[mode]
-    max_mb = int(flags[flags.index("--max-message-mb") + 1]) if "--max-message-mb" in flags else 16
+    module, flags, attack_mib = MODES[mode]
+    max_mb = int(flags[flags.index("--max-message-mb") + 1]) if flags else 16
     payload = typical_message().SerializeToString()
-    attack = attack_payload(attack_mib << 20)
-    context = multiprocessing.get_context("spawn")
-    with Service("tco_server", *flags, env=env) as server:
-        with grpc.insecure_channel(server.target) as channel:
-            call = channel.unary_unary(METHOD)
-            for _ in range(5):
-                call(payload, timeout=60)
-            alone = []
-            for _ in range(calls):
-                start = time.perf_counter()
-                call(payload, timeout=60)
-                alone.append(time.perf_counter() - start)
-            deadline = time.time() + seconds
-            pipes, processes = [], []
-            for _ in range(attackers):
-                receive, send = context.Pipe(duplex=False)
-                process = context.Process(
-                    target=_attacker, args=(server.target, attack, attacks, deadline, send)
-                )
-                process.start()
-                pipes.append(receive)
-                processes.append(process)
-            attacked = []
-            while any(p.is_alive() for p in processes) and time.time() < deadline + 5:
-                start = time.perf_counter()
-                call(payload, timeout=60)
-                attacked.append(time.perf_counter() - start)
-            codes = [code for pipe in pipes for code in pipe.recv()]
-            for process in processes:
-                process.join()
+
+    def timed(call: Any) -> float:
+        start = time.perf_counter()
+        call(payload, timeout=60)
+        return time.perf_counter() - start
+
+    with Service(module, *flags) as server, grpc.insecure_channel(server.target) as channel:
+        call = channel.unary_unary(METHOD)
+        for _ in range(5):
+            call(payload, timeout=60)
+        alone = [timed(call) for _ in range(calls)]
+        started, deadline = _attack(
+            server.target, attack_payload(attack_mib << 20), attackers, attacks, seconds
+        )
+        attacked = []
+        while any(p.is_alive() for p, _ in started) and time.time() < deadline + 5:
+            attacked.append(timed(call))
+        codes = [code for _, pipe in started for code in pipe.recv()]
+        for process, _ in started:
+            process.join()
     return {
         "mode": mode,
         "max_message_mb": max_mb,
@@ -137,7 +138,9 @@ def rows(results: Sequence[dict[str, object]]) -> list[Row]:
         alone = r["alone"]
         attacked = r["attacked"]
         codes = r["codes"]
-        assert isinstance(alone, list) and isinstance(attacked, list) and isinstance(codes, list)
+        assert isinstance(alone, list)
+        assert isinstance(attacked, list)
+        assert isinstance(codes, list)
         refused = sum(code == "RESOURCE_EXHAUSTED" for code in codes)
         out.append(
             Row(
@@ -160,7 +163,7 @@ def rows(results: Sequence[dict[str, object]]) -> list[Row]:
 
 
 def run(
-    modes: Sequence[str], rounds: int, calls: int, attackers: int, attacks: int, seconds: float
+    modes: Sequence[str], rounds: int, calls: int, *, attackers: int, attacks: int, seconds: float
 ) -> list[dict[str, object]]:
     return [
         run_mode(mode, calls, attackers, attacks, seconds) for _ in range(rounds) for mode in modes
@@ -169,8 +172,8 @@ def run(
 
 def collect(smoke: bool) -> list[Row]:
     if smoke:
-        return rows(run(["default"], 1, 5, 1, 2, 20.0))
-    return rows(run(list(MODES), 2, 200, 2, 20, 60.0))
+        return rows(run(["guard"], 1, 5, attackers=1, attacks=2, seconds=20.0))
+    return rows(run(list(MODES), 2, 200, attackers=2, attacks=20, seconds=60.0))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -187,10 +190,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv_list(argv))
     started = time.strftime("%Y-%m-%d %H:%M")
     if args.smoke:
-        results = run(["default"], 1, 5, 1, 2, 20.0)
+        results = run(["guard"], 1, 5, attackers=1, attacks=2, seconds=20.0)
     else:
         results = run(
-            args.modes, args.rounds, args.calls, args.attackers, args.attacks, args.seconds
+            args.modes,
+            args.rounds,
+            args.calls,
+            attackers=args.attackers,
+            attacks=args.attacks,
+            seconds=args.seconds,
         )
     print(f"# bench.attack, {started}, {machine_line()}")
     print_table(rows(results))

@@ -24,9 +24,9 @@ Errors
     have failed with (:mod:`tco_server.errors`), and the stream goes on. So does a message that
     is not protobuf at all (:mod:`tco_server.decoding`): INVALID_ARGUMENT, reason
     ``UNDECODABLE_REQUEST``, empty tender_id (its ``sequence`` says which it was). Each message
-    goes through the size guard of :func:`tco_server.decoding.guarded` first (:func:`tender_refusal`):
-    a ``request`` tender over the size limits is answered RESOURCE_EXHAUSTED, exactly as below,
-    before its sub-messages are built. The stream
+    goes through the size guard of :func:`tco_server.decoding.guarded` first
+    (:func:`tender_refusal`): a ``request`` tender over the size limits is answered
+    RESOURCE_EXHAUSTED, as below, before its sub-messages are built. The stream
     itself ends only when the client half-closes (OK after the last response), cancels, or its
     deadline passes; a message over the size limit ends it with gRPC's RESOURCE_EXHAUSTED.
     Between tenders and between the engine's two halves the handler checks that the client

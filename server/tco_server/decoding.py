@@ -239,7 +239,9 @@ class WireMessage:
         )
 
     def WhichOneof(self, name: str) -> str | None:  # noqa: N802 - protobuf's name
-        return self._message.WhichOneof(name)  # type: ignore[arg-type]
+        message: Any = self._message
+        which: str | None = message.WhichOneof(name)
+        return which
 
     def __getattr__(self, name: str) -> Any:
         if name in self._seen:
@@ -285,19 +287,21 @@ def guarded(
     refuse: Callable[[WireMessage], Refusal],
     caps: Caps,
     *,
-    whole_below: int = WHOLE_BELOW_BYTES,
+    whole_below: int | None = None,
 ) -> Deserializer:
     """A deserializer of ``message_type`` with the size guard in front (see the module doc).
 
     ``refuse`` looks at the request's :class:`WireMessage` (with ``caps``, :func:`caps`); when
     it returns an error, the request is :class:`Refused` without the full parse. A message
-    shorter than ``whole_below`` bytes is parsed in full at once."""
-    descriptor = message_type.DESCRIPTOR
+    shorter than ``whole_below`` bytes (default :data:`WHOLE_BELOW_BYTES`) is parsed in full at
+    once."""
+    below = WHOLE_BELOW_BYTES if whole_below is None else whole_below
+    descriptor: Any = message_type.DESCRIPTOR
     parse = message_type.FromString
 
     def deserialize(data: bytes) -> Message | Undecodable | Refused:
         started = time.monotonic()
-        if len(data) >= whole_below:
+        if len(data) >= below:
             try:
                 error, bids, tender_id = refuse(WireMessage(descriptor, data, caps))
             except DecodeError:  # a part the guard had to read whole does not parse

@@ -192,7 +192,9 @@ def limit_of(rule: SizeRule, limits: Limits) -> int:
     return rule.limit if isinstance(rule.limit, int) else int(getattr(limits, rule.limit))
 
 
-def _lists(message: Any, path: str, index: tuple[int, ...] = ()) -> Iterator[tuple[Any, tuple]]:
+def _lists(
+    message: Any, path: str, index: tuple[int, ...] = ()
+) -> Iterator[tuple[Any, tuple[int, ...]]]:
     """Every list at ``path`` under ``message``, with the indexes of the ``[]`` on the way."""
     head, dot, rest = path.partition(".")
     name = head.removesuffix("[]")
