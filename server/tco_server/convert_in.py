@@ -267,41 +267,19 @@ def _item(i: pb.Item) -> d.Item:
     resource_use = i.resource_use
     costs = i.costs
     pollutants = i.pollutant_emissions
-    if has("unit_price"):
-        x = i.unit_price
-        unit_price = q(x.value, x.unit)
-    else:
-        unit_price = None
-    if has("installation_cost"):
-        x = i.installation_cost
-        installation_cost = q(x.value, x.unit)
-    else:
-        installation_cost = None
-    if has("service_life"):
-        x = i.service_life
-        service_life = q(x.value, x.unit)
-    else:
-        service_life = None
-    if has("maintenance_cost"):
-        x = i.maintenance_cost
-        maintenance_cost = q(x.value, x.unit)
-    else:
-        maintenance_cost = None
-    if has("warranty"):
-        x = i.warranty
-        warranty = q(x.value, x.unit)
-    else:
-        warranty = None
-    if has("end_of_life_cost"):
-        x = i.end_of_life_cost
-        end_of_life_cost = q(x.value, x.unit)
-    else:
-        end_of_life_cost = None
-    if has("residual_value"):
-        x = i.residual_value
-        residual_value = q(x.value, x.unit)
-    else:
-        residual_value = None
+    unit_price = q((x := i.unit_price).value, x.unit) if has("unit_price") else None
+    installation_cost = (
+        q((x := i.installation_cost).value, x.unit) if has("installation_cost") else None
+    )
+    service_life = q((x := i.service_life).value, x.unit) if has("service_life") else None
+    maintenance_cost = (
+        q((x := i.maintenance_cost).value, x.unit) if has("maintenance_cost") else None
+    )
+    warranty = q((x := i.warranty).value, x.unit) if has("warranty") else None
+    end_of_life_cost = (
+        q((x := i.end_of_life_cost).value, x.unit) if has("end_of_life_cost") else None
+    )
+    residual_value = q((x := i.residual_value).value, x.unit) if has("residual_value") else None
     return new_item(
         i.name,
         i.quantity,

@@ -1,8 +1,8 @@
-"""Evaluations take turns (:mod:`tco_server.evaluation_queue`): arrival order, slots, giving up while queued.
+"""The evaluation queue (:mod:`tco_server.evaluation_queue`): arrival order, slots, giving up.
 
 The queue itself is tested with threads and events (no timing is asserted: a thread is known to
-be queued once ``EvaluationQueue.waiting`` counts it); the handlers through the servicer with a stand-in
-for grpc's context, so a turn can be held from the test while a call waits for it.
+be queued once ``EvaluationQueue.waiting`` counts it); the handlers through the servicer with a
+stand-in for grpc's context, so a turn can be held from the test while a call waits for it.
 """
 
 from __future__ import annotations
