@@ -1,27 +1,18 @@
 """AnalyzeRanking: proto <-> domain for the ranking analysis; the engine does every calculation.
 
-Step by step (:func:`analyze`; the servicer method in :mod:`tco_server.service` wraps it in the
-one error mapping of the service):
+:func:`analyze`, step by step (the servicer wraps it in the service's one error mapping):
 
-1. limits on the proto (:func:`check_request`), sizes first, before anything is walked or
-   copied: the tender's and the analysis' lists by the one table of
-   :mod:`tco_server.limits` (``TOO_MANY_ENTRIES`` beyond :data:`tco.analysis.spec.MAX_ENTRIES`,
-   ``TOO_MANY_POINTS`` for a discrete distribution's values and probabilities), then more than
-   :data:`tco.analysis.spec.MAX_DRAWS` draws or draws x bids x (N + 1) above
-   :data:`tco.analysis.spec.MAX_DRAW_CELLS` (``TOO_MANY_DRAWS``): RESOURCE_EXHAUSTED. Then the
-   tender's field shapes exactly as EvaluateBids, and an undefined enum number or an over-long
-   path or name of the analysis: INVALID_ARGUMENT at its path;
-2. proto -> domain: the tender by :func:`tco_server.convert_in.to_tender` (the same conversion as
-   EvaluateBids), the spec by :func:`to_spec` (mechanical; an unset mode becomes None and is
-   refused by the engine with its path);
-3. the engine: :func:`tco.validate.prepare`, a deadline check, then
-   :func:`tco.analysis.analyze.analyze_prepared`; violations of the tender keep their tender paths
-   (``bids[0]...``), those of the spec are under ``analysis.`` (``analysis.sensitivity[0].path``);
-4. domain -> proto (:func:`to_response`), refused with ``RESPONSE_TOO_LARGE`` beyond the message
-   limit.
+1. limits (:func:`check_request`), sizes first: the tender's and the analysis' lists by the one
+   table of :mod:`tco_server.limits`, then the Monte Carlo draws and draw cells
+   (``TOO_MANY_DRAWS``): RESOURCE_EXHAUSTED; then the field shapes of the tender (as EvaluateBids)
+   and of the analysis (enums, path and name lengths): INVALID_ARGUMENT;
+2. proto -> domain: the tender by :func:`tco_server.convert_in.to_tender`, the spec by
+   :func:`to_spec` (an unset mode becomes None, refused by the engine with its path);
+3. the engine (:func:`tco.validate.prepare`, :func:`tco.analysis.analyze.analyze_prepared`);
+   spec violations are under ``analysis.``;
+4. domain -> proto (:func:`to_response`), ``RESPONSE_TOO_LARGE`` beyond the message limit.
 
-Nothing of the bids is logged: the call's log line gets counts (bids, Monte Carlo draws) and a
-digest prefix only.
+The log line gets counts (bids, draws) and a digest prefix, nothing of the bids.
 """
 
 from __future__ import annotations

@@ -1,31 +1,18 @@
 """Build, start and stop the gRPC server: the service, health, reflection and the transport limits.
 
-- A ``ThreadPoolExecutor(workers)`` runs the handlers; ``maximum_concurrent_rpcs`` makes grpc
-  answer RESOURCE_EXHAUSTED beyond that many calls in progress rather than queue without bound.
-- ``grpc.max_receive_message_length`` / ``grpc.max_send_message_length``: larger messages are
-  refused by grpc (RESOURCE_EXHAUSTED) before a handler sees them. ``grpc.so_reuseport`` is off
-  (on only for the workers of ``--processes N``, :mod:`tco_server.multiproc`),
-  so a second server on a taken port fails to start instead of sharing it.
-- The service's handlers are registered here rather than by the generated
-  ``add_LifeCycleCostServiceServicer_to_server``, for one reason: the responses are serialized
-  with ``SerializeToString(deterministic=True)`` (map entries in key order), so the same request
-  gives the byte-identical response on every run and machine. Method names come from the
-  contract's descriptor; a method of the contract without a handler stops the start-up. The
-  methods parse their requests leniently (:mod:`tco_server.decoding`): bytes that do not parse
-  get INVALID_ARGUMENT rather than grpc's INTERNAL (in the EvaluateTenders stream: that message's
-  response). EvaluateBids, AnalyzeRanking and each EvaluateTenders message first go through the
-  size guard of :func:`tco_server.decoding.guarded`, which refuses a request over the size
-  limits of :mod:`tco_server.limits` before its sub-messages are built.
-- Security (:mod:`tco_server.security`): TLS / mutual TLS credentials for the port, and a token
-  interceptor in front of every service but health and reflection; all off by default.
-- Health (``grpc.health.v1.Health``): the overall status ``""`` and
-  ``tcoapi.v1.LifeCycleCostService`` are SERVING once the server has started.
-- Reflection (v1alpha) lists the service, health and reflection itself.
-- :meth:`RunningServer.shutdown`: health goes NOT_SERVING for every name first (watchers are told
-  at once), then ``server.stop(grace)``: new calls are refused, calls in flight may finish within
-  the grace period, and the method returns when the server has stopped. An open health ``Watch``
-  stream is a call in flight too: a watcher should hang up once it has seen NOT_SERVING, or it
-  holds the shutdown for the whole grace period.
+- Handlers run in a ``ThreadPoolExecutor(workers)``; beyond ``maximum_concurrent_rpcs`` calls in
+  progress grpc answers RESOURCE_EXHAUSTED. Messages over ``--max-message-mb`` are refused by
+  grpc before a handler sees them. ``grpc.so_reuseport`` is on only for the workers of
+  ``--processes N``, so a second server on a taken port fails to start.
+- The service's handlers are registered here, not by the generated helper, to serialize
+  responses with ``SerializeToString(deterministic=True)`` (the same request gives the
+  byte-identical response everywhere) and to parse requests through :mod:`tco_server.decoding`
+  (undecodable bytes: INVALID_ARGUMENT, not grpc's INTERNAL; the size guard first). A method of
+  the contract without a handler stops the start-up.
+- Security (:mod:`tco_server.security`), health (``""`` and the service SERVING once started)
+  and reflection (v1alpha).
+- :meth:`RunningServer.shutdown`: NOT_SERVING for every name first, then ``server.stop(grace)``:
+  new calls refused, calls in flight (an open health ``Watch`` too) may finish within the grace.
 """
 
 from __future__ import annotations

@@ -1,41 +1,25 @@
 """EvaluateTenders: many tenders over one bidirectional stream, one result (or error) each.
 
-Transport only, like :mod:`tco_server.service`: each tender goes through the same steps as an
-EvaluateBids call (limits, proto -> domain, :func:`tco_server.deadlines.run_engine`, domain ->
-proto, response size), so a tender sent as ``request`` gives exactly the EvaluateBids response
-(``RESULT_DETAIL_FULL``; the serializer is the same deterministic one). Columnar tenders
-(``BidColumns``) are checked and turned into the domain tender by :mod:`tco_server.columns`.
+Each tender goes through the steps of an EvaluateBids call (limits, proto -> domain,
+:func:`tco_server.deadlines.run_engine`, domain -> proto, response size), so a ``request``
+tender gives exactly the EvaluateBids response (``RESULT_DETAIL_FULL``); columnar tenders
+(``BidColumns``) are checked and converted by :mod:`tco_server.columns`.
 
-Flow control and memory
-    Tenders are evaluated one at a time, in arrival order, in the handler's thread: read one
-    request, evaluate it, write its response, read the next. gRPC's sync server reads a request
-    message only when the handler asks for the next one, and a response write returns only when
-    the transport took it, so HTTP/2 flow control holds back a client that sends faster than the
-    engine evaluates (its send blocks once the stream window is full) and the server waits for a
-    client that reads slowly. Per stream the server holds at most one request and one response
-    (each under ``--max-message-mb``) plus the transport's window: no unbounded buffering. One
-    stream uses one handler thread (one core at a time in CPython); a client that wants more
-    cores opens several streams, over several connections to a multi-process server
-    (``--processes``, see :mod:`tco_server.multiproc`).
+Flow control: tenders are evaluated one at a time in arrival order in the handler's thread. gRPC's
+sync server reads a message only when the handler asks for the next, and a write returns only
+when the transport took it, so HTTP/2 flow control holds back a client that sends faster than the
+engine evaluates, and a stream holds at most one request and one response plus the transport's
+window. A client that wants more cores opens several streams over several connections to a
+multi-process server (:mod:`tco_server.multiproc`).
 
-Errors
-    A tender that fails (bad fields, over the size limits, an unexpected fault) gets a
-    ``google.rpc.Status`` in its response with exactly the code and details EvaluateBids would
-    have failed with (:mod:`tco_server.errors`), and the stream goes on. So does a message that
-    is not protobuf at all (:mod:`tco_server.decoding`): INVALID_ARGUMENT, reason
-    ``UNDECODABLE_REQUEST``, empty tender_id (its ``sequence`` says which it was). Each message
-    goes through the size guard of :func:`tco_server.decoding.guarded` first
-    (:func:`tender_refusal`): a ``request`` tender over the size limits is answered
-    RESOURCE_EXHAUSTED, as below, before its sub-messages are built. The stream
-    itself ends only when the client half-closes (OK after the last response), cancels, or its
-    deadline passes; a message over the size limit ends it with gRPC's RESOURCE_EXHAUSTED.
-    Between tenders and between the engine's two halves the handler checks that the client
-    still waits, so a cancelled stream stops after at most the current step.
+Errors: a failing tender (bad fields, over the limits, refused by the size guard
+:func:`tender_refusal`, not protobuf at all, an unexpected fault) gets the ``google.rpc.Status``
+EvaluateBids would have failed with in its own response (an undecodable one with an empty
+``tender_id``; its ``sequence`` says which), and the stream goes on. The stream ends when the
+client half-closes (OK), cancels or its deadline passes, checked between tenders and steps.
 
-Logging
-    One line per stream when it ends: method, code, duration, ``tenders`` (responses sent),
-    ``tender_errors`` and ``bids`` (counts only). Tender ids are client data and never logged; an
-    INTERNAL tender logs its incident id, exception type and frames, as EvaluateBids does.
+Logging: one line per stream, counts only (``tenders``, ``tender_errors``, ``bids``); tender ids
+are client data and never logged; an INTERNAL tender logs its incident id, type and frames.
 """
 
 from __future__ import annotations
@@ -57,7 +41,6 @@ from tco_server.evaluation_queue import EvaluationQueue
 from tco_server.limits import (
     SIZE_RULES,
     Limits,
-    RequestTooLargeError,
     check_request,
     check_response_size,
 )
@@ -219,22 +202,12 @@ class TenderStream:
                 del tender, evaluation  # freed within the turn, not alongside the next one
         except ClientGone:
             raise
-        except RequestTooLargeError as too_large:
-            status = errors.too_large_status(too_large)
-        except InvalidTender as invalid:
-            status = errors.invalid_tender_status(invalid)
-        except Exception as unexpected:
-            incident_id = errors.new_incident_id()
-            log_event(
-                "tender_failed",
-                logging.ERROR,
-                method="EvaluateTenders",
-                code="INTERNAL",
-                incident_id=incident_id,
-                exc_type=errors.exception_type(unexpected),
-                frames=errors.exception_frames(unexpected),
-            )
-            status = errors.internal_status(incident_id)
+        except Exception as error:
+            code, fields, status = errors.failure(error)
+            if code == "INTERNAL":
+                log_event(
+                    "tender_failed", logging.ERROR, method="EvaluateTenders", code=code, **fields
+                )
         if status is not None:
             out.error.CopyFrom(status_proto(status))
         return out, bids

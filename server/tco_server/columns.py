@@ -1,30 +1,18 @@
-"""``BidColumns`` (a tender of one-item bids as flat columns) -> domain tender, and results ->
+"""``BidColumns`` (one-item bids as flat columns) -> domain tender, and results ->
 ``BidColumnsResult``: mechanical, like :mod:`tco_server.convert_in` / :mod:`tco_server.convert_out`.
 
-The contract (``proto/tcoapi/v1/batch.proto``) defines a ``BidColumns`` message by the
-``EvaluateBidsRequest`` it stands for: row ``i`` is the bid ``{id: ids[i], items: [{quantity:
-quantity[i], unit_price: {unit_price.values[i], unit_price.unit}, ...}]}``. Two functions spell
-that out:
+The contract (``proto/tcoapi/v1/batch.proto``) defines ``BidColumns`` by the
+``EvaluateBidsRequest`` it stands for (row ``i`` is the bid ``{id: ids[i], items: [{quantity:
+quantity[i], unit_price: {unit_price.values[i], unit_price.unit}, ...}]}``), spelled out by
+:func:`columns_to_request` (for the tests and a reader; the service does not call it).
+:func:`columns_to_tender` builds the domain tender straight from the columns, column by column
+(:func:`tco.construct.many`), equal values sharing one frozen object: the point of the columnar
+form (BENCHMARKS.md, Streaming). ``tests/server/test_conversion_properties.py`` pins that
+``convert_in.to_tender(columns_to_request(c)) == columns_to_tender(c)``.
 
-- :func:`columns_to_request` builds that equivalent request (proto to proto). It is the
-  definition, used by the tests and handy for a reader; the service does not call it.
-- :func:`columns_to_tender` builds the domain :class:`tco.inputs.Tender` straight from the
-  columns, without a nested proto message per bid: the point of the columnar form. Measured on
-  1 000 one-item bids (2 shared cores, 2026-11-22): decode + checks + domain objects about 20 ms
-  from columns (64 kB on the wire) against about 70 ms from the equivalent nested request
-  (167 kB), most of what is left being the construction of the frozen domain dataclasses;
-  since then they are built column by column (:func:`tco.construct.many`),
-  about twice as fast again, and equal values share one frozen object.
-  ``tests/server/test_stream.py`` pins that ``convert_in.to_tender(columns_to_request(c)) ==
-  columns_to_tender(c)``, so both give the same results and the same request digest.
-
-:func:`check_columns` checks the shape first (row count within the limits, every column with
-values exactly ``rows`` long, string lengths), raising the same errors as
-:mod:`tco_server.limits` with ``columns.*`` paths; anything else is the engine's to find, and it
-reports it with the paths of the equivalent request (``bids[7].items[0].unit_price.value``).
-
-:func:`result_columns` turns an evaluation into ``BidColumnsResult``: the headline figures of each
-bid in request order (the engine returns them in rank order).
+:func:`check_columns` checks the shape first (rows within the limits, columns ``rows`` long,
+string lengths) with ``columns.*`` paths; the engine reports the rest with the paths of the
+equivalent request. :func:`result_columns` gives each bid's headline figures in request order.
 """
 
 from __future__ import annotations

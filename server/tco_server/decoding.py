@@ -1,41 +1,26 @@
 """Request decoding: bytes that do not parse, and the size limits checked before the full parse.
 
-Requests that are not valid protobuf
-    grpc deserializes a request before any handler runs; when that fails (bytes that are not the
-    protobuf wire format, a truncated message, a string that is not UTF-8) grpc itself answers
-    ``INTERNAL: Exception deserializing request!``: a client is told the server is broken, with
-    no incident id and no log line. So every method is registered with a deserializer that
-    returns an :class:`Undecodable` instead of raising (:func:`lenient`, :func:`guarded`), which
-    :func:`refusing_undecodable` answers ``INVALID_ARGUMENT``: a ``BadRequest`` with one
-    violation at the empty path (the wire format does not say which field was broken) and
-    ``ErrorInfo`` reason ``UNDECODABLE_REQUEST``. In the EvaluateTenders stream the message's
-    own response carries that status (:mod:`tco_server.batch`) and the stream goes on.
+Undecodable requests: grpc answers bytes its deserializer cannot parse with ``INTERNAL:
+Exception deserializing request!`` (no incident id, no log line). So every method's deserializer
+returns an :class:`Undecodable` instead of raising (:func:`lenient`, :func:`guarded`), answered
+by :func:`refusing_undecodable` with ``INVALID_ARGUMENT``: one violation at the empty path (the
+wire format does not say which field broke), ``ErrorInfo`` reason ``UNDECODABLE_REQUEST``; in the
+EvaluateTenders stream, that message's own response (:mod:`tco_server.batch`).
 
-The size guard (:func:`guarded`)
-    Parsing builds every sub-message while holding the GIL: a 16 MiB message of empty items
-    (8 * 10^6 of them) holds every other call of the process for seconds, only for the size
-    limits to refuse it afterwards. So a message of :data:`WHOLE_BELOW_BYTES` or more is first
-    looked at as a :class:`WireMessage`: each message parsed with a *mirror* of its type in
-    which every message field is ``bytes`` (the same wire format, built at start-up from the
-    contract's descriptors in a private pool: not in any ``.proto`` file, never served), so a
-    list is counted with ``len()`` and an element is parsed only when a size rule looks into
-    it. The rules are the one table of :mod:`tco_server.limits`, read by the same
-    :func:`tco_server.limits.size_violations` that checks the parsed request.
-
-    The mirrors are parsed from growing prefixes of their bytes (:func:`prefix_parse`): upb
-    decodes fields in order and keeps the elements that lie wholly in a prefix, so a list that
-    already has more elements than its largest limit in a prefix is over it, whatever follows,
-    and the parse stops there. The guard's time so follows the limits, not the message; what it
-    buys is in ``python -m bench.attack`` (docs/security.md has the figures). A list not read to
-    its end is reported ``got more than {limit}`` instead of ``got {n}``.
-
-    What a refusal here may say differently from the full parse, for messages no protobuf
-    library writes: a map is counted by its entries as sent (a repeated key counts each time);
-    a singular sub-message sent twice counts its last copy (the full parse merges them); when
-    one request breaks several limits the refusal names those it proved, which may not be all;
-    and a message over a limit that is also broken where the guard did not read it gets
-    RESOURCE_EXHAUSTED rather than ``UNDECODABLE_REQUEST``. A request the guard lets through is
-    parsed in full and checked by its handler as any other.
+The size guard (:func:`guarded`): parsing builds every sub-message while holding the GIL, so a
+16 MiB message of empty items stalls every call of the process for seconds before the limits
+refuse it. A message of :data:`WHOLE_BELOW_BYTES` or more is therefore first seen as a
+:class:`WireMessage`: parsed with a *mirror* of its type whose message fields are all ``bytes``
+(the same wire format; built at start-up from the contract's descriptors in a private pool, never
+served), so a list is counted with ``len()`` and an element parsed only when a size rule looks
+into it. The rules are the one table of :mod:`tco_server.limits`, read by the same
+:func:`tco_server.limits.size_violations` as the parsed request. Mirrors are parsed from growing
+prefixes (:func:`prefix_parse`): upb keeps the elements wholly in a prefix, so a list over its
+largest limit in a prefix is over it whatever follows, and the parse stops there (reported ``got
+more than {limit}``). The guard's time so follows the limits, not the message; what it buys:
+``python -m bench.attack`` (docs/security.md, The size guard, which also lists the answers that
+may differ from a full parse's for messages no protobuf library writes). A request the guard lets
+through is parsed in full and checked by its handler as any other.
 """
 
 from __future__ import annotations

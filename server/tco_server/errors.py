@@ -176,3 +176,21 @@ def exception_frames(error: BaseException) -> list[str]:
             frames.append(f"{PurePath(frame.filename).name}:{frame.lineno} in {frame.name}")
         current = current.__cause__ or current.__context__
     return frames
+
+
+def failure(error: Exception) -> tuple[str, dict[str, object], grpc.Status]:
+    """A failed call's (or tender's) code name, log fields and status: the one mapping of
+    size, field and unexpected errors."""
+    if isinstance(error, RequestTooLargeError):
+        fields: dict[str, object] = {"reason": error.reason, "violations": len(error.violations)}
+        return "RESOURCE_EXHAUSTED", fields, too_large_status(error)
+    if isinstance(error, InvalidTender):
+        fields = {"reason": "INVALID_TENDER", "violations": len(error.violations)}
+        return "INVALID_ARGUMENT", fields, invalid_tender_status(error)
+    incident_id = new_incident_id()
+    fields = {
+        "incident_id": incident_id,
+        "exc_type": exception_type(error),
+        "frames": exception_frames(error),
+    }
+    return "INTERNAL", fields, internal_status(incident_id)

@@ -1,21 +1,16 @@
 """Evaluations wait in one queue: at most ``slots`` compute at once in one server process.
 
-Why: the engine is CPU-bound Python and holds the GIL almost all the time it runs. Evaluations
-of one process that run at once do not run in parallel; they time-slice on the GIL and evict each
-other's working set from the core's caches at every forced switch. Taking turns in arrival order
-costs less CPU per call and lowers the mean latency of equal calls (BENCHMARKS.md, Throughput:
-taking turns against interleaved).
+Why: the engine is CPU-bound Python and holds the GIL almost all the time; evaluations of one
+process that run at once only time-slice on the GIL and evict each other's working set at every
+switch. Taking turns in arrival order costs less CPU per call and lowers the mean latency of
+equal calls (BENCHMARKS.md, Throughput: taking turns against interleaved).
 
-What waits: the CPU-heavy part of a call (the conversion to domain objects, the engine, the
-conversion of its answer: EvaluateBids, each tender of an EvaluateTenders stream, the whole of
-AnalyzeRanking). Health checks, reflection, reference data and the request limits do not wait,
-so a probe or an oversized request is answered at once however busy the evaluations are.
-
-A call waits first in, first out. While it waits it checks every :data:`POLL_SECONDS` that its
-client still waits (``stop_check`` raises to stop the call); a call given up leaves the queue,
-and a turn handed to it at that very moment is passed on. The time waited is in the call's log
-line (``queued_ms``). ``slots`` is ``ServerConfig.evaluations`` (``--evaluations``, default 1);
-to use more cores, run more processes (``--processes``).
+What waits: the CPU-heavy part of a call (conversion, engine, conversion of the answer); health,
+reflection, reference data and the limits do not, so a probe or an oversized request is answered
+at once. A waiting call checks every :data:`POLL_SECONDS` that its client still waits
+(``stop_check`` raises to stop it) and leaves the queue if not, passing on a turn handed to it at
+that moment; its log line has ``queued_ms``. ``slots`` is ``--evaluations`` (default 1); more
+cores: more processes (``--processes``).
 """
 
 from __future__ import annotations

@@ -1,32 +1,19 @@
 """Request limits: one table of size rules, and the shape of strings and enums.
 
-Two kinds of problem, two status codes (the choice, documented for clients):
-
-- **Request size** (how many bids, items, streams, points, method and analysis entries): the
-  request as a whole is too big to evaluate here, whatever its content. :data:`SIZE_RULES` is the
-  one table of them (field path, limit, reason code, what is counted); :func:`size_violations`
-  reads it, on a parsed message (:func:`check_request`) and on a message still in its bytes (the
-  pre-parse guard of :mod:`tco_server.decoding`). A violation is answered ``RESOURCE_EXHAUSTED``
-  with a ``google.rpc.ErrorInfo`` whose reason names the limit (``TOO_MANY_BIDS``, ...) and a
-  ``google.rpc.BadRequest`` naming the field (``bids``, ``bids[3].items``). Sizes are checked
-  first and only with ``len()``: a huge request is refused without walking it.
-- **Field shape** (a unit string longer than 64 characters, an over-long id or name, a study
-  period beyond 100 years, an enum number the contract does not define): one field is wrong, so
-  it is an ``INVALID_ARGUMENT`` exactly like the engine's own field violations (the same
-  :class:`tco.errors.InvalidTender`, reason ``INVALID_TENDER``), with every such field listed by
-  its path. These are refused here, before any unit parsing; the engine's checks run only on a
-  request that passed them, so its violations come in a second round.
-
-The string limits are the engine's own (:data:`tco.units.MAX_UNIT_LENGTH`,
-:data:`tco.fieldcheck.MAX_ID_LENGTH`, :data:`tco.fieldcheck.MAX_TEXT_LENGTH`), so the service
-accepts exactly what the Python API accepts; checking them here only makes the refusal cheap.
-Descriptions never echo the offending value (an over-long string is reported by its length).
-
-The shape check runs twice only for a request that breaks it: a yes/no pass over a plan read
-from the descriptors (:func:`_plan`; no paths built), then the exact walk that names every
-violation. Field paths use the contract's field names with list indexes, like the engine's:
-``bids[2].items[0].resource_use[0].amount.unit``; a map entry is ``method.exchange_rates[EUR]``
-(or just ``method.exchange_rates`` when the key itself is the problem).
+- **Size** (how many bids, items, streams, points, method and analysis entries): the request is
+  too big to evaluate here, whatever its content: ``RESOURCE_EXHAUSTED``, ``ErrorInfo`` reason
+  naming the limit (``TOO_MANY_BIDS``, ...), ``BadRequest`` naming the list (``bids[3].items``).
+  :data:`SIZE_RULES` (and :data:`ANALYSIS_SIZE_RULES`) is the one table of them: field path,
+  limit, reason, what is counted. :func:`size_violations` reads it on the parsed request and
+  on its bytes before the full parse (:mod:`tco_server.decoding`), with ``len()`` only.
+- **Shape** (an over-long unit, id or text, a study period beyond 100 years, an enum number the
+  contract does not define): ``INVALID_ARGUMENT`` like the engine's own field violations, every
+  field listed by its path (``bids[2].items[0].resource_use[0].amount.unit``; a map entry
+  ``method.exchange_rates[EUR]``), before any unit parsing. The string limits are the engine's
+  (:data:`tco.units.MAX_UNIT_LENGTH`, :data:`tco.fieldcheck.MAX_ID_LENGTH`, ``MAX_TEXT_LENGTH``):
+  checking them here only makes the refusal cheap. Descriptions never echo a value. A yes/no
+  pass over a plan read from the descriptors (:func:`_plan`) runs first; only a request it
+  finds at fault is walked again to name every violation.
 """
 
 from __future__ import annotations
@@ -51,13 +38,9 @@ MAX_DISCRETE_VALUES = 1000
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """What one EvaluateBids request may hold. Defaults fit any real tender many times over.
-
-    The size limits are the service's capacity, not rules of the method: a request at the item
-    limit (1 000 bids of 10 items) takes about 4 s to check, validate and evaluate on one core,
-    so they sit below the engine's own guards against absurd input (``tco.validate.MAX_LIST``
-    10 000 entries per list, ``MAX_TOTAL_ITEMS`` 100 000) and a deployment may move them with the
-    ``--max-*`` flags. Bids, the study period and the string lengths use the engine's constants.
+    """What one request may hold: the service's capacity (a request at the item limit takes
+    seconds to evaluate), below the engine's own guards against absurd input and movable with the
+    ``--max-*`` flags; bids, the study period and the string lengths are the engine's constants.
     """
 
     #: Bids in one request (RESOURCE_EXHAUSTED, field ``bids``).
@@ -270,20 +253,15 @@ def size_violations(
     return found
 
 
-def check_sizes(message: Any, rules: Sequence[SizeRule], limits: Limits) -> None:
-    """Raise :class:`RequestTooLargeError` when ``message`` breaks one of ``rules``."""
-    found = size_violations(message, rules, limits)
-    if found:
-        raise RequestTooLargeError(found)
-
-
 def check_request(request: Message, limits: Limits) -> None:
     """Refuse an EvaluateBidsRequest that breaks a limit; return quietly otherwise.
 
     Raises :class:`RequestTooLargeError` (size; checked first, with ``len()`` only) or
     :class:`tco.errors.InvalidTender` (field shape; every bad field listed).
     """
-    check_sizes(request, SIZE_RULES, limits)
+    found = size_violations(request, SIZE_RULES, limits)
+    if found:
+        raise RequestTooLargeError(found)
     check_shape(request, limits)
 
 
@@ -457,18 +435,11 @@ def _walk_map(
 def _check_string(
     name: str, value: str, path: str, limits: Limits, out: list[FieldViolation]
 ) -> None:
-    n = len(value)
-    if name == _UNIT_FIELD:
-        if n > limits.max_unit_length:  # the wording of tco.units
-            out.append(
-                FieldViolation(
-                    path, f"unit is {n} characters long; at most {limits.max_unit_length} allowed"
-                )
-            )
-        return
-    limit = limits.max_id_length if name in _ID_FIELDS else limits.max_text_length
-    if n > limit:
-        out.append(FieldViolation(path, f"at most {limit} characters, got {n}"))
+    n, limit = len(value), _string_limit(name, limits)
+    if n > limit:  # a unit in the wording of tco.units
+        unit = name == _UNIT_FIELD
+        text = f"unit is {n} characters long; at most {limit} allowed" if unit else None
+        out.append(FieldViolation(path, text or f"at most {limit} characters, got {n}"))
 
 
 def check_response_size(response: Message, max_bytes: int) -> None:

@@ -1,23 +1,15 @@
-"""Settings of a long-lived server process, made once at start-up: memory kept, start-up frozen.
+"""Settings of a long-lived server process, made once at start-up (:func:`tco_server.app.start`).
 
-Both are for a process that serves many calls of the same shapes, never for the engine (only
-:func:`tco_server.app.start` calls them, once per server process).
+:func:`keep_freed_memory` raises glibc's ``M_MMAP_THRESHOLD`` (32 MiB) and ``M_TRIM_THRESHOLD``
+(256 MiB), so the memory of one evaluation is reused by the next instead of being unmapped and
+faulted in again: the process stays at its high-water mark (bounded by the request limits). What
+it buys: BENCHMARKS.md, Streaming ("The server keeps freed memory"). Only glibc has ``mallopt``;
+elsewhere nothing changes.
 
-:func:`keep_freed_memory`
-    glibc's ``malloc`` serves large blocks with fresh ``mmap`` pages and trims the top of its
-    heap when much is free, so every evaluation of a large tender starts on pages the kernel
-    must fault in again. Raising ``M_MMAP_THRESHOLD`` to 32 MiB (glibc's maximum on 64-bit)
-    and ``M_TRIM_THRESHOLD`` to 256 MiB keeps that memory for the next call: the process's
-    resident size stays at its high-water mark (bounded by the request limits) instead of
-    breathing. What it buys: BENCHMARKS.md, Streaming ("The server keeps freed memory": CPU and
-    page faults per 1 000-bid evaluation with and without). Only glibc has ``mallopt``;
-    anywhere else (musl, macOS) nothing changes.
-
-:func:`freeze_startup_objects`
-    The ~85 000 objects of start-up (grpc, protobuf, numpy, the engine's modules and tables)
-    live as long as the process, and every full pass of the cyclic collector traverses them
-    all, a pause in whichever call set it off. ``gc.freeze()`` after start-up moves them to a
-    permanent generation that collections skip; objects created later are collected as before.
+:func:`freeze_startup_objects` moves the ~85 000 objects of start-up (grpc, protobuf, numpy, the
+engine's modules and tables), alive as long as the process, into the permanent generation that
+the cyclic collector's full passes skip, so those passes stop pausing a call for all of them.
+Objects created later are collected as before.
 """
 
 from __future__ import annotations

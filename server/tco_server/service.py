@@ -1,22 +1,14 @@
 """The LifeCycleCostService servicer: transport only, no calculation.
 
-EvaluateBids, step by step (each step one module; the engine does every calculation):
-
-1. limits (:mod:`tco_server.limits`) on the proto: RESOURCE_EXHAUSTED or INVALID_ARGUMENT before
-   anything is parsed;
-2. proto -> domain tender (:mod:`tco_server.convert_in`), mechanical;
-3. the engine, :func:`tco.evaluate.evaluate` (``validate_only`` passed through; see
-   :func:`tco_server.deadlines.run_engine` for the deadline checks inside it): its
-   :class:`tco.errors.InvalidTender` becomes INVALID_ARGUMENT with every field violation;
-4. domain evaluation -> proto response (:mod:`tco_server.convert_out`); a response larger than
-   the message limit is refused with RESOURCE_EXHAUSTED / ``RESPONSE_TOO_LARGE`` here, by name,
-   rather than failing opaquely inside grpc.
-
-Steps 2-4 wait in the process's evaluation queue (:mod:`tco_server.evaluation_queue`); between
-the steps the call checks that its client still waits (:mod:`tco_server.deadlines`).
-
-Anything unexpected becomes INTERNAL with an incident id; the log line gets the id, the exception
-type and its frames, never its message. Each call logs one line (:mod:`tco_server.logs`).
+EvaluateBids, step by step (each step one module; the engine does every calculation): the limits
+on the proto (:mod:`tco_server.limits`); proto -> domain (:mod:`tco_server.convert_in`); the
+engine (:func:`tco_server.deadlines.run_engine`: its :class:`tco.errors.InvalidTender` becomes
+INVALID_ARGUMENT with every field violation); domain -> proto (:mod:`tco_server.convert_out`),
+a response over the message limit refused by name (``RESPONSE_TOO_LARGE``) rather than opaquely
+inside grpc. The last three wait in the process's evaluation queue
+(:mod:`tco_server.evaluation_queue`); between the steps the call checks that its client still
+waits (:mod:`tco_server.deadlines`). Anything unexpected becomes INTERNAL with an incident id
+(:func:`tco_server.errors.failure`). Each call logs one line (:mod:`tco_server.logs`).
 """
 
 from __future__ import annotations
@@ -29,13 +21,12 @@ from typing import TypeVar
 
 import grpc
 
-from tco.errors import InvalidTender
 from tco_server import convert_in, convert_out, errors, faults, reference
 from tco_server.batch import TenderStream
 from tco_server.config import ServerConfig
 from tco_server.deadlines import ClientGone, ensure_waiting, run_engine
 from tco_server.evaluation_queue import TURN, EvaluationQueue
-from tco_server.limits import RequestTooLargeError, check_request, check_response_size
+from tco_server.limits import check_request, check_response_size
 from tco_server.logs import DIGEST_PREFIX, log_event
 from tcoapi.v1 import (
     analysis_pb2,
@@ -180,23 +171,9 @@ class LifeCycleCostService(service_pb2_grpc.LifeCycleCostServiceServicer):
             call.code = gone.code.name
             call.fields["stopped_before"] = gone.before
             status = errors.plain_status(gone.code, gone.description, gone.code.name)
-        except RequestTooLargeError as too_large:
-            call.code = "RESOURCE_EXHAUSTED"
-            call.fields.update(reason=too_large.reason, violations=len(too_large.violations))
-            status = errors.too_large_status(too_large)
-        except InvalidTender as invalid:
-            call.code = "INVALID_ARGUMENT"
-            call.fields.update(reason="INVALID_TENDER", violations=len(invalid.violations))
-            status = errors.invalid_tender_status(invalid)
-        except Exception as unexpected:
-            incident_id = errors.new_incident_id()
-            call.code = "INTERNAL"
-            call.fields.update(
-                incident_id=incident_id,
-                exc_type=errors.exception_type(unexpected),
-                frames=errors.exception_frames(unexpected),
-            )
-            status = errors.internal_status(incident_id)
+        except Exception as error:
+            call.code, fields, status = errors.failure(error)
+            call.fields.update(fields)
         finally:
             call.emit()
         context.abort_with_status(status)
