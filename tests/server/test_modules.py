@@ -41,32 +41,6 @@ def _details(
 # -- convert_in ----------------------------------------------------------------------------------
 
 
-def test_sample_request_converts_field_by_field() -> None:
-    tender = convert_in.to_tender(load_sample_request())
-    method = tender.method
-    assert method.currency == "SEK"
-    assert method.study_period_years == 12
-    assert method.rate_basis is inputs.RateBasis.REAL
-    assert method.timing is inputs.Timing.END_OF_YEAR
-    assert method.evaluation_model.kind is inputs.ModelKind.DEDUCTIONS
-    assert method.exchange_rates == {"EUR": 11.2}
-    assert method.carbon_price is not None
-    assert [p.year for p in method.carbon_price.points] == [2027, 2035]
-    assert method.carbon_price.price is None
-    a, b = tender.bids
-    assert a.circularity is None
-    assert b.circularity is not None
-    assert b.circularity.reused_input == 0.6
-    item = b.items[0]
-    assert item.unit_price == inputs.Quantity(19500.0, "EUR")
-    assert item.installation_cost is None
-    assert item.resource_use[0].activity is None
-    assert item.emissions.a1_a3 == inputs.Quantity(900.0, "kgCO2e")
-    assert item.emissions.d is None
-    assert item.costs[0].category == "replacement"
-    assert b.deductions[0].amount == inputs.Quantity(25000.0, "SEK")
-
-
 def test_unset_messages_and_unspecified_enums_get_documented_defaults() -> None:
     request = tender_pb2.EvaluateBidsRequest(
         bids=[tender_pb2.Bid(id="x", items=[tender_pb2.Item()])]
