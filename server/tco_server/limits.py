@@ -18,9 +18,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
+from operator import attrgetter
 from typing import Any
 
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
@@ -96,7 +97,9 @@ _STREAMS = (
     "bids[].items[].resource_use",
     "bids[].items[].pollutant_emissions",
 )
+_STREAMS_WHAT = "cost streams, resource uses, pollutant emissions and deductions over all bids"
 _ENTRIES, _POINTS, _ITEMS = "TOO_MANY_ENTRIES", "TOO_MANY_POINTS", "TOO_MANY_ITEMS"
+_DISCRETE = "analysis.monte_carlo.distributions[].discrete."
 
 #: Every size limit of a tender (EvaluateBidsRequest; the same fields of AnalyzeRankingRequest).
 SIZE_RULES: tuple[SizeRule, ...] = (
@@ -113,14 +116,7 @@ SIZE_RULES: tuple[SizeRule, ...] = (
     SizeRule("method.evaluation_model.ladder", "max_points", _POINTS, "ladder steps", 2),
     SizeRule("bids[].items", "max_items_per_bid", _ITEMS, "items per bid", 2),
     SizeRule("bids", "max_total_items", _ITEMS, "items over all bids", 2, ("bids[].items",)),
-    SizeRule(
-        "bids",
-        "max_total_streams",
-        "TOO_MANY_STREAMS",
-        "cost streams, resource uses, pollutant emissions and deductions over all bids",
-        3,
-        _STREAMS,
-    ),
+    SizeRule("bids", "max_total_streams", "TOO_MANY_STREAMS", _STREAMS_WHAT, 3, _STREAMS),
 )
 
 #: The analysis of an AnalyzeRankingRequest, after its tender (:data:`SIZE_RULES`).
@@ -130,20 +126,8 @@ ANALYSIS_SIZE_RULES: tuple[SizeRule, ...] = (
     SizeRule("analysis.scenarios", MAX_ANALYSIS_ENTRIES, _ENTRIES, "entries", 4),
     SizeRule("analysis.monte_carlo.distributions", MAX_ANALYSIS_ENTRIES, _ENTRIES, "entries", 4),
     SizeRule("analysis.scenarios[].settings", MAX_ANALYSIS_ENTRIES, _ENTRIES, "entries", 5),
-    SizeRule(
-        "analysis.monte_carlo.distributions[].discrete.values",
-        MAX_DISCRETE_VALUES,
-        _POINTS,
-        "values",
-        5,
-    ),
-    SizeRule(
-        "analysis.monte_carlo.distributions[].discrete.probabilities",
-        MAX_DISCRETE_VALUES,
-        _POINTS,
-        "probabilities",
-        5,
-    ),
+    SizeRule(_DISCRETE + "values", MAX_DISCRETE_VALUES, _POINTS, "values", 5),
+    SizeRule(_DISCRETE + "probabilities", MAX_DISCRETE_VALUES, _POINTS, "probabilities", 5),
 )
 
 
@@ -175,20 +159,28 @@ def limit_of(rule: SizeRule, limits: Limits) -> int:
     return rule.limit if isinstance(rule.limit, int) else int(getattr(limits, rule.limit))
 
 
-def _lists(
-    message: Any, path: str, index: tuple[int, ...] = ()
-) -> Iterator[tuple[Any, tuple[int, ...]]]:
-    """Every list at ``path`` under ``message``, with the indexes of the ``[]`` on the way."""
-    head, dot, rest = path.partition(".")
-    name = head.removesuffix("[]")
-    value = getattr(message, name)
-    if not dot:
-        yield value, index
-    elif head.endswith("[]"):
-        for i, element in enumerate(value):
-            yield from _lists(element, rest, (*index, i))
-    else:
-        yield from _lists(value, rest, index)
+@cache
+def _segments(path: str) -> tuple[tuple[str, bool], ...]:
+    """``bids[].items`` -> ``(("bids", True), ("items", False))``: name, and "each element"."""
+    return tuple((head.removesuffix("[]"), head.endswith("[]")) for head in path.split("."))
+
+
+def _lists(message: Any, path: str, seen: dict[str, Any]) -> list[tuple[Any, tuple[int, ...]]]:
+    """Every list at ``path`` under ``message``, with the indexes of the ``[]`` on the way
+    (``seen``: the levels already walked by earlier rules, by path prefix)."""
+    *heads, (last, _) = _segments(path)
+    level: list[tuple[Any, tuple[int, ...]]] = [(message, ())]
+    prefix = ""
+    for name, each in heads:
+        prefix += f"{name}.{each}"
+        if prefix not in seen:
+            if each:
+                level = [(e, (*at, i)) for m, at in level for i, e in enumerate(getattr(m, name))]
+            else:
+                level = [(getattr(m, name), at) for m, at in level]
+            seen[prefix] = level
+        level = seen[prefix]
+    return [(getattr(m, last), at) for m, at in level]
 
 
 def _at(path: str, index: tuple[int, ...]) -> str:
@@ -216,6 +208,7 @@ def size_violations(
     summed count stops once it is over its limit, likewise reported without its exact count.
     """
     found: list[SizeViolation] = []
+    seen: dict[str, Any] = {}
     stage = rules[0].stage if rules else 0
     for rule in rules:
         if rule.stage != stage:
@@ -224,7 +217,7 @@ def size_violations(
             stage = rule.stage
         limit = limit_of(rule, limits)
         if not rule.summed:
-            for items, index in _lists(message, rule.path):
+            for items, index in _lists(message, rule.path, seen):
                 n = len(items)
                 if n > limit:
                     exact = getattr(items, "exact", True)
@@ -238,7 +231,7 @@ def size_violations(
             continue
         total, exact = 0, True
         for path in rule.summed:
-            for items, _ in _lists(message, path):
+            for items, _ in _lists(message, path, seen):
                 total += len(items)
                 exact = exact and getattr(items, "exact", True)
                 if bounded and total > limit:
@@ -313,62 +306,76 @@ def _string_limit(name: str, limits: Limits) -> int:
 
 @dataclass(frozen=True, slots=True)
 class _Plan:
-    """What the yes/no pass reads in one message type: strings with their limits, enums with
-    their numbers, and the sub-messages, lists and maps to go into."""
+    """What the yes/no pass reads in one message type, through its singular sub-messages at
+    once (dotted :func:`operator.attrgetter` s, one C call each): the strings of each length
+    limit, the enums of each type, the lists and maps to go into with their elements' plans."""
 
-    strings: tuple[tuple[str, int], ...]
-    enums: tuple[tuple[str, frozenset[int]], ...]
-    messages: tuple[tuple[str, _Plan], ...]
-    lists: tuple[tuple[str, _Plan | None], ...]  # None: a list of strings or enums, read below
-    maps: tuple[tuple[str, int, _Plan | None], ...]  # key limit (an id's), value plan or None
+    strings: tuple[tuple[Callable[[Any], Any], int], ...]
+    enums: tuple[tuple[Callable[[Any], Any], frozenset[int]], ...]
+    lists: tuple[tuple[Callable[[Any], Any], _Plan | None], ...]  # None: strings or enums
+    maps: tuple[tuple[Callable[[Any], Any], int, _Plan | None], ...]  # key limit, value plan
+
+
+def _getter(paths: list[str]) -> Callable[[Any], Any]:
+    """A tuple of the values at ``paths`` (dotted), whatever their number."""
+    get = attrgetter(*paths)
+    return get if len(paths) > 1 else lambda message: (get(message),)
 
 
 @cache
 def _plan(descriptor: Descriptor, limits: Limits, skip: frozenset[str] = frozenset()) -> _Plan:
-    strings, enums, messages, lists, maps = [], [], [], [], []
-    for field in descriptor.fields:
-        if field.name in skip:
-            continue
-        if field.type == FieldDescriptor.TYPE_MESSAGE:
+    strings: dict[int, list[str]] = {}
+    enums: dict[Any, list[str]] = {}
+    lists: list[tuple[Callable[[Any], Any], _Plan | None]] = []
+    maps: list[tuple[Callable[[Any], Any], int, _Plan | None]] = []
+    pending: list[tuple[str, Descriptor, tuple[Descriptor, ...]]] = [
+        ("", descriptor, (descriptor,))
+    ]
+    while pending:  # the message and its singular sub-messages, flattened
+        prefix, desc, stack = pending.pop()
+        for field in desc.fields:
+            if not prefix and field.name in skip:
+                continue
+            path = prefix + field.name
             entry = field.message_type
-            if entry is None or entry is descriptor:  # pragma: no cover - no such type in v1
+            if entry is not None and entry in stack:  # pragma: no cover - none in v1
                 raise TypeError(f"{field.full_name}: a message type that holds itself")
-            if entry.GetOptions().map_entry:
-                value = entry.fields_by_name["value"]
-                inner = value.message_type
-                plan = None if inner is None else _plan(inner, limits)
-                maps.append((field.name, limits.max_id_length, plan))
-            elif field.is_repeated:
-                lists.append((field.name, _plan(entry, limits)))
-            else:
-                messages.append((field.name, _plan(entry, limits)))
-        elif field.type == FieldDescriptor.TYPE_STRING:
-            strings.append((field.name, _string_limit(field.name, limits)))
-        elif field.type == FieldDescriptor.TYPE_ENUM and field.enum_type is not None:
-            enums.append((field.name, frozenset(field.enum_type.values_by_number)))
-    return _Plan(tuple(strings), tuple(enums), tuple(messages), tuple(lists), tuple(maps))
+            if entry is not None and entry.GetOptions().map_entry:
+                value = entry.fields_by_name["value"].message_type
+                plan = None if value is None else _plan(value, limits)
+                maps.append((attrgetter(path), limits.max_id_length, plan))
+            elif entry is not None and field.is_repeated:
+                lists.append((attrgetter(path), _plan(entry, limits)))
+            elif entry is not None:
+                pending.append((path + ".", entry, (*stack, entry)))
+            elif field.is_repeated and field.type in (field.TYPE_STRING, field.TYPE_ENUM):
+                lists.append((attrgetter(path), None))  # none in v1: the exact walk decides
+            elif field.type == field.TYPE_STRING:
+                strings.setdefault(_string_limit(field.name, limits), []).append(path)
+            elif field.type == field.TYPE_ENUM and field.enum_type is not None:
+                enums.setdefault(field.enum_type, []).append(path)
+    return _Plan(
+        tuple((_getter(paths), limit) for limit, paths in strings.items()),
+        tuple((_getter(paths), frozenset(kind.values_by_number)) for kind, paths in enums.items()),
+        tuple(lists),
+        tuple(maps),
+    )
 
 
 def _fine(message: Any, plan: _Plan) -> bool:
-    """True when nothing in ``message`` breaks a shape limit (repeated strings and enums, which
-    v1 does not have, are left to the exact walk)."""
-    for name, limit in plan.strings:
-        value = getattr(message, name)
-        if not isinstance(value, str) or len(value) > limit:
+    """True when nothing in ``message`` breaks a shape limit."""
+    for get, limit in plan.strings:
+        if max(map(len, get(message))) > limit:
             return False
-    for name, known in plan.enums:
-        value = getattr(message, name)
-        if not isinstance(value, int) or value not in known:
+    for get, known in plan.enums:
+        if not known.issuperset(get(message)):
             return False
-    for name, sub in plan.messages:
-        if message.HasField(name) and not _fine(getattr(message, name), sub):
+    for get, element_plan in plan.lists:
+        elements = get(message)
+        if elements and (element_plan is None or not all(_fine(e, element_plan) for e in elements)):
             return False
-    for name, element_plan in plan.lists:
-        for element in getattr(message, name):
-            if element_plan is None or not _fine(element, element_plan):
-                return False
-    for name, key_limit, value_plan in plan.maps:
-        entries = getattr(message, name)
+    for get, key_limit, value_plan in plan.maps:
+        entries = get(message)
         for key in entries:
             if isinstance(key, str) and len(key) > key_limit:
                 return False
@@ -443,22 +450,13 @@ def _check_string(
 
 
 def check_response_size(response: Message, max_bytes: int) -> None:
-    """Refuse a response grpc could not send (``max_send_message_length``), naming ``bids``.
-
-    The size of a response grows with bids x years x categories (the cash flows); a request
-    within every limit can still need more than the message limit, and only the evaluation
-    tells. Raises :class:`RequestTooLargeError` with reason ``RESPONSE_TOO_LARGE``.
-    """
-    size = response.ByteSize()
+    """Refuse a response grpc could not send (``max_send_message_length``), naming ``bids``:
+    its size grows with bids x years x categories, which only the evaluation tells. Raises
+    :class:`RequestTooLargeError` with reason ``RESPONSE_TOO_LARGE``."""
+    size, mib = response.ByteSize(), 1024 * 1024
     if size > max_bytes:
-        mib = 1024 * 1024
-        raise RequestTooLargeError(
-            [
-                SizeViolation(
-                    "bids",
-                    f"the response would be {size / mib:.1f} MiB, at most {max_bytes / mib:.0f} "
-                    "MiB can be sent: send fewer bids per request",
-                    "RESPONSE_TOO_LARGE",
-                )
-            ]
+        text = (
+            f"the response would be {size / mib:.1f} MiB, at most {max_bytes / mib:.0f} MiB can "
+            "be sent: send fewer bids per request"
         )
+        raise RequestTooLargeError([SizeViolation("bids", text, "RESPONSE_TOO_LARGE")])
