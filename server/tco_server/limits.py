@@ -209,6 +209,9 @@ def size_violations(
     """
     found: list[SizeViolation] = []
     seen: dict[str, Any] = {}
+    # Every element of a list takes at least one byte on the wire, so a parsed message of
+    # ``size`` bytes cannot break a limit of ``size`` or more: those rules are not walked.
+    size = message.ByteSize() if isinstance(message, Message) else 1 << 62
     stage = rules[0].stage if rules else 0
     for rule in rules:
         if rule.stage != stage:
@@ -216,6 +219,8 @@ def size_violations(
                 return found
             stage = rule.stage
         limit = limit_of(rule, limits)
+        if size <= limit:
+            continue
         if not rule.summed:
             for items, index in _lists(message, rule.path, seen):
                 n = len(items)
@@ -314,6 +319,28 @@ class _Plan:
     enums: tuple[tuple[Callable[[Any], Any], frozenset[int]], ...]
     lists: tuple[tuple[Callable[[Any], Any], _Plan | None], ...]  # None: strings or enums
     maps: tuple[tuple[Callable[[Any], Any], int, _Plan | None], ...]  # key limit, value plan
+    #: Small sub-messages with several strings: fine as a whole when their serialized size is
+    #: within their smallest string limit (no string is longer than the message holding it).
+    gated: tuple[tuple[Callable[[Any], Any], int, _Plan], ...]
+    #: That smallest limit for a message of this type when it is small (no lists, maps or enums).
+    small: int | None
+
+
+def _small(descriptor: Descriptor, limits: Limits) -> tuple[int, int] | None:
+    """(smallest string limit, number of strings) of a type without lists, maps or enums."""
+    smallest, count = 1 << 62, 0
+    for field in descriptor.fields:
+        entry = field.message_type
+        if field.is_repeated or field.type == field.TYPE_ENUM or entry is descriptor:
+            return None
+        if entry is not None:
+            inner = _small(entry, limits)
+            if inner is None:
+                return None
+            smallest, count = min(smallest, inner[0]), count + inner[1]
+        elif field.type == field.TYPE_STRING:
+            smallest, count = min(smallest, _string_limit(field.name, limits)), count + 1
+    return (smallest, count) if count else None
 
 
 def _getter(paths: list[str]) -> Callable[[Any], Any]:
@@ -328,6 +355,7 @@ def _plan(descriptor: Descriptor, limits: Limits, skip: frozenset[str] = frozens
     enums: dict[Any, list[str]] = {}
     lists: list[tuple[Callable[[Any], Any], _Plan | None]] = []
     maps: list[tuple[Callable[[Any], Any], int, _Plan | None]] = []
+    gated: list[tuple[Callable[[Any], Any], int, _Plan]] = []
     pending: list[tuple[str, Descriptor, tuple[Descriptor, ...]]] = [
         ("", descriptor, (descriptor,))
     ]
@@ -346,6 +374,8 @@ def _plan(descriptor: Descriptor, limits: Limits, skip: frozenset[str] = frozens
                 maps.append((attrgetter(path), limits.max_id_length, plan))
             elif entry is not None and field.is_repeated:
                 lists.append((attrgetter(path), _plan(entry, limits)))
+            elif entry is not None and (small := _small(entry, limits)) and small[1] > 1:
+                gated.append((attrgetter(path), small[0], _plan(entry, limits)))
             elif entry is not None:
                 pending.append((path + ".", entry, (*stack, entry)))
             elif field.is_repeated and field.type in (field.TYPE_STRING, field.TYPE_ENUM):
@@ -359,11 +389,19 @@ def _plan(descriptor: Descriptor, limits: Limits, skip: frozenset[str] = frozens
         tuple((_getter(paths), frozenset(kind.values_by_number)) for kind, paths in enums.items()),
         tuple(lists),
         tuple(maps),
+        tuple(gated),
+        None if (small := _small(descriptor, limits)) is None else small[0],
     )
 
 
 def _fine(message: Any, plan: _Plan) -> bool:
     """True when nothing in ``message`` breaks a shape limit."""
+    if plan.small is not None and message.ByteSize() <= plan.small:
+        return True
+    for get, limit, sub_plan in plan.gated:
+        sub = get(message)
+        if sub.ByteSize() > limit and not _fine(sub, sub_plan):
+            return False
     for get, limit in plan.strings:
         if max(map(len, get(message))) > limit:
             return False
