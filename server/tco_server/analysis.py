@@ -82,9 +82,6 @@ _STATUS_OUT = {
 }
 
 
-# --- 1. limits --------------------------------------------------------------------------------
-
-
 def check_request(request: pb.AnalyzeRankingRequest, limits: Limits) -> None:
     """Refuse a request beyond a limit (see the module docstring); return quietly otherwise."""
     sizes = size_violations(request, ANALYSIS_REQUEST_RULES, limits)
@@ -145,9 +142,6 @@ def _walk(message: Message, prefix: str, out: list[FieldViolation]) -> None:
             out.append(FieldViolation(path, f"at most {MAX_PATH_LENGTH} characters"))
         elif field.name == "name" and len(value) > MAX_NAME_LENGTH:
             out.append(FieldViolation(path, f"at most {MAX_NAME_LENGTH} characters"))
-
-
-# --- 2. proto -> domain -----------------------------------------------------------------------
 
 
 def _mode(value: int) -> Mode | None:
@@ -228,9 +222,6 @@ def to_spec(a: pb.AnalysisSpec) -> domain.AnalysisSpec:
         scenarios=tuple(scenarios),
         monte_carlo=monte_carlo,
     )
-
-
-# --- 4. domain -> proto -----------------------------------------------------------------------
 
 
 def _outcome(b: BidOutcome) -> pb.BidOutcome:
@@ -325,9 +316,6 @@ def to_response(r: RankingAnalysis) -> pb.AnalyzeRankingResponse:
         for d in mc.parameters:
             out.parameters.add(path=d.path, mode=_MODE_OUT[d.mode], draws=_percentiles(d.draws))
     return response
-
-
-# --- the call ---------------------------------------------------------------------------------
 
 
 def analyze(

@@ -51,20 +51,12 @@ def _service_handlers(servicer: LifeCycleCostService, config: ServerConfig) -> d
         # the size guard first, then the full parse (tco_server.decoding)
         "EvaluateBids": (
             servicer.EvaluateBids,
-            decoding.guarded(
-                tender_pb2.EvaluateBidsRequest,
-                decoding.request_refusal(SIZE_RULES, limits),
-                tender_caps,
-            ),
+            decoding.request_guard(tender_pb2.EvaluateBidsRequest, SIZE_RULES, limits),
         ),
         "AnalyzeRanking": (
             servicer.AnalyzeRanking,
-            decoding.guarded(
-                analysis_pb2.AnalyzeRankingRequest,
-                decoding.request_refusal(ANALYSIS_REQUEST_RULES, limits),
-                decoding.caps(
-                    analysis_pb2.AnalyzeRankingRequest.DESCRIPTOR, ANALYSIS_REQUEST_RULES, limits
-                ),
+            decoding.request_guard(
+                analysis_pb2.AnalyzeRankingRequest, ANALYSIS_REQUEST_RULES, limits
             ),
         ),
         "ListCarbonPriceSeries": (
@@ -103,9 +95,7 @@ def _service_handlers(servicer: LifeCycleCostService, config: ServerConfig) -> d
         for name, (behaviour, deserializer) in requests.items()
     }
     for name, (behaviour, deserializer) in streams.items():
-        # a message that does not parse reaches the handler as decoding.Undecodable, one the
-        # size guard refused as decoding.Refused: that one message is answered with its own status
-        # (INVALID_ARGUMENT, RESOURCE_EXHAUSTED), the stream goes on
+        # Undecodable and Refused messages get their own status; the stream goes on
         handlers[name] = grpc.stream_stream_rpc_method_handler(
             behaviour,
             request_deserializer=deserializer,

@@ -57,9 +57,6 @@ def default_ids(rows: int) -> list[str]:
     return [str(i) for i in range(rows)]
 
 
-# -- checks ------------------------------------------------------------------------------------
-
-
 def check_columns(columns: batch_pb2.BidColumns, limits: Limits) -> None:
     """Refuse columns that break a limit or do not have ``rows`` values; quiet otherwise.
 
@@ -142,9 +139,6 @@ def check_columns(columns: batch_pb2.BidColumns, limits: Limits) -> None:
             )
     if out:
         raise InvalidTender(out)
-
-
-# -- columns -> tender -------------------------------------------------------------------------
 
 
 def columns_to_request(columns: batch_pb2.BidColumns) -> tender_pb2.EvaluateBidsRequest:
@@ -292,9 +286,6 @@ def columns_to_tender(columns: batch_pb2.BidColumns) -> d.Tender:
         order=convert_in.BID_FIELDS,
     )
     return d.Tender(method=method, bids=tuple(bids))
-
-
-# -- evaluation -> result columns --------------------------------------------------------------
 
 
 def result_columns(evaluation: r.Evaluation, bid_ids: Sequence[str]) -> batch_pb2.BidColumnsResult:

@@ -278,8 +278,7 @@ def guarded(
 
     ``refuse`` looks at the request's :class:`WireMessage` (with ``caps``, :func:`caps`); when
     it returns an error, the request is :class:`Refused` without the full parse. A message
-    shorter than ``whole_below`` bytes (default :data:`WHOLE_BELOW_BYTES`) is parsed in full at
-    once."""
+    shorter than ``whole_below`` bytes (default :data:`WHOLE_BELOW_BYTES`) is parsed at once."""
     below = WHOLE_BELOW_BYTES if whole_below is None else whole_below
     descriptor: Any = message_type.DESCRIPTOR
     parse = message_type.FromString
@@ -301,6 +300,14 @@ def guarded(
             return Undecodable(len(data), started)
 
     return deserialize
+
+
+def request_guard(
+    message_type: type[Message], rules: Sequence[SizeRule], limits: Limits
+) -> Deserializer:
+    """:func:`guarded` with the refusal of a request that breaks one of ``rules``."""
+    caps_ = caps(message_type.DESCRIPTOR, rules, limits)  # type: ignore[arg-type]
+    return guarded(message_type, request_refusal(rules, limits), caps_)
 
 
 # -- answering them -----------------------------------------------------------------------------

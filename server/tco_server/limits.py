@@ -252,11 +252,8 @@ def size_violations(
 
 
 def check_request(request: Message, limits: Limits) -> None:
-    """Refuse an EvaluateBidsRequest that breaks a limit; return quietly otherwise.
-
-    Raises :class:`RequestTooLargeError` (size; checked first, with ``len()`` only) or
-    :class:`tco.errors.InvalidTender` (field shape; every bad field listed).
-    """
+    """Refuse an EvaluateBidsRequest that breaks a limit: :class:`RequestTooLargeError` (size,
+    checked first) or :class:`tco.errors.InvalidTender` (shape; every bad field listed)."""
     found = size_violations(request, SIZE_RULES, limits)
     if found:
         raise RequestTooLargeError(found)
@@ -266,19 +263,13 @@ def check_request(request: Message, limits: Limits) -> None:
 def check_shape(request: Message, limits: Limits, *, skip: frozenset[str] = frozenset()) -> None:
     """Refuse a tender's over-long strings, unknown enums and study period (not the fields in
     ``skip``); every violation listed."""
-    if request.method.study_period_years <= limits.max_study_years and _fine(  # type: ignore[attr-defined]
-        request, _plan(request.DESCRIPTOR, limits, skip)
-    ):
+    years = request.method.study_period_years  # type: ignore[attr-defined]
+    if years <= limits.max_study_years and _fine(request, _plan(request.DESCRIPTOR, limits, skip)):
         return
     violations: list[FieldViolation] = []
-    if request.method.study_period_years > limits.max_study_years:  # type: ignore[attr-defined]
-        violations.append(
-            FieldViolation(
-                "method.study_period_years",
-                # the wording of tco.validate
-                f"expected a study period in whole years from 1 to {limits.max_study_years}",
-            )
-        )
+    if years > limits.max_study_years:  # the wording of tco.validate
+        text = f"expected a study period in whole years from 1 to {limits.max_study_years}"
+        violations.append(FieldViolation("method.study_period_years", text))
     _walk(request, "", limits, violations, skip)
     if violations:
         raise InvalidTender(violations)
@@ -410,8 +401,12 @@ def _fine(message: Any, plan: _Plan) -> bool:
             return False
     for get, element_plan in plan.lists:
         elements = get(message)
-        if elements and (element_plan is None or not all(_fine(e, element_plan) for e in elements)):
-            return False
+        if elements:
+            if element_plan is None:
+                return False
+            for element in elements:
+                if not _fine(element, element_plan):
+                    return False
     for get, key_limit, value_plan in plan.maps:
         entries = get(message)
         for key in entries:
@@ -459,21 +454,13 @@ def _walk(
 
 
 def _walk_map(
-    value_field: FieldDescriptor,
-    entries: Mapping[Any, Any],
-    path: str,
-    limits: Limits,
-    out: list[FieldViolation],
+    value: FieldDescriptor, entries: Mapping[Any, Any], path: str, limits: Limits, out: list[Any]
 ) -> None:
     """Map keys are ids (currency codes in v1): the id limit; message values are walked."""
     for key in sorted(entries):
-        if isinstance(key, str) and len(key) > limits.max_id_length:
-            out.append(
-                FieldViolation(
-                    path, f"a key of at most {limits.max_id_length} characters, got {len(key)}"
-                )
-            )
-        elif value_field.type == FieldDescriptor.TYPE_MESSAGE:
+        if isinstance(key, str) and len(key) > (limit := limits.max_id_length):
+            out.append(FieldViolation(path, f"a key of at most {limit} characters, got {len(key)}"))
+        elif value.type == FieldDescriptor.TYPE_MESSAGE:
             _walk(entries[key], f"{path}[{key}].", limits, out)
 
 

@@ -69,8 +69,6 @@ class LifeCycleCostService(service_pb2_grpc.LifeCycleCostServiceServicer):
         self._config = config
         self.queue = EvaluationQueue(config.evaluations)
 
-    # -- EvaluateBids -------------------------------------------------------------------------
-
     def EvaluateBids(  # noqa: N802 - the contract's method name
         self, request: tender_pb2.EvaluateBidsRequest, context: grpc.ServicerContext
     ) -> result_pb2.EvaluateBidsResponse:
@@ -113,16 +111,12 @@ class LifeCycleCostService(service_pb2_grpc.LifeCycleCostServiceServicer):
         ensure_waiting(context, "serialization")
         return response
 
-    # -- EvaluateTenders (a stream; the handler is tco_server.batch) ---------------------------
-
     def EvaluateTenders(  # noqa: N802
         self,
         request_iterator: Iterator[batch_pb2.EvaluateTendersRequest],
         context: grpc.ServicerContext,
     ) -> Iterator[batch_pb2.EvaluateTendersResponse]:
         return TenderStream(self._config, self.queue).EvaluateTenders(request_iterator, context)
-
-    # -- AnalyzeRanking (the handler is tco_server.analysis) ------------------------------------
 
     def AnalyzeRanking(  # noqa: N802
         self, request: analysis_pb2.AnalyzeRankingRequest, context: grpc.ServicerContext
@@ -144,8 +138,6 @@ class LifeCycleCostService(service_pb2_grpc.LifeCycleCostServiceServicer):
             ),
         )
 
-    # -- reference data -----------------------------------------------------------------------
-
     def ListCarbonPriceSeries(  # noqa: N802
         self, request: reference_pb2.ListCarbonPriceSeriesRequest, context: grpc.ServicerContext
     ) -> reference_pb2.ListCarbonPriceSeriesResponse:
@@ -157,8 +149,6 @@ class LifeCycleCostService(service_pb2_grpc.LifeCycleCostServiceServicer):
     ) -> reference_pb2.ListEmissionFactorsResponse:
         call = _CallLog("ListEmissionFactors")
         return self._guarded(call, context, reference.emission_factors_response)
-
-    # -- the one place errors become statuses -------------------------------------------------
 
     def _guarded(self, call: _CallLog, context: grpc.ServicerContext, work: Callable[[], T]) -> T:
         """Run ``work``; map every failure to its status; log one line either way."""
