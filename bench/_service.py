@@ -40,7 +40,13 @@ class Service:
     leaving it sends SIGTERM and waits for the exit code (``exit_code``).
     """
 
-    def __init__(self, module: str, *args: str, start_timeout: float = 120.0) -> None:
+    def __init__(
+        self,
+        module: str,
+        *args: str,
+        start_timeout: float = 120.0,
+        env: dict[str, str] | None = None,
+    ) -> None:
         cmd = [sys.executable, "-m", module, "--host", "127.0.0.1", "--port", "0", *args]
         self.proc = subprocess.Popen(
             cmd,
@@ -48,7 +54,7 @@ class Service:
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,
-            env={**os.environ, "PYTHONPATH": source_path()},
+            env={**os.environ, **(env or {}), "PYTHONPATH": source_path()},
         )
         assert self.proc.stdout is not None
         found: list[str] = []

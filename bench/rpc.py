@@ -67,7 +67,7 @@ def echo_server_main(port: int = 0) -> int:
 
 def _in_process(request: object) -> Callable[[], bytes]:
     from tco_server import convert_in, convert_out
-    from tco_server.service import run_engine
+    from tco_server.deadlines import run_engine
 
     def once() -> bytes:
         tender = convert_in.to_tender(request)  # type: ignore[arg-type]
@@ -82,18 +82,22 @@ def step_functions() -> dict[str, Callable[[], object]]:
     were built before (the step before's output), and ``whole handler``: all of them in a row.
 
     ``size guard + parse`` is the deserializer the server registers for EvaluateBids
-    (:func:`tco_server.wire.guarded` with the default limits), so its figure is what the server
+    (:func:`tco_server.decoding.guarded` with the default limits), so its figure is what the server
     pays before the handler runs.
     """
     from tco import digest, validate
     from tco.evaluate import evaluate_prepared
-    from tco_server import convert_in, convert_out, limits, wire
+    from tco_server import convert_in, convert_out, decoding, limits
     from tcoapi.v1 import tender_pb2
 
     request = typical_message()
     raw = request.SerializeToString()
     default = limits.Limits()
-    deserialize = wire.guarded(tender_pb2.EvaluateBidsRequest, wire.evaluate_bids_refusal(default))
+    deserialize = decoding.guarded(
+        tender_pb2.EvaluateBidsRequest,
+        decoding.request_refusal(limits.SIZE_RULES, default),
+        decoding.caps(tender_pb2.EvaluateBidsRequest.DESCRIPTOR, limits.SIZE_RULES, default),
+    )
     tender = convert_in.to_tender(request)
     prepared = validate.prepare(tender)
     evaluation = evaluate_prepared(prepared, method_digest="", request_digest="")

@@ -13,8 +13,8 @@ each rate: the p50 latency, and the CPU the server processes and the clients use
 (``/proc/<pid>/stat`` over the measured seconds; 10 ms ticks).
 
 ``--evaluations E ...`` runs each server setting with ``--evaluations E`` (evaluations computing
-at once per process, :mod:`tco_server.turns`; default 1, the server's default): ``--evaluations
-1 8`` compares taking turns with interleaving on the GIL.
+at once per process, :mod:`tco_server.evaluation_queue`; default 1, the server's default):
+``--evaluations 1 8`` compares taking turns with interleaving on the GIL.
 
     .venv/bin/python -m bench.throughput                      # C=4 clients, D=10 s, P=1 and 2
     .venv/bin/python -m bench.throughput --clients 6 --seconds 20 --processes 1 2

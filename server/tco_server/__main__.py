@@ -23,6 +23,7 @@ import sys
 import threading
 from collections.abc import Sequence
 from types import FrameType
+from typing import Any
 
 from tco.reference import DATA_VERSION
 from tco.version import __version__
@@ -67,54 +68,46 @@ def parse_args(argv: Sequence[str] | None = None) -> ServerConfig:
     parser = argparse.ArgumentParser(
         prog="tco-server", description="Serve the life-cycle cost service (gRPC)."
     )
-    parser.add_argument(
-        "--host", default=defaults.host, help="address to bind (default %(default)s)"
-    )
-    parser.add_argument(
-        "--port",
-        type=_port,
-        default=defaults.port,
-        help="port to bind, 0 = any free port (default %(default)s)",
-    )
-    parser.add_argument(
-        "--workers",
-        type=_positive_int,
-        default=defaults.workers,
-        help="handler threads (default %(default)s)",
-    )
-    parser.add_argument(
-        "--max-concurrent-rpcs",
-        type=_positive_int,
-        default=defaults.max_concurrent_rpcs,
-        help="calls in progress beyond which RESOURCE_EXHAUSTED (default %(default)s)",
-    )
-    parser.add_argument(
-        "--max-message-mb",
-        type=_positive_int,
-        default=defaults.max_message_mb,
-        help="largest request/response message in MiB (default %(default)s)",
-    )
-    parser.add_argument(
-        "--processes",
-        type=_positive_int,
-        default=defaults.processes,
-        help="server processes sharing the port with SO_REUSEPORT under one supervisor; "
-        "--workers, --max-concurrent-rpcs and --evaluations are per process (default "
-        "%(default)s)",
-    )
-    parser.add_argument(
-        "--evaluations",
-        type=_positive_int,
-        default=defaults.evaluations,
-        help="evaluations computing at once in one process; more wait their turn "
-        "(default %(default)s; see tco_server.turns)",
-    )
-    parser.add_argument(
-        "--grace",
-        type=_non_negative_float,
-        default=defaults.grace_seconds,
-        help="seconds in-flight calls may finish on shutdown (default %(default)s)",
-    )
+    general: list[tuple[str, Any, object, str]] = [
+        ("--host", str, defaults.host, "address to bind (default %(default)s)"),
+        ("--port", _port, defaults.port, "port to bind, 0 = any free port (default %(default)s)"),
+        ("--workers", _positive_int, defaults.workers, "handler threads (default %(default)s)"),
+        (
+            "--max-concurrent-rpcs",
+            _positive_int,
+            defaults.max_concurrent_rpcs,
+            "calls in progress beyond which RESOURCE_EXHAUSTED (default %(default)s)",
+        ),
+        (
+            "--max-message-mb",
+            _positive_int,
+            defaults.max_message_mb,
+            "largest request/response message in MiB (default %(default)s)",
+        ),
+        (
+            "--processes",
+            _positive_int,
+            defaults.processes,
+            "server processes sharing the port with SO_REUSEPORT under one supervisor; "
+            "--workers, --max-concurrent-rpcs and --evaluations are per process (default "
+            "%(default)s)",
+        ),
+        (
+            "--evaluations",
+            _positive_int,
+            defaults.evaluations,
+            "evaluations computing at once in one process; more wait their turn "
+            "(default %(default)s; see tco_server.evaluation_queue)",
+        ),
+        (
+            "--grace",
+            _non_negative_float,
+            defaults.grace_seconds,
+            "seconds in-flight calls may finish on shutdown (default %(default)s)",
+        ),
+    ]
+    for flag, kind, default, text in general:
+        parser.add_argument(flag, type=kind, default=default, help=text)
     secure = parser.add_argument_group("security (see tco_server.security; all off by default)")
     secure.add_argument("--tls-cert", metavar="FILE", help="PEM certificate chain: serve TLS")
     secure.add_argument("--tls-key", metavar="FILE", help="PEM private key of --tls-cert")

@@ -1,26 +1,18 @@
 """AnalyzeRanking: proto <-> domain for the ranking analysis; the engine does every calculation.
 
-Step by step (:func:`analyze`; the servicer method in :mod:`tco_server.service` wraps it in the
-one error mapping of the service):
+:func:`analyze`, step by step (the servicer wraps it in the service's one error mapping):
 
-1. limits on the proto (:func:`check_request`): the tender part exactly as EvaluateBids
-   (:func:`tco_server.limits.check_request`), then the analysis: more than
-   :data:`tco.analysis.spec.MAX_ENTRIES` entries in a list, more than
-   :data:`tco.analysis.spec.MAX_DRAWS` draws, or draws x bids x (N + 1) above
-   :data:`tco.analysis.spec.MAX_DRAW_CELLS` are RESOURCE_EXHAUSTED (``TOO_MANY_ENTRIES``,
-   ``TOO_MANY_DRAWS``, ``TOO_MANY_POINTS`` for discrete values); an undefined enum number or an
-   over-long path or name is INVALID_ARGUMENT at its path, before anything is parsed;
-2. proto -> domain: the tender by :func:`tco_server.convert_in.to_tender` (the same conversion as
-   EvaluateBids), the spec by :func:`to_spec` (mechanical; an unset mode becomes None and is
-   refused by the engine with its path);
-3. the engine: :func:`tco.validate.prepare`, a deadline check, then
-   :func:`tco.analysis.analyze.analyze_prepared`; violations of the tender keep their tender paths
-   (``bids[0]...``), those of the spec are under ``analysis.`` (``analysis.sensitivity[0].path``);
-4. domain -> proto (:func:`to_response`), refused with ``RESPONSE_TOO_LARGE`` beyond the message
-   limit.
+1. limits (:func:`check_request`), sizes first: the tender's and the analysis' lists by the one
+   table of :mod:`tco_server.limits`, then the Monte Carlo draws and draw cells
+   (``TOO_MANY_DRAWS``): RESOURCE_EXHAUSTED; then the field shapes of the tender (as EvaluateBids)
+   and of the analysis (enums, path and name lengths): INVALID_ARGUMENT;
+2. proto -> domain: the tender by :func:`tco_server.convert_in.to_tender`, the spec by
+   :func:`to_spec` (an unset mode becomes None, refused by the engine with its path);
+3. the engine (:func:`tco.validate.prepare`, :func:`tco.analysis.analyze.analyze_prepared`);
+   spec violations are under ``analysis.``;
+4. domain -> proto (:func:`to_response`), ``RESPONSE_TOO_LARGE`` beyond the message limit.
 
-Nothing of the bids is logged: the call's log line gets counts (bids, Monte Carlo draws) and a
-digest prefix only.
+The log line gets counts (bids, draws) and a digest prefix, nothing of the bids.
 """
 
 from __future__ import annotations
@@ -51,19 +43,24 @@ from tco.analysis.results import (
 from tco.errors import FieldViolation, InvalidTender
 from tco.inputs import CarbonPrice
 from tco_server import convert_in
+from tco_server.evaluation_queue import TURN, EvaluationQueue
 from tco_server.limits import (
+    ANALYSIS_REQUEST_RULES,
+    SIZE_RULES,
     Limits,
     RequestTooLargeError,
     SizeViolation,
     check_response_size,
+    check_shape,
+    size_violations,
 )
-from tco_server.limits import check_request as check_tender
 from tco_server.logs import DIGEST_PREFIX
-from tco_server.turns import TURN, Turns
 from tcoapi.v1 import analysis_pb2 as pb
 from tcoapi.v1 import result_pb2, tender_pb2
 
-__all__ = ["analyze", "check_request", "tender_request", "to_response", "to_spec"]
+__all__ = ["analyze", "check_request", "to_response", "to_spec"]
+
+_TENDER_REASONS = frozenset(rule.reason for rule in SIZE_RULES)
 
 #: Longest scenario name, characters (the engine refuses longer ones too).
 MAX_NAME_LENGTH = 200
@@ -85,77 +82,45 @@ _STATUS_OUT = {
 }
 
 
-def tender_request(request: pb.AnalyzeRankingRequest) -> tender_pb2.EvaluateBidsRequest:
-    """The tender part of the request as an EvaluateBidsRequest (a copy)."""
-    return tender_pb2.EvaluateBidsRequest(method=request.method, bids=request.bids)
-
-
-# --- 1. limits --------------------------------------------------------------------------------
-
-
-def check_request(
-    request: pb.AnalyzeRankingRequest,
-    limits: Limits,
-    tender: tender_pb2.EvaluateBidsRequest | None = None,
-) -> None:
+def check_request(request: pb.AnalyzeRankingRequest, limits: Limits) -> None:
     """Refuse a request beyond a limit (see the module docstring); return quietly otherwise."""
-    check_tender(tender if tender is not None else tender_request(request), limits)
+    sizes = size_violations(request, ANALYSIS_REQUEST_RULES, limits)
+    if not sizes or sizes[0].reason not in _TENDER_REASONS:
+        sizes += _draw_violations(request)
+    if sizes:
+        raise RequestTooLargeError(sizes)
+    check_shape(request, limits, skip=frozenset({"analysis"}))
+    violations: list[FieldViolation] = []
+    _walk(request.analysis, "analysis.", violations)
+    if violations:
+        raise InvalidTender(violations)
+
+
+def _draw_violations(request: pb.AnalyzeRankingRequest) -> list[SizeViolation]:
+    """Monte Carlo draws, alone and as cells: draws x bids x (study years + 1)."""
     a = request.analysis
-    sizes: list[SizeViolation] = []
-
-    def count(path: str, n: int) -> None:
-        if n > domain.MAX_ENTRIES:
-            sizes.append(
-                SizeViolation(
-                    path, f"at most {domain.MAX_ENTRIES} entries, got {n}", "TOO_MANY_ENTRIES"
-                )
-            )
-
-    count("analysis.sensitivity", len(a.sensitivity))
-    count("analysis.switching", len(a.switching))
-    count("analysis.scenarios", len(a.scenarios))
-    count("analysis.monte_carlo.distributions", len(a.monte_carlo.distributions))
-    if not sizes:
-        for i, scenario in enumerate(a.scenarios):
-            count(f"analysis.scenarios[{i}].settings", len(scenario.settings))
-        for i, entry in enumerate(a.monte_carlo.distributions):
-            n = len(entry.discrete.values) if entry.HasField("discrete") else 0
-            limit = 1000
-            if n > limit:
-                sizes.append(
-                    SizeViolation(
-                        f"analysis.monte_carlo.distributions[{i}].discrete.values",
-                        f"at most {limit} values, got {n}",
-                        "TOO_MANY_POINTS",
-                    )
-                )
     draws = a.monte_carlo.draws
     if draws > domain.MAX_DRAWS:
-        sizes.append(
+        return [
             SizeViolation(
                 "analysis.monte_carlo.draws",
                 f"at most {domain.MAX_DRAWS} draws, got {draws}",
                 "TOO_MANY_DRAWS",
             )
-        )
-    elif a.HasField("monte_carlo"):
+        ]
+    if a.HasField("monte_carlo"):
         years = request.method.study_period_years + 1
         cells = (draws or domain.DEFAULT_DRAWS) * len(request.bids) * years
         if cells > domain.MAX_DRAW_CELLS:
-            sizes.append(
+            return [
                 SizeViolation(
                     "analysis.monte_carlo.draws",
                     f"draws x bids x (study years + 1) = {cells}, at most "
                     f"{domain.MAX_DRAW_CELLS}: fewer draws or bids",
                     "TOO_MANY_DRAWS",
                 )
-            )
-    if sizes:
-        raise RequestTooLargeError(sizes)
-    violations: list[FieldViolation] = []
-    _walk(a, "analysis.", violations)
-    if violations:
-        raise InvalidTender(violations)
+            ]
+    return []
 
 
 def _walk(message: Message, prefix: str, out: list[FieldViolation]) -> None:
@@ -177,9 +142,6 @@ def _walk(message: Message, prefix: str, out: list[FieldViolation]) -> None:
             out.append(FieldViolation(path, f"at most {MAX_PATH_LENGTH} characters"))
         elif field.name == "name" and len(value) > MAX_NAME_LENGTH:
             out.append(FieldViolation(path, f"at most {MAX_NAME_LENGTH} characters"))
-
-
-# --- 2. proto -> domain -----------------------------------------------------------------------
 
 
 def _mode(value: int) -> Mode | None:
@@ -260,9 +222,6 @@ def to_spec(a: pb.AnalysisSpec) -> domain.AnalysisSpec:
         scenarios=tuple(scenarios),
         monte_carlo=monte_carlo,
     )
-
-
-# --- 4. domain -> proto -----------------------------------------------------------------------
 
 
 def _outcome(b: BidOutcome) -> pb.BidOutcome:
@@ -359,9 +318,6 @@ def to_response(r: RankingAnalysis) -> pb.AnalyzeRankingResponse:
     return response
 
 
-# --- the call ---------------------------------------------------------------------------------
-
-
 def analyze(
     request: pb.AnalyzeRankingRequest,
     limits: Limits,
@@ -369,27 +325,25 @@ def analyze(
     checkpoint: Callable[[str], None],
     log: MutableMapping[str, object],
     *,
-    turns: Turns | None = None,
+    queue: EvaluationQueue | None = None,
 ) -> pb.AnalyzeRankingResponse:
     """The whole call (see the module docstring); ``checkpoint(before)`` checks the deadline.
 
     After the limits, the call takes its turn among the process's evaluations (``turns``,
-    :mod:`tco_server.turns`; None: no waiting)."""
+    :mod:`tco_server.evaluation_queue`; None: no waiting)."""
     a = request.analysis
     if a.HasField("monte_carlo"):
         log["draws"] = a.monte_carlo.draws or domain.DEFAULT_DRAWS
-    tender_message = tender_request(request)
-    check_request(request, limits, tender_message)
-    if turns is None:
-        return _analyze_checked(request, tender_message, max_message_bytes, checkpoint, log)
-    with turns.turn(lambda: checkpoint(TURN)) as queued:
+    check_request(request, limits)
+    if queue is None:
+        return _analyze_checked(request, max_message_bytes, checkpoint, log)
+    with queue.turn(lambda: checkpoint(TURN)) as queued:
         log["queued_ms"] = round(queued * 1000.0, 1)
-        return _analyze_checked(request, tender_message, max_message_bytes, checkpoint, log)
+        return _analyze_checked(request, max_message_bytes, checkpoint, log)
 
 
 def _analyze_checked(
     request: pb.AnalyzeRankingRequest,
-    tender_message: tender_pb2.EvaluateBidsRequest,
     max_message_bytes: int,
     checkpoint: Callable[[str], None],
     log: MutableMapping[str, object],
@@ -397,7 +351,7 @@ def _analyze_checked(
     """:func:`analyze` after the limits: conversion, analysis, response."""
     a = request.analysis
     checkpoint("conversion")
-    tender = convert_in.to_tender(tender_message)
+    tender = convert_in.to_tender(request)
     spec = to_spec(a)
     checkpoint("validation")
     prepared = validate.prepare(tender)

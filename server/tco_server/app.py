@@ -1,32 +1,18 @@
 """Build, start and stop the gRPC server: the service, health, reflection and the transport limits.
 
-- A ``ThreadPoolExecutor(workers)`` runs the handlers; ``maximum_concurrent_rpcs`` makes grpc
-  answer RESOURCE_EXHAUSTED beyond that many calls in progress rather than queue without bound.
-- ``grpc.max_receive_message_length`` / ``grpc.max_send_message_length``: larger messages are
-  refused by grpc (RESOURCE_EXHAUSTED) before a handler sees them. ``grpc.so_reuseport`` is off
-  (on only for the workers of ``--processes N``, :mod:`tco_server.multiproc`),
-  so a second server on a taken port fails to start instead of sharing it.
-- The service's handlers are registered here rather than by the generated
-  ``add_LifeCycleCostServiceServicer_to_server``, for one reason: the responses are serialized
-  with ``SerializeToString(deterministic=True)`` (map entries in key order), so the same request
-  gives the byte-identical response on every run and machine. Method names come from the
-  contract's descriptor; a method of the contract without a handler stops the start-up. The
-  methods parse their requests leniently (:mod:`tco_server.wire`): bytes that do not parse get
-  INVALID_ARGUMENT rather than grpc's INTERNAL (in the EvaluateTenders stream: that message's
-  response). EvaluateBids and each EvaluateTenders message first go through the size guard of
-  :func:`tco_server.wire.guarded`: a shallow parse that refuses a request over the size limits
-  (with the very answer of :func:`tco_server.limits.check_request`) before its sub-messages are
-  built.
-- Security (:mod:`tco_server.security`): TLS / mutual TLS credentials for the port, and a token
-  interceptor in front of every service but health and reflection; all off by default.
-- Health (``grpc.health.v1.Health``): the overall status ``""`` and
-  ``tcoapi.v1.LifeCycleCostService`` are SERVING once the server has started.
-- Reflection (v1alpha) lists the service, health and reflection itself.
-- :meth:`RunningServer.shutdown`: health goes NOT_SERVING for every name first (watchers are told
-  at once), then ``server.stop(grace)``: new calls are refused, calls in flight may finish within
-  the grace period, and the method returns when the server has stopped. An open health ``Watch``
-  stream is a call in flight too: a watcher should hang up once it has seen NOT_SERVING, or it
-  holds the shutdown for the whole grace period.
+- Handlers run in a ``ThreadPoolExecutor(workers)``; beyond ``maximum_concurrent_rpcs`` calls in
+  progress grpc answers RESOURCE_EXHAUSTED. Messages over ``--max-message-mb`` are refused by
+  grpc before a handler sees them. ``grpc.so_reuseport`` is on only for the workers of
+  ``--processes N``, so a second server on a taken port fails to start.
+- The service's handlers are registered here, not by the generated helper, to serialize
+  responses with ``SerializeToString(deterministic=True)`` (the same request gives the
+  byte-identical response everywhere) and to parse requests through :mod:`tco_server.decoding`
+  (undecodable bytes: INVALID_ARGUMENT, not grpc's INTERNAL; the size guard first). A method of
+  the contract without a handler stops the start-up.
+- Security (:mod:`tco_server.security`), health (``""`` and the service SERVING once started)
+  and reflection (v1alpha).
+- :meth:`RunningServer.shutdown`: NOT_SERVING for every name first, then ``server.stop(grace)``:
+  new calls refused, calls in flight (an open health ``Watch`` too) may finish within the grace.
 """
 
 from __future__ import annotations
@@ -42,11 +28,11 @@ from google.protobuf.message import Message
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from tco_server import security, wire
-from tco_server.allocator import tune_allocator
+from tco_server import decoding, security
 from tco_server.batch import tender_refusal
-from tco_server.collector import freeze_startup_objects
 from tco_server.config import SERVICE_NAME, ServerConfig
+from tco_server.limits import ANALYSIS_REQUEST_RULES, SIZE_RULES
+from tco_server.process_tuning import freeze_startup_objects, keep_freed_memory
 from tco_server.service import LifeCycleCostService
 from tcoapi.v1 import analysis_pb2, batch_pb2, reference_pb2, service_pb2, tender_pb2
 
@@ -59,35 +45,34 @@ _Deserializer = Callable[[bytes], Any]
 
 
 def _service_handlers(servicer: LifeCycleCostService, config: ServerConfig) -> dict[str, Any]:
+    limits = config.limits
+    tender_caps = decoding.caps(tender_pb2.EvaluateBidsRequest.DESCRIPTOR, SIZE_RULES, limits)
     requests: dict[str, tuple[Callable[..., Any], _Deserializer]] = {
-        # the size guard first, then the full parse (tco_server.wire)
+        # the size guard first, then the full parse (tco_server.decoding)
         "EvaluateBids": (
             servicer.EvaluateBids,
-            wire.guarded(tender_pb2.EvaluateBidsRequest, wire.evaluate_bids_refusal(config.limits)),
+            decoding.request_guard(tender_pb2.EvaluateBidsRequest, SIZE_RULES, limits),
         ),
         "AnalyzeRanking": (
             servicer.AnalyzeRanking,
-            # the tender part (method, bids: the same fields as EvaluateBids) counted shallowly
-            # first, with exact counts; the analysis' own limits are checked after the parse
-            wire.guarded(
-                analysis_pb2.AnalyzeRankingRequest,
-                wire.evaluate_bids_refusal(config.limits, bounded=False),
+            decoding.request_guard(
+                analysis_pb2.AnalyzeRankingRequest, ANALYSIS_REQUEST_RULES, limits
             ),
         ),
         "ListCarbonPriceSeries": (
             servicer.ListCarbonPriceSeries,
-            wire.lenient(reference_pb2.ListCarbonPriceSeriesRequest.FromString),
+            decoding.lenient(reference_pb2.ListCarbonPriceSeriesRequest.FromString),
         ),
         "ListEmissionFactors": (
             servicer.ListEmissionFactors,
-            wire.lenient(reference_pb2.ListEmissionFactorsRequest.FromString),
+            decoding.lenient(reference_pb2.ListEmissionFactorsRequest.FromString),
         ),
     }
     # Bidirectional streams (request iterator in, response iterator out).
     streams: dict[str, tuple[Callable[..., Any], _Deserializer]] = {
         "EvaluateTenders": (
             servicer.EvaluateTenders,
-            wire.guarded(batch_pb2.EvaluateTendersRequest, tender_refusal(config.limits)),
+            decoding.guarded(batch_pb2.EvaluateTendersRequest, tender_refusal(limits), tender_caps),
         ),
     }
     contract = service_pb2.DESCRIPTOR.services_by_name["LifeCycleCostService"]
@@ -101,7 +86,7 @@ def _service_handlers(servicer: LifeCycleCostService, config: ServerConfig) -> d
     handlers = {
         name: grpc.unary_unary_rpc_method_handler(
             # bytes that do not parse: INVALID_ARGUMENT (grpc's own answer is INTERNAL)
-            wire.refusing_undecodable(
+            decoding.refusing_undecodable(
                 name, contract.methods_by_name[name].input_type.full_name, behaviour
             ),
             request_deserializer=deserializer,
@@ -110,9 +95,7 @@ def _service_handlers(servicer: LifeCycleCostService, config: ServerConfig) -> d
         for name, (behaviour, deserializer) in requests.items()
     }
     for name, (behaviour, deserializer) in streams.items():
-        # a message that does not parse reaches the handler as wire.Undecodable, one the size
-        # guard refused as wire.Refused: that one message is answered with its own status
-        # (INVALID_ARGUMENT, RESOURCE_EXHAUSTED), the stream goes on
+        # Undecodable and Refused messages get their own status; the stream goes on
         handlers[name] = grpc.stream_stream_rpc_method_handler(
             behaviour,
             request_deserializer=deserializer,
@@ -149,7 +132,7 @@ def start(config: ServerConfig) -> RunningServer:
     Raises RuntimeError when the address cannot be bound, and
     :class:`tco_server.security.SecurityConfigError` when a TLS or tokens file cannot be used.
     """
-    tune_allocator()  # long-lived process: keep freed memory for the next call (see allocator)
+    keep_freed_memory()  # long-lived process: keep freed memory for the next call
     interceptors = []
     if config.tokens_file:
         interceptors.append(security.TokenAuthInterceptor(security.load_tokens(config.tokens_file)))

@@ -1,41 +1,25 @@
 """EvaluateTenders: many tenders over one bidirectional stream, one result (or error) each.
 
-Transport only, like :mod:`tco_server.service`: each tender goes through the same steps as an
-EvaluateBids call (limits, proto -> domain, :func:`tco_server.service.run_engine`, domain ->
-proto, response size), so a tender sent as ``request`` gives exactly the EvaluateBids response
-(``RESULT_DETAIL_FULL``; the serializer is the same deterministic one). Columnar tenders
-(``BidColumns``) are checked and turned into the domain tender by :mod:`tco_server.columns`.
+Each tender goes through the steps of an EvaluateBids call (limits, proto -> domain,
+:func:`tco_server.deadlines.run_engine`, domain -> proto, response size), so a ``request``
+tender gives exactly the EvaluateBids response (``RESULT_DETAIL_FULL``); columnar tenders
+(``BidColumns``) are checked and converted by :mod:`tco_server.columns`.
 
-Flow control and memory
-    Tenders are evaluated one at a time, in arrival order, in the handler's thread: read one
-    request, evaluate it, write its response, read the next. gRPC's sync server reads a request
-    message only when the handler asks for the next one, and a response write returns only when
-    the transport took it, so HTTP/2 flow control holds back a client that sends faster than the
-    engine evaluates (its send blocks once the stream window is full) and the server waits for a
-    client that reads slowly. Per stream the server holds at most one request and one response
-    (each under ``--max-message-mb``) plus the transport's window: no unbounded buffering. One
-    stream uses one handler thread (one core at a time in CPython); a client that wants more
-    cores opens several streams, over several connections to a multi-process server
-    (``--processes``, see :mod:`tco_server.multiproc`).
+Flow control: tenders are evaluated one at a time in arrival order in the handler's thread. gRPC's
+sync server reads a message only when the handler asks for the next, and a write returns only
+when the transport took it, so HTTP/2 flow control holds back a client that sends faster than the
+engine evaluates, and a stream holds at most one request and one response plus the transport's
+window. A client that wants more cores opens several streams over several connections to a
+multi-process server (:mod:`tco_server.multiproc`).
 
-Errors
-    A tender that fails (bad fields, over the size limits, an unexpected fault) gets a
-    ``google.rpc.Status`` in its response with exactly the code and details EvaluateBids would
-    have failed with (:mod:`tco_server.errors`), and the stream goes on. So does a message that
-    is not protobuf at all (:mod:`tco_server.wire`): INVALID_ARGUMENT, reason
-    ``UNDECODABLE_REQUEST``, empty tender_id (its ``sequence`` says which it was). Each message
-    goes through the size guard of :func:`tco_server.wire.guarded` first (:func:`tender_refusal`):
-    a ``request`` tender over the size limits is answered RESOURCE_EXHAUSTED, exactly as below,
-    before its sub-messages are built. The stream
-    itself ends only when the client half-closes (OK after the last response), cancels, or its
-    deadline passes; a message over the size limit ends it with gRPC's RESOURCE_EXHAUSTED.
-    Between tenders and between the engine's two halves the handler checks that the client
-    still waits, so a cancelled stream stops after at most the current step.
+Errors: a failing tender (bad fields, over the limits, refused by the size guard
+:func:`tender_refusal`, not protobuf at all, an unexpected fault) gets the ``google.rpc.Status``
+EvaluateBids would have failed with in its own response (an undecodable one with an empty
+``tender_id``; its ``sequence`` says which), and the stream goes on. The stream ends when the
+client half-closes (OK), cancels or its deadline passes, checked between tenders and steps.
 
-Logging
-    One line per stream when it ends: method, code, duration, ``tenders`` (responses sent),
-    ``tender_errors`` and ``bids`` (counts only). Tender ids are client data and never logged; an
-    INTERNAL tender logs its incident id, exception type and frames, as EvaluateBids does.
+Logging: one line per stream, counts only (``tenders``, ``tender_errors``, ``bids``); tender ids
+are client data and never logged; an INTERNAL tender logs its incident id, type and frames.
 """
 
 from __future__ import annotations
@@ -49,13 +33,18 @@ import grpc
 from google.rpc import status_pb2
 
 from tco.errors import FieldViolation, InvalidTender
-from tco_server import convert_in, convert_out, errors, wire
+from tco_server import convert_in, convert_out, decoding, errors
 from tco_server.columns import check_columns, columns_to_tender, result_columns
 from tco_server.config import ServerConfig
-from tco_server.limits import Limits, RequestTooLargeError, check_request, check_response_size
+from tco_server.deadlines import ClientGone, ensure_waiting, run_engine
+from tco_server.evaluation_queue import EvaluationQueue
+from tco_server.limits import (
+    SIZE_RULES,
+    Limits,
+    check_request,
+    check_response_size,
+)
 from tco_server.logs import log_event
-from tco_server.service import run_engine
-from tco_server.turns import Turns
 from tcoapi.v1 import batch_pb2
 
 #: The ``grpc-status-details-bin`` trailer key that carries the serialized google.rpc.Status.
@@ -63,14 +52,6 @@ _STATUS_DETAILS_KEY = "grpc-status-details-bin"
 
 _DETAILS = frozenset(batch_pb2.ResultDetail.values())
 _REQUEST_NAME = batch_pb2.EvaluateTendersRequest.DESCRIPTOR.full_name
-
-
-class _Gone(Exception):
-    """The client no longer waits (cancelled, or the stream's deadline passed)."""
-
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
 
 
 def status_proto(status: grpc.Status) -> status_pb2.Status:
@@ -97,45 +78,43 @@ def _header_violation(tender_id: str, detail: int, limits: Limits) -> InvalidTen
     return None
 
 
-def tender_refusal(limits: Limits) -> Callable[[Any], wire.Refusal]:
-    """The size guard of one EvaluateTendersRequest (:func:`tco_server.wire.guarded`).
+def tender_refusal(limits: Limits) -> Callable[[Any], decoding.Refusal]:
+    """The size guard of one EvaluateTendersRequest (:func:`tco_server.decoding.guarded`).
 
     It refuses only what :meth:`TenderStream.evaluate_one` would answer with a size error: a
     ``request`` tender whose id and detail are fine (those are checked first) and whose
     EvaluateBidsRequest is over a size limit. Everything else is parsed in full."""
+    refuse_request = decoding.request_refusal(SIZE_RULES, limits)
 
-    def refuse(shallow: Any) -> wire.Refusal:
+    def refuse(view: Any) -> decoding.Refusal:
         if (
-            shallow.WhichOneof("tender") != "request"
-            or _header_violation(shallow.tender_id, shallow.detail, limits) is not None
+            view.WhichOneof("tender") != "request"
+            or _header_violation(view.tender_id, view.detail, limits) is not None
         ):
             return None, 0, ""
-        request = shallow.request
-        return wire.size_refusal(request, limits), len(request.bids), shallow.tender_id
+        error, bids, _ = refuse_request(view.request)
+        return error, bids, view.tender_id
 
     return refuse
 
 
 def _checkpoint(context: grpc.ServicerContext) -> None:
-    """Raise :class:`_Gone` when the client cancelled or the stream's deadline passed."""
-    remaining = context.time_remaining()
-    if remaining is not None and remaining <= 0:
-        raise _Gone("DEADLINE_EXCEEDED")
-    if not context.is_active():
-        raise _Gone("CANCELLED")
+    ensure_waiting(context, "the next step")
 
 
 class TenderStream:
     """The EvaluateTenders handler. Holds the config and the process's evaluation turns (each
-    tender takes its own turn, :mod:`tco_server.turns`); every stream is independent."""
+    tender takes its own turn, :mod:`tco_server.evaluation_queue`); every stream is independent."""
 
-    def __init__(self, config: ServerConfig, turns: Turns | None = None) -> None:
+    def __init__(self, config: ServerConfig, queue: EvaluationQueue | None = None) -> None:
         self._config = config
-        self._turns = turns if turns is not None else Turns(config.evaluations)
+        self._queue = queue if queue is not None else EvaluationQueue(config.evaluations)
 
     def EvaluateTenders(  # noqa: N802 - the contract's method name
         self,
-        requests: Iterator[batch_pb2.EvaluateTendersRequest | wire.Undecodable | wire.Refused],
+        requests: Iterator[
+            batch_pb2.EvaluateTendersRequest | decoding.Undecodable | decoding.Refused
+        ],
         context: grpc.ServicerContext,
     ) -> Iterator[batch_pb2.EvaluateTendersResponse]:
         start = time.monotonic()
@@ -151,8 +130,8 @@ class TenderStream:
                     counts["tender_errors"] += 1
                 yield response
             code = "OK"
-        except _Gone as gone:
-            code = gone.code
+        except ClientGone as gone:
+            code = gone.code.name
         except grpc.RpcError:  # reading the next request failed: the client went away
             code = "CANCELLED"
         except GeneratorExit:  # gRPC dropped the stream between two responses
@@ -169,19 +148,19 @@ class TenderStream:
 
     def evaluate_one(
         self,
-        request: batch_pb2.EvaluateTendersRequest | wire.Undecodable | wire.Refused,
+        request: batch_pb2.EvaluateTendersRequest | decoding.Undecodable | decoding.Refused,
         sequence: int,
         context: grpc.ServicerContext,
     ) -> tuple[batch_pb2.EvaluateTendersResponse, int]:
-        """The response of one tender, and its bid count; raises only :class:`_Gone`."""
+        """The response of one tender, and its bid count; raises only ClientGone."""
         limits = self._config.limits
         out = batch_pb2.EvaluateTendersResponse(sequence=sequence)
         bids = 0
         status: grpc.Status | None = None
-        if isinstance(request, wire.Undecodable):  # not protobuf: no tender_id to echo
-            out.error.CopyFrom(status_proto(wire.undecodable_status(_REQUEST_NAME)))
+        if isinstance(request, decoding.Undecodable):  # not protobuf: no tender_id to echo
+            out.error.CopyFrom(status_proto(decoding.undecodable_status(_REQUEST_NAME)))
             return out, 0
-        if isinstance(request, wire.Refused):  # over a size limit, found by the size guard
+        if isinstance(request, decoding.Refused):  # over a size limit, found by the size guard
             out.tender_id = request.tender_id
             out.error.CopyFrom(status_proto(errors.too_large_status(request.error)))
             return out, request.bids
@@ -202,7 +181,7 @@ class TenderStream:
                 check_columns(request.columns, limits)
             else:
                 raise InvalidTender([FieldViolation("tender", "set request or columns")])
-            with self._turns.turn(lambda: _checkpoint(context)):
+            with self._queue.turn(lambda: _checkpoint(context)):
                 if kind == "request":
                     tender = convert_in.to_tender(request.request)
                     validate_only = request.request.validate_only
@@ -221,24 +200,14 @@ class TenderStream:
                     out.result.CopyFrom(convert_out.to_response(evaluation, summary=summary))
                 check_response_size(out, self._config.max_message_bytes)
                 del tender, evaluation  # freed within the turn, not alongside the next one
-        except _Gone:
+        except ClientGone:
             raise
-        except RequestTooLargeError as too_large:
-            status = errors.too_large_status(too_large)
-        except InvalidTender as invalid:
-            status = errors.invalid_tender_status(invalid)
-        except Exception as unexpected:
-            incident_id = errors.new_incident_id()
-            log_event(
-                "tender_failed",
-                logging.ERROR,
-                method="EvaluateTenders",
-                code="INTERNAL",
-                incident_id=incident_id,
-                exc_type=errors.exception_type(unexpected),
-                frames=errors.exception_frames(unexpected),
-            )
-            status = errors.internal_status(incident_id)
+        except Exception as error:
+            code, fields, status = errors.failure(error)
+            if code == "INTERNAL":
+                log_event(
+                    "tender_failed", logging.ERROR, method="EvaluateTenders", code=code, **fields
+                )
         if status is not None:
             out.error.CopyFrom(status_proto(status))
         return out, bids

@@ -1,30 +1,18 @@
-"""``BidColumns`` (a tender of one-item bids as flat columns) -> domain tender, and results ->
+"""``BidColumns`` (one-item bids as flat columns) -> domain tender, and results ->
 ``BidColumnsResult``: mechanical, like :mod:`tco_server.convert_in` / :mod:`tco_server.convert_out`.
 
-The contract (``proto/tcoapi/v1/batch.proto``) defines a ``BidColumns`` message by the
-``EvaluateBidsRequest`` it stands for: row ``i`` is the bid ``{id: ids[i], items: [{quantity:
-quantity[i], unit_price: {unit_price.values[i], unit_price.unit}, ...}]}``. Two functions spell
-that out:
+The contract (``proto/tcoapi/v1/batch.proto``) defines ``BidColumns`` by the
+``EvaluateBidsRequest`` it stands for (row ``i`` is the bid ``{id: ids[i], items: [{quantity:
+quantity[i], unit_price: {unit_price.values[i], unit_price.unit}, ...}]}``), spelled out by
+:func:`columns_to_request` (for the tests and a reader; the service does not call it).
+:func:`columns_to_tender` builds the domain tender straight from the columns, column by column
+(:func:`tco.construct.many`), equal values sharing one frozen object: the point of the columnar
+form (BENCHMARKS.md, Streaming). ``tests/server/test_conversion_properties.py`` pins that
+``convert_in.to_tender(columns_to_request(c)) == columns_to_tender(c)``.
 
-- :func:`columns_to_request` builds that equivalent request (proto to proto). It is the
-  definition, used by the tests and handy for a reader; the service does not call it.
-- :func:`columns_to_tender` builds the domain :class:`tco.inputs.Tender` straight from the
-  columns, without a nested proto message per bid: the point of the columnar form. Measured on
-  1 000 one-item bids (2 shared cores, 2026-11-22): decode + checks + domain objects about 20 ms
-  from columns (64 kB on the wire) against about 70 ms from the equivalent nested request
-  (167 kB), most of what is left being the construction of the frozen domain dataclasses;
-  since then they are built column by column (:func:`tco_server.convert_in.bulk_maker`),
-  about twice as fast again, and equal values share one frozen object.
-  ``tests/server/test_stream.py`` pins that ``convert_in.to_tender(columns_to_request(c)) ==
-  columns_to_tender(c)``, so both give the same results and the same request digest.
-
-:func:`check_columns` checks the shape first (row count within the limits, every column with
-values exactly ``rows`` long, string lengths), raising the same errors as
-:mod:`tco_server.limits` with ``columns.*`` paths; anything else is the engine's to find, and it
-reports it with the paths of the equivalent request (``bids[7].items[0].unit_price.value``).
-
-:func:`result_columns` turns an evaluation into ``BidColumnsResult``: the headline figures of each
-bid in request order (the engine returns them in rank order).
+:func:`check_columns` checks the shape first (rows within the limits, columns ``rows`` long,
+string lengths) with ``columns.*`` paths; the engine reports the rest with the paths of the
+equivalent request. :func:`result_columns` gives each bid's headline figures in request order.
 """
 
 from __future__ import annotations
@@ -35,12 +23,17 @@ from typing import TypeVar
 
 from tco import inputs as d
 from tco import results as r
+from tco.construct import many
 from tco.errors import FieldViolation, InvalidTender
 from tco_server import convert_in
 from tco_server.limits import Limits, RequestTooLargeError, SizeViolation, check_request
 from tcoapi.v1 import batch_pb2, result_pb2, tender_pb2
 
 T = TypeVar("T")
+
+QUANTITY = ("value", "unit")
+RESOURCE_USE = ("resource", "amount", "activity")
+EMISSIONS = ("a1_a3", "a4", "a5", "c1_c4", "d")
 
 #: The single-valued Quantity columns: (BidColumns field, Item field).
 ITEM_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -62,9 +55,6 @@ EMISSION_COLUMNS: tuple[tuple[str, str], ...] = (
 def default_ids(rows: int) -> list[str]:
     """The bid ids of a BidColumns without ``ids``: the row index in decimal."""
     return [str(i) for i in range(rows)]
-
-
-# -- checks ------------------------------------------------------------------------------------
 
 
 def check_columns(columns: batch_pb2.BidColumns, limits: Limits) -> None:
@@ -151,9 +141,6 @@ def check_columns(columns: batch_pb2.BidColumns, limits: Limits) -> None:
         raise InvalidTender(out)
 
 
-# -- columns -> tender -------------------------------------------------------------------------
-
-
 def columns_to_request(columns: batch_pb2.BidColumns) -> tender_pb2.EvaluateBidsRequest:
     """The EvaluateBidsRequest the columns stand for (the contract's definition, spelled out).
 
@@ -213,7 +200,7 @@ def _quantities(column: batch_pb2.Column, rows: int) -> list[d.Quantity | None]:
     unit = column.unit
 
     def make_many(v: list[float]) -> list[d.Quantity | None]:
-        return list(convert_in.new_quantities(len(v), v, repeat(unit)))
+        return list(many(d.Quantity, len(v), v, repeat(unit), order=QUANTITY))
 
     return _shared(values, make_many)
 
@@ -227,8 +214,10 @@ def _resource_uses(use: batch_pb2.ResourceColumn, rows: int) -> list[d.ResourceU
     unit = use.amount.unit
 
     def make_many(v: list[float]) -> list[d.ResourceUse]:
-        amounts = convert_in.new_quantities(len(v), v, repeat(unit))
-        return convert_in.new_resource_uses(len(v), repeat(resource), amounts, repeat(None))
+        amounts = many(d.Quantity, len(v), v, repeat(unit), order=QUANTITY)
+        return many(
+            d.ResourceUse, len(v), repeat(resource), amounts, repeat(None), order=RESOURCE_USE
+        )
 
     return _shared(values, make_many)
 
@@ -240,7 +229,7 @@ def columns_to_tender(columns: batch_pb2.BidColumns) -> d.Tender:
     is the engine's job); a number goes through as it is.
 
     Built column by column rather than row by row: each field's values for all rows at once,
-    the domain objects by the :func:`tco_server.convert_in.bulk_maker` constructors (no Python
+    the domain objects by the :func:`tco.construct.many` (no Python
     frame per object), equal values sharing one frozen object (:func:`_shared`).
     """
     rows = columns.rows
@@ -256,7 +245,7 @@ def columns_to_tender(columns: batch_pb2.BidColumns) -> d.Tender:
         a1_a3 = _quantities(columns.emissions_a1_a3, rows)
         c1_c4 = _quantities(columns.emissions_c1_c4, rows)
         none = repeat(None)
-        emissions = convert_in.new_emissions_many(rows, a1_a3, none, none, c1_c4, none)
+        emissions = many(d.Emissions, rows, a1_a3, none, none, c1_c4, none, order=EMISSIONS)
     else:
         emissions = [convert_in.NO_EMISSIONS] * rows
     resource_use: list[tuple[d.ResourceUse, ...]]
@@ -265,7 +254,8 @@ def columns_to_tender(columns: batch_pb2.BidColumns) -> d.Tender:
         resource_use = list(zip(*per_resource, strict=True))
     else:
         resource_use = [()] * rows
-    items = convert_in.new_items(
+    items = many(
+        d.Item,
         rows,
         repeat(""),
         quantity,
@@ -280,8 +270,10 @@ def columns_to_tender(columns: batch_pb2.BidColumns) -> d.Tender:
         emissions,
         repeat(()),
         repeat(()),
+        order=convert_in.ITEM_FIELDS,
     )
-    bids = convert_in.new_bids(
+    bids = many(
+        d.Bid,
         rows,
         ids,
         repeat(""),
@@ -291,11 +283,9 @@ def columns_to_tender(columns: batch_pb2.BidColumns) -> d.Tender:
         repeat(0),
         repeat(None),
         delivered,
+        order=convert_in.BID_FIELDS,
     )
     return d.Tender(method=method, bids=tuple(bids))
-
-
-# -- evaluation -> result columns --------------------------------------------------------------
 
 
 def result_columns(evaluation: r.Evaluation, bid_ids: Sequence[str]) -> batch_pb2.BidColumnsResult:

@@ -33,7 +33,8 @@ class ServerConfig:
       health turned NOT_SERVING and new calls are refused.
     - ``test_faults``: the test-only fault hooks; off unless ``TCO_SERVER_TEST_FAULTS=1``.
     - ``evaluations``: evaluations that compute at once in one process; more wait their turn in
-      arrival order (:mod:`tco_server.turns`: interleaved on the GIL they only cost more CPU).
+      arrival order (:mod:`tco_server.evaluation_queue`: interleaved on the GIL they only cost
+      more CPU).
     - ``processes``: server processes sharing the port with SO_REUSEPORT under one supervisor
       (:mod:`tco_server.multiproc`); 1 = one process, SO_REUSEPORT off. ``workers``,
       ``max_concurrent_rpcs`` and ``evaluations`` apply to each process.

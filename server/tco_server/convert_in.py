@@ -13,33 +13,19 @@ Nothing is checked or converted here (that is :mod:`tco.validate`); nothing rais
   refuses them first.
 - Maps become dicts in key order, so the domain object does not depend on wire order.
 
-How, for speed (the typical tender of 50 items went from about 1.0 ms to about 0.55 ms; the
-result is equal field for field: ``tests/server/test_conversion_golden.py`` pins it and
-``tests/server/test_conversion_oracle.py`` compares it with the plain version it replaced):
-
-- The frozen dataclasses of :mod:`tco.inputs` are built by :func:`maker` functions that set
-  their slots directly, instead of the generated ``__init__``, which goes through
-  ``object.__setattr__`` once per field (an ``Item`` cost about 1.6 microseconds that way).
-  The objects are the same: same class, every field set, nothing skipped (the classes have no
-  ``__post_init__``; :func:`maker` falls back to the class when that changes).
-- A sub-message is read only when ``HasField`` says it is set, with direct attribute access:
-  no helper call or ``getattr`` by name per field, lists built as one ``tuple([...])``.
-- Frozen domain objects that are equal values are shared: every item without ``emissions``
-  gets the same ``Emissions()``.
+The frozen dataclasses of :mod:`tco.inputs` are built by :func:`tco.construct.constructor`
+(the same objects, one slot store a field instead of the generated ``__init__``); a sub-message
+is read only when ``HasField`` says it is set; equal frozen values are shared (every item
+without ``emissions`` gets the same ``Emissions()``). ``tests/server/test_conversion_golden.py``
+pins the result.
 """
 
 from __future__ import annotations
 
-import collections
-import dataclasses
-import itertools
-from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
-
 from tco import inputs as d
+from tco.construct import constructor
+from tcoapi.v1 import analysis_pb2
 from tcoapi.v1 import tender_pb2 as pb
-
-T = TypeVar("T")
 
 _RATE_BASIS: dict[int, d.RateBasis] = {
     pb.RATE_BASIS_UNSPECIFIED: d.RateBasis.REAL,
@@ -61,108 +47,28 @@ _MODEL_KIND: dict[int, d.ModelKind] = {
 }
 
 
-# -- fast constructors of the frozen domain dataclasses ------------------------------------------
+# -- constructors of the frozen domain dataclasses (tco.construct: one slot store a field) --
 
 
-def _plain_dataclass(cls: type) -> bool:
-    """A frozen, slotted dataclass whose ``__init__`` only stores its arguments."""
-    params = getattr(cls, "__dataclass_params__", None)
-    fields = dataclasses.fields(cls)
-    return (
-        params is not None
-        and params.frozen
-        and all(f.init for f in fields)
-        and not hasattr(cls, "__post_init__")
-        and all(type(vars(cls).get(f.name)).__name__ == "member_descriptor" for f in fields)
-    )
-
-
-def maker(cls: type[T], *order: str) -> Callable[..., T]:
-    """A function ``make(*values)`` that builds ``cls`` with ``order``'s fields set to ``values``.
-
-    The same object as ``cls(**dict(zip(order, values)))`` without the frozen dataclass
-    ``__init__``'s ``object.__setattr__`` per field: a new instance and one slot-descriptor
-    ``__set__`` per field, compiled once. ``order`` must name every field of ``cls`` exactly
-    once (checked here, so a field added to :mod:`tco.inputs` fails at import instead of
-    shifting the positional arguments). A class that is not a frozen, slotted dataclass with
-    only ``__init__`` fields and no ``__post_init__`` gets its own constructor instead, so
-    nothing is ever skipped.
-    """
-    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
-    names = [f.name for f in fields]
-    if sorted(names) != sorted(order) or len(set(order)) != len(order):
-        raise TypeError(f"{cls.__name__} has fields {names}, got {list(order)}")
-    if not _plain_dataclass(cls):
-
-        def make(*values: Any) -> T:
-            return cls(**dict(zip(order, values, strict=True)))
-
-        return make
-    namespace: dict[str, Any] = {"new_": object.__new__, "cls_": cls}
-    lines = [f"def make({', '.join(order)}):", "    obj_ = new_(cls_)"]
-    for name in order:
-        namespace[f"set_{name}_"] = vars(cls)[name].__set__
-        lines.append(f"    set_{name}_(obj_, {name})")
-    lines.append("    return obj_")
-    exec(compile("\n".join(lines), f"<maker {cls.__name__}>", "exec"), namespace)
-    made: Callable[..., T] = namespace["make"]
-    return made
-
-
-def bulk_maker(cls: type[T], *order: str) -> Callable[..., list[T]]:
-    """A function ``make_many(n, *columns)``: ``n`` objects of ``cls``, field k from column k.
-
-    ``make_many(n, a, b)`` builds the same objects as ``[cls(x=a[i], y=b[i]) for i in
-    range(n)]``, but field by field over all rows: ``n`` bare instances, then each slot
-    descriptor's ``__set__`` mapped over its column, so no Python frame runs per object (the
-    columnar tenders build thousands at once). A column is a sequence of exactly ``n`` values or
-    an iterator that yields at least ``n`` (``itertools.repeat(value)`` for a constant). Same
-    checks and fallback as :func:`maker`.
-    """
-    single = maker(cls, *order)
-    if not _plain_dataclass(cls):
-
-        def make_many_slowly(n: int, *columns: Any) -> list[T]:
-            return list(itertools.islice(map(single, *columns), n))
-
-        return make_many_slowly
-    setters = [vars(cls)[name].__set__ for name in order]
-    new = object.__new__
-
-    def make_many(n: int, *columns: Any) -> list[T]:
-        if len(columns) != len(setters):
-            raise TypeError(f"{cls.__name__}: {len(setters)} columns expected, got {len(columns)}")
-        for column in columns:
-            if isinstance(column, Sequence) and len(column) != n:
-                raise ValueError(f"{cls.__name__}: a column of {len(column)} values for {n} rows")
-        made: list[T] = list(map(new, itertools.repeat(cls, n)))
-        for setter, column in zip(setters, columns, strict=True):
-            collections.deque(map(setter, made, column), maxlen=0)
-        return made
-
-    return make_many
-
-
-new_quantity = maker(d.Quantity, "value", "unit")
-new_quantities = bulk_maker(d.Quantity, "value", "unit")
-new_resource_price = maker(d.ResourcePrice, "resource", "price", "escalation", "yearly_escalation")
-new_emission_factor_point = maker(d.EmissionFactorPoint, "year", "factor")
-new_emission_factor = maker(
+new_quantity = constructor(d.Quantity, "value", "unit")
+new_resource_price = constructor(
+    d.ResourcePrice, "resource", "price", "escalation", "yearly_escalation"
+)
+new_emission_factor_point = constructor(d.EmissionFactorPoint, "year", "factor")
+new_emission_factor = constructor(
     d.EmissionFactor, "resource", "factor", "basis", "trajectory", "reference_id"
 )
-new_carbon_price_point = maker(d.CarbonPricePoint, "year", "price")
-new_carbon_price = maker(d.CarbonPrice, "series_id", "price", "points", "undiscounted")
-new_pollutant_price = maker(d.PollutantPrice, "pollutant", "price", "undiscounted")
-new_ladder_step = maker(d.LadderStep, "level", "discount")
-new_evaluation_model = maker(
+new_carbon_price_point = constructor(d.CarbonPricePoint, "year", "price")
+new_carbon_price = constructor(d.CarbonPrice, "series_id", "price", "points", "undiscounted")
+new_pollutant_price = constructor(d.PollutantPrice, "pollutant", "price", "undiscounted")
+new_ladder_step = constructor(d.LadderStep, "level", "discount")
+new_evaluation_model = constructor(
     d.EvaluationModel, "kind", "ladder", "externality_factor", "price_threshold"
 )
-new_resource_use = maker(d.ResourceUse, "resource", "amount", "activity")
-new_resource_uses = bulk_maker(d.ResourceUse, "resource", "amount", "activity")
-new_pollutant_emission = maker(d.PollutantEmission, "pollutant", "amount", "activity")
-new_emissions = maker(d.Emissions, "a1_a3", "a4", "a5", "c1_c4", "d")
-new_emissions_many = bulk_maker(d.Emissions, "a1_a3", "a4", "a5", "c1_c4", "d")
-new_cost_stream = maker(
+new_resource_use = constructor(d.ResourceUse, "resource", "amount", "activity")
+new_pollutant_emission = constructor(d.PollutantEmission, "pollutant", "amount", "activity")
+new_emissions = constructor(d.Emissions, "a1_a3", "a4", "a5", "c1_c4", "d")
+new_cost_stream = constructor(
     d.CostStream,
     "name",
     "category",
@@ -175,7 +81,7 @@ new_cost_stream = maker(
     "emissions",
     "emissions_module",
 )
-_ITEM_FIELDS = (
+ITEM_FIELDS = (
     "name",
     "quantity",
     "unit_price",
@@ -190,10 +96,9 @@ _ITEM_FIELDS = (
     "costs",
     "pollutant_emissions",
 )
-new_item = maker(d.Item, *_ITEM_FIELDS)
-new_items = bulk_maker(d.Item, *_ITEM_FIELDS)
-new_deduction = maker(d.Deduction, "criterion", "amount")
-new_circularity = maker(
+new_item = constructor(d.Item, *ITEM_FIELDS)
+new_deduction = constructor(d.Deduction, "criterion", "amount")
+new_circularity = constructor(
     d.Circularity,
     "mass",
     "recycled_input",
@@ -208,7 +113,7 @@ new_circularity = maker(
     "lifetime_ratio",
     "use_intensity_ratio",
 )
-_BID_FIELDS = (
+BID_FIELDS = (
     "id",
     "supplier",
     "items",
@@ -218,8 +123,7 @@ _BID_FIELDS = (
     "circularity",
     "functional_units_delivered",
 )
-new_bid = maker(d.Bid, *_BID_FIELDS)
-new_bids = bulk_maker(d.Bid, *_BID_FIELDS)
+new_bid = constructor(d.Bid, *BID_FIELDS)
 
 #: The ``emissions`` of every item that states none (frozen: one object serves them all).
 NO_EMISSIONS = d.Emissions()
@@ -228,8 +132,9 @@ NO_EMISSIONS = d.Emissions()
 # -- conversion --------------------------------------------------------------------------------
 
 
-def to_tender(request: pb.EvaluateBidsRequest) -> d.Tender:
-    """The domain tender of a request (``validate_only`` is passed to the engine separately)."""
+def to_tender(request: pb.EvaluateBidsRequest | analysis_pb2.AnalyzeRankingRequest) -> d.Tender:
+    """The domain tender of a request's ``method`` and ``bids`` (an EvaluateBidsRequest, or the
+    tender part of an AnalyzeRankingRequest; ``validate_only`` goes to the engine separately)."""
     return d.Tender(
         method=to_method(request.method),
         bids=tuple([_bid(bid) for bid in request.bids]),
@@ -362,41 +267,19 @@ def _item(i: pb.Item) -> d.Item:
     resource_use = i.resource_use
     costs = i.costs
     pollutants = i.pollutant_emissions
-    if has("unit_price"):
-        x = i.unit_price
-        unit_price = q(x.value, x.unit)
-    else:
-        unit_price = None
-    if has("installation_cost"):
-        x = i.installation_cost
-        installation_cost = q(x.value, x.unit)
-    else:
-        installation_cost = None
-    if has("service_life"):
-        x = i.service_life
-        service_life = q(x.value, x.unit)
-    else:
-        service_life = None
-    if has("maintenance_cost"):
-        x = i.maintenance_cost
-        maintenance_cost = q(x.value, x.unit)
-    else:
-        maintenance_cost = None
-    if has("warranty"):
-        x = i.warranty
-        warranty = q(x.value, x.unit)
-    else:
-        warranty = None
-    if has("end_of_life_cost"):
-        x = i.end_of_life_cost
-        end_of_life_cost = q(x.value, x.unit)
-    else:
-        end_of_life_cost = None
-    if has("residual_value"):
-        x = i.residual_value
-        residual_value = q(x.value, x.unit)
-    else:
-        residual_value = None
+    unit_price = q((x := i.unit_price).value, x.unit) if has("unit_price") else None
+    installation_cost = (
+        q((x := i.installation_cost).value, x.unit) if has("installation_cost") else None
+    )
+    service_life = q((x := i.service_life).value, x.unit) if has("service_life") else None
+    maintenance_cost = (
+        q((x := i.maintenance_cost).value, x.unit) if has("maintenance_cost") else None
+    )
+    warranty = q((x := i.warranty).value, x.unit) if has("warranty") else None
+    end_of_life_cost = (
+        q((x := i.end_of_life_cost).value, x.unit) if has("end_of_life_cost") else None
+    )
+    residual_value = q((x := i.residual_value).value, x.unit) if has("residual_value") else None
     return new_item(
         i.name,
         i.quantity,

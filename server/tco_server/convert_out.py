@@ -16,15 +16,13 @@ The numbers are the engine's, already rounded; nothing is computed here. Rules:
   parts: ``cash_flow``, ``explanations`` and ``emissions_by_year`` stay empty; every other field is
   as in the full response.
 
-How, for speed (the typical tender's response went from about 0.65 ms to about 0.25 ms; the bytes
-are the same: ``tests/server/test_conversion_golden.py`` pins them and
-``tests/server/test_conversion_oracle.py`` compares them with the plain version this replaced):
-results are built in place (``results.add(...)``) rather than built and then copied into the
-response, and the cash-flow rows, most of a response, are not built as one ``CashFlow`` message
-each: :func:`_cash_flow_bytes` writes them in the protobuf wire format (precomputed bytes for the
-years and categories, ``struct`` for the doubles) and one ``MergeFromString`` parses them in C.
-Parsing gives the same message as setting the fields; the response's bytes come from its own
-(deterministic) serialization, never from these.
+How: results are built in place (``results.add(...)``), and the cash-flow rows, most of a
+response, are written in the protobuf wire format by :func:`_cash_flow_bytes` (precomputed bytes
+for the years and categories, ``struct`` for the doubles) and parsed in C by one
+``MergeFromString``, which gives the same message as :func:`_cash_flows` builds row by row
+(``tests/server/test_conversion_properties.py``); the response's bytes come from its own
+deterministic serialization. What it buys: about half the step's instructions (BENCHMARKS.md,
+Instructions per step).
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ request too large      RESOURCE_EXHAUSTED   BadRequest naming the field (``bids`
                                             ErrorInfo(reason "TOO_MANY_BIDS" / ...)
 undecodable request    INVALID_ARGUMENT     BadRequest with one violation at the empty
 (not protobuf, not                          path + ErrorInfo(reason "UNDECODABLE_REQUEST");
-UTF-8; tco_server.wire)                     grpc's own answer would be INTERNAL
+UTF-8; tco_server.decoding)                 grpc's own answer would be INTERNAL
 unauthenticated        UNAUTHENTICATED      ErrorInfo(reason "MISSING_TOKEN" /
 (tco_server.security)                       "INVALID_TOKEN")
 unexpected fault       INTERNAL             ErrorInfo(reason "INTERNAL", metadata
@@ -176,3 +176,21 @@ def exception_frames(error: BaseException) -> list[str]:
             frames.append(f"{PurePath(frame.filename).name}:{frame.lineno} in {frame.name}")
         current = current.__cause__ or current.__context__
     return frames
+
+
+def failure(error: Exception) -> tuple[str, dict[str, object], grpc.Status]:
+    """A failed call's (or tender's) code name, log fields and status: the one mapping of
+    size, field and unexpected errors."""
+    if isinstance(error, RequestTooLargeError):
+        fields: dict[str, object] = {"reason": error.reason, "violations": len(error.violations)}
+        return "RESOURCE_EXHAUSTED", fields, too_large_status(error)
+    if isinstance(error, InvalidTender):
+        fields = {"reason": "INVALID_TENDER", "violations": len(error.violations)}
+        return "INVALID_ARGUMENT", fields, invalid_tender_status(error)
+    incident_id = new_incident_id()
+    fields = {
+        "incident_id": incident_id,
+        "exc_type": exception_type(error),
+        "frames": exception_frames(error),
+    }
+    return "INTERNAL", fields, internal_status(incident_id)

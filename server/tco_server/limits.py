@@ -1,63 +1,47 @@
-"""Explicit request limits, checked on the proto message before any conversion or parsing.
+"""Request limits: one table of size rules, and the shape of strings and enums.
 
-Two kinds of problem, two status codes (the choice, documented for clients):
-
-- **Request size** (how many bids, items, streams, points, method entries): the request as a
-  whole is too big to evaluate here, whatever its content. :func:`check_request` raises
-  :class:`RequestTooLargeError`, which the server answers with ``RESOURCE_EXHAUSTED``, a
-  ``google.rpc.ErrorInfo`` whose reason names the limit (``TOO_MANY_BIDS``, ...) and a
-  ``google.rpc.BadRequest`` naming the field (``bids``, ``bids[3].items``). Sizes are checked
-  first and only with ``len()``: a huge request is refused without walking it.
-- **Field shape** (a unit string longer than 64 characters, an over-long id or name, a study
-  period beyond 100 years, an enum number the contract does not define): one field is wrong, so
-  it is an ``INVALID_ARGUMENT`` exactly like the engine's own field violations (the same
-  :class:`tco.errors.InvalidTender`, reason ``INVALID_TENDER``), with every such field listed by
-  its path. These are refused here, before any unit parsing; the engine's checks run only on a
-  request that passed them, so its violations come in a second round.
-
-The string limits are the engine's own (:data:`tco.units.MAX_UNIT_LENGTH`,
-:data:`tco.fieldcheck.MAX_ID_LENGTH`, :data:`tco.fieldcheck.MAX_TEXT_LENGTH`), so the service
-accepts exactly what the Python API accepts; checking them here only makes the refusal cheap.
-Descriptions never echo the offending value (an over-long string is reported by its length): the
-limits exist to keep large inputs away from the parser, the logs and the response.
-
-Two passes, so that a request within every limit (nearly all of them) costs little: a predicate
-compiled once per :class:`Limits` from the message descriptors answers "is everything within
-the limits?" by reading the fields directly (about 0.2 ms for a tender of 50 items, against
-1.1 ms for the walk), and only when it says no does the exact walk run to name every
-violation. Every error therefore comes from the exact walk, unchanged; the predicate only
-decides whether to run it (``tests/server/test_limits_fastpath.py`` checks they agree).
-
-Field paths use the contract's field names with list indexes, like the engine's:
-``bids[2].items[0].resource_use[0].amount.unit``; a map entry is ``method.exchange_rates[EUR]``
-(or just ``method.exchange_rates`` when the key itself is the problem).
+- **Size** (how many bids, items, streams, points, method and analysis entries): the request is
+  too big to evaluate here, whatever its content: ``RESOURCE_EXHAUSTED``, ``ErrorInfo`` reason
+  naming the limit (``TOO_MANY_BIDS``, ...), ``BadRequest`` naming the list (``bids[3].items``).
+  :data:`SIZE_RULES` (and :data:`ANALYSIS_SIZE_RULES`) is the one table of them: field path,
+  limit, reason, what is counted. :func:`size_violations` reads it on the parsed request and
+  on its bytes before the full parse (:mod:`tco_server.decoding`), with ``len()`` only.
+- **Shape** (an over-long unit, id or text, a study period beyond 100 years, an enum number the
+  contract does not define): ``INVALID_ARGUMENT`` like the engine's own field violations, every
+  field listed by its path (``bids[2].items[0].resource_use[0].amount.unit``; a map entry
+  ``method.exchange_rates[EUR]``), before any unit parsing. The string limits are the engine's
+  (:data:`tco.units.MAX_UNIT_LENGTH`, :data:`tco.validate.limits.MAX_ID_LENGTH`, ``MAX_TEXT_LENGTH``):
+  checking them here only makes the refusal cheap. Descriptions never echo a value. A yes/no
+  pass over a plan read from the descriptors (:func:`_plan`) runs first; only a request it
+  finds at fault is walked again to name every violation.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
+from operator import attrgetter
 from typing import Any
 
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 
+from tco.analysis.spec import MAX_ENTRIES as MAX_ANALYSIS_ENTRIES
 from tco.errors import FieldViolation, InvalidTender
 from tco.units import MAX_UNIT_LENGTH
 from tco.validate import MAX_BIDS, MAX_STUDY_PERIOD
 from tco.validate.limits import MAX_ID_LENGTH, MAX_TEXT_LENGTH
-from tcoapi.v1 import tender_pb2
+
+#: Values of one discrete distribution of the analysis (its values and probabilities each).
+MAX_DISCRETE_VALUES = 1000
 
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """What one EvaluateBids request may hold. Defaults fit any real tender many times over.
-
-    The size limits are the service's capacity, not rules of the method: a request at the item
-    limit (1 000 bids of 10 items) takes about 4 s to check, validate and evaluate on one core,
-    so they sit below the engine's own guards against absurd input (``tco.validate.MAX_LIST``
-    10 000 entries per list, ``MAX_TOTAL_ITEMS`` 100 000) and a deployment may move them with the
-    ``--max-*`` flags. Bids, the study period and the string lengths use the engine's constants.
+    """What one request may hold: the service's capacity (a request at the item limit takes
+    seconds to evaluate), below the engine's own guards against absurd input and movable with the
+    ``--max-*`` flags; bids, the study period and the string lengths are the engine's constants.
     """
 
     #: Bids in one request (RESOURCE_EXHAUSTED, field ``bids``).
@@ -89,6 +73,69 @@ class Limits:
 
 
 @dataclass(frozen=True, slots=True)
+class SizeRule:
+    """One size limit: the list at ``path`` (``[]``: of every element) holds at most ``limit``.
+
+    ``limit`` is a :class:`Limits` field (a deployment may move it) or a fixed number. A rule
+    with ``summed`` paths counts their lists together, over all elements, and reports at
+    ``path``. Rules run in ``stage`` order; a stage with a violation ends the check, so a later
+    stage never walks lists an earlier one found too long.
+    """
+
+    path: str
+    limit: str | int
+    reason: str
+    what: str
+    stage: int
+    summed: tuple[str, ...] = ()
+
+
+_STREAMS = (
+    "bids[].costs",
+    "bids[].deductions",
+    "bids[].items[].costs",
+    "bids[].items[].resource_use",
+    "bids[].items[].pollutant_emissions",
+)
+_STREAMS_WHAT = "cost streams, resource uses, pollutant emissions and deductions over all bids"
+_ENTRIES, _POINTS, _ITEMS = "TOO_MANY_ENTRIES", "TOO_MANY_POINTS", "TOO_MANY_ITEMS"
+_DISCRETE = "analysis.monte_carlo.distributions[].discrete."
+
+#: Every size limit of a tender (EvaluateBidsRequest; the same fields of AnalyzeRankingRequest).
+SIZE_RULES: tuple[SizeRule, ...] = (
+    SizeRule("bids", "max_bids", "TOO_MANY_BIDS", "bids per request", 0),
+    SizeRule("method.resource_prices", "max_method_entries", _ENTRIES, "resource prices", 1),
+    SizeRule("method.emission_factors", "max_method_entries", _ENTRIES, "emission factors", 1),
+    SizeRule("method.pollutant_prices", "max_method_entries", _ENTRIES, "pollutant prices", 1),
+    SizeRule("method.exchange_rates", "max_method_entries", _ENTRIES, "exchange rates", 1),
+    SizeRule(
+        "method.resource_prices[].yearly_escalation", "max_points", _POINTS, "yearly rates", 2
+    ),
+    SizeRule("method.emission_factors[].trajectory", "max_points", _POINTS, "trajectory points", 2),
+    SizeRule("method.carbon_price.points", "max_points", _POINTS, "carbon price points", 2),
+    SizeRule("method.evaluation_model.ladder", "max_points", _POINTS, "ladder steps", 2),
+    SizeRule("bids[].items", "max_items_per_bid", _ITEMS, "items per bid", 2),
+    SizeRule("bids", "max_total_items", _ITEMS, "items over all bids", 2, ("bids[].items",)),
+    SizeRule("bids", "max_total_streams", "TOO_MANY_STREAMS", _STREAMS_WHAT, 3, _STREAMS),
+)
+
+#: The analysis of an AnalyzeRankingRequest, after its tender (:data:`SIZE_RULES`).
+ANALYSIS_SIZE_RULES: tuple[SizeRule, ...] = (
+    SizeRule("analysis.sensitivity", MAX_ANALYSIS_ENTRIES, _ENTRIES, "entries", 4),
+    SizeRule("analysis.switching", MAX_ANALYSIS_ENTRIES, _ENTRIES, "entries", 4),
+    SizeRule("analysis.scenarios", MAX_ANALYSIS_ENTRIES, _ENTRIES, "entries", 4),
+    SizeRule("analysis.monte_carlo.distributions", MAX_ANALYSIS_ENTRIES, _ENTRIES, "entries", 4),
+    SizeRule("analysis.scenarios[].settings", MAX_ANALYSIS_ENTRIES, _ENTRIES, "entries", 5),
+    SizeRule(_DISCRETE + "values", MAX_DISCRETE_VALUES, _POINTS, "values", 5),
+    SizeRule(_DISCRETE + "probabilities", MAX_DISCRETE_VALUES, _POINTS, "probabilities", 5),
+)
+
+
+#: The size rules of an AnalyzeRankingRequest: its tender's, then its analysis'.
+ANALYSIS_REQUEST_RULES = SIZE_RULES + ANALYSIS_SIZE_RULES
+
+
+@dataclass(frozen=True, slots=True)
 class SizeViolation:
     """One exceeded size limit: the field, what is wrong, and a stable reason code."""
 
@@ -100,11 +147,132 @@ class SizeViolation:
 class RequestTooLargeError(Exception):
     """The request exceeds a size limit; answered with RESOURCE_EXHAUSTED."""
 
-    def __init__(self, violations: list[SizeViolation]) -> None:
+    def __init__(self, violations: Sequence[SizeViolation]) -> None:
         self.violations: tuple[SizeViolation, ...] = tuple(violations)
         #: Reason of the ErrorInfo: the first violation's (they are checked in a fixed order).
         self.reason = self.violations[0].reason
         super().__init__(f"{len(self.violations)} size limit(s) exceeded")
+
+
+def limit_of(rule: SizeRule, limits: Limits) -> int:
+    """The number a rule compares with, under ``limits``."""
+    return rule.limit if isinstance(rule.limit, int) else int(getattr(limits, rule.limit))
+
+
+@cache
+def _segments(path: str) -> tuple[tuple[str, bool], ...]:
+    """``bids[].items`` -> ``(("bids", True), ("items", False))``: name, and "each element"."""
+    return tuple((head.removesuffix("[]"), head.endswith("[]")) for head in path.split("."))
+
+
+def _lists(message: Any, path: str, seen: dict[str, Any]) -> list[tuple[Any, tuple[int, ...]]]:
+    """Every list at ``path`` under ``message``, with the indexes of the ``[]`` on the way
+    (``seen``: the levels already walked by earlier rules, by path prefix)."""
+    *heads, (last, _) = _segments(path)
+    level: list[tuple[Any, tuple[int, ...]]] = [(message, ())]
+    prefix = ""
+    for name, each in heads:
+        prefix += f"{name}.{each}"
+        if prefix not in seen:
+            if each:
+                level = [(e, (*at, i)) for m, at in level for i, e in enumerate(getattr(m, name))]
+            else:
+                level = [(getattr(m, name), at) for m, at in level]
+            seen[prefix] = level
+        level = seen[prefix]
+    return [(getattr(m, last), at) for m, at in level]
+
+
+def _at(path: str, index: tuple[int, ...]) -> str:
+    """``path`` with its ``[]`` filled in: ``bids[].items``, (3,) -> ``bids[3].items``."""
+    parts = path.split("[]")
+    return "".join(f"{part}[{i}]" for part, i in zip(parts, index, strict=False)) + parts[-1]
+
+
+def _describe(limit: int, what: str, n: int, exact: bool) -> str:
+    return (
+        f"at most {limit} {what}, got {n}"
+        if exact
+        else f"at most {limit} {what}, got more than {limit}"
+    )
+
+
+def size_violations(
+    message: Any, rules: Sequence[SizeRule], limits: Limits, *, bounded: bool = False
+) -> list[SizeViolation]:
+    """The violations of ``rules`` in ``message``, of the first stage that has any.
+
+    ``message`` is a parsed message or a view that reads lengths only
+    (:class:`tco_server.decoding.WireMessage`): a list it did not read to its end (attribute
+    ``exact`` False) is over its limit, and reported ``got more than {limit}``. ``bounded``: a
+    summed count stops once it is over its limit, likewise reported without its exact count.
+    """
+    found: list[SizeViolation] = []
+    seen: dict[str, Any] = {}
+    # Every element of a list takes at least one byte on the wire, so a parsed message of
+    # ``size`` bytes cannot break a limit of ``size`` or more: those rules are not walked.
+    size = message.ByteSize() if isinstance(message, Message) else 1 << 62
+    stage = rules[0].stage if rules else 0
+    for rule in rules:
+        if rule.stage != stage:
+            if found:
+                return found
+            stage = rule.stage
+        limit = limit_of(rule, limits)
+        if size <= limit:
+            continue
+        if not rule.summed:
+            for items, index in _lists(message, rule.path, seen):
+                n = len(items)
+                if n > limit:
+                    exact = getattr(items, "exact", True)
+                    found.append(
+                        SizeViolation(
+                            _at(rule.path, index),
+                            _describe(limit, rule.what, n, exact),
+                            rule.reason,
+                        )
+                    )
+            continue
+        total, exact = 0, True
+        for path in rule.summed:
+            for items, _ in _lists(message, path, seen):
+                total += len(items)
+                exact = exact and getattr(items, "exact", True)
+                if bounded and total > limit:
+                    break
+            if bounded and total > limit:
+                exact = False
+                break
+        if total > limit:
+            found.append(
+                SizeViolation(rule.path, _describe(limit, rule.what, total, exact), rule.reason)
+            )
+    return found
+
+
+def check_request(request: Message, limits: Limits) -> None:
+    """Refuse an EvaluateBidsRequest that breaks a limit: :class:`RequestTooLargeError` (size,
+    checked first) or :class:`tco.errors.InvalidTender` (shape; every bad field listed)."""
+    found = size_violations(request, SIZE_RULES, limits)
+    if found:
+        raise RequestTooLargeError(found)
+    check_shape(request, limits)
+
+
+def check_shape(request: Message, limits: Limits, *, skip: frozenset[str] = frozenset()) -> None:
+    """Refuse a tender's over-long strings, unknown enums and study period (not the fields in
+    ``skip``); every violation listed."""
+    years = request.method.study_period_years  # type: ignore[attr-defined]
+    if years <= limits.max_study_years and _fine(request, _plan(request.DESCRIPTOR, limits, skip)):
+        return
+    violations: list[FieldViolation] = []
+    if years > limits.max_study_years:  # the wording of tco.validate
+        text = f"expected a study period in whole years from 1 to {limits.max_study_years}"
+        violations.append(FieldViolation("method.study_period_years", text))
+    _walk(request, "", limits, violations, skip)
+    if violations:
+        raise InvalidTender(violations)
 
 
 # Fields whose strings are identifiers or codes (shorter limit); every other string is text.
@@ -125,367 +293,141 @@ _ID_FIELDS = frozenset(
 _UNIT_FIELD = "unit"
 
 
-def check_request(request: tender_pb2.EvaluateBidsRequest, limits: Limits) -> None:
-    """Refuse a request that breaks a limit; return quietly otherwise.
-
-    Raises :class:`RequestTooLargeError` (size; checked first, with ``len()`` only) or
-    :class:`tco.errors.InvalidTender` (field shape; every bad field listed).
-
-    Two passes, for speed: almost every request is within every limit, and the exact walk
-    below, which builds a path string for every field it visits, cost more than a millisecond
-    for a typical tender. The predicate of :func:`_compile_predicate` only answers "is
-    everything fine?", reading the fields directly and building nothing; only when it says no
-    does the exact walk run, so the errors (fields, descriptions, order) are the exact walk's
-    and nothing else. ``tests/server/test_limits_fastpath.py`` checks that both
-    passes agree.
-    """
-    if _fast_check(limits)(request):
-        return
-    _check_sizes(request, limits)
-    violations: list[FieldViolation] = []
-    method = request.method
-    if method.study_period_years > limits.max_study_years:
-        violations.append(
-            FieldViolation(
-                "method.study_period_years",
-                # the wording of tco.validate
-                f"expected a study period in whole years from 1 to {limits.max_study_years}",
-            )
-        )
-    _walk(request, "", limits, violations)
-    if violations:
-        raise InvalidTender(violations)
-
-
-# -- the fast pass ---------------------------------------------------------------------------
-
-#: ``limits -> predicate`` for the few Limits a server uses (one per configuration).
-_PREDICATES: dict[Limits, Callable[[Message], bool]] = {}
-
-
-def _fast_check(limits: Limits) -> Callable[[Message], bool]:
-    """The compiled "within every limit?" predicate of an EvaluateBidsRequest (cached)."""
-    predicate = _PREDICATES.get(limits)
-    if predicate is None:
-        predicate = _compile_predicate(tender_pb2.EvaluateBidsRequest.DESCRIPTOR, limits)
-        if len(_PREDICATES) > 16:  # only a test makes many Limits; keep the cache bounded
-            _PREDICATES.clear()
-        _PREDICATES[limits] = predicate
-    return predicate
-
-
 def _string_limit(name: str, limits: Limits) -> int:
-    """The length limit of a string field named ``name`` (the classification of the walk)."""
+    """The length limit of a string field named ``name``."""
     if name == _UNIT_FIELD:
         return limits.max_unit_length
     return limits.max_id_length if name in _ID_FIELDS else limits.max_text_length
 
 
-def _size_rules(limits: Limits) -> dict[str, tuple[str, int]]:
-    """The lists :func:`_check_sizes` counts, by field full name: (how, limit).
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What the yes/no pass reads in one message type, through its singular sub-messages at
+    once (dotted :func:`operator.attrgetter` s, one C call each): the strings of each length
+    limit, the enums of each type, the lists and maps to go into with their elements' plans."""
 
-    ``max``: the list's own length; ``items``: a bid's items, also summed over all bids;
-    ``streams``: summed over all bids.
-    """
-    entries = ("max", limits.max_method_entries)
-    points = ("max", limits.max_points)
-    streams = ("streams", limits.max_total_streams)
-    return {
-        "tcoapi.v1.EvaluateBidsRequest.bids": ("max", limits.max_bids),
-        "tcoapi.v1.Method.resource_prices": entries,
-        "tcoapi.v1.Method.emission_factors": entries,
-        "tcoapi.v1.Method.pollutant_prices": entries,
-        "tcoapi.v1.Method.exchange_rates": entries,
-        "tcoapi.v1.ResourcePrice.yearly_escalation": points,
-        "tcoapi.v1.EmissionFactor.trajectory": points,
-        "tcoapi.v1.CarbonPrice.points": points,
-        "tcoapi.v1.EvaluationModel.ladder": points,
-        "tcoapi.v1.Bid.items": ("items", limits.max_items_per_bid),
-        "tcoapi.v1.Bid.costs": streams,
-        "tcoapi.v1.Bid.deductions": streams,
-        "tcoapi.v1.Item.costs": streams,
-        "tcoapi.v1.Item.resource_use": streams,
-        "tcoapi.v1.Item.pollutant_emissions": streams,
-    }
+    strings: tuple[tuple[Callable[[Any], Any], int], ...]
+    enums: tuple[tuple[Callable[[Any], Any], frozenset[int]], ...]
+    lists: tuple[tuple[Callable[[Any], Any], _Plan | None], ...]  # None: strings or enums
+    maps: tuple[tuple[Callable[[Any], Any], int, _Plan | None], ...]  # key limit, value plan
+    #: Small sub-messages with several strings: fine as a whole when their serialized size is
+    #: within their smallest string limit (no string is longer than the message holding it).
+    gated: tuple[tuple[Callable[[Any], Any], int, _Plan], ...]
+    #: That smallest limit for a message of this type when it is small (no lists, maps or enums).
+    small: int | None
 
 
-def _message_type(field: FieldDescriptor) -> Descriptor:
-    """The message type of a message field (typed: never None for TYPE_MESSAGE)."""
-    entry = field.message_type
-    if entry is None:  # pragma: no cover - a message field always has its type
-        raise TypeError(f"{field.full_name} has no message type")
-    return entry
-
-
-def _small_message_limit(
-    descriptor: Descriptor, limits: Limits, stack: tuple[Descriptor, ...] = ()
-) -> int | None:
-    """The smallest string limit in a list-free, enum-free message tree; None for any other.
-
-    Enums are left out because an unknown enum number is not a matter of size; a message type
-    that contains itself, because its tree has no bound.
-    """
-    smallest: int | None = None
+def _small(descriptor: Descriptor, limits: Limits) -> tuple[int, int] | None:
+    """(smallest string limit, number of strings) of a type without lists, maps or enums."""
+    smallest, count = 1 << 62, 0
     for field in descriptor.fields:
-        if field.is_repeated or field.type == FieldDescriptor.TYPE_ENUM:
+        entry = field.message_type
+        if field.is_repeated or field.type == field.TYPE_ENUM or entry is descriptor:
             return None
-        if field.type == FieldDescriptor.TYPE_MESSAGE:
-            entry = _message_type(field)
-            if entry is descriptor or entry in stack:
-                return None
-            inner = _small_message_limit(entry, limits, (*stack, descriptor))
+        if entry is not None:
+            inner = _small(entry, limits)
             if inner is None:
                 return None
-        elif field.type == FieldDescriptor.TYPE_STRING:
-            inner = _string_limit(field.name, limits)
-        else:
-            continue
-        smallest = inner if smallest is None else min(smallest, inner)
-    return smallest
+            smallest, count = min(smallest, inner[0]), count + inner[1]
+        elif field.type == field.TYPE_STRING:
+            smallest, count = min(smallest, _string_limit(field.name, limits)), count + 1
+    return (smallest, count) if count else None
 
 
-def _compile_predicate(descriptor: Descriptor, limits: Limits) -> Callable[[Message], bool]:
-    """Python source for the predicate of ``descriptor``'s messages, compiled.
+def _getter(paths: list[str]) -> Callable[[Any], Any]:
+    """A tuple of the values at ``paths`` (dotted), whatever their number."""
+    get = attrgetter(*paths)
+    return get if len(paths) > 1 else lambda message: (get(message),)
 
-    True exactly when :func:`_check_sizes`, the study-period check and :func:`_walk` would find
-    nothing. Generated from the descriptors, so a string or enum added to the contract is
-    covered without touching this module; every nested message type is inlined into one
-    function (no call per message), with the limits as constants. What it does per field:
 
-    - a string: ``len(...) > limit``, the limit of :func:`_string_limit`;
-    - an enum: membership in the frozenset of the numbers the contract defines;
-    - a list that :func:`_check_sizes` counts (:func:`_size_rules`): its length against the
-      limit, or added to the running total of items or streams and that compared, *before*
-      the list is read, so a huge request is given up on (and left to the exact check) after
-      at most one limit's worth of work, as the exact check does;
-    - a list: read only when non-empty (``if x:``, much cheaper than starting an empty loop);
-    - a small message with several strings (``Emissions``, ``ResourceUse``):
-      one ``ByteSize()`` call first, see :func:`_small_message_limit`;
-    - an unset message reads as an empty one: empty strings, enums 0, so reading it is harmless.
-
-    A message type that contains itself (none in v1) is not followed: when such a field is
-    set, the predicate answers False and leaves it to the exact walk.
-    """
-    namespace: dict[str, Any] = {}
-    names = iter(range(1_000_000))
-    rules = _size_rules(limits)
-    used: set[str] = set()
-
-    def fresh(prefix: str) -> str:
-        return f"{prefix}{next(names)}"
-
-    def counted(field: FieldDescriptor, target: str, indent: str) -> list[str]:
-        """The size rule of a list field (already read into ``target``), if it has one."""
-        rule = rules.get(field.full_name)
-        if rule is None:
-            return []
-        used.add(field.full_name)
-        how, limit = rule
-        if how == "max":
-            return [f"{indent}if len({target}) > {limit}:", f"{indent}    return False"]
-        if how == "items":
-            n = fresh("n")
-            return [
-                f"{indent}{n} = len({target})",
-                f"{indent}if {n} > {limit}:",
-                f"{indent}    return False",
-                f"{indent}items += {n}",
-                f"{indent}if items > {limits.max_total_items}:",
-                f"{indent}    return False",
-            ]
-        return [
-            f"{indent}streams += len({target})",
-            f"{indent}if streams > {limit}:",
-            f"{indent}    return False",
-        ]
-
-    def repeated(
-        field: FieldDescriptor, access: str, inner: list[str], element: str, indent: str
-    ) -> list[str]:
-        """Read a list once; its size rule; then, when it has elements, ``inner`` for each."""
-        target = fresh("r")
-        head = counted(field, target, indent)
-        if not head and not inner:
-            return []
-        lines = [f"{indent}{target} = {access}", *head]
-        if inner:
-            lines.append(f"{indent}if {target}:")
-            lines.append(f"{indent}    for {element} in {target}:")
-            lines += inner
-        return lines
-
-    def body(desc: Descriptor, var: str, indent: str, stack: tuple[Descriptor, ...]) -> list[str]:
-        lines: list[str] = []
-        deeper = indent + "        "  # inside "if r:" and "for e in r:"
-        for field in desc.fields:
-            access = f"{var}.{field.name}"
-            if field.type == FieldDescriptor.TYPE_MESSAGE:
-                entry = _message_type(field)
-                if entry.GetOptions().map_entry:
-                    key_field = entry.fields_by_name["key"]
-                    value_field = entry.fields_by_name["value"]
-                    key = fresh("k")
-                    inner: list[str] = []
-                    if key_field.type == FieldDescriptor.TYPE_STRING:
-                        inner.append(f"{deeper}if len({key}) > {limits.max_id_length}:")
-                        inner.append(f"{deeper}    return False")
-                    if value_field.type == FieldDescriptor.TYPE_MESSAGE:
-                        value_type = _message_type(value_field)
-                        if value_type in stack:
-                            inner.append(f"{deeper}return False")
-                        else:
-                            value = fresh("v")
-                            inner.append(f"{deeper}{value} = {access}[{key}]")
-                            inner += body(value_type, value, deeper, (*stack, value_type))
-                    lines += repeated(field, access, inner, key, indent)
-                elif entry in stack:
-                    test = (
-                        f"len({access})" if field.is_repeated else f"{var}.HasField({field.name!r})"
-                    )
-                    lines.append(f"{indent}if {test}:")
-                    lines.append(f"{indent}    return False")
-                elif field.is_repeated:
-                    element = fresh("e")
-                    inner = guarded(entry, element, deeper, (*stack, entry))
-                    lines += repeated(field, access, inner, element, indent)
-                else:
-                    sub = fresh("m")
-                    inner = guarded(entry, sub, indent, (*stack, entry))
-                    if len(inner) == 2:  # one check, one read (a Quantity's unit): no local
-                        lines += guarded(entry, access, indent, (*stack, entry))
-                    elif inner:
-                        lines.append(f"{indent}{sub} = {access}")
-                        lines += inner
-            elif field.type == FieldDescriptor.TYPE_STRING:
-                limit = _string_limit(field.name, limits)
-                if field.is_repeated:
-                    element = fresh("s")
-                    inner = [f"{deeper}if len({element}) > {limit}:", f"{deeper}    return False"]
-                    lines += repeated(field, access, inner, element, indent)
-                else:
-                    lines.append(f"{indent}if len({access}) > {limit}:")
-                    lines.append(f"{indent}    return False")
-            elif field.type == FieldDescriptor.TYPE_ENUM and field.enum_type is not None:
-                known = fresh("KNOWN")
-                namespace[known] = frozenset(field.enum_type.values_by_number)
-                if field.is_repeated:
-                    element = fresh("n")
-                    inner = [f"{deeper}if {element} not in {known}:", f"{deeper}    return False"]
-                    lines += repeated(field, access, inner, element, indent)
-                else:
-                    lines.append(f"{indent}if {access} not in {known}:")
-                    lines.append(f"{indent}    return False")
-            elif field.is_repeated:  # numbers and bools: only counted, never read
-                lines += repeated(field, access, [], "_", indent)
-        return lines
-
-    def guarded(
-        desc: Descriptor, var: str, indent: str, stack: tuple[Descriptor, ...]
-    ) -> list[str]:
-        """``body``, behind a one-call size test for small messages with several strings.
-
-        No string of a message is longer than the message's serialized size, so a message
-        whose ``ByteSize()`` (one C call) is within the smallest limit of its strings is fine
-        as a whole: one call instead of an attribute read per string (``Emissions``' five
-        units, a ``ResourceUse``'s resource and two units). Only for messages without lists,
-        whose size stays small; the others are read field by field.
-        """
-        small = _small_message_limit(desc, limits)
-        inner = body(desc, var, indent + "    ", stack)
-        if small is None or len(inner) < 4:  # not worth a call for a single string
-            return body(desc, var, indent, stack)
-        return [f"{indent}if {var}.ByteSize() > {small}:", *inner]
-
-    source = [
-        "def predicate(request):",
-        "    items = 0",
-        "    streams = 0",
-        f"    if request.method.study_period_years > {limits.max_study_years}:",
-        "        return False",
-        *body(descriptor, "request", "    ", (descriptor,)),
-        "    return True",
+@cache
+def _plan(descriptor: Descriptor, limits: Limits, skip: frozenset[str] = frozenset()) -> _Plan:
+    strings: dict[int, list[str]] = {}
+    enums: dict[Any, list[str]] = {}
+    lists: list[tuple[Callable[[Any], Any], _Plan | None]] = []
+    maps: list[tuple[Callable[[Any], Any], int, _Plan | None]] = []
+    gated: list[tuple[Callable[[Any], Any], int, _Plan]] = []
+    pending: list[tuple[str, Descriptor, tuple[Descriptor, ...]]] = [
+        ("", descriptor, (descriptor,))
     ]
-    if used != set(rules):  # a renamed field: the fast pass would miss a size limit
-        raise AssertionError(f"size rules for unknown fields: {sorted(set(rules) - used)}")
-    exec(
-        compile("\n".join(source), f"<limits predicate {descriptor.full_name}>", "exec"), namespace
+    while pending:  # the message and its singular sub-messages, flattened
+        prefix, desc, stack = pending.pop()
+        for field in desc.fields:
+            if not prefix and field.name in skip:
+                continue
+            path = prefix + field.name
+            entry = field.message_type
+            if entry is not None and entry in stack:  # pragma: no cover - none in v1
+                raise TypeError(f"{field.full_name}: a message type that holds itself")
+            if entry is not None and entry.GetOptions().map_entry:
+                value = entry.fields_by_name["value"].message_type
+                plan = None if value is None else _plan(value, limits)
+                maps.append((attrgetter(path), limits.max_id_length, plan))
+            elif entry is not None and field.is_repeated:
+                lists.append((attrgetter(path), _plan(entry, limits)))
+            elif entry is not None and (small := _small(entry, limits)) and small[1] > 1:
+                gated.append((attrgetter(path), small[0], _plan(entry, limits)))
+            elif entry is not None:
+                pending.append((path + ".", entry, (*stack, entry)))
+            elif field.is_repeated and field.type in (field.TYPE_STRING, field.TYPE_ENUM):
+                lists.append((attrgetter(path), None))  # none in v1: the exact walk decides
+            elif field.type == field.TYPE_STRING:
+                strings.setdefault(_string_limit(field.name, limits), []).append(path)
+            elif field.type == field.TYPE_ENUM and field.enum_type is not None:
+                enums.setdefault(field.enum_type, []).append(path)
+    return _Plan(
+        tuple((_getter(paths), limit) for limit, paths in strings.items()),
+        tuple((_getter(paths), frozenset(kind.values_by_number)) for kind, paths in enums.items()),
+        tuple(lists),
+        tuple(maps),
+        tuple(gated),
+        None if (small := _small(descriptor, limits)) is None else small[0],
     )
-    predicate: Callable[[Message], bool] = namespace["predicate"]
-    return predicate
 
 
-# -- the exact pass --------------------------------------------------------------------------
+def _fine(message: Any, plan: _Plan) -> bool:
+    """True when nothing in ``message`` breaks a shape limit."""
+    if plan.small is not None and message.ByteSize() <= plan.small:
+        return True
+    for get, limit, sub_plan in plan.gated:
+        sub = get(message)
+        if sub.ByteSize() > limit and not _fine(sub, sub_plan):
+            return False
+    for get, limit in plan.strings:
+        if max(map(len, get(message))) > limit:
+            return False
+    for get, known in plan.enums:
+        if not known.issuperset(get(message)):
+            return False
+    for get, element_plan in plan.lists:
+        elements = get(message)
+        if elements:
+            if element_plan is None:
+                return False
+            for element in elements:
+                if not _fine(element, element_plan):
+                    return False
+    for get, key_limit, value_plan in plan.maps:
+        entries = get(message)
+        for key in entries:
+            if isinstance(key, str) and len(key) > key_limit:
+                return False
+            if value_plan is not None and not _fine(entries[key], value_plan):
+                return False
+    return True
 
 
-class _Sizes:
-    """Collects exceeded size limits, each with the reason code of its kind."""
-
-    def __init__(self) -> None:
-        self.violations: list[SizeViolation] = []
-
-    def check(self, reason: str, path: str, n: int, limit: int, what: str) -> None:
-        if n > limit:
-            self.violations.append(SizeViolation(path, f"at most {limit} {what}, got {n}", reason))
-
-    def raise_if_any(self) -> None:
-        if self.violations:
-            raise RequestTooLargeError(self.violations)
-
-
-def _check_sizes(request: tender_pb2.EvaluateBidsRequest, limits: Limits) -> None:
-    sizes = _Sizes()
-    bids = request.bids
-    sizes.check("TOO_MANY_BIDS", "bids", len(bids), limits.max_bids, "bids per request")
-    sizes.raise_if_any()  # do not even look at the bids of an oversized request
-
-    method = request.method
-    for name, what in (
-        ("resource_prices", "resource prices"),
-        ("emission_factors", "emission factors"),
-        ("pollutant_prices", "pollutant prices"),
-        ("exchange_rates", "exchange rates"),
-    ):
-        n = len(getattr(method, name))
-        sizes.check("TOO_MANY_ENTRIES", f"method.{name}", n, limits.max_method_entries, what)
-    sizes.raise_if_any()  # the loops below walk those lists
-
-    points = limits.max_points
-    for i, price in enumerate(method.resource_prices):
-        path = f"method.resource_prices[{i}].yearly_escalation"
-        sizes.check("TOO_MANY_POINTS", path, len(price.yearly_escalation), points, "yearly rates")
-    for i, factor in enumerate(method.emission_factors):
-        path = f"method.emission_factors[{i}].trajectory"
-        sizes.check("TOO_MANY_POINTS", path, len(factor.trajectory), points, "trajectory points")
-    n = len(method.carbon_price.points)
-    sizes.check("TOO_MANY_POINTS", "method.carbon_price.points", n, points, "carbon price points")
-    n = len(method.evaluation_model.ladder)
-    sizes.check("TOO_MANY_POINTS", "method.evaluation_model.ladder", n, points, "ladder steps")
-
-    total_items = 0
-    for i, bid in enumerate(bids):
-        n = len(bid.items)
-        total_items += n
-        sizes.check(
-            "TOO_MANY_ITEMS", f"bids[{i}].items", n, limits.max_items_per_bid, "items per bid"
-        )
-    sizes.check(
-        "TOO_MANY_ITEMS", "bids", total_items, limits.max_total_items, "items over all bids"
-    )
-    sizes.raise_if_any()  # the loop below walks the items
-
-    streams = 0
-    for bid in bids:
-        streams += len(bid.costs) + len(bid.deductions)
-        for item in bid.items:
-            streams += len(item.costs) + len(item.resource_use) + len(item.pollutant_emissions)
-    what = "cost streams, resource uses, pollutant emissions and deductions over all bids"
-    sizes.check("TOO_MANY_STREAMS", "bids", streams, limits.max_total_streams, what)
-    sizes.raise_if_any()
-
-
-def _walk(message: Message, prefix: str, limits: Limits, out: list[FieldViolation]) -> None:
+def _walk(
+    message: Message,
+    prefix: str,
+    limits: Limits,
+    out: list[FieldViolation],
+    skip: frozenset[str] = frozenset(),
+) -> None:
     """Check every set string and enum of ``message`` (recursively) against the shape limits."""
     for field, value in message.ListFields():
+        if field.name in skip:
+            continue
         path = f"{prefix}{field.name}"
         if field.type == FieldDescriptor.TYPE_MESSAGE:
             entry = field.message_type
@@ -512,58 +454,34 @@ def _walk(message: Message, prefix: str, limits: Limits, out: list[FieldViolatio
 
 
 def _walk_map(
-    value_field: FieldDescriptor,
-    entries: Mapping[Any, Any],
-    path: str,
-    limits: Limits,
-    out: list[FieldViolation],
+    value: FieldDescriptor, entries: Mapping[Any, Any], path: str, limits: Limits, out: list[Any]
 ) -> None:
     """Map keys are ids (currency codes in v1): the id limit; message values are walked."""
     for key in sorted(entries):
-        if isinstance(key, str) and len(key) > limits.max_id_length:
-            out.append(
-                FieldViolation(
-                    path, f"a key of at most {limits.max_id_length} characters, got {len(key)}"
-                )
-            )
-        elif value_field.type == FieldDescriptor.TYPE_MESSAGE:
+        if isinstance(key, str) and len(key) > (limit := limits.max_id_length):
+            out.append(FieldViolation(path, f"a key of at most {limit} characters, got {len(key)}"))
+        elif value.type == FieldDescriptor.TYPE_MESSAGE:
             _walk(entries[key], f"{path}[{key}].", limits, out)
 
 
 def _check_string(
     name: str, value: str, path: str, limits: Limits, out: list[FieldViolation]
 ) -> None:
-    n = len(value)
-    if name == _UNIT_FIELD:
-        if n > limits.max_unit_length:  # the wording of tco.units
-            out.append(
-                FieldViolation(
-                    path, f"unit is {n} characters long; at most {limits.max_unit_length} allowed"
-                )
-            )
-        return
-    limit = limits.max_id_length if name in _ID_FIELDS else limits.max_text_length
-    if n > limit:
-        out.append(FieldViolation(path, f"at most {limit} characters, got {n}"))
+    n, limit = len(value), _string_limit(name, limits)
+    if n > limit:  # a unit in the wording of tco.units
+        unit = name == _UNIT_FIELD
+        text = f"unit is {n} characters long; at most {limit} allowed" if unit else None
+        out.append(FieldViolation(path, text or f"at most {limit} characters, got {n}"))
 
 
 def check_response_size(response: Message, max_bytes: int) -> None:
-    """Refuse a response grpc could not send (``max_send_message_length``), naming ``bids``.
-
-    The size of a response grows with bids x years x categories (the cash flows); a request
-    within every limit can still need more than the message limit, and only the evaluation
-    tells. Raises :class:`RequestTooLargeError` with reason ``RESPONSE_TOO_LARGE``.
-    """
-    size = response.ByteSize()
+    """Refuse a response grpc could not send (``max_send_message_length``), naming ``bids``:
+    its size grows with bids x years x categories, which only the evaluation tells. Raises
+    :class:`RequestTooLargeError` with reason ``RESPONSE_TOO_LARGE``."""
+    size, mib = response.ByteSize(), 1024 * 1024
     if size > max_bytes:
-        mib = 1024 * 1024
-        raise RequestTooLargeError(
-            [
-                SizeViolation(
-                    "bids",
-                    f"the response would be {size / mib:.1f} MiB, at most {max_bytes / mib:.0f} "
-                    "MiB can be sent: send fewer bids per request",
-                    "RESPONSE_TOO_LARGE",
-                )
-            ]
+        text = (
+            f"the response would be {size / mib:.1f} MiB, at most {max_bytes / mib:.0f} MiB can "
+            "be sent: send fewer bids per request"
         )
+        raise RequestTooLargeError([SizeViolation("bids", text, "RESPONSE_TOO_LARGE")])

@@ -1,36 +1,26 @@
 """``--processes N``: N server processes behind one port (SO_REUSEPORT), one supervisor.
 
-CPython runs one thread of Python at a time, so one server process uses about one core however
-many handler threads it has. gRPC's recommended way to use more cores from Python
+One CPython process uses about one core; gRPC's recommended way to use more from Python
 (``examples/python/multiprocessing`` in grpc/grpc) is several processes, each with its own
-``grpc.server``, listening on the same port with ``SO_REUSEPORT``; the kernel spreads incoming
-CONNECTIONS over them. What this module does:
+``grpc.server``, on the same port with ``SO_REUSEPORT``; the kernel spreads CONNECTIONS (not
+calls) over them. This module:
 
-1. **Reserve the port** in the supervisor (this process): a socket with ``SO_REUSEPORT`` bound to
-   ``--host:--port`` (``--port 0`` lets the kernel pick one), never listening, kept open while
-   serving so no other program can take the port between worker restarts. A port held by a
-   program without ``SO_REUSEPORT`` fails here: exit 2, like the single-process server.
-2. **Start N workers** (``multiprocessing`` "spawn": fresh interpreters, no gRPC state inherited
-   through ``fork``), each running :func:`tco_server.app.start` with ``grpc.so_reuseport=1`` on
-   that port. Each has its own health service, thread pool and limits (``--workers``,
-   ``--max-concurrent-rpcs`` are per process). Each reports ready (or why it could not start)
-   over a pipe; the supervisor prints ``tco-server listening on HOST:PORT`` once, when all are
-   ready. A worker that cannot start stops them all: exit 2.
-3. **Supervise**: a worker that dies while serving is logged (``worker_exited``, exit code) and
-   started again; more than :data:`MAX_RESTARTS` restarts within :data:`RESTART_WINDOW_SECONDS`
-   stop everything with exit 1 (a crash loop is for the orchestrator to see). A worker whose
-   supervisor disappears (``kill -9``) shuts itself down rather than serve unsupervised.
-4. **Shut down**: SIGTERM or SIGINT to the supervisor is forwarded as SIGTERM to every worker;
-   each goes NOT_SERVING and drains its calls within ``--grace`` seconds
-   (:meth:`tco_server.app.RunningServer.shutdown`), then exits 0; the supervisor exits 0 when all
-   did. A second signal is forwarded too and cancels the calls still running. Workers ignore
-   SIGINT themselves (a Ctrl-C reaches the whole process group; the supervisor forwards it once).
-   Every log line of a worker carries ``"worker": <index>``.
+1. reserves the port in the supervisor (a ``SO_REUSEPORT`` socket, never listening, kept open
+   so no other program takes it between worker restarts; a port held without ``SO_REUSEPORT``
+   fails here: exit 2);
+2. starts N workers (``multiprocessing`` "spawn": no gRPC state inherited through ``fork``),
+   each :func:`tco_server.app.start` with ``grpc.so_reuseport=1``, each with its own limits and
+   pools; it prints ``tco-server listening on HOST:PORT`` once all reported ready over their
+   pipes (one that cannot start stops them all: exit 2);
+3. restarts a worker that dies (``worker_exited``); more than :data:`MAX_RESTARTS` within
+   :data:`RESTART_WINDOW_SECONDS` stop everything with exit 1; a worker whose supervisor
+   disappears shuts itself down;
+4. forwards SIGTERM/SIGINT as SIGTERM to every worker (each drains within ``--grace``,
+   :meth:`tco_server.app.RunningServer.shutdown`) and exits 0 when all did; a second signal
+   cancels the calls still running. Workers ignore SIGINT themselves; their log lines carry
+   ``"worker": <index>``.
 
-Balance is per connection, not per call: a client with one channel (one HTTP/2 connection) talks
-to one worker for the channel's life. A client that wants the throughput of all workers opens
-several connections (``TcoClient(..., connections=N)``) or several clients do. ``--processes 1``
-(the default) is the single-process server of :mod:`tco_server.__main__`, ``SO_REUSEPORT`` off.
+Deployment notes (one process per core, connections per client): docs/deploy.md.
 """
 
 from __future__ import annotations

@@ -1,35 +1,17 @@
 """Transport security: TLS, mutual TLS and per-platform bearer tokens. All off by default.
 
-The default server binds ``127.0.0.1`` in plaintext: a sidecar next to the e-procurement platform.
-Anything reachable from elsewhere should run with TLS and tokens:
+``--tls-cert FILE --tls-key FILE`` serve TLS (both or neither); ``--tls-client-ca FILE`` asks for
+client certificates signed by that CA (mutual TLS); ``--tokens-file FILE`` asks every call of
+the service for ``authorization: Bearer <token>``, answered ``UNAUTHENTICATED`` (ErrorInfo reason
+``MISSING_TOKEN`` / ``INVALID_TOKEN``) before the request is even deserialized. Health and
+reflection stay open without a token (probes; the public contract).
 
-``--tls-cert FILE --tls-key FILE``
-    TLS (PEM certificate chain and private key). Both or neither.
-``--tls-client-ca FILE``
-    Mutual TLS: a client must present a certificate signed by this CA (PEM bundle), or the
-    handshake fails before any call is made. Needs ``--tls-cert``/``--tls-key``.
-``--tokens-file FILE``
-    Per-platform bearer tokens. Each call of the service must carry ``authorization: Bearer
-    <token>``; a missing, malformed or unknown token is answered ``UNAUTHENTICATED`` (ErrorInfo
-    reason ``MISSING_TOKEN`` / ``INVALID_TOKEN``) before the request is even deserialized.
-
-The tokens file holds no token, only its SHA-256, one platform per line::
-
-    # platform:sha256 hex of its token
-    upphandlingsplattform-a:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
-
-``python -m tco_server.security new-token NAME`` prints a fresh random token (give it to the
-platform, once) and the line for the file. Tokens are random 256-bit secrets, not passwords, so a
-plain SHA-256 is the right hash (nothing to brute-force); the presented token's hash is compared
-with **every** stored hash with :func:`hmac.compare_digest`, so the time taken does not depend on
-which entry (if any) matched or where the first differing byte is.
-
-Health (``grpc.health.v1.Health``) and reflection stay open without a token, so load balancers and
-orchestrators can probe the server and tools can read the (public) contract; they carry no bid
-data. Everything else needs a token when ``--tokens-file`` is given.
-
-The platform a token belongs to is put into the call's log line (``"platform"``): who asked for an
-evaluation is part of the record an appeal may need. The token itself is never logged.
+The tokens file holds no token, only its SHA-256, one ``platform:sha256hex`` line each;
+``python -m tco_server.security new-token NAME`` prints a fresh random 256-bit token and its
+line. A random secret needs no slow hash; the presented token's hash is compared with **every**
+stored hash by :func:`hmac.compare_digest`, so the time does not depend on which entry matched.
+The platform is put in the call's log line (``"platform"``), the token never. The operator's
+side: docs/security.md.
 """
 
 from __future__ import annotations

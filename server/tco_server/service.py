@@ -1,28 +1,14 @@
 """The LifeCycleCostService servicer: transport only, no calculation.
 
-EvaluateBids, step by step (each step one module; the engine does every calculation):
-
-1. limits (:mod:`tco_server.limits`) on the proto: RESOURCE_EXHAUSTED or INVALID_ARGUMENT before
-   anything is parsed;
-2. proto -> domain tender (:mod:`tco_server.convert_in`), mechanical;
-3. the engine, :func:`tco.evaluate.evaluate` (``validate_only`` passed through; see
-   :func:`run_engine` for the deadline checks inside it): its
-   :class:`tco.errors.InvalidTender` becomes INVALID_ARGUMENT with every field violation;
-4. domain evaluation -> proto response (:mod:`tco_server.convert_out`); a response larger than
-   the message limit is refused with RESOURCE_EXHAUSTED / ``RESPONSE_TOO_LARGE`` here, by name,
-   rather than failing opaquely inside grpc.
-
-Steps 2-4 take their turn (:mod:`tco_server.turns`): at most ``ServerConfig.evaluations`` calls
-of the process compute at once, the others wait in arrival order (their log line says how long,
-``queued_ms``); a call whose client gives up while it waits stops there.
-
-Between the steps the call checks that the client is still waiting (``context.time_remaining()``
-and ``context.is_active()``): a call whose deadline passed stops with DEADLINE_EXCEEDED, one the
-client cancelled with CANCELLED, so no more work is spent on an answer nobody reads. The engine
-itself is synchronous, so a step that has started runs to its end.
-
-Anything unexpected becomes INTERNAL with an incident id; the log line gets the id, the exception
-type and its frames, never its message. Each call logs one line (:mod:`tco_server.logs`).
+EvaluateBids, step by step (each step one module; the engine does every calculation): the limits
+on the proto (:mod:`tco_server.limits`); proto -> domain (:mod:`tco_server.convert_in`); the
+engine (:func:`tco_server.deadlines.run_engine`: its :class:`tco.errors.InvalidTender` becomes
+INVALID_ARGUMENT with every field violation); domain -> proto (:mod:`tco_server.convert_out`),
+a response over the message limit refused by name (``RESPONSE_TOO_LARGE``) rather than opaquely
+inside grpc. The last three wait in the process's evaluation queue
+(:mod:`tco_server.evaluation_queue`); between the steps the call checks that its client still
+waits (:mod:`tco_server.deadlines`). Anything unexpected becomes INTERNAL with an incident id
+(:func:`tco_server.errors.failure`). Each call logs one line (:mod:`tco_server.logs`).
 """
 
 from __future__ import annotations
@@ -35,15 +21,13 @@ from typing import TypeVar
 
 import grpc
 
-from tco.errors import InvalidTender
-from tco.evaluate import evaluate
-from tco.inputs import Tender
-from tco.results import Evaluation
 from tco_server import convert_in, convert_out, errors, faults, reference
+from tco_server.batch import TenderStream
 from tco_server.config import ServerConfig
-from tco_server.limits import RequestTooLargeError, check_request, check_response_size
+from tco_server.deadlines import ClientGone, ensure_waiting, run_engine
+from tco_server.evaluation_queue import TURN, EvaluationQueue
+from tco_server.limits import check_request, check_response_size
 from tco_server.logs import DIGEST_PREFIX, log_event
-from tco_server.turns import TURN, Turns
 from tcoapi.v1 import (
     analysis_pb2,
     batch_pb2,
@@ -54,16 +38,6 @@ from tcoapi.v1 import (
 )
 
 T = TypeVar("T")
-
-
-class _Stop(Exception):
-    """Stop the call with this status (raised by the helpers, turned into ``context.abort``)."""
-
-    def __init__(self, code: grpc.StatusCode, status: grpc.Status, **log: object) -> None:
-        super().__init__(code.name)
-        self.code = code
-        self.status = status
-        self.log = log
 
 
 @dataclass(slots=True)
@@ -88,54 +62,12 @@ class _CallLog:
         )
 
 
-def _ensure_waiting(context: grpc.ServicerContext, before: str) -> None:
-    """Raise _Stop when the client's deadline passed or it cancelled the call."""
-    remaining = context.time_remaining()
-    if remaining is not None and remaining <= 0:
-        raise _Stop(
-            grpc.StatusCode.DEADLINE_EXCEEDED,
-            errors.plain_status(
-                grpc.StatusCode.DEADLINE_EXCEEDED,
-                f"deadline exceeded before {before}",
-                "DEADLINE_EXCEEDED",
-            ),
-            stopped_before=before,
-        )
-    if not context.is_active():
-        raise _Stop(
-            grpc.StatusCode.CANCELLED,
-            errors.plain_status(
-                grpc.StatusCode.CANCELLED, f"cancelled before {before}", "CANCELLED"
-            ),
-            stopped_before=before,
-        )
-
-
-def run_engine(
-    tender: Tender, *, validate_only: bool, checkpoint: Callable[[str], None]
-) -> Evaluation:
-    """:func:`tco.evaluate.evaluate`, checking the deadline inside it.
-
-    The engine calls its ``checkpoint`` after validation and again before it assembles the
-    results; this passes them on as ``checkpoint("evaluation")`` and ``checkpoint("results")``.
-    ``validate_only`` computes nothing, so there is nothing to guard.
-    """
-    stages = iter(("evaluation", "results"))
-    return evaluate(
-        tender,
-        validate_only=validate_only,
-        checkpoint=None if validate_only else lambda: checkpoint(next(stages, "results")),
-    )
-
-
 class LifeCycleCostService(service_pb2_grpc.LifeCycleCostServiceServicer):
     """The servicer: the config and the process's evaluation turns; every call is independent."""
 
     def __init__(self, config: ServerConfig) -> None:
         self._config = config
-        self.turns = Turns(config.evaluations)
-
-    # -- EvaluateBids -------------------------------------------------------------------------
+        self.queue = EvaluationQueue(config.evaluations)
 
     def EvaluateBids(  # noqa: N802 - the contract's method name
         self, request: tender_pb2.EvaluateBidsRequest, context: grpc.ServicerContext
@@ -150,7 +82,7 @@ class LifeCycleCostService(service_pb2_grpc.LifeCycleCostServiceServicer):
         context: grpc.ServicerContext,
         call: _CallLog,
     ) -> result_pb2.EvaluateBidsResponse:
-        _ensure_waiting(context, "limits")
+        ensure_waiting(context, "limits")
         check_request(request, self._config.limits)
 
         fault = faults.requested(context, self._config.test_faults)
@@ -161,36 +93,30 @@ class LifeCycleCostService(service_pb2_grpc.LifeCycleCostServiceServicer):
                 raise faults.InjectedFaultError(f"injected fault while reading {supplier!r}")
             faults.sleep(context, fault.sleep_seconds)
 
-        with self.turns.turn(lambda: _ensure_waiting(context, TURN)) as queued:
+        with self.queue.turn(lambda: ensure_waiting(context, TURN)) as queued:
             call.fields["queued_ms"] = round(queued * 1000.0, 1)
-            _ensure_waiting(context, "conversion")
+            ensure_waiting(context, "conversion")
             tender = convert_in.to_tender(request)
-            _ensure_waiting(context, "validation")
+            ensure_waiting(context, "validation")
             evaluation = run_engine(
                 tender,
                 validate_only=request.validate_only,
-                checkpoint=lambda before: _ensure_waiting(context, before),
+                checkpoint=lambda before: ensure_waiting(context, before),
             )
             call.fields["digest"] = evaluation.request_digest[:DIGEST_PREFIX]
-            _ensure_waiting(context, "response")
+            ensure_waiting(context, "response")
             response = convert_out.to_response(evaluation)
             check_response_size(response, self._config.max_message_bytes)
             del tender, evaluation  # freed within the turn, not alongside the next evaluation
-        _ensure_waiting(context, "serialization")
+        ensure_waiting(context, "serialization")
         return response
-
-    # -- EvaluateTenders (a stream; the handler is tco_server.batch) ---------------------------
 
     def EvaluateTenders(  # noqa: N802
         self,
         request_iterator: Iterator[batch_pb2.EvaluateTendersRequest],
         context: grpc.ServicerContext,
     ) -> Iterator[batch_pb2.EvaluateTendersResponse]:
-        from tco_server.batch import TenderStream  # noqa: PLC0415 - batch imports run_engine
-
-        return TenderStream(self._config, self.turns).EvaluateTenders(request_iterator, context)
-
-    # -- AnalyzeRanking (the handler is tco_server.analysis) ------------------------------------
+        return TenderStream(self._config, self.queue).EvaluateTenders(request_iterator, context)
 
     def AnalyzeRanking(  # noqa: N802
         self, request: analysis_pb2.AnalyzeRankingRequest, context: grpc.ServicerContext
@@ -206,13 +132,11 @@ class LifeCycleCostService(service_pb2_grpc.LifeCycleCostServiceServicer):
                 request,
                 self._config.limits,
                 self._config.max_message_bytes,
-                lambda before: _ensure_waiting(context, before),
+                lambda before: ensure_waiting(context, before),
                 call.fields,
-                turns=self.turns,
+                queue=self.queue,
             ),
         )
-
-    # -- reference data -----------------------------------------------------------------------
 
     def ListCarbonPriceSeries(  # noqa: N802
         self, request: reference_pb2.ListCarbonPriceSeriesRequest, context: grpc.ServicerContext
@@ -226,8 +150,6 @@ class LifeCycleCostService(service_pb2_grpc.LifeCycleCostServiceServicer):
         call = _CallLog("ListEmissionFactors")
         return self._guarded(call, context, reference.emission_factors_response)
 
-    # -- the one place errors become statuses -------------------------------------------------
-
     def _guarded(self, call: _CallLog, context: grpc.ServicerContext, work: Callable[[], T]) -> T:
         """Run ``work``; map every failure to its status; log one line either way."""
         status: grpc.Status | None = None
@@ -235,27 +157,13 @@ class LifeCycleCostService(service_pb2_grpc.LifeCycleCostServiceServicer):
             result = work()
             call.code = "OK"
             return result
-        except _Stop as stop:
-            call.code = stop.code.name
-            call.fields.update(stop.log)
-            status = stop.status
-        except RequestTooLargeError as too_large:
-            call.code = "RESOURCE_EXHAUSTED"
-            call.fields.update(reason=too_large.reason, violations=len(too_large.violations))
-            status = errors.too_large_status(too_large)
-        except InvalidTender as invalid:
-            call.code = "INVALID_ARGUMENT"
-            call.fields.update(reason="INVALID_TENDER", violations=len(invalid.violations))
-            status = errors.invalid_tender_status(invalid)
-        except Exception as unexpected:
-            incident_id = errors.new_incident_id()
-            call.code = "INTERNAL"
-            call.fields.update(
-                incident_id=incident_id,
-                exc_type=errors.exception_type(unexpected),
-                frames=errors.exception_frames(unexpected),
-            )
-            status = errors.internal_status(incident_id)
+        except ClientGone as gone:
+            call.code = gone.code.name
+            call.fields["stopped_before"] = gone.before
+            status = errors.plain_status(gone.code, gone.description, gone.code.name)
+        except Exception as error:
+            call.code, fields, status = errors.failure(error)
+            call.fields.update(fields)
         finally:
             call.emit()
         context.abort_with_status(status)

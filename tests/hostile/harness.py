@@ -5,9 +5,9 @@ every latency with the phase it fell in; :func:`attack` sends pre-serialized hos
 after the other on another channel and decodes each answer. The server's time per call comes
 from its own log line (``duration_ms``, :mod:`tco_server.logs`): the handler's time, from the
 request message in hand to the status sent; for a request refused by the size guard or not
-decodable (:mod:`tco_server.wire`), from the moment its bytes were in hand, decoding included.
+decodable (:mod:`tco_server.decoding`), from the moment its bytes were in hand, decoding included.
 Transfer, and grpc's own work before the deserializer, are not in it;
-``tests/hostile/test_size_attacks.py`` measures their effect on the healthy client instead.
+``python -m bench.attack`` measures their effect on a healthy client instead.
 """
 
 from __future__ import annotations

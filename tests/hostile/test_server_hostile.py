@@ -16,9 +16,8 @@ worker, so it asserts server p99 < 10 ms and max < 50 ms, healthy p99 < 250 ms.
 
 The size phase (10^6 items, 10^6 bids, 10^5 map entries in ~2 MB messages, a 17 MiB message) is
 reported and bounded separately: there the server's time includes decoding the request, since
-the size guard of :mod:`tco_server.wire` refuses it from a shallow parse (10^6 empty items:
-~10-20 ms, where grpc's full parse took ~90 ms before any handler, uncounted). A message of tiny
-sub-messages is the worst case; ``tests/hostile/test_size_attacks.py`` measures what the size
+the size guard of :mod:`tco_server.decoding` refuses it from its bytes before the full parse. A
+message of tiny sub-messages is the worst case; ``python -m bench.attack`` measures what 16 MiB
 attacks cost a healthy client and ``docs/security.md`` lists the mitigations.
 """
 

@@ -1,10 +1,11 @@
-"""The size guard of :mod:`tco_server.wire` gives exactly the answers of the full parse.
+"""The size guard of :mod:`tco_server.decoding` gives the answers of the full parse.
 
-The guard refuses a request over a size limit from a shallow parse; what it refuses with must be
-the very error :func:`tco_server.limits.check_request` raises on the fully parsed request (same
-violations in the same order, same reason), and a request within the limits must come out of
-the guard as the full parse. Bytes that do not parse must be Undecodable either way. No server
-is needed: the deserializers are called as grpc calls them.
+The guard refuses a request over a size limit from its bytes; what it refuses with must be the
+error :func:`tco_server.limits.check_request` raises on the fully parsed request (same
+violations in the same order, same reason; a list it proved over its limit from a prefix says
+``got more than {limit}``), and a request within the limits must come out of the guard as the
+full parse. Bytes that do not parse must be Undecodable either way. No server is needed: the
+deserializers are called as grpc calls them.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ import random
 
 import pytest
 
-from tco_server import wire
+from tco_server import decoding
 from tco_server.batch import tender_refusal
-from tco_server.limits import Limits, RequestTooLargeError, check_request
+from tco_server.limits import SIZE_RULES, Limits, RequestTooLargeError, check_request
 from tcoapi.v1 import batch_pb2, tender_pb2
 from tests.hostile.corpus import SIZE_CASES, serialized
 from tests.server.conftest import load_sample_request
@@ -47,14 +48,21 @@ def _full_answer(data: bytes, limits: Limits) -> object:
     return request
 
 
-def _guard_answer(data: bytes, limits: Limits, *, bounded: bool = False) -> object:
-    """The answer of the shallow guard: exact counts (``bounded=False``) unless asked."""
-    result = wire.guarded(
-        Request, wire.evaluate_bids_refusal(limits, bounded=bounded), whole_below=0
-    )(data)
-    if isinstance(result, wire.Undecodable):
+def _guard(limits: Limits, whole_below: int = 0) -> decoding.Deserializer:
+    return decoding.guarded(
+        Request,
+        decoding.request_refusal(SIZE_RULES, limits),
+        decoding.caps(Request.DESCRIPTOR, SIZE_RULES, limits),
+        whole_below=whole_below,
+    )
+
+
+def _guard_answer(data: bytes, limits: Limits) -> object:
+    """The answer of the guard (on every message, however short)."""
+    result = _guard(limits)(data)
+    if isinstance(result, decoding.Undecodable):
         return "undecodable"
-    if isinstance(result, wire.Refused):
+    if isinstance(result, decoding.Refused):
         assert result.size == len(data)
         return ("too large", result.error.reason, result.error.violations)
     return result
@@ -106,41 +114,44 @@ def _random_request(rng: random.Random, sample: Request) -> Request:
     return r
 
 
+def _same_but_bounded(guard: object, full: object, name: str) -> None:
+    """Equal, but a list proved over its limit may say ``got more than {limit}``."""
+    assert isinstance(guard, tuple), name
+    assert isinstance(full, tuple), name
+    assert guard[:2] == full[:2], name
+    for got, want in zip(guard[2], full[2], strict=True):
+        assert (got.field, got.reason) == (want.field, want.reason), name
+        if got.description != want.description:
+            head = want.description.rsplit(", got ", 1)[0]
+            assert got.description == f"{head}, got more than {head.split()[2]}", name
+
+
 def test_the_corpus_size_cases_get_the_same_refusal() -> None:
     sample = load_sample_request().SerializeToString()
     for case in SIZE_CASES:
-        if case.transport:
-            continue
-        data = serialized(case, sample)
-        guard = _guard_answer(data, Limits())
-        assert guard == _full_answer(data, Limits()), case.name
-        assert isinstance(guard, tuple), case.name  # refused by the guard itself
+        if not case.transport:
+            data = serialized(case, sample)
+            _same_but_bounded(
+                _guard_answer(data, Limits()), _full_answer(data, Limits()), case.name
+            )
 
 
-def test_the_server_default_guard_refuses_the_corpus_size_cases_like_the_limits() -> None:
-    """The server's default (early-stopping, :mod:`tco_server.wirescan`) differs only in words.
-
-    A list it proved over its limit from a prefix says ``got more than {limit}`` instead of
-    ``got {n}``; field paths, reasons and the set of violations are the exact guard's.
-    """
-    assert wire.BOUNDED  # the default of the server
-    sample = load_sample_request().SerializeToString()
-    for case in SIZE_CASES:
-        if case.transport:
-            continue
-        data = serialized(case, sample)
-        exact = _full_answer(data, Limits())
-        bounded = _guard_answer(data, Limits(), bounded=True)
-        assert isinstance(bounded, tuple), case.name
-        assert isinstance(exact, tuple), case.name
-        assert bounded[1] == exact[1], case.name
-        assert len(bounded[2]) == len(exact[2]), case.name
-        for got, want in zip(bounded[2], exact[2], strict=True):
-            assert (got.field, got.reason) == (want.field, want.reason), case.name
-            if got.description != want.description:
-                head = want.description.rsplit(", got ", 1)[0]
-                limit = head.split()[2]
-                assert got.description == f"{head}, got more than {limit}", case.name
+@pytest.mark.parametrize(
+    ("what", "data", "field"),
+    [
+        ("bids", b"\x12\x00" * 40_000, "bids"),
+        (
+            "items",
+            b"\x12" + bytes([0x80, 0xE2, 0x09]) + b"\x1a\x00" * 80_000,
+            "bids[0].items",
+        ),
+    ],
+)
+def test_a_huge_list_is_refused_from_a_prefix(what: str, data: bytes, field: str) -> None:
+    answer = _guard_answer(data, Limits(max_bids=10, max_items_per_bid=10, max_total_items=20))
+    assert isinstance(answer, tuple), what
+    assert answer[2][0].field == field
+    assert answer[2][0].description.endswith("got more than 10")
 
 
 def test_random_requests_around_the_limits_get_the_same_answer() -> None:
@@ -149,8 +160,11 @@ def test_random_requests_around_the_limits_get_the_same_answer() -> None:
     refused = 0
     for _ in range(600):
         data = _random_request(rng, sample).SerializeToString()
-        guard = _guard_answer(data, SMALL)
-        assert guard == _full_answer(data, SMALL)
+        guard, full = _guard_answer(data, SMALL), _full_answer(data, SMALL)
+        if isinstance(full, tuple):
+            _same_but_bounded(guard, full, "random")
+        else:
+            assert guard == full
         refused += isinstance(guard, tuple)
     assert 100 < refused < 550  # both sides of every limit were tried
     reasons = set()
@@ -190,7 +204,7 @@ def test_mutated_bytes_are_undecodable_exactly_when_the_full_parse_fails() -> No
 
 def test_a_request_within_the_limits_comes_out_as_the_full_parse() -> None:
     sample = load_sample_request()
-    result = wire.guarded(Request, wire.evaluate_bids_refusal(Limits()))(sample.SerializeToString())
+    result = _guard(Limits(), decoding.WHOLE_BELOW_BYTES)(sample.SerializeToString())
     assert type(result) is Request
     assert result == sample
 
@@ -202,23 +216,20 @@ def test_a_short_message_skips_the_guard_and_is_refused_by_the_handlers_check() 
     for _ in range(SMALL.max_bids + 1):
         request.bids.add()
     data = request.SerializeToString()
-    assert len(data) < wire.WHOLE_BELOW_BYTES
-    skipped = wire.guarded(Request, wire.evaluate_bids_refusal(SMALL, bounded=False))(data)
+    assert len(data) < decoding.WHOLE_BELOW_BYTES
+    skipped = _guard(SMALL, decoding.WHOLE_BELOW_BYTES)(data)
     assert type(skipped) is Request
     assert skipped == request
     guarded = _guard_answer(data, SMALL)
     assert isinstance(guarded, tuple)
     assert _full_answer(data, SMALL) == guarded
     # a message as long as the threshold goes through the guard
-    at = wire.guarded(
-        Request, wire.evaluate_bids_refusal(SMALL, bounded=False), whole_below=len(data)
-    )(data)
-    assert isinstance(at, wire.Refused)
+    assert isinstance(_guard(SMALL, len(data))(data), decoding.Refused)
 
 
 def test_the_mirror_is_private() -> None:
-    mirror = wire.shallow_class(Request.DESCRIPTOR).DESCRIPTOR
-    assert mirror.full_name.startswith(wire.SHALLOW_PACKAGE + ".")
+    mirror = decoding.mirror_class(Request.DESCRIPTOR).DESCRIPTOR
+    assert mirror.full_name.startswith("tco_server.mirror.")
     assert mirror.fields_by_name["bids"].type == mirror.fields_by_name["bids"].TYPE_BYTES
     assert not mirror.full_name.startswith("tcoapi.")
     # not in the default pool (reflection serves that one)
@@ -246,11 +257,15 @@ def test_the_stream_guard_refuses_only_what_the_tender_would_be_refused_for(
         request.bids.add()
     tender = batch_pb2.EvaluateTendersRequest(tender_id="t-1", request=request)
     change(tender)  # type: ignore[operator]
-    result = wire.guarded(batch_pb2.EvaluateTendersRequest, tender_refusal(SMALL), whole_below=0)(
-        tender.SerializeToString()
+    guard = decoding.guarded(
+        batch_pb2.EvaluateTendersRequest,
+        tender_refusal(SMALL),
+        decoding.caps(Request.DESCRIPTOR, SIZE_RULES, SMALL),
+        whole_below=0,
     )
+    result = guard(tender.SerializeToString())
     if expected == "too large":
-        assert isinstance(result, wire.Refused)
+        assert isinstance(result, decoding.Refused)
         assert result.tender_id == "t-1"
         assert result.bids == len(request.bids)
         assert result.error.reason == "TOO_MANY_BIDS"

@@ -222,6 +222,11 @@ def test_unset_mode_is_required(stub: service_pb2_grpc.LifeCycleCostServiceStub)
             "analysis.monte_carlo.distributions[2].discrete.values",
             "TOO_MANY_POINTS",
         ),
+        (
+            lambda a: a.scenarios[0].settings.extend([a.scenarios[0].settings[0]] * 101),
+            "analysis.scenarios[0].settings",
+            "TOO_MANY_ENTRIES",
+        ),
     ],
 )
 def test_size_limits_are_resource_exhausted(
@@ -279,8 +284,8 @@ def test_logs_carry_counts_never_bid_content() -> None:
 def test_an_oversized_tender_is_refused_before_the_full_parse(
     stub: service_pb2_grpc.LifeCycleCostServiceStub,
 ) -> None:
-    """AnalyzeRanking's tender part goes through the same shallow size guard as EvaluateBids
-    (``tco_server.wire.guarded``): 10^6 empty items are counted, not built, and refused with
+    """AnalyzeRanking goes through the same size guard as EvaluateBids
+    (``tco_server.decoding.guarded``): 10^6 empty items are counted, not built, and refused with
     the limits' own violation."""
     request = _request()
     items = request.bids[0].items

@@ -20,16 +20,14 @@ import json
 import signal
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import grpc
 import pytest
-from google.protobuf import json_format
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from tcoapi.v1 import service_pb2_grpc, tender_pb2
-from tests.conftest import EXAMPLES, ServerProcess
-from tests.hostile.harness import CLIENT_OPTIONS, METHOD, report
+from tests.conftest import ServerProcess
+from tests.hostile.harness import report
 from tests.load.loadgen import Load
 from tests.server.conftest import FAULTS_ENV, TIMEOUT
 
@@ -173,57 +171,3 @@ def test_cancelled_and_timed_out_calls_free_their_workers(
             f"{served_in * 1000:.0f} ms"
         ],
     )
-
-
-# -- determinism across a restart ----------------------------------------------------------------
-
-
-def _requests() -> list[tender_pb2.EvaluateBidsRequest]:
-    out = []
-    for path in sorted(Path(EXAMPLES).glob("*.json")):
-        out.append(
-            json_format.Parse(path.read_text(encoding="utf-8"), tender_pb2.EvaluateBidsRequest())
-        )
-    validate_only = tender_pb2.EvaluateBidsRequest()
-    validate_only.CopyFrom(out[0])
-    validate_only.validate_only = True
-    invalid = tender_pb2.EvaluateBidsRequest()
-    invalid.CopyFrom(next(r for r in out if r.bids and r.bids[0].items))
-    invalid.method.study_period_years = 0
-    invalid.bids[0].items[0].unit_price.unit = "kg # t"
-    return [*out, validate_only, invalid]
-
-
-def _answers(target: str, requests: list[tender_pb2.EvaluateBidsRequest]) -> list[bytes]:
-    answers = []
-    with grpc.insecure_channel(target, options=CLIENT_OPTIONS) as channel:
-        call = channel.unary_unary(METHOD)
-        for request in requests:
-            try:
-                answers.append(call(request.SerializeToString(), timeout=TIMEOUT))
-            except grpc.RpcError as error:
-                details = dict(error.trailing_metadata() or ()).get("grpc-status-details-bin")
-                assert isinstance(details, bytes)
-                answers.append(error.code().name.encode() + b":" + details)
-    return answers
-
-
-@pytest.mark.slow
-def test_same_requests_same_bytes_after_a_restart() -> None:
-    requests = _requests()
-    results = []
-    for _ in range(2):
-        proc = ServerProcess()
-        try:
-            results.append(_answers(proc.target, requests))
-        finally:
-            assert proc.stop() == 0, proc.logs()
-    first, second = results
-    assert len(first) == len(requests) >= 4
-    assert first[-1].startswith(b"INVALID_ARGUMENT:")
-    assert first == second
-
-
-def test_determinism_requests_are_distinct() -> None:
-    requests = _requests()
-    assert len({r.SerializeToString() for r in requests}) == len(requests)

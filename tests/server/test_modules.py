@@ -6,6 +6,9 @@ awkward to reach from outside (the detail-size budget, an exception's frames, un
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import grpc
 import numpy as np
 import pytest
@@ -36,32 +39,6 @@ def _details(
 
 
 # -- convert_in ----------------------------------------------------------------------------------
-
-
-def test_sample_request_converts_field_by_field() -> None:
-    tender = convert_in.to_tender(load_sample_request())
-    method = tender.method
-    assert method.currency == "SEK"
-    assert method.study_period_years == 12
-    assert method.rate_basis is inputs.RateBasis.REAL
-    assert method.timing is inputs.Timing.END_OF_YEAR
-    assert method.evaluation_model.kind is inputs.ModelKind.DEDUCTIONS
-    assert method.exchange_rates == {"EUR": 11.2}
-    assert method.carbon_price is not None
-    assert [p.year for p in method.carbon_price.points] == [2027, 2035]
-    assert method.carbon_price.price is None
-    a, b = tender.bids
-    assert a.circularity is None
-    assert b.circularity is not None
-    assert b.circularity.reused_input == 0.6
-    item = b.items[0]
-    assert item.unit_price == inputs.Quantity(19500.0, "EUR")
-    assert item.installation_cost is None
-    assert item.resource_use[0].activity is None
-    assert item.emissions.a1_a3 == inputs.Quantity(900.0, "kgCO2e")
-    assert item.emissions.d is None
-    assert item.costs[0].category == "replacement"
-    assert b.deductions[0].amount == inputs.Quantity(25000.0, "SEK")
 
 
 def test_unset_messages_and_unspecified_enums_get_documented_defaults() -> None:
@@ -290,7 +267,7 @@ def test_absent_values_stay_absent_and_statuses_map() -> None:
 def test_run_engine_gives_what_evaluate_gives(validate_only: bool) -> None:
     """The server's split of evaluate (for the deadline check) must not change a single byte."""
     from tco.evaluate import evaluate
-    from tco_server.service import run_engine
+    from tco_server.deadlines import run_engine
 
     tender = convert_in.to_tender(load_sample_request())
     stages: list[str] = []
@@ -304,7 +281,7 @@ def test_run_engine_gives_what_evaluate_gives(validate_only: bool) -> None:
 
 
 def test_run_engine_stops_at_the_checkpoint() -> None:
-    from tco_server.service import run_engine
+    from tco_server.deadlines import run_engine
 
     class Stop(Exception):
         pass
@@ -315,3 +292,36 @@ def test_run_engine_stops_at_the_checkpoint() -> None:
     tender = convert_in.to_tender(load_sample_request())
     with pytest.raises(Stop, match="evaluation"):
         run_engine(tender, validate_only=False, checkpoint=stop)
+
+
+def _import_graph(package: Path) -> dict[str, set[str]]:
+    """Module -> the package's modules it imports (anywhere in it, lazily or not)."""
+    name = package.name
+    graph: dict[str, set[str]] = {}
+    for path in package.glob("*.py"):
+        module = f"{name}.{path.stem}"
+        found = graph.setdefault(module, set())
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                found.update(a.name for a in node.names if a.name.startswith(name + "."))
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                if node.module == name:
+                    found.update(f"{name}.{a.name}" for a in node.names)
+                elif node.module.startswith(name + "."):
+                    found.add(node.module)
+    return graph
+
+
+def test_the_server_package_has_no_import_cycles() -> None:
+    graph = _import_graph(Path(convert_in.__file__).parent)
+    cycles = []
+    for start in graph:
+        stack = [(start, (start,))]
+        while stack:
+            module, path = stack.pop()
+            for target in graph.get(module, ()):
+                if target == start:
+                    cycles.append(" -> ".join((*path, target)))
+                elif target not in path:
+                    stack.append((target, (*path, target)))
+    assert cycles == []

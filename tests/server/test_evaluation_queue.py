@@ -1,8 +1,8 @@
-"""Evaluations take turns (:mod:`tco_server.turns`): arrival order, slots, giving up while queued.
+"""The evaluation queue (:mod:`tco_server.evaluation_queue`): arrival order, slots, giving up.
 
 The queue itself is tested with threads and events (no timing is asserted: a thread is known to
-be queued once ``Turns.waiting`` counts it); the handlers through the servicer with a stand-in
-for grpc's context, so a turn can be held from the test while a call waits for it.
+be queued once ``EvaluationQueue.waiting`` counts it); the handlers through the servicer with a
+stand-in for grpc's context, so a turn can be held from the test while a call waits for it.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import grpc
 import pytest
 
 from tco_server.config import ServerConfig
+from tco_server.evaluation_queue import POLL_SECONDS, TURN, EvaluationQueue
 from tco_server.service import LifeCycleCostService
-from tco_server.turns import POLL_SECONDS, TURN, Turns
 from tcoapi.v1 import result_pb2, tender_pb2
 
 WAIT = 10.0  # seconds a test waits for a thread before it fails
@@ -41,7 +41,7 @@ def _until(condition: Callable[[], bool]) -> None:
 
 
 def _queue_up(
-    turns: Turns, n: int, order: list[int], hold: threading.Event
+    turns: EvaluationQueue, n: int, order: list[int], hold: threading.Event
 ) -> list[threading.Thread]:
     """Start ``n`` threads one after another, each queued before the next starts; each records
     its index when its turn comes and holds the turn until ``hold`` is set."""
@@ -62,7 +62,7 @@ def _queue_up(
 
 
 def test_one_slot_serves_the_calls_in_arrival_order() -> None:
-    turns = Turns(1)
+    turns = EvaluationQueue(1)
     order: list[int] = []
     hold = threading.Event()
     with turns.turn(_never) as waited:
@@ -77,7 +77,7 @@ def test_one_slot_serves_the_calls_in_arrival_order() -> None:
 
 
 def test_two_slots_let_two_compute_at_once_and_queue_the_third() -> None:
-    turns = Turns(2)
+    turns = EvaluationQueue(2)
     inside = threading.Barrier(3, timeout=WAIT)  # two threads and the test
     release = threading.Event()
     third_in = threading.Event()
@@ -106,7 +106,7 @@ def test_two_slots_let_two_compute_at_once_and_queue_the_third() -> None:
 
 
 def test_a_call_that_gives_up_while_queued_leaves_the_queue() -> None:
-    turns = Turns(1)
+    turns = EvaluationQueue(1)
     order: list[int] = []
     hold = threading.Event()
     give_up = threading.Event()
@@ -140,7 +140,7 @@ def test_a_call_that_gives_up_while_queued_leaves_the_queue() -> None:
 
 
 def test_a_turn_handed_to_a_call_giving_up_at_that_moment_is_passed_on() -> None:
-    turns = Turns(1)
+    turns = EvaluationQueue(1)
     holder_done = threading.Event()
     got: list[str] = []
 
@@ -177,7 +177,7 @@ def test_a_turn_handed_to_a_call_giving_up_at_that_moment_is_passed_on() -> None
 
 
 def test_a_failing_evaluation_ends_its_turn() -> None:
-    turns = Turns(1)
+    turns = EvaluationQueue(1)
     with pytest.raises(ZeroDivisionError), turns.turn(_never):
         _ = 1 / 0
     with turns.turn(_never):
@@ -186,7 +186,7 @@ def test_a_failing_evaluation_ends_its_turn() -> None:
 
 def test_slots_must_be_positive() -> None:
     with pytest.raises(ValueError, match="slots must be >= 1"):
-        Turns(0)
+        EvaluationQueue(0)
 
 
 # -- through the servicer ------------------------------------------------------------------------
@@ -234,14 +234,14 @@ def test_a_call_waits_for_the_turn_and_logs_how_long(
     alone = servicer.EvaluateBids(sample_request, _Context())  # type: ignore[arg-type]
     answers: list[result_pb2.EvaluateBidsResponse] = []
     with caplog.at_level(logging.INFO, logger="tco_server"):
-        with servicer.turns.turn(_never):
+        with servicer.queue.turn(_never):
             thread = threading.Thread(
                 target=lambda: answers.append(
                     servicer.EvaluateBids(sample_request, _Context())  # type: ignore[arg-type]
                 )
             )
             thread.start()
-            _until(lambda: servicer.turns.waiting == 1)
+            _until(lambda: servicer.queue.waiting == 1)
             time.sleep(2 * POLL_SECONDS)  # the turn is held for at least this long
         thread.join(WAIT)
     assert answers == [alone]  # the same answer, only later
@@ -265,11 +265,11 @@ def test_a_call_whose_deadline_passes_in_the_queue_stops_there(
         except _Aborted as aborted:
             outcome.append(aborted)
 
-    with caplog.at_level(logging.INFO, logger="tco_server"), servicer.turns.turn(_never):
+    with caplog.at_level(logging.INFO, logger="tco_server"), servicer.queue.turn(_never):
         thread = threading.Thread(target=call)
         thread.start()
         thread.join(WAIT)  # it gives up while the test still holds the turn
-        assert servicer.turns.waiting == 0
+        assert servicer.queue.waiting == 0
     assert isinstance(outcome[0], _Aborted)
     status = outcome[0].status
     assert status.code == grpc.StatusCode.DEADLINE_EXCEEDED
@@ -280,10 +280,10 @@ def test_a_call_whose_deadline_passes_in_the_queue_stops_there(
     assert "digest" not in line  # nothing was evaluated
 
 
-def test_the_stream_and_the_unary_calls_share_the_process_turns() -> None:
+def test_the_stream_and_the_unary_calls_share_the_process_queue() -> None:
     servicer = LifeCycleCostService(ServerConfig(evaluations=3))
-    assert servicer.turns.slots == 3
+    assert servicer.queue.slots == 3
     from tco_server.batch import TenderStream
 
-    stream = TenderStream(ServerConfig(), servicer.turns)
-    assert stream._turns is servicer.turns
+    stream = TenderStream(ServerConfig(), servicer.queue)
+    assert stream._queue is servicer.queue

@@ -1,35 +1,16 @@
-"""Evaluations take turns: at most ``slots`` compute at once in one server process.
+"""Evaluations wait in one queue: at most ``slots`` compute at once in one server process.
 
-Why
-    The engine is CPU-bound Python: one evaluation holds the GIL almost all the time it runs.
-    When several handler threads of one process evaluate at once, they do not run in parallel;
-    they time-slice on the GIL (a forced switch every 5 ms) and evict each other's working set
-    from the core's caches at every switch. Measured on the 2-core benchmark machine with the
-    typical tender (5 bids x 10 items x 20 years) and 4 concurrent clients
-    (``python -m bench.throughput --processes 1 2 --evaluations 1 8``, ``BENCHMARKS.md``,
-    Throughput): one process spent 10.3-10.4 ms of CPU per call when the calls interleaved and
-    8.5-9.2 ms when they took turns, and served 104-106 against 111-121 calls per second; two
-    processes 259-268 against 280-315. Taking turns in arrival order also lowers the mean
-    latency of equal calls: the first finishes after one evaluation instead of all finishing
-    after four.
+Why: the engine is CPU-bound Python and holds the GIL almost all the time; evaluations of one
+process that run at once only time-slice on the GIL and evict each other's working set at every
+switch. Taking turns in arrival order costs less CPU per call and lowers the mean latency of
+equal calls (BENCHMARKS.md, Throughput: taking turns against interleaved).
 
-What takes a turn
-    The CPU-heavy part of a call: the conversion to domain objects, the engine and the
-    conversion of its answer (EvaluateBids, each tender of an EvaluateTenders stream, and the
-    whole of AnalyzeRanking). Health checks, reflection, reference data, the size guard and the
-    request limits do not wait, so a probe or an oversized request is answered at once however
-    busy the evaluations are.
-
-Waiting
-    A call waits in arrival order (FIFO). While it waits it checks, every
-    :data:`POLL_SECONDS`, that its client is still waiting (``stop_check``, which raises to
-    stop the call: DEADLINE_EXCEEDED or CANCELLED); a call given up leaves the queue, and a
-    turn handed to it at that very moment is passed on. The time a call waited is in its log
-    line (``queued_ms``).
-
-``slots`` is ``ServerConfig.evaluations`` (``--evaluations``, default 1). More than one helps
-only when the work releases the GIL (large numpy arrays, far above the typical tender); to use
-more cores, run more processes (``--processes``).
+What waits: the CPU-heavy part of a call (conversion, engine, conversion of the answer); health,
+reflection, reference data and the limits do not, so a probe or an oversized request is answered
+at once. A waiting call checks every :data:`POLL_SECONDS` that its client still waits
+(``stop_check`` raises to stop it) and leaves the queue if not, passing on a turn handed to it at
+that moment; its log line has ``queued_ms``. ``slots`` is ``--evaluations`` (default 1); more
+cores: more processes (``--processes``).
 """
 
 from __future__ import annotations
@@ -47,8 +28,8 @@ POLL_SECONDS = 0.05
 TURN = "its turn to evaluate"
 
 
-class Turns:
-    """A FIFO of evaluations with ``slots`` of them computing at once."""
+class EvaluationQueue:
+    """A first-in, first-out queue of evaluations, ``slots`` of them computing at once."""
 
     def __init__(self, slots: int) -> None:
         if slots < 1:

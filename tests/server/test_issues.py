@@ -1,4 +1,4 @@
-"""Regression tests for the bugs the fuzzer and the hostile corpus found, each named after its bug.
+"""Regression tests of the server layer, one per bug (each named after it), in one numbering.
 
 1. ``functional_units_delivered`` of 1e-281 was accepted: the cost per functional unit came out
    infinite in an OK response (the contract: never NaN; an infinite figure is as bad), or so large
@@ -10,11 +10,12 @@
 3. Control characters, zero-width characters and bidirectional overrides were accepted in ids and
    texts: ``"A"`` and ``"A\\u200b"`` were two bids that look the same in a ranking, and a supplier
    name could display reversed (CVE-2021-42574 style). Fix: ids must be printable, texts may hold
-   no control characters but tab and line breaks and no bidi overrides (``tco.fieldcheck``).
+   no control characters but tab and line breaks and no bidi overrides (``tco.validate.violations``).
 4. Bytes that do not parse as the request message (garbage, a truncated message, a string that
    is not UTF-8) were answered ``INTERNAL: Exception deserializing request!`` by grpc, with no
-   incident id and no log line. Fix: ``tco_server.wire``: INVALID_ARGUMENT, reason
-   UNDECODABLE_REQUEST, logged.
+   incident id and no log line. Fix: ``tco_server.decoding``: INVALID_ARGUMENT, reason
+   UNDECODABLE_REQUEST, logged (in the EvaluateTenders stream: that message's own status, the
+   stream goes on; ``tests/server/test_stream.py``).
 5. Circularity ``lifetime_ratio`` and ``use_intensity_ratio`` of 2.2e-313 (subnormal, > 0) were
    accepted; their product X underflowed to 0 and the MCI's F(X) = 0.9/X raised: INTERNAL (found
    by CI's derandomized fuzz run). Fix: a stated ratio must be within 0.001 .. 1000
@@ -35,6 +36,10 @@
    the property "permuting bids permutes results" in the default suite). Fix:
    ``tco.expand._plan`` numbers them by shift value; tests in
    ``tests/tco/test_regression_bid_order_time_groups.py``.
+9. AnalyzeRanking counted its analysis lists only after it had walked and copied the tender,
+   and did not count a discrete distribution's probabilities at all (10^5 of them reached the
+   engine). Fix: the analysis lists are rules of the one size table (``tco_server.limits``),
+   checked with the tender's before anything is walked, and by the pre-parse guard.
 """
 
 from __future__ import annotations
@@ -293,3 +298,22 @@ def test_bug_a_stream_life_that_converts_to_zero_is_a_field_violation() -> None:
     with pytest.raises(InvalidTender) as raised:
         evaluate(bad)
     assert [v.field for v in raised.value.violations] == ["bids[0].items[0].costs[0].life.value"]
+
+
+# -- 9 -------------------------------------------------------------------------------------------
+
+
+def test_bug_analysis_lists_were_counted_late_or_not_at_all() -> None:
+    from tco_server import analysis
+    from tco_server.limits import Limits, RequestTooLargeError
+    from tcoapi.v1 import analysis_pb2
+
+    request = analysis_pb2.AnalyzeRankingRequest(method=load_sample_request().method)
+    request.bids.add().supplier = "s" * 5000  # a shape error, found only after the sizes
+    entry = request.analysis.monte_carlo.distributions.add(path="method.discount_rate")
+    entry.discrete.probabilities.extend([1e-5] * 100_000)
+    with pytest.raises(RequestTooLargeError) as raised:
+        analysis.check_request(request, Limits())
+    [violation] = raised.value.violations
+    assert violation.field == "analysis.monte_carlo.distributions[0].discrete.probabilities"
+    assert violation.reason == "TOO_MANY_POINTS"
