@@ -87,3 +87,122 @@ def test_generated_code_only_in_its_own_package() -> None:
     generated = [p for p in ROOT.rglob("*_pb2*.py") if ".venv" not in p.parts]
     assert generated, "generated code missing: run make proto"
     assert all(p.parent == ROOT / "client" / "tcoapi" / "v1" for p in generated), generated
+
+
+# -- no import cycles, small modules, short functions (issue 13) ----------------------------------
+
+#: Our packages and where their sources live.
+PACKAGES = {
+    "tco": ROOT / "tco",
+    "tco_server": ROOT / "server" / "tco_server",
+    "tco_client": ROOT / "client" / "tco_client",
+}
+MAX_MODULE_LINES = 800
+MAX_FUNCTION_LINES = 120
+
+
+def _module_name(package: str, folder: Path, path: Path) -> str:
+    parts = (package, *path.relative_to(folder).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _our_modules() -> dict[str, Path]:
+    return {
+        _module_name(package, folder, path): path
+        for package, folder in PACKAGES.items()
+        for path in sorted(folder.rglob("*.py"))
+    }
+
+
+def _resolve(module: str, path: Path, node: ast.ImportFrom) -> str:
+    """The absolute module an ``from … import`` names (relative imports resolved)."""
+    if node.level == 0:
+        return node.module or ""
+    base = module.split(".")
+    if path.name != "__init__.py":
+        base = base[:-1]
+    base = base[: len(base) - (node.level - 1)]
+    return ".".join([*base, node.module] if node.module else base)
+
+
+def import_graph(modules: dict[str, Path]) -> dict[str, set[str]]:
+    """Module → the modules of ours it imports, anywhere in it: an import inside a function that
+    dodges a cycle at import time is still a cycle of the design. Only ``if TYPE_CHECKING:``
+    blocks (never run) are left out."""
+    graph: dict[str, set[str]] = {}
+    for module, path in modules.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        skipped = {
+            id(inner)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+            for inner in ast.walk(node)
+        }
+        targets: set[str] = set()
+        for node in ast.walk(tree):
+            if id(node) in skipped:
+                continue
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = _resolve(module, path, node)
+                # ``from pkg import submodule`` needs the submodule, not pkg/__init__.
+                subs = [f"{base}.{alias.name}" for alias in node.names]
+                names = [sub if sub in modules else base for sub in subs]
+            targets.update(name for name in names if name in modules and name != module)
+        graph[module] = targets
+    return graph
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str]:
+    """One import cycle as a path ``[a, b, …, a]``, or ``[]`` when the graph has none."""
+    state: dict[str, int] = {}  # 1 on the current path, 2 done
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str]:
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return [*stack[stack.index(nxt) :], nxt]
+            if nxt not in state and (found := visit(nxt)):
+                return found
+        stack.pop()
+        state[node] = 2
+        return []
+
+    for node in sorted(graph):
+        if node not in state and (found := visit(node)):
+            return found
+    return []
+
+
+def test_no_import_cycle_between_our_modules() -> None:
+    assert find_cycle(import_graph(_our_modules())) == []
+
+
+def test_the_cycle_finder_finds_a_cycle() -> None:
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": set()}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b"}, "b": set()}) == []
+
+
+def test_no_product_module_over_800_lines() -> None:
+    long = {
+        module: n
+        for module, path in _our_modules().items()
+        if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+    }
+    assert long == {}
+
+
+def test_no_product_function_over_120_lines() -> None:
+    long = []
+    for module, path in _our_modules().items():
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                size = (node.end_lineno or node.lineno) - node.lineno + 1
+                if size > MAX_FUNCTION_LINES:
+                    long.append(f"{module}.{node.name}: {size} lines")
+    assert long == []

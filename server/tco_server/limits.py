@@ -10,7 +10,7 @@
   contract does not define): ``INVALID_ARGUMENT`` like the engine's own field violations, every
   field listed by its path (``bids[2].items[0].resource_use[0].amount.unit``; a map entry
   ``method.exchange_rates[EUR]``), before any unit parsing. The string limits are the engine's
-  (:data:`tco.units.MAX_UNIT_LENGTH`, :data:`tco.validate.limits.MAX_ID_LENGTH`, ``MAX_TEXT_LENGTH``):
+  (``tco.units.MAX_UNIT_LENGTH``, ``tco.validate.limits.MAX_ID_LENGTH``, ``MAX_TEXT_LENGTH``):
   checking them here only makes the refusal cheap. Descriptions never echo a value. A yes/no
   pass over a plan read from the descriptors (:func:`_plan`) runs first; only a request it
   finds at fault is walked again to name every violation.

@@ -10,7 +10,8 @@
 3. Control characters, zero-width characters and bidirectional overrides were accepted in ids and
    texts: ``"A"`` and ``"A\\u200b"`` were two bids that look the same in a ranking, and a supplier
    name could display reversed (CVE-2021-42574 style). Fix: ids must be printable, texts may hold
-   no control characters but tab and line breaks and no bidi overrides (``tco.validate.violations``).
+   no control characters but tab and line breaks and no bidi overrides
+   (``tco.validate.violations``).
 4. Bytes that do not parse as the request message (garbage, a truncated message, a string that
    is not UTF-8) were answered ``INTERNAL: Exception deserializing request!`` by grpc, with no
    incident id and no log line. Fix: ``tco_server.decoding``: INVALID_ARGUMENT, reason
