@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from tco.expand import StreamTable
+from tco.stream_table import StreamTable
 from tco.finance import discount_factors, escalation_index
 from tco.inputs import RateBasis
 from tco.prepared import CATEGORIES, MODULES, PreparedMethod
