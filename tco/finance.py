@@ -146,26 +146,31 @@ def arithmetic_gradient_pv_factor(d: ArrayLike, n: ArrayLike) -> FloatArray:
 def fisher_real(nominal: ArrayLike, inflation: ArrayLike) -> FloatArray:
     """Real rate from a nominal rate and inflation (Fisher), never by subtraction.
 
-    Formula: ``(1 + d_real) = (1 + d_nominal) / (1 + i)`` (NIST Handbook 135 eq. 3.2).
+    Formula: ``(1 + d_real) = (1 + d_nominal) / (1 + i)`` (NIST Handbook 135 eq. 3.2),
+    computed as ``(d_nominal - i) / (1 + i)``: the same identity without the cancellation of
+    ``1 + d - 1`` (exact when i = 0).
 
     Example (nominal 4.5 %, inflation 2.25049 % -> real 2.2 %; ``0.045 - 0.0225`` would give
     2.25 %, bug class 7):
         >>> round(float(fisher_real(0.045, 0.0225049)), 6)
         0.022
     """
-    return _scalar_or_array((1.0 + _float(nominal)) / (1.0 + _float(inflation)) - 1.0)
+    nominal_rate, inflation_rate = _float(nominal), _float(inflation)
+    return _scalar_or_array((nominal_rate - inflation_rate) / (1.0 + inflation_rate))
 
 
 def fisher_nominal(real: ArrayLike, inflation: ArrayLike) -> FloatArray:
     """Nominal rate from a real rate and inflation: ``(1 + d_nom) = (1 + d_real)(1 + i)``.
 
-    Reference: NIST Handbook 135 eq. 3.1.
+    Reference: NIST Handbook 135 eq. 3.1; computed as ``d_real (1 + i) + i`` (exact when
+    i = 0), the inverse of :func:`fisher_real`.
 
     Example (real 20 %, inflation 3 % -> nominal 23.6 %, not 23 %):
         >>> round(float(fisher_nominal(0.20, 0.03)), 6)
         0.236
     """
-    return _scalar_or_array((1.0 + _float(real)) * (1.0 + _float(inflation)) - 1.0)
+    real_rate, inflation_rate = _float(real), _float(inflation)
+    return _scalar_or_array(real_rate * (1.0 + inflation_rate) + inflation_rate)
 
 
 def fisher_inflation(nominal: ArrayLike, real: ArrayLike) -> FloatArray:

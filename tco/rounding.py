@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 
 import numpy as np
@@ -28,7 +29,12 @@ import numpy.typing as npt
 
 FloatArray = npt.NDArray[np.float64]
 
-__all__ = ["round_array_money", "round_array_money_in_place", "round_money"]
+__all__ = [
+    "round_array_money",
+    "round_array_money_in_place",
+    "round_money",
+    "round_money_figures",
+]
 
 #: Decimal context of the exact path: a float has at most 17 significant digits and exponents
 #: from -324 to 308, so 700 digits hold any of them quantized to any position in that range.
@@ -106,6 +112,24 @@ def round_array_money_in_place(array: FloatArray, digits: int) -> None:
         rounded = _round_dense(flat[live], digits)
         np.add(flat, 0.0, out=flat)  # -0.0 -> 0.0; every other element unchanged
         flat[live] = rounded
+
+
+def round_money_figures(figures: Mapping[str, FloatArray], digits: int) -> dict[str, FloatArray]:
+    """Every named money figure (arrays of one shape) rounded half-up, in one call.
+
+    Each element gets exactly the bits :func:`round_money` gives it (the rounding is
+    elementwise); the figures are stacked so that the fast path runs once for all of them.
+
+    Example:
+        >>> rounded = round_money_figures({"lcc": np.array([1.005]), "cc": np.array([2.675])}, 2)
+        >>> {name: values.tolist() for name, values in rounded.items()}
+        {'lcc': [1.01], 'cc': [2.68]}
+    """
+    names = list(figures)
+    if not names:
+        return {}
+    rounded = round_array_money(np.stack([figures[name] for name in names]), digits)
+    return dict(zip(names, rounded, strict=True))
 
 
 #: :func:`round_money` for the elements near a tie, remembered: cash flows repeat amounts.
