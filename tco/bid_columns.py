@@ -8,7 +8,6 @@ orders rows within a bid: each item has one slot, the bid's own streams the slot
 from __future__ import annotations
 
 import itertools
-import math
 import operator
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -74,6 +73,8 @@ def _owners(counts: list[int]) -> tuple[IntArray, IntArray]:
 
     Example: ``counts = [2, 0, 1]`` -> owners ``[0, 0, 2]``, indices ``[0, 1, 0]``.
     """
+    if counts.count(0) == len(counts):  # no children at all: the common case
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     count = np.asarray(counts, dtype=np.int64).reshape(len(counts))
     owner = np.repeat(np.arange(count.size, dtype=np.int64), count)
     starts = np.cumsum(count) - count
@@ -114,12 +115,10 @@ def _floats(rows: Iterable[tuple[float, ...]], size: int, width: int) -> FloatAr
 
 def _schedules(lives: list[float | None], n: int) -> tuple[list[UnitSchedule], IntArray]:
     """The schedule of each distinct service life (None: the study period), and each item's."""
-    life = _column([math.nan if value is None else value for value in lives])
-    distinct, inverse = np.unique(life, return_inverse=True)  # NaN last, once
-    schedules = [
-        unit_schedule(None if math.isnan(value) else value, n) for value in distinct.tolist()
-    ]
-    return schedules, inverse.reshape(-1).astype(np.int64)
+    index: dict[float | None, int] = {}
+    which = [index.setdefault(life, len(index)) for life in lives]
+    schedules = [unit_schedule(life, n) for life in index]
+    return schedules, np.array(which, dtype=np.int64).reshape(len(which))
 
 
 def bid_columns(bids: Sequence[PreparedBid], study_period_years: int) -> BidColumns:

@@ -32,7 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tco import circularity, measures, models
-from tco.climate import climate_cost, climate_warnings, pollutant_cost
+from tco.climate import ExternalityCost, climate_cost, climate_warnings, pollutant_cost
 from tco.construct import constructor, many
 from tco.expand import PartedExpansion, expand_tender
 from tco.explain import Explainer
@@ -417,17 +417,20 @@ _MONEY_FIGURES = (
 )
 
 
-def _cash_flows(by_category: FloatArray, climate: FloatArray, pollutants: FloatArray) -> FloatArray:
-    """Cash flows by bid, row (:data:`CASH_FLOW_CATEGORIES`) and year, unrounded.
+def _cash_flows(cubes: Cubes, climate: ExternalityCost, pollutants: ExternalityCost) -> FloatArray:
+    """Undiscounted and discounted cash flows by bid, row and year, unrounded.
 
-    ``by_category`` is a cube (bids, categories, N + 1); ``climate`` and ``pollutants`` are
-    (bids, N + 1) yearly amounts of the same kind (undiscounted or discounted).
+    Shape (2, bids, len(CASH_FLOW_CATEGORIES), N + 1): the cost categories' cubes, then the
+    climate cost and the other externalities by year.
     """
-    n_bids, n_categories, n_years = by_category.shape
-    out = np.empty((n_bids, len(CASH_FLOW_CATEGORIES), n_years), dtype=np.float64)
-    out[:, :n_categories] = by_category
-    out[:, n_categories] = climate
-    out[:, n_categories + 1] = pollutants
+    n_bids, n_categories, n_years = cubes.undiscounted.shape
+    out = np.empty((2, n_bids, len(CASH_FLOW_CATEGORIES), n_years), dtype=np.float64)
+    for k, (cube, by_category) in enumerate(
+        ((cubes.undiscounted, "undiscounted"), (cubes.discounted, "discounted"))
+    ):
+        out[k, :, :n_categories] = cube
+        out[k, :, n_categories] = getattr(climate, by_category)
+        out[k, :, n_categories + 1] = getattr(pollutants, by_category)
     return out
 
 
@@ -475,6 +478,9 @@ def _part_figures(
     stated = units != 0.0
     per_unit = np.full(len(bids), np.nan)
     per_unit[stated] = evaluated[stated] / units[stated]
+    raw_measures = _raw_measures(
+        context, bids, start=start, cubes=cubes, totals=emissions_total, baseline=baseline
+    )
     money = round_money_figures(
         {
             "life_cycle_cost": lcc,
@@ -485,25 +491,20 @@ def _part_figures(
             "evaluated": evaluated,
             "annual_value": lcc / context.upv_factor,
             "cost_per_functional_unit": per_unit,
+            "cost_by_category": cubes.cost_by_category,
+            "measures": _money_measures(raw_measures or []),
         },
         digits,
     )
-    cash = np.stack(
-        [
-            _cash_flows(cubes.undiscounted, climate.undiscounted, pollutants.undiscounted),
-            _cash_flows(cubes.discounted, climate.discounted, pollutants.discounted),
-        ]
-    )
+    by_category, money_measures = money.pop("cost_by_category"), money.pop("measures")
+    cash = _cash_flows(cubes, climate, pollutants)
     round_array_money_in_place(cash, digits)
-    raw_measures = _raw_measures(
-        context, bids, start=start, cubes=cubes, totals=emissions_total, baseline=baseline
-    )
     return _PartFigures(
         context=context,
         start=start,
         bids=bids,
         money=money,
-        cost_by_category=round_array_money(cubes.cost_by_category, digits),
+        cost_by_category=by_category,
         cash_flow_undiscounted=cash[0],
         cash_flow_discounted=cash[1],
         by_year=by_year,
@@ -511,7 +512,7 @@ def _part_figures(
         module_totals=np.asarray(cubes.emissions.sum(axis=2), dtype=np.float64),
         pollutant_kg=np.asarray(cubes.pollutant_kg_by_group.sum(axis=(2, 3)), dtype=np.float64),
         pollutants=table.pollutants,
-        measures=None if raw_measures is None else _rounded_measures(raw_measures, digits),
+        measures=_rounded_measures(raw_measures, money_measures),
         mci=_mci(bids),
         warnings=table.warnings,
     )
@@ -555,24 +556,28 @@ def _raw_measures(
     return raw[1:] if len(ids) > len(bids) else raw
 
 
-def _rounded_measures(raw: list[Measures], digits: int) -> list[Measures]:
-    """``raw`` with net savings, additional investment, operational savings and abatement cost
-    rounded half-up to the minor unit (the other measures are ratios and years: unrounded)."""
-    money = round_array_money(
-        np.array(
-            [
-                (
-                    m.net_savings,
-                    m.additional_investment,
-                    m.operational_savings,
-                    0.0 if m.abatement_cost is None else m.abatement_cost,
-                )
-                for m in raw
-            ],
-            dtype=np.float64,
-        ).reshape(len(raw), 4),
-        digits,
-    )
+def _money_measures(raw: list[Measures]) -> FloatArray:
+    """Net savings, additional investment, operational savings and abatement cost (0 where
+    there is none) of each bid's measures, shape (bids, 4): the measures that are money."""
+    return np.array(
+        [
+            (
+                m.net_savings,
+                m.additional_investment,
+                m.operational_savings,
+                0.0 if m.abatement_cost is None else m.abatement_cost,
+            )
+            for m in raw
+        ],
+        dtype=np.float64,
+    ).reshape(len(raw), 4)
+
+
+def _rounded_measures(raw: list[Measures] | None, money: FloatArray) -> list[Measures] | None:
+    """``raw`` with its money measures replaced by ``money`` (:func:`_money_measures`, rounded);
+    the other measures are ratios and years: unrounded."""
+    if raw is None:
+        return None
     return [
         _measures(
             m.baseline_bid_id,

@@ -135,6 +135,7 @@ class Explainer:
             f" kgCO2e (EN 15978 modules A1-A3, A4, A5, B1-B7, C1-C4; module D {module_d})"
         )
         self.resource_lines: dict[str, str | None] = {}
+        self.resource_blocks: dict[tuple[str, ...], tuple[str, ...]] = {}
         self.climate_formula, self.climate_tail = _climate_explanation(method, rates)
         self.pollutant_priced: dict[str, str] = {}
         model = method.model
@@ -154,8 +155,12 @@ class Explainer:
 
     def resource_block(self, bid: PreparedBid) -> tuple[str, ...]:
         """The emission-factor lines of the resources the bid uses, in order of first use."""
-        names = dict.fromkeys(u.resource for item in bid.items for u in item.resource_use)
-        return tuple(line for name in names if (line := self.resource_line(name)) is not None)
+        names = tuple(dict.fromkeys(u.resource for item in bid.items for u in item.resource_use))
+        block = self.resource_blocks.get(names)
+        if block is None:  # bids of one tender use the same resources
+            block = tuple(line for name in names if (line := self.resource_line(name)) is not None)
+            self.resource_blocks[names] = block
+        return block
 
     def resource_line(self, name: str) -> str | None:
         """The emission factor of resource ``name`` in year 1 and year N, with its source."""

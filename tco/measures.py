@@ -362,23 +362,18 @@ def compute_measures(
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         abatement = (lcc - lcc[b]) / reduction
 
+    simple = [_payback(*flags) for flags in zip(simple_year, simple_ok, simple_any, strict=True)]
+    discounted_pb = [_payback(*flags) for flags in zip(disc_year, disc_ok, disc_any, strict=True)]
     out: list[Measures] = []
-    values = zip(
-        ns.tolist(),
-        d_inv.tolist(),
-        d_sav.tolist(),
-        invests.tolist(),
-        ratio.tolist(),
-        strict=True,
-    )
-    for a, (net, investment, savings, more, sir_value) in enumerate(values):
+    for a in range(n_bids):
         if a == b:
             out.append(_baseline_measures(base_id))
             continue
-        if not more:
+        investment, sir_value = float(d_inv[a]), float(ratio[a])
+        if not invests[a]:
             none = Measure[float](None, MeasureStatus.NO_ADDITIONAL_INVESTMENT)
-            ratio_m, rate = none, none
-            simple = discounted_pb = Measure[int](None, MeasureStatus.NO_ADDITIONAL_INVESTMENT)
+            ratio_m = rate = none
+            simple[a] = discounted_pb[a] = Measure[int](None, none.status)
         else:
             ratio_m = (
                 Measure(sir_value, MeasureStatus.OK)
@@ -390,8 +385,6 @@ def compute_measures(
                 if ratio_m.value is not None
                 else Measure[float](None, ratio_m.status)
             )
-            simple = _payback(simple_year[a], simple_ok[a], simple_any[a])
-            discounted_pb = _payback(disc_year[a], disc_ok[a], disc_any[a])
         abate = (
             Measure(float(abatement[a]), MeasureStatus.OK)
             if reduces[a] and math.isfinite(abatement[a])  # as abatement_cost()
@@ -399,20 +392,9 @@ def compute_measures(
         )
         out.append(
             Measures(
-                baseline_bid_id=base_id,
-                net_savings=net,
-                additional_investment=investment,
-                operational_savings=savings,
-                sir=ratio_m.value,
-                sir_status=ratio_m.status,
-                airr=rate.value,
-                airr_status=rate.status,
-                simple_payback_years=simple.value,
-                simple_payback_status=simple.status,
-                discounted_payback_years=discounted_pb.value,
-                discounted_payback_status=discounted_pb.status,
-                abatement_cost=abate.value,
-                abatement_cost_status=abate.status,
+                base_id,
+                *(float(ns[a]), investment, float(d_sav[a]), *ratio_m, *rate),
+                *(*simple[a], *discounted_pb[a], *abate),
             )
         )
     return out

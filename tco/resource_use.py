@@ -26,71 +26,24 @@ __all__ = [
     "resource_years",
 ]
 
+# fmt: off
 #: Canonical units (and spellings pint may print) that make a resource an energy resource.
-ENERGY_UNITS: frozenset[str] = frozenset(
-    {
-        "Wh",
-        "kWh",
-        "MWh",
-        "GWh",
-        "TWh",
-        "J",
-        "kJ",
-        "MJ",
-        "GJ",
-        "TJ",
-        "watt_hour",
-        "kilowatt_hour",
-        "megawatt_hour",
-        "joule",
-        "kilojoule",
-        "megajoule",
-        "gigajoule",
-    }
-)
+ENERGY_UNITS: frozenset[str] = frozenset({
+    "Wh", "kWh", "MWh", "GWh", "TWh", "J", "kJ", "MJ", "GJ", "TJ", "watt_hour", "kilowatt_hour",
+    "megawatt_hour", "joule", "kilojoule", "megajoule", "gigajoule",
+})
 
 #: Resources that are energy carriers whatever unit they are priced in (fuels by volume or mass):
 #: their cost is energy cost (ASTM E917 "energy"; CVD Art. 6 "lifetime energy cost") and their
 #: emissions operational energy use, module B6.
-ENERGY_CARRIERS: frozenset[str] = frozenset(
-    {
-        "electricity",
-        "district_heating",
-        "district_cooling",
-        "heat",
-        "steam",
-        "diesel",
-        "petrol",
-        "gasoline",
-        "hvo",
-        "hvo100",
-        "biodiesel",
-        "rme",
-        "fame",
-        "b100",
-        "ethanol",
-        "e85",
-        "ed95",
-        "methanol",
-        "lpg",
-        "propane",
-        "natural_gas",
-        "cng",
-        "lng",
-        "biogas",
-        "biomethane",
-        "hydrogen",
-        "fuel_oil",
-        "heating_oil",
-        "kerosene",
-        "jet_fuel",
-        "pellets",
-        "wood_pellets",
-        "wood_chips",
-        "firewood",
-        "coal",
-    }
-)
+ENERGY_CARRIERS: frozenset[str] = frozenset({
+    "electricity", "district_heating", "district_cooling", "heat", "steam", "diesel", "petrol",
+    "gasoline", "hvo", "hvo100", "biodiesel", "rme", "fame", "b100", "ethanol", "e85", "ed95",
+    "methanol", "lpg", "propane", "natural_gas", "cng", "lng", "biogas", "biomethane", "hydrogen",
+    "fuel_oil", "heating_oil", "kerosene", "jet_fuel", "pellets", "wood_pellets", "wood_chips",
+    "firewood", "coal",
+})
+# fmt: on
 
 
 def resource_category(resource: PreparedResource) -> str:

@@ -115,21 +115,26 @@ def round_array_money_in_place(array: FloatArray, digits: int) -> None:
 
 
 def round_money_figures(figures: Mapping[str, FloatArray], digits: int) -> dict[str, FloatArray]:
-    """Every named money figure (arrays of one shape) rounded half-up, in one call.
+    """Every named money figure rounded half-up, in one call: the money figures of a part.
 
-    Each element gets exactly the bits :func:`round_money` gives it (the rounding is
-    elementwise); the figures are stacked so that the fast path runs once for all of them.
+    The arrays may have any shapes; each element gets exactly the bits :func:`round_money`
+    gives it (the rounding is elementwise), the figures are only laid end to end so that the
+    fast path runs once for all of them.
 
     Example:
-        >>> rounded = round_money_figures({"lcc": np.array([1.005]), "cc": np.array([2.675])}, 2)
+        >>> rounded = round_money_figures({"lcc": np.array([1.005]), "cc": np.ones((1, 2))}, 2)
         >>> {name: values.tolist() for name, values in rounded.items()}
-        {'lcc': [1.01], 'cc': [2.68]}
+        {'lcc': [1.01], 'cc': [[1.0, 1.0]]}
     """
-    names = list(figures)
-    if not names:
+    arrays = [np.asarray(values, dtype=np.float64) for values in figures.values()]
+    if not arrays:
         return {}
-    rounded = round_array_money(np.stack([figures[name] for name in names]), digits)
-    return dict(zip(names, rounded, strict=True))
+    flat = round_array_money(np.concatenate([array.reshape(-1) for array in arrays]), digits)
+    ends = np.cumsum([array.size for array in arrays]).tolist()
+    return {
+        name: flat[end - array.size : end].reshape(array.shape)
+        for name, array, end in zip(figures, arrays, ends, strict=True)
+    }
 
 
 #: :func:`round_money` for the elements near a tie, remembered: cash flows repeat amounts.

@@ -177,15 +177,13 @@ def unit_schedule(service_life: float | None, study_period_years: int) -> UnitSc
     life = float(n) if service_life is None else service_life
     purchases = purchase_times(service_life, n)
     ends = [end for t in purchases if (end := snap_to_year(t + life)) <= n]
-    last = purchases[-1]
+    index = escalation_index(ITEM_PRICE_ESCALATION, np.array(purchases, dtype=np.float64))
     return UnitSchedule(
         life=life,
         purchases=tuple(purchases),
         replacement_slots=tuple(event_slot(t) for t in purchases[1:]),
-        replacement_index=tuple(
-            float(escalation_index(ITEM_PRICE_ESCALATION, t)) for t in purchases[1:]
-        ),
+        replacement_index=tuple(index[1:].tolist()),
         end_slots=tuple(event_slot(t) for t in ends),
-        last_index=float(escalation_index(ITEM_PRICE_ESCALATION, last)),
-        remaining=remaining_life(last, life, n),
+        last_index=float(index[-1]),
+        remaining=remaining_life(purchases[-1], life, n),
     )
