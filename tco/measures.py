@@ -369,35 +369,34 @@ def compute_measures(
         if a == b:
             out.append(_baseline_measures(base_id))
             continue
-        investment, sir_value = float(d_inv[a]), float(ratio[a])
+        investment = float(d_inv[a])
         if not invests[a]:
-            none = Measure[float](None, MeasureStatus.NO_ADDITIONAL_INVESTMENT)
-            ratio_m = rate = none
-            simple[a] = discounted_pb[a] = Measure[int](None, none.status)
+            ratio_m = rate = Measure[float](None, MeasureStatus.NO_ADDITIONAL_INVESTMENT)
+            simple[a] = discounted_pb[a] = Measure[int](None, ratio_m.status)
         else:
-            ratio_m = (
-                Measure(sir_value, MeasureStatus.OK)
-                if investment > 0.0 and math.isfinite(sir_value)  # as sir()
-                else Measure[float](None, MeasureStatus.NO_ADDITIONAL_INVESTMENT)
-            )
-            rate = (
-                airr(ratio_m.value, discount_rate, study_period_years)
-                if ratio_m.value is not None
-                else Measure[float](None, ratio_m.status)
+            ratio_m, rate = _sir_airr(
+                investment, float(ratio[a]), discount_rate, study_period_years
             )
         abate = (
             Measure(float(abatement[a]), MeasureStatus.OK)
             if reduces[a] and math.isfinite(abatement[a])  # as abatement_cost()
             else Measure[float](None, MeasureStatus.NO_EMISSION_REDUCTION)
         )
+        money = (float(ns[a]), investment, float(d_sav[a]))
         out.append(
-            Measures(
-                base_id,
-                *(float(ns[a]), investment, float(d_sav[a]), *ratio_m, *rate),
-                *(*simple[a], *discounted_pb[a], *abate),
-            )
+            Measures(base_id, *money, *ratio_m, *rate, *simple[a], *discounted_pb[a], *abate)
         )
     return out
+
+
+def _sir_airr(
+    investment: float, sir_value: float, discount_rate: float, study_period_years: int
+) -> tuple[Measure[float], Measure[float]]:
+    """SIR and AIRR of a bid with additional investment, as :func:`sir` and :func:`airr`."""
+    if not (investment > 0.0 and math.isfinite(sir_value)):
+        none = Measure[float](None, MeasureStatus.NO_ADDITIONAL_INVESTMENT)
+        return none, none
+    return Measure(sir_value, MeasureStatus.OK), airr(sir_value, discount_rate, study_period_years)
 
 
 def _abs_sums(rows: FloatArray) -> FloatArray:
