@@ -181,22 +181,36 @@ def stream_rows(
             )
         )
 
-    lasting = np.flatnonzero(occurs & (life > 0.0))
-    if lasting.size:
-        last_year = when.last_occurrence[lasting]
-        remaining = remaining_life(last_year.astype(np.float64), life[lasting], n)
-        value = residual_value(amounts[lasting, last_year], remaining, life[lasting])
-        booked = value != 0.0
-        if booked.any():
-            chosen = lasting[booked]
-            out.append(
-                (
-                    COST,
-                    bid[chosen],
-                    _CATEGORY_INDEX["residual_value"],
-                    EVENT_GROUP,
-                    seq[chosen] + 2,
-                    -value[booked],
-                )
-            )
+    lasting = occurs & (life > 0.0)
+    residual = _residual_rows(bid, seq, amounts=amounts, when=when, lasting=lasting, life=life, n=n)
+    if residual is not None:
+        out.append(residual)
     return out
+
+
+def _residual_rows(
+    bid: IntArray,
+    seq: IntArray,
+    *,
+    amounts: FloatArray,
+    when: Occurrences,
+    lasting: BoolArray,
+    life: FloatArray,
+    n: int,
+) -> StreamRows | None:
+    """The residual value at N of the last occurrence of each lasting stream (booked negative).
+
+    Example: 1 000 at t = 15 with a life of 10, N = 20: ``-1000 x 5 / 10 = -500`` at N.
+    """
+    chosen = np.flatnonzero(lasting)
+    if not chosen.size:
+        return None
+    last_year = when.last_occurrence[chosen]
+    remaining = remaining_life(last_year.astype(np.float64), life[chosen], n)
+    value = residual_value(amounts[chosen, last_year], remaining, life[chosen])
+    booked = value != 0.0
+    if not booked.any():
+        return None
+    chosen = chosen[booked]
+    residual = _CATEGORY_INDEX["residual_value"]
+    return COST, bid[chosen], residual, EVENT_GROUP, seq[chosen] + 2, -value[booked]
