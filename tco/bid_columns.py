@@ -101,10 +101,7 @@ _EMBODIED = operator.itemgetter(*_EMBODIED_MODULES)
 
 def _embodied(emissions: Mapping[str, float]) -> tuple[float, ...]:
     """kgCO2e of A1-A3, A4, A5, C1-C4, D (0 for a module the item does not state)."""
-    try:
-        return _EMBODIED(emissions)  # type: ignore[no-any-return]
-    except KeyError:
-        return tuple(emissions.get(module, 0.0) for module in _EMBODIED_MODULES)
+    return tuple(emissions.get(module, 0.0) for module in _EMBODIED_MODULES)
 
 
 def _floats(rows: Iterable[tuple[float, ...]], size: int, width: int) -> FloatArray:
@@ -131,7 +128,10 @@ def bid_columns(bids: Sequence[PreparedBid], study_period_years: int) -> BidColu
     item_slot = np.arange(n_items, dtype=np.int64) + item_bid
     bid_slot = np.cumsum(np.asarray(counts, dtype=np.int64)) + np.arange(n_bids, dtype=np.int64)
     scalars = _floats(map(_ITEM_SCALARS, items), n_items, 6)
-    embodied = _floats([_embodied(item.emissions) for item in items], n_items, 5)
+    try:  # every module stated (validation fills them in): one C-level lookup per item
+        embodied = _floats([_EMBODIED(item.emissions) for item in items], n_items, 5)
+    except KeyError:
+        embodied = _floats([_embodied(item.emissions) for item in items], n_items, 5)
     schedules, schedule_of = _schedules([item.service_life for item in items], study_period_years)
     residuals = [item.residual_value for item in items]
 

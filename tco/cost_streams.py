@@ -58,10 +58,6 @@ def _ints(values: list[int]) -> IntArray:
     return np.array(values, dtype=np.int64).reshape(len(values))
 
 
-def _floats(values: list[float]) -> FloatArray:
-    return np.array(values, dtype=np.float64).reshape(len(values))
-
-
 @dataclass(frozen=True, slots=True)
 class Occurrences:
     """When each stream occurs over study years 0..N.
@@ -85,30 +81,22 @@ class Occurrences:
         return np.where(self.once, f, f + (self.last - f) // st * st)
 
 
-def occurrence_years(streams: Sequence[PreparedStream], n: int) -> Occurrences:
-    """The :class:`Occurrences` of ``streams`` over 0..N (each distinct pattern computed once).
+def occurrence_years(
+    first_year: IntArray, every_years: IntArray, last_year: IntArray, n: int
+) -> Occurrences:
+    """The :class:`Occurrences` of streams over 0..N from their stated years.
 
     Example (N = 4): (first, every, last) = (1, 1, 0) -> years 1..4; (2, 0, 0) -> year 2;
     (0, 2, 3) -> years 0 and 2; (6, 0, 0) -> never.
     """
-    first = np.maximum(_ints([s.first_year for s in streams]), 0)
-    every = _ints([s.every_years for s in streams])
-    stated_last = _ints([s.last_year for s in streams])
-    last = np.minimum(np.where(stated_last > 0, stated_last, n), n)
-    once = every <= 0
-    step = np.where(once, 1, every)
-    # One number per distinct (first, every, last) pattern over 0..N.
-    first_c, step_c, last_c = (
-        np.clip(first, 0, n + 1),
-        np.clip(step, 1, n + 1),
-        np.clip(last, -1, n),
-    )
-    code = ((first_c * (n + 2) + np.where(once, 0, step_c)) * (n + 2)) + (last_c + 1)
-    _, rep, pattern_of = np.unique(code, return_index=True, return_inverse=True)
+    first = np.maximum(first_year, 0)
+    last = np.minimum(np.where(last_year > 0, last_year, n), n)
+    once = every_years <= 0
+    step = np.where(once, 1, every_years)
     t = np.arange(n + 1, dtype=np.int64)[None, :]
-    f0, k0, l0 = first[rep, None], step[rep, None], last[rep, None]
-    table = np.where(once[rep, None], t == f0, (t >= f0) & (t <= l0) & ((t - f0) % k0 == 0))
-    return Occurrences(first, every, last, once, step, table[pattern_of.reshape(-1)])
+    f0, k0, l0 = first[:, None], step[:, None], last[:, None]
+    years = np.where(once[:, None], t == f0, (t >= f0) & (t <= l0) & ((t - f0) % k0 == 0))
+    return Occurrences(first, every_years, last, once, step, years)
 
 
 def stream_rows(
@@ -130,11 +118,18 @@ def stream_rows(
     ``[0, 102, 104.04, ...]`` in the recurring group.
     """
     count = len(streams)
-    amount = _floats([s.amount for s in streams])
-    escalation = _floats([s.escalation for s in streams])
-    kg = _floats([s.emissions for s in streams])
-    life = _floats([math.nan if s.life is None else s.life for s in streams])
-    when = occurrence_years(streams, n)
+    numbers = np.array(
+        [
+            (s.amount, s.escalation, s.emissions, math.nan if s.life is None else s.life)
+            for s in streams
+        ],
+        dtype=np.float64,
+    ).reshape(count, 4)
+    amount, escalation, kg, life = numbers.T
+    years = np.array(
+        [(s.first_year, s.every_years, s.last_year) for s in streams], dtype=np.int64
+    ).reshape(count, 3)
+    when = occurrence_years(years[:, 0], years[:, 1], years[:, 2], n)
     occurs = when.years.any(axis=1)
     if not occurs.any():
         return []

@@ -127,29 +127,30 @@ def _add_maintenance(
 
 
 def _add_resource_use(
-    method: PreparedMethod, columns: BidColumns, rows: RowBlocks, seq: IntArray
+    method: PreparedMethod,
+    columns: BidColumns,
+    rows: RowBlocks,
+    seq: IntArray,
+    recurring_times: FloatArray,
 ) -> None:
     """Cost (use x price x escalation index) and emissions (use x factor) of resource use."""
     if not columns.use_item.size:
         return
     position: dict[str, int] = {}
-    for name in columns.use_resource:
-        position.setdefault(name, len(position))
-    priced = [resource_years(method, name) for name in position]
-    ids = np.array([position[name] for name in columns.use_resource], dtype=np.int64)
+    ids = [position.setdefault(name, len(position)) for name in columns.use_resource]
+    priced = resource_years(method, list(position), recurring_times)
+    which = np.array(ids, dtype=np.int64)
     user = columns.use_item
     bid = columns.item_bid[user]
     yearly = (columns.quantity[user] * columns.use_amount)[:, None]
     use_seq = seq[user] + FIRST_FREE_CODE + 2 * columns.use_local
-    category = np.array([r.category for r in priced], dtype=np.int64)[ids]
-    module = np.array([r.module for r in priced], dtype=np.int64)[ids]
     rows.add_rows(
-        (COST, bid, category, RECURRING_GROUP, use_seq),
-        yearly * np.stack([r.price for r in priced])[ids],
+        (COST, bid, priced.category[which], RECURRING_GROUP, use_seq),
+        yearly * priced.price[which],
     )
     rows.add_rows(
-        (EMISSION, bid, module, RECURRING_GROUP, use_seq + 1),
-        yearly * np.stack([r.factor for r in priced])[ids],
+        (EMISSION, bid, priced.module[which], RECURRING_GROUP, use_seq + 1),
+        yearly * priced.factor[which],
     )
 
 
@@ -204,7 +205,7 @@ def stream_table(method: PreparedMethod, columns: BidColumns, groups: TimeGroups
         seq = columns.item_slot * width
         add_item_events(columns, groups, n, rows, seq=seq, warnings=warnings)
         _add_maintenance(columns, n, rows, seq, service)
-        _add_resource_use(method, columns, rows, seq)
+        _add_resource_use(method, columns, rows, seq, times[RECURRING_GROUP])
         _add_pollutants(
             columns, rows, seq, service, pollutants=groups.pollutants, code=pollutant_code
         )

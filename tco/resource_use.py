@@ -8,15 +8,17 @@ EN 15978 module B6 (operational energy) or B7 (operational water and other resou
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-from tco.finance import escalation_index, payment_times
+from tco.finance import escalation_index
 from tco.prepared import CATEGORIES, MODULES, PreparedMethod, PreparedResource
 
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 
 __all__ = [
     "ENERGY_CARRIERS",
@@ -63,46 +65,56 @@ def resource_category(resource: PreparedResource) -> str:
 
 @dataclass(frozen=True, slots=True)
 class ResourceYears:
-    """Where a priced resource's use is booked and what one unit of use costs and emits a year."""
+    """Where each of some priced resources is booked and what a unit of use costs and emits."""
 
-    #: Index into :data:`tco.prepared.CATEGORIES` (energy or water_and_resources).
-    category: int
-    #: Index into :data:`tco.prepared.MODULES` (b6 or b7).
-    module: int
-    #: Money per unit of use in each year 0..N (0 in year 0).
+    #: Per resource: index into :data:`tco.prepared.CATEGORIES` (energy or water_and_resources).
+    category: IntArray
+    #: Per resource: index into :data:`tco.prepared.MODULES` (b6 or b7).
+    module: IntArray
+    #: Money per unit of use, (resources, N + 1) (0 in year 0).
     price: FloatArray
-    #: kgCO2e per unit of use in each year 0..N (0 in year 0).
+    #: kgCO2e per unit of use, (resources, N + 1) (0 in year 0).
     factor: FloatArray
 
 
-def resource_years(method: PreparedMethod, name: str) -> ResourceYears:
-    """Category, module, price and emission factor per unit of use of a priced resource.
+def resource_years(
+    method: PreparedMethod, names: Sequence[str], recurring_times: FloatArray
+) -> ResourceYears:
+    """Category, module, price and emission factor per unit of use of priced resources.
 
-    Formula: ``price(t) = p x index(e, tau(t))`` for t = 1..N, where ``tau(t)`` is the payment
-    time of a recurring amount (:func:`tco.finance.payment_times`) and ``index`` the escalation
-    from the base date (:func:`tco.finance.escalation_index`); ``factor(t)`` the method's
-    emission factor of year t. Year 0 has neither (use runs years 1..N).
+    Formula: ``price(t) = p x index(e, tau(t))`` for t = 1..N, where ``tau(t) =
+    recurring_times[t]`` is the payment time of the recurring amount of year t
+    (:func:`tco.finance.payment_times`) and ``index`` the escalation from the base date
+    (:func:`tco.finance.escalation_index`; the resources' yearly series in one call when they
+    have one length); ``factor(t)`` the method's emission factor of year t. Year 0 has neither
+    (use runs years 1..N).
 
     Example: electricity at 1.0 a kWh escalating 2 %, END_OF_YEAR, N = 2:
-    ``price = [0, 1.02, 1.0404]``, category ``energy``, module ``b6``.
+    ``price = [[0, 1.02, 1.0404]]``, category ``energy``, module ``b6``.
     """
-    resource = method.resources.get(name)
-    if resource is None:
-        raise KeyError(f"resource {name!r} is not priced by the method")
-    n = method.study_period_years
-    columns = np.arange(n + 1, dtype=np.float64)
-    service = columns >= 1.0  # years 1..N
-    index = escalation_index(
-        np.asarray(resource.escalation_rates, dtype=np.float64),
-        payment_times(method.timing, columns, True),
+    missing = [name for name in names if name not in method.resources]
+    if missing:
+        raise KeyError(f"resource {missing[0]!r} is not priced by the method")
+    resources = [method.resources[name] for name in names]
+    rates = [np.asarray(r.escalation_rates, dtype=np.float64) for r in resources]
+    if len({rate.shape for rate in rates}) == 1 and rates[0].ndim == 1:
+        index = escalation_index(np.stack(rates), recurring_times)
+    else:
+        index = np.stack([escalation_index(rate, recurring_times) for rate in rates])
+    service = np.arange(recurring_times.size) >= 1  # years 1..N
+    unit_price = np.array([r.price for r in resources], dtype=np.float64)[:, None]
+    years = recurring_times.shape
+    factor = np.stack(
+        [np.broadcast_to(np.asarray(r.emission_factor, dtype=np.float64), years) for r in resources]
     )
-    prices = np.where(service, resource.price * index, 0.0)
-    factors = np.where(service, np.asarray(resource.emission_factor, dtype=np.float64), 0.0)
-    category = resource_category(resource)
-    module = "b6" if category == "energy" else "b7"
+    energy = np.array([resource_category(r) == "energy" for r in resources], dtype=bool)
     return ResourceYears(
-        CATEGORIES.index(category),
-        MODULES.index(module),
-        np.asarray(prices, dtype=np.float64),
-        np.asarray(factors, dtype=np.float64),
+        category=np.where(energy, _ENERGY, _WATER_AND_RESOURCES),
+        module=np.where(energy, _B6, _B7),
+        price=np.asarray(np.where(service, unit_price * index, 0.0), dtype=np.float64),
+        factor=np.asarray(np.where(service, factor, 0.0), dtype=np.float64),
     )
+
+
+_ENERGY, _WATER_AND_RESOURCES = CATEGORIES.index("energy"), CATEGORIES.index("water_and_resources")
+_B6, _B7 = MODULES.index("b6"), MODULES.index("b7")

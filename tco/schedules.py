@@ -121,15 +121,15 @@ def warranty_coverage(
     Example: warranty 1.5 years, purchases at 0 and 8, L = 8, N = 10 ->
     years 1, 9 covered fully, years 2, 10 by half: ``[0, 1, .5, 0, 0, 0, 0, 0, 0, 1, .5]``.
     """
-    years = np.arange(study_period_years + 1, dtype=np.float64)
     coverage = np.zeros(study_period_years + 1, dtype=np.float64)
     covered = min(warranty_years, service_life)
-    if covered <= 0.0:
+    if covered <= 0.0 or not purchases:
         return coverage
-    for start in purchases:
-        end = start + covered
-        overlap = np.minimum(years, end) - np.maximum(years - 1.0, start)
-        coverage += np.clip(overlap, 0.0, 1.0)
+    years = np.arange(study_period_years + 1, dtype=np.float64)
+    start = np.array(purchases, dtype=np.float64)[:, None]
+    overlap = np.minimum(years, start + covered) - np.maximum(years - 1.0, start)
+    # Added purchase by purchase (the reduction runs over the first axis in order).
+    coverage = np.add.reduce(np.clip(overlap, 0.0, 1.0), axis=0)
     coverage[0] = 0.0
     return np.asarray(np.minimum(coverage, 1.0), dtype=np.float64)
 
