@@ -9,7 +9,7 @@ raising :class:`tco.errors.InvalidTender`), computes the digests (:mod:`tco.dige
 3. :mod:`tco.climate`: climate cost and other externalities;
 4. :mod:`tco.models`: comparison numbers and ranking (on numbers rounded to the minor unit);
 5. :mod:`tco.measures` against the baseline bid, :mod:`tco.circularity` (MCI);
-6. annual value ``LCC / UPV(d, N)``, cost per functional unit, explanations;
+6. annual value ``LCC / UPV(d, N)``, cost per functional unit, explanations (:mod:`tco.explain`);
 7. rounding of every money figure half-up to the currency's minor unit (:mod:`tco.rounding`),
    the yearly cash flows included.
 

@@ -20,7 +20,7 @@ discounted prices) and ``Q[b]`` (pollutant money at undiscounted prices). With
 **Resource rows.** Each resource use u (bid b_u, resource r_u) uses ``a_u = quantity x amount``
 canonical units a year in years 1..N, paid at the recurring payment times ``tau_rec[t]``; its
 price escalates from the base date with the index ``I_kr(tau)`` of the resource's yearly real
-rates (:func:`tco.finance.escalation_index`, vectorised here over draws)::
+rates (:func:`tco.finance.escalation_index`, one series per draw)::
 
     c[k, r] = sum_{t>=1} price_kr I_kr(tau_rec[t]) D_k[rec, t]            (money per unit a year)
     e[k, r] = sum_{t>=1} factor_kr[t] p_k[t] D_k[rec, t]                 (climate cost per unit)
@@ -34,9 +34,10 @@ items it touches (cached), and those bids' fixed parts are replaced for the draw
 
 Everything that does not vary keeps a leading axis of length 1 and broadcasts; draws are processed
 in chunks so memory stays bounded (about :data:`CHUNK_ELEMENTS` floats per array). The result is
-the unrounded comparison number, shape (draws, bids), equal to :func:`reference_comparison_numbers`
-of the tender with the setting applied (:func:`apply_settings`) up to the order of summation
-(tests pin agreement to 1e-9 relative for every parameter kind).
+the unrounded comparison number, shape (draws, bids), equal to
+:func:`tco.analysis.reference.reference_comparison_numbers` of the tender with the setting applied
+(:func:`tco.analysis.reference.apply_settings`) up to the order of summation (tests pin agreement
+to 1e-9 relative for every parameter kind).
 
 Worked example (one bid, 1 000 kWh a year at 1 SEK/kWh for N = 2 years, d = 0, no carbon price):
 ``L = 2 000`` at the stated values; a draw with ``resource_prices[electricity].price`` scale 1.5
