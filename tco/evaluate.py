@@ -27,13 +27,14 @@ import dataclasses
 import gc
 import itertools
 from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from tco import circularity, measures, models
 from tco.climate import ExternalityCost, climate_cost, climate_warnings, pollutant_cost
-from tco.construct import constructor, many
+from tco.construct import many
 from tco.expand import PartedExpansion, expand_tender
 from tco.explain import Explainer
 from tco.finance import upv
@@ -401,8 +402,6 @@ class _PartFigures:
         )
 
 
-_measures = constructor(Measures)
-
 #: Money figures per bid, each rounded half-up to the minor unit.
 _MONEY_FIGURES = (
     "life_cycle_cost",
@@ -578,22 +577,13 @@ def _rounded_measures(raw: list[Measures] | None, money: FloatArray) -> list[Mea
     the other measures are ratios and years: unrounded."""
     if raw is None:
         return None
-    return [
-        _measures(
-            m.baseline_bid_id,
-            net,
-            investment,
-            operational,
-            m.sir,
-            m.sir_status,
-            m.airr,
-            m.airr_status,
-            m.simple_payback_years,
-            m.simple_payback_status,
-            m.discounted_payback_years,
-            m.discounted_payback_status,
-            None if m.abatement_cost is None else abatement,
-            m.abatement_cost_status,
-        )
-        for m, (net, investment, operational, abatement) in zip(raw, money.tolist(), strict=True)
+    net, investment, operational, abatement = money.T.tolist()
+    fields = [field.name for field in dataclasses.fields(Measures)]
+    columns: dict[str, Any] = {name: [getattr(m, name) for m in raw] for name in fields}
+    columns["net_savings"] = net
+    columns["additional_investment"] = investment
+    columns["operational_savings"] = operational
+    columns["abatement_cost"] = [
+        None if m.abatement_cost is None else value for m, value in zip(raw, abatement, strict=True)
     ]
+    return many(Measures, len(raw), *columns.values(), order=fields)

@@ -8,12 +8,13 @@ once per evaluation (:class:`Explainer`); :meth:`Explainer.explain_part` adds th
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
 
-from tco.construct import constructor
+from tco.construct import many
 from tco.inputs import ModelKind, RateBasis, Timing
 from tco.prepared import CATEGORIES, PreparedBid, PreparedMethod
 from tco.results import Explanation
@@ -45,8 +46,6 @@ _TOTAL_FORMULA = {
     ModelKind.FICTIVE_DISCOUNT: "evaluated = (LCC + CC + EC) x (1 - discount(ladder level))",
 }
 _PER_UNIT_FORMULA = "evaluated cost / functional units delivered"
-
-_explanation = constructor(Explanation)
 
 
 def _rate_inputs(method: PreparedMethod) -> list[str]:
@@ -255,7 +254,10 @@ class Explainer:
             _lines_of_nonzero(pollutant_kg, templates) if pollutants else [()] * len(bids)
         )
         lcc, evaluated = figures["life_cycle_cost"], figures["evaluated"]
-        out: list[tuple[Explanation, ...]] = []
+        # (quantity, formula, value, inputs) of every explanation of the part, bid after bid;
+        # the objects are made column by column at the end.
+        specs: list[tuple[str, str, float, tuple[str, ...]]] = []
+        counts: list[int] = []
         for i, bid in enumerate(bids):
             lcc_line = lines["life_cycle_cost"][i]
             total_inputs = (
@@ -267,21 +269,17 @@ class Explainer:
                 self.rounding_line,
             )
             climate_inputs = (emission_lines[i], *self.resource_block(bid), *self.climate_tail)
-            explained: tuple[Explanation, ...] = (
-                _explanation(
-                    "life_cycle_cost", _LCC_FORMULA, lcc[i], (*self.lcc_head, *category_lines[i])
-                ),
-                _explanation(
-                    "climate_cost", self.climate_formula, figures["climate_cost"][i], climate_inputs
-                ),
-                _explanation(
+            specs += (
+                ("life_cycle_cost", _LCC_FORMULA, lcc[i], (*self.lcc_head, *category_lines[i])),
+                ("climate_cost", self.climate_formula, figures["climate_cost"][i], climate_inputs),
+                (
                     "externality_cost",
                     _EXTERNALITY_FORMULA,
                     figures["externality_cost"][i],
                     pollutant_lines[i],
                 ),
-                _explanation("evaluated_cost", self.total_formula, evaluated[i], total_inputs),
-                _explanation(
+                ("evaluated_cost", self.total_formula, evaluated[i], total_inputs),
+                (
                     "annual_value",
                     _ANNUAL_FORMULA,
                     figures["annual_value"][i],
@@ -289,14 +287,18 @@ class Explainer:
                 ),
             )
             value = per_unit[i]
-            if value is not None:
-                units = (
-                    f"functional units delivered = {bid.functional_units_delivered:.10g}"
-                    + self.functional_unit
-                )
-                inputs = ("evaluated_cost = " + money % evaluated[i], units)
-                explained += (
-                    _explanation("cost_per_functional_unit", _PER_UNIT_FORMULA, value, inputs),
-                )
-            out.append(explained)
-        return out
+            if value is None:
+                counts.append(5)
+                continue
+            units = (
+                f"functional units delivered = {bid.functional_units_delivered:.10g}"
+                + self.functional_unit
+            )
+            inputs = ("evaluated_cost = " + money % evaluated[i], units)
+            specs.append(("cost_per_functional_unit", _PER_UNIT_FORMULA, value, inputs))
+            counts.append(6)
+        if not specs:
+            return []
+        made = many(Explanation, len(specs), *map(list, zip(*specs, strict=True)))
+        ends = itertools.accumulate(counts)
+        return [tuple(made[end - count : end]) for count, end in zip(counts, ends, strict=True)]
