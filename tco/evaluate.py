@@ -42,7 +42,7 @@ from tco.inputs import Tender
 from tco.kernel import Cubes, compute_cubes, counted_modules, time_grid
 from tco.prepared import CATEGORIES, MODULES, PreparedBid, PreparedTender
 from tco.results import BidResult, Evaluation, Measures, Warning
-from tco.rounding import round_array_money, round_array_money_in_place, round_money_figures
+from tco.rounding import round_array_money, round_money_figures
 from tco.stream_table import StreamTable
 from tco.version import __version__
 
@@ -492,12 +492,12 @@ def _part_figures(
             "cost_per_functional_unit": per_unit,
             "cost_by_category": cubes.cost_by_category,
             "measures": _money_measures(raw_measures or []),
+            "cash_flows": _cash_flows(cubes, climate, pollutants),
         },
         digits,
     )
     by_category, money_measures = money.pop("cost_by_category"), money.pop("measures")
-    cash = _cash_flows(cubes, climate, pollutants)
-    round_array_money_in_place(cash, digits)
+    cash = money.pop("cash_flows")
     return _PartFigures(
         context=context,
         start=start,

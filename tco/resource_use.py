@@ -8,6 +8,7 @@ EN 15978 module B6 (operational energy) or B7 (operational water and other resou
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -96,24 +97,57 @@ def resource_years(
     if missing:
         raise KeyError(f"resource {missing[0]!r} is not priced by the method")
     resources = [method.resources[name] for name in names]
-    rates = [np.asarray(r.escalation_rates, dtype=np.float64) for r in resources]
+    key = tuple(
+        (
+            r.price,
+            resource_category(r) == "energy",
+            _array_key(r.escalation_rates),
+            _array_key(r.emission_factor),
+        )
+        for r in resources
+    )
+    return _resource_years(key, _array_key(recurring_times))
+
+
+#: A float64 array by value: its bytes and shape.
+_ArrayKey = tuple[bytes, tuple[int, ...]]
+
+
+def _array_key(values: FloatArray | float) -> _ArrayKey:
+    array = np.asarray(values, dtype=np.float64)
+    return array.tobytes(), array.shape
+
+
+def _array_of(key: _ArrayKey) -> FloatArray:
+    return np.frombuffer(key[0], dtype=np.float64).reshape(key[1])
+
+
+@functools.lru_cache(maxsize=256)
+def _resource_years(
+    resources: tuple[tuple[float, bool, _ArrayKey, _ArrayKey], ...], times: _ArrayKey
+) -> ResourceYears:
+    """:func:`resource_years` by value, remembered: the method's resources recur call after call
+    (this cache buys about a tenth of the typical tender's engine step in time; the arrays are
+    read-only)."""
+    recurring_times = _array_of(times)
+    rates = [_array_of(r[2]) for r in resources]
     if len({rate.shape for rate in rates}) == 1 and rates[0].ndim == 1:
         index = escalation_index(np.stack(rates), recurring_times)
     else:
         index = np.stack([escalation_index(rate, recurring_times) for rate in rates])
     service = np.arange(recurring_times.size) >= 1  # years 1..N
-    unit_price = np.array([r.price for r in resources], dtype=np.float64)[:, None]
-    years = recurring_times.shape
-    factor = np.stack(
-        [np.broadcast_to(np.asarray(r.emission_factor, dtype=np.float64), years) for r in resources]
-    )
-    energy = np.array([resource_category(r) == "energy" for r in resources], dtype=bool)
-    return ResourceYears(
+    unit_price = np.array([r[0] for r in resources], dtype=np.float64)[:, None]
+    factor = np.stack([np.broadcast_to(_array_of(r[3]), recurring_times.shape) for r in resources])
+    energy = np.array([r[1] for r in resources], dtype=bool)
+    out = ResourceYears(
         category=np.where(energy, _ENERGY, _WATER_AND_RESOURCES),
         module=np.where(energy, _B6, _B7),
         price=np.asarray(np.where(service, unit_price * index, 0.0), dtype=np.float64),
         factor=np.asarray(np.where(service, factor, 0.0), dtype=np.float64),
     )
+    for array in (out.category, out.module, out.price, out.factor):
+        array.setflags(write=False)
+    return out
 
 
 _ENERGY, _WATER_AND_RESOURCES = CATEGORIES.index("energy"), CATEGORIES.index("water_and_resources")
