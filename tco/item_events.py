@@ -19,6 +19,7 @@ gets a time group (:func:`time_groups`).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -194,10 +195,15 @@ def _entries(
     return entries
 
 
+@functools.lru_cache(maxsize=256)
 def schedule_events(
-    schedules: Sequence[UnitSchedule], shifts: tuple[float, ...], n: int
+    schedules: tuple[UnitSchedule, ...], shifts: tuple[float, ...], n: int
 ) -> ScheduleEvents:
-    """The :class:`ScheduleEvents` of ``schedules`` under the time groups' ``shifts``."""
+    """The :class:`ScheduleEvents` of ``schedules`` under the time groups' ``shifts``.
+
+    Remembered by value, bounded (a tender has a few schedules; the arrays are read-only): see
+    :func:`tco.schedules.unit_schedule` for what it buys.
+    """
     family: list[int] = []
     column: list[int] = []
     group: list[int] = []
@@ -218,7 +224,7 @@ def schedule_events(
         length.append(len(family) - start[-1])
         n_rows = max(n_rows, len(pairs))
     ints = [np.array(values, dtype=np.int64) for values in (family, column, group, row)]
-    return ScheduleEvents(
+    events = ScheduleEvents(
         family=ints[0],
         column=ints[1],
         group=ints[2],
@@ -228,6 +234,9 @@ def schedule_events(
         length=np.array(length, dtype=np.int64),
         n_rows=n_rows,
     )
+    for array in (*ints, events.index, events.start, events.length):
+        array.setflags(write=False)
+    return events
 
 
 def _residual_values(
@@ -297,7 +306,7 @@ def add_item_events(
     q = columns.quantity
     capital = _capital_and_embodied(columns)[0]
     base = _family_amounts(columns, capital, _residual_values(columns, capital, n, warnings))
-    events = schedule_events(columns.schedules, groups.shifts, n)
+    events = schedule_events(tuple(columns.schedules), groups.shifts, n)
     which = columns.schedule_of
     lengths = events.length[which]
     item = np.repeat(np.arange(len(q), dtype=np.int64), lengths)
