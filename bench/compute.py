@@ -17,9 +17,7 @@ costs are computed
 
 The typical tender (:func:`bench.common.typical_request`: 5 bids x 10 items x 20 years, climate
 cost and circularity on) is timed end to end in this process: :func:`tco.evaluate.evaluate` and
-its parts (validation, digests, :func:`tco.evaluate.evaluate_prepared`), next to the same steps
-of the engine as it was before the performance work (the frozen copy in ``tests/tco/legacy``,
-when the source tree has it; it shares today's validation).
+its parts (validation, digests, :func:`tco.evaluate.evaluate_prepared`).
 
 Every way must give the same present values (checked: relative 1e-12 between the engine and
 einsum, 1e-10 for the closed form and the loops; the rounded results within one cent), or the
@@ -158,19 +156,7 @@ def run(n_bids: int, years: int, repeat: int) -> tuple[dict[str, float], dict[st
         "loop: numpy_financial.npv per bid": lambda: npf_loop(flows, d),
         "loop: pyxirr.npv per bid": lambda: pyxirr_loop(flows, d),
     }
-    try:
-        from tests.tco.legacy import evaluate as old_evaluate
-        from tests.tco.legacy import expand as old_expand
-    except ImportError:  # pragma: no cover - an installed copy without the tests
-        pass
-    else:
-        timings["before: expand_tender"] = lambda: old_expand.expand_tender(prepared)
-        timings["before: evaluate_prepared (whole)"] = lambda: old_evaluate.evaluate_prepared(
-            prepared
-        )
     slow_ones = {
-        "before: expand_tender",
-        "before: evaluate_prepared (whole)",
         "engine: evaluate_prepared (whole)",
         "loop: numpy_financial.npv per bid",
         "loop: pyxirr.npv per bid",
@@ -205,20 +191,6 @@ def typical(repeat: int) -> list[Row]:
         "evaluate_prepared": lambda: evaluate_prepared(prepared),
         "expand_tender": lambda: expand_tender(prepared),
     }
-    try:
-        from tests.tco.legacy import digest as old_digest
-        from tests.tco.legacy import evaluate as old_evaluate
-        from tests.tco.legacy import expand as old_expand
-    except ImportError:  # pragma: no cover - an installed copy without the tests
-        pass
-    else:
-        steps["before: evaluate (end to end)"] = lambda: old_evaluate.evaluate(tender)
-        steps["before: digests"] = lambda: (
-            old_digest.method_digest(tender.method),
-            old_digest.request_digest(tender),
-        )
-        steps["before: evaluate_prepared"] = lambda: old_evaluate.evaluate_prepared(prepared)
-        steps["before: expand_tender"] = lambda: old_expand.expand_tender(prepared)
     times = {name: measure(fn, repeat=repeat, warmup=3) for name, fn in steps.items()}
     case = "typical tender 5 bids x 10 items x 20 y"
     rows = [
@@ -230,15 +202,6 @@ def typical(repeat: int) -> list[Row]:
         )
         for name, t in times.items()
     ]
-    for now, before in (
-        ("evaluate (end to end)", "before: evaluate (end to end)"),
-        ("digests (method + request)", "before: digests"),
-        ("evaluate_prepared", "before: evaluate_prepared"),
-        ("expand_tender", "before: expand_tender"),
-    ):
-        if before in times:
-            ratio = median(times[before]) / median(times[now])
-            rows.append(Row("compute", f"ratio: before / now, {now}", f"{ratio:.2f}x"))
     return rows
 
 
@@ -276,13 +239,6 @@ def _rows(
         ("pyxirr loop / evaluate_prepared", medians["loop: pyxirr.npv per bid"] / whole),
     ):
         rows.append(Row("compute", f"ratio: {name}", f"{value:.2f}x"))
-    for now, before in (
-        ("engine: expand_tender (stream table)", "before: expand_tender"),
-        ("engine: evaluate_prepared (whole)", "before: evaluate_prepared (whole)"),
-    ):
-        if before in medians:
-            ratio = medians[before] / medians[now]
-            rows.append(Row("compute", f"ratio: before / now, {now}", f"{ratio:.2f}x"))
     for name, value in agreement.items():
         rows.append(Row("compute", f"agreement: {name}", f"{value:.3g}"))
     return rows

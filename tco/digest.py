@@ -38,7 +38,9 @@ text directly: for each inputs dataclass a serialiser is generated once, with it
 by name and an encoder per declared field type; floats, ints, strings and enums of the declared
 type are written as ``json.dumps`` writes them, anything else goes through the reference form.
 JSON is compositional (an object's text is its sorted members' texts joined), so both give the
-same bytes; ``tests/tco/test_legacy_equivalence.py`` checks it on random and odd inputs.
+same bytes; ``tests/tco/test_digest.py`` checks it on generated inputs. The generated source
+is what the fast path buys: 5.7 M instructions per typical request against 10.7 M for one
+closure per field (``python -m bench.instructions``, step ``engine: digests``).
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ raising :class:`tco.errors.InvalidTender`), computes the digests (:mod:`tco.dige
 3. :mod:`tco.climate`: climate cost and other externalities;
 4. :mod:`tco.models`: comparison numbers and ranking (on numbers rounded to the minor unit);
 5. :mod:`tco.measures` against the baseline bid, :mod:`tco.circularity` (MCI);
-6. annual value ``LCC / UPV(d, N)``, cost per functional unit, explanations;
+6. annual value ``LCC / UPV(d, N)``, cost per functional unit, explanations (:mod:`tco.explain`);
 7. rounding of every money figure half-up to the currency's minor unit (:mod:`tco.rounding`),
    the yearly cash flows included.
 
@@ -24,24 +24,26 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import functools
 import gc
 import itertools
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from tco import circularity, measures, models
-from tco.climate import climate_cost, climate_warnings, pollutant_cost
-from tco.expand import PartedExpansion, StreamTable, expand_tender
+from tco.climate import ExternalityCost, climate_cost, climate_warnings, pollutant_cost
+from tco.construct import many
+from tco.expand import PartedExpansion, expand_tender
+from tco.explain import Explainer
 from tco.finance import upv
-from tco.inputs import ModelKind, RateBasis, Tender, Timing
+from tco.inputs import Tender
 from tco.kernel import Cubes, compute_cubes, counted_modules, time_grid
-from tco.prepared import CATEGORIES, MODULES, PreparedBid, PreparedMethod, PreparedTender
-from tco.results import BidResult, Evaluation, Explanation, Measures, Warning
-from tco.rounding import round_array_money, round_array_money_in_place
+from tco.prepared import CATEGORIES, MODULES, PreparedBid, PreparedTender
+from tco.results import BidResult, Evaluation, Measures, Warning
+from tco.rounding import round_array_money, round_money_figures
+from tco.stream_table import StreamTable
 from tco.version import __version__
 
 FloatArray = npt.NDArray[np.float64]
@@ -50,14 +52,6 @@ __all__ = ["CASH_FLOW_CATEGORIES", "PART_BUDGET", "evaluate", "evaluate_prepared
 
 #: Row labels of every bid's cash-flow arrays.
 CASH_FLOW_CATEGORIES: tuple[str, ...] = (*CATEGORIES, "climate", "pollutants")
-
-_TIMING_RULE = {
-    Timing.END_OF_YEAR: "recurring amounts of year t paid at t (end of year)",
-    Timing.MID_YEAR: "recurring amounts of year t >= 1 paid at t - 0.5 (mid-year)",
-    Timing.BEGINNING_OF_YEAR: (
-        "recurring amounts of service year k paid at k - 1 (beginning of year)"
-    ),
-}
 
 
 def evaluate(
@@ -173,17 +167,17 @@ def _evaluate_prepared(
     method = prepared.method
     bids = prepared.bids
     ids = [bid.id for bid in bids]
-    context = _Context.of(prepared)
+    context = _SharedInputs.of(prepared)
     ranges = _parts(prepared, part_bids)
     if len(ranges) == 1:
-        parts = [_compute(context, bids, expand_tender(prepared), 0, None)]
+        parts = [_part_figures(context, bids, expand_tender(prepared), 0, None)]
     else:
         expansion = PartedExpansion(prepared, ranges)
         baseline = None
         if context.baseline_index is not None:
-            baseline = _baseline(context, expansion.bid_table(context.baseline_index))
+            baseline = _baseline_flows(context, expansion.bid_table(context.baseline_index))
         parts = [
-            _compute(context, bids[start:end], expansion.table(k), start, baseline)
+            _part_figures(context, bids[start:end], expansion.table(k), start, baseline)
             for k, (start, end) in enumerate(ranges)
         ]
     if checkpoint is not None:
@@ -198,7 +192,7 @@ def _evaluate_prepared(
     tied = ranking.tied.tolist()
     percent = ranking.difference_to_best_percent.tolist()
 
-    explainer = _Explainer(method, context.upv_factor)
+    explainer = Explainer(method, context.upv_factor)
     results: list[BidResult] = []
     for part in parts:
         results.extend(
@@ -230,36 +224,31 @@ def _evaluate_prepared(
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class _Context:
-    """What every part of one evaluation shares."""
+class _SharedInputs:
+    """What every part of one evaluation shares: the tender and what follows from its method."""
 
     prepared: PreparedTender
+    #: ``UPV(d, N)`` (:func:`tco.finance.upv`): the annual value is ``LCC / upv_factor``.
     upv_factor: float
     counted: npt.NDArray[np.bool_]
     baseline_index: int | None
     calendar_years: tuple[int, ...]
 
     @staticmethod
-    def of(prepared: PreparedTender) -> _Context:
+    def of(prepared: PreparedTender) -> _SharedInputs:
         method = prepared.method
         baseline = method.baseline_bid_id
         index = None
         if baseline:
             index = next((i for i, bid in enumerate(prepared.bids) if bid.id == baseline), None)
         n = method.study_period_years
-        return _Context(
+        return _SharedInputs(
             prepared=prepared,
-            upv_factor=_upv_factor(method.discount_rate, n),
+            upv_factor=float(upv(method.discount_rate, n)),
             counted=counted_modules(method.include_module_d),
             baseline_index=index,
             calendar_years=tuple(method.base_year + t for t in range(n + 1)),
         )
-
-
-@functools.lru_cache(maxsize=256)
-def _upv_factor(discount_rate: float, n: int) -> float:
-    """``UPV(d, N)`` (:func:`tco.finance.upv`) as a float, remembered: methods repeat."""
-    return float(upv(discount_rate, n))
 
 
 def _parts(prepared: PreparedTender, part_bids: int | None) -> list[tuple[int, int]]:
@@ -267,6 +256,8 @@ def _parts(prepared: PreparedTender, part_bids: int | None) -> list[tuple[int, i
 
     A bid weighs its cube rows (about 64 per bid) plus its stream-table rows (about 12 per item
     and 3 per stream), each N + 1 values.
+
+    Example: 10 bids with ``part_bids=4`` -> ``[(0, 4), (4, 8), (8, 10)]``.
     """
     bids = prepared.bids
     if part_bids is not None:
@@ -290,7 +281,7 @@ def _parts(prepared: PreparedTender, part_bids: int | None) -> list[tuple[int, i
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class _Baseline:
+class _BaselineFlows:
     """The baseline bid's own cash flows and emissions, for the measures of the other parts."""
 
     bid_id: str
@@ -299,15 +290,15 @@ class _Baseline:
     emissions_total: FloatArray
 
 
-def _baseline(context: _Context, table: StreamTable) -> _Baseline:
-    """:class:`_Baseline` from the baseline bid's stream table alone (its rows, as in a part)."""
+def _baseline_flows(context: _SharedInputs, table: StreamTable) -> _BaselineFlows:
+    """:class:`_BaselineFlows` from the baseline bid's stream table alone (its part's rows)."""
     method = context.prepared.method
     assert context.baseline_index is not None
     cubes = compute_cubes(
         table, time_grid(table.group_times, method), include_module_d=method.include_module_d
     )
     by_year = cubes.emissions[:, context.counted, :].sum(axis=1)
-    return _Baseline(
+    return _BaselineFlows(
         bid_id=context.prepared.bids[context.baseline_index].id,
         undiscounted=cubes.undiscounted,
         discounted=cubes.discounted,
@@ -316,17 +307,17 @@ def _baseline(context: _Context, table: StreamTable) -> _Baseline:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class _Part:
+class _PartFigures:
     """Every figure of a run of consecutive bids, rounded for output where it is money."""
 
-    context: _Context
+    context: _SharedInputs
     #: Index of the part's first bid in the tender.
     start: int
     bids: Sequence[PreparedBid]
-    #: Rounded money figures by name (:data:`_MONEY_FIGURES` and ``cost_by_category``).
+    #: Rounded money figures by name (:data:`_MONEY_FIGURES`), each of shape (bids,).
     money: dict[str, FloatArray]
-    #: Rounded comparison numbers (for the ranking).
-    evaluated: FloatArray
+    #: Rounded present value by bid and category, (bids, categories).
+    cost_by_category: FloatArray
     #: Rounded cash flows, (bids, len(CASH_FLOW_CATEGORIES), N + 1).
     cash_flow_undiscounted: FloatArray
     cash_flow_discounted: FloatArray
@@ -338,11 +329,18 @@ class _Part:
     pollutant_kg: FloatArray
     pollutants: tuple[str, ...]
     measures: list[Measures] | None
+    #: Material circularity indicator of each bid (None: the bid states no circularity).
+    mci: list[float | None]
     warnings: tuple[tuple[str, str, str], ...]
+
+    @property
+    def evaluated(self) -> FloatArray:
+        """Rounded comparison numbers (for the ranking)."""
+        return self.money["evaluated"]
 
     def results(
         self,
-        explainer: _Explainer,
+        explainer: Explainer,
         *,
         rank: list[int],
         tied: list[bool],
@@ -352,111 +350,59 @@ class _Part:
         """The result of each bid of the part, in bid order.
 
         Built column by column: each figure of every bid of the part is turned into Python
-        objects in one pass (``ndarray.tolist``, one template per line of explanation), then
-        one :class:`BidResult` per bid is made from the columns (:func:`_constructor`).
+        objects in one pass (``ndarray.tolist``), then the results are made from the columns
+        (:func:`tco.construct.many`).
         """
-        money = self.money
         bids = self.bids
         n = len(bids)
-        start, end = self.start, self.start + len(bids)
-        lcc = money["life_cycle_cost"].tolist()
-        climate = money["climate_cost"].tolist()
-        externality = money["externality_cost"].tolist()
-        deductions = money["deductions"].tolist()
-        evaluated = money["evaluated"].tolist()
-        annual = money["annual_value"].tolist()
+        start, end = self.start, self.start + n
+        figures = {name: values.tolist() for name, values in self.money.items()}
         per_unit = [
             None if bid.functional_units_delivered == 0.0 else value
-            for bid, value in zip(bids, money["cost_per_functional_unit"].tolist(), strict=True)
+            for bid, value in zip(bids, figures["cost_per_functional_unit"], strict=True)
         ]
         totals = self.totals.tolist()
-        by_category = money["cost_by_category"]
-        measures = self.measures
         explanations = explainer.explain_part(
             bids,
+            figures=figures,
+            cost_by_category=self.cost_by_category,
+            per_unit=per_unit,
             emissions_total=totals,
             pollutant_kg=self.pollutant_kg,
             pollutants=self.pollutants,
-            lcc=lcc,
-            climate=climate,
-            externality=externality,
-            deductions=deductions,
-            evaluated=evaluated,
-            annual_value=annual,
-            cost_by_category=by_category,
-            per_unit=per_unit,
         )
-        return list(
-            map(
-                _make_result,
-                [bid.id for bid in bids],
-                [bid.supplier for bid in bids],
-                rank[start:end],
-                tied[start:end],
-                lcc,
-                money["life_cycle_cost_undiscounted"].tolist(),
-                climate,
-                externality,
-                deductions,
-                evaluated,
-                difference_to_best[start:end],
-                difference_to_best_percent[start:end],
-                annual,
-                [dict(zip(CATEGORIES, row, strict=True)) for row in by_category.tolist()],
-                [dict(zip(MODULES, row, strict=True)) for row in self.module_totals.tolist()],
-                totals,
-                list(map(tuple, self.by_year.tolist())),
-                itertools.repeat(None, n) if measures is None else measures,
-                [
-                    None
-                    if bid.circularity is None
-                    else float(circularity.material_circularity_indicator(bid.circularity))
-                    for bid in bids
-                ],
-                per_unit,
-                explanations,
-                itertools.repeat(CASH_FLOW_CATEGORIES, n),
-                itertools.repeat(self.context.calendar_years, n),
-                list(self.cash_flow_undiscounted),
-                list(self.cash_flow_discounted),
-            )
+        return many(
+            BidResult,
+            n,
+            [bid.id for bid in bids],
+            [bid.supplier for bid in bids],
+            rank[start:end],
+            tied[start:end],
+            figures["life_cycle_cost"],
+            figures["life_cycle_cost_undiscounted"],
+            figures["climate_cost"],
+            figures["externality_cost"],
+            figures["deductions"],
+            figures["evaluated"],
+            difference_to_best[start:end],
+            difference_to_best_percent[start:end],
+            figures["annual_value"],
+            [dict(zip(CATEGORIES, row, strict=True)) for row in self.cost_by_category.tolist()],
+            [dict(zip(MODULES, row, strict=True)) for row in self.module_totals.tolist()],
+            totals,
+            list(map(tuple, self.by_year.tolist())),
+            itertools.repeat(None, n) if self.measures is None else self.measures,
+            self.mci,
+            per_unit,
+            explanations,
+            itertools.repeat(CASH_FLOW_CATEGORIES, n),
+            itertools.repeat(self.context.calendar_years, n),
+            list(self.cash_flow_undiscounted),
+            list(self.cash_flow_discounted),
         )
 
 
-_T = TypeVar("_T")
-
-
-def _constructor(cls: type[_T]) -> Callable[..., _T]:
-    """A positional constructor of a frozen, slotted result dataclass, for many instances.
-
-    ``make(*values)`` gives the object ``cls(*values)`` gives (every field in declaration
-    order, no defaults applied), without the per-field ``object.__setattr__`` of a frozen
-    dataclass's ``__init__``: each slot is set through its descriptor. Only for dataclasses
-    without ``__post_init__`` (checked).
-
-    Example: ``_constructor(Warning)("CODE", "text", "bid-1") == Warning("CODE", "text", "bid-1")``.
-    """
-    if not dataclasses.is_dataclass(cls) or hasattr(cls, "__post_init__"):
-        raise TypeError(f"{cls.__name__} is not a plain dataclass")
-    names = [field.name for field in dataclasses.fields(cls)]
-    namespace: dict[str, Any] = {"new": object.__new__, "cls": cls}
-    lines = [f"def make({', '.join(names)}):", "    self = new(cls)"]
-    for k, name in enumerate(names):
-        namespace[f"set{k}"] = getattr(cls, name).__set__
-        lines.append(f"    set{k}(self, {name})")
-    lines.append("    return self")
-    # The source holds field names only, never a value.
-    exec("\n".join(lines), namespace)
-    make: Callable[..., _T] = namespace["make"]
-    return make
-
-
-_make_result = _constructor(BidResult)
-_make_explanation = _constructor(Explanation)
-_make_measures = _constructor(Measures)
-
-
-#: Money figures per bid, in the order they are laid out in the rounding buffer.
+#: Money figures per bid, each rounded half-up to the minor unit.
 _MONEY_FIGURES = (
     "life_cycle_cost",
     "life_cycle_cost_undiscounted",
@@ -470,15 +416,43 @@ _MONEY_FIGURES = (
 )
 
 
-def _compute(
-    context: _Context,
+def _cash_flows(cubes: Cubes, climate: ExternalityCost, pollutants: ExternalityCost) -> FloatArray:
+    """Undiscounted and discounted cash flows by bid, row and year, unrounded.
+
+    Shape (2, bids, len(CASH_FLOW_CATEGORIES), N + 1): the cost categories' cubes, then the
+    climate cost and the other externalities by year.
+    """
+    n_bids, n_categories, n_years = cubes.undiscounted.shape
+    out = np.empty((2, n_bids, len(CASH_FLOW_CATEGORIES), n_years), dtype=np.float64)
+    for k, (cube, by_category) in enumerate(
+        ((cubes.undiscounted, "undiscounted"), (cubes.discounted, "discounted"))
+    ):
+        out[k, :, :n_categories] = cube
+        out[k, :, n_categories] = getattr(climate, by_category)
+        out[k, :, n_categories + 1] = getattr(pollutants, by_category)
+    return out
+
+
+def _mci(bids: Sequence[PreparedBid]) -> list[float | None]:
+    """The material circularity indicator of each bid that states its circularity."""
+    return [
+        None
+        if bid.circularity is None
+        else float(circularity.material_circularity_indicator(bid.circularity))
+        for bid in bids
+    ]
+
+
+def _part_figures(
+    context: _SharedInputs,
     bids: Sequence[PreparedBid],
     table: StreamTable,
     start: int,
-    baseline: _Baseline | None,
-) -> _Part:
-    """Cubes, climate and other externalities, comparison numbers, rounding, measures."""
+    baseline: _BaselineFlows | None,
+) -> _PartFigures:
+    """Cubes, climate and other externalities, comparison numbers, measures, MCI, rounding."""
     method = context.prepared.method
+    digits = method.minor_unit_digits
     grid = time_grid(table.group_times, method)
     cubes = compute_cubes(table, grid, include_module_d=method.include_module_d)
     climate = climate_cost(cubes.counted_emissions_by_group, method.carbon_price, grid)
@@ -499,66 +473,37 @@ def _compute(
     by_year = np.asarray(cubes.emissions[:, context.counted, :].sum(axis=1), dtype=np.float64)
     emissions_total = np.asarray(by_year.sum(axis=1), dtype=np.float64)
     evaluated = np.asarray(outcome.evaluated, dtype=np.float64)
-
-    # Every money figure rounded half-up (below).
-    n_bids = len(bids)
-    n_years = method.study_period_years + 1
-    n_categories = len(CATEGORIES)
-    n_rows = len(CASH_FLOW_CATEGORIES)
     units = np.array([bid.functional_units_delivered for bid in bids], dtype=np.float64)
     stated = units != 0.0
-    per_unit = np.full(n_bids, np.nan)
+    per_unit = np.full(len(bids), np.nan)
     per_unit[stated] = evaluated[stated] / units[stated]
-    vectors = (
-        lcc,
-        cubes.life_cycle_cost_undiscounted,
-        climate.total,
-        pollutants.total,
-        np.asarray(outcome.deductions, dtype=np.float64),
-        evaluated,
-        lcc / context.upv_factor,
-        per_unit,
-    )
-    # The figures, the measures' four money figures and the cash flows in one buffer, rounded
-    # in one pass (element by element: the bits of rounding each of them on its own).
     raw_measures = _raw_measures(
         context, bids, start=start, cubes=cubes, totals=emissions_total, baseline=baseline
     )
-    head = len(vectors) * n_bids
-    body = head + n_bids * n_categories
-    tail = body + (0 if raw_measures is None else 4 * len(raw_measures))
-    buffer = np.empty(tail + 2 * n_bids * n_rows * n_years, dtype=np.float64)
-    buffer[:head].reshape(len(vectors), n_bids)[:] = vectors
-    buffer[head:body] = cubes.cost_by_category.reshape(-1)
-    if raw_measures is not None:
-        buffer[body:tail] = [
-            value
-            for m in raw_measures
-            for value in (
-                m.net_savings,
-                m.additional_investment,
-                m.operational_savings,
-                0.0 if m.abatement_cost is None else m.abatement_cost,
-            )
-        ]
-    cash = buffer[tail:].reshape(2, n_bids, n_rows, n_years)
-    cash[0, :, :n_categories] = cubes.undiscounted
-    cash[0, :, n_categories] = climate.undiscounted
-    cash[0, :, n_categories + 1] = pollutants.undiscounted
-    cash[1, :, :n_categories] = cubes.discounted
-    cash[1, :, n_categories] = climate.discounted
-    cash[1, :, n_categories + 1] = pollutants.discounted
-    round_array_money_in_place(buffer, method.minor_unit_digits)
-    figures = buffer[:head].reshape(len(vectors), n_bids)
-    money = {name: figures[k] for k, name in enumerate(_MONEY_FIGURES)}
-    money["cost_by_category"] = buffer[head:body].reshape(n_bids, n_categories)
-
-    return _Part(
+    money = round_money_figures(
+        {
+            "life_cycle_cost": lcc,
+            "life_cycle_cost_undiscounted": cubes.life_cycle_cost_undiscounted,
+            "climate_cost": climate.total,
+            "externality_cost": pollutants.total,
+            "deductions": np.asarray(outcome.deductions, dtype=np.float64),
+            "evaluated": evaluated,
+            "annual_value": lcc / context.upv_factor,
+            "cost_per_functional_unit": per_unit,
+            "cost_by_category": cubes.cost_by_category,
+            "measures": _money_measures(raw_measures or []),
+            "cash_flows": _cash_flows(cubes, climate, pollutants),
+        },
+        digits,
+    )
+    by_category, money_measures = money.pop("cost_by_category"), money.pop("measures")
+    cash = money.pop("cash_flows")
+    return _PartFigures(
         context=context,
         start=start,
         bids=bids,
         money=money,
-        evaluated=money["evaluated"],
+        cost_by_category=by_category,
         cash_flow_undiscounted=cash[0],
         cash_flow_discounted=cash[1],
         by_year=by_year,
@@ -566,23 +511,20 @@ def _compute(
         module_totals=np.asarray(cubes.emissions.sum(axis=2), dtype=np.float64),
         pollutant_kg=np.asarray(cubes.pollutant_kg_by_group.sum(axis=(2, 3)), dtype=np.float64),
         pollutants=table.pollutants,
-        measures=(
-            None
-            if raw_measures is None
-            else _rounded_measures(raw_measures, buffer[body:tail].reshape(-1, 4))
-        ),
+        measures=_rounded_measures(raw_measures, money_measures),
+        mci=_mci(bids),
         warnings=table.warnings,
     )
 
 
 def _raw_measures(
-    context: _Context,
+    context: _SharedInputs,
     bids: Sequence[PreparedBid],
     *,
     start: int,
     cubes: Cubes,
     totals: FloatArray,
-    baseline: _Baseline | None,
+    baseline: _BaselineFlows | None,
 ) -> list[Measures] | None:
     """ASTM measures against the baseline bid, unrounded; None without a baseline."""
     method = context.prepared.method
@@ -593,7 +535,7 @@ def _raw_measures(
     undiscounted, discounted = cubes.undiscounted, cubes.discounted
     local = index - start
     if not 0 <= local < len(bids):  # the baseline is in another part: put it first
-        if baseline is None:  # pragma: no cover - _baseline is computed whenever parts are
+        if baseline is None:  # pragma: no cover - computed whenever there are parts
             raise RuntimeError("the baseline's cash flows are missing")
         ids = [baseline.bid_id, *ids]
         undiscounted = np.concatenate([baseline.undiscounted, undiscounted])
@@ -613,317 +555,35 @@ def _raw_measures(
     return raw[1:] if len(ids) > len(bids) else raw
 
 
-def _rounded_measures(raw: list[Measures], money: FloatArray) -> list[Measures]:
-    """``raw`` with net savings, additional investment, operational savings and abatement cost
-    replaced by ``money``'s rows (those four figures rounded, in that order)."""
-    return [
-        _make_measures(
-            m.baseline_bid_id,
-            net,
-            investment,
-            operational,
-            m.sir,
-            m.sir_status,
-            m.airr,
-            m.airr_status,
-            m.simple_payback_years,
-            m.simple_payback_status,
-            m.discounted_payback_years,
-            m.discounted_payback_status,
-            None if m.abatement_cost is None else abatement,
-            m.abatement_cost_status,
-        )
-        for m, (net, investment, operational, abatement) in zip(raw, money.tolist(), strict=True)
+def _money_measures(raw: list[Measures]) -> FloatArray:
+    """Net savings, additional investment, operational savings and abatement cost (0 where
+    there is none) of each bid's measures, shape (bids, 4): the measures that are money."""
+    return np.array(
+        [
+            (
+                m.net_savings,
+                m.additional_investment,
+                m.operational_savings,
+                0.0 if m.abatement_cost is None else m.abatement_cost,
+            )
+            for m in raw
+        ],
+        dtype=np.float64,
+    ).reshape(len(raw), 4)
+
+
+def _rounded_measures(raw: list[Measures] | None, money: FloatArray) -> list[Measures] | None:
+    """``raw`` with its money measures replaced by ``money`` (:func:`_money_measures`, rounded);
+    the other measures are ratios and years: unrounded."""
+    if raw is None:
+        return None
+    net, investment, operational, abatement = money.T.tolist()
+    fields = [field.name for field in dataclasses.fields(Measures)]
+    columns: dict[str, Any] = {name: [getattr(m, name) for m in raw] for name in fields}
+    columns["net_savings"] = net
+    columns["additional_investment"] = investment
+    columns["operational_savings"] = operational
+    columns["abatement_cost"] = [
+        None if m.abatement_cost is None else value for m, value in zip(raw, abatement, strict=True)
     ]
-
-
-# --- explanations ---------------------------------------------------------------------------
-
-
-def _rate_inputs(method: PreparedMethod) -> list[str]:
-    lines = [f"discount_rate = {method.discount_rate:.10g} (real)"]
-    if method.rate_basis is RateBasis.NOMINAL:
-        lines.append(
-            f"stated discount_rate = {method.stated_discount_rate:.10g} (nominal), "
-            f"inflation_rate = {method.inflation_rate:.10g}; real rate by Fisher: "
-            "(1 + d_real) = (1 + d_nominal) / (1 + i)"
-        )
-    lines.append(f"timing = {method.timing.value}: {_TIMING_RULE[method.timing]}")
-    lines.append(f"study_period_years N = {method.study_period_years}")
-    lines.append(f"base_year = {method.base_year} (t = 0)")
-    return lines
-
-
-_LCC_FORMULA = (
-    "LCC = sum over categories c and years t = 0..N of C(c, t) x (1 + d)^-tau(t); "
-    "tau(t) = t for one-off events (purchases, replacements, end of life, residual "
-    "value at N); recurring amounts per the timing convention"
-)
-_EXTERNALITY_FORMULA = (
-    "EC = sum over pollutants p and years t of kg(p, t) x price(p) x (1 + d)^-tau(t) "
-    "(no discount factor for an undiscounted price)"
-)
-_ANNUAL_FORMULA = "AV = LCC / UPV(d, N); UPV(d, N) = (1 - (1 + d)^-N) / d (= N when d = 0)"
-
-
-class _Explainer:
-    """How each figure of a bid was formed (formula and inputs), for the review court.
-
-    Everything that depends on the method only is written once per evaluation;
-    :meth:`explain_part` adds the bids' own figures.
-    """
-
-    def __init__(self, method: PreparedMethod, upv_factor: float) -> None:
-        self.method = method
-        n = method.study_period_years
-        rates = _rate_inputs(method)
-        nominal = method.rate_basis is RateBasis.NOMINAL
-        self.spec = f".{max(method.minor_unit_digits, 0)}f"
-        self.unit = f" {method.currency}"
-        #: ``money % value`` is ``f"{value:{spec}}{unit}"``.
-        self.money = f"%{self.spec}{_escape(self.unit)}"
-        self.category_templates = tuple(
-            f"{name} = {self.money} (present value)" for name in CATEGORIES
-        )
-        self.lcc_head = (
-            *rates,
-            "amounts escalated from the base date to the payment time: A x (1 + e)^tau",
-            "undiscounted cash flows in nominal money: real amount x (1 + i)^tau"
-            if nominal
-            else "undiscounted cash flows in real terms (base-year price level)",
-        )
-        module_d = "included" if method.include_module_d else "reported separately, not included"
-        self.emissions_suffix = (
-            f" kgCO2e (EN 15978 modules A1-A3, A4, A5, B1-B7, C1-C4; module D {module_d})"
-        )
-        self.resource_lines: dict[str, str | None] = {}
-        self.resource_blocks: dict[tuple[str, ...], tuple[str, ...]] = {}
-        carbon = method.carbon_price
-        tail: list[str] = []
-        if carbon is None:
-            self.climate_formula = (
-                "no carbon price in the method: CC = 0 (emissions still reported)"
-            )
-        else:
-            prices = np.asarray(carbon.price_per_kg)
-            tail.append(
-                f"carbon price: {carbon.source}, {float(prices[0]):.6g} {method.currency}/kgCO2e "
-                f"in {method.base_year} to {float(prices[-1]):.6g} in {method.base_year + n}"
-                + (f", price base year {carbon.price_base_year}" if carbon.price_base_year else "")
-            )
-            if carbon.extrapolated_years:
-                tail.append(
-                    f"carbon price held flat outside its points in "
-                    f"{len(carbon.extrapolated_years)} study year(s)"
-                )
-            if carbon.undiscounted:
-                self.climate_formula = (
-                    "CC = sum over t of E(t) [kgCO2e] x p(t) [per kgCO2e] (undiscounted)"
-                )
-            else:
-                self.climate_formula = (
-                    "CC = sum over t of E(t) [kgCO2e] x p(t) [per kgCO2e] x (1 + d)^-tau(t)"
-                )
-                tail.extend(rates)
-        self.climate_tail = tuple(tail)
-        self.pollutant_priced: dict[str, str] = {}
-        model = method.model
-        self.model_line = f"evaluation model = {model.kind.value}"
-        if model.kind is ModelKind.COST:
-            self.total_formula = "evaluated = LCC + CC + EC"
-        elif model.kind is ModelKind.DEDUCTIONS:
-            self.total_formula = "evaluated = LCC + CC + EC - sum of the bid's fixed deductions"
-        elif model.kind is ModelKind.FICTIVE_DISCOUNT:
-            self.total_formula = "evaluated = (LCC + CC + EC) x (1 - discount(ladder level))"
-        else:
-            self.total_formula = "evaluated = LCC + f x (CC + EC)"
-        self.externality_factor_line = f"externality factor f = {model.externality_factor:.6g}"
-        self.rounding_line = (
-            "rounded half-up to the currency's minor unit "
-            f"({method.minor_unit_digits} decimals) before ranking"
-        )
-        self.annual_tail = (
-            f"UPV(d, N) = {upv_factor:.10g}",
-            f"discount_rate = {method.discount_rate:.10g} (real)",
-            f"study_period_years N = {n}",
-        )
-        self.functional_unit = f" {method.functional_unit}" if method.functional_unit else ""
-
-    def resource_block(self, bid: PreparedBid) -> tuple[str, ...]:
-        """The emission-factor lines of the resources the bid uses, in order of first use."""
-        used = [u.resource for item in bid.items for u in item.resource_use]
-        if not used:
-            return ()
-        names = tuple(dict.fromkeys(used))
-        block = self.resource_blocks.get(names)
-        if block is None:
-            block = tuple(line for name in names if (line := self.resource_line(name)) is not None)
-            self.resource_blocks[names] = block
-        return block
-
-    def resource_line(self, name: str) -> str | None:
-        if name in self.resource_lines:
-            return self.resource_lines[name]
-        method = self.method
-        resource = method.resources.get(name)
-        line = None
-        if resource is not None:
-            factor = np.asarray(resource.emission_factor)
-            first = float(factor[1]) if factor.size > 1 else float(factor[0])
-            last = float(factor[-1])
-            n = method.study_period_years
-            trajectory = "" if first == last else f" to {last:.6g} in year {n}"
-            line = (
-                f"emission factor {name}: {first:.6g} kgCO2e/{resource.unit} in year 1"
-                f"{trajectory} (basis: {resource.emission_basis or 'not stated'}; "
-                f"source: {resource.emission_source or 'none'})"
-            )
-        self.resource_lines[name] = line
-        return line
-
-    def pollutant_suffix(self, name: str) -> str:
-        suffix = self.pollutant_priced.get(name)
-        if suffix is None:
-            price = self.method.pollutant_prices.get(name)
-            priced = (
-                "no price in the method"
-                if price is None
-                else f"{price.price_per_kg:.6g} {self.method.currency}/kg"
-                + (" (undiscounted)" if price.undiscounted else " (discounted)")
-            )
-            suffix = f" kg over the study period, {priced}"
-            self.pollutant_priced[name] = suffix
-        return suffix
-
-    def explain_part(
-        self,
-        bids: Sequence[PreparedBid],
-        *,
-        emissions_total: list[float],
-        pollutant_kg: FloatArray,
-        pollutants: tuple[str, ...],
-        lcc: list[float],
-        climate: list[float],
-        externality: list[float],
-        deductions: list[float],
-        evaluated: list[float],
-        annual_value: list[float],
-        cost_by_category: FloatArray,
-        per_unit: list[float | None],
-    ) -> list[tuple[Explanation, ...]]:
-        """The explanations of each bid of a part (figures rounded for output), in bid order.
-
-        Every line that shows a figure is written for all bids at once from a ``%`` template
-        (``"%.2f SEK"`` % 1234.5 is ``f"{1234.5:.2f} SEK"``: the same conversion), then each bid's
-        lines are put together. A money figure reads ``"1234.50 SEK"``; kgCO2e and kg ``%.6g``.
-
-        Example (SEK, 2 decimals): a bid with LCC 1234.5 gets the line
-        ``"life_cycle_cost = 1234.50 SEK"`` in its ``evaluated_cost`` and ``annual_value``
-        explanations, and ``"energy = 800.00 SEK (present value)"`` for a non-zero category.
-        """
-        method = self.method
-        money = self.money
-        lcc_lines = list(map(("life_cycle_cost = " + money).__mod__, lcc))
-        climate_lines = list(map(("climate_cost = " + money).__mod__, climate))
-        externality_lines = list(map(("externality_cost = " + money).__mod__, externality))
-        deduction_lines = list(map(("deductions = " + money).__mod__, deductions))
-        emission_lines = list(
-            map(
-                ("emissions_total = %.6g" + _escape(self.emissions_suffix)).__mod__, emissions_total
-            )
-        )
-        category_lines = _lines_of_nonzero(cost_by_category, self.category_templates)
-        if pollutants:
-            templates = tuple(
-                _escape(f"{name}: ") + "%.6g" + _escape(self.pollutant_suffix(name))
-                for name in pollutants
-            )
-            pollutant_lines = _lines_of_nonzero(pollutant_kg, templates)
-        else:
-            pollutant_lines = [()] * len(bids)
-        kind = method.model.kind
-        spec, unit = self.spec, self.unit  # money as f"{value:{spec}}{unit}": "1234.50 SEK"
-        lcc_head, climate_tail, annual_tail = self.lcc_head, self.climate_tail, self.annual_tail
-        model_line, rounding_line = self.model_line, self.rounding_line
-        climate_formula, total_formula = self.climate_formula, self.total_formula
-        make = _make_explanation
-        out: list[tuple[Explanation, ...]] = []
-        for i, bid in enumerate(bids):
-            lcc_line = lcc_lines[i]
-            if kind is ModelKind.COST:
-                total_inputs: tuple[str, ...] = (
-                    lcc_line,
-                    climate_lines[i],
-                    externality_lines[i],
-                    model_line,
-                    deduction_lines[i],
-                    rounding_line,
-                )
-            else:
-                if kind is ModelKind.DEDUCTIONS:
-                    extra = tuple(
-                        f"deduction '{d.criterion}' = {d.amount:{spec}}{unit}"
-                        for d in bid.deductions
-                    )
-                elif kind is ModelKind.FICTIVE_DISCOUNT:
-                    extra = (
-                        f"ladder level = {bid.ladder_level}, fictive discount = "
-                        f"{float(method.model.ladder.get(bid.ladder_level, 0.0)):.6g}",
-                    )
-                else:
-                    extra = (self.externality_factor_line,)
-                total_inputs = (
-                    lcc_line,
-                    climate_lines[i],
-                    externality_lines[i],
-                    model_line,
-                    *extra,
-                    deduction_lines[i],
-                    rounding_line,
-                )
-            explained: tuple[Explanation, ...] = (
-                make("life_cycle_cost", _LCC_FORMULA, lcc[i], lcc_head + category_lines[i]),
-                make(
-                    "climate_cost",
-                    climate_formula,
-                    climate[i],
-                    (emission_lines[i], *self.resource_block(bid), *climate_tail),
-                ),
-                make("externality_cost", _EXTERNALITY_FORMULA, externality[i], pollutant_lines[i]),
-                make("evaluated_cost", total_formula, evaluated[i], total_inputs),
-                make("annual_value", _ANNUAL_FORMULA, annual_value[i], (lcc_line, *annual_tail)),
-            )
-            value = per_unit[i]
-            if value is not None:
-                explained += (
-                    make(
-                        "cost_per_functional_unit",
-                        "evaluated cost / functional units delivered",
-                        value,
-                        (
-                            "evaluated_cost = " + money % evaluated[i],
-                            f"functional units delivered = {bid.functional_units_delivered:.10g}"
-                            + self.functional_unit,
-                        ),
-                    ),
-                )
-            out.append(explained)
-        return out
-
-
-def _escape(text: str) -> str:
-    """``text`` as a literal part of a ``%`` template."""
-    return text.replace("%", "%%")
-
-
-def _lines_of_nonzero(values: FloatArray, templates: tuple[str, ...]) -> list[tuple[str, ...]]:
-    """Per row of ``values`` (rows x columns): ``templates[c] % value`` of each non-zero column.
-
-    Example: rows ``[[0, 2.5], [1, 0]]``, templates ``("a = %g", "b = %g")`` ->
-    ``[("b = 2.5",), ("a = 1",)]``.
-    """
-    live = values != 0.0  # NaN is shown
-    columns = np.nonzero(live)[1]
-    lines = list(map(str.__mod__, [templates[c] for c in columns.tolist()], values[live].tolist()))
-    bounds = np.cumsum(np.count_nonzero(live, axis=1)).tolist()
-    return [tuple(lines[a:b]) for a, b in zip([0, *bounds[:-1]], bounds, strict=True)]
+    return many(Measures, len(raw), *columns.values(), order=fields)

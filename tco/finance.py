@@ -27,6 +27,7 @@ ArrayLike = float | int | npt.ArrayLike
 
 __all__ = [
     "arithmetic_gradient_pv_factor",
+    "constant_escalation_index",
     "discount_factors",
     "escalation_index",
     "fisher_inflation",
@@ -145,29 +146,31 @@ def arithmetic_gradient_pv_factor(d: ArrayLike, n: ArrayLike) -> FloatArray:
 def fisher_real(nominal: ArrayLike, inflation: ArrayLike) -> FloatArray:
     """Real rate from a nominal rate and inflation (Fisher), never by subtraction.
 
-    Formula: ``(1 + d_real) = (1 + d_nominal) / (1 + i)`` (NIST Handbook 135 eq. 3.2), computed
-    as ``(d_nominal - i) / (1 + i)``: the same identity without the cancellation of
-    ``1 + d - 1``, so that d_real is d_nominal exactly when i is 0.
+    Formula: ``(1 + d_real) = (1 + d_nominal) / (1 + i)`` (NIST Handbook 135 eq. 3.2),
+    computed as ``(d_nominal - i) / (1 + i)``: the same identity without the cancellation of
+    ``1 + d - 1`` (exact when i = 0).
 
     Example (nominal 4.5 %, inflation 2.25049 % -> real 2.2 %; ``0.045 - 0.0225`` would give
     2.25 %, bug class 7):
         >>> round(float(fisher_real(0.045, 0.0225049)), 6)
         0.022
     """
-    i = _float(inflation)
-    return _scalar_or_array((_float(nominal) - i) / (1.0 + i))
+    nominal_rate, inflation_rate = _float(nominal), _float(inflation)
+    return _scalar_or_array((nominal_rate - inflation_rate) / (1.0 + inflation_rate))
 
 
 def fisher_nominal(real: ArrayLike, inflation: ArrayLike) -> FloatArray:
     """Nominal rate from a real rate and inflation: ``(1 + d_nom) = (1 + d_real)(1 + i)``.
 
-    Reference: NIST Handbook 135 eq. 3.1.
+    Reference: NIST Handbook 135 eq. 3.1; computed as ``d_real (1 + i) + i`` (exact when
+    i = 0), the inverse of :func:`fisher_real`.
 
     Example (real 20 %, inflation 3 % -> nominal 23.6 %, not 23 %):
         >>> round(float(fisher_nominal(0.20, 0.03)), 6)
         0.236
     """
-    return _scalar_or_array((1.0 + _float(real)) * (1.0 + _float(inflation)) - 1.0)
+    real_rate, inflation_rate = _float(real), _float(inflation)
+    return _scalar_or_array(real_rate * (1.0 + inflation_rate) + inflation_rate)
 
 
 def fisher_inflation(nominal: ArrayLike, real: ArrayLike) -> FloatArray:
@@ -217,16 +220,33 @@ def payment_times(timing: Timing, years: ArrayLike, recurring: ArrayLike) -> Flo
     return _scalar_or_array(moved + 0.0)
 
 
+def constant_escalation_index(rates: ArrayLike, times: ArrayLike) -> FloatArray:
+    """Price index of constant real escalation rates at payment times: ``(1 + e) ** t``.
+
+    ``rates`` and ``times`` broadcast against each other (a column of rates against a row of
+    times gives one index row per rate). This is :func:`escalation_index` of a constant rate.
+
+    Example:
+        >>> constant_escalation_index(np.array([[0.0], [0.1]]), np.array([0.0, 1.0, 2.0]))
+        array([[1.  , 1.  , 1.  ],
+               [1.  , 1.1 , 1.21]])
+    """
+    return _scalar_or_array(np.power(1.0 + _float(rates), _float(times)))
+
+
 def escalation_index(rates: ArrayLike, times: ArrayLike) -> FloatArray:
     """Price index at the payment time, compounded from the base date (t = 0, index 1).
 
     - A constant real rate e (a scalar): ``(1 + e) ** t``; so ``(1 + e) ** (t - 0.5)`` for a
       MID_YEAR payment and ``(1 + e) ** (k - 1)`` for BEGINNING_OF_YEAR, because ``times``
-      are payment times (:func:`payment_times`).
-    - A yearly series (a 1-D array; entry i is the rate of year i + 1):
+      are payment times (:func:`payment_times`). Many constant rates at once:
+      :func:`constant_escalation_index`.
+    - A yearly series (the last axis; entry i is the rate of year i + 1):
       ``prod_{i<=t} (1 + e_i)`` at whole years; within a year the growth is geometric,
       ``index(t) = index(floor t) * (1 + e_{floor t + 1}) ** (t - floor t)``. Years past the end
-      of the series keep its last rate; an empty series means no escalation.
+      of the series keep its last rate; an empty series means no escalation. Leading axes of
+      ``rates`` (one series per draw of a Monte Carlo run) lead the result: shape
+      ``rates.shape[:-1] + times.shape``.
 
     Escalation counts from the base date, never from first use (bug class 6): an energy price
     escalating at 2 % is ``1.02 ** 5`` times the base price in year 5 even if use starts then.
@@ -242,22 +262,22 @@ def escalation_index(rates: ArrayLike, times: ArrayLike) -> FloatArray:
     t = _float(times)
     r = _float(rates)
     if r.ndim == 0:
-        return _scalar_or_array(np.power(1.0 + r, t))
-    if r.ndim != 1:
-        raise ValueError("a yearly escalation series must be one-dimensional")
-    if r.size == 0:
-        return _scalar_or_array(np.ones_like(t))
+        return constant_escalation_index(r, t)
+    if r.shape[-1] == 0:
+        return _scalar_or_array(np.ones(r.shape[:-1] + t.shape))
     if t.size and float(np.min(t)) < 0.0:
         raise ValueError("payment times are never before the base date")
     horizon = math.ceil(float(np.max(t))) if t.size else 0
     growth = 1.0 + r
-    if growth.size < horizon + 1:
-        growth = np.concatenate([growth, np.full(horizon + 1 - growth.size, growth[-1])])
-    cumulative = np.concatenate([[1.0], np.cumprod(growth)])
+    if growth.shape[-1] < horizon + 1:
+        pad = np.repeat(growth[..., -1:], horizon + 1 - growth.shape[-1], axis=-1)
+        growth = np.concatenate([growth, pad], axis=-1)
+    ones = np.ones((*growth.shape[:-1], 1), dtype=np.float64)
+    cumulative = np.concatenate([ones, np.cumprod(growth, axis=-1)], axis=-1)
     whole = np.floor(t).astype(np.int64)
     fraction = t - whole
-    index = cumulative[whole]
+    index = cumulative[..., whole]
     partial = fraction > 0.0
     if np.any(partial):
-        index = np.where(partial, index * np.power(growth[whole], fraction), index)
+        index = np.where(partial, index * np.power(growth[..., whole], fraction), index)
     return _scalar_or_array(index)

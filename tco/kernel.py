@@ -19,16 +19,15 @@ over the flat index bid x category x year, adding in row order: see :func:`_segm
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-from tco.expand import StreamTable
 from tco.finance import discount_factors, escalation_index
 from tco.inputs import RateBasis
 from tco.prepared import CATEGORIES, MODULES, PreparedMethod
+from tco.stream_table import StreamTable
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -83,39 +82,12 @@ def time_grid(group_times: FloatArray, method: PreparedMethod) -> TimeGrid:
     Example (d = 3 % real, END_OF_YEAR, N = 2): ``discount = [[1, 1/1.03, 1/1.03**2], ...]``.
     """
     times = np.asarray(group_times, dtype=np.float64)
-    inflation = (
-        method.inflation_rate
-        if method.rate_basis is RateBasis.NOMINAL and method.inflation_rate != 0.0
-        else None
-    )
-    if times.shape[0] > _FEW_GROUPS:  # not remembered: many fractional time groups
-        return _time_grid_of(times.tobytes(), times.shape, method.discount_rate, inflation)
-    return _time_grid(times.tobytes(), times.shape, method.discount_rate, inflation)
-
-
-#: Grids of up to this many time groups are cached by value (keeps the cache small).
-_FEW_GROUPS = 34
-
-
-def _time_grid_of(
-    times_bytes: bytes, shape: tuple[int, ...], discount_rate: float, inflation: float | None
-) -> TimeGrid:
-    """:func:`time_grid` by value (the same times and rates recur from call to call).
-
-    The arrays are read-only: one grid serves every evaluation with the same inputs.
-    """
-    times = np.frombuffer(times_bytes, dtype=np.float64).reshape(shape)
-    discount = np.asarray(discount_factors(discount_rate, times), dtype=np.float64)
-    if inflation is not None:
-        report = np.asarray(escalation_index(inflation, times), dtype=np.float64)
+    discount = np.asarray(discount_factors(method.discount_rate, times), dtype=np.float64)
+    if method.rate_basis is RateBasis.NOMINAL and method.inflation_rate != 0.0:
+        report = np.asarray(escalation_index(method.inflation_rate, times), dtype=np.float64)
     else:
         report = np.ones_like(times)
-    for array in (discount, report):
-        array.setflags(write=False)
     return TimeGrid(times=times, discount=discount, report=report)
-
-
-_time_grid = functools.lru_cache(maxsize=256)(_time_grid_of)
 
 
 @dataclass(frozen=True, slots=True)

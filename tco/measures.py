@@ -362,60 +362,41 @@ def compute_measures(
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         abatement = (lcc - lcc[b]) / reduction
 
+    simple = [_payback(*flags) for flags in zip(simple_year, simple_ok, simple_any, strict=True)]
+    discounted_pb = [_payback(*flags) for flags in zip(disc_year, disc_ok, disc_any, strict=True)]
     out: list[Measures] = []
-    values = zip(
-        ns.tolist(),
-        d_inv.tolist(),
-        d_sav.tolist(),
-        invests.tolist(),
-        ratio.tolist(),
-        strict=True,
-    )
-    for a, (net, investment, savings, more, sir_value) in enumerate(values):
+    for a in range(n_bids):
         if a == b:
             out.append(_baseline_measures(base_id))
             continue
-        if not more:
-            none = Measure[float](None, MeasureStatus.NO_ADDITIONAL_INVESTMENT)
-            ratio_m, rate = none, none
-            simple = discounted_pb = Measure[int](None, MeasureStatus.NO_ADDITIONAL_INVESTMENT)
+        investment = float(d_inv[a])
+        if not invests[a]:
+            ratio_m = rate = Measure[float](None, MeasureStatus.NO_ADDITIONAL_INVESTMENT)
+            simple[a] = discounted_pb[a] = Measure[int](None, ratio_m.status)
         else:
-            ratio_m = (
-                Measure(sir_value, MeasureStatus.OK)
-                if investment > 0.0 and math.isfinite(sir_value)  # as sir()
-                else Measure[float](None, MeasureStatus.NO_ADDITIONAL_INVESTMENT)
+            ratio_m, rate = _sir_airr(
+                investment, float(ratio[a]), discount_rate, study_period_years
             )
-            rate = (
-                airr(ratio_m.value, discount_rate, study_period_years)
-                if ratio_m.value is not None
-                else Measure[float](None, ratio_m.status)
-            )
-            simple = _payback(simple_year[a], simple_ok[a], simple_any[a])
-            discounted_pb = _payback(disc_year[a], disc_ok[a], disc_any[a])
         abate = (
             Measure(float(abatement[a]), MeasureStatus.OK)
             if reduces[a] and math.isfinite(abatement[a])  # as abatement_cost()
             else Measure[float](None, MeasureStatus.NO_EMISSION_REDUCTION)
         )
+        money = (float(ns[a]), investment, float(d_sav[a]))
         out.append(
-            Measures(
-                baseline_bid_id=base_id,
-                net_savings=net,
-                additional_investment=investment,
-                operational_savings=savings,
-                sir=ratio_m.value,
-                sir_status=ratio_m.status,
-                airr=rate.value,
-                airr_status=rate.status,
-                simple_payback_years=simple.value,
-                simple_payback_status=simple.status,
-                discounted_payback_years=discounted_pb.value,
-                discounted_payback_status=discounted_pb.status,
-                abatement_cost=abate.value,
-                abatement_cost_status=abate.status,
-            )
+            Measures(base_id, *money, *ratio_m, *rate, *simple[a], *discounted_pb[a], *abate)
         )
     return out
+
+
+def _sir_airr(
+    investment: float, sir_value: float, discount_rate: float, study_period_years: int
+) -> tuple[Measure[float], Measure[float]]:
+    """SIR and AIRR of a bid with additional investment, as :func:`sir` and :func:`airr`."""
+    if not (investment > 0.0 and math.isfinite(sir_value)):
+        none = Measure[float](None, MeasureStatus.NO_ADDITIONAL_INVESTMENT)
+        return none, none
+    return Measure(sir_value, MeasureStatus.OK), airr(sir_value, discount_rate, study_period_years)
 
 
 def _abs_sums(rows: FloatArray) -> FloatArray:

@@ -272,6 +272,30 @@ def _fmt(value: float) -> str:
     return f"{value:,.2f}"
 
 
+def _tie_warnings(x: FloatArray, rank: IntArray, bid_ids: Sequence[str]) -> list[Warning]:
+    """One TIE warning per group of equal numbers, groups in rank order, bids in request order.
+
+    One sort, then each tied group's slice of it: linear in the bids, however many ties.
+    """
+    n = x.shape[0]
+    by_value = np.argsort(x, kind="stable")  # equal numbers keep request order
+    ordered = x[by_value]
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    ends = np.append(starts[1:], n)
+    warnings = []
+    for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
+        if end - start < 2:
+            continue
+        members = [bid_ids[i] for i in by_value[start:end].tolist()]
+        message = (
+            f"bids {', '.join(members)} are tied at rank {int(rank[by_value[start]])} with the "
+            f"same comparison number {_fmt(float(ordered[start]))}; the tie is not broken by "
+            "the engine"
+        )
+        warnings.append(Warning(code="TIE", message=message))
+    return warnings
+
+
 def rank_bids(evaluated_rounded: FloatArray, bid_ids: Sequence[str]) -> Ranking:
     """Rank bids ascending by their (rounded) comparison numbers, flagging ties and close calls.
 
@@ -340,30 +364,8 @@ def rank_bids(evaluated_rounded: FloatArray, bid_ids: Sequence[str]) -> Ranking:
                 )
             )
 
-    # One TIE warning per group of equal numbers, groups in rank order, bids in request order
-    # (one sort, then each tied group's slice of it: linear in the bids, however many ties).
     if tied.any():
-        by_value = np.argsort(x, kind="stable")  # equal numbers keep request order
-        ordered = x[by_value]
-        starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
-        ends = np.append(starts[1:], n)
-        groups = [(a, b) for a, b in zip(starts.tolist(), ends.tolist(), strict=True) if b - a > 1]
-    else:
-        groups = []
-    for start, end in groups:
-        value = ordered[start]
-        members = [bid_ids[i] for i in by_value[start:end].tolist()]
-        group_rank = int(rank[by_value[start]])
-        warnings.append(
-            Warning(
-                code="TIE",
-                message=(
-                    f"bids {', '.join(members)} are tied at rank {group_rank} with the same "
-                    f"comparison number {_fmt(float(value))}; the tie is not broken by the engine"
-                ),
-            )
-        )
-
+        warnings.extend(_tie_warnings(x, rank, bid_ids))
     if n >= 2 and not degenerate:
         order = np.argsort(x, kind="stable")
         first, second = int(order[0]), int(order[1])

@@ -20,7 +20,7 @@ discounted prices) and ``Q[b]`` (pollutant money at undiscounted prices). With
 **Resource rows.** Each resource use u (bid b_u, resource r_u) uses ``a_u = quantity x amount``
 canonical units a year in years 1..N, paid at the recurring payment times ``tau_rec[t]``; its
 price escalates from the base date with the index ``I_kr(tau)`` of the resource's yearly real
-rates (:func:`tco.finance.escalation_index`, vectorised here over draws)::
+rates (:func:`tco.finance.escalation_index`, one series per draw)::
 
     c[k, r] = sum_{t>=1} price_kr I_kr(tau_rec[t]) D_k[rec, t]            (money per unit a year)
     e[k, r] = sum_{t>=1} factor_kr[t] p_k[t] D_k[rec, t]                 (climate cost per unit)
@@ -34,9 +34,10 @@ items it touches (cached), and those bids' fixed parts are replaced for the draw
 
 Everything that does not vary keeps a leading axis of length 1 and broadcasts; draws are processed
 in chunks so memory stays bounded (about :data:`CHUNK_ELEMENTS` floats per array). The result is
-the unrounded comparison number, shape (draws, bids), equal to :func:`reference_comparison_numbers`
-of the tender with the setting applied (:func:`apply_settings`) up to the order of summation
-(tests pin agreement to 1e-9 relative for every parameter kind).
+the unrounded comparison number, shape (draws, bids), equal to
+:func:`tco.analysis.reference.reference_comparison_numbers` of the tender with the setting applied
+(:func:`tco.analysis.reference.apply_settings`) up to the order of summation (tests pin agreement
+to 1e-9 relative for every parameter kind).
 
 Worked example (one bid, 1 000 kWh a year at 1 SEK/kWh for N = 2 years, d = 0, no carbon price):
 ``L = 2 000`` at the stated values; a draw with ``resource_prices[electricity].price`` scale 1.5
@@ -46,7 +47,6 @@ gives ``c = 1.5 x (1 + 1) = 3`` and ``L = 1 000 x 3 = 3 000``.
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -54,21 +54,25 @@ import numpy as np
 import numpy.typing as npt
 
 from tco import models
-from tco.climate import climate_cost, pollutant_cost
 from tco.expand import StreamTable, expand_tender
-from tco.finance import payment_times
-from tco.inputs import RateBasis
-from tco.kernel import compute_cubes, counted_modules, time_grid
+from tco.finance import discount_factors, escalation_index, payment_times
+from tco.kernel import counted_modules
 from tco.prepared import (
     PreparedBid,
-    PreparedCarbonPrice,
     PreparedItem,
     PreparedMethod,
-    PreparedResourceUse,
     PreparedTender,
 )
 
 from .parameters import Kind, Mode, Parameter
+from .reference import (
+    apply_settings,
+    bid_deductions,
+    ladder_levels,
+    real_rate,
+    reference_comparison_numbers,
+    stated_rate,
+)
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -105,167 +109,6 @@ class DomainError(ValueError):
         super().__init__(description)
         self.index = index
         self.description = description
-
-
-# --- the reference: the engine's own pipeline, unrounded ----------------------------------------
-
-
-def reference_comparison_numbers(prepared: PreparedTender) -> FloatArray:
-    """Unrounded comparison numbers of a prepared tender, by the engine's public steps.
-
-    The same composition as :func:`tco.evaluate.evaluate_prepared` (expand, time grid, cubes,
-    climate and pollutant cost, evaluation model) without rounding; rounding it half-up to the
-    minor unit gives ``evaluated_cost`` of every bid. Shape (bids,).
-
-    Example: a tender whose only cost is 100 at t = 0 has comparison number ``[100.0]``.
-    """
-    method = prepared.method
-    table = expand_tender(prepared)
-    grid = time_grid(table.group_times, method)
-    cubes = compute_cubes(table, grid, include_module_d=method.include_module_d)
-    climate = climate_cost(cubes.counted_emissions_by_group, method.carbon_price, grid)
-    pollutants = pollutant_cost(
-        cubes.pollutant_kg_by_group, table.pollutants, method.pollutant_prices, grid
-    )
-    outcome = models.comparison_numbers(
-        method.model,
-        life_cycle_cost=cubes.life_cycle_cost,
-        climate_cost=climate.total,
-        externality_cost=pollutants.total,
-        fixed_deductions=_deductions(prepared),
-        ladder_levels=_ladder(prepared),
-    )
-    return np.asarray(outcome.evaluated, dtype=np.float64)
-
-
-def _deductions(prepared: PreparedTender) -> FloatArray:
-    return np.array(
-        [sum(d.amount for d in bid.deductions) for bid in prepared.bids], dtype=np.float64
-    )
-
-
-def _ladder(prepared: PreparedTender) -> IntArray:
-    return np.array([bid.ladder_level for bid in prepared.bids], dtype=np.int64)
-
-
-# --- settings on a prepared tender (the slow, obviously right path) -----------------------------
-
-
-def _new(mode: Mode, stated: FloatArray | float, x: float) -> FloatArray:
-    """The new value of a stated value under a setting ``x`` (elementwise)."""
-    base = np.asarray(stated, dtype=np.float64)
-    if mode is Mode.SCALE:
-        return np.asarray(base * x, dtype=np.float64)
-    if mode is Mode.SHIFT:
-        return np.asarray(base + x, dtype=np.float64)
-    return np.full_like(base, x)
-
-
-def _real(rate: FloatArray | float, method: PreparedMethod) -> FloatArray:
-    """Real rate of a stated one (Fisher, as tco.validate does: ``(r - i) / (1 + i)``)."""
-    r = np.asarray(rate, dtype=np.float64)
-    if method.rate_basis is RateBasis.NOMINAL:
-        i = method.inflation_rate
-        return np.asarray((r - i) / (1.0 + i), dtype=np.float64)
-    return r
-
-
-def _stated(real: FloatArray | float, method: PreparedMethod) -> FloatArray:
-    """Stated rate of a real one (the inverse of :func:`_real`)."""
-    r = np.asarray(real, dtype=np.float64)
-    if method.rate_basis is RateBasis.NOMINAL:
-        i = method.inflation_rate
-        return np.asarray(r * (1.0 + i) + i, dtype=np.float64)
-    return r
-
-
-def apply_settings(
-    prepared: PreparedTender, parameters: Sequence[Parameter], values: Sequence[float]
-) -> PreparedTender:
-    """The prepared tender with each parameter set to its value (in order), for re-evaluation.
-
-    This is the plain path: a new :class:`PreparedTender` that :func:`reference_comparison_numbers`
-    (or :func:`tco.evaluate.evaluate_prepared`) evaluates like any other. It performs no domain
-    checks (:meth:`ParametricModel.comparison_numbers` does).
-
-    Example: ``apply_settings(p, [resolve("discount_rate", Mode.VALUE, p)], [0.05])`` is ``p``
-    with a 5 % discount rate (stated basis; Fisher in a nominal analysis).
-    """
-    method = prepared.method
-    bids = [list(bid.items) for bid in prepared.bids]
-    resources = dict(method.resources)
-    carbon = method.carbon_price
-    stated_discount = method.stated_discount_rate
-    discount = method.discount_rate
-    n = method.study_period_years
-    for parameter, x in zip(parameters, values, strict=True):
-        kind, mode = parameter.kind, parameter.mode
-        if kind is Kind.DISCOUNT_RATE:
-            stated_discount = float(_new(mode, stated_discount, x))
-            discount = float(_real(stated_discount, method))
-        elif kind is Kind.CARBON_PRICE:
-            path = (
-                np.zeros(n + 1, dtype=np.float64)
-                if carbon is None
-                else np.asarray(carbon.price_per_kg, dtype=np.float64)
-            )
-            new_path = _new(mode, path, x)
-            if carbon is None:
-                carbon = PreparedCarbonPrice(new_path, False, "analysis", (), 0)
-            else:
-                carbon = dataclasses.replace(carbon, price_per_kg=new_path)
-        elif kind in (Kind.RESOURCE_PRICE, Kind.ESCALATION, Kind.EMISSION_FACTOR):
-            for target in parameter.targets:
-                name = str(target)
-                r = resources[name]
-                if kind is Kind.RESOURCE_PRICE:
-                    resources[name] = dataclasses.replace(r, price=float(_new(mode, r.price, x)))
-                elif kind is Kind.ESCALATION:
-                    rates = _real(_new(mode, _stated(r.escalation_rates, method), x), method)
-                    if mode is Mode.VALUE:
-                        rates = np.full(n, float(_real(x, method)))
-                    resources[name] = dataclasses.replace(r, escalation_rates=rates)
-                else:
-                    factor = np.asarray(r.emission_factor, dtype=np.float64).copy()
-                    factor[1:] = _new(mode, factor[1:], x)
-                    resources[name] = dataclasses.replace(r, emission_factor=factor)
-        else:
-            for target in parameter.targets:
-                assert isinstance(target, tuple)
-                b, i = target[0], target[1]
-                item = bids[b][i]
-                if kind is Kind.RESOURCE_USE:
-                    u = target[2]
-                    uses = list(item.resource_use)
-                    uses[u] = PreparedResourceUse(
-                        uses[u].resource, float(_new(mode, uses[u].amount_per_year, x))
-                    )
-                    bids[b][i] = dataclasses.replace(item, resource_use=tuple(uses))
-                elif kind is Kind.SERVICE_LIFE:
-                    life = item.service_life
-                    stated = float(n) if life is None else life
-                    new_life = x if mode is Mode.VALUE else float(_new(mode, stated, x))
-                    bids[b][i] = dataclasses.replace(item, service_life=new_life)
-                elif kind is Kind.QUANTITY:
-                    bids[b][i] = dataclasses.replace(
-                        item, quantity=float(_new(mode, item.quantity, x))
-                    )
-                else:
-                    bids[b][i] = dataclasses.replace(
-                        item, unit_price=float(_new(mode, item.unit_price, x))
-                    )
-    new_method = dataclasses.replace(
-        method,
-        discount_rate=discount,
-        stated_discount_rate=stated_discount,
-        resources=resources,
-        carbon_price=carbon,
-    )
-    new_bids = tuple(
-        dataclasses.replace(bid, items=tuple(items))
-        for bid, items in zip(prepared.bids, bids, strict=True)
-    )
-    return dataclasses.replace(prepared, method=new_method, bids=new_bids)
 
 
 # --- the fixed rows -----------------------------------------------------------------------------
@@ -329,9 +172,10 @@ def _block(table: StreamTable, method: PreparedMethod) -> _Block:
 
 
 def _discount(real: FloatArray, times: FloatArray) -> FloatArray:
-    """``(1 + d_k) ** -times`` for every draw k: shape (k, *times.shape)."""
-    base = (1.0 + real).reshape((-1,) + (1,) * times.ndim)
-    return np.asarray(np.power(base, -times[np.newaxis]), dtype=np.float64)
+    """``(1 + d_k) ** -times`` for every draw k (:func:`tco.finance.discount_factors`):
+    shape (k, *times.shape)."""
+    rates = real.reshape((-1,) + (1,) * times.ndim)
+    return np.asarray(discount_factors(rates, times[np.newaxis]), dtype=np.float64)
 
 
 def _fixed_parts(
@@ -347,32 +191,6 @@ def _fixed_parts(
         cc = np.einsum("bt,kt->kb", block.emissions.sum(axis=1), carbon)
     ec = np.einsum("bgt,kgt->kb", block.pollutant, factors) + block.pollutant_flat
     return lcc, cc, ec
-
-
-def _escalation_index(real_rates: FloatArray, times: FloatArray) -> FloatArray:
-    """:func:`tco.finance.escalation_index` of yearly rates, vectorised over leading axes.
-
-    ``real_rates`` has shape (..., N) (entry i: the rate of year i + 1), ``times`` shape (T,)
-    (payment times >= 0). Returns (..., T): ``prod_{i<=floor t}(1 + e_i)`` times
-    ``(1 + e_{floor t + 1}) ** (t - floor t)``; years past the series keep its last rate.
-
-    Example: rates ``[0.10, 0.0, 0.05]`` at times ``[0, 1, 2, 3, 4]`` give
-    ``[1, 1.1, 1.1, 1.155, 1.21275]``.
-    """
-    growth = 1.0 + real_rates
-    horizon = math.ceil(float(np.max(times))) if times.size else 0
-    if growth.shape[-1] < horizon + 1:
-        pad = np.repeat(growth[..., -1:], horizon + 1 - growth.shape[-1], axis=-1)
-        growth = np.concatenate([growth, pad], axis=-1)
-    ones = np.ones((*growth.shape[:-1], 1), dtype=np.float64)
-    cumulative = np.concatenate([ones, np.cumprod(growth, axis=-1)], axis=-1)
-    whole = np.floor(times).astype(np.int64)
-    fraction = times - whole
-    index = cumulative[..., whole]
-    partial = fraction > 0.0
-    if np.any(partial):
-        index = np.where(partial, index * np.power(growth[..., whole], fraction), index)
-    return np.asarray(index, dtype=np.float64)
 
 
 # --- the model ----------------------------------------------------------------------------------
@@ -432,8 +250,8 @@ class ParametricModel:
         self.service_years = columns >= 1.0
         stripped = dataclasses.replace(prepared, bids=tuple(_strip(b) for b in prepared.bids))
         self.base_block = _block(expand_tender(stripped), method)
-        self.deductions = _deductions(prepared)
-        self.ladder = _ladder(prepared)
+        self.deductions = bid_deductions(prepared)
+        self.ladder = ladder_levels(prepared)
         carbon = method.carbon_price
         self.carbon_discounted = carbon is None or not carbon.undiscounted
         self.carbon = (
@@ -599,7 +417,7 @@ class ParametricModel:
         if kind is Kind.DISCOUNT_RATE:
             s.stated_discount = set_(s.stated_discount, 0)
             _check_rate(j, s.stated_discount, self.n, "discount_rate")
-            real = np.where(on, _real(s.stated_discount, method), s.real_discount)
+            real = np.where(on, real_rate(s.stated_discount, method), s.real_discount)
             s.real_discount = np.asarray(real, dtype=np.float64)
             _check_real(j, s.real_discount, self.n)
             return
@@ -628,9 +446,9 @@ class ParametricModel:
             elif kind is Kind.ESCALATION:
                 rates = _own(s, "rates", k)
                 current = rates[:, cols, :]
-                stated = set_(_stated(current, method), 2)
+                stated = set_(stated_rate(current, method), 2)
                 _check_rate(j, stated, self.n, "escalation")
-                real = _real(stated, method)  # (r - i) / (1 + i), as tco.validate converts
+                real = real_rate(stated, method)  # (r - i) / (1 + i), as tco.validate converts
                 _check_real(j, real, self.n)
                 rates[:, cols, :] = np.where(on[:, None, None], real, current)
             else:
@@ -716,7 +534,7 @@ class ParametricModel:
             zero = np.zeros((1, self.n_bids), dtype=np.float64)
             return zero, zero
         rec = _discount(s.real_discount, self.recurring_times)  # (k1, T)
-        index = _escalation_index(s.rates, self.recurring_times)  # (k2, R, T)
+        index = escalation_index(s.rates, self.recurring_times)  # (k2, R, T)
         price = np.where(self.service_years, s.price[:, :, np.newaxis] * index, 0.0)
         per_unit_cost = _sum_rt(price, rec)
         factor = np.where(self.service_years, s.factor, 0.0)  # (k3, R, T)

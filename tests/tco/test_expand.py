@@ -16,6 +16,8 @@ from tco.expand import (
 )
 from tco.inputs import Timing
 from tco.prepared import CATEGORIES, MODULES
+from tco.residual_value import residual_value
+from tco.schedules import event_slot, remaining_life
 
 from . import factory as f
 
@@ -312,3 +314,34 @@ def test_rows_sorted_by_bid_and_category_and_zero_rows_dropped() -> None:
 def test_unpriced_resource_is_an_error() -> None:
     with pytest.raises(KeyError, match="not priced"):
         one_item(resource_use={"unobtainium": 1.0})
+
+
+@pytest.mark.parametrize(
+    ("cost", "remaining", "life", "stated", "expected"),
+    [
+        (1000.0, 4.0, 8.0, None, 500.0),  # linear: cost x remaining / L
+        (1000.0, 0.0, 8.0, None, 0.0),  # life ends at N: nothing
+        (1000.0, -2.0, 8.0, 300.0, 0.0),  # a stated value of a unit gone is ignored too
+        (1000.0, 4.0, 8.0, 300.0, 300.0),  # a stated value replaces the linear amount
+        (1000.0, 4.0, 8.0, -50.0, 0.0),  # never negative
+        (-1000.0, 4.0, 8.0, None, 0.0),
+    ],
+)
+def test_residual_value_one_rule(
+    cost: float, remaining: float, life: float, stated: float | None, expected: float
+) -> None:
+    value = residual_value(
+        np.array([cost]),
+        np.array([remaining]),
+        np.array([life]),
+        stated=np.array([stated or 0.0]),
+        stated_given=np.array([stated is not None]),
+    )
+    assert value.tolist() == [expected]
+
+
+def test_remaining_life_and_event_slot_snap_month_dust() -> None:
+    assert remaining_life(30 / 12 * 7, 30 / 12, 20) == 0.0  # 17.5 + 2.5 - 20, not 3.6e-15
+    assert remaining_life(np.array([16.0, 12.0]), np.array([8.0, 8.0]), 20).tolist() == [4.0, 0.0]
+    assert event_slot(2.5) == (3, 0.5)
+    assert event_slot(30 / 12 * 4) == (10, 0.0)

@@ -156,6 +156,35 @@ def test_escalation_index_refuses_times_before_the_base_date() -> None:
         escalation_index(np.array([0.01]), np.array([-1.0]))
 
 
+def test_escalation_index_series_per_draw_is_each_draw_alone() -> None:
+    """Leading axes (Monte Carlo draws) give each series' own index, bit for bit."""
+    rates = np.array([[0.10, 0.0, 0.05], [0.02, 0.03, -0.01]])
+    times = np.array([0.0, 0.5, 1.0, 2.5, 4.0, 6.0])
+    together = escalation_index(rates, times)
+    assert together.shape == (2, 6)
+    for row, series in zip(together, rates, strict=True):
+        assert row.tobytes() == escalation_index(series, times).tobytes()
+    assert escalation_index(np.zeros((3, 0)), times).tolist() == [[1.0] * 6] * 3
+
+
+def test_constant_escalation_index_is_the_scalar_rule_for_many_rates() -> None:
+    rates = np.array([0.0, 0.02, 0.1])
+    times = np.array([0.0, 0.5, 1.0, 7.0])
+    table = finance.constant_escalation_index(rates[:, None], times[None, :])
+    for row, rate in zip(table, rates.tolist(), strict=True):
+        assert row.tobytes() == escalation_index(rate, times).tobytes()
+
+
+@pytest.mark.parametrize("inflation", [0.0, 0.02, 0.0225049, -0.01])
+@pytest.mark.parametrize("rate", [0.0, 0.035, 0.236, -0.005])
+def test_fisher_real_and_nominal_invert_each_other(rate: float, inflation: float) -> None:
+    assert float(fisher_real(fisher_nominal(rate, inflation), inflation)) == pytest.approx(
+        rate, abs=1e-15
+    )
+    if inflation == 0.0:  # exact, no cancellation
+        assert float(fisher_real(rate, 0.0)) == rate == float(fisher_nominal(rate, 0.0))
+
+
 def test_docstring_examples() -> None:
     result = doctest.testmod(finance, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted >= 15
