@@ -88,15 +88,15 @@ __all__ = [
 
 #: Target size of the largest per-chunk array, in float64 elements (32 MB).
 CHUNK_ELEMENTS = 4_000_000
-#: The engine's limits of validation (:data:`tco.validate.MAX_QUANTITY`,
-#: :data:`tco.validate.MAX_REPLACEMENTS`, :data:`tco.fieldcheck.MAX_MAGNITUDE`,
-#: :data:`tco.fieldcheck.MAX_RATE`), repeated here so that the model does not import validation
+#: The engine's limits of validation (``tco.validate.limits.MAX_QUANTITY``,
+#: ``tco.validate.limits.MAX_REPLACEMENTS``, ``tco.validate.limits.MAX_MAGNITUDE``,
+#: ``tco.validate.limits.MAX_RATE``), repeated here so that the model does not import validation
 #: and build its unit registry (tests/tco/analysis pins them equal).
 MAX_QUANTITY = 1e12
 MAX_REPLACEMENTS = 1000
 MAX_MAGNITUDE = 1e18
 MAX_RATE = 1.0
-#: Largest natural-log growth of (1 + r)^N (the engine's guard, tco.fieldcheck).
+#: Largest natural-log growth of (1 + r)^N (the engine's guard, tco.validate.limits).
 _MAX_LOG_GROWTH = 700.0
 #: Encodes "no service life" in structural variant keys (lives are > 0).
 _NO_LIFE = -1.0

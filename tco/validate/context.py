@@ -115,7 +115,7 @@ class Context:
         if years is None:
             return False, None
         # A stated life > 0 can still convert to 0.0 years (5e-324 s underflows): as short as
-        # can be, and dividing by it would crash (regression test in tests/fuzz/test_regressions).
+        # can be, and dividing by it would crash (regression test in tests/server/test_issues.py).
         if years == 0.0 or (self.n is not None and self.n / years > MAX_REPLACEMENTS):
             self.v.fail(
                 (at, "value"),

@@ -35,8 +35,8 @@
    numbered by first appearance in the tender, rows are ordered by group within a bid, so
    another bid with a 6-month life swapped the order in which a cell added its rows (found by
    the property "permuting bids permutes results" in the default suite). Fix:
-   ``tco.expand._plan`` numbers them by shift value; tests in
-   ``tests/tco/test_regression_bid_order_time_groups.py``.
+   ``tco.item_events.time_groups`` numbers them by shift value; tests in
+   ``tests/tco/test_issues.py``.
 9. AnalyzeRanking counted its analysis lists only after it had walked and copied the tender,
    and did not count a discrete distribution's probabilities at all (10^5 of them reached the
    engine). Fix: the analysis lists are rules of the one size table (``tco_server.limits``),
