@@ -34,12 +34,7 @@ from tco.analysis.distributions import (
     Uniform,
 )
 from tco.analysis.parameters import MAX_PATH_LENGTH, Mode, Setting
-from tco.analysis.results import (
-    BidOutcome,
-    Percentiles,
-    RankingAnalysis,
-    SwitchingStatus,
-)
+from tco.analysis.results import BidOutcome, Percentiles, RankingAnalysis, SwitchingStatus
 from tco.errors import FieldViolation, InvalidTender
 from tco.inputs import CarbonPrice
 from tco_server import convert_in

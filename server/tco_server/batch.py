@@ -38,12 +38,7 @@ from tco_server.columns import check_columns, columns_to_tender, result_columns
 from tco_server.config import ServerConfig
 from tco_server.deadlines import ClientGone, ensure_waiting, run_engine
 from tco_server.evaluation_queue import EvaluationQueue
-from tco_server.limits import (
-    SIZE_RULES,
-    Limits,
-    check_request,
-    check_response_size,
-)
+from tco_server.limits import SIZE_RULES, Limits, check_request, check_response_size
 from tco_server.logs import log_event
 from tcoapi.v1 import batch_pb2
 

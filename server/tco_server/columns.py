@@ -52,6 +52,20 @@ EMISSION_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 
+#: The money and emission figures of ``BidColumnsResult``, one float column each.
+_MONEY_RESULTS = [
+    "life_cycle_cost",
+    "climate_cost",
+    "externality_cost",
+    "deductions",
+    "evaluated_cost",
+    "difference_to_best",
+    "annual_value",
+    "emissions_total",
+    "life_cycle_cost_undiscounted",
+]
+
+
 def default_ids(rows: int) -> list[str]:
     """The bid ids of a BidColumns without ``ids``: the row index in decimal."""
     return [str(i) for i in range(rows)]
@@ -312,15 +326,6 @@ def result_columns(evaluation: r.Evaluation, bid_ids: Sequence[str]) -> batch_pb
     out.bid_ids.extend(bid_ids)
     out.rank.extend([b.rank for b in ordered])
     out.tied.extend([b.tied for b in ordered])
-    out.life_cycle_cost.extend([float(b.life_cycle_cost) for b in ordered])
-    out.climate_cost.extend([float(b.climate_cost) for b in ordered])
-    out.externality_cost.extend([float(b.externality_cost) for b in ordered])
-    out.deductions.extend([float(b.deductions) for b in ordered])
-    out.evaluated_cost.extend([float(b.evaluated_cost) for b in ordered])
-    out.difference_to_best.extend([float(b.difference_to_best) for b in ordered])
-    out.annual_value.extend([float(b.annual_value) for b in ordered])
-    out.emissions_total.extend([float(b.emissions_total) for b in ordered])
-    out.life_cycle_cost_undiscounted.extend(
-        [float(b.life_cycle_cost_undiscounted) for b in ordered]
-    )
+    for name in _MONEY_RESULTS:
+        getattr(out, name).extend([float(getattr(b, name)) for b in ordered])
     return out

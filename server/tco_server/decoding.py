@@ -39,13 +39,7 @@ from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import DecodeError, Message
 
 from tco_server import errors
-from tco_server.limits import (
-    Limits,
-    RequestTooLargeError,
-    SizeRule,
-    limit_of,
-    size_violations,
-)
+from tco_server.limits import Limits, RequestTooLargeError, SizeRule, limit_of, size_violations
 from tco_server.logs import log_event
 from tcoapi.v1 import tender_pb2
 
