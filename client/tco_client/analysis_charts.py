@@ -168,9 +168,7 @@ def tornado_chart(result: AnalysisResult, path: str | Path, *, lang: str = "en")
     pad = 0.12 * (high_x - low_x)
     ax.set_xlim(min(low_x, 0.0) - pad, max(high_x, 0.0) + pad)
     ax.set_ylim(-0.8, n - 0.2)
-    _style_axes(ax)
-    ax.grid(axis="x", color="#DDDDDD", linewidth=0.8)
-    ax.grid(axis="y", visible=False)
+    _style_axes(ax, bars="horizontal")
     from matplotlib.patches import Patch
 
     handles, names = ax.get_legend_handles_labels()
@@ -179,11 +177,7 @@ def tornado_chart(result: AnalysisResult, path: str | Path, *, lang: str = "en")
     ax.legend(
         handles, names, frameon=False, fontsize=8.5, loc="upper left", bbox_to_anchor=(1.01, 1.0)
     )
-    fig.text(
-        0.01, -0.01, _label("tornado_note", lang), fontsize=8, color="#555555", ha="left", va="top"
-    )
-    fig.tight_layout()
-    return _finish(fig, Path(path))
+    return _finish(fig, Path(path), _label("tornado_note", lang))
 
 
 def win_probability_chart(result: AnalysisResult, path: str | Path, *, lang: str = "en") -> Path:
@@ -226,9 +220,7 @@ def win_probability_chart(result: AnalysisResult, path: str | Path, *, lang: str
     draws = format_number(float(result.response.monte_carlo.draws), 0, lang)
     fig.suptitle(_label("win_suptitle", lang, draws=draws), fontsize=12, x=0.01, ha="left")
     left.set_title(_label("win_title", lang), fontsize=10.5, loc="left")
-    _style_axes(left)
-    left.grid(axis="x", color="#DDDDDD", linewidth=0.8)
-    left.grid(axis="y", visible=False)
+    _style_axes(left, bars="horizontal")
 
     by_id = {str(r["bid_id"]): r for r in pct.to_dict("records")}
     extent = max(
@@ -267,21 +259,9 @@ def win_probability_chart(result: AnalysisResult, path: str | Path, *, lang: str
     low_x, high_x = right.get_xlim()
     pad = 0.14 * (high_x - low_x)
     right.set_xlim(low_x - pad, high_x + pad)
-    _style_axes(right)
-    right.grid(axis="x", color="#DDDDDD", linewidth=0.8)
-    right.grid(axis="y", visible=False)
+    _style_axes(right, bars="horizontal")
     note = _label("win_note", lang, seed=result.response.monte_carlo.seed)
-    fig.text(
-        0.01,
-        -0.01,
-        "\n".join(textwrap.wrap(note, 150)),
-        fontsize=8,
-        color="#555555",
-        ha="left",
-        va="top",
-    )
-    fig.tight_layout()
-    return _finish(fig, Path(path))
+    return _finish(fig, Path(path), "\n".join(textwrap.wrap(note, 150)))
 
 
 def write_analysis_charts(

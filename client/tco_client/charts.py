@@ -127,8 +127,11 @@ def _decimals_for(max_scaled: float, divisor: float = 1.0) -> int:
     return 1 if max_scaled < 10 or (divisor >= 1e6 and max_scaled < 1000) else 0
 
 
-def _finish(fig: Figure, path: Path) -> Path:
-    """Write ``fig`` as a PNG through :func:`tco_client.safe_output.write_file`, and close it."""
+def _finish(fig: Figure, path: Path, note: str) -> Path:
+    """Put ``note`` in grey below the axes, write ``fig`` as a PNG through
+    :func:`tco_client.safe_output.write_file`, and close it."""
+    fig.text(0.01, -0.01, note, fontsize=8, color="#555555", ha="left", va="top")
+    fig.tight_layout()
     try:
         return write_file(
             path,
@@ -140,11 +143,15 @@ def _finish(fig: Figure, path: Path) -> Path:
         _plt().close(fig)
 
 
-def _style_axes(ax: Axes) -> None:
+def _style_axes(ax: Axes, *, bars: str = "vertical") -> None:
+    """No top or right spine; grid lines across the value axis (x for horizontal bars)."""
     ax.spines["top"].set_visible(False)
     ax.spines["right"].set_visible(False)
     ax.grid(axis="y", color="#DDDDDD", linewidth=0.8)
     ax.set_axisbelow(True)
+    if bars == "horizontal":
+        ax.grid(axis="x", color="#DDDDDD", linewidth=0.8)
+        ax.grid(axis="y", visible=False)
 
 
 def _bid_labels(result: EvaluationResult, *, wrap: int | None = None) -> list[str]:
@@ -277,9 +284,7 @@ def cumulative_cost_chart(result: EvaluationResult, path: str | Path, *, lang: s
             else ". ◇ = evaluated cost after the evaluation model (e.g. deductions); the ranking "
             "follows it"
         )
-    fig.text(0.01, -0.01, note, fontsize=8, color="#555555", ha="left", va="top")
-    fig.tight_layout()
-    return _finish(fig, Path(path))
+    return _finish(fig, Path(path), note)
 
 
 def cost_by_category_chart(result: EvaluationResult, path: str | Path, *, lang: str = "en") -> Path:
@@ -309,8 +314,8 @@ def cost_by_category_chart(result: EvaluationResult, path: str | Path, *, lang: 
     )
     ylabel = f"{text('axis_present_value', lang)} ({unit})"
     formatter = _axis_formatter(divisor, lang, decimals)
-    _finish_bars(fig, ax, result, ylabel, formatter, text("categories_title", lang), note)
-    return _finish(fig, Path(path))
+    _finish_bars(ax, result, ylabel, formatter, text("categories_title", lang))
+    return _finish(fig, Path(path), note)
 
 
 def emissions_by_module_chart(
@@ -352,8 +357,8 @@ def emissions_by_module_chart(
     )
     ylabel = f"{text('axis_emissions', lang)} ({unit})"
     formatter = _axis_formatter(1.0, lang, 1 if max_abs / divisor < 10 else 0)
-    _finish_bars(fig, ax, result, ylabel, formatter, text("emissions_title", lang), note)
-    return _finish(fig, Path(path))
+    _finish_bars(ax, result, ylabel, formatter, text("emissions_title", lang))
+    return _finish(fig, Path(path), note)
 
 
 def _stacked_bars(ax: Axes, parts: list[tuple[Any, dict[str, Any]]], nbids: int) -> Any:
@@ -389,16 +394,10 @@ def _label_totals(ax: Axes, tops: Any, labels: list[str]) -> None:
         )
 
 
-def _finish_bars(  # noqa: PLR0917 - the parts of a bar chart, in reading order
-    fig: Figure,
-    ax: Axes,
-    result: EvaluationResult,
-    ylabel: str,
-    formatter: Any,
-    title: str,
-    note: str,
+def _finish_bars(
+    ax: Axes, result: EvaluationResult, ylabel: str, formatter: Any, title: str
 ) -> None:
-    """Axes, legend (top part first) and note of a stacked bar chart, one bar per bid."""
+    """Axes and legend (top part first) of a stacked bar chart, one bar per bid."""
     ax.axhline(0, color="#444444", linewidth=0.8)
     ax.set_xticks(range(len(result.bid_ids)))
     ax.set_xticklabels(_bid_labels(result, wrap=18), fontsize=9)
@@ -416,8 +415,6 @@ def _finish_bars(  # noqa: PLR0917 - the parts of a bar chart, in reading order
         loc="upper left",
         bbox_to_anchor=(1.01, 1.0),
     )
-    fig.text(0.01, -0.01, note, fontsize=8, color="#555555", ha="left", va="top")
-    fig.tight_layout()
 
 
 def chart_paths(out: str | Path) -> dict[str, Path]:

@@ -120,27 +120,23 @@ def check_columns(columns: batch_pb2.BidColumns, limits: Limits) -> None:
     length("columns.ids", len(columns.ids))
     length("columns.quantity", len(columns.quantity))
     length("columns.functional_units_delivered", len(columns.functional_units_delivered))
-    for i, bid_id in enumerate(columns.ids):
-        if len(bid_id) > limits.max_id_length:
+    names = [(f"columns.ids[{i}]", bid_id) for i, bid_id in enumerate(columns.ids)]
+    names += [
+        (f"columns.resource_use[{k}].resource", use.resource)
+        for k, use in enumerate(columns.resource_use)
+    ]
+    for path, name in names:
+        if len(name) > limits.max_id_length:
             out.append(
-                FieldViolation(
-                    f"columns.ids[{i}]",
-                    f"at most {limits.max_id_length} characters, got {len(bid_id)}",
-                )
+                FieldViolation(path, f"at most {limits.max_id_length} characters, got {len(name)}")
             )
     named = [
         (f"columns.{name}", getattr(columns, name)) for name, _ in ITEM_COLUMNS + EMISSION_COLUMNS
     ]
-    for k, resource in enumerate(columns.resource_use):
-        path = f"columns.resource_use[{k}]"
-        if len(resource.resource) > limits.max_id_length:
-            out.append(
-                FieldViolation(
-                    f"{path}.resource",
-                    f"at most {limits.max_id_length} characters, got {len(resource.resource)}",
-                )
-            )
-        named.append((f"{path}.amount", resource.amount))
+    named += [
+        (f"columns.resource_use[{k}].amount", use.amount)
+        for k, use in enumerate(columns.resource_use)
+    ]
     for path, column in named:
         length(f"{path}.values", len(column.values))
         if len(column.unit) > limits.max_unit_length:  # the wording of tco.units
