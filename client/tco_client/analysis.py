@@ -279,18 +279,8 @@ class AnalysisResult:
     @cached_property
     def base(self) -> pd.DataFrame:
         cur = self.currency
-        frame = pd.DataFrame(
-            [
-                {
-                    "bid_id": b.bid_id,
-                    f"comparison_number_{cur}": b.comparison_number,
-                    "rank": b.rank,
-                    "tied": b.tied,
-                }
-                for b in self.response.base
-            ],
-            columns=["bid_id", f"comparison_number_{cur}", "rank", "tied"],
-        )
+        rows = [(b.bid_id, b.comparison_number, b.rank, b.tied) for b in self.response.base]
+        frame = pd.DataFrame(rows, columns=["bid_id", f"comparison_number_{cur}", "rank", "tied"])
         return frame.astype({"bid_id": "string", "rank": "int64", "tied": "bool"})
 
     @cached_property
@@ -314,13 +304,7 @@ class AnalysisResult:
     def tornado_bids(self) -> pd.DataFrame:
         cur = self.currency
         rows = [
-            {
-                "parameter": s.path,
-                "bid_id": b.bid_id,
-                f"base_{cur}": b.base,
-                f"low_{cur}": b.low,
-                f"high_{cur}": b.high,
-            }
+            (s.path, b.bid_id, b.base, b.low, b.high)
             for s in self.response.sensitivity
             for b in s.bids
         ]
@@ -348,14 +332,7 @@ class AnalysisResult:
     def scenarios(self) -> pd.DataFrame:
         cur = self.currency
         rows = [
-            {
-                "scenario": sc.name,
-                "bid_id": b.bid_id,
-                f"comparison_number_{cur}": b.comparison_number,
-                "rank": b.rank,
-                "tied": b.tied,
-                "best": b.bid_id in sc.best_bid_ids,
-            }
+            (sc.name, b.bid_id, b.comparison_number, b.rank, b.tied, b.bid_id in sc.best_bid_ids)
             for sc in self.response.scenarios.results
             for b in sc.bids
         ]
@@ -365,20 +342,10 @@ class AnalysisResult:
         )
         return frame.astype({"rank": "int64", "tied": "bool", "best": "bool"})
 
-    @property
-    def scenarios_agree(self) -> bool | None:
-        """Whether every scenario has the same best bid(s); None without scenarios."""
-        return self.response.scenarios.winners_agree if self.has_scenarios else None
-
     @cached_property
     def win_probability(self) -> pd.DataFrame:
         rows = [
-            {
-                "bid_id": b.bid_id,
-                "probability_best": b.probability_best,
-                "standard_error": b.standard_error,
-            }
-            for b in self.response.monte_carlo.bids
+            (b.bid_id, b.probability_best, b.standard_error) for b in self.response.monte_carlo.bids
         ]
         return pd.DataFrame(rows, columns=["bid_id", "probability_best", "standard_error"])
 
@@ -395,13 +362,7 @@ class AnalysisResult:
     @cached_property
     def parameters(self) -> pd.DataFrame:
         rows = [
-            {
-                "path": p.path,
-                "unit": p.unit,
-                "base_value": _optional(p, "base_value"),
-                "targets": p.targets,
-                "linear": p.linear,
-            }
+            (p.path, p.unit, _optional(p, "base_value"), p.targets, p.linear)
             for p in self.response.parameters
         ]
         frame = pd.DataFrame(rows, columns=["path", "unit", "base_value", "targets", "linear"])
@@ -409,10 +370,7 @@ class AnalysisResult:
 
     @cached_property
     def warnings(self) -> pd.DataFrame:
-        rows = [
-            {"code": w.code, "message": w.message, "bid_id": w.bid_id}
-            for w in self.response.warnings
-        ]
+        rows = [(w.code, w.message, w.bid_id) for w in self.response.warnings]
         return pd.DataFrame(rows, columns=["code", "message", "bid_id"])
 
     def to_json(self) -> str:
