@@ -33,17 +33,10 @@ def _status_name(value: int) -> str:
     return name.removeprefix("MEASURE_STATUS_").lower()
 
 
-def order_categories(categories: Iterable[str]) -> list[str]:
-    """Known categories in the canonical order, then any others alphabetically."""
-    present = set(categories)
-    known = [c for c in CATEGORY_ORDER if c in present]
-    return known + sorted(present - set(CATEGORY_ORDER))
-
-
-def order_modules(modules: Iterable[str]) -> list[str]:
-    present = set(modules)
-    known = [m for m in MODULE_ORDER if m in present]
-    return known + sorted(present - set(MODULE_ORDER))
+def _in_order(names: Iterable[str], order: Sequence[str]) -> list[str]:
+    """The distinct ``names``: known ones in the canonical ``order``, then others alphabetically."""
+    present = set(names)
+    return [n for n in order if n in present] + sorted(present - set(order))
 
 
 def ranking_frame(response: result_pb2.EvaluateBidsResponse) -> pd.DataFrame:
@@ -102,31 +95,32 @@ def cost_by_category_frame(response: result_pb2.EvaluateBidsResponse) -> pd.Data
 
     A category a bid does not have is 0.0 (no cost in it); residual value is negative."""
     cur = response.currency
-    categories = order_categories(c for r in response.results for c in r.cost_by_category)
-    data = {
-        r.bid_id: {f"{c}_{cur}": float(r.cost_by_category.get(c, 0.0)) for c in categories}
-        for r in response.results
-    }
-    frame = pd.DataFrame.from_dict(
-        data, orient="index", columns=[f"{c}_{cur}" for c in categories], dtype="float64"
-    )
+    frame = _breakdown(response, "cost_by_category", CATEGORY_ORDER, cur)
     frame[f"total_{cur}"] = frame.sum(axis=1)
-    frame.index = pd.Index([r.bid_id for r in response.results], name="bid_id", dtype="string")
     return frame
 
 
 def emissions_by_module_frame(response: result_pb2.EvaluateBidsResponse) -> pd.DataFrame:
     """Bid × EN 15978 module climate impact (``<module>_kgCO2e``) with ``total_kgCO2e`` = the
     response's emissions_total (module D counts only when the method includes it)."""
-    modules = order_modules(m for r in response.results for m in r.emissions_by_module)
+    frame = _breakdown(response, "emissions_by_module", MODULE_ORDER, "kgCO2e")
+    frame["total_kgCO2e"] = [float(r.emissions_total) for r in response.results]
+    return frame
+
+
+def _breakdown(
+    response: result_pb2.EvaluateBidsResponse, field: str, order: Sequence[str], unit: str
+) -> pd.DataFrame:
+    """Bid × part (``<part>_<unit>``) of the map ``field`` of each result, 0.0 where a bid has
+    no such part; parts in ``order``, rows in rank order, indexed by bid_id."""
+    parts = _in_order((p for r in response.results for p in getattr(r, field)), order)
     data = {
-        r.bid_id: {f"{m}_kgCO2e": float(r.emissions_by_module.get(m, 0.0)) for m in modules}
+        r.bid_id: {f"{p}_{unit}": float(getattr(r, field).get(p, 0.0)) for p in parts}
         for r in response.results
     }
     frame = pd.DataFrame.from_dict(
-        data, orient="index", columns=[f"{m}_kgCO2e" for m in modules], dtype="float64"
+        data, orient="index", columns=[f"{p}_{unit}" for p in parts], dtype="float64"
     )
-    frame["total_kgCO2e"] = [float(r.emissions_total) for r in response.results]
     frame.index = pd.Index([r.bid_id for r in response.results], name="bid_id", dtype="string")
     return frame
 
@@ -204,27 +198,15 @@ def cash_flows_frame(response: result_pb2.EvaluateBidsResponse) -> pd.DataFrame:
         for r in response.results
         for cf in r.cash_flow
     ]
-    frame = pd.DataFrame(
-        rows,
-        columns=[
-            "bid_id",
-            "year",
-            "calendar_year",
-            "category",
-            f"undiscounted_{cur}",
-            f"discounted_{cur}",
-        ],
-    )
-    return frame.astype(
-        {
-            "bid_id": "string",
-            "year": "int64",
-            "calendar_year": "int64",
-            "category": "string",
-            f"undiscounted_{cur}": "float64",
-            f"discounted_{cur}": "float64",
-        }
-    )
+    dtypes = {
+        "bid_id": "string",
+        "year": "int64",
+        "calendar_year": "int64",
+        "category": "string",
+        f"undiscounted_{cur}": "float64",
+        f"discounted_{cur}": "float64",
+    }
+    return pd.DataFrame(rows, columns=list(dtypes)).astype(dtypes)
 
 
 def cash_flow_table(
@@ -249,7 +231,7 @@ def cash_flow_table(
         fill_value=0.0,
         observed=True,
     )
-    categories = order_categories(str(c) for c in table.columns)
+    categories = _in_order((str(c) for c in table.columns), CATEGORY_ORDER)
     table = table[categories].astype("float64")
     table.columns = pd.Index([f"{c}_{currency}" for c in categories])
     table[f"total_{currency}"] = table.sum(axis=1)
@@ -309,16 +291,9 @@ def explanations_frame(response: result_pb2.EvaluateBidsResponse) -> pd.DataFram
         for r in response.results
         for e in r.explanations
     ]
-    frame = pd.DataFrame(rows, columns=["bid_id", "quantity", "formula", "value", "inputs"])
-    return frame.astype(
-        {
-            "bid_id": "string",
-            "quantity": "string",
-            "formula": "string",
-            "value": "float64",
-            "inputs": "string",
-        }
-    )
+    dtypes = dict.fromkeys(["bid_id", "quantity", "formula", "value", "inputs"], "string")
+    dtypes["value"] = "float64"
+    return pd.DataFrame(rows, columns=list(dtypes)).astype(dtypes)
 
 
 def _points_text(points: Sequence[Any]) -> str:
