@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tco_client.analysis import AnalysisResult, mode_name, parameter_label, variation_label
+from tco_client.i18n import LABELS
 from tco_client.report_sheets import FMT_MONEY, FMT_PERCENT, sheet_title, write_table
 from tco_client.safe_output import put_cell, save_workbook
 
@@ -41,11 +42,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "parameters": ("Parameters", "Parametrar"),
     "warnings": ("Warnings and digests", "Varningar och kontrollsummor"),
     "bid": ("Bid", "Anbud"),
-    "supplier": ("Supplier", "Anbudsgivare"),
     "comparison": ("Comparison number", "Utvärderingspris"),
-    "rank": ("Rank", "Rang"),
-    "tied": ("Tied", "Lika"),
-    "parameter": ("Parameter", "Parameter"),
     "path": ("Path", "Sökväg"),
     "variation": ("Variation", "Variation"),
     "mode": ("Mode", "Läge"),
@@ -87,13 +84,10 @@ _LABELS: dict[str, tuple[str, str]] = {
     "seed": ("Seed", "Slumpfrö"),
     "tie": ("Share of draws with a tie at the top", "Andel dragningar med delad förstaplats"),
     "draw_summary": ("Draws of each uncertain parameter", "Dragningar av varje osäker parameter"),
-    "unit": ("Unit", "Enhet"),
     "targets": ("Targets matched", "Träffar"),
     "linear": ("Linear", "Linjär"),
     "yes": ("yes", "ja"),
     "no": ("no", "nej"),
-    "code": ("Code", "Kod"),
-    "message": ("Message", "Meddelande"),
     "method_digest": ("Method digest (SHA-256)", "Metodens kontrollsumma (SHA-256)"),
     "request_digest": ("Request digest (SHA-256)", "Begärans kontrollsumma (SHA-256)"),
     "analysis_digest": ("Analysis digest (SHA-256)", "Analysens kontrollsumma (SHA-256)"),
@@ -108,8 +102,8 @@ _LABELS: dict[str, tuple[str, str]] = {
 
 
 def _label(key: str, lang: str, **values: Any) -> str:
-    """The label ``key`` in the report's language."""
-    pair = _LABELS[key]
+    """The label ``key`` in the report's language (this module's, else :data:`i18n.LABELS`)."""
+    pair = _LABELS.get(key) or LABELS[key]
     return (pair[1] if lang == "sv" else pair[0]).format(**values)
 
 
@@ -187,7 +181,7 @@ def _table(
     headers = []
     for key, _fmt in columns:
         name = key.removesuffix("$")
-        label = _label(name, lang) if name in _LABELS else name
+        label = _label(name, lang) if name in _LABELS or name in LABELS else name
         headers.append(f"{label} ({result.currency})" if key.endswith("$") else label)
     formats = [fmt for _key, fmt in columns]
     return write_table(ws, headers, rows, formats, start_row=start_row)

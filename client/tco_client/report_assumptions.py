@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from tco_client.i18n import label
 from tco_client.report_sheets import (
     FMT_MONEY_2,
     FMT_PERCENT,
@@ -312,14 +313,8 @@ def write_assumptions(ws: Worksheet, result: EvaluationResult, lang: str) -> Non
     """The assumptions sheet: one row per parameter, the section named on its first row."""
     from openpyxl.styles import Font
 
-    headers = [
-        "Avsnitt" if lang == "sv" else "Section",
-        "Parameter",
-        "Värde" if lang == "sv" else "Value",
-        "Enhet" if lang == "sv" else "Unit",
-        "Källa / grund" if lang == "sv" else "Source / basis",
-        "Prisbasår" if lang == "sv" else "Price-base year",
-    ]
+    columns = ("parameter", "value", "unit", "source", "price_base_year")
+    headers = ["Avsnitt" if lang == "sv" else "Section", *(label(c, lang) for c in columns)]
     rows = assumption_rows(result, lang)
     append_row(ws, headers)
     previous = None

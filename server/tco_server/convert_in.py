@@ -141,16 +141,12 @@ def to_tender(request: pb.EvaluateBidsRequest | analysis_pb2.AnalyzeRankingReque
     )
 
 
-def to_method(method: pb.Method) -> d.Method:
-    """The domain method of a ``Method`` message (also the columnar tenders' method)."""
-    return _method(method)
-
-
 def _quantity(q: pb.Quantity) -> d.Quantity:
     return new_quantity(q.value, q.unit)
 
 
-def _method(m: pb.Method) -> d.Method:
+def to_method(m: pb.Method) -> d.Method:
+    """The domain method of a ``Method`` message (also the columnar tenders' method)."""
     q = new_quantity
     rates = m.exchange_rates
     return d.Method(
