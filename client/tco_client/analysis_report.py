@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tco_client.analysis import AnalysisResult, mode_name, parameter_label, variation_label
-from tco_client.i18n import LABELS
+from tco_client.i18n import LABELS, text
 from tco_client.report_sheets import FMT_MONEY, FMT_PERCENT, sheet_title, write_table
 from tco_client.safe_output import put_cell, save_workbook
 
@@ -88,10 +88,6 @@ _LABELS: dict[str, tuple[str, str]] = {
     "linear": ("Linear", "Linjär"),
     "yes": ("yes", "ja"),
     "no": ("no", "nej"),
-    "method_digest": ("Method digest (SHA-256)", "Metodens kontrollsumma (SHA-256)"),
-    "request_digest": ("Request digest (SHA-256)", "Begärans kontrollsumma (SHA-256)"),
-    "analysis_digest": ("Analysis digest (SHA-256)", "Analysens kontrollsumma (SHA-256)"),
-    "engine_version": ("Engine version", "Beräkningsmotorns version"),
     "lead_note": (
         "Lead = comparison number of the runner-up ({runner}) minus the leader ({leader}); "
         "negative: the runner-up wins.",
@@ -344,7 +340,7 @@ def _warning_sheet(ws: Worksheet, result: AnalysisResult, lang: str) -> None:
     rows = [[w.code, w.message, w.bid_id] for w in response.warnings]
     next_row = _table(ws, result, lang, (("code", None), ("message", None), ("bid", None)), rows)
     digests = [
-        [_label(key, lang), getattr(response, key)]
+        [text(key, lang), getattr(response, key)]
         for key in ("method_digest", "request_digest", "analysis_digest", "engine_version")
     ]
     _table(ws, result, lang, (("parameter", None), ("", None)), digests, start_row=next_row)

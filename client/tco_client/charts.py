@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tco_client import frames
-from tco_client.i18n import category_label, format_number, module_label, text
+from tco_client.i18n import category_label, format_number, label, module_label, text
 from tco_client.result import EvaluationResult
 from tco_client.safe_output import write_file
 
@@ -257,8 +257,8 @@ def cumulative_cost_chart(result: EvaluationResult, path: str | Path, *, lang: s
     _annotate_ends(ax, end_labels, divisor, decimals, lang, top=max_abs)
     title_key = "cumulative_title_climate" if has_externalities else "cumulative_title"
     ax.set_title(text(title_key, lang), fontsize=12, loc="left")
-    ax.set_xlabel(text("axis_year", lang))
-    ax.set_ylabel(f"{text('axis_cumulative', lang)} ({unit})")
+    ax.set_xlabel(label("calendar_year", lang))
+    ax.set_ylabel(f"{label('cumulative_discounted', lang)} ({unit})")
     ax.yaxis.set_major_formatter(_axis_formatter(divisor, lang, _decimals_for(max_abs / divisor)))
     if years:
         step = max(1, math.ceil(len(years) / 12))
@@ -312,7 +312,7 @@ def cost_by_category_chart(result: EvaluationResult, path: str | Path, *, lang: 
         if lang == "sv"
         else "Figure above each bar = life-cycle cost (present value)"
     )
-    ylabel = f"{text('axis_present_value', lang)} ({unit})"
+    ylabel = f"{label('present_value', lang)} ({unit})"
     formatter = _axis_formatter(divisor, lang, decimals)
     _finish_bars(ax, result, ylabel, formatter, text("categories_title", lang))
     return _finish(fig, Path(path), note)
@@ -335,11 +335,11 @@ def emissions_by_module_chart(
     for j, column in enumerate(table.columns):
         module = column.removesuffix("_kgCO2e")
         excluded = module == "d" and not result.request.method.include_module_d
-        label = module_label(module, lang)
+        name = module_label(module, lang)
         if excluded:
-            label += f" ({text('excluded_from_total', lang)})"
+            name += f" ({text('excluded_from_total', lang)})"
         style = {
-            "label": label,
+            "label": name,
             "color": _MODULE_COLOURS.get(module, _PALETTE[j % len(_PALETTE)]),
             "hatch": "//" if excluded else None,
             "alpha": 0.6 if excluded else 1.0,
@@ -355,7 +355,7 @@ def emissions_by_module_chart(
         if lang == "sv"
         else "Figure above each bar = total emissions over the study period"
     )
-    ylabel = f"{text('axis_emissions', lang)} ({unit})"
+    ylabel = f"{label('emissions', lang)} ({unit})"
     formatter = _axis_formatter(1.0, lang, 1 if max_abs / divisor < 10 else 0)
     _finish_bars(ax, result, ylabel, formatter, text("emissions_title", lang))
     return _finish(fig, Path(path), note)
@@ -381,9 +381,9 @@ def _stacked_bars(ax: Axes, parts: list[tuple[Any, dict[str, Any]]], nbids: int)
 
 def _label_totals(ax: Axes, tops: Any, labels: list[str]) -> None:
     """Each bar's total above it."""
-    for i, label in enumerate(labels):
+    for i, total in enumerate(labels):
         ax.annotate(
-            label,
+            total,
             xy=(i, tops[i]),
             xytext=(0, 4),
             textcoords="offset points",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from tco_client.i18n import label
+from tco_client.i18n import TEXT, label
 from tco_client.report_sheets import (
     FMT_MONEY_2,
     FMT_PERCENT,
@@ -62,12 +62,10 @@ _ASSUMPTION_LABELS: dict[str, tuple[str, str]] = {
     "pollutants": ("Pollutant prices", "Priser på luftföroreningar"),
     "pollutant_price": ("Price", "Pris"),
     "reproducibility": ("Reproducibility", "Reproducerbarhet"),
-    "method_digest": ("Method digest (SHA-256)", "Metodens kontrollsumma (SHA-256)"),
     "request_digest": (
         "Request digest (SHA-256, method and bids)",
         "Begärans kontrollsumma (SHA-256, metod och anbud)",
     ),
-    "engine_version": ("Engine version", "Beräkningsmotorns version"),
     "client_version": ("Client (report) version", "Klientens (rapportens) version"),
     "data_version": ("Reference data version", "Referensdatans version"),
     "stated": ("stated in the tender method", "anges i upphandlingens metod"),
@@ -124,7 +122,8 @@ class _AssumptionSheet:
         return self.result.request.method
 
     def label(self, key: str) -> str:
-        en, sv = _ASSUMPTION_LABELS[key]
+        """This sheet's label ``key``, else the shared one of :data:`tco_client.i18n.TEXT`."""
+        en, sv = _ASSUMPTION_LABELS.get(key) or TEXT[key]
         return sv if self.lang == "sv" else en
 
     @property
