@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import ipaddress
 import os
 import signal
 import sys
@@ -25,8 +24,6 @@ from collections.abc import Sequence
 from types import FrameType
 from typing import Any
 
-from tco.reference import DATA_VERSION
-from tco.version import __version__
 from tco_server import app, multiproc
 from tco_server.config import TEST_FAULTS_ENV, ServerConfig
 from tco_server.limits import Limits
@@ -53,13 +50,6 @@ def _non_negative_float(text: str) -> float:
     if not value >= 0:
         raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
     return value
-
-
-def _is_loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return host == "localhost"
 
 
 def parse_args(argv: Sequence[str] | None = None) -> ServerConfig:
@@ -183,25 +173,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
 
-    log_event(
-        "started",
-        host=config.host,
-        port=running.port,
-        workers=config.workers,
-        max_concurrent_rpcs=config.max_concurrent_rpcs,
-        evaluations=config.evaluations,
-        max_message_mb=config.max_message_mb,
-        grace_seconds=config.grace_seconds,
-        test_faults=config.test_faults,
-        engine_version=__version__,
-        data_version=DATA_VERSION,
-        tls=config.tls_cert_file is not None,
-        mutual_tls=config.tls_client_ca_file is not None,
-        tokens=config.tokens_file is not None,
-    )
-    if config.tls_cert_file is None and not _is_loopback(config.host):
-        log_event("plaintext_off_loopback", 30, host=config.host)
-    print(f"tco-server listening on {config.host}:{running.port}", flush=True)
+    multiproc.announce(config, running.port)
 
     while not stop_requested.wait(timeout=1.0):
         pass

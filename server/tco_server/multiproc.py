@@ -252,11 +252,38 @@ class Supervisor:
 
 
 def _is_loopback(host: str) -> bool:
-    """The same rule as the single-process server's ``plaintext_off_loopback`` warning."""
     try:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return host == "localhost"
+
+
+def announce(config: ServerConfig, port: int, **extra: int) -> None:
+    """Log ``started`` with the settings (``extra`` after the port), warn when serving plaintext
+    off loopback, and print ``tco-server listening on HOST:PORT`` on stdout.
+
+    One server process (:mod:`tco_server.__main__`) and the supervisor of several use it alike.
+    """
+    log_event(
+        "started",
+        host=config.host,
+        port=port,
+        **extra,
+        workers=config.workers,
+        max_concurrent_rpcs=config.max_concurrent_rpcs,
+        evaluations=config.evaluations,
+        max_message_mb=config.max_message_mb,
+        grace_seconds=config.grace_seconds,
+        test_faults=config.test_faults,
+        engine_version=__version__,
+        data_version=DATA_VERSION,
+        tls=config.tls_cert_file is not None,
+        mutual_tls=config.tls_client_ca_file is not None,
+        tokens=config.tokens_file is not None,
+    )
+    if config.tls_cert_file is None and not _is_loopback(config.host):
+        log_event("plaintext_off_loopback", 30, host=config.host)
+    print(f"tco-server listening on {config.host}:{port}", flush=True)
 
 
 def serve(config: ServerConfig) -> int:
@@ -292,25 +319,7 @@ def _supervise(config: ServerConfig) -> int:
 
     if not supervisor.start_all():
         return 0 if signals_seen else 2
-    log_event(
-        "started",
-        host=config.host,
-        port=config.port,
-        processes=config.processes,
-        workers=config.workers,
-        max_concurrent_rpcs=config.max_concurrent_rpcs,
-        max_message_mb=config.max_message_mb,
-        grace_seconds=config.grace_seconds,
-        test_faults=config.test_faults,
-        engine_version=__version__,
-        data_version=DATA_VERSION,
-        tls=config.tls_cert_file is not None,
-        mutual_tls=config.tls_client_ca_file is not None,
-        tokens=config.tokens_file is not None,
-    )
-    if config.tls_cert_file is None and not _is_loopback(config.host):
-        log_event("plaintext_off_loopback", 30, host=config.host)
-    print(f"tco-server listening on {config.host}:{config.port}", flush=True)
+    announce(config, config.port, processes=config.processes)
 
     healthy = True
     while not supervisor.stop_requested.wait(timeout=POLL_SECONDS):
