@@ -242,10 +242,11 @@ def to_response(r: RankingAnalysis) -> pb.AnalyzeRankingResponse:
             result_pb2.Warning(code=w.code, message=w.message, bid_id=w.bid_id) for w in r.warnings
         ],
     )
+    # An optional field given None stays unset (the protobuf constructors skip None).
     for p in r.parameters:
-        info = response.parameters.add(path=p.path, unit=p.unit, targets=p.targets, linear=p.linear)
-        if p.base is not None:
-            info.base_value = p.base
+        response.parameters.add(
+            path=p.path, unit=p.unit, targets=p.targets, linear=p.linear, base_value=p.base
+        )
     for s in r.sensitivity:
         row = response.sensitivity.add(
             path=s.path,
@@ -255,15 +256,12 @@ def to_response(r: RankingAnalysis) -> pb.AnalyzeRankingResponse:
             swing=s.swing,
             best_at_low=list(s.best_at_low),
             best_at_high=list(s.best_at_high),
+            gap_base=s.gap_base,
+            gap_low=s.gap_low,
+            gap_high=s.gap_high,
         )
         for b in s.bids:
             row.bids.add(bid_id=b.bid_id, base=b.base, low=b.low, high=b.high)
-        if s.gap_base is not None:
-            row.gap_base = s.gap_base
-        if s.gap_low is not None:
-            row.gap_low = s.gap_low
-        if s.gap_high is not None:
-            row.gap_high = s.gap_high
     for w in r.switching:
         result = response.switching.add(
             path=w.path,
@@ -274,15 +272,12 @@ def to_response(r: RankingAnalysis) -> pb.AnalyzeRankingResponse:
             analytic=w.analytic,
             best_at_low=w.best_at_low,
             best_at_high=w.best_at_high,
+            base_value=w.base,
+            nearest_below=w.nearest_below,
+            nearest_above=w.nearest_above,
         )
         for point in w.points:
             result.points.add(value=point.value, from_bid_id=point.from_bid, to_bid_id=point.to_bid)
-        if w.base is not None:
-            result.base_value = w.base
-        if w.nearest_below is not None:
-            result.nearest_below = w.nearest_below
-        if w.nearest_above is not None:
-            result.nearest_above = w.nearest_above
     if r.scenarios is not None:
         comparison = response.scenarios
         comparison.SetInParent()
