@@ -94,16 +94,17 @@ def digests_text(result: EvaluationResult, lang: str = "en") -> RenderableType:
     )
 
 
+def _reference_table(title: str, data_version: str = "", *, lines: bool = True) -> Table:
+    """An empty table of reference data, the data version (when given) in the title."""
+    title += f" (data {data_version})" if data_version else ""
+    return Table(title=title, title_justify="left", header_style="bold", show_lines=lines)
+
+
 def carbon_series_table(
     response: reference_pb2.ListCarbonPriceSeriesResponse, lang: str = "en"
 ) -> Table:
-    table = Table(
-        title=("Koldioxidprisserier" if lang == "sv" else "Carbon price series")
-        + (f" (data {response.data_version})" if response.data_version else ""),
-        title_justify="left",
-        header_style="bold",
-        show_lines=True,
-    )
+    title = "Koldioxidprisserier" if lang == "sv" else "Carbon price series"
+    table = _reference_table(title, response.data_version)
     table.add_column(label("id", lang), no_wrap=True)
     table.add_column(label("name", lang), overflow="fold")
     table.add_column(label("price_base_year", lang), justify="right")
@@ -125,13 +126,8 @@ def carbon_series_table(
 def emission_factors_table(
     response: reference_pb2.ListEmissionFactorsResponse, lang: str = "en"
 ) -> Table:
-    table = Table(
-        title=("Emissionsfaktorer" if lang == "sv" else "Emission factors")
-        + (f" (data {response.data_version})" if response.data_version else ""),
-        title_justify="left",
-        header_style="bold",
-        show_lines=True,
-    )
+    title = "Emissionsfaktorer" if lang == "sv" else "Emission factors"
+    table = _reference_table(title, response.data_version)
     table.add_column(label("id", lang), no_wrap=True)
     table.add_column(label("resource", lang))
     table.add_column(label("factor", lang), justify="right")
@@ -153,11 +149,8 @@ def emission_factors_table(
 def energy_contents_table(
     response: reference_pb2.ListEmissionFactorsResponse, lang: str = "en"
 ) -> Table:
-    table = Table(
-        title="Energiinnehåll" if lang == "sv" else "Energy contents",
-        title_justify="left",
-        header_style="bold",
-    )
+    title = "Energiinnehåll" if lang == "sv" else "Energy contents"
+    table = _reference_table(title, lines=False)
     table.add_column(label("id", lang), no_wrap=True)
     table.add_column(label("fuel", lang))
     table.add_column(label("content", lang), justify="right")
