@@ -60,14 +60,8 @@ def status_proto(status: grpc.Status) -> status_pb2.Status:
 def _header_violation(tender_id: str, detail: int, limits: Limits) -> InvalidTender | None:
     """What is wrong with a message's ``tender_id`` and ``detail`` (checked before its tender)."""
     if len(tender_id) > limits.max_id_length:
-        return InvalidTender(
-            [
-                FieldViolation(
-                    "tender_id",
-                    f"at most {limits.max_id_length} characters, got {len(tender_id)}",
-                )
-            ]
-        )
+        message = f"at most {limits.max_id_length} characters, got {len(tender_id)}"
+        return InvalidTender([FieldViolation("tender_id", message)])
     if detail not in _DETAILS:
         return InvalidTender([FieldViolation("detail", f"unknown ResultDetail value {detail}")])
     return None
