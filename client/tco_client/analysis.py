@@ -121,14 +121,9 @@ def parameter_label(path: str, lang: str = "en") -> str:
             use = _selector(path, "resource_use")
             if use and use != "*" and not use.isdigit():
                 name = f"{name} {_resource(use, lang)}"
-        if bid == "*":
-            where = _label("all_bids", lang)
-            if item not in ("*", ""):
-                where += f", {_label('item', lang)} {int(item) + 1}"
-        else:
-            where = f"{_label('bid', lang)} {bid}"
-            if item not in ("*", ""):
-                where += f", {_label('item', lang)} {int(item) + 1}"
+        where = _label("all_bids", lang) if bid == "*" else f"{_label('bid', lang)} {bid}"
+        if item not in ("*", ""):
+            where += f", {_label('item', lang)} {int(item) + 1}"
         return f"{name} ({where})"
     return path
 
