@@ -16,6 +16,9 @@ the HTTP server:
 - :func:`envelope` / :func:`read_envelope`: the 5-byte framing of streaming calls (flags, then
   the length as a 4-byte big-endian unsigned integer); flag 0x02 marks the end-of-stream message
   ``{"error": ...}`` or ``{}``.
+- :class:`Chunked`, :class:`Limited`: a request body (``Transfer-Encoding: chunked`` or
+  ``Content-Length``) read as a file; :class:`TimedReader`: a connection's reads bounded by a
+  deadline, however a slow client spreads its bytes.
 - :class:`HttpContext`: what the service's handlers use of ``grpc.ServicerContext``
   (``invocation_metadata``, ``time_remaining``, ``is_active``, ``abort``,
   ``abort_with_status``, ``set_code``/``set_details``), so a call over HTTP runs the same
@@ -35,7 +38,9 @@ becomes HTTP 400 with::
 from __future__ import annotations
 
 import base64
+import io
 import json
+import socket
 import struct
 import time
 from collections.abc import Callable, Sequence
@@ -159,6 +164,91 @@ def read_envelope(
 
 def _plain(code: grpc.StatusCode, message: str) -> grpc.Status:
     return errors.plain_status(code, message, "MALFORMED_STREAM")
+
+
+# -- request bodies -----------------------------------------------------------------------------
+
+_CHUNK_LINE = 1024
+
+
+class _Source(Protocol):
+    def read(self, n: int, /) -> bytes: ...
+
+    def readline(self, limit: int, /) -> bytes: ...
+
+
+class Chunked:
+    """The body of a ``Transfer-Encoding: chunked`` request, read as a file (``read(n)``)."""
+
+    def __init__(self, stream: _Source) -> None:
+        self._stream = stream
+        self._left = 0
+        self._done = False
+
+    def _next_chunk(self) -> None:
+        line = self._stream.readline(_CHUNK_LINE)
+        try:
+            self._left = int(line.split(b";", 1)[0].strip(), 16)
+        except ValueError:
+            raise OSError("malformed chunk size") from None
+        if self._left < 0:
+            raise OSError("malformed chunk size")
+        if self._left == 0:
+            self._done = True
+            while self._stream.readline(_CHUNK_LINE) not in (b"\r\n", b"\n", b""):
+                pass  # trailers, ignored
+
+    def read(self, n: int) -> bytes:
+        parts: list[bytes] = []
+        while n > 0 and not self._done:
+            if self._left == 0:
+                self._next_chunk()
+                continue
+            data = self._stream.read(min(n, self._left))
+            if not data:
+                raise OSError("body ended inside a chunk")
+            parts.append(data)
+            n -= len(data)
+            self._left -= len(data)
+            if self._left == 0:
+                self._stream.readline(_CHUNK_LINE)  # the CRLF after the chunk
+        return b"".join(parts)
+
+
+class Limited:
+    """A ``Content-Length`` body, read as a file."""
+
+    def __init__(self, stream: _Source, length: int) -> None:
+        self._stream = stream
+        self._left = length
+
+    def read(self, n: int) -> bytes:
+        data = self._stream.read(min(n, self._left)) if self._left > 0 else b""
+        self._left -= len(data)
+        return data
+
+
+class TimedReader(io.RawIOBase):
+    """The connection's reads, each bounded by ``deadline`` (a monotonic time): a slow client
+    gets TimeoutError once it passes, however it spreads its bytes."""
+
+    def __init__(self, sock: socket.socket, seconds: float) -> None:
+        super().__init__()
+        self._sock = sock
+        self.deadline = time.monotonic() + seconds
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("read deadline passed")
+        self._sock.settimeout(remaining)
+        return self._sock.recv_into(buffer)
+
+
+# -- the call context ----------------------------------------------------------------------------
 
 
 class AbortError(Exception):
