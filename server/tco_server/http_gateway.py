@@ -16,8 +16,8 @@ service on a second port of the same process with the `Connect protocol
   allows for HTTP/1.1 (its spec asks HTTP/2 for full duplex): the server reads one tender,
   answers it, then reads the next, so a client must read the responses while it writes (curl
   does) and the server holds one message each way, as over gRPC.
-- ``GET /healthz``: the health service's overall status (200 ``{"status":"SERVING"}``, 503 once
-  shutdown began); ``POST /grpc.health.v1.Health/Check`` as a Connect call.
+- ``GET /healthz``: the health service's overall status (200 ``{"status":"SERVING"}``, 503
+  when it is not SERVING); ``POST /grpc.health.v1.Health/Check`` as a Connect call.
 
 Why Connect, and why on the standard library
     Connect is a published protocol any Connect client (Go, TypeScript in the browser, Swift,
@@ -263,7 +263,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.busy = True
         if self.path.partition("?")[0] != HEALTH_PATH:
             self._send_status(
-                _refusal(grpc.StatusCode.UNIMPLEMENTED, "only POST (and GET /healthz)", "METHOD"),
+                _refusal(
+                    grpc.StatusCode.UNIMPLEMENTED,
+                    "only POST (and GET /healthz)",
+                    "METHOD_NOT_ALLOWED",
+                ),
                 [("Allow", "POST")],
                 http_status=405,
             )
