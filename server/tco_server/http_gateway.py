@@ -274,7 +274,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         path = f"/{health.SERVICE_NAME}/Check"
         response, status = self.server.gateway.call_unary(
-            path, health_pb2.HealthCheckRequest(), self._context(None)
+            path, b"", self._context(None), lambda _: health_pb2.HealthCheckRequest()
         )
         if status is not None:
             self._send_status(status)
@@ -389,14 +389,18 @@ class _Handler(BaseHTTPRequestHandler):
         if len(payload) > gateway.max_bytes:  # a chunked body over the limit
             self._refuse_body(_too_large(gateway.max_bytes)(len(payload)))
             return
-        request: Any = payload
-        if as_json:
+
+        def decode(deserialize: Callable[[bytes], Any]) -> Any:
+            if not as_json:
+                return deserialize(payload)  # the gRPC port's own (never raises)
             try:
-                request = parse_json(payload, route.request_type)
+                return parse_json(payload, route.request_type)
             except Exception as error:
-                self._send_status(_json_undecodable(route, error, len(payload), started))
-                return
-        response, status = gateway.call_unary(route.path, request, context, raw=not as_json)
+                raise connect.AbortError(
+                    _json_undecodable(route, error, len(payload), started)
+                ) from None
+
+        response, status = gateway.call_unary(route.path, payload, context, decode)
         if status is not None:
             self._send_status(status)
         elif as_json:
@@ -577,16 +581,24 @@ class HttpGateway:
         return chain(0, details)
 
     def call_unary(
-        self, path: str, request: Any, context: connect.HttpContext, raw: bool = False
+        self,
+        path: str,
+        payload: bytes,
+        context: connect.HttpContext,
+        decode: Callable[[Callable[[bytes], Any]], Any],
     ) -> tuple[Any, grpc.Status | None]:
-        """(response, None) or (None, status) of a unary call; ``raw``: ``request`` is the
-        binary body, for the handler's own deserializer."""
+        """(response, None) or (None, status) of a unary call.
+
+        ``decode(deserializer)`` makes the request from the body (the handler's deserializer
+        for protobuf; it raises :class:`tco_server.connect.AbortError` for a body it cannot
+        decode). It is not called when an interceptor refused the call (its handler has no
+        deserializer): as over gRPC, a refused request is never decoded."""
         handler = self.handler(path, context.invocation_metadata())
         if handler is None:  # pragma: no cover - routes come from the table
             return None, errors.plain_status(grpc.StatusCode.UNIMPLEMENTED, path, "UNKNOWN")
-        if raw and handler.request_deserializer is not None:
-            request = handler.request_deserializer(request)
         try:
+            deserialize = handler.request_deserializer
+            request = payload if deserialize is None else decode(deserialize)
             response = handler.unary_unary(request, context)
         except connect.AbortError as abort:
             return None, abort.status

@@ -381,11 +381,11 @@ def test_tokens_and_mutual_tls_guard_the_http_port(tmp_path: Path) -> None:
         context = ssl.create_default_context(cafile=str(pki.ca_cert))
         context.load_cert_chain(str(pki.client_cert), str(pki.client_key))
 
-        def post(headers: dict[str, str]) -> tuple[int, bytes]:
+        def post(headers: dict[str, str], body: bytes = _sample_json()) -> tuple[int, bytes]:
             connection = http.client.HTTPSConnection(
                 "127.0.0.1", port, context=context, timeout=TIMEOUT
             )
-            connection.request("POST", f"{SERVICE}/EvaluateBids", _sample_json(), headers)
+            connection.request("POST", f"{SERVICE}/EvaluateBids", body, headers)
             response = connection.getresponse()
             return response.status, response.read()
 
@@ -394,6 +394,8 @@ def test_tokens_and_mutual_tls_guard_the_http_port(tmp_path: Path) -> None:
         error = json.loads(body)
         assert error["code"] == "unauthenticated"
         assert _details(error)["google.rpc.ErrorInfo"].reason == "MISSING_TOKEN"  # type: ignore[attr-defined]
+        status, body = post(JSON, b'{"bidz": 1}')  # refused before the body is decoded
+        assert (status, json.loads(body)["code"]) == (401, "unauthenticated")
         status, body = post({**JSON, "Authorization": f"Bearer {token}"})
         assert status == 200, body
         lines = [json.loads(x) for x in proc.stderr_lines if x.startswith('{"')]
