@@ -204,6 +204,33 @@ def test_refused_field(path: str, value: Any, at: str) -> None:
     assert fields(apply(sample_dict(), {path: value})) == [wire(path) + at]
 
 
+#: Hostile values (non-finite, huge, tiny, oversized strings): each refused at least at its field.
+HOSTILE: dict[str, list[Any]] = {
+    "method.discount_rate": [math.inf, float("1e400"), 3.5],
+    "method.study_period_years": [10**9, 0, -5],
+    "method.base_year": [10**12],
+    f"{R}.0.price.value": [math.nan, 1e300],
+    f"{R}.0.escalation": [math.inf],
+    f"{ITEM}.quantity": [1e300],
+    f"{ITEM}.unit_price.value": [float("1e400"), -float("1e400")],
+    f"{ITEM}.service_life.value": [1e-300],
+    f"{ITEM}.resource_use.0.amount.value": [math.nan],
+    f"{ITEM}.resource_use.0.amount.unit": ["1,5 l/year", "x" * (1024 * 1024)],
+    f"{STREAM}.first_year": [10**9],
+    "bids.1.circularity.reused_input": [math.nan, 1.5],
+    "bids.1.functional_units_delivered": [math.inf],
+}
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [(path, value) for path, values in HOSTILE.items() for value in values],
+    ids=lambda x: repr(x)[:40],
+)
+def test_hostile_value_is_refused(path: str, value: Any) -> None:
+    assert wire(path) in fields(apply(sample_dict(), {path: value}))
+
+
 #: Edits of the sample and exactly the fields they make invalid, in order.
 REFUSED: list[tuple[dict[str, Any], list[str]]] = [
     (
