@@ -38,7 +38,6 @@ from tco.inputs import (
     ResourcePrice,
     ResourceUse,
     Tender,
-    Timing,
 )
 from tco.prepared import CATEGORIES, PreparedTender
 from tco.results import BidResult, Evaluation, MeasureStatus
@@ -302,20 +301,6 @@ def test_nominal_analysis_reports_nominal_cash_and_real_present_values() -> None
 def test_functional_units_zero_gives_none() -> None:
     tender = f.tender(f.method(2), f.bid("A", items=[f.item(unit_price=10.0)]))
     assert evaluate_prepared(tender).results[0].cost_per_functional_unit is None
-
-
-def test_timing_convention_is_explicit_and_changes_the_result() -> None:
-    stream = f.stream(1000.0, category="operation", first_year=1, every_years=1)
-    end = evaluate_prepared(f.tender(f.method(10, 0.08), f.bid("A", costs=[stream])))
-    begin = evaluate_prepared(
-        f.tender(f.method(10, 0.08, timing=Timing.BEGINNING_OF_YEAR), f.bid("A", costs=[stream]))
-    )
-    assert end.results[0].life_cycle_cost == 6710.08
-    assert begin.results[0].life_cycle_cost == 7246.89
-    text = " ".join(
-        {e.quantity: e for e in begin.results[0].explanations}["life_cycle_cost"].inputs
-    )
-    assert "beginning_of_year" in text
 
 
 def test_identical_input_gives_bit_identical_output() -> None:

@@ -26,25 +26,6 @@ def yearly(amount: float, n: int, d: float, timing: Timing = Timing.END_OF_YEAR)
     return f.tender(f.method(n, d, timing=timing), f.bid("A", costs=[stream]))
 
 
-def test_present_value_of_a_yearly_amount() -> None:
-    cubes, totals = run(yearly(30_000, 30, 0.08))
-    assert round(float(cubes.life_cycle_cost[0]), 1) == 337_733.5
-    assert round(float(totals[0]), 1) == 337_733.5
-    assert float(cubes.life_cycle_cost_undiscounted[0]) == 900_000.0
-
-
-def test_one_amount_in_year_30() -> None:
-    tender = f.tender(f.method(30, 0.08), f.bid("A", costs=[f.stream(30_000, first_year=30)]))
-    cubes, _ = run(tender)
-    assert round(float(cubes.life_cycle_cost[0]), 2) == 2_981.32
-    assert cubes.discounted[0, CATEGORIES.index("other"), 30] == 30_000 * 1.08**-30
-
-
-def test_mid_year_discounts_recurring_amounts_half_a_year_earlier() -> None:
-    cubes, _ = run(yearly(1.0, 15, 0.03, Timing.MID_YEAR))
-    assert round(float(cubes.life_cycle_cost[0]), 4) == 12.1157
-
-
 def test_beginning_of_year_is_an_annuity_due() -> None:
     end, _ = run(yearly(1000.0, 10, 0.08))
     begin, _ = run(yearly(1000.0, 10, 0.08, Timing.BEGINNING_OF_YEAR))
