@@ -230,21 +230,7 @@ def test_rank_bids_refuses_bad_input() -> None:
     assert r.difference_to_best.dtype == np.float64
 
 
-# --- vectorised ranking for Monte Carlo ----------------------------------------------------------
-
-
-def test_competition_rank_over_draws_matches_per_draw() -> None:
-    rng = np.random.default_rng(3)
-    x = rng.integers(0, 5, size=(200, 6)).astype(np.float64)  # many ties
-    rank, tied = competition_rank(x)
-    assert rank.shape == tied.shape == x.shape
-    for k in range(x.shape[0]):
-        row = x[k]
-        expected_rank = 1 + (row[None, :] < row[:, None]).sum(axis=1)
-        expected_tied = (row[None, :] == row[:, None]).sum(axis=1) > 1
-        np.testing.assert_array_equal(rank[k], expected_rank)
-        np.testing.assert_array_equal(tied[k], expected_tied)
-        np.testing.assert_array_equal(rank[k], rank_bids(row, list("ABCDEF")).rank)
+# --- vectorised ranking for Monte Carlo (over draws = each draw: test_properties) ----------------
 
 
 def test_competition_rank_needs_a_bids_axis() -> None:
