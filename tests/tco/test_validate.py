@@ -13,7 +13,7 @@ import pytest
 from tco import validate
 from tco.errors import FieldViolation, InvalidTender
 from tco.inputs import ModelKind, RateBasis, Timing
-from tco.prepared import PreparedResourceUse, PreparedTender
+from tco.prepared import PreparedTender
 
 from .tender_json import sample_dict, sample_tender, tender
 
@@ -504,40 +504,6 @@ def test_sample_carbon_price_per_kg() -> None:
     assert carbon.extrapolated_years == (2036, 2037, 2038, 2039)
     assert carbon.price_base_year == 0
     assert not carbon.undiscounted
-
-
-def test_sample_bids() -> None:
-    a, b = validate.prepare(sample_tender()).bids
-    scrubber = a.items[0]
-    assert (scrubber.quantity, scrubber.unit_price, scrubber.installation_cost) == (
-        4.0,
-        185e3,
-        2500.0,
-    )
-    assert (scrubber.service_life, scrubber.maintenance_per_year) == (8.0, 9000.0)
-    assert scrubber.resource_use[0] == PreparedResourceUse("diesel", 900.0)
-    assert scrubber.warranty_years == 2.0  # 24 months
-    assert (scrubber.end_of_life_cost, scrubber.residual_value) == (3000.0, None)
-    assert dict(scrubber.emissions) == {
-        "a1_a3": 2100.0,
-        "a4": 0.0,
-        "a5": 0.0,
-        "c1_c4": 60.0,
-        "d": 0.0,
-    }
-    service = a.costs[0]
-    assert (service.category, service.amount, service.first_year) == ("maintenance", 12000.0, 1)
-    assert (service.every_years, service.last_year, service.emissions_module) == (1, 12, "b1_b3")
-    battery = b.items[0]
-    assert battery.unit_price == pytest.approx(19500 * 11.2)  # EUR at the method's rate
-    assert battery.resource_use[0].amount_per_year == 2200.0  # 2.2 MWh/year
-    assert battery.residual_value == 20000.0
-    pack = battery.costs[0]
-    assert pack.amount == pytest.approx(1800 * 11.2)
-    assert (pack.category, pack.emissions, pack.emissions_module) == ("replacement", 350.0, "b4")
-    assert b.deductions[0].amount == 25000.0
-    assert b.circularity is not None
-    assert (b.circularity.mass_kg, b.circularity.lifetime_ratio) == (450.0, 1.25)
 
 
 def test_sample_warnings() -> None:
