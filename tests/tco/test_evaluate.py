@@ -37,7 +37,6 @@ from tco.inputs import (
     Method,
     ModelKind,
     Quantity,
-    RateBasis,
     ResourcePrice,
     ResourceUse,
     Tender,
@@ -273,32 +272,6 @@ def test_ties_share_a_rank_keep_request_order_and_warn() -> None:
         ("Z", 3, True),
     ]
     assert "TIE" in [w.code for w in evaluation.warnings]
-
-
-def test_nominal_analysis_reports_nominal_cash_and_real_present_values() -> None:
-    n = 3
-    item = f.item(unit_price=100.0, service_life=6, maintenance=10.0)
-    real = evaluate_prepared(f.tender(f.method(n, 0.03), f.bid("A", items=[item])))
-    nominal = evaluate_prepared(
-        f.tender(
-            f.method(
-                n,
-                0.03,
-                rate_basis=RateBasis.NOMINAL,
-                inflation=0.02,
-                stated_discount_rate=1.03 * 1.02 - 1,
-            ),
-            f.bid("A", items=[item]),
-        )
-    )
-    r, m = real.results[0], nominal.results[0]
-    assert m.life_cycle_cost == r.life_cycle_cost
-    residual = CASH_FLOW_CATEGORIES.index("residual_value")
-    assert r.cash_flow_undiscounted[residual][-1] == -50.0
-    assert m.cash_flow_undiscounted[residual][-1] == -53.06  # 50 x 1.02^3 = 53.0604
-    assert m.cash_flow_discounted[residual][-1] == r.cash_flow_discounted[residual][-1]
-    lines = {e.quantity: e for e in m.explanations}["life_cycle_cost"].inputs
-    assert any("nominal" in line and "Fisher" in line for line in lines)
 
 
 def test_functional_units_zero_gives_none() -> None:
