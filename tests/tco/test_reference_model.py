@@ -1,5 +1,6 @@
-"""The engine against the reference model (``reference_model.py``), and the model against the
-method's hand-worked reference values.
+"""The engine against the reference model (``reference_model.py``), and the model's escalation
+and warranty conventions against the method's worked values (the other worked values are pinned
+on the engine, which must equal the model).
 
 Tolerances: the model is unrounded, the engine publishes money rounded half-up to the minor
 unit, so a money figure may differ by half a minor unit plus 1e-9 of the gross amounts that
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from tco import validate
 from tco.evaluate import evaluate, evaluate_prepared
 from tco.inputs import RateBasis, Timing
-from tco.prepared import CATEGORIES, MODULES, PreparedCircularity, PreparedTender
+from tco.prepared import CATEGORIES, MODULES, PreparedTender
 from tco.results import BidResult, Evaluation, Measures, MeasureStatus
 
 from . import factory as f
@@ -237,8 +237,8 @@ def test_annual_value_and_airr_of_a_nominal_analysis_use_the_nominal_rate() -> N
     assert results["ALT"].measures.airr == pytest.approx(want, rel=1e-9)
 
 
-# --- the model's own conventions (present values, Fisher, ladder and measures examples are pinned
-# on the engine in test_finance, test_models, test_bug_classes and test_measures) ---------------
+# --- the model's own conventions (present values, Fisher, the ladder, measures and MCI examples
+# are pinned on the engine in test_finance, test_models, test_measures and test_circularity) ----
 
 
 def test_escalation_and_warranty_conventions() -> None:
@@ -255,30 +255,6 @@ def test_escalation_and_warranty_conventions() -> None:
     assert ref.purchase_times(10.0, 20) == [0.0, 10.0]
     shares = [ref.warranty_share([0.0, 8.0], 1.5, 8.0, t) for t in range(11)]
     assert shares == [0, 1, 0.5, 0, 0, 0, 0, 0, 0, 1, 0.5]
-
-
-def test_mci_anchors() -> None:
-    linear: dict[str, Any] = dict.fromkeys(
-        [
-            "recycled_input",
-            "reused_input",
-            "sustainable_bio_input",
-            "collected_for_recycling",
-            "collected_for_reuse",
-            "collected_for_composting",
-            "collected_for_energy_recovery",
-        ],
-        0.0,
-    )
-    common = {"mass_kg": 450.0, "recycling_efficiency_collection": 1.0}
-    common |= {"recycling_efficiency_feedstock": 1.0, "lifetime_ratio": 1.0}
-    c = PreparedCircularity(**linear, **common, use_intensity_ratio=1.0)
-    assert ref.material_circularity(c) == pytest.approx(0.1, abs=1e-12)
-    reused = linear | {"reused_input": 1.0, "collected_for_reuse": 1.0}
-    assert (
-        ref.material_circularity(PreparedCircularity(**reused, **common, use_intensity_ratio=1.0))
-        == 1.0
-    )
 
 
 def test_a_bid_result_has_the_fields_the_model_checks() -> None:
