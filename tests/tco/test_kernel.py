@@ -120,28 +120,3 @@ def test_segment_sum_sorts_unsorted_keys_stably() -> None:
     keys = np.array([2, 0, 2, 0], dtype=np.int64)
     out = _segment_sum(values, keys, 4)
     assert out.tolist() == [[10.5, 20.5], [0.0, 0.0], [101.0, 202.0], [0.0, 0.0]]
-
-
-def test_fast_path_agrees_with_cubes_for_many_bids() -> None:
-    n = 20
-    electricity = f.resource("electricity", 1.35, n, escalation=0.01, factor=0.05)
-    bids = [
-        f.bid(
-            f"B{i}",
-            items=[
-                f.item(
-                    unit_price=1000.0 + i,
-                    installation_cost=50.0,
-                    service_life=3 + i % 7,
-                    maintenance=20.0,
-                    warranty=i % 3,
-                    resource_use={"electricity": 100.0 + 3 * i},
-                )
-            ],
-            costs=[f.stream(7.0, category="operation", first_year=1, every_years=1)],
-        )
-        for i in range(40)
-    ]
-    tender = f.tender(f.method(n, 0.035, resources=[electricity], timing=Timing.MID_YEAR), *bids)
-    cubes, totals = run(tender)
-    np.testing.assert_allclose(totals, cubes.life_cycle_cost, rtol=1e-13)
