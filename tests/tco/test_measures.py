@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import doctest
 import math
+from typing import Any
 
 import numpy as np
 import numpy_financial as npf
@@ -263,28 +264,26 @@ def test_bug_class_4_payback_not_zero_when_year_0_has_no_difference() -> None:
     assert alt.discounted_payback_years == first == 16
 
 
-def test_bug_class_4_scalar_verb_year_zero_no_difference() -> None:
-    savings = [0.0, 0.0, 0.0] + [1_000.0] * 18
-    investment = [0.0, 0.0, 10_000.0] + [0.0] * 18
-    assert simple_payback(savings, investment) == (12, OK)
+#: Yearly (savings, additional investment) and the simple payback year they give: the first year,
+#: from the first one with an investment, whose cumulative net savings are >= 0.
+PAYBACKS: list[tuple[list[float], list[float], int]] = [
+    # bug class 4: year 0 without difference is not a payback of 0
+    ([0.0, 0.0, 0.0] + [1_000.0] * 18, [0.0, 0.0, 10_000.0] + [0.0] * 18, 12),
+    # 0 only when year 0's savings already cover its investment
+    ([500.0, 0.0], [400.0, 0.0], 0),
+    ([0.0, 500.0], [400.0, 0.0], 1),
+    # savings of years 1..4 already cover a year-5 investment
+    ([0.0] + [1_000.0] * 10, [0.0] * 5 + [3_000.0] + [0.0] * 5, 5),
+    # the first crossing, even if it dips later
+    ([0.0] + [1_000.0] * 10, [2_000.0, 0.0, 0.0, 0.0, 0.0, 0.0, 5_000.0, 0.0, 0.0, 0.0, 0.0], 2),
+    # exactly at N
+    ([0.0] + [500.0] * 20, [10_000.0] + [0.0] * 20, 20),
+]
 
 
-def test_payback_zero_only_when_covered_in_year_0() -> None:
-    assert simple_payback([500.0, 0.0], [400.0, 0.0]) == (0, OK)
-    assert simple_payback([0.0, 500.0], [400.0, 0.0]) == (1, OK)
-
-
-def test_payback_counts_savings_before_the_investment() -> None:
-    """Savings of years 1..4 already cover a year-5 investment: payback in year 5."""
-    savings = [0.0] + [1_000.0] * 10
-    investment = [0.0] * 5 + [3_000.0] + [0.0] * 5
-    assert simple_payback(savings, investment) == (5, OK)
-
-
-def test_payback_first_crossing_even_if_it_dips_later() -> None:
-    savings = [0.0] + [1_000.0] * 10
-    investment = [2_000.0, 0.0, 0.0, 0.0, 0.0, 0.0, 5_000.0, 0.0, 0.0, 0.0, 0.0]
-    assert simple_payback(savings, investment) == (2, OK)
+@pytest.mark.parametrize(("savings", "investment", "year"), PAYBACKS)
+def test_simple_payback(savings: list[float], investment: list[float], year: int) -> None:
+    assert simple_payback(savings, investment) == (year, OK)
 
 
 def test_never_pays_back_within_study_period() -> None:
@@ -306,10 +305,6 @@ def test_simple_pays_back_but_discounted_does_not() -> None:
     _, alt = _measures(und)
     assert (alt.simple_payback_years, alt.simple_payback_status) == (15, OK)
     assert alt.discounted_payback_status is MeasureStatus.NEVER_PAYS_BACK
-
-
-def test_payback_exactly_at_year_n() -> None:
-    assert simple_payback([0.0] + [500.0] * 20, [10_000.0] + [0.0] * 20) == (20, OK)
 
 
 def test_payback_with_no_investment_year() -> None:
@@ -407,28 +402,18 @@ def test_never_nan_inf_or_zero_stand_in() -> None:
 
 def test_compute_measures_checks_shapes_and_baseline() -> None:
     und = _reference_scenario()
+    common: dict[str, Any] = {
+        "bid_ids": ["a", "b"],
+        "discount_rate": D,
+        "categories": CATEGORIES,
+        "undiscounted": und,
+        "discounted": und,
+        "emissions_total_kg": np.zeros(2),
+    }
     with pytest.raises(ValueError, match="cash flows"):
-        compute_measures(
-            bid_ids=["a", "b"],
-            baseline_index=0,
-            discount_rate=D,
-            study_period_years=19,
-            categories=CATEGORIES,
-            undiscounted=und,
-            discounted=und,
-            emissions_total_kg=np.zeros(2),
-        )
+        compute_measures(baseline_index=0, study_period_years=19, **common)
     with pytest.raises(ValueError, match="baseline"):
-        compute_measures(
-            bid_ids=["a", "b"],
-            baseline_index=2,
-            discount_rate=D,
-            study_period_years=N,
-            categories=CATEGORIES,
-            undiscounted=und,
-            discounted=und,
-            emissions_total_kg=np.zeros(2),
-        )
+        compute_measures(baseline_index=2, study_period_years=N, **common)
 
 
 # --- properties -----------------------------------------------------------------------------------
