@@ -54,7 +54,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tco import models
-from tco.expand import StreamTable, expand_tender
+from tco.expand import expand_tender
 from tco.finance import discount_factors, escalation_index, payment_times
 from tco.kernel import counted_modules
 from tco.prepared import (
@@ -63,6 +63,7 @@ from tco.prepared import (
     PreparedMethod,
     PreparedTender,
 )
+from tco.stream_table import StreamTable
 
 from .parameters import Kind, Mode, Parameter
 from .reference import (
