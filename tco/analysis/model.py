@@ -65,15 +65,8 @@ from tco.prepared import (
 )
 from tco.stream_table import StreamTable
 
-from .parameters import Kind, Mode, Parameter
-from .reference import (
-    apply_settings,
-    bid_deductions,
-    ladder_levels,
-    real_rate,
-    reference_comparison_numbers,
-    stated_rate,
-)
+from .parameters import Kind, Mode, Parameter, real_rate, stated_rate
+from .reference import apply_settings, bid_deductions, ladder_levels, reference_comparison_numbers
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
