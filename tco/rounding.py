@@ -29,11 +29,7 @@ import numpy.typing as npt
 
 FloatArray = npt.NDArray[np.float64]
 
-__all__ = [
-    "round_array_money",
-    "round_money",
-    "round_money_figures",
-]
+__all__ = ["round_array_money", "round_money", "round_money_figures"]
 
 #: Decimal context of the exact path: a float has at most 17 significant digits and exponents
 #: from -324 to 308, so 700 digits hold any of them quantized to any position in that range.

@@ -303,8 +303,7 @@ class _Spec:
             distribution = entry.distribution
             if distribution is None:
                 self.fail(
-                    path,
-                    "required: one of uniform, triangular, normal, lognormal, pert, discrete",
+                    path, "required: one of uniform, triangular, normal, lognormal, pert, discrete"
                 )
                 continue
             family = type(distribution).__name__.lower()  # the contract's oneof: uniform, ...

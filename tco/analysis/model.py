@@ -276,12 +276,10 @@ class ParametricModel:
         resources = [method.resources[name] for name in self.resource_names]
         self.price = np.array([r.price for r in resources], dtype=np.float64)
         self.rates = np.array(
-            [np.asarray(r.escalation_rates, dtype=np.float64) for r in resources],
-            dtype=np.float64,
+            [np.asarray(r.escalation_rates, dtype=np.float64) for r in resources], dtype=np.float64
         ).reshape(len(resources), self.n)
         self.factor = np.array(
-            [np.asarray(r.emission_factor, dtype=np.float64) for r in resources],
-            dtype=np.float64,
+            [np.asarray(r.emission_factor, dtype=np.float64) for r in resources], dtype=np.float64
         ).reshape(len(resources), self.n + 1)
         flat_items = [self.item_of[key] for key in self.items]
         self.quantity = np.array([it.quantity for it in flat_items], dtype=np.float64)
@@ -505,12 +503,7 @@ class ParametricModel:
         return lcc, cc
 
     def _structural(
-        self,
-        s: _State,
-        k: int,
-        lcc: FloatArray,
-        cc: FloatArray,
-        ec: FloatArray,
+        self, s: _State, k: int, lcc: FloatArray, cc: FloatArray, ec: FloatArray
     ) -> tuple[FloatArray, FloatArray, FloatArray]:
         life = np.broadcast_to(s.life, (k, s.life.shape[1]))
         quantity = np.broadcast_to(s.quantity, (k, s.quantity.shape[1]))
