@@ -156,11 +156,9 @@ _CO2E_DEFINITIONS: Final = (
     "kilotonne_CO2e = 1000000 * kilogram_CO2e = ktCO2e",
     "megatonne_CO2e = 1000000000 * kilogram_CO2e = MtCO2e",
 )
-_CO2E_NAMES: Final = (
-    *("kgCO2e", "kg_CO2e", "kgCO2eq"),
-    *("gCO2e", "g_CO2e", "gCO2eq"),
-    *("tCO2e", "t_CO2e", "tCO2eq"),
-    *("ktCO2e", "MtCO2e"),
+#: The client names of CO2e: the aliases of each definition (after its second "=").
+_CO2E_NAMES: Final = tuple(
+    alias.strip() for line in _CO2E_DEFINITIONS for alias in line.split("=")[2:]
 )
 _CURRENCY_MULTIPLES: Final = (("", 1), ("k", 1000), ("M", 1_000_000))
 
