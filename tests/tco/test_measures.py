@@ -13,15 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import tco.measures
-from tco.measures import (
-    abatement_cost,
-    airr,
-    compute_measures,
-    discounted_payback,
-    net_savings,
-    simple_payback,
-    sir,
-)
+from tco.measures import airr, compute_measures
 from tco.prepared import CATEGORIES
 from tco.results import Measures, MeasureStatus
 
@@ -58,6 +50,15 @@ def _measures(
         discounted=_discount(und, rate),
         emissions_total_kg=np.array(emissions_kg if emissions_kg else [0.0] * n_bids),
     )
+
+
+def simple_payback(savings: list[float], investment: list[float]) -> tuple[int | None, object]:
+    """Simple payback of an alternative saving ``savings`` and investing ``investment`` a year."""
+    und = _flows(2, len(savings) - 1)
+    und[1, CAT["energy"]] = np.negative(savings)
+    und[1, CAT["acquisition"]] = investment
+    _, alt = _measures(und)
+    return alt.simple_payback_years, alt.simple_payback_status
 
 
 def _reference_scenario() -> np.ndarray:
@@ -202,8 +203,11 @@ def test_bug_class_3_sir_negative_when_dearer_to_buy_and_to_run() -> None:
 
 
 def test_sir_zero_savings_gives_airr_no_savings() -> None:
-    assert sir(0.0, 100.0) == (0.0, OK)
-    assert airr(0.0, 0.03, 20).status is MeasureStatus.NO_SAVINGS
+    und = _flows()
+    und[1, CAT["acquisition"], 0] = 100.0
+    _, alt = _measures(und)
+    assert (alt.sir, alt.sir_status) == (0.0, OK)
+    assert alt.airr_status is MeasureStatus.NO_SAVINGS
 
 
 def test_floating_noise_in_investment_is_not_an_investment() -> None:
@@ -308,19 +312,7 @@ def test_simple_pays_back_but_discounted_does_not() -> None:
 
 
 def test_payback_with_no_investment_year() -> None:
-    assert simple_payback([0.0, 1.0], [0.0, -1.0]).status is MeasureStatus.NO_ADDITIONAL_INVESTMENT
-
-
-def test_discounted_payback_is_simple_payback_on_present_values() -> None:
-    t = np.arange(21)
-    s = np.where(t >= 1, 1_000.0, 0.0) * 1.03**-t
-    i = np.where(t == 0, 10_000.0, 0.0)
-    assert discounted_payback(s, i) == simple_payback(s, i) == (13, OK)
-
-
-def test_payback_refuses_mismatched_flows() -> None:
-    with pytest.raises(ValueError, match="1-D"):
-        simple_payback([1.0, 2.0], [1.0])
+    assert simple_payback([0.0, 1.0], [0.0, -1.0])[1] is MeasureStatus.NO_ADDITIONAL_INVESTMENT
 
 
 # --- abatement cost ------------------------------------------------------------------------------
@@ -335,8 +327,10 @@ def test_abatement_cost_positive_when_paying_to_avoid() -> None:
 
 
 def test_abatement_cost_negative_when_saving_and_avoiding() -> None:
-    value = abatement_cost(100_000.0, 95_000.0, 80.0, 30.0)
-    assert value == (-100.0, OK)
+    und = _flows()
+    und[:, CAT["acquisition"], 0] = (100_000.0, 95_000.0)
+    _, alt = _measures(und, emissions_kg=(80_000.0, 30_000.0))
+    assert (alt.abatement_cost, alt.abatement_cost_status) == (-100.0, OK)
 
 
 @pytest.mark.parametrize("alt_kg", [90_000.0, 120_000.0])
@@ -358,14 +352,10 @@ def test_abatement_cost_uses_tonnes() -> None:
 
 
 def test_net_savings_sign() -> None:
-    assert net_savings(100.0, 80.0) == 20.0
-    assert net_savings(80.0, 100.0) == -20.0
-
-
-def test_sir_verb() -> None:
-    assert sir(14_877.47, 10_000.0).value == pytest.approx(1.487747)
-    assert sir(1.0, 0.0) == (None, MeasureStatus.NO_ADDITIONAL_INVESTMENT)
-    assert sir(1.0, -5.0) == (None, MeasureStatus.NO_ADDITIONAL_INVESTMENT)
+    und = _flows(3)
+    und[:, CAT["acquisition"], 0] = (100.0, 80.0, 120.0)
+    _, cheaper, dearer = _measures(und)
+    assert (cheaper.net_savings, dearer.net_savings) == (20.0, -20.0)
 
 
 def test_airr_refuses_zero_study_period() -> None:

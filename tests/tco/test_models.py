@@ -11,7 +11,6 @@ import tco.models
 from tco.inputs import ModelKind
 from tco.models import (
     INCONCLUSIVE_MARGIN,
-    best_bid_index,
     comparison_numbers,
     competition_rank,
     ladder_discount,
@@ -236,10 +235,3 @@ def test_rank_bids_refuses_bad_input() -> None:
 def test_competition_rank_needs_a_bids_axis() -> None:
     with pytest.raises(ValueError, match="bids axis"):
         competition_rank(np.float64(1.0))  # type: ignore[arg-type]
-
-
-def test_best_bid_index_over_draws() -> None:
-    x = np.array([[3.0, 1.0, 2.0], [1.0, 4.0, 0.5], [2.0, 2.0, 9.0]])
-    got = best_bid_index(x)
-    assert got.tolist() == [1, 2, 0]  # a tie goes to the lowest index
-    assert got.dtype == np.int64

@@ -13,7 +13,8 @@ import pytest
 from tco import validate
 from tco.errors import FieldViolation, InvalidTender
 from tco.inputs import ModelKind, RateBasis, Timing
-from tco.prepared import PreparedTender
+from tco.prepared import PreparedResourceUse, PreparedTender
+from tco.validate.limits import MAX_BIDS
 
 from .tender_json import sample_dict, sample_tender, tender
 
@@ -810,7 +811,7 @@ def test_pollutant_rules() -> None:
 
 def test_too_many_bids_is_refused_cheaply() -> None:
     raw = sample_dict()
-    raw["bids"] = [dict(raw["bids"][1], id=f"b{i}") for i in range(validate.MAX_BIDS + 1)]
+    raw["bids"] = [dict(raw["bids"][1], id=f"b{i}") for i in range(MAX_BIDS + 1)]
     raw["method"]["baseline_bid_id"] = "b0"
     assert fields(raw) == ["bids"]
 
