@@ -13,7 +13,7 @@ import pytest
 from tco import validate
 from tco.errors import FieldViolation, InvalidTender
 from tco.inputs import ModelKind, RateBasis, Timing
-from tco.prepared import PreparedResourceUse, PreparedTender
+from tco.prepared import PreparedTender
 from tco.validate.limits import MAX_BIDS
 
 from .tender_json import sample_dict, sample_tender, tender
