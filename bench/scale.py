@@ -11,13 +11,13 @@ electricity escalating 1 % a year, a constant carbon price. Each size runs in a 
   consecutive bids, so its working set (stream table, cubes) stays bounded; the result itself
   (N ``BidResult`` objects with their cash-flow tables) is what grows with N.
 - ``evaluate-requests``: the same engine call as the service makes it, on requests of at most
-  ``tco.validate.MAX_BIDS`` bids (the most one request may hold; validation refuses more): N
+  ``tco.validate.limits.MAX_BIDS`` bids (the most one request may hold; validation refuses more): N
   bids as consecutive prepared tenders of 1 000 distinct bids (each built outside the clock
   with its own seed), each evaluation's results dropped before the next, as the streaming RPC
   sends them out. One engine call on more than ``MAX_BIDS`` bids (``evaluate``) is possible
   only with a hand-built prepared tender; this mode is the engine's supported path.
 - ``prepare``: :func:`tco.validate.prepare` on the same bids as :mod:`tco.inputs` objects, in
-  requests of at most ``tco.validate.MAX_BIDS`` bids (the most one request may hold), each
+  requests of at most ``tco.validate.limits.MAX_BIDS`` bids (the most one request may hold), each
   built outside the clock and dropped after it was validated.
 
 Reported: wall and CPU seconds (median of ``--repeat`` fresh processes, one run from a
@@ -123,7 +123,7 @@ def child(mode: str, n_bids: int, years: int) -> dict[str, Any]:
             raise AssertionError("evaluate_prepared lost bids")
     elif mode == "evaluate-requests":
         from tco.evaluate import evaluate_prepared
-        from tco.validate import MAX_BIDS
+        from tco.validate.limits import MAX_BIDS
 
         gc.collect()
         before = _rss_mib()
@@ -138,7 +138,8 @@ def child(mode: str, n_bids: int, years: int) -> dict[str, Any]:
                 raise AssertionError("evaluate_prepared lost bids")
             del prepared, evaluation
     elif mode == "prepare":
-        from tco.validate import MAX_BIDS, prepare
+        from tco.validate import prepare
+        from tco.validate.limits import MAX_BIDS
 
         before = _rss_mib()
         wall = cpu = 0.0

@@ -31,12 +31,7 @@ from tco.results import Warning
 
 FloatArray = npt.NDArray[np.float64]
 
-__all__ = [
-    "ExternalityCost",
-    "climate_cost",
-    "climate_warnings",
-    "pollutant_cost",
-]
+__all__ = ["ExternalityCost", "climate_cost", "climate_warnings", "pollutant_cost"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,9 +73,7 @@ def _value(
 
 
 def climate_cost(
-    counted_emissions_by_group: FloatArray,
-    carbon_price: PreparedCarbonPrice | None,
-    grid: TimeGrid,
+    counted_emissions_by_group: FloatArray, carbon_price: PreparedCarbonPrice | None, grid: TimeGrid
 ) -> ExternalityCost:
     """Climate cost by bid and year: ``E_t x p_t``, discounted unless the method says not.
 

@@ -26,7 +26,7 @@ parts of consecutive bids (:class:`PartedExpansion`) with the same rows for ever
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -43,37 +43,15 @@ from tco.item_events import (
     time_groups,
 )
 from tco.prepared import CATEGORIES, MODULES, PreparedMethod, PreparedTender
-from tco.resource_use import ENERGY_CARRIERS, ENERGY_UNITS, resource_category, resource_years
-from tco.schedules import ITEM_PRICE_ESCALATION, purchase_times, warranty_coverage
-from tco.stream_table import (
-    COST,
-    EMISSION,
-    EVENT_GROUP,
-    POLLUTANT,
-    RECURRING_GROUP,
-    RowBlocks,
-    StreamTable,
-)
+from tco.resource_use import resource_years
+from tco.schedules import warranty_coverage
+from tco.stream_table import COST, EMISSION, POLLUTANT, RECURRING_GROUP, RowBlocks, StreamTable
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
-__all__ = [
-    "ENERGY_CARRIERS",
-    "ENERGY_UNITS",
-    "EVENT_GROUP",
-    "ITEM_PRICE_ESCALATION",
-    "RECURRING_GROUP",
-    "PartedExpansion",
-    "StreamTable",
-    "expand_in_parts",
-    "expand_tender",
-    "group_payment_times",
-    "purchase_times",
-    "resource_category",
-    "warranty_coverage",
-]
+__all__ = ["PartedExpansion", "expand_tender", "group_payment_times"]
 
 _MAINTENANCE = CATEGORIES.index("maintenance")
 
@@ -307,23 +285,3 @@ class PartedExpansion:
         tender = self._tender
         run = bid_columns(tender.bids[index : index + 1], tender.method.study_period_years)
         return stream_table(tender.method, run, self._groups)
-
-
-def expand_in_parts(tender: PreparedTender, part_bids: int) -> Iterator[tuple[int, StreamTable]]:
-    """The stream table of ``tender`` in parts of at most ``part_bids`` consecutive bids.
-
-    Yields ``(first, table)``: ``table`` holds bids ``first .. first + table.n_bids - 1`` of the
-    tender, numbered from 0; each bid's rows are exactly its rows in :func:`expand_tender`
-    (see :class:`PartedExpansion`).
-
-    Example: 10 bids in parts of 4 -> parts starting at bids 0, 4 and 8 (of 4, 4 and 2 bids).
-    """
-    if part_bids < 1:
-        raise ValueError(f"part_bids must be >= 1, got {part_bids}")
-    count = len(tender.bids)
-    ranges = [(start, min(start + part_bids, count)) for start in range(0, count, part_bids)]
-    if not ranges:
-        return
-    expansion = PartedExpansion(tender, ranges)
-    for k, (start, _) in enumerate(ranges):
-        yield start, expansion.table(k)

@@ -26,7 +26,6 @@ FloatArray = npt.NDArray[np.float64]
 ArrayLike = float | int | npt.ArrayLike
 
 __all__ = [
-    "arithmetic_gradient_pv_factor",
     "constant_escalation_index",
     "discount_factors",
     "escalation_index",
@@ -120,27 +119,6 @@ def upv_star(d: ArrayLike, e: ArrayLike, n: ArrayLike) -> FloatArray:
     safe_q = np.where(equal, 2.0, q)
     value = safe_q * (1.0 - np.power(safe_q, n_arr)) / (1.0 - safe_q)
     return _scalar_or_array(np.where(equal, n_arr, value))
-
-
-def arithmetic_gradient_pv_factor(d: ArrayLike, n: ArrayLike) -> FloatArray:
-    """Present value factor of an arithmetic gradient (engineering economy's P/G).
-
-    Convention (the textbook P/G factor): the amounts are ``0, G, 2G, ..., (n - 1) G`` at the
-    end of years ``1, 2, ..., n``, i.e. ``(t - 1) G`` in year t; the factor is
-    ``sum_{t=1..n} (t - 1) (1 + d) ** -t = ((1 + d)**n - d n - 1) / (d**2 (1 + d)**n)``;
-    with ``d = 0`` it is ``n (n - 1) / 2``. A uniform series of the first-year amount is *not*
-    included (add ``A * UPV`` for that).
-
-    Example (3 000 a year more each year for 30 years at 8 %):
-        >>> round(3_000 * float(arithmetic_gradient_pv_factor(0.08, 30)), 1)
-        310367.4
-    """
-    d_arr, n_arr = np.broadcast_arrays(_float(d), _float(n))
-    zero = d_arr == 0.0
-    safe_d = np.where(zero, 1.0, d_arr)
-    growth = np.power(1.0 + safe_d, n_arr)
-    value = (growth - safe_d * n_arr - 1.0) / (safe_d * safe_d * growth)
-    return _scalar_or_array(np.where(zero, n_arr * (n_arr - 1.0) / 2.0, value))
 
 
 def fisher_real(nominal: ArrayLike, inflation: ArrayLike) -> FloatArray:

@@ -64,21 +64,11 @@ from collections.abc import Sequence
 from typing import Generic, NamedTuple, TypeVar
 
 import numpy as np
-import numpy.typing as npt
 
 from tco.prepared import INVESTMENT_CATEGORIES, FloatArray
 from tco.results import Measures, MeasureStatus
 
-__all__ = [
-    "Measure",
-    "abatement_cost",
-    "airr",
-    "compute_measures",
-    "discounted_payback",
-    "net_savings",
-    "simple_payback",
-    "sir",
-]
+__all__ = ["Measure", "airr", "compute_measures"]
 
 #: Relative size under which a difference of sums counts as zero (floating-point noise).
 _REL_NOISE = 1e-9
@@ -91,49 +81,6 @@ class Measure(NamedTuple, Generic[T]):
 
     value: T | None
     status: MeasureStatus
-
-
-def _noise(*amounts: float | FloatArray) -> float:
-    """Tolerance for a difference of the given amounts: 1e-9 × their gross magnitude."""
-    gross = sum(float(np.sum(np.abs(a))) for a in amounts)
-    return _REL_NOISE * gross
-
-
-def net_savings(lcc_baseline: float, lcc_alternative: float) -> float:
-    """Net savings of the alternative against the baseline (ASTM E1074).
-
-    NS = LCC_baseline − LCC_alternative  (present values; > 0: the alternative is cheaper).
-
-    Examples
-    --------
-    >>> net_savings(114_877.47, 110_000.0)
-    4877.470000000001
-    """
-    return float(lcc_baseline) - float(lcc_alternative)
-
-
-def sir(operational_savings: float, additional_investment: float) -> Measure[float]:
-    """Savings-to-investment ratio (ASTM E964).
-
-    SIR = ΔS / ΔI, with ΔS = PV(operational savings) and ΔI = PV(additional investment-related
-    cost), only when ΔI > 0; otherwise ``None`` with ``NO_ADDITIONAL_INVESTMENT`` (bug class 3:
-    a negative ΔI would flip the sign of the ratio). A negative SIR (the alternative costs more to
-    run *and* more to buy) is a valid value.
-
-    Examples
-    --------
-    >>> sir(14_877.47, 10_000.0)
-    Measure(value=1.487747, status=<MeasureStatus.OK: 'ok'>)
-    >>> sir(500.0, -200.0).status
-    <MeasureStatus.NO_ADDITIONAL_INVESTMENT: 'no_additional_investment'>
-    """
-    if not additional_investment > 0.0:
-        return Measure(None, MeasureStatus.NO_ADDITIONAL_INVESTMENT)
-    ratio = float(operational_savings) / float(additional_investment)
-    if not math.isfinite(ratio):
-        # ΔI > 0 but so small (1e-310) that the ratio overflows: no investment to speak of.
-        return Measure(None, MeasureStatus.NO_ADDITIONAL_INVESTMENT)
-    return Measure(ratio, MeasureStatus.OK)
 
 
 def airr(sir_value: float, discount_rate: float, study_period_years: int) -> Measure[float]:
@@ -154,104 +101,6 @@ def airr(sir_value: float, discount_rate: float, study_period_years: int) -> Mea
     if not sir_value > 0.0:
         return Measure(None, MeasureStatus.NO_SAVINGS)
     value = (1.0 + discount_rate) * float(sir_value) ** (1.0 / study_period_years) - 1.0
-    return Measure(value, MeasureStatus.OK)
-
-
-def simple_payback(
-    savings_by_year: npt.ArrayLike, additional_investment_by_year: npt.ArrayLike
-) -> Measure[int]:
-    """Simple payback year (ASTM E917): undiscounted yearly flows, years 0..N.
-
-    With s_t the operational savings of year t (baseline − alternative) and i_t the additional
-    investment-related cost of year t (alternative − baseline), n_t = s_t − i_t and
-    C_t = Σ_{τ=0..t} n_τ. The payback year is the first t ≥ t₀ with C_t ≥ 0, where t₀ is the
-    first year with i_t > 0. ``NO_ADDITIONAL_INVESTMENT`` when no year has i_t > 0;
-    ``NEVER_PAYS_BACK`` when no such t ≤ N. A year 0 without difference never yields 0
-    (bug class 4).
-
-    Examples
-    --------
-    10 000 more at t = 0, 1 000 saved a year for 20 years: C_10 = 0, payback year 10.
-
-    >>> s = [0.0] + [1000.0] * 20
-    >>> i = [10_000.0] + [0.0] * 20
-    >>> simple_payback(s, i)
-    Measure(value=10, status=<MeasureStatus.OK: 'ok'>)
-
-    The same investment made in year 2 (years 0 and 1 show no difference):
-
-    >>> simple_payback([0.0, 0.0, 0.0] + [1000.0] * 18, [0.0, 0.0, 10_000.0] + [0.0] * 18)
-    Measure(value=12, status=<MeasureStatus.OK: 'ok'>)
-    """
-    s = np.asarray(savings_by_year, dtype=np.float64)
-    i = np.asarray(additional_investment_by_year, dtype=np.float64)
-    if s.shape != i.shape or s.ndim != 1:
-        raise ValueError(f"yearly flows must be 1-D and alike, got {s.shape} and {i.shape}")
-    tol = _noise(s, i)
-    invested = np.flatnonzero(i > tol)
-    if invested.size == 0:
-        return Measure(None, MeasureStatus.NO_ADDITIONAL_INVESTMENT)
-    start = int(invested[0])
-    cumulative = np.cumsum(s - i)
-    covered = np.flatnonzero(cumulative[start:] >= -tol)
-    if covered.size == 0:
-        return Measure(None, MeasureStatus.NEVER_PAYS_BACK)
-    return Measure(start + int(covered[0]), MeasureStatus.OK)
-
-
-def discounted_payback(
-    discounted_savings_by_year: npt.ArrayLike,
-    discounted_additional_investment_by_year: npt.ArrayLike,
-) -> Measure[int]:
-    """Discounted payback year (ASTM E917): as :func:`simple_payback` on present values.
-
-    The yearly flows are the present values PV_t = amount_t × SPV(d, t) under the method's timing
-    convention; the rule is the same: first t ≥ t₀ with Σ_{τ≤t} (PV(s_τ) − PV(i_τ)) ≥ 0.
-
-    Examples
-    --------
-    10 000 more at t = 0, 1 000 a year at 3 %: UPV(3 %, 12) = 9.954, UPV(3 %, 13) = 10.635.
-
-    >>> t = np.arange(21)
-    >>> s = np.where(t >= 1, 1000.0, 0.0) * 1.03 ** -t
-    >>> i = np.where(t == 0, 10_000.0, 0.0)
-    >>> discounted_payback(s, i)
-    Measure(value=13, status=<MeasureStatus.OK: 'ok'>)
-    """
-    return simple_payback(discounted_savings_by_year, discounted_additional_investment_by_year)
-
-
-def abatement_cost(
-    lcc_baseline: float,
-    lcc_alternative: float,
-    emissions_baseline_t: float,
-    emissions_alternative_t: float,
-) -> Measure[float]:
-    """Cost of abatement, money per tCO2e avoided.
-
-    AC = (LCC_alt − LCC_base) / (tCO2e_base − tCO2e_alt), only when the alternative emits less
-    (denominator > 0); otherwise ``NO_EMISSION_REDUCTION``. A negative value means the
-    alternative both saves money and avoids emissions.
-
-    Examples
-    --------
-    Paying 20 000 more to avoid 50 t costs 400 per tonne; saving 5 000 while avoiding 50 t is
-    −100 per tonne:
-
-    >>> abatement_cost(100_000.0, 120_000.0, 80.0, 30.0).value
-    400.0
-    >>> abatement_cost(100_000.0, 95_000.0, 80.0, 30.0).value
-    -100.0
-    >>> abatement_cost(100_000.0, 95_000.0, 30.0, 30.0).status
-    <MeasureStatus.NO_EMISSION_REDUCTION: 'no_emission_reduction'>
-    """
-    reduction = float(emissions_baseline_t) - float(emissions_alternative_t)
-    if not reduction > _noise(emissions_baseline_t, emissions_alternative_t):
-        return Measure(None, MeasureStatus.NO_EMISSION_REDUCTION)
-    value = (float(lcc_alternative) - float(lcc_baseline)) / reduction
-    if not math.isfinite(value):
-        # a reduction so small (1e-310 t) that the cost per tonne overflows: none to speak of
-        return Measure(None, MeasureStatus.NO_EMISSION_REDUCTION)
     return Measure(value, MeasureStatus.OK)
 
 
@@ -345,8 +194,7 @@ def compute_measures(
     pv_op = op_disc.sum(axis=1)
     tonnes = emissions / 1000.0
 
-    # Every bid against the baseline at once; each step is the scalar functions' arithmetic,
-    # element by element (see net_savings, sir, airr, simple_payback, abatement_cost).
+    # Every bid against the baseline at once (formulas and statuses: the module docstring).
     b = baseline_index
     base_id = bid_ids[b]
     ns = lcc[b] - lcc
@@ -379,7 +227,8 @@ def compute_measures(
             )
         abate = (
             Measure(float(abatement[a]), MeasureStatus.OK)
-            if reduces[a] and math.isfinite(abatement[a])  # as abatement_cost()
+            # a reduction so small (1e-310 t) that the cost per tonne overflows: none to speak of
+            if reduces[a] and math.isfinite(abatement[a])
             else Measure[float](None, MeasureStatus.NO_EMISSION_REDUCTION)
         )
         money = (float(ns[a]), investment, float(d_sav[a]))
@@ -392,7 +241,10 @@ def compute_measures(
 def _sir_airr(
     investment: float, sir_value: float, discount_rate: float, study_period_years: int
 ) -> tuple[Measure[float], Measure[float]]:
-    """SIR and AIRR of a bid with additional investment, as :func:`sir` and :func:`airr`."""
+    """SIR = ΔS / ΔI (E964) and :func:`airr` of a bid with additional investment ΔI > 0.
+
+    ΔI > 0 but so small (1e-310) that the ratio overflows counts as no investment to speak of.
+    """
     if not (investment > 0.0 and math.isfinite(sir_value)):
         none = Measure[float](None, MeasureStatus.NO_ADDITIONAL_INVESTMENT)
         return none, none
@@ -407,7 +259,13 @@ def _abs_sums(rows: FloatArray) -> FloatArray:
 def _paybacks(
     savings: FloatArray, investment: FloatArray
 ) -> tuple[list[int], list[bool], list[bool]]:
-    """:func:`simple_payback` of every row pair: (year, paid back, invested at all) per row."""
+    """Payback (E917) of every row pair of yearly savings s_t and additional investment i_t.
+
+    n_t = s_t − i_t, C_t = Σ_{τ≤t} n_τ; the payback year is the first t ≥ t₀ with C_t ≥ 0, t₀ the
+    first year with i_t > 0 (a year without difference never yields 0: bug class 4). Returns
+    (year, paid back, invested at all) per row; the discounted payback is the same rule on
+    present values.
+    """
     tol = _REL_NOISE * (_abs_sums(savings) + _abs_sums(investment))
     invested = investment > tol[:, None]
     any_invested = np.asarray(invested.any(axis=1), dtype=bool)

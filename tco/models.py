@@ -35,7 +35,7 @@ broken silently: every tied bid is flagged and a ``TIE`` warning names the bids.
 differ by less than 10 % a ``INCONCLUSIVE_RANKING`` warning says so (LCC inputs are uncertain).
 
 All functions are vectorised over leading axes: arrays are shaped ``(..., bids)`` so a Monte Carlo
-run can pass ``(draws, bids)`` arrays (see :func:`competition_rank` and :func:`best_bid_index`).
+run can pass ``(draws, bids)`` arrays (see :func:`competition_rank`).
 """
 
 from __future__ import annotations
@@ -61,7 +61,6 @@ __all__ = [
     "INCONCLUSIVE_MARGIN",
     "ModelOutcome",
     "Ranking",
-    "best_bid_index",
     "comparison_numbers",
     "competition_rank",
     "ladder_discount",
@@ -250,22 +249,6 @@ def competition_rank(evaluated: FloatArray) -> tuple[IntArray, BoolArray]:
     np.put_along_axis(rank, order, first_of_group + 1, axis=-1)
     np.put_along_axis(tied, order, ~(starts & ends), axis=-1)
     return rank, tied
-
-
-def best_bid_index(evaluated: FloatArray) -> IntArray:
-    """Index of the lowest comparison number along the last axis (for Monte Carlo draws).
-
-    On a tie the lowest index (request order) is returned; use :func:`competition_rank` to see
-    ties. Shape ``(...)`` for input ``(..., bids)``.
-
-    Examples
-    --------
-    >>> best_bid_index(np.array([[3.0, 1.0, 2.0], [1.0, 4.0, 0.5]])).tolist()
-    [1, 2]
-    """
-    x = np.asarray(evaluated, dtype=np.float64)
-    index: IntArray = np.asarray(np.argmin(x, axis=-1), dtype=np.int64)
-    return index
 
 
 def _fmt(value: float) -> str:

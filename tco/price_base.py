@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import enum
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tco import reference
 from tco.reference import PriceIndex
@@ -70,19 +70,19 @@ class Rebased:
     #: Price year of the given value; None when unknown.
     from_year: int | None
     to_year: int
-    #: Name and base of the index used, e.g. "SCB ... (1980=100)"; "" when none was used.
-    index_name: str
-    #: I(from_year) and I(to_year) as used (held or extended levels included); None when unused.
-    index_from: float | None
-    index_to: float | None
-    #: The index's last published year; None when no index was looked up.
-    last_index_year: int | None
-    #: ``from_year`` / ``to_year`` past ``last_index_year`` (held or extended), ascending.
-    beyond_years: tuple[int, ...]
     #: Annual inflation the method states for years past the last index year; None: held flat.
     inflation_beyond: float | None
     #: One sentence for the explanation trail / warning / error.
     message: str
+    #: Name and base of the index used, e.g. "SCB ... (1980=100)"; "" when none was used.
+    index_name: str = ""
+    #: I(from_year) and I(to_year) as used (held or extended levels included); None when unused.
+    index_from: float | None = None
+    index_to: float | None = None
+    #: The index's last published year; None when no index was looked up.
+    last_index_year: int | None = None
+    #: ``from_year`` / ``to_year`` past ``last_index_year`` (held or extended), ascending.
+    beyond_years: tuple[int, ...] = ()
 
     @property
     def factor(self) -> float | None:
@@ -139,114 +139,81 @@ def rebase(
         raise ValueError(f"inflation_beyond {inflation_beyond!r} must be a finite rate above -1")
     if index is not None and index.currency != currency:
         raise ValueError(f"index is of {index.currency}, the value is in {currency}")
-    base = _Record(value, currency, from_year, to_year, inflation_beyond)
+    same = f"{_amount(value, currency)} in {to_year} prices"
+    given = Rebased(
+        value, RebaseStatus.SAME_YEAR, currency, from_year, to_year, inflation_beyond, same
+    )
     if face_value:
-        return base.as_given(
-            RebaseStatus.FACE_VALUE,
-            f"{_amount(value, currency)} used at face value: the method opts out of re-basing"
-            f" to {to_year} prices" + (f" (given in {from_year} prices)" if from_year else ""),
+        return replace(
+            given,
+            status=RebaseStatus.FACE_VALUE,
+            message=f"{_amount(value, currency)} used at face value: the method opts out of "
+            f"re-basing to {to_year} prices"
+            + (f" (given in {from_year} prices)" if from_year else ""),
         )
     if from_year is None:
-        return base.as_given(
-            RebaseStatus.UNKNOWN_BASE_YEAR,
-            f"{_amount(value, currency)}: price-base year unknown, used at face value "
+        return replace(
+            given,
+            status=RebaseStatus.UNKNOWN_BASE_YEAR,
+            message=f"{_amount(value, currency)}: price-base year unknown, used at face value "
             f"(not re-based to {to_year} prices)",
         )
     if from_year == to_year:
-        return base.as_given(
-            RebaseStatus.SAME_YEAR, f"{_amount(value, currency)} in {to_year} prices"
-        )
+        return given
     found = index if index is not None else reference.price_index(currency)
     if found is None:
         why = reference.price_index_not_vendored(currency)
-        return base.error(
-            RebaseStatus.NO_INDEX,
-            f"no price index for {currency}: {_amount(value, currency)} in {from_year} prices "
-            f"cannot be re-based to {to_year} prices" + (f" ({why})" if why else ""),
-            None,
+        return replace(
+            given,
+            value=None,
+            status=RebaseStatus.NO_INDEX,
+            message=f"no price index for {currency}: {_amount(value, currency)} in {from_year} "
+            f"prices cannot be re-based to {to_year} prices" + (f" ({why})" if why else ""),
         )
-    return _convert(base, found, from_year)
+    return _convert(given, found, from_year)
 
 
-@dataclass(frozen=True, slots=True)
-class _Record:
-    """The inputs, and the two ways of answering without an index."""
-
-    value: float
-    currency: str
-    from_year: int | None
-    to_year: int
-    inflation_beyond: float | None
-
-    def as_given(self, status: RebaseStatus, message: str) -> Rebased:
-        return self.result(self.value, status, message)
-
-    def error(self, status: RebaseStatus, message: str, index: PriceIndex | None) -> Rebased:
-        return self.result(None, status, message, index=index)
-
-    def result(
-        self,
-        value: float | None,
-        status: RebaseStatus,
-        message: str,
-        *,
-        index: PriceIndex | None = None,
-        index_from: float | None = None,
-        index_to: float | None = None,
-        beyond: tuple[int, ...] = (),
-    ) -> Rebased:
-        return Rebased(
-            value=value,
-            status=status,
-            currency=self.currency,
-            from_year=self.from_year,
-            to_year=self.to_year,
-            index_name=f"{index.name}, {index.aggregate} ({index.base})" if index else "",
-            index_from=index_from,
-            index_to=index_to,
-            last_index_year=index.last_year if index is not None else None,
-            beyond_years=beyond,
-            inflation_beyond=self.inflation_beyond,
-            message=message,
-        )
-
-
-def _convert(base: _Record, index: PriceIndex, from_year: int) -> Rebased:
+def _convert(given: Rebased, index: PriceIndex, from_year: int) -> Rebased:
     """value x I(to) / I(from), past-the-end years held (or extended), early years an error."""
-    early = sorted({y for y in (from_year, base.to_year) if y < index.first_year})
+    value, currency, to_year = given.value or 0.0, given.currency, given.to_year
+    name = f"{index.name}, {index.aggregate} ({index.base})"
+    early = sorted({y for y in (from_year, to_year) if y < index.first_year})
     if early:
-        return base.error(
-            RebaseStatus.BEFORE_INDEX,
-            f"{', '.join(map(str, early))} is before the first year ({index.first_year}) of the "
-            f"{base.currency} price index: {_amount(base.value, base.currency)} cannot be "
-            f"re-based from {from_year} to {base.to_year} prices",
-            index,
+        return replace(
+            given,
+            value=None,
+            status=RebaseStatus.BEFORE_INDEX,
+            index_name=name,
+            last_index_year=index.last_year,
+            message=f"{', '.join(map(str, early))} is before the first year ({index.first_year}) "
+            f"of the {currency} price index: {_amount(value, currency)} cannot be re-based from "
+            f"{from_year} to {to_year} prices",
         )
-    index_from = _level(index, from_year, base.inflation_beyond)
-    index_to = _level(index, base.to_year, base.inflation_beyond)
-    value = base.value * (index_to / index_from)
-    beyond = tuple(sorted({y for y in (from_year, base.to_year) if y > index.last_year}))
+    index_from = _level(index, from_year, given.inflation_beyond)
+    index_to = _level(index, to_year, given.inflation_beyond)
+    rebased = value * (index_to / index_from)
+    beyond = tuple(sorted({y for y in (from_year, to_year) if y > index.last_year}))
     message = (
-        f"{_amount(base.value, base.currency)} in {from_year} prices = "
-        f"{_amount(value, base.currency)} in {base.to_year} prices "
-        f"(x {index_to:g} / {index_from:g}, {index.name}, {index.base})"
+        f"{_amount(value, currency)} in {from_year} prices = {_amount(rebased, currency)} in "
+        f"{to_year} prices (x {index_to:g} / {index_from:g}, {index.name}, {index.base})"
     )
     if beyond:
-        years = ", ".join(map(str, beyond))
-        if base.inflation_beyond is None:
-            message += f"; {years} past the last published year {index.last_year}: "
-            message += f"held at the {index.last_year} level"
+        message += f"; {', '.join(map(str, beyond))} past the last published year "
+        if given.inflation_beyond is None:
+            message += f"{index.last_year}: held at the {index.last_year} level"
         else:
-            message += f"; {years} past the last published year {index.last_year}: extended at "
-            message += f"{base.inflation_beyond:.2%} a year as the method states"
-    return base.result(
-        value,
-        RebaseStatus.CONVERTED,
-        message,
-        index=index,
+            message += f"{index.last_year}: extended at {given.inflation_beyond:.2%} a year as "
+            message += "the method states"
+    return replace(
+        given,
+        value=rebased,
+        status=RebaseStatus.CONVERTED,
+        index_name=name,
         index_from=index_from,
         index_to=index_to,
-        beyond=beyond,
+        last_index_year=index.last_year,
+        beyond_years=beyond,
+        message=message,
     )
 
 

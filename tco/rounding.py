@@ -29,12 +29,7 @@ import numpy.typing as npt
 
 FloatArray = npt.NDArray[np.float64]
 
-__all__ = [
-    "round_array_money",
-    "round_array_money_in_place",
-    "round_money",
-    "round_money_figures",
-]
+__all__ = ["round_array_money", "round_money", "round_money_figures"]
 
 #: Decimal context of the exact path: a float has at most 17 significant digits and exponents
 #: from -324 to 308, so 700 digits hold any of them quantized to any position in that range.
@@ -88,30 +83,6 @@ def round_array_money(values: npt.ArrayLike, digits: int) -> FloatArray:
     array = np.asarray(values, dtype=np.float64)
     with np.errstate(invalid="ignore", over="ignore"):  # inf - inf, inf x 10**d: passed through
         return _round_array(array, digits)
-
-
-def round_array_money_in_place(array: FloatArray, digits: int) -> None:
-    """:func:`round_array_money` written over ``array`` (a C-contiguous float64 array).
-
-    For large tables that are not needed unrounded (the cash flows of an evaluation): no second
-    table is allocated, only the non-zero elements are gathered and rounded (a zero of either
-    sign becomes ``+0.0``, as :func:`round_money` gives). The same bits as
-    :func:`round_array_money`.
-
-    Example:
-        >>> table = np.array([[1.005, -0.0], [0.0, -2.5]])
-        >>> round_array_money_in_place(table, 2)
-        >>> table.tolist()
-        [[1.01, 0.0], [0.0, -2.5]]
-    """
-    if array.dtype != np.float64 or not array.flags.c_contiguous or not array.flags.writeable:
-        raise ValueError("round_array_money_in_place needs a writeable C-contiguous float64 array")
-    flat = array.reshape(-1)
-    with np.errstate(invalid="ignore", over="ignore"):
-        live = np.flatnonzero(flat != 0.0)  # NaN and infinities included (passed through)
-        rounded = _round_dense(flat[live], digits)
-        np.add(flat, 0.0, out=flat)  # -0.0 -> 0.0; every other element unchanged
-        flat[live] = rounded
 
 
 def round_money_figures(figures: Mapping[str, FloatArray], digits: int) -> dict[str, FloatArray]:

@@ -120,71 +120,33 @@ _CO2E_DIM: Final = "[CO2e]"
 # The registry: built once here, never touched after import.
 # --------------------------------------------------------------------------------------------
 
-#: Vocabulary: client name -> (pint name, power). Physical names come from pint's defaults.
-_PHYSICAL: Final[dict[str, tuple[str, int]]] = {
-    # energy
-    "J": ("joule", 1),
-    "kJ": ("kilojoule", 1),
-    "MJ": ("megajoule", 1),
-    "GJ": ("gigajoule", 1),
-    "TJ": ("terajoule", 1),
-    "Wh": ("watt_hour", 1),
-    "kWh": ("kilowatt_hour", 1),
-    "MWh": ("megawatt_hour", 1),
-    "GWh": ("gigawatt_hour", 1),
-    "TWh": ("terawatt_hour", 1),
-    # power
-    "W": ("watt", 1),
-    "kW": ("kilowatt", 1),
-    "MW": ("megawatt", 1),
-    "GW": ("gigawatt", 1),
-    # volume (Nm3: normal cubic metre of gas, counted as a cubic metre)
-    "l": ("liter", 1),
-    "L": ("liter", 1),
-    "litre": ("liter", 1),
-    "litres": ("liter", 1),
-    "liter": ("liter", 1),
-    "liters": ("liter", 1),
-    "ml": ("milliliter", 1),
-    "mL": ("milliliter", 1),
-    "m3": ("meter", 3),
-    "Nm3": ("meter", 3),
-    "Nm³": ("meter", 3),
-    # area
-    "m2": ("meter", 2),
-    "ha": ("hectare", 1),
-    # length
-    "mm": ("millimeter", 1),
-    "cm": ("centimeter", 1),
-    "m": ("meter", 1),
-    "km": ("kilometer", 1),
-    # mass
-    "µg": ("microgram", 1),
-    "ug": ("microgram", 1),
-    "mg": ("milligram", 1),
-    "g": ("gram", 1),
-    "kg": ("kilogram", 1),
-    "t": ("metric_ton", 1),
-    "tonne": ("metric_ton", 1),
-    "tonnes": ("metric_ton", 1),
-    # time
-    "s": ("second", 1),
-    "min": ("minute", 1),
-    "h": ("hour", 1),
-    "hour": ("hour", 1),
-    "hours": ("hour", 1),
-    "d": ("day", 1),
-    "day": ("day", 1),
-    "days": ("day", 1),
-    "week": ("week", 1),
-    "weeks": ("week", 1),
-    "month": ("month", 1),
-    "months": ("month", 1),
-    "year": ("year", 1),
-    "years": ("year", 1),
-    "yr": ("year", 1),
-    "a": ("year", 1),
-}
+#: Vocabulary: client name = pint name (``^p``: to the power p), by dimension; the labels in the
+#: first column are for the reader. Physical names come from pint's defaults. Nm3: normal cubic
+#: metre of gas, counted as a cubic metre.
+_PHYSICAL_TABLE: Final = """
+energy  J=joule kJ=kilojoule MJ=megajoule GJ=gigajoule TJ=terajoule
+        Wh=watt_hour kWh=kilowatt_hour MWh=megawatt_hour GWh=gigawatt_hour TWh=terawatt_hour
+power   W=watt kW=kilowatt MW=megawatt GW=gigawatt
+volume  l=liter L=liter litre=liter litres=liter liter=liter liters=liter
+        ml=milliliter mL=milliliter m3=meter^3 Nm3=meter^3 Nm³=meter^3
+area    m2=meter^2 ha=hectare
+length  mm=millimeter cm=centimeter m=meter km=kilometer
+mass    µg=microgram ug=microgram mg=milligram g=gram kg=kilogram
+        t=metric_ton tonne=metric_ton tonnes=metric_ton
+time    s=second min=minute h=hour hour=hour hours=hour d=day day=day days=day
+        week=week weeks=week month=month months=month year=year years=year yr=year a=year
+"""
+
+
+def _physical(table: str) -> dict[str, tuple[str, int]]:
+    """``"m3=meter^3"`` -> ``{"m3": ("meter", 3)}`` for every entry of the table."""
+    entries = (entry.partition("=") for entry in table.split() if "=" in entry)
+    pairs = ((name, unit.partition("^")) for name, _, unit in entries)
+    return {name: (pint_name, int(power or 1)) for name, (pint_name, _, power) in pairs}
+
+
+#: The table as client name -> (pint name, power).
+_PHYSICAL: Final = _physical(_PHYSICAL_TABLE)
 
 #: Climate impact: CO2e mass, a base dimension of its own.
 _CO2E_DEFINITIONS: Final = (
@@ -194,11 +156,9 @@ _CO2E_DEFINITIONS: Final = (
     "kilotonne_CO2e = 1000000 * kilogram_CO2e = ktCO2e",
     "megatonne_CO2e = 1000000000 * kilogram_CO2e = MtCO2e",
 )
-_CO2E_NAMES: Final = (
-    *("kgCO2e", "kg_CO2e", "kgCO2eq"),
-    *("gCO2e", "g_CO2e", "gCO2eq"),
-    *("tCO2e", "t_CO2e", "tCO2eq"),
-    *("ktCO2e", "MtCO2e"),
+#: The client names of CO2e: the aliases of each definition (after its second "=").
+_CO2E_NAMES: Final = tuple(
+    alias.strip() for line in _CO2E_DEFINITIONS for alias in line.split("=")[2:]
 )
 _CURRENCY_MULTIPLES: Final = (("", 1), ("k", 1000), ("M", 1_000_000))
 

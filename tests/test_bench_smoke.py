@@ -69,7 +69,7 @@ def test_run_discovers_the_modules_and_runs_one(capsys: pytest.CaptureFixture[st
 
 
 def test_scale_evaluates_in_requests_of_at_most_max_bids() -> None:
-    from tco.validate import MAX_BIDS
+    from tco.validate.limits import MAX_BIDS
 
     result = scale.child("evaluate-requests", MAX_BIDS + 7, 20)  # two requests: 1 000 and 7
     assert result["bids"] == MAX_BIDS + 7

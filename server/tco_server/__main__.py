@@ -7,6 +7,10 @@ exits 0; a second signal cancels the calls still running. Exit code 2: bad flags
 file that cannot be used, or the address could not be bound. Serving plaintext on an address other
 than loopback logs a ``plaintext_off_loopback`` warning.
 
+``--http-port N`` serves the same service as JSON over HTTP/1.1 (the Connect protocol, see
+:mod:`tco_server.http_gateway`) on port N of ``--host`` as well (``0``: a free port; off by
+default) and prints a second line ``tco-server http listening on HOST:PORT``.
+
 ``--processes N`` (N > 1) runs N server processes on the one port (SO_REUSEPORT) under a
 supervisor that prints the listening line once and forwards SIGTERM/SIGINT to them; see
 :mod:`tco_server.multiproc`.
@@ -45,6 +49,10 @@ def _port(text: str) -> int:
     return value
 
 
+def _http_port(text: str) -> int | None:
+    return None if text == "off" else _port(text)
+
+
 def _non_negative_float(text: str) -> float:
     value = float(text)
     if not value >= 0:
@@ -61,6 +69,13 @@ def parse_args(argv: Sequence[str] | None = None) -> ServerConfig:
     general: list[tuple[str, Any, object, str]] = [
         ("--host", str, defaults.host, "address to bind (default %(default)s)"),
         ("--port", _port, defaults.port, "port to bind, 0 = any free port (default %(default)s)"),
+        (
+            "--http-port",
+            _http_port,
+            defaults.http_port,
+            "also serve the service as JSON over HTTP/1.1 (Connect protocol) on this port, "
+            "0 = any free port, 'off' = not at all (default: off)",
+        ),
         ("--workers", _positive_int, defaults.workers, "handler threads (default %(default)s)"),
         (
             "--max-concurrent-rpcs",
@@ -127,6 +142,8 @@ def parse_args(argv: Sequence[str] | None = None) -> ServerConfig:
         parser.error("--tls-cert and --tls-key go together")
     if args.tls_client_ca and not args.tls_cert:
         parser.error("--tls-client-ca needs --tls-cert and --tls-key")
+    if args.http_port == 0 and args.processes > 1:
+        parser.error("--processes N > 1 needs a fixed --http-port (every process binds it)")
     return ServerConfig(
         host=args.host,
         port=args.port,
@@ -144,6 +161,7 @@ def parse_args(argv: Sequence[str] | None = None) -> ServerConfig:
         tls_key_file=args.tls_key,
         tls_client_ca_file=args.tls_client_ca,
         tokens_file=args.tokens_file,
+        http_port=args.http_port,
     )
 
 
@@ -174,6 +192,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGINT, on_signal)
 
     multiproc.announce(config, running.port)
+    if running.http is not None:
+        print(f"tco-server http listening on {config.host}:{running.http.port}", flush=True)
 
     while not stop_requested.wait(timeout=1.0):
         pass

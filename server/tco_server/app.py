@@ -13,6 +13,9 @@
   and reflection (v1alpha).
 - :meth:`RunningServer.shutdown`: NOT_SERVING for every name first, then ``server.stop(grace)``:
   new calls refused, calls in flight (an open health ``Watch`` too) may finish within the grace.
+- ``config.http_port``: the same handler table, behind the same interceptors and with the same
+  health servicer, also served as JSON over HTTP/1.1 (the Connect protocol) on that port by
+  :mod:`tco_server.http_gateway`; it stops with the gRPC server.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from google.protobuf.message import Message
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from tco_server import decoding, security
+from tco_server import decoding, http_gateway, security
 from tco_server.batch import tender_refusal
 from tco_server.config import SERVICE_NAME, ServerConfig
 from tco_server.limits import ANALYSIS_REQUEST_RULES, SIZE_RULES
@@ -112,17 +115,21 @@ class RunningServer:
     health: health.HealthServicer
     port: int
     config: ServerConfig
+    http: http_gateway.HttpGateway | None = None
 
     def shutdown(self, grace: float | None = None) -> None:
         """NOT_SERVING first, then stop with a grace period; returns when stopped."""
         self.health.enter_graceful_shutdown()
-        stopped: threading.Event = self.server.stop(
-            self.config.grace_seconds if grace is None else grace
-        )
+        grace = self.config.grace_seconds if grace is None else grace
+        stopped: threading.Event = self.server.stop(grace)
+        if self.http is not None:
+            self.http.shutdown(grace)
         stopped.wait()
 
     def stop_now(self) -> None:
         """Cancel the calls in flight (a second signal during shutdown)."""
+        if self.http is not None:
+            self.http.stop_now()
         self.server.stop(0)
 
 
@@ -171,8 +178,23 @@ def start(config: ServerConfig) -> RunningServer:
         port = server.add_insecure_port(address)
     if port == 0:  # older grpc returned 0 instead of raising
         raise RuntimeError(f"could not bind {host}:{config.port}")
+    gateway = None
+    if config.http_port is not None:  # the same handlers as JSON over HTTP (http_gateway)
+        try:
+            gateway = http_gateway.start(
+                config,
+                handlers,
+                service_pb2.DESCRIPTOR.services_by_name["LifeCycleCostService"],
+                interceptors,
+                health_servicer,
+            )
+        except OSError:
+            server.stop(None)
+            raise RuntimeError(f"could not bind {host}:{config.http_port}") from None
     server.start()
     freeze_startup_objects()  # long-lived process: full collections skip start-up's objects
     for name in (health.OVERALL_HEALTH, SERVICE_NAME):
         health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
-    return RunningServer(server=server, health=health_servicer, port=port, config=config)
+    return RunningServer(
+        server=server, health=health_servicer, port=port, config=config, http=gateway
+    )

@@ -42,6 +42,9 @@ class ServerConfig:
       neither); ``tls_client_ca_file``: PEM CA bundle: mutual TLS, client certificates required;
       ``tokens_file``: ``platform:sha256hex`` lines: a bearer token needed on every call but
       health and reflection (see :mod:`tco_server.security`). All None: plaintext, no tokens.
+    - ``http_port``: the same service as JSON over HTTP/1.1 (the Connect protocol,
+      :mod:`tco_server.http_gateway`) on this port of ``host``; 0 = any free port, None = off
+      (the default; ``--http-port 8080`` turns it on, with the same TLS and tokens).
     """
 
     host: str = "127.0.0.1"
@@ -58,6 +61,7 @@ class ServerConfig:
     tls_key_file: str | None = None
     tls_client_ca_file: str | None = None
     tokens_file: str | None = None
+    http_port: int | None = None
 
     @property
     def max_message_bytes(self) -> int:

@@ -30,8 +30,7 @@ from google.protobuf.message import Message
 from tco.analysis.spec import MAX_ENTRIES as MAX_ANALYSIS_ENTRIES
 from tco.errors import FieldViolation, InvalidTender
 from tco.units import MAX_UNIT_LENGTH
-from tco.validate import MAX_BIDS, MAX_STUDY_PERIOD
-from tco.validate.limits import MAX_ID_LENGTH, MAX_TEXT_LENGTH
+from tco.validate.limits import MAX_BIDS, MAX_ID_LENGTH, MAX_STUDY_PERIOD, MAX_TEXT_LENGTH
 
 #: Values of one discrete distribution of the analysis (its values and probabilities each).
 MAX_DISCRETE_VALUES = 1000

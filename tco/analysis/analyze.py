@@ -37,7 +37,6 @@ from tco.results import Warning
 from tco.version import __version__
 
 from . import montecarlo
-from .distributions import Discrete, Lognormal, Normal, Pert, Triangular, Uniform
 from .model import DomainError, FloatArray, ParametricModel, reference_comparison_numbers
 from .outcomes import outcomes
 from .parameters import Kind, Mode, Parameter, PathError, resolve
@@ -58,14 +57,6 @@ __all__ = ["analysis_digest", "analyze_prepared", "analyze_ranking"]
 
 #: Prefix of every violation of the spec: the request field that carries it.
 PREFIX = "analysis"
-_FAMILY = {
-    Uniform: "uniform",
-    Triangular: "triangular",
-    Normal: "normal",
-    Lognormal: "lognormal",
-    Pert: "pert",
-    Discrete: "discrete",
-}
 _MAX_SEED = 2**64 - 1
 
 
@@ -312,11 +303,10 @@ class _Spec:
             distribution = entry.distribution
             if distribution is None:
                 self.fail(
-                    path,
-                    "required: one of uniform, triangular, normal, lognormal, pert, discrete",
+                    path, "required: one of uniform, triangular, normal, lognormal, pert, discrete"
                 )
                 continue
-            family = _FAMILY[type(distribution)]
+            family = type(distribution).__name__.lower()  # the contract's oneof: uniform, ...
             problems = distribution.check()
             for field, description in problems:
                 self.fail(f"{path}.{family}.{field}", description)

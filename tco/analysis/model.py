@@ -54,25 +54,14 @@ import numpy as np
 import numpy.typing as npt
 
 from tco import models
-from tco.expand import StreamTable, expand_tender
+from tco.expand import expand_tender
 from tco.finance import discount_factors, escalation_index, payment_times
 from tco.kernel import counted_modules
-from tco.prepared import (
-    PreparedBid,
-    PreparedItem,
-    PreparedMethod,
-    PreparedTender,
-)
+from tco.prepared import PreparedBid, PreparedItem, PreparedMethod, PreparedTender
+from tco.stream_table import StreamTable
 
-from .parameters import Kind, Mode, Parameter
-from .reference import (
-    apply_settings,
-    bid_deductions,
-    ladder_levels,
-    real_rate,
-    reference_comparison_numbers,
-    stated_rate,
-)
+from .parameters import Kind, Mode, Parameter, real_rate, stated_rate
+from .reference import apply_settings, bid_deductions, ladder_levels, reference_comparison_numbers
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -287,28 +276,16 @@ class ParametricModel:
         resources = [method.resources[name] for name in self.resource_names]
         self.price = np.array([r.price for r in resources], dtype=np.float64)
         self.rates = np.array(
-            [np.asarray(r.escalation_rates, dtype=np.float64) for r in resources],
-            dtype=np.float64,
+            [np.asarray(r.escalation_rates, dtype=np.float64) for r in resources], dtype=np.float64
         ).reshape(len(resources), self.n)
         self.factor = np.array(
-            [np.asarray(r.emission_factor, dtype=np.float64) for r in resources],
-            dtype=np.float64,
+            [np.asarray(r.emission_factor, dtype=np.float64) for r in resources], dtype=np.float64
         ).reshape(len(resources), self.n + 1)
-        self.quantity = np.array(
-            [self.item_of[key].quantity for key in self.items], dtype=np.float64
-        )
-        self.unit_price = np.array(
-            [self.item_of[key].unit_price for key in self.items], dtype=np.float64
-        )
-        self.life = np.array(
-            [
-                _NO_LIFE
-                if self.item_of[key].service_life is None
-                else self.item_of[key].service_life
-                for key in self.items
-            ],
-            dtype=np.float64,
-        )
+        flat_items = [self.item_of[key] for key in self.items]
+        self.quantity = np.array([it.quantity for it in flat_items], dtype=np.float64)
+        self.unit_price = np.array([it.unit_price for it in flat_items], dtype=np.float64)
+        lives = [_NO_LIFE if it.service_life is None else it.service_life for it in flat_items]
+        self.life = np.array(lives, dtype=np.float64)
         self._variants: dict[bytes, tuple[IntArray, _Block]] = {}
 
     # -- public -----------------------------------------------------------------------------
@@ -436,12 +413,8 @@ class ParametricModel:
             if kind is Kind.RESOURCE_PRICE:
                 price = _own(s, "price", k)
                 new = set_(price[:, cols], 1)
-                _check(
-                    j,
-                    new,
-                    np.abs(new) <= MAX_MAGNITUDE,
-                    f"a resource price must stay within ±{MAX_MAGNITUDE:g}",
-                )
+                rule = f"a resource price must stay within ±{MAX_MAGNITUDE:g}"
+                _check(j, new, np.abs(new) <= MAX_MAGNITUDE, rule)
                 price[:, cols] = new
             elif kind is Kind.ESCALATION:
                 rates = _own(s, "rates", k)
@@ -458,42 +431,26 @@ class ParametricModel:
                 factor[:, cols, 1:] = new
             return
         if kind is Kind.RESOURCE_USE:
-            cols = np.array(
-                [
-                    self.use_index[(t[0], t[1], t[2])]
-                    for t in parameter.targets
-                    if isinstance(t, tuple)
-                ],
-                dtype=np.int64,
-            )
+            triples = [(t[0], t[1], t[2]) for t in parameter.targets if isinstance(t, tuple)]
+            cols = np.array([self.use_index[triple] for triple in triples], dtype=np.int64)
             amount = _own(s, "amount", k)
             new = set_(amount[:, cols], 1)
             _check(j, new, new >= 0.0, "a resource use must stay >= 0")
             amount[:, cols] = new
             return
-        cols = np.array(
-            [self.item_index[(t[0], t[1])] for t in parameter.targets if isinstance(t, tuple)],
-            dtype=np.int64,
-        )
+        pairs = [(t[0], t[1]) for t in parameter.targets if isinstance(t, tuple)]
+        cols = np.array([self.item_index[pair] for pair in pairs], dtype=np.int64)
         if kind is Kind.QUANTITY:
             quantity = _own(s, "quantity", k)
             new = set_(quantity[:, cols], 1)
-            _check(
-                j,
-                new,
-                (new > 0.0) & (new <= MAX_QUANTITY),
-                f"a quantity must stay in (0, {MAX_QUANTITY:g}]",
-            )
+            rule = f"a quantity must stay in (0, {MAX_QUANTITY:g}]"
+            _check(j, new, (new > 0.0) & (new <= MAX_QUANTITY), rule)
             quantity[:, cols] = new
         elif kind is Kind.UNIT_PRICE:
             unit_price = _own(s, "unit_price", k)
             new = set_(unit_price[:, cols], 1)
-            _check(
-                j,
-                new,
-                (new >= 0.0) & (new <= MAX_MAGNITUDE),
-                f"a unit price must stay in [0, {MAX_MAGNITUDE:g}]",
-            )
+            rule = f"a unit price must stay in [0, {MAX_MAGNITUDE:g}]"
+            _check(j, new, (new >= 0.0) & (new <= MAX_MAGNITUDE), rule)
             unit_price[:, cols] = new
         else:
             life = _own(s, "life", k)
@@ -502,13 +459,8 @@ class ParametricModel:
             new = set_(stated, 1)
             ok = (new > 0.0) & (self.n <= MAX_REPLACEMENTS * new)
             on_cols = np.broadcast_to(on[:, None], new.shape)
-            _check(
-                j,
-                new[on_cols],
-                ok[on_cols],
-                f"a service life must stay > 0 and allow at most {MAX_REPLACEMENTS} "
-                "replacements in the study period",
-            )
+            rule = f"a service life must stay > 0 and allow at most {MAX_REPLACEMENTS} replacements"
+            _check(j, new[on_cols], ok[on_cols], rule + " in the study period")
             life[:, cols] = np.where(on[:, None], new, current)
 
     def _evaluate(self, s: _State, k: int, structural: bool) -> FloatArray:
@@ -551,12 +503,7 @@ class ParametricModel:
         return lcc, cc
 
     def _structural(
-        self,
-        s: _State,
-        k: int,
-        lcc: FloatArray,
-        cc: FloatArray,
-        ec: FloatArray,
+        self, s: _State, k: int, lcc: FloatArray, cc: FloatArray, ec: FloatArray
     ) -> tuple[FloatArray, FloatArray, FloatArray]:
         life = np.broadcast_to(s.life, (k, s.life.shape[1]))
         quantity = np.broadcast_to(s.quantity, (k, s.quantity.shape[1]))
@@ -568,13 +515,9 @@ class ParametricModel:
         if touched.size == 0:
             return lcc, cc, ec
         bids = sorted({self.items[int(c)][0] for c in touched})
+        counts = [(b, len(self.prepared.bids[b].items)) for b in bids]
         columns = np.array(
-            [
-                self.item_index[(b, i)]
-                for b in bids
-                for i in range(len(self.prepared.bids[b].items))
-            ],
-            dtype=np.int64,
+            [self.item_index[(b, i)] for b, n_items in counts for i in range(n_items)], np.int64
         )
         keys = np.concatenate(
             [life[:, columns], quantity[:, columns], unit_price[:, columns]], axis=1

@@ -71,12 +71,17 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tco.prepared import PreparedTender
+import numpy as np
+import numpy.typing as npt
+
+from tco.finance import fisher_nominal, fisher_real
+from tco.inputs import RateBasis
+from tco.prepared import PreparedMethod, PreparedTender
+
+FloatArray = npt.NDArray[np.float64]
 
 __all__ = [
-    "BID_KINDS",
     "LINEAR_KINDS",
-    "METHOD_KINDS",
     "STRUCTURAL_KINDS",
     "Kind",
     "Mode",
@@ -86,7 +91,9 @@ __all__ = [
     "Setting",
     "identity",
     "parse_path",
+    "real_rate",
     "resolve",
+    "stated_rate",
 ]
 
 #: Longest parameter path, characters.
@@ -115,16 +122,6 @@ class Kind(enum.Enum):
     RESOURCE_USE = "resource_use"
 
 
-METHOD_KINDS = frozenset(
-    {
-        Kind.DISCOUNT_RATE,
-        Kind.CARBON_PRICE,
-        Kind.RESOURCE_PRICE,
-        Kind.ESCALATION,
-        Kind.EMISSION_FACTOR,
-    }
-)
-BID_KINDS = frozenset({Kind.SERVICE_LIFE, Kind.QUANTITY, Kind.UNIT_PRICE, Kind.RESOURCE_USE})
 #: Comparison numbers are affine in these (every evaluation model).
 LINEAR_KINDS = frozenset(
     {
@@ -278,8 +275,16 @@ class Parameter:
     targets: tuple[tuple[int, ...] | str, ...]
     unit: str
     base: float | None
-    linear: bool
-    structural: bool
+
+    @property
+    def linear(self) -> bool:
+        """Comparison numbers are affine in the parameter (:data:`LINEAR_KINDS`)."""
+        return self.kind in LINEAR_KINDS
+
+    @property
+    def structural(self) -> bool:
+        """The parameter changes the expanded rows (:data:`STRUCTURAL_KINDS`)."""
+        return self.kind in STRUCTURAL_KINDS
 
     @property
     def reference(self) -> float | None:
@@ -287,19 +292,32 @@ class Parameter:
 
     def one_per_target(self) -> list[Parameter]:
         """One parameter per target (for independent draws of a wildcard path)."""
-        return [
-            Parameter(
-                self.path,
-                self.mode,
-                self.kind,
-                (target,),
-                self.unit,
-                None,
-                self.linear,
-                self.structural,
-            )
-            for target in self.targets
-        ] or [self]
+        one = (
+            Parameter(self.path, self.mode, self.kind, (t,), self.unit, None) for t in self.targets
+        )
+        return list(one) or [self]
+
+
+def real_rate(rate: FloatArray | float, method: PreparedMethod) -> FloatArray:
+    """Real rate of a stated one: Fisher (:func:`tco.finance.fisher_real`) in a nominal analysis.
+
+    Example: 23.6 % stated with 3 % inflation (nominal basis) -> 20 % real.
+    """
+    r = np.asarray(rate, dtype=np.float64)
+    if method.rate_basis is RateBasis.NOMINAL:
+        return np.asarray(fisher_real(r, method.inflation_rate), dtype=np.float64)
+    return r
+
+
+def stated_rate(real: FloatArray | float, method: PreparedMethod) -> FloatArray:
+    """Stated rate of a real one: the inverse of :func:`real_rate` (Fisher, nominal basis).
+
+    Example: 20 % real with 3 % inflation (nominal basis) -> 23.6 % stated.
+    """
+    r = np.asarray(real, dtype=np.float64)
+    if method.rate_basis is RateBasis.NOMINAL:
+        return np.asarray(fisher_nominal(r, method.inflation_rate), dtype=np.float64)
+    return r
 
 
 def _common(values: Sequence[float | None]) -> float | None:
@@ -308,14 +326,6 @@ def _common(values: Sequence[float | None]) -> float | None:
         return None
     first = values[0]
     return first if all(v == first for v in values) else None
-
-
-def _stated_rate(real: float, prepared: PreparedTender) -> float:
-    """The rate as the method states it: real, or nominal by Fisher in a nominal analysis."""
-    method = prepared.method
-    if method.rate_basis.value == "nominal":
-        return real * (1.0 + method.inflation_rate) + method.inflation_rate
-    return real
 
 
 def resolve(path: str, mode: Mode, prepared: PreparedTender) -> Parameter:
@@ -329,9 +339,8 @@ def resolve(path: str, mode: Mode, prepared: PreparedTender) -> Parameter:
     method = prepared.method
     currency = method.currency
     kind = parsed.kind
-    linear = kind in LINEAR_KINDS
     if kind is Kind.DISCOUNT_RATE:
-        return Parameter(path, mode, kind, (), "1/year", method.stated_discount_rate, False, False)
+        return Parameter(path, mode, kind, (), "1/year", method.stated_discount_rate)
     if kind is Kind.CARBON_PRICE:
         carbon = method.carbon_price
         if carbon is None and mode is Mode.SCALE:
@@ -345,7 +354,7 @@ def resolve(path: str, mode: Mode, prepared: PreparedTender) -> Parameter:
             base = float(prices[0]) if bool((prices == prices[0]).all()) else None
         else:
             base = 0.0
-        return Parameter(path, mode, kind, (), f"{currency}/kgCO2e", base, True, False)
+        return Parameter(path, mode, kind, (), f"{currency}/kgCO2e", base)
     if kind in (Kind.RESOURCE_PRICE, Kind.ESCALATION, Kind.EMISSION_FACTOR):
         names = list(method.resources)
         if parsed.resource == WILDCARD:
@@ -363,28 +372,22 @@ def resolve(path: str, mode: Mode, prepared: PreparedTender) -> Parameter:
         unit = resources[0].unit if len({r.unit for r in resources}) == 1 else "unit"
         if kind is Kind.RESOURCE_PRICE:
             base = _common([r.price for r in resources])
-            return Parameter(
-                path, mode, kind, tuple(targets), f"{currency}/{unit}", base, linear, False
-            )
+            return Parameter(path, mode, kind, tuple(targets), f"{currency}/{unit}", base)
         if kind is Kind.ESCALATION:
             rates = [
-                _stated_rate(float(r.escalation_rates[0]), prepared)
+                float(stated_rate(r.escalation_rates[0], method))
                 if bool((r.escalation_rates == r.escalation_rates[0]).all())
                 else None
                 for r in resources
             ]
-            return Parameter(
-                path, mode, kind, tuple(targets), "1/year", _common(rates), False, False
-            )
+            return Parameter(path, mode, kind, tuple(targets), "1/year", _common(rates))
         factors = [
             float(r.emission_factor[-1])
             if bool((r.emission_factor[1:] == r.emission_factor[-1]).all())
             else None
             for r in resources
         ]
-        return Parameter(
-            path, mode, kind, tuple(targets), f"kgCO2e/{unit}", _common(factors), linear, False
-        )
+        return Parameter(path, mode, kind, tuple(targets), f"kgCO2e/{unit}", _common(factors))
     return _resolve_bid_path(parsed, mode, prepared)
 
 
@@ -427,16 +430,7 @@ def _resolve_bid_path(parsed: ParameterPath, mode: Mode, prepared: PreparedTende
         if not uses:
             raise PathError("the path matches no resource use")
         unit = f"{units.pop()}/year" if len(units) == 1 else "unit/year"
-        return Parameter(
-            parsed.text,
-            mode,
-            kind,
-            tuple(uses),
-            unit,
-            _common(values),
-            True,
-            False,
-        )
+        return Parameter(parsed.text, mode, kind, tuple(uses), unit, _common(values))
     chosen: list[tuple[int, int]] = []
     values = []
     for b, i in items:
@@ -461,13 +455,4 @@ def _resolve_bid_path(parsed: ParameterPath, mode: Mode, prepared: PreparedTende
             + (" with a stated service life" if kind is Kind.SERVICE_LIFE else "")
         )
     unit = {Kind.SERVICE_LIFE: "year", Kind.QUANTITY: "1", Kind.UNIT_PRICE: currency}[kind]
-    return Parameter(
-        parsed.text,
-        mode,
-        kind,
-        tuple(chosen),
-        unit,
-        _common(values),
-        kind in LINEAR_KINDS,
-        True,
-    )
+    return Parameter(parsed.text, mode, kind, tuple(chosen), unit, _common(values))

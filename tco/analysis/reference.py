@@ -17,24 +17,15 @@ import numpy.typing as npt
 from tco import models
 from tco.climate import climate_cost, pollutant_cost
 from tco.expand import expand_tender
-from tco.finance import fisher_nominal, fisher_real
-from tco.inputs import RateBasis
 from tco.kernel import compute_cubes, time_grid
-from tco.prepared import PreparedCarbonPrice, PreparedMethod, PreparedResourceUse, PreparedTender
+from tco.prepared import PreparedCarbonPrice, PreparedResourceUse, PreparedTender
 
-from .parameters import Kind, Mode, Parameter
+from .parameters import Kind, Mode, Parameter, real_rate, stated_rate
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
-__all__ = [
-    "apply_settings",
-    "bid_deductions",
-    "ladder_levels",
-    "real_rate",
-    "reference_comparison_numbers",
-    "stated_rate",
-]
+__all__ = ["apply_settings", "bid_deductions", "ladder_levels", "reference_comparison_numbers"]
 
 
 # --- the reference: the engine's own pipeline, unrounded ----------------------------------------
@@ -91,28 +82,6 @@ def _new(mode: Mode, stated: FloatArray | float, x: float) -> FloatArray:
     if mode is Mode.SHIFT:
         return np.asarray(base + x, dtype=np.float64)
     return np.full_like(base, x)
-
-
-def real_rate(rate: FloatArray | float, method: PreparedMethod) -> FloatArray:
-    """Real rate of a stated one: Fisher (:func:`tco.finance.fisher_real`) in a nominal analysis.
-
-    Example: 23.6 % stated with 3 % inflation (nominal basis) -> 20 % real.
-    """
-    r = np.asarray(rate, dtype=np.float64)
-    if method.rate_basis is RateBasis.NOMINAL:
-        return np.asarray(fisher_real(r, method.inflation_rate), dtype=np.float64)
-    return r
-
-
-def stated_rate(real: FloatArray | float, method: PreparedMethod) -> FloatArray:
-    """Stated rate of a real one: the inverse of :func:`real_rate` (Fisher, nominal basis).
-
-    Example: 20 % real with 3 % inflation (nominal basis) -> 23.6 % stated.
-    """
-    r = np.asarray(real, dtype=np.float64)
-    if method.rate_basis is RateBasis.NOMINAL:
-        return np.asarray(fisher_nominal(r, method.inflation_rate), dtype=np.float64)
-    return r
 
 
 def apply_settings(

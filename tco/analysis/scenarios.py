@@ -44,10 +44,7 @@ class ResolvedScenario:
 
 
 def compare_scenarios(
-    model: ParametricModel,
-    scenarios: Sequence[ResolvedScenario],
-    ids: Sequence[str],
-    digits: int,
+    model: ParametricModel, scenarios: Sequence[ResolvedScenario], ids: Sequence[str], digits: int
 ) -> ScenarioComparison:
     """Rank the bids in every scenario; see the module docstring.
 

@@ -79,10 +79,7 @@ def tornado(
             high=high,
             bids=tuple(
                 SensitivityBid(
-                    bid_id,
-                    float(base_rounded[b]),
-                    float(rounded_low[b]),
-                    float(rounded_high[b]),
+                    bid_id, float(base_rounded[b]), float(rounded_low[b]), float(rounded_high[b])
                 )
                 for b, bid_id in enumerate(ids)
             ),

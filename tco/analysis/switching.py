@@ -115,11 +115,7 @@ def _argmin(numbers: FloatArray) -> npt.NDArray[np.int64]:
 
 
 def switching(
-    model: ParametricModel,
-    parameter: Parameter,
-    low: float,
-    high: float,
-    ids: Sequence[str],
+    model: ParametricModel, parameter: Parameter, low: float, high: float, ids: Sequence[str]
 ) -> SwitchingResult:
     """Switch points of ``parameter`` within ``[low, high]`` (see the module docstring).
 

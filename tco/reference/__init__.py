@@ -25,9 +25,10 @@ from __future__ import annotations
 
 import functools
 import json
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, fields
 from importlib import resources
-from typing import Any, Final
+from typing import Any, Final, TypeVar, cast
 
 from tco import units
 from tco.errors import UnitError
@@ -54,6 +55,8 @@ __all__ = [
     "price_index_not_vendored",
     "price_indices",
 ]
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +217,17 @@ def _read(name: str) -> dict[str, Any]:
     return data
 
 
+def _record(cls: Callable[..., T], raw: dict[str, Any], **given: Any) -> T:
+    """A reference record from a JSON object: each field not ``given`` is ``raw[field]``
+    converted by its annotated type (str, float or int).
+
+    Example: ``_record(LifetimeKm, {"vehicle": "bus", "km": 8e5, ...})`` is a :class:`LifetimeKm`.
+    """
+    convert = {"str": str, "float": float, "int": int}
+    read = (f for f in fields(cast(Any, cls)) if f.name not in given)
+    return cls(**{f.name: convert[str(f.type)](raw[f.name]) for f in read}, **given)
+
+
 def _unique(ids: list[str], what: str) -> None:
     if len(set(ids)) != len(ids):
         raise ValueError(f"duplicate {what} id in reference data")
@@ -230,17 +244,12 @@ def _series(raw: dict[str, Any]) -> CarbonPriceSeries:
     )
     if not points or (raw["constant"] and len(points) != 1):
         raise ValueError(f"series {raw['id']}: a constant series has exactly one point")
-    return CarbonPriceSeries(
-        id=str(raw["id"]),
-        name=str(raw["name"]),
-        kind=str(raw["kind"]),
-        currency=str(raw["currency"]),
-        unit=unit,
+    return _record(
+        CarbonPriceSeries,
+        raw,
         price_base_year=_price_base_year(raw),
         constant=bool(raw["constant"]),
         points=points,
-        source=str(raw["source"]),
-        notes=str(raw["notes"]),
         price_base_note=str(raw.get("price_base_note", "")),
     )
 
@@ -276,16 +285,7 @@ def _price_index(raw: dict[str, Any]) -> PriceIndex:
         values.append(IndexValue(year, value, sources[source], retrieved))
     if not values:
         raise ValueError(f"price index {currency}: no values")
-    return PriceIndex(
-        currency=currency,
-        name=str(raw["name"]),
-        aggregate=str(raw["aggregate"]),
-        base=str(raw["base"]),
-        publisher=str(raw["publisher"]),
-        citation=str(raw["citation"]),
-        notes=str(raw["notes"]),
-        values=tuple(values),
-    )
+    return _record(PriceIndex, raw, values=tuple(values))
 
 
 def _factor(raw: dict[str, Any]) -> ReferenceEmissionFactor:
@@ -297,16 +297,7 @@ def _factor(raw: dict[str, Any]) -> ReferenceEmissionFactor:
         _fits(unit, Dimension.CO2E.per(resource)) for resource in Dimension.RESOURCES
     ):  # pragma: no cover - shipped files are checked by the tests
         raise ValueError(f"factor {raw['id']}: unit {unit!r} is not CO2e per resource unit")
-    return ReferenceEmissionFactor(
-        id=str(raw["id"]),
-        resource=str(raw["resource"]),
-        value=float(raw["value"]),
-        unit=unit,
-        basis=str(raw["basis"]),
-        source=str(raw["source"]),
-        period=str(raw["period"]),
-        notes=str(raw["notes"]),
-    )
+    return _record(ReferenceEmissionFactor, raw)
 
 
 def _fits(unit: str, dimension: Dimension) -> bool:
@@ -332,19 +323,7 @@ def _load() -> _Data:
     factor_list = tuple(sorted((_factor(f) for f in factors["factors"]), key=lambda f: f.id))
     _unique([f.id for f in factor_list], "emission factor")
     contents = tuple(
-        sorted(
-            (
-                EnergyContent(
-                    id=str(c["id"]),
-                    fuel=str(c["fuel"]),
-                    value=float(c["value"]),
-                    unit=str(c["unit"]),
-                    source=str(c["source"]),
-                )
-                for c in factors["energy_contents"]
-            ),
-            key=lambda c: c.id,
-        )
+        sorted((_record(EnergyContent, c) for c in factors["energy_contents"]), key=lambda c: c.id)
     )
     _unique([c.id for c in contents], "energy content")
     energy_per_volume = Dimension.ENERGY.per(Dimension.VOLUME)
@@ -352,32 +331,13 @@ def _load() -> _Data:
         units.factor(content.unit, energy_per_volume)
     prices = tuple(
         sorted(
-            (
-                PollutantPrice(
-                    id=str(p["id"]),
-                    pollutant=str(p["pollutant"]),
-                    value=float(p["value"]),
-                    unit=str(p["unit"]),
-                    price_base_year=int(p["price_base_year"]),
-                    source=str(p["source"]),
-                )
-                for p in vehicles["pollutant_prices"]
-            ),
-            key=lambda p: p.id,
+            (_record(PollutantPrice, p) for p in vehicles["pollutant_prices"]), key=lambda p: p.id
         )
     )
     _unique([p.id for p in prices], "pollutant price")
     for price in prices:
         units.factor(price.unit, Dimension.MONEY_PER_MASS)
-    lifetimes = tuple(
-        LifetimeKm(
-            vehicle=str(v["vehicle"]),
-            km=float(v["km"]),
-            description=str(v["description"]),
-            source=str(v["source"]),
-        )
-        for v in vehicles["lifetime_km"]
-    )
+    lifetimes = tuple(_record(LifetimeKm, v) for v in vehicles["lifetime_km"])
     price_indices = tuple(
         sorted((_price_index(i) for i in indices["indices"]), key=lambda i: i.currency)
     )

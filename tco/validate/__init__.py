@@ -41,9 +41,8 @@ from tco.inputs import Method, Tender
 from tco.prepared import PreparedTender
 from tco.validate import bids, method
 from tco.validate.context import Context
-from tco.validate.limits import MAX_BIDS, MAX_STUDY_PERIOD
 
-__all__ = ["MAX_BIDS", "MAX_STUDY_PERIOD", "prepare"]
+__all__ = ["prepare"]
 
 
 def prepare(tender: Tender) -> PreparedTender:

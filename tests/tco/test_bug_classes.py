@@ -168,6 +168,8 @@ def test_bug_class_05_residual_value_nominal_adjustment() -> None:
     # ... and its present value at the nominal rate is the real one
     assert nominal.cost_by_category["residual_value"] == real.cost_by_category["residual_value"]
     assert nominal.life_cycle_cost == real.life_cycle_cost
+    lines = {e.quantity: e for e in nominal.explanations}["life_cycle_cost"].inputs
+    assert any("nominal" in line and "Fisher" in line for line in lines)
 
 
 def test_bug_class_06_constant_vs_yearly_escalation_from_base_date() -> None:

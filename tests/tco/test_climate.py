@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -80,43 +82,33 @@ def energy_tender(
     )
 
 
-def test_climate_cost_emissions_times_price_per_kg() -> None:
-    tender = energy_tender()
+#: A tender of 1 000 kg a year for 2 years (energy_tender's arguments) and its climate cost
+#: (within ``rel``): emissions of year t x the price of year t, discounted like other costs
+#: unless undiscounted.
+CLIMATE: list[tuple[dict[str, Any], float, float, list[float] | None]] = [
+    ({}, 3000.0, 0.0, [0.0, 1500.0, 1500.0]),  # 1.5 SEK/kg, d = 0
+    ({"d": 0.10}, 1500 / 1.1 + 1500 / 1.21, 1e-15, None),
+    ({"d": 0.10, "undiscounted": True}, 3000.0, 0.0, None),
+    # operational emissions follow the timing convention
+    ({"d": 0.10, "timing": Timing.MID_YEAR}, 1500 * (1.1**-0.5 + 1.1**-1.5), 1e-14, None),
+    ({"price": [9.0, 1.0, 2.0]}, 3000.0, 0.0, [0.0, 1000.0, 2000.0]),  # the price of each year
+]
+
+
+@pytest.mark.parametrize(("kwargs", "total", "rel", "undiscounted"), CLIMATE)
+def test_climate_cost(
+    kwargs: dict[str, Any], total: float, rel: float, undiscounted: list[float] | None
+) -> None:
+    tender = energy_tender(**kwargs)
     cubes, grid = cubes_and_grid(tender)
     cost = climate_cost(cubes.counted_emissions_by_group, tender.method.carbon_price, grid)
-    # 1 000 kg a year x 1.5 SEK/kg, 2 years, d = 0
-    assert cost.undiscounted[0].tolist() == [0.0, 1500.0, 1500.0]
-    assert cost.total.tolist() == [3000.0]
-
-
-def test_climate_cost_discounted_like_other_costs_unless_undiscounted() -> None:
-    tender = energy_tender(d=0.10)
-    cubes, grid = cubes_and_grid(tender)
-    cost = climate_cost(cubes.counted_emissions_by_group, tender.method.carbon_price, grid)
-    assert float(cost.total[0]) == pytest.approx(1500 / 1.1 + 1500 / 1.21, rel=1e-15)
-    tender = energy_tender(d=0.10, undiscounted=True)
-    cubes, grid = cubes_and_grid(tender)
-    cost = climate_cost(cubes.counted_emissions_by_group, tender.method.carbon_price, grid)
-    assert float(cost.total[0]) == 3000.0
-
-
-def test_climate_cost_of_operational_emissions_follows_the_timing_convention() -> None:
-    tender = energy_tender(d=0.10, timing=Timing.MID_YEAR)
-    cubes, grid = cubes_and_grid(tender)
-    cost = climate_cost(cubes.counted_emissions_by_group, tender.method.carbon_price, grid)
-    assert float(cost.total[0]) == pytest.approx(1500 * (1.1**-0.5 + 1.1**-1.5), rel=1e-14)
-
-
-def test_climate_cost_uses_the_price_of_each_year() -> None:
-    tender = energy_tender(price=[9.0, 1.0, 2.0])
-    cubes, grid = cubes_and_grid(tender)
-    cost = climate_cost(cubes.counted_emissions_by_group, tender.method.carbon_price, grid)
-    assert cost.undiscounted[0].tolist() == [0.0, 1000.0, 2000.0]
+    assert float(cost.total[0]) == pytest.approx(total, rel=rel, abs=0.0)
+    if undiscounted is not None:
+        assert cost.undiscounted[0].tolist() == undiscounted
 
 
 def test_no_carbon_price_no_climate_cost() -> None:
-    tender = energy_tender()
-    cubes, grid = cubes_and_grid(tender)
+    cubes, grid = cubes_and_grid(energy_tender())
     cost = climate_cost(cubes.counted_emissions_by_group, None, grid)
     assert cost.total.tolist() == [0.0]
     assert cost.undiscounted.shape == (1, 3)

@@ -7,8 +7,6 @@ import hashlib
 import json
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from tco import digest
 from tco.inputs import (
@@ -18,7 +16,6 @@ from tco.inputs import (
     Quantity,
     RateBasis,
     ResourcePrice,
-    Tender,
 )
 
 from .tender_json import sample_tender
@@ -164,16 +161,3 @@ def test_third_party_recomputation_from_the_documented_rules() -> None:
     }
     data = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     assert digest.method_digest(method) == hashlib.sha256(data.encode("utf-8")).hexdigest()
-
-
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
-@given(tender=st.from_type(Tender))
-def test_generated_serialisers_write_the_reference_form(tender: Tender) -> None:
-    """The generated serialisers give the bytes of the reference form (``_canon`` + json)."""
-    reference = digest._reference(tender, Tender).encode("utf-8")
-    assert digest.canonical_json(tender) == reference
-    method = digest._reference(tender.method, type(tender.method)).encode("utf-8")
-    assert digest.digests(tender) == (
-        hashlib.sha256(method).hexdigest(),
-        hashlib.sha256(reference).hexdigest(),
-    )

@@ -5,19 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tco.expand import (
-    EVENT_GROUP,
-    RECURRING_GROUP,
-    StreamTable,
-    expand_tender,
-    purchase_times,
-    resource_category,
-    warranty_coverage,
-)
+from tco.expand import expand_tender
 from tco.inputs import Timing
 from tco.prepared import CATEGORIES, MODULES
 from tco.residual_value import residual_value
-from tco.schedules import event_slot, remaining_life
+from tco.resource_use import resource_category
+from tco.schedules import event_slot, purchase_times, remaining_life, warranty_coverage
+from tco.stream_table import EVENT_GROUP, RECURRING_GROUP, StreamTable
 
 from . import factory as f
 

@@ -10,7 +10,6 @@ import pytest
 
 from tco import finance
 from tco.finance import (
-    arithmetic_gradient_pv_factor,
     discount_factors,
     escalation_index,
     fisher_inflation,
@@ -69,7 +68,6 @@ def test_arithmetic_gradient_convention() -> None:
     t = np.arange(1, 31)
     explicit = float((3_000 * (t - 1) * spv(0.08, t)).sum())
     assert round(explicit, 1) == 310_367.4
-    assert round(3_000 * float(arithmetic_gradient_pv_factor(0.08, 30)), 1) == 310_367.4
     # G, 2G, ... 30G (gradient starting in year 1) would be another number: not the convention.
     assert round(float((3_000 * t * spv(0.08, t)).sum()), 1) != 310_367.4
 
@@ -78,7 +76,6 @@ def test_d_zero_works_everywhere() -> None:
     assert float(upv(0.0, 12)) == 12.0
     assert float(upv_star(0.0, 0.0, 12)) == 12.0
     assert float(spv(0.0, 7.5)) == 1.0
-    assert float(arithmetic_gradient_pv_factor(0.0, 4)) == 6.0  # 0 + 1 + 2 + 3
     assert discount_factors(0.0, np.arange(5.0)).tolist() == [1.0] * 5
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import doctest
 import math
+from typing import Any
 
 import numpy as np
 import numpy_financial as npf
@@ -12,15 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import tco.measures
-from tco.measures import (
-    abatement_cost,
-    airr,
-    compute_measures,
-    discounted_payback,
-    net_savings,
-    simple_payback,
-    sir,
-)
+from tco.measures import airr, compute_measures
 from tco.prepared import CATEGORIES
 from tco.results import Measures, MeasureStatus
 
@@ -57,6 +50,15 @@ def _measures(
         discounted=_discount(und, rate),
         emissions_total_kg=np.array(emissions_kg if emissions_kg else [0.0] * n_bids),
     )
+
+
+def simple_payback(savings: list[float], investment: list[float]) -> tuple[int | None, object]:
+    """Simple payback of an alternative saving ``savings`` and investing ``investment`` a year."""
+    und = _flows(2, len(savings) - 1)
+    und[1, CAT["energy"]] = np.negative(savings)
+    und[1, CAT["acquisition"]] = investment
+    _, alt = _measures(und)
+    return alt.simple_payback_years, alt.simple_payback_status
 
 
 def _reference_scenario() -> np.ndarray:
@@ -201,8 +203,11 @@ def test_bug_class_3_sir_negative_when_dearer_to_buy_and_to_run() -> None:
 
 
 def test_sir_zero_savings_gives_airr_no_savings() -> None:
-    assert sir(0.0, 100.0) == (0.0, OK)
-    assert airr(0.0, 0.03, 20).status is MeasureStatus.NO_SAVINGS
+    und = _flows()
+    und[1, CAT["acquisition"], 0] = 100.0
+    _, alt = _measures(und)
+    assert (alt.sir, alt.sir_status) == (0.0, OK)
+    assert alt.airr_status is MeasureStatus.NO_SAVINGS
 
 
 def test_floating_noise_in_investment_is_not_an_investment() -> None:
@@ -263,28 +268,26 @@ def test_bug_class_4_payback_not_zero_when_year_0_has_no_difference() -> None:
     assert alt.discounted_payback_years == first == 16
 
 
-def test_bug_class_4_scalar_verb_year_zero_no_difference() -> None:
-    savings = [0.0, 0.0, 0.0] + [1_000.0] * 18
-    investment = [0.0, 0.0, 10_000.0] + [0.0] * 18
-    assert simple_payback(savings, investment) == (12, OK)
+#: Yearly (savings, additional investment) and the simple payback year they give: the first year,
+#: from the first one with an investment, whose cumulative net savings are >= 0.
+PAYBACKS: list[tuple[list[float], list[float], int]] = [
+    # bug class 4: year 0 without difference is not a payback of 0
+    ([0.0, 0.0, 0.0] + [1_000.0] * 18, [0.0, 0.0, 10_000.0] + [0.0] * 18, 12),
+    # 0 only when year 0's savings already cover its investment
+    ([500.0, 0.0], [400.0, 0.0], 0),
+    ([0.0, 500.0], [400.0, 0.0], 1),
+    # savings of years 1..4 already cover a year-5 investment
+    ([0.0] + [1_000.0] * 10, [0.0] * 5 + [3_000.0] + [0.0] * 5, 5),
+    # the first crossing, even if it dips later
+    ([0.0] + [1_000.0] * 10, [2_000.0, 0.0, 0.0, 0.0, 0.0, 0.0, 5_000.0, 0.0, 0.0, 0.0, 0.0], 2),
+    # exactly at N
+    ([0.0] + [500.0] * 20, [10_000.0] + [0.0] * 20, 20),
+]
 
 
-def test_payback_zero_only_when_covered_in_year_0() -> None:
-    assert simple_payback([500.0, 0.0], [400.0, 0.0]) == (0, OK)
-    assert simple_payback([0.0, 500.0], [400.0, 0.0]) == (1, OK)
-
-
-def test_payback_counts_savings_before_the_investment() -> None:
-    """Savings of years 1..4 already cover a year-5 investment: payback in year 5."""
-    savings = [0.0] + [1_000.0] * 10
-    investment = [0.0] * 5 + [3_000.0] + [0.0] * 5
-    assert simple_payback(savings, investment) == (5, OK)
-
-
-def test_payback_first_crossing_even_if_it_dips_later() -> None:
-    savings = [0.0] + [1_000.0] * 10
-    investment = [2_000.0, 0.0, 0.0, 0.0, 0.0, 0.0, 5_000.0, 0.0, 0.0, 0.0, 0.0]
-    assert simple_payback(savings, investment) == (2, OK)
+@pytest.mark.parametrize(("savings", "investment", "year"), PAYBACKS)
+def test_simple_payback(savings: list[float], investment: list[float], year: int) -> None:
+    assert simple_payback(savings, investment) == (year, OK)
 
 
 def test_never_pays_back_within_study_period() -> None:
@@ -308,24 +311,8 @@ def test_simple_pays_back_but_discounted_does_not() -> None:
     assert alt.discounted_payback_status is MeasureStatus.NEVER_PAYS_BACK
 
 
-def test_payback_exactly_at_year_n() -> None:
-    assert simple_payback([0.0] + [500.0] * 20, [10_000.0] + [0.0] * 20) == (20, OK)
-
-
 def test_payback_with_no_investment_year() -> None:
-    assert simple_payback([0.0, 1.0], [0.0, -1.0]).status is MeasureStatus.NO_ADDITIONAL_INVESTMENT
-
-
-def test_discounted_payback_is_simple_payback_on_present_values() -> None:
-    t = np.arange(21)
-    s = np.where(t >= 1, 1_000.0, 0.0) * 1.03**-t
-    i = np.where(t == 0, 10_000.0, 0.0)
-    assert discounted_payback(s, i) == simple_payback(s, i) == (13, OK)
-
-
-def test_payback_refuses_mismatched_flows() -> None:
-    with pytest.raises(ValueError, match="1-D"):
-        simple_payback([1.0, 2.0], [1.0])
+    assert simple_payback([0.0, 1.0], [0.0, -1.0])[1] is MeasureStatus.NO_ADDITIONAL_INVESTMENT
 
 
 # --- abatement cost ------------------------------------------------------------------------------
@@ -340,8 +327,10 @@ def test_abatement_cost_positive_when_paying_to_avoid() -> None:
 
 
 def test_abatement_cost_negative_when_saving_and_avoiding() -> None:
-    value = abatement_cost(100_000.0, 95_000.0, 80.0, 30.0)
-    assert value == (-100.0, OK)
+    und = _flows()
+    und[:, CAT["acquisition"], 0] = (100_000.0, 95_000.0)
+    _, alt = _measures(und, emissions_kg=(80_000.0, 30_000.0))
+    assert (alt.abatement_cost, alt.abatement_cost_status) == (-100.0, OK)
 
 
 @pytest.mark.parametrize("alt_kg", [90_000.0, 120_000.0])
@@ -363,14 +352,10 @@ def test_abatement_cost_uses_tonnes() -> None:
 
 
 def test_net_savings_sign() -> None:
-    assert net_savings(100.0, 80.0) == 20.0
-    assert net_savings(80.0, 100.0) == -20.0
-
-
-def test_sir_verb() -> None:
-    assert sir(14_877.47, 10_000.0).value == pytest.approx(1.487747)
-    assert sir(1.0, 0.0) == (None, MeasureStatus.NO_ADDITIONAL_INVESTMENT)
-    assert sir(1.0, -5.0) == (None, MeasureStatus.NO_ADDITIONAL_INVESTMENT)
+    und = _flows(3)
+    und[:, CAT["acquisition"], 0] = (100.0, 80.0, 120.0)
+    _, cheaper, dearer = _measures(und)
+    assert (cheaper.net_savings, dearer.net_savings) == (20.0, -20.0)
 
 
 def test_airr_refuses_zero_study_period() -> None:
@@ -407,28 +392,18 @@ def test_never_nan_inf_or_zero_stand_in() -> None:
 
 def test_compute_measures_checks_shapes_and_baseline() -> None:
     und = _reference_scenario()
+    common: dict[str, Any] = {
+        "bid_ids": ["a", "b"],
+        "discount_rate": D,
+        "categories": CATEGORIES,
+        "undiscounted": und,
+        "discounted": und,
+        "emissions_total_kg": np.zeros(2),
+    }
     with pytest.raises(ValueError, match="cash flows"):
-        compute_measures(
-            bid_ids=["a", "b"],
-            baseline_index=0,
-            discount_rate=D,
-            study_period_years=19,
-            categories=CATEGORIES,
-            undiscounted=und,
-            discounted=und,
-            emissions_total_kg=np.zeros(2),
-        )
+        compute_measures(baseline_index=0, study_period_years=19, **common)
     with pytest.raises(ValueError, match="baseline"):
-        compute_measures(
-            bid_ids=["a", "b"],
-            baseline_index=2,
-            discount_rate=D,
-            study_period_years=N,
-            categories=CATEGORIES,
-            undiscounted=und,
-            discounted=und,
-            emissions_total_kg=np.zeros(2),
-        )
+        compute_measures(baseline_index=2, study_period_years=N, **common)
 
 
 # --- properties -----------------------------------------------------------------------------------

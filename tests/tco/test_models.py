@@ -11,7 +11,6 @@ import tco.models
 from tco.inputs import ModelKind
 from tco.models import (
     INCONCLUSIVE_MARGIN,
-    best_bid_index,
     comparison_numbers,
     competition_rank,
     ladder_discount,
@@ -151,13 +150,41 @@ def test_ladder_discount_levels_zero_absent_and_negative_earn_nothing() -> None:
 # --- ranking -------------------------------------------------------------------------------------
 
 
-def test_rank_ascending_distinct() -> None:
-    r = rank_bids(np.array([300.0, 100.0, 200.0]), ["A", "B", "C"])
-    assert r.rank.tolist() == [3, 1, 2]
-    assert r.tied.tolist() == [False, False, False]
-    np.testing.assert_array_equal(r.difference_to_best, [200.0, 0.0, 100.0])
-    np.testing.assert_allclose(r.difference_to_best_percent, [200.0, 0.0, 100.0])
-    assert r.warnings == ()
+#: Comparison numbers, then the ranks, tie flags, warning codes (sorted) and the differences to
+#: the best in percent (of the best's magnitude; 0, never NaN, when the best is 0) they get.
+RANKINGS: list[tuple[list[float], list[int], list[bool], list[str], list[float] | None]] = [
+    ([300.0, 100.0, 200.0], [3, 1, 2], [False] * 3, [], [200.0, 0.0, 100.0]),
+    ([5.0, 5.0], [1, 1], [True, True], ["INCONCLUSIVE_RANKING", "TIE"], None),
+    ([100.0, 100.0, 500.0], [1, 1, 3], [True, True, False], ["INCONCLUSIVE_RANKING", "TIE"], None),
+    ([7.0, 7.0, 7.0], [1, 1, 1], [True] * 3, ["INCONCLUSIVE_RANKING", "TIE"], None),
+    ([100.00, 100.01], [1, 2], [False] * 2, ["INCONCLUSIVE_RANKING"], None),
+    ([-100.0, -95.0, 50.0], [1, 2, 3], [False] * 3, ["INCONCLUSIVE_RANKING"], [0.0, 5.0, 150.0]),
+    ([-100.0, 50.0], [1, 2], [False] * 2, [], None),
+    ([0.0, 10.0, 20.0], [1, 2, 3], [False] * 3, ["BEST_COST_ZERO"], [0.0, 0.0, 0.0]),
+    ([0.0, 0.0], [1, 1], [True, True], ["BEST_COST_ZERO", "TIE"], [0.0, 0.0]),
+    ([42.0], [1], [False], [], None),
+    ([0.0], [1], [False], [], None),
+    ([], [], [], [], None),
+]
+
+
+@pytest.mark.parametrize(("costs", "ranks", "tied", "codes", "percent"), RANKINGS)
+def test_rank_bids(
+    costs: list[float],
+    ranks: list[int],
+    tied: list[bool],
+    codes: list[str],
+    percent: list[float] | None,
+) -> None:
+    ids = [chr(ord("A") + k) for k in range(len(costs))]
+    r = rank_bids(np.array(costs, dtype=np.float64), ids)
+    assert r.rank.tolist() == ranks
+    assert r.tied.tolist() == tied
+    assert sorted(w.code for w in r.warnings) == codes
+    np.testing.assert_array_equal(r.difference_to_best, np.array(costs) - min(costs, default=0))
+    if percent is not None:
+        np.testing.assert_allclose(r.difference_to_best_percent, percent)
+    assert np.isfinite(r.difference_to_best_percent).all()
 
 
 def test_ties_share_rank_are_flagged_and_warned() -> None:
@@ -171,32 +198,8 @@ def test_ties_share_rank_are_flagged_and_warned() -> None:
     assert "D, E" in ties[1].message
     assert "rank 4" in ties[1].message
     assert "C" not in ties[0].message.split("bids ")[1].split(" are")[0]
-
-
-def test_tie_is_never_broken_by_request_order() -> None:
-    forward = rank_bids(np.array([5.0, 5.0]), ["X", "Y"])
-    backward = rank_bids(np.array([5.0, 5.0]), ["Y", "X"])
-    assert forward.rank.tolist() == backward.rank.tolist() == [1, 1]
-
-
-def test_tie_at_the_top_is_also_inconclusive() -> None:
-    r = rank_bids(np.array([100.0, 100.0, 500.0]), ["A", "B", "C"])
-    assert {w.code for w in r.warnings} == {"TIE", "INCONCLUSIVE_RANKING"}
-
-
-def test_three_way_tie() -> None:
-    r = rank_bids(np.array([7.0, 7.0, 7.0]), ["A", "B", "C"])
-    assert r.rank.tolist() == [1, 1, 1]
-    assert r.tied.all()
-    (tie,) = [w for w in r.warnings if w.code == "TIE"]
+    (tie,) = [w for w in rank_bids(np.array([7.0] * 3), list("ABC")).warnings if w.code == "TIE"]
     assert "A, B, C" in tie.message
-
-
-def test_one_minor_unit_apart_is_not_a_tie() -> None:
-    r = rank_bids(np.array([100.00, 100.01]), ["A", "B"])
-    assert r.rank.tolist() == [1, 2]
-    assert not r.tied.any()
-    assert [w.code for w in r.warnings] == ["INCONCLUSIVE_RANKING"]
 
 
 @pytest.mark.parametrize(
@@ -204,51 +207,13 @@ def test_one_minor_unit_apart_is_not_a_tie() -> None:
     [(109.99, True), (110.0, False), (110.01, False), (150.0, False)],
 )
 def test_inconclusive_warning_under_10_percent(second: float, warned: bool) -> None:
+    assert INCONCLUSIVE_MARGIN == 0.10
     r = rank_bids(np.array([second, 100.0, 1000.0]), ["A", "B", "C"])
     codes = [w.code for w in r.warnings]
     assert ("INCONCLUSIVE_RANKING" in codes) is warned
     if warned:
         (w,) = r.warnings
         assert "B, A" in w.message  # best first, then the runner-up
-
-
-def test_inconclusive_margin_is_ten_percent() -> None:
-    assert INCONCLUSIVE_MARGIN == 0.10
-
-
-def test_negative_best_is_measured_against_its_magnitude() -> None:
-    r = rank_bids(np.array([-100.0, -95.0, 50.0]), ["A", "B", "C"])
-    assert r.rank.tolist() == [1, 2, 3]
-    np.testing.assert_allclose(r.difference_to_best_percent, [0.0, 5.0, 150.0])
-    assert [w.code for w in r.warnings] == ["INCONCLUSIVE_RANKING"]
-    clear = rank_bids(np.array([-100.0, 50.0]), ["A", "B"])
-    assert clear.warnings == ()
-
-
-def test_best_zero_gives_percent_zero_and_a_warning_never_nan() -> None:
-    r = rank_bids(np.array([0.0, 10.0, 20.0]), ["A", "B", "C"])
-    np.testing.assert_array_equal(r.difference_to_best, [0.0, 10.0, 20.0])
-    np.testing.assert_array_equal(r.difference_to_best_percent, [0.0, 0.0, 0.0])
-    assert np.isfinite(r.difference_to_best_percent).all()
-    assert [w.code for w in r.warnings] == ["BEST_COST_ZERO"]
-
-
-def test_all_zero_is_a_tie_with_finite_percent() -> None:
-    r = rank_bids(np.array([0.0, 0.0]), ["A", "B"])
-    assert r.rank.tolist() == [1, 1]
-    np.testing.assert_array_equal(r.difference_to_best_percent, [0.0, 0.0])
-    assert {w.code for w in r.warnings} == {"BEST_COST_ZERO", "TIE"}
-
-
-def test_single_bid_and_no_bids() -> None:
-    one = rank_bids(np.array([42.0]), ["A"])
-    assert one.rank.tolist() == [1]
-    assert one.warnings == ()
-    zero_best = rank_bids(np.array([0.0]), ["A"])
-    assert zero_best.warnings == ()
-    none = rank_bids(np.zeros(0), [])
-    assert none.rank.shape == (0,)
-    assert none.warnings == ()
 
 
 def test_rank_bids_refuses_bad_input() -> None:
@@ -258,39 +223,15 @@ def test_rank_bids_refuses_bad_input() -> None:
         rank_bids(np.zeros(3), ["A", "B"])
     with pytest.raises(ValueError, match="finite"):
         rank_bids(np.array([1.0, np.nan]), ["A", "B"])
-
-
-def test_rank_dtypes() -> None:
     r = rank_bids(np.array([2.0, 1.0]), ["A", "B"])
     assert r.rank.dtype == np.int64
     assert r.tied.dtype == np.bool_
     assert r.difference_to_best.dtype == np.float64
 
 
-# --- vectorised ranking for Monte Carlo ----------------------------------------------------------
-
-
-def test_competition_rank_over_draws_matches_per_draw() -> None:
-    rng = np.random.default_rng(3)
-    x = rng.integers(0, 5, size=(200, 6)).astype(np.float64)  # many ties
-    rank, tied = competition_rank(x)
-    assert rank.shape == tied.shape == x.shape
-    for k in range(x.shape[0]):
-        row = x[k]
-        expected_rank = 1 + (row[None, :] < row[:, None]).sum(axis=1)
-        expected_tied = (row[None, :] == row[:, None]).sum(axis=1) > 1
-        np.testing.assert_array_equal(rank[k], expected_rank)
-        np.testing.assert_array_equal(tied[k], expected_tied)
-        np.testing.assert_array_equal(rank[k], rank_bids(row, list("ABCDEF")).rank)
+# --- vectorised ranking for Monte Carlo (over draws = each draw: test_properties) ----------------
 
 
 def test_competition_rank_needs_a_bids_axis() -> None:
     with pytest.raises(ValueError, match="bids axis"):
         competition_rank(np.float64(1.0))  # type: ignore[arg-type]
-
-
-def test_best_bid_index_over_draws() -> None:
-    x = np.array([[3.0, 1.0, 2.0], [1.0, 4.0, 0.5], [2.0, 2.0, 9.0]])
-    got = best_bid_index(x)
-    assert got.tolist() == [1, 2, 0]  # a tie goes to the lowest index
-    assert got.dtype == np.int64
