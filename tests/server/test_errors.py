@@ -133,7 +133,7 @@ def test_too_many_items_in_a_bid_names_its_items(
     assert failure.fields == ["bids[1].items"]
 
 
-def test_over_long_unit_is_refused_quickly_before_parsing(
+def test_over_long_unit_is_refused_before_parsing(
     stub: service_pb2_grpc.LifeCycleCostServiceStub, sample_request: tender_pb2.EvaluateBidsRequest
 ) -> None:
     # A megabyte of unit: the unit parser must never see it, nor the answer echo it.
