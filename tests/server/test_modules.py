@@ -12,30 +12,22 @@ from pathlib import Path
 import grpc
 import numpy as np
 import pytest
-from google.rpc import error_details_pb2, status_pb2
+from google.rpc import status_pb2
 
 from tco import inputs, results
 from tco.errors import FieldViolation, InvalidTender
 from tco_server import convert_in, convert_out, errors
 from tco_server.limits import Limits, RequestTooLargeError, check_request
 from tcoapi.v1 import result_pb2, tender_pb2
-from tests.server.conftest import load_sample_request
+from tests.server.conftest import load_sample_request, status_details
 
 
-def _details(
-    status: grpc.Status,
-) -> tuple[error_details_pb2.BadRequest, error_details_pb2.ErrorInfo]:
+def _details(status: grpc.Status) -> tuple[list[tuple[str, str]], str, str, dict[str, str]]:
     """Decode the details trailer exactly as a client would."""
-    bad, info = error_details_pb2.BadRequest(), error_details_pb2.ErrorInfo()
     (raw,) = [v for k, v in status.trailing_metadata if k == "grpc-status-details-bin"]
     decoded = status_pb2.Status.FromString(raw)
     assert decoded.code == status.code.value[0]
-    for detail in decoded.details:
-        if detail.Is(bad.DESCRIPTOR):
-            detail.Unpack(bad)
-        if detail.Is(info.DESCRIPTOR):
-            detail.Unpack(info)
-    return bad, info
+    return status_details(decoded)
 
 
 # -- convert_in ----------------------------------------------------------------------------------
@@ -119,16 +111,9 @@ def test_invalid_tender_status_lists_every_violation_with_its_path() -> None:
     )
     status = errors.invalid_tender_status(error)
     assert status.code.name == "INVALID_ARGUMENT"
-    bad, info = _details(status)
-    assert [(v.field, v.description) for v in bad.field_violations] == [
-        ("bids[0].id", "must not be empty"),
-        ("method.currency", "x"),
-    ]
-    assert (info.reason, info.domain, dict(info.metadata)) == (
-        "INVALID_TENDER",
-        "tcoapi",
-        {"violations": "2"},
-    )
+    violations, reason, domain, metadata = _details(status)
+    assert violations == [("bids[0].id", "must not be empty"), ("method.currency", "x")]
+    assert (reason, domain, metadata) == ("INVALID_TENDER", "tcoapi", {"violations": "2"})
     assert status.details.startswith("2 invalid field(s): bids[0].id: must not be empty")
 
 
@@ -137,23 +122,23 @@ def test_many_violations_stay_within_the_trailer_budget() -> None:
         [FieldViolation(f"bids[{i}].items[0].unit_price.unit", "d" * 500) for i in range(1000)]
     )
     status = errors.invalid_tender_status(error)
-    bad, info = _details(status)
+    violations, _, _, metadata = _details(status)
     size = sum(len(v) for k, v in status.trailing_metadata if k == "grpc-status-details-bin")
     assert size < 6000
-    assert info.metadata["violations"] == "1000"
-    assert int(info.metadata["reported"]) == len(bad.field_violations) < 1000
-    assert all(len(v.description) <= errors.MAX_DETAIL_TEXT for v in bad.field_violations)
+    assert metadata["violations"] == "1000"
+    assert int(metadata["reported"]) == len(violations) < 1000
+    assert all(len(description) <= errors.MAX_DETAIL_TEXT for _, description in violations)
     assert len(status.details) <= errors.MAX_MESSAGE
 
 
 def test_internal_status_carries_only_the_incident_id() -> None:
     incident = errors.new_incident_id()
     status = errors.internal_status(incident)
-    bad, info = _details(status)
+    violations, reason, _, metadata = _details(status)
     assert status.code.name == "INTERNAL"
-    assert not bad.field_violations
-    assert info.reason == "INTERNAL"
-    assert dict(info.metadata) == {"incident_id": incident}
+    assert not violations
+    assert reason == "INTERNAL"
+    assert metadata == {"incident_id": incident}
 
 
 def test_exception_frames_leave_the_message_out() -> None:
