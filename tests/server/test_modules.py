@@ -1,7 +1,9 @@
 """In-process tests of the server's pure modules: conversion, limits, error statuses.
 
 The end-to-end tests cover the same paths through a real port; these pin the details that are
-awkward to reach from outside (the detail-size budget, an exception's frames, unset fields).
+awkward to reach from outside (the detail-size budget, an exception's frames, unset fields). The
+errors of :func:`tco_server.limits.check_request` are pinned word for word by the goldens
+(``tests/server/test_conversion_golden.py``, ``limits.json``).
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from google.rpc import status_pb2
 from tco import inputs, results
 from tco.errors import FieldViolation, InvalidTender
 from tco_server import convert_in, convert_out, errors
-from tco_server.limits import Limits, RequestTooLargeError, check_request
 from tcoapi.v1 import result_pb2, tender_pb2
 from tests.server.conftest import load_sample_request, status_details
 
@@ -53,53 +54,6 @@ def test_exchange_rates_are_in_key_order() -> None:
         request.method.exchange_rates[code] = 1.0
     tender = convert_in.to_tender(request)
     assert list(tender.method.exchange_rates) == ["DKK", "EUR", "NOK", "USD"]
-
-
-# -- limits --------------------------------------------------------------------------------------
-
-
-def test_sample_request_is_within_the_limits() -> None:
-    check_request(load_sample_request(), Limits())
-
-
-def test_size_limits_name_their_fields() -> None:
-    request = load_sample_request()
-    with pytest.raises(RequestTooLargeError) as caught:
-        check_request(request, Limits(max_bids=1))
-    assert [(v.field, v.reason) for v in caught.value.violations] == [("bids", "TOO_MANY_BIDS")]
-
-    with pytest.raises(RequestTooLargeError) as caught:
-        check_request(request, Limits(max_points=1, max_total_streams=2))
-    assert [(v.field, v.reason) for v in caught.value.violations] == [
-        ("method.emission_factors[0].trajectory", "TOO_MANY_POINTS"),
-        ("method.carbon_price.points", "TOO_MANY_POINTS"),
-    ]
-    with pytest.raises(RequestTooLargeError) as caught:
-        check_request(request, Limits(max_total_streams=2))
-    assert caught.value.reason == "TOO_MANY_STREAMS"
-
-
-def test_shape_limits_list_every_field_without_echoing_values() -> None:
-    request = load_sample_request()
-    request.bids[1].items[0].resource_use[0].amount.unit = "k" * 65
-    request.method.exchange_rates["X" * 300] = 1.0
-    request.bids[0].supplier = "s" * 2_000_000
-    request.method.rate_basis = 9  # type: ignore[assignment]
-    with pytest.raises(InvalidTender) as caught:
-        check_request(request, Limits())
-    got = {v.field: v.description for v in caught.value.violations}
-    assert set(got) == {
-        "bids[1].items[0].resource_use[0].amount.unit",
-        "method.exchange_rates",
-        "bids[0].supplier",
-        "method.rate_basis",
-    }
-    assert got["bids[1].items[0].resource_use[0].amount.unit"] == (
-        "unit is 65 characters long; at most 64 allowed"
-    )
-    assert got["bids[0].supplier"] == "at most 2000 characters, got 2000000"
-    assert got["method.rate_basis"] == "unknown RateBasis value 9"
-    assert all("kkk" not in d and "XXX" not in d and "sss" not in d for d in got.values())
 
 
 # -- errors --------------------------------------------------------------------------------------
