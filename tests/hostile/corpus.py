@@ -167,6 +167,7 @@ _VALUES: list[tuple[str, str, object]] = [
     ("exchange rate inf", "method.exchange_rates[EUR]", math.inf),
     ("exchange rate negative", "method.exchange_rates[EUR]", -11.2),
     ("exchange rate key 'kg # t'", "method.exchange_rates[kg # t]", 1.0),
+    ("exchange rate key 1 MB", "method.exchange_rates", 1.0),  # the map, not the key, is named
     ("carbon price point year -2^31", "method.carbon_price.points[0].year", -(2**31)),
     ("carbon price NaN", "method.carbon_price.points[1].price.value", math.nan),
     ("escalation inf", "method.resource_prices[0].escalation", math.inf),
@@ -187,15 +188,12 @@ _VALUES: list[tuple[str, str, object]] = [
     ("resource name 1 MB", "method.resource_prices[0].resource", "r" * 1_000_000),
 ]
 
+#: Where a value goes when the answer names another path than its own.
+_PUT_AT = {"exchange rate key 1 MB": f"method.exchange_rates[{'E' * 1_000_000}]"}
+
 VALUE_CASES: list[Hostile] = [
-    *(Hostile(name, _put(field, value), INVALID, field) for name, field, value in _VALUES),
-    # the key of a map entry is named by the map's path (a 1 MB key is not quoted back)
-    Hostile(
-        "exchange rate key 1 MB",
-        _put(f"method.exchange_rates[{'E' * 1_000_000}]", 1.0),
-        INVALID,
-        "method.exchange_rates",
-    ),
+    Hostile(name, _put(_PUT_AT.get(name, field), value), INVALID, field)
+    for name, field, value in _VALUES
 ]
 
 
