@@ -16,7 +16,7 @@ import statistics
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import grpc
@@ -107,7 +107,6 @@ class Outcome:
     failure: Failure | None
     client_ms: float
     server_ms: float | None = None
-    extra: dict[str, object] = field(default_factory=dict)
 
 
 def attack(target: str, cases: Sequence[tuple[Hostile, bytes]]) -> list[Outcome]:
