@@ -7,13 +7,15 @@ target, and stops the server with SIGTERM (checking it exits 0).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -31,6 +33,21 @@ settings.register_profile("dev", deadline=None, suppress_health_check=[HealthChe
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 _LISTENING = re.compile(r"listening on (\S+):(\d+)")
+#: How long :func:`wait_until` waits, seconds: a hang guard, never a speed bound.
+HANG_GUARD = 120.0
+
+
+def wait_until(
+    condition: Callable[[], object], what: object = "", timeout: float = HANG_GUARD
+) -> None:
+    """Poll ``condition`` until it is true; fail only if it never becomes so.
+
+    ``what`` (or what it returns, if callable: ``proc.logs``) goes into the failure message.
+    """
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, what() if callable(what) else what
+        time.sleep(0.02)
 
 
 class ServerProcess:
@@ -99,6 +116,14 @@ class ServerProcess:
 
     def logs(self) -> str:
         return "".join(self.stdout_lines) + "".join(self.stderr_lines)
+
+    def events(self, event: str) -> list[dict[str, object]]:
+        """The server's JSON log records of ``event`` (``rpc``, ``started``...), in order."""
+        return [
+            record
+            for line in list(self.stderr_lines)
+            if line.startswith("{") and (record := json.loads(line)).get("event") == event
+        ]
 
 
 @pytest.fixture(scope="session")

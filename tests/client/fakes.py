@@ -95,34 +95,19 @@ def fake_response(currency: str = "SEK") -> result_pb2.EvaluateBidsResponse:
     bids = [
         _bid(
             response,
-            bid_id="B",
-            supplier="EcoClean Europe GmbH",
-            price=218400,
-            energy=2970,
-            maintenance=6500,
-            life=10,
-            tonnes_per_year=0.13,
-        ),
-        _bid(
-            response,
-            bid_id="A",
-            supplier="Städmaskiner Nord AB",
-            price=740000,
-            energy=63000,
-            maintenance=48000,
-            life=8,
-            tonnes_per_year=10.7,
-        ),
-        _bid(
-            response,
-            bid_id="C",
-            supplier="Third Bidder Oy",
-            price=500000,
-            energy=30000,
-            maintenance=20000,
-            life=6,
-            tonnes_per_year=4.0,
-        ),
+            bid_id=bid_id,
+            supplier=supplier,
+            price=price,
+            energy=energy,
+            maintenance=maintenance,
+            life=life,
+            tonnes_per_year=tonnes,
+        )
+        for bid_id, supplier, price, energy, maintenance, life, tonnes in (
+            ("B", "EcoClean Europe GmbH", 218400, 2970, 6500, 10, 0.13),
+            ("A", "Städmaskiner Nord AB", 740000, 63000, 48000, 8, 10.7),
+            ("C", "Third Bidder Oy", 500000, 30000, 20000, 6, 4.0),
+        )
     ]
     bids.sort(key=lambda r: r.evaluated_cost)
     ordered = [result_pb2.BidResult() for _ in bids]

@@ -16,6 +16,7 @@ from tco_client.tender import load_tender, load_tender_file, tender_to_dict
 from tco_client.workbook_layout import DATA_SHEETS
 from tcoapi.v1 import tender_pb2
 from tests.client.conftest import EXAMPLE_FILES
+from tests.conftest import FIXTURES
 
 
 @pytest.mark.parametrize("name", sorted(EXAMPLE_FILES))
@@ -143,83 +144,8 @@ def _fill_small_workbook(path: Path) -> None:
     wb.save(path)
 
 
-SMALL_TENDER = {
-    "method": {
-        "currency": "SEK",
-        "base_year": 2027,
-        "study_period_years": 10,
-        "discount_rate": 0.035,
-        "timing": "TIMING_END_OF_YEAR",
-        "resource_prices": [
-            {
-                "resource": "electricity",
-                "price": {"value": 1.3, "unit": "SEK/kWh"},
-                "escalation": 0.01,
-            }
-        ],
-        "emission_factors": [
-            {
-                "resource": "electricity",
-                "factor": {"value": 0.059, "unit": "kgCO2e/kWh"},
-                "basis": "location-based Nordic mix",
-            }
-        ],
-        "carbon_price": {"series_id": "asek-7.0"},
-        "exchange_rates": {"EUR": 11.2},
-        "baseline_bid_id": "A",
-    },
-    "bids": [
-        {
-            "id": "A",
-            "supplier": "Lampor AB",
-            "items": [
-                {
-                    "name": "LED panel 34 W",
-                    "quantity": 100,
-                    "unit_price": {"value": 1450, "unit": "SEK"},
-                    "service_life": {"value": 12, "unit": "years"},
-                    "emissions": {"a1_a3": {"value": 22, "unit": "kgCO2e"}},
-                    "resource_use": [
-                        {
-                            "resource": "electricity",
-                            "amount": {"value": 34, "unit": "W"},
-                            "activity": {"value": 5000, "unit": "h/year"},
-                        }
-                    ],
-                }
-            ],
-        },
-        {
-            "id": "B",
-            "supplier": "Ljus GmbH",
-            "items": [
-                {
-                    "name": "LED panel 26 W",
-                    "quantity": 100,
-                    "unit_price": {"value": 180, "unit": "EUR"},
-                    "service_life": {"value": 12, "unit": "years"},
-                    "emissions": {"a1_a3": {"value": 22, "unit": "kgCO2e"}},
-                    "resource_use": [
-                        {
-                            "resource": "electricity",
-                            "amount": {"value": 26, "unit": "W"},
-                            "activity": {"value": 5000, "unit": "h/year"},
-                        }
-                    ],
-                }
-            ],
-            "costs": [
-                {
-                    "name": "control system",
-                    "category": "acquisition",
-                    "amount": {"value": 20000, "unit": "SEK"},
-                    "first_year": 0,
-                    "every_years": 0,
-                }
-            ],
-        },
-    ],
-}
+#: What :func:`_fill_small_workbook` types in, as the JSON tender it must read as.
+SMALL_TENDER = FIXTURES / "small-tender.json"
 
 
 def small_tender_workbook(tmp_path: Path) -> Path:
@@ -229,7 +155,9 @@ def small_tender_workbook(tmp_path: Path) -> Path:
 
 
 def test_filled_template_equals_the_json_tender(tmp_path: Path) -> None:
-    expected = json_format.ParseDict(SMALL_TENDER, tender_pb2.EvaluateBidsRequest())
+    expected = json_format.Parse(
+        SMALL_TENDER.read_text(encoding="utf-8"), tender_pb2.EvaluateBidsRequest()
+    )
     loaded = load_tender_file(small_tender_workbook(tmp_path))
     assert loaded.request == expected, json.dumps(tender_to_dict(loaded.request), indent=1)
     # Server violations can be traced back to cells.

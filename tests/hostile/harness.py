@@ -12,17 +12,16 @@ Transfer, and grpc's own work before the deserializer, are not in it;
 
 from __future__ import annotations
 
-import json
 import statistics
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import grpc
 
-from tests.conftest import ServerProcess
+from tests.conftest import ServerProcess, wait_until
 from tests.hostile.corpus import Hostile
 from tests.server.conftest import Failure, decode
 
@@ -108,7 +107,6 @@ class Outcome:
     failure: Failure | None
     client_ms: float
     server_ms: float | None = None
-    extra: dict[str, object] = field(default_factory=dict)
 
 
 def attack(target: str, cases: Sequence[tuple[Hostile, bytes]]) -> list[Outcome]:
@@ -127,14 +125,6 @@ def attack(target: str, cases: Sequence[tuple[Hostile, bytes]]) -> list[Outcome]
     return outcomes
 
 
-def rpc_lines(proc: ServerProcess) -> list[dict[str, object]]:
-    return [
-        record
-        for line in list(proc.stderr_lines)
-        if line.startswith("{") and (record := json.loads(line)).get("event") == "rpc"
-    ]
-
-
 def attach_server_times(proc: ServerProcess, outcomes: list[Outcome]) -> None:
     """Give each outcome the server's ``duration_ms`` from its log line.
 
@@ -142,12 +132,12 @@ def attach_server_times(proc: ServerProcess, outcomes: list[Outcome]) -> None:
     non-OK lines are theirs, in order; a call the transport refused has no line.
     """
     expected = [o for o in outcomes if not o.case.transport]
-    deadline = time.monotonic() + 10
-    while True:
-        failing = [line for line in rpc_lines(proc) if line.get("code") != "OK"]
-        if len(failing) >= len(expected) or time.monotonic() > deadline:
-            break
-        time.sleep(0.02)
+
+    def failing_lines() -> list[dict[str, object]]:
+        return [line for line in proc.events("rpc") if line.get("code") != "OK"]
+
+    wait_until(lambda: len(failing_lines()) >= len(expected), proc.logs)
+    failing = failing_lines()
     assert len(failing) == len(expected), (len(failing), len(expected))
     for outcome, line in zip(expected, failing, strict=True):
         assert line["code"] == outcome.case.code, (outcome.case.name, line)

@@ -1,24 +1,14 @@
 """Hostile unit strings, values and sizes against the REAL server, with a healthy client alongside.
 
 Each hostile request (:mod:`tests.hostile.corpus`) must be answered INVALID_ARGUMENT (or
-RESOURCE_EXHAUSTED for size) naming its field, within a few milliseconds of server time (the
-``duration_ms`` of the server's own log line; for the field-level corpus, from the request in
-hand), while a healthy client sending the sample tender in
-a loop keeps its latency. The figures are printed and appended to
-``/tmp/tco-hardening-report.txt``.
+RESOURCE_EXHAUSTED for size) naming its field, with the server's own log line for each (a 17 MiB
+message is refused by the transport, before any handler), quoting none of the hostile content,
+while a healthy client sending the sample tender in a loop is served without a failure.
 
-Bounds. The strict ones (server time < 10 ms per hostile call at the 99th percentile and < 20 ms
-for every one, healthy p99 < 50 ms while the field-level corpus runs) are asserted under the
-``load`` marker (``make load``); measured on a busy 2-core machine: p50 1.1, p99 5.3, max 11.7 ms,
-the max being a call that waited for the GIL behind the healthy client's evaluation (the
-interpreter switches threads every 5 ms). The default run shares the 2 cores with another pytest
-worker, so it asserts server p99 < 10 ms and max < 50 ms, healthy p99 < 250 ms.
-
-The size phase (10^6 items, 10^6 bids, 10^5 map entries in ~2 MB messages, a 17 MiB message) is
-reported and bounded separately: there the server's time includes decoding the request, since
-the size guard of :mod:`tco_server.decoding` refuses it from its bytes before the full parse. A
-message of tiny sub-messages is the worst case; ``python -m bench.attack`` measures what 16 MiB
-attacks cost a healthy client and ``docs/security.md`` lists the mitigations.
+The test asserts no time: the figures (the server's ``duration_ms`` per hostile call, the healthy
+client's latency by phase) are printed and appended to ``/tmp/tco-hardening-report.txt`` for the
+record; what a size attack costs a healthy client is measured by ``python -m bench.attack``, and
+``docs/security.md`` lists the mitigations.
 """
 
 from __future__ import annotations
@@ -40,14 +30,10 @@ from tests.hostile.harness import (
     Outcome,
     attach_server_times,
     attack,
-    percentile,
     report,
     summary,
 )
 from tests.server.conftest import load_sample_request
-
-#: Rounds of the field-level corpus (units and values): enough healthy samples for a p99.
-ROUNDS = 4
 
 
 def _check_answers(outcomes: list[Outcome]) -> None:
@@ -65,7 +51,7 @@ def _check_answers(outcomes: list[Outcome]) -> None:
     assert not wrong, "\n".join(wrong)
 
 
-def _run(rounds: int) -> tuple[list[Outcome], list[Outcome], HealthyClient]:
+def _run() -> tuple[list[Outcome], list[Outcome], HealthyClient]:
     sample = load_sample_request().SerializeToString()
     field_cases: list[tuple[Hostile, bytes]] = [
         (case, serialized(case, sample)) for case in UNIT_CASES + VALUE_CASES
@@ -78,7 +64,7 @@ def _run(rounds: int) -> tuple[list[Outcome], list[Outcome], HealthyClient]:
             healthy.phase = "alone"
             healthy.wait_for("alone", 100)
             healthy.phase = "fields"
-            field_outcomes = attack(proc.target, field_cases * rounds)
+            field_outcomes = attack(proc.target, field_cases)
             healthy.wait_for("fields", 100)  # a short attack still gets a fair sample
             healthy.phase = "sizes"
             size_outcomes = attack(proc.target, size_cases)
@@ -107,7 +93,7 @@ def _report(field_outcomes: list[Outcome], size_outcomes: list[Outcome], h: Heal
         "hostile corpus against the real server",
         [
             f"cases: {len(UNIT_CASES)} unit strings, {len(VALUE_CASES)} values, "
-            f"{len(SIZE_CASES)} sizes; field-level corpus sent {ROUNDS}x",
+            f"{len(SIZE_CASES)} sizes",
             f"server ms per hostile call (fields): {summary(_server_ms(field_outcomes))}",
             f"server ms per hostile call (sizes):  {summary(_server_ms(size_outcomes))}",
             "slowest (server ms): "
@@ -130,36 +116,10 @@ def test_corpus_is_large_enough() -> None:
 
 
 @pytest.mark.slow
-def test_hostile_requests_are_refused_fast_while_a_healthy_client_is_served() -> None:
-    field_outcomes, size_outcomes, healthy = _run(ROUNDS)
+def test_hostile_requests_are_refused_while_a_healthy_client_is_served() -> None:
+    field_outcomes, size_outcomes, healthy = _run()
     _report(field_outcomes, size_outcomes, healthy)
     _check_answers(field_outcomes + size_outcomes)
     assert healthy.failures == []
-    server_ms = _server_ms(field_outcomes)
-    assert len(server_ms) == len(field_outcomes)
-    assert percentile(server_ms, 0.99) < 10.0
-    assert max(server_ms) < 50.0
-    size_ms = _server_ms(size_outcomes)
-    assert len(size_ms) == len(size_outcomes) - 1  # 17 MiB: refused by the transport
-    assert max(size_ms) < 1000.0  # decoding included; a shared machine (figures: the report)
-    assert percentile(healthy.latencies["fields"], 0.99) < 250.0
-
-
-@pytest.mark.load
-def test_hostile_requests_strict_bounds_on_an_idle_machine() -> None:
-    """``make load``: hostile calls under 10 ms of server time (p99; the odd one waits a GIL
-    switch interval or two behind the healthy client's evaluation), healthy p99 under 50 ms."""
-    field_outcomes, size_outcomes, healthy = _run(ROUNDS * 3)
-    _report(field_outcomes, size_outcomes, healthy)
-    _check_answers(field_outcomes + size_outcomes)
-    assert healthy.failures == []
-    server_ms = _server_ms(field_outcomes)
-    assert percentile(server_ms, 0.99) < 10.0
-    assert max(server_ms) < 20.0
-    assert max(_server_ms(size_outcomes)) < 250.0  # decoding included (the size guard)
-    assert percentile(healthy.latencies["fields"], 0.99) < 50.0
-    # After the attack the server is as fast as before it.
-    assert (
-        percentile(healthy.latencies["after"], 0.5)
-        < 2 * percentile(healthy.latencies["alone"], 0.5) + 5.0
-    )
+    assert len(_server_ms(field_outcomes)) == len(field_outcomes)  # each has its log line
+    assert len(_server_ms(size_outcomes)) == len(size_outcomes) - 1  # 17 MiB: the transport's

@@ -60,9 +60,8 @@ def _run(clients: int, seconds: float, interval: float) -> tuple[Load, RssSample
 
 @pytest.mark.slow
 def test_short_load_gets_only_load_codes() -> None:
-    load, rss, internal = _run(clients=16, seconds=5.0, interval=0.25)
+    _, rss, internal = _run(clients=16, seconds=5.0, interval=0.25)
     assert not internal
-    assert load.tally.calls >= 100
     first, _, last = rss.thirds()
     assert last <= max(first * 1.25, first + 64.0), rss.summary()  # 5 s: a loose bound
 

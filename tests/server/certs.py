@@ -18,6 +18,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+Key = ec.EllipticCurvePrivateKey
+
 
 @dataclass(frozen=True)
 class Pki:
@@ -41,38 +43,44 @@ def _name(common_name: str) -> x509.Name:
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
 
 
-def _key() -> ec.EllipticCurvePrivateKey:
-    return ec.generate_private_key(ec.SECP256R1())
-
-
-def _write_key(key: ec.EllipticCurvePrivateKey, path: Path) -> None:
-    path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    path.chmod(0o600)
-
-
-def _write_cert(cert: x509.Certificate, path: Path) -> None:
+def _write(
+    path: Path, cert: x509.Certificate, key: Key | None = None, key_path: Path | None = None
+) -> None:
+    """Write the certificate to ``path`` and, if given, its key to ``key_path`` (mode 600)."""
     path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    if key is not None and key_path is not None:
+        key_path.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+        key_path.chmod(0o600)
 
 
-def _ca(common_name: str) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
-    key = _key()
+def _issue(
+    common_name: str, kind: str, signer: tuple[x509.Certificate, Key] | None = None
+) -> tuple[x509.Certificate, Key]:
+    """A certificate of ``kind`` (``ca``, ``server`` or ``client``) and its key, signed by
+    ``signer`` (self-signed without one)."""
+    key = ec.generate_private_key(ec.SECP256R1())
     now = datetime.datetime.now(datetime.UTC)
-    cert = (
+    builder = (
         x509.CertificateBuilder()
         .subject_name(_name(common_name))
-        .issuer_name(_name(common_name))
+        .issuer_name(signer[0].subject if signer else _name(common_name))
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(minutes=5))
         .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(
+            x509.BasicConstraints(ca=kind == "ca", path_length=0 if kind == "ca" else None),
+            critical=True,
+        )
+    )
+    if kind == "ca":
+        builder = builder.add_extension(
             x509.KeyUsage(
                 digital_signature=False,
                 content_commitment=False,
@@ -86,44 +94,19 @@ def _ca(common_name: str) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]
             ),
             critical=True,
         )
-        .sign(key, hashes.SHA256())
-    )
-    return cert, key
-
-
-def _leaf(
-    common_name: str,
-    ca: x509.Certificate,
-    ca_key: ec.EllipticCurvePrivateKey,
-    *,
-    server: bool,
-) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
-    key = _key()
-    now = datetime.datetime.now(datetime.UTC)
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(_name(common_name))
-        .issuer_name(ca.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.ExtendedKeyUsage(
-                [ExtendedKeyUsageOID.SERVER_AUTH if server else ExtendedKeyUsageOID.CLIENT_AUTH]
-            ),
-            critical=False,
+    else:
+        usage = (
+            ExtendedKeyUsageOID.SERVER_AUTH if kind == "server" else ExtendedKeyUsageOID.CLIENT_AUTH
         )
-    )
-    if server:
+        builder = builder.add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
+    if kind == "server":
         builder = builder.add_extension(
             x509.SubjectAlternativeName(
                 [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
             ),
             critical=False,
         )
-    return builder.sign(ca_key, hashes.SHA256()), key
+    return builder.sign(signer[1] if signer else key, hashes.SHA256()), key
 
 
 def make_pki(directory: Path) -> Pki:
@@ -139,17 +122,11 @@ def make_pki(directory: Path) -> Pki:
         rogue_client_cert=directory / "rogue-client.pem",
         rogue_client_key=directory / "rogue-client.key",
     )
-    ca, ca_key = _ca("lcc-tco test CA")
-    _write_cert(ca, pki.ca_cert)
-    server, server_key = _leaf("127.0.0.1", ca, ca_key, server=True)
-    _write_cert(server, pki.server_cert)
-    _write_key(server_key, pki.server_key)
-    client, client_key = _leaf("platform-a", ca, ca_key, server=False)
-    _write_cert(client, pki.client_cert)
-    _write_key(client_key, pki.client_key)
-    rogue, rogue_key = _ca("someone else's CA")
-    _write_cert(rogue, pki.rogue_ca_cert)
-    rogue_client, rogue_client_key = _leaf("intruder", rogue, rogue_key, server=False)
-    _write_cert(rogue_client, pki.rogue_client_cert)
-    _write_key(rogue_client_key, pki.rogue_client_key)
+    ca = _issue("lcc-tco test CA", "ca")
+    _write(pki.ca_cert, ca[0])
+    _write(pki.server_cert, *_issue("127.0.0.1", "server", ca), pki.server_key)
+    _write(pki.client_cert, *_issue("platform-a", "client", ca), pki.client_key)
+    rogue = _issue("someone else's CA", "ca")
+    _write(pki.rogue_ca_cert, rogue[0])
+    _write(pki.rogue_client_cert, *_issue("intruder", "client", rogue), pki.rogue_client_key)
     return pki

@@ -16,7 +16,7 @@ from pathlib import Path
 import grpc
 import pytest
 from google.protobuf import json_format
-from google.rpc import error_details_pb2
+from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from tcoapi.v1 import service_pb2_grpc, tender_pb2
@@ -98,23 +98,32 @@ class Failure:
         return found[0]
 
 
-def decode(error: grpc.RpcError) -> Failure:
-    """Decode ``grpc-status-details-bin`` of a failed call (BadRequest + ErrorInfo)."""
-    status = rpc_status.from_call(error)
+def status_details(
+    status: status_pb2.Status,
+) -> tuple[list[tuple[str, str]], str, str, dict[str, str]]:
+    """The BadRequest violations ``(field, description)`` and the ErrorInfo reason, domain and
+    metadata of a ``google.rpc.Status``."""
     violations: list[tuple[str, str]] = []
     reason = domain = ""
     metadata: dict[str, str] = {}
+    for detail in status.details:
+        if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
+            bad = error_details_pb2.BadRequest()
+            detail.Unpack(bad)
+            violations += [(v.field, v.description) for v in bad.field_violations]
+        elif detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
+            info = error_details_pb2.ErrorInfo()
+            detail.Unpack(info)
+            reason, domain, metadata = info.reason, info.domain, dict(info.metadata)
+    return violations, reason, domain, metadata
+
+
+def decode(error: grpc.RpcError) -> Failure:
+    """Decode ``grpc-status-details-bin`` of a failed call (BadRequest + ErrorInfo)."""
+    status = rpc_status.from_call(error)
     if status is not None:
         assert status.code == error.code().value[0]
-        for detail in status.details:
-            if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
-                bad = error_details_pb2.BadRequest()
-                detail.Unpack(bad)
-                violations += [(v.field, v.description) for v in bad.field_violations]
-            elif detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
-                info = error_details_pb2.ErrorInfo()
-                detail.Unpack(info)
-                reason, domain, metadata = info.reason, info.domain, dict(info.metadata)
+    violations, reason, domain, metadata = status_details(status or status_pb2.Status())
     return Failure(
         code=error.code(),
         message=error.details() or "",

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import math
 import re
-import time
 
 import grpc
 import pytest
 
 from tcoapi.v1 import service_pb2_grpc, tender_pb2
-from tests.conftest import ServerProcess
+from tests.conftest import ServerProcess, wait_until
 from tests.server.conftest import Failure, call_failing
 
 UNIT_PATH = "bids[1].items[0].resource_use[0].amount.unit"
@@ -41,15 +40,6 @@ def test_bad_unit_names_the_unit_field_with_the_engine_message(
     assert failure.fields == [UNIT_PATH]
     assert failure.description(UNIT_PATH) == BAD_UNIT_MESSAGE
     assert UNIT_PATH in failure.message
-
-
-def test_nan_value_is_refused_at_its_path(
-    stub: service_pb2_grpc.LifeCycleCostServiceStub, sample_request: tender_pb2.EvaluateBidsRequest
-) -> None:
-    sample_request.bids[0].items[0].unit_price.value = math.nan
-    failure = call_failing(stub, sample_request)
-    _assert_invalid_tender(failure)
-    assert failure.fields == ["bids[0].items[0].unit_price.value"]
 
 
 def test_missing_exchange_rate_is_refused(
@@ -134,20 +124,17 @@ def test_too_many_items_in_a_bid_names_its_items(
     assert failure.fields == ["bids[1].items"]
 
 
-def test_over_long_unit_is_refused_quickly_before_parsing(
+def test_over_long_unit_is_refused_before_parsing(
     stub: service_pb2_grpc.LifeCycleCostServiceStub, sample_request: tender_pb2.EvaluateBidsRequest
 ) -> None:
     # A megabyte of unit: the unit parser must never see it, nor the answer echo it.
     sample_request.bids[1].items[0].resource_use[0].amount.unit = "kWh/" + "(year)" * 200_000
-    started = time.monotonic()
     failure = call_failing(stub, sample_request)
-    elapsed = time.monotonic() - started
     _assert_invalid_tender(failure)
     assert failure.fields == [UNIT_PATH]
     assert "64" in failure.description(UNIT_PATH)
     assert "(year)" not in failure.description(UNIT_PATH)
     assert len(failure.message) < 400
-    assert elapsed < 5.0
 
 
 def test_shape_violations_are_all_listed(
@@ -165,14 +152,6 @@ def test_shape_violations_are_all_listed(
         "method.study_period_years",
         "method.timing",
     }
-
-
-def test_oversized_message_is_refused_by_the_transport(
-    stub: service_pb2_grpc.LifeCycleCostServiceStub, sample_request: tender_pb2.EvaluateBidsRequest
-) -> None:
-    sample_request.bids[0].supplier = "x" * (17 * 1024 * 1024)  # over the 16 MiB default
-    failure = call_failing(stub, sample_request)
-    assert failure.code == grpc.StatusCode.RESOURCE_EXHAUSTED
 
 
 @pytest.mark.slow
@@ -220,9 +199,7 @@ def test_unexpected_fault_is_internal_with_an_incident_id(
     assert "Traceback" not in failure.message
     assert "Städmaskiner" not in failure.message
     # The server logged the incident: its id and the exception type, not its message.
-    deadline = time.monotonic() + 5
-    while incident_id not in fault_server.logs() and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: incident_id in fault_server.logs(), fault_server.logs)
     line = next(ln for ln in fault_server.logs().splitlines() if incident_id in ln)
     assert "InjectedFaultError" in line
     assert "Städmaskiner" not in line

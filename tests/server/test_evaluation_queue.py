@@ -11,7 +11,6 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable
 
 import grpc
 import pytest
@@ -20,8 +19,9 @@ from tco_server.config import ServerConfig
 from tco_server.evaluation_queue import POLL_SECONDS, TURN, EvaluationQueue
 from tco_server.service import LifeCycleCostService
 from tcoapi.v1 import result_pb2, tender_pb2
+from tests.conftest import HANG_GUARD, wait_until
 
-WAIT = 10.0  # seconds a test waits for a thread before it fails
+WAIT = HANG_GUARD  # seconds a test waits for a thread before it fails
 
 
 class _GaveUp(Exception):
@@ -30,14 +30,6 @@ class _GaveUp(Exception):
 
 def _never() -> None:
     return None
-
-
-def _until(condition: Callable[[], bool]) -> None:
-    deadline = time.monotonic() + WAIT
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached")
-        time.sleep(0.001)
 
 
 def _queue_up(
@@ -56,7 +48,7 @@ def _queue_up(
         thread = threading.Thread(target=run)
         before = turns.waiting
         thread.start()
-        _until(lambda before=before: turns.waiting == before + 1)  # type: ignore[misc]
+        wait_until(lambda before=before: turns.waiting == before + 1)  # type: ignore[misc]
         threads.append(thread)
     return threads
 
@@ -97,7 +89,7 @@ def test_two_slots_let_two_compute_at_once_and_queue_the_third() -> None:
     inside.wait()
     late = threading.Thread(target=third)
     late.start()
-    _until(lambda: turns.waiting == 1)
+    wait_until(lambda: turns.waiting == 1)
     assert not third_in.is_set()
     release.set()
     for thread in [*first, late]:
@@ -126,7 +118,7 @@ def test_a_call_that_gives_up_while_queued_leaves_the_queue() -> None:
     with turns.turn(_never):
         thread = threading.Thread(target=quitter)
         thread.start()
-        _until(lambda: turns.waiting == 1)
+        wait_until(lambda: turns.waiting == 1)
         after = _queue_up(turns, 1, order, hold)
         give_up.set()
         thread.join(WAIT)
@@ -154,7 +146,7 @@ def test_a_turn_handed_to_a_call_giving_up_at_that_moment_is_passed_on() -> None
     def stop_check() -> None:
         # The holder's turn ends and is handed to this call; then it gives up anyway.
         holder_done.set()
-        _until(lambda: holder_thread.is_alive() is False)
+        wait_until(lambda: holder_thread.is_alive() is False)
         raise _GaveUp
 
     def quitter() -> None:
@@ -241,7 +233,7 @@ def test_a_call_waits_for_the_turn_and_logs_how_long(
                 )
             )
             thread.start()
-            _until(lambda: servicer.queue.waiting == 1)
+            wait_until(lambda: servicer.queue.waiting == 1)
             time.sleep(2 * POLL_SECONDS)  # the turn is held for at least this long
         thread.join(WAIT)
     assert answers == [alone]  # the same answer, only later

@@ -46,9 +46,7 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
-import time
 from collections.abc import Iterator
 
 import grpc
@@ -59,7 +57,7 @@ from tco.evaluate import evaluate
 from tco.rounding import round_array_money, round_money
 from tco_server import convert_in
 from tcoapi.v1 import result_pb2, tender_pb2
-from tests.conftest import ServerProcess
+from tests.conftest import ServerProcess, wait_until
 from tests.server.conftest import Failure, decode, load_sample_request
 
 EVALUATE = "/tcoapi.v1.LifeCycleCostService/EvaluateBids"
@@ -209,16 +207,12 @@ def test_bug_undecodable_request_was_answered_internal(
         assert answer.reason == "UNDECODABLE_REQUEST"
         assert answer.domain == "tcoapi"
         assert answer.fields == [""]
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        lines = [
-            json.loads(line)
-            for line in list(own_server.stderr_lines)
-            if '"UNDECODABLE_REQUEST"' in line
-        ]
-        if len(lines) >= 2:
-            break
-        time.sleep(0.02)
+
+    def undecodable() -> list[dict[str, object]]:
+        return [ln for ln in own_server.events("rpc") if ln.get("reason") == "UNDECODABLE_REQUEST"]
+
+    wait_until(lambda: len(undecodable()) >= 2, own_server.logs)
+    lines = undecodable()
     assert {line["method"] for line in lines} >= {"EvaluateBids"}
     assert all(line["code"] == "INVALID_ARGUMENT" and line["bytes"] > 0 for line in lines)
     # and the server is fine afterwards

@@ -8,15 +8,13 @@ each, with the method, code, duration and bid count.
 
 from __future__ import annotations
 
-import json
 import math
-import time
 
 import grpc
 import pytest
 
 from tcoapi.v1 import service_pb2_grpc, tender_pb2
-from tests.conftest import ServerProcess
+from tests.conftest import ServerProcess, wait_until
 from tests.server.conftest import FAULTS_ENV, TIMEOUT
 
 CANARY = "CANARY-7f3a"
@@ -86,14 +84,8 @@ def test_logs_never_contain_bid_content(sample_request: tender_pb2.EvaluateBidsR
     assert "Supplier AB" not in logs
 
     # One JSON line per call with counts and codes only.
-    deadline = time.monotonic() + 5
-    rpc_lines: list[dict[str, object]] = []
-    while len(rpc_lines) < len(codes) and time.monotonic() < deadline:
-        rpc_lines = [
-            json.loads(line)
-            for line in proc.stderr_lines
-            if line.startswith("{") and json.loads(line).get("event") == "rpc"
-        ]
+    wait_until(lambda: len(proc.events("rpc")) >= len(codes), proc.logs)
+    rpc_lines = proc.events("rpc")
     assert [line["code"] for line in rpc_lines] == [c.name for c in codes]
     for line in rpc_lines:
         assert line["method"] == "EvaluateBids"

@@ -1,7 +1,9 @@
 """In-process tests of the server's pure modules: conversion, limits, error statuses.
 
 The end-to-end tests cover the same paths through a real port; these pin the details that are
-awkward to reach from outside (the detail-size budget, an exception's frames, unset fields).
+awkward to reach from outside (the detail-size budget, an exception's frames, unset fields). The
+errors of :func:`tco_server.limits.check_request` are pinned word for word by the goldens
+(``tests/server/test_conversion_golden.py``, ``limits.json``).
 """
 
 from __future__ import annotations
@@ -12,30 +14,21 @@ from pathlib import Path
 import grpc
 import numpy as np
 import pytest
-from google.rpc import error_details_pb2, status_pb2
+from google.rpc import status_pb2
 
 from tco import inputs, results
 from tco.errors import FieldViolation, InvalidTender
 from tco_server import convert_in, convert_out, errors
-from tco_server.limits import Limits, RequestTooLargeError, check_request
 from tcoapi.v1 import result_pb2, tender_pb2
-from tests.server.conftest import load_sample_request
+from tests.server.conftest import load_sample_request, status_details
 
 
-def _details(
-    status: grpc.Status,
-) -> tuple[error_details_pb2.BadRequest, error_details_pb2.ErrorInfo]:
+def _details(status: grpc.Status) -> tuple[list[tuple[str, str]], str, str, dict[str, str]]:
     """Decode the details trailer exactly as a client would."""
-    bad, info = error_details_pb2.BadRequest(), error_details_pb2.ErrorInfo()
     (raw,) = [v for k, v in status.trailing_metadata if k == "grpc-status-details-bin"]
     decoded = status_pb2.Status.FromString(raw)
     assert decoded.code == status.code.value[0]
-    for detail in decoded.details:
-        if detail.Is(bad.DESCRIPTOR):
-            detail.Unpack(bad)
-        if detail.Is(info.DESCRIPTOR):
-            detail.Unpack(info)
-    return bad, info
+    return status_details(decoded)
 
 
 # -- convert_in ----------------------------------------------------------------------------------
@@ -63,53 +56,6 @@ def test_exchange_rates_are_in_key_order() -> None:
     assert list(tender.method.exchange_rates) == ["DKK", "EUR", "NOK", "USD"]
 
 
-# -- limits --------------------------------------------------------------------------------------
-
-
-def test_sample_request_is_within_the_limits() -> None:
-    check_request(load_sample_request(), Limits())
-
-
-def test_size_limits_name_their_fields() -> None:
-    request = load_sample_request()
-    with pytest.raises(RequestTooLargeError) as caught:
-        check_request(request, Limits(max_bids=1))
-    assert [(v.field, v.reason) for v in caught.value.violations] == [("bids", "TOO_MANY_BIDS")]
-
-    with pytest.raises(RequestTooLargeError) as caught:
-        check_request(request, Limits(max_points=1, max_total_streams=2))
-    assert [(v.field, v.reason) for v in caught.value.violations] == [
-        ("method.emission_factors[0].trajectory", "TOO_MANY_POINTS"),
-        ("method.carbon_price.points", "TOO_MANY_POINTS"),
-    ]
-    with pytest.raises(RequestTooLargeError) as caught:
-        check_request(request, Limits(max_total_streams=2))
-    assert caught.value.reason == "TOO_MANY_STREAMS"
-
-
-def test_shape_limits_list_every_field_without_echoing_values() -> None:
-    request = load_sample_request()
-    request.bids[1].items[0].resource_use[0].amount.unit = "k" * 65
-    request.method.exchange_rates["X" * 300] = 1.0
-    request.bids[0].supplier = "s" * 2_000_000
-    request.method.rate_basis = 9  # type: ignore[assignment]
-    with pytest.raises(InvalidTender) as caught:
-        check_request(request, Limits())
-    got = {v.field: v.description for v in caught.value.violations}
-    assert set(got) == {
-        "bids[1].items[0].resource_use[0].amount.unit",
-        "method.exchange_rates",
-        "bids[0].supplier",
-        "method.rate_basis",
-    }
-    assert got["bids[1].items[0].resource_use[0].amount.unit"] == (
-        "unit is 65 characters long; at most 64 allowed"
-    )
-    assert got["bids[0].supplier"] == "at most 2000 characters, got 2000000"
-    assert got["method.rate_basis"] == "unknown RateBasis value 9"
-    assert all("kkk" not in d and "XXX" not in d and "sss" not in d for d in got.values())
-
-
 # -- errors --------------------------------------------------------------------------------------
 
 
@@ -119,16 +65,9 @@ def test_invalid_tender_status_lists_every_violation_with_its_path() -> None:
     )
     status = errors.invalid_tender_status(error)
     assert status.code.name == "INVALID_ARGUMENT"
-    bad, info = _details(status)
-    assert [(v.field, v.description) for v in bad.field_violations] == [
-        ("bids[0].id", "must not be empty"),
-        ("method.currency", "x"),
-    ]
-    assert (info.reason, info.domain, dict(info.metadata)) == (
-        "INVALID_TENDER",
-        "tcoapi",
-        {"violations": "2"},
-    )
+    violations, reason, domain, metadata = _details(status)
+    assert violations == [("bids[0].id", "must not be empty"), ("method.currency", "x")]
+    assert (reason, domain, metadata) == ("INVALID_TENDER", "tcoapi", {"violations": "2"})
     assert status.details.startswith("2 invalid field(s): bids[0].id: must not be empty")
 
 
@@ -137,23 +76,23 @@ def test_many_violations_stay_within_the_trailer_budget() -> None:
         [FieldViolation(f"bids[{i}].items[0].unit_price.unit", "d" * 500) for i in range(1000)]
     )
     status = errors.invalid_tender_status(error)
-    bad, info = _details(status)
+    violations, _, _, metadata = _details(status)
     size = sum(len(v) for k, v in status.trailing_metadata if k == "grpc-status-details-bin")
     assert size < 6000
-    assert info.metadata["violations"] == "1000"
-    assert int(info.metadata["reported"]) == len(bad.field_violations) < 1000
-    assert all(len(v.description) <= errors.MAX_DETAIL_TEXT for v in bad.field_violations)
+    assert metadata["violations"] == "1000"
+    assert int(metadata["reported"]) == len(violations) < 1000
+    assert all(len(description) <= errors.MAX_DETAIL_TEXT for _, description in violations)
     assert len(status.details) <= errors.MAX_MESSAGE
 
 
 def test_internal_status_carries_only_the_incident_id() -> None:
     incident = errors.new_incident_id()
     status = errors.internal_status(incident)
-    bad, info = _details(status)
+    violations, reason, _, metadata = _details(status)
     assert status.code.name == "INTERNAL"
-    assert not bad.field_violations
-    assert info.reason == "INTERNAL"
-    assert dict(info.metadata) == {"incident_id": incident}
+    assert not violations
+    assert reason == "INTERNAL"
+    assert metadata == {"incident_id": incident}
 
 
 def test_exception_frames_leave_the_message_out() -> None:

@@ -3,8 +3,6 @@ connections to one multi-process server, and ``evaluate_many`` over the Evaluate
 
 from __future__ import annotations
 
-import json
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -13,26 +11,17 @@ from tco_client import TcoClient, TcoInvalidTender
 from tco_client.batch import balanced_target
 from tco_client.client import as_request
 from tcoapi.v1 import batch_pb2, tender_pb2
-from tests.conftest import SAMPLE_TENDER, ServerProcess
+from tests.conftest import SAMPLE_TENDER, ServerProcess, wait_until
 from tests.server.conftest import TIMEOUT
 
 
 def _served(proc: ServerProcess, method: str = "EvaluateBids") -> list[dict[str, object]]:
     """The server's "rpc" log lines of ``method`` (one per call)."""
-    out = []
-    for line in list(proc.stderr_lines):
-        if line.startswith("{"):
-            record = json.loads(line)
-            if record.get("event") == "rpc" and record.get("method") == method:
-                out.append(record)
-    return out
+    return [line for line in proc.events("rpc") if line.get("method") == method]
 
 
 def _wait_for_lines(procs: list[ServerProcess], total: int, method: str = "EvaluateBids") -> None:
-    deadline = time.monotonic() + TIMEOUT
-    while sum(len(_served(p, method)) for p in procs) < total:
-        assert time.monotonic() < deadline, [p.logs() for p in procs]
-        time.sleep(0.05)
+    wait_until(lambda: sum(len(_served(p, method)) for p in procs) >= total, procs)
 
 
 @pytest.fixture(scope="module")

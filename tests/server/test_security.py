@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import math
 import subprocess
 import sys
@@ -29,7 +28,7 @@ from tco_client import TcoClient
 from tco_client.errors import TcoInvalidTender, TcoServiceError
 from tco_server import security
 from tcoapi.v1 import service_pb2_grpc, tender_pb2
-from tests.conftest import ServerProcess
+from tests.conftest import ServerProcess, wait_until
 from tests.server.certs import Pki, make_pki
 from tests.server.conftest import FAULTS_ENV, TIMEOUT, decode
 
@@ -84,14 +83,6 @@ def _mtls(pki: Pki, *, client: str = "client") -> grpc.ChannelCredentials:
         private_key=pki.read(f"{client}_key"),
         certificate_chain=pki.read(f"{client}_cert"),
     )
-
-
-def _rpc_lines(proc: ServerProcess) -> list[dict[str, object]]:
-    return [
-        record
-        for line in list(proc.stderr_lines)
-        if line.startswith("{") and (record := json.loads(line)).get("event") == "rpc"
-    ]
 
 
 # -- the tokens file, the token check ------------------------------------------------------------
@@ -216,72 +207,34 @@ def test_unusable_security_settings_stop_the_start(pki: Pki, tmp_path: Path) -> 
 
 
 @pytest.mark.slow
-def test_tls_serves_the_client_and_refuses_plaintext(
-    pki: Pki, sample_request: tender_pb2.EvaluateBidsRequest
-) -> None:
-    proc = ServerProcess("--tls-cert", str(pki.server_cert), "--tls-key", str(pki.server_key))
-    try:
-        with TcoClient(proc.target, root_certificates=pki.read("ca_cert"), timeout=10) as client:
-            result = client.evaluate(sample_request)
-            assert len(result.ranking) == 2
-        with grpc.insecure_channel(proc.target) as plain:
-            stub = service_pb2_grpc.LifeCycleCostServiceStub(plain)
-            with pytest.raises(grpc.RpcError) as caught:
-                stub.EvaluateBids(sample_request, timeout=5)
-            assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
-        # A client that does not trust the server's CA does not talk to it.
-        with TcoClient(
-            proc.target, root_certificates=pki.read("rogue_ca_cert"), timeout=3, max_attempts=1
-        ) as client:
-            with pytest.raises(TcoServiceError) as refused:
-                client.evaluate(sample_request)
-            assert refused.value.code == "UNAVAILABLE"
-    finally:
-        assert proc.stop() == 0, proc.logs()
-    started = next(json.loads(ln) for ln in proc.stderr_lines if '"started"' in ln)
-    assert started["tls"] is True
-    assert started["mutual_tls"] is False
-    assert started["tokens"] is False
-
-
-@pytest.mark.slow
 def test_mutual_tls_needs_a_client_certificate_from_the_ca(
-    pki: Pki, sample_request: tender_pb2.EvaluateBidsRequest
+    secure_server: ServerProcess,
+    pki: Pki,
+    tokens: Tokens,
+    sample_request: tender_pb2.EvaluateBidsRequest,
 ) -> None:
-    proc = ServerProcess(
-        "--tls-cert",
-        str(pki.server_cert),
-        "--tls-key",
-        str(pki.server_key),
-        "--tls-client-ca",
-        str(pki.ca_cert),
-    )
-    try:
-        with TcoClient(
-            proc.target,
-            root_certificates=pki.read("ca_cert"),
-            private_key=pki.read("client_key"),
-            certificate_chain=pki.read("client_cert"),
-            timeout=10,
-        ) as client:
-            assert len(client.evaluate(sample_request).ranking) == 2
-        refused = [
-            grpc.ssl_channel_credentials(root_certificates=pki.read("ca_cert")),  # no client cert
-            grpc.ssl_channel_credentials(
-                root_certificates=pki.read("ca_cert"),
-                private_key=pki.read("rogue_client_key"),
-                certificate_chain=pki.read("rogue_client_cert"),
-            ),
-        ]
-        for credentials in refused:
-            with grpc.secure_channel(proc.target, credentials) as channel:
-                with pytest.raises(grpc.RpcError) as caught:
-                    health_pb2_grpc.HealthStub(channel).Check(
-                        health_pb2.HealthCheckRequest(), timeout=5
-                    )
-                assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
-    finally:
-        assert proc.stop() == 0, proc.logs()
+    with TcoClient(
+        secure_server.target,
+        root_certificates=pki.read("ca_cert"),
+        private_key=pki.read("client_key"),
+        certificate_chain=pki.read("client_cert"),
+        token=tokens.platform_a,
+        timeout=10,
+    ) as client:
+        assert len(client.evaluate(sample_request).ranking) == 2
+    refused = [
+        grpc.ssl_channel_credentials(root_certificates=pki.read("ca_cert")),  # no client cert
+        _mtls(pki, client="rogue_client"),
+    ]
+    for credentials in refused:  # health needs no token: the handshake is what refuses
+        with grpc.secure_channel(secure_server.target, credentials) as channel:
+            with pytest.raises(grpc.RpcError) as caught:
+                health_pb2_grpc.HealthStub(channel).Check(
+                    health_pb2.HealthCheckRequest(), timeout=TIMEOUT
+                )
+            assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
+    started = secure_server.events("started")[0]
+    assert (started["tls"], started["mutual_tls"], started["tokens"]) == (True, True, True)
 
 
 # -- tokens --------------------------------------------------------------------------------------
@@ -344,7 +297,7 @@ def test_tokens_gate_the_service_but_not_health_and_reflection(
     finally:
         assert proc.stop() == 0, proc.logs()
 
-    lines = _rpc_lines(proc)
+    lines = proc.events("rpc")
     assert [ln["code"] for ln in lines] == ["UNAUTHENTICATED"] * 8 + ["OK", "OK"]
     assert [ln.get("platform") for ln in lines[-2:]] == ["platform-a", "platform.b"]
     assert all("platform" not in ln for ln in lines[:-2])
@@ -357,6 +310,9 @@ def test_tokens_gate_the_service_but_not_health_and_reflection(
 def test_tls_and_tokens_reach_every_process_of_a_multi_process_server(
     pki: Pki, tokens: Tokens, sample_request: tender_pb2.EvaluateBidsRequest
 ) -> None:
+    """TLS without client certificates, tokens, and two processes: the client with the CA's
+    certificate and a token is served; plaintext, and a client that does not trust the server's
+    CA, are refused."""
     proc = ServerProcess(
         "--processes",
         "2",
@@ -381,9 +337,27 @@ def test_tls_and_tokens_reach_every_process_of_a_multi_process_server(
                     metadata=(("authorization", f"Bearer {tokens.platform_a}"),),
                 )
                 assert len(response.results) == 2
+        with TcoClient(
+            proc.target, root_certificates=pki.read("ca_cert"), token=tokens.platform_a, timeout=10
+        ) as client:
+            assert len(client.evaluate(sample_request).ranking) == 2
+        with grpc.insecure_channel(proc.target) as plain:
+            with pytest.raises(grpc.RpcError) as caught:
+                service_pb2_grpc.LifeCycleCostServiceStub(plain).EvaluateBids(
+                    sample_request, timeout=TIMEOUT
+                )
+            assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
+        with TcoClient(
+            proc.target, root_certificates=pki.read("rogue_ca_cert"), timeout=3, max_attempts=1
+        ) as client:
+            with pytest.raises(TcoServiceError) as refused:
+                client.evaluate(sample_request)
+            assert refused.value.code == "UNAVAILABLE"
     finally:
         assert proc.stop() == 0, proc.logs()
     assert tokens.platform_a not in proc.logs()
+    started = proc.events("started")[0]
+    assert (started["tls"], started["mutual_tls"], started["tokens"]) == (True, False, True)
 
 
 # -- nothing confidential in the logs, on the TLS / token / error paths ----------------------------
@@ -407,6 +381,7 @@ def test_secure_paths_never_log_bid_content_or_tokens(
 ) -> None:
     request = _with_canary(sample_request)
     canary_token = f"{CANARY}-token"
+    before = len(secure_server.events("rpc"))  # the server is shared by the module's tests
     codes: list[str] = []
     with TcoClient(
         secure_server.target,
@@ -461,18 +436,10 @@ def test_secure_paths_never_log_bid_content_or_tokens(
             request, timeout=5, metadata=(("authorization", f"Bearer {tokens.platform_a}"),)
         )
 
-    lines = _wait_rpc_lines(secure_server, len(codes))
+    wait_until(lambda: len(secure_server.events("rpc")) >= before + len(codes), secure_server.logs)
+    lines = secure_server.events("rpc")[before:]
     assert [ln["code"] for ln in lines] == codes
     logs = secure_server.logs()
     for secret in (CANARY, "Supplier AB", canary_token, tokens.platform_a, tokens.platform_b):
         assert secret not in logs
     assert "CANARY" not in logs
-
-
-def _wait_rpc_lines(proc: ServerProcess, n: int) -> list[dict[str, object]]:
-    import time
-
-    deadline = time.monotonic() + 5
-    while len(_rpc_lines(proc)) < n and time.monotonic() < deadline:
-        time.sleep(0.02)
-    return _rpc_lines(proc)

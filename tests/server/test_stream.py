@@ -4,27 +4,24 @@ columns, result detail, flow control, cancellation; and the multi-process server
 from __future__ import annotations
 
 import copy
-import json
 import os
 import signal
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import grpc
 import pytest
-from google.protobuf import json_format
-from google.rpc import code_pb2, error_details_pb2, status_pb2
+from google.rpc import code_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from tco_server import columns as columns_module
-from tco_server import convert_in
 from tcoapi.v1 import batch_pb2, result_pb2, service_pb2_grpc, tender_pb2
-from tests.conftest import SAMPLE_TENDER, ServerProcess
-from tests.server.conftest import FAULTS_ENV, TIMEOUT
+from tests.conftest import ServerProcess, wait_until
+from tests.server.conftest import FAULTS_ENV, TIMEOUT, status_details
+from tests.server.conversion_cases import columns as make_columns
 
 SERVICE = "tcoapi.v1.LifeCycleCostService"
 EVALUATE_BIDS = f"/{SERVICE}/EvaluateBids"
@@ -43,38 +40,6 @@ def _variant(request: tender_pb2.EvaluateBidsRequest, k: int) -> tender_pb2.Eval
     out = copy.deepcopy(request)
     out.bids[0].items[0].unit_price.value += 1000.0 * k
     return out
-
-
-def _columns(rows: int, *, seed: int = 0) -> batch_pb2.BidColumns:
-    """A columnar tender of ``rows`` one-item bids under the sample method, every column used."""
-    sample = json_format.Parse(
-        SAMPLE_TENDER.read_text(encoding="utf-8"), tender_pb2.EvaluateBidsRequest()
-    )
-    c = batch_pb2.BidColumns(method=sample.method, rows=rows)
-    c.method.baseline_bid_id = "b0"
-    c.method.evaluation_model.kind = tender_pb2.EVALUATION_MODEL_KIND_COST
-    c.ids.extend(f"b{i}" for i in range(rows))
-    c.quantity.extend(float(1 + (i + seed) % 4) for i in range(rows))
-    c.functional_units_delivered.extend(12.0 for _ in range(rows))
-    values = {
-        "unit_price": ("SEK", lambda i: 10_000.0 + 137.0 * ((i * 7 + seed) % 50)),
-        "installation_cost": ("SEK", lambda i: 500.0 + (i % 3) * 100.0),
-        "service_life": ("years", lambda i: float(4 + (i + seed) % 9)),
-        "maintenance_cost": ("SEK/year", lambda i: 300.0 + (i % 5) * 50.0),
-        "warranty": ("months", lambda i: float(12 * (1 + i % 3))),
-        "end_of_life_cost": ("SEK", lambda i: 200.0),
-        "residual_value": ("SEK", lambda i: float(i % 2) * 100.0),
-        "emissions_a1_a3": ("kgCO2e", lambda i: 100.0 + i),
-        "emissions_c1_c4": ("kgCO2e", lambda i: 10.0),
-    }
-    for name, (unit, value) in values.items():
-        column = getattr(c, name)
-        column.unit = unit
-        column.values.extend(value(i) for i in range(rows))
-    electricity = c.resource_use.add(resource="electricity")
-    electricity.amount.unit = "kWh/year"
-    electricity.amount.values.extend(1000.0 + 10.0 * ((i + seed) % 30) for i in range(rows))
-    return c
 
 
 def _stream(
@@ -113,40 +78,6 @@ def _field_bytes(raw: bytes, number: int) -> bytes:
     raise AssertionError(f"field {number} not found")
 
 
-def _bad_request(status: status_pb2.Status) -> list[tuple[str, str]]:
-    out: list[tuple[str, str]] = []
-    for detail in status.details:
-        if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
-            bad = error_details_pb2.BadRequest()
-            detail.Unpack(bad)
-            out += [(v.field, v.description) for v in bad.field_violations]
-    return out
-
-
-def _reason(status: status_pb2.Status) -> str:
-    for detail in status.details:
-        if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
-            info = error_details_pb2.ErrorInfo()
-            detail.Unpack(info)
-            return info.reason
-    return ""
-
-
-def _events(proc: ServerProcess, event: str) -> list[dict[str, object]]:
-    return [
-        record
-        for line in list(proc.stderr_lines)
-        if line.startswith("{") and (record := json.loads(line)).get("event") == event
-    ]
-
-
-def _wait_for(condition: object, proc: ServerProcess, timeout: float = TIMEOUT) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():  # type: ignore[operator]
-        assert time.monotonic() < deadline, proc.logs()
-        time.sleep(0.05)
-
-
 # -- order, ids, errors ----------------------------------------------------------------------------
 
 
@@ -181,8 +112,8 @@ def test_one_bad_tender_gets_its_status_and_the_others_succeed(
     assert [r.WhichOneof("outcome") for r in responses] == ["result", "error", "result"]
     error = responses[1].error
     assert error.code == code_pb2.INVALID_ARGUMENT
-    assert _reason(error) == "INVALID_TENDER"
-    fields = [field for field, _ in _bad_request(error)]
+    assert status_details(error)[1] == "INVALID_TENDER"
+    fields = [field for field, _ in status_details(error)[0]]
     assert "bids[1].items[0].unit_price.unit" in fields
     assert "method.study_period_years" in fields
     assert responses[0].result == responses[2].result
@@ -200,8 +131,8 @@ def test_a_tender_over_the_limits_is_resource_exhausted_for_that_tender_only(
         ],
     )
     assert responses[0].error.code == code_pb2.RESOURCE_EXHAUSTED
-    assert _reason(responses[0].error) == "TOO_MANY_BIDS"
-    assert [f for f, _ in _bad_request(responses[0].error)] == ["columns.rows"]
+    assert status_details(responses[0].error)[1] == "TOO_MANY_BIDS"
+    assert [f for f, _ in status_details(responses[0].error)[0]] == ["columns.rows"]
     assert responses[1].HasField("result")
 
 
@@ -220,7 +151,7 @@ def test_a_message_that_is_not_protobuf_gets_its_own_error_and_the_stream_goes_o
     assert [r.sequence for r in responses] == [0, 1, 2]
     assert responses[1].tender_id == ""
     assert responses[1].error.code == code_pb2.INVALID_ARGUMENT
-    assert _reason(responses[1].error) == "UNDECODABLE_REQUEST"
+    assert status_details(responses[1].error)[1] == "UNDECODABLE_REQUEST"
 
 
 @pytest.mark.parametrize(
@@ -238,11 +169,11 @@ def test_a_message_that_is_not_protobuf_gets_its_own_error_and_the_stream_goes_o
 def test_malformed_tender_messages_are_invalid_argument_by_path(
     stub: service_pb2_grpc.LifeCycleCostServiceStub, change: object, field: str | None
 ) -> None:
-    request = batch_pb2.EvaluateTendersRequest(tender_id="t", columns=_columns(3))
+    request = batch_pb2.EvaluateTendersRequest(tender_id="t", columns=make_columns(3))
     change(request)  # type: ignore[operator]
     (response,) = _stream(stub, [request])
     assert response.error.code == code_pb2.INVALID_ARGUMENT
-    fields = [f for f, _ in _bad_request(response.error)]
+    fields = [f for f, _ in status_details(response.error)[0]]
     assert fields == [field or "columns.resource_use[0].amount.unit"]
     assert response.tender_id == ("" if field == "tender_id" else "t")
 
@@ -250,11 +181,11 @@ def test_malformed_tender_messages_are_invalid_argument_by_path(
 def test_column_errors_found_by_the_engine_use_the_equivalent_request_paths(
     stub: service_pb2_grpc.LifeCycleCostServiceStub,
 ) -> None:
-    columns = _columns(5)
+    columns = make_columns(5)
     columns.unit_price.values[3] = -1.0
     columns.service_life.unit = "kg"
     (response,) = _stream(stub, [batch_pb2.EvaluateTendersRequest(columns=columns)])
-    fields = [f for f, _ in _bad_request(response.error)]
+    fields = [f for f, _ in status_details(response.error)[0]]
     assert "bids[3].items[0].unit_price.value" in fields
     assert "bids[0].items[0].service_life.unit" in fields
 
@@ -279,7 +210,7 @@ def test_results_equal_evaluate_bids_byte_for_byte(
     validate_only = _variant(sample_request, 2)
     validate_only.validate_only = True
     tenders = [sample_request, _variant(sample_request, 1), validate_only]
-    columns = _columns(40, seed=3)
+    columns = make_columns(40, seed=3)
 
     requests = [_tender(str(i), t) for i, t in enumerate(tenders)]
     requests.append(batch_pb2.EvaluateTendersRequest(tender_id="c", columns=columns))
@@ -293,22 +224,10 @@ def test_results_equal_evaluate_bids_byte_for_byte(
     assert result_pb2.EvaluateBidsResponse.FromString(expected[-1]).results
 
 
-def test_columns_stand_for_their_equivalent_request() -> None:
-    """columns_to_tender (the fast path) == to_tender(columns_to_request) (the definition)."""
-    for columns in (_columns(7, seed=1), batch_pb2.BidColumns(rows=2, method=_columns(1).method)):
-        request = columns_module.columns_to_request(columns)
-        assert convert_in.to_tender(request) == columns_module.columns_to_tender(columns)
-    request = columns_module.columns_to_request(_columns(3))
-    assert [b.id for b in request.bids] == ["b0", "b1", "b2"]
-    assert request.bids[2].items[0].unit_price.unit == "SEK"
-    no_ids = batch_pb2.BidColumns(rows=3)
-    assert [b.id for b in columns_module.columns_to_tender(no_ids).bids] == ["0", "1", "2"]
-
-
 def test_summary_and_columns_detail_carry_the_same_figures(
     stub: service_pb2_grpc.LifeCycleCostServiceStub,
 ) -> None:
-    columns = _columns(25, seed=5)
+    columns = make_columns(25, seed=5)
     requests = [
         batch_pb2.EvaluateTendersRequest(columns=columns, detail=detail)
         for detail in (
@@ -360,7 +279,7 @@ def test_cancelling_the_stream_stops_the_server_work() -> None:
     sent = 0
     total = 200
     heavy = batch_pb2.EvaluateTendersRequest(
-        columns=_columns(1000), detail=batch_pb2.RESULT_DETAIL_COLUMNS
+        columns=make_columns(1000), detail=batch_pb2.RESULT_DETAIL_COLUMNS
     )
 
     def requests() -> Iterator[batch_pb2.EvaluateTendersRequest]:
@@ -384,10 +303,10 @@ def test_cancelling_the_stream_stops_the_server_work() -> None:
             assert caught.value.code() == grpc.StatusCode.CANCELLED
 
             def stream_ended() -> bool:
-                return any(e.get("method") == "EvaluateTenders" for e in _events(proc, "rpc"))
+                return any(e.get("method") == "EvaluateTenders" for e in proc.events("rpc"))
 
-            _wait_for(stream_ended, proc)
-            (line,) = [e for e in _events(proc, "rpc") if e.get("method") == "EvaluateTenders"]
+            wait_until(stream_ended, proc.logs)
+            (line,) = [e for e in proc.events("rpc") if e.get("method") == "EvaluateTenders"]
             assert line["code"] == "CANCELLED"
             # The server stopped after at most the tender in progress: far fewer than offered.
             assert isinstance(line["tenders"], int)
@@ -414,10 +333,10 @@ def test_stream_log_line_counts_only(
             bad = copy.deepcopy(sample_request)
             bad.method.currency = ""
             _stream(stub, [_tender("secret-tender-id", sample_request), _tender("t2", bad)])
-            _wait_for(lambda: _events(proc, "rpc"), proc)
+            wait_until(lambda: proc.events("rpc"), proc.logs)
     finally:
         assert proc.stop() == 0, proc.logs()
-    (line,) = _events(proc, "rpc")
+    (line,) = proc.events("rpc")
     assert line["method"] == "EvaluateTenders"
     assert (line["code"], line["tenders"], line["tender_errors"], line["bids"]) == ("OK", 2, 1, 4)
     assert "secret-tender-id" not in proc.logs()
@@ -435,20 +354,10 @@ def test_multi_process_server_serves_on_one_port_and_shuts_down_cleanly(
     try:
         listening = [line for line in proc.stdout_lines if "listening on" in line]
         assert len(listening) == 1
-        _wait_for(lambda: _events(proc, "started"), proc)
-        (started,) = _events(proc, "started")
+        wait_until(lambda: proc.events("started"), proc.logs)
+        (started,) = proc.events("started")
         assert started["processes"] == 2
-        # Several connections (one channel each, own subchannel pool): the kernel spreads them.
-        for _ in range(16):
-            with grpc.insecure_channel(
-                proc.target, options=[("grpc.use_local_subchannel_pool", 1)]
-            ) as channel:
-                stub = service_pb2_grpc.LifeCycleCostServiceStub(channel)
-                assert len(stub.EvaluateBids(sample_request, timeout=TIMEOUT).results) == 2
-                (response,) = _stream(stub, [_tender("t", sample_request)])
-                assert response.HasField("result")
-        workers = {line.get("worker") for line in _events(proc, "rpc")}
-        assert workers == {0, 1}, proc.logs()
+        # (that the kernel spreads connections over both processes: test_scale_out.py)
 
         # SIGTERM with a call in flight: every worker goes NOT_SERVING, drains, exits 0.
         outcome: list[object] = []
@@ -469,7 +378,7 @@ def test_multi_process_server_serves_on_one_port_and_shuts_down_cleanly(
 
         thread = threading.Thread(target=slow_call)
         thread.start()
-        _wait_for(lambda: _events(proc, "test_fault"), proc)
+        wait_until(lambda: proc.events("test_fault"), proc.logs)
         proc.proc.send_signal(signal.SIGTERM)
         thread.join(timeout=TIMEOUT)
         channel.close()
@@ -478,8 +387,8 @@ def test_multi_process_server_serves_on_one_port_and_shuts_down_cleanly(
     finally:
         proc.stop()
     assert code == 0, proc.logs()
-    assert sorted(e["worker"] for e in _events(proc, "worker_stopped")) == [0, 1]
-    (stopped,) = _events(proc, "stopped")
+    assert sorted(e["worker"] for e in proc.events("worker_stopped")) == [0, 1]
+    (stopped,) = proc.events("stopped")
     assert stopped["exit_code"] == 0
 
 
@@ -504,7 +413,7 @@ def test_sigint_stops_the_multi_process_server_cleanly() -> None:
     proc.proc.send_signal(signal.SIGINT)
     assert proc.proc.wait(timeout=TIMEOUT) == 0, proc.logs()
     proc.stop()
-    assert len(_events(proc, "worker_stopped")) == 2
+    assert len(proc.events("worker_stopped")) == 2
 
 
 # -- in process: an unexpected fault in one tender ------------------------------------------------
@@ -545,7 +454,7 @@ def test_an_unexpected_fault_is_internal_for_that_tender_only(
     assert [r.WhichOneof("outcome") for r in responses] == ["result", "error", "result"]
     error = responses[1].error
     assert error.code == code_pb2.INTERNAL
-    assert _reason(error) == "INTERNAL"
+    assert status_details(error)[1] == "INTERNAL"
     (failed,) = [r for r in caplog.records if r.getMessage() == "tender_failed"]
     incident = failed.fields["incident_id"]  # type: ignore[attr-defined]
     assert incident in error.message
@@ -561,13 +470,13 @@ def test_a_crashed_worker_is_restarted_and_the_server_keeps_serving(
 ) -> None:
     proc = ServerProcess("--processes", "2")
     try:
-        _wait_for(lambda: len(_events(proc, "worker_started")) == 2, proc)
-        victim = next(e for e in _events(proc, "worker_started") if e["worker"] == 1)
+        wait_until(lambda: len(proc.events("worker_started")) == 2, proc.logs)
+        victim = next(e for e in proc.events("worker_started") if e["worker"] == 1)
         os.kill(int(victim["pid"]), signal.SIGKILL)  # type: ignore[call-overload]
-        _wait_for(lambda: _events(proc, "worker_exited"), proc)
-        (exited,) = _events(proc, "worker_exited")
+        wait_until(lambda: proc.events("worker_exited"), proc.logs)
+        (exited,) = proc.events("worker_exited")
         assert (exited["worker"], exited["exit_code"]) == (1, -signal.SIGKILL)
-        _wait_for(lambda: len(_events(proc, "worker_started")) == 3, proc)
+        wait_until(lambda: len(proc.events("worker_started")) == 3, proc.logs)
         for _ in range(8):
             with grpc.insecure_channel(
                 proc.target, options=[("grpc.use_local_subchannel_pool", 1)]
@@ -583,8 +492,8 @@ def test_a_crashed_worker_is_restarted_and_the_server_keeps_serving(
 def test_workers_stop_by_themselves_when_the_supervisor_is_killed() -> None:
     proc = ServerProcess("--processes", "2")
     try:
-        _wait_for(lambda: len(_events(proc, "worker_started")) == 2, proc)
-        pids = [int(e["pid"]) for e in _events(proc, "worker_started")]  # type: ignore[call-overload]
+        wait_until(lambda: len(proc.events("worker_started")) == 2, proc.logs)
+        pids = [int(e["pid"]) for e in proc.events("worker_started")]  # type: ignore[call-overload]
         proc.proc.kill()  # SIGKILL: no forwarding, no clean-up by the supervisor
         proc.proc.wait(timeout=TIMEOUT)
 
@@ -598,7 +507,7 @@ def test_workers_stop_by_themselves_when_the_supervisor_is_killed() -> None:
         def all_gone() -> bool:
             return not any(running(pid) for pid in pids)
 
-        _wait_for(all_gone, proc)
+        wait_until(all_gone, proc.logs)
     finally:
         proc.stop()
-    assert len(_events(proc, "supervisor_gone")) == 2
+    assert len(proc.events("supervisor_gone")) == 2

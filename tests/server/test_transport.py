@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 
 import grpc
 import pytest
@@ -19,8 +18,9 @@ from grpc_reflection.v1alpha.proto_reflection_descriptor_database import (
     ProtoReflectionDescriptorDatabase,
 )
 
+from tco_server.faults import MAX_SLEEP_SECONDS
 from tcoapi.v1 import reference_pb2, result_pb2, service_pb2, service_pb2_grpc, tender_pb2
-from tests.conftest import ServerProcess
+from tests.conftest import ServerProcess, wait_until
 from tests.server.conftest import FAULTS_ENV, TIMEOUT, call_failing, decode
 
 SERVICE = "tcoapi.v1.LifeCycleCostService"
@@ -37,27 +37,9 @@ def _health(channel: grpc.Channel, service: str) -> int:
     return int(response.status)
 
 
-def _events(proc: ServerProcess, event: str) -> list[dict[str, object]]:
-    """The server's JSON log lines of one event."""
-    lines = []
-    for line in list(proc.stderr_lines):
-        if line.startswith("{"):
-            record = json.loads(line)
-            if record.get("event") == event:
-                lines.append(record)
-    return lines
-
-
-def _rpc_lines(proc: ServerProcess) -> list[dict[str, object]]:
-    return _events(proc, "rpc")
-
-
 def _wait_in_flight(proc: ServerProcess, n: int) -> None:
     """Wait until ``n`` fault-hook calls are inside the server (their "test_fault" log line)."""
-    deadline = time.monotonic() + TIMEOUT
-    while len(_events(proc, "test_fault")) < n:
-        assert time.monotonic() < deadline, proc.logs()
-        time.sleep(0.02)
+    wait_until(lambda: len(proc.events("test_fault")) >= n, proc.logs)
 
 
 # -- health, reflection, reference data -----------------------------------------------------------
@@ -160,7 +142,7 @@ def test_calls_beyond_max_concurrent_rpcs_are_resource_exhausted(
     try:
         with grpc.insecure_channel(proc.target) as channel:
             stub = service_pb2_grpc.LifeCycleCostServiceStub(channel)
-            slow = stub.EvaluateBids.future(sample_request, timeout=TIMEOUT, metadata=_sleep(1.5))
+            slow = stub.EvaluateBids.future(sample_request, timeout=TIMEOUT, metadata=_sleep(5))
             _wait_in_flight(proc, 1)  # the slow call holds the only slot
             failure = call_failing(stub, sample_request)
             assert failure.code == grpc.StatusCode.RESOURCE_EXHAUSTED
@@ -191,21 +173,20 @@ def test_server_stops_working_on_a_call_whose_deadline_passed(
     fault_stub: service_pb2_grpc.LifeCycleCostServiceStub,
     sample_request: tender_pb2.EvaluateBidsRequest,
 ) -> None:
-    """The call would take 2 s; the client gives up after 0.3 s and the server stops there too."""
-    before = len(_rpc_lines(fault_server))
-    started = time.monotonic()
-    failure = call_failing(fault_stub, sample_request, metadata=_sleep(2.0), timeout=0.3)
+    """The call would sleep the fault hook's longest; the client gives up after 2 s and the server
+    stops there too: its call ends before the sleep would have."""
+    before = len(fault_server.events("rpc"))
+    failure = call_failing(
+        fault_stub, sample_request, metadata=_sleep(MAX_SLEEP_SECONDS), timeout=2
+    )
     assert failure.code == grpc.StatusCode.DEADLINE_EXCEEDED
-    deadline = time.monotonic() + 5
-    while len(_rpc_lines(fault_server)) == before and time.monotonic() < deadline:
-        time.sleep(0.05)
-    line = _rpc_lines(fault_server)[before]
-    # Stopped between the steps, without evaluating (no digest), well before the 2 s were up.
+    wait_until(lambda: len(fault_server.events("rpc")) > before, fault_server.logs)
+    line = fault_server.events("rpc")[before]
+    # Stopped between the steps, without evaluating (no digest), before the sleep was up.
     assert line["code"] in {"DEADLINE_EXCEEDED", "CANCELLED"}
     assert line["stopped_before"] == "conversion"
     assert "digest" not in line
-    assert float(line["duration_ms"]) < 1500  # type: ignore[arg-type]
-    assert time.monotonic() - started < 2.0
+    assert float(line["duration_ms"]) < 1000 * MAX_SLEEP_SECONDS  # type: ignore[arg-type]
 
 
 # -- graceful shutdown ---------------------------------------------------------------------------
@@ -259,8 +240,8 @@ def test_sigterm_drains_in_flight_calls_and_exits_zero(
     assert code == 0, proc.logs()
     events = [json.loads(ln)["event"] for ln in proc.stderr_lines if ln.startswith("{")]
     assert events.index("shutting_down") < events.index("stopped")
-    assert len(_rpc_lines(proc)) == calls
-    assert all(line["code"] == "OK" for line in _rpc_lines(proc))
+    assert len(proc.events("rpc")) == calls
+    assert all(line["code"] == "OK" for line in proc.events("rpc"))
 
 
 def _take(stream: object, n: int) -> list[health_pb2.HealthCheckResponse]:
