@@ -305,9 +305,12 @@ class _Plan:
     once (dotted :func:`operator.attrgetter` s, one C call each): the strings of each length
     limit, the enums of each type, the lists and maps to go into with their elements' plans."""
 
+    #: Several strings of one limit (a tuple of them), and a string alone with its limit.
     strings: tuple[tuple[Callable[[Any], Any], int], ...]
+    lone: tuple[tuple[Callable[[Any], Any], int], ...]
     enums: tuple[tuple[Callable[[Any], Any], frozenset[int]], ...]
-    lists: tuple[tuple[Callable[[Any], Any], _Plan | None], ...]  # None: strings or enums
+    #: The elements' plan (None: strings or enums) and, for small elements, their gate.
+    lists: tuple[tuple[Callable[[Any], Any], _Plan | None, int | None], ...]
     maps: tuple[tuple[Callable[[Any], Any], int, _Plan | None], ...]  # key limit, value plan
     #: Small sub-messages with several strings: fine as a whole when their serialized size is
     #: within their smallest string limit (no string is longer than the message holding it).
@@ -343,7 +346,7 @@ def _getter(paths: list[str]) -> Callable[[Any], Any]:
 def _plan(descriptor: Descriptor, limits: Limits, skip: frozenset[str] = frozenset()) -> _Plan:
     strings: dict[int, list[str]] = {}
     enums: dict[Any, list[str]] = {}
-    lists: list[tuple[Callable[[Any], Any], _Plan | None]] = []
+    lists: list[tuple[Callable[[Any], Any], _Plan | None, int | None]] = []
     maps: list[tuple[Callable[[Any], Any], int, _Plan | None]] = []
     gated: list[tuple[Callable[[Any], Any], int, _Plan]] = []
     pending: list[tuple[str, Descriptor, tuple[Descriptor, ...]]] = [
@@ -363,19 +366,21 @@ def _plan(descriptor: Descriptor, limits: Limits, skip: frozenset[str] = frozens
                 plan = None if value is None else _plan(value, limits)
                 maps.append((attrgetter(path), limits.max_id_length, plan))
             elif entry is not None and field.is_repeated:
-                lists.append((attrgetter(path), _plan(entry, limits)))
+                element = _plan(entry, limits)
+                lists.append((attrgetter(path), element, element.small))
             elif entry is not None and (small := _small(entry, limits)) and small[1] > 1:
                 gated.append((attrgetter(path), small[0], _plan(entry, limits)))
             elif entry is not None:
                 pending.append((path + ".", entry, (*stack, entry)))
             elif field.is_repeated and field.type in (field.TYPE_STRING, field.TYPE_ENUM):
-                lists.append((attrgetter(path), None))  # none in v1: the exact walk decides
+                lists.append((attrgetter(path), None, None))  # none in v1: the exact walk decides
             elif field.type == field.TYPE_STRING:
                 strings.setdefault(_string_limit(field.name, limits), []).append(path)
             elif field.type == field.TYPE_ENUM and field.enum_type is not None:
                 enums.setdefault(field.enum_type, []).append(path)
     return _Plan(
-        tuple((_getter(paths), limit) for limit, paths in strings.items()),
+        tuple((attrgetter(*paths), limit) for limit, paths in strings.items() if len(paths) > 1),
+        tuple((attrgetter(*paths), limit) for limit, paths in strings.items() if len(paths) == 1),
         tuple((_getter(paths), frozenset(kind.values_by_number)) for kind, paths in enums.items()),
         tuple(lists),
         tuple(maps),
@@ -392,20 +397,29 @@ def _fine(message: Any, plan: _Plan) -> bool:
         sub = get(message)
         if sub.ByteSize() > limit and not _fine(sub, sub_plan):
             return False
+    for get, limit in plan.lone:
+        if len(get(message)) > limit:
+            return False
     for get, limit in plan.strings:
         if max(map(len, get(message))) > limit:
             return False
     for get, known in plan.enums:
         if not known.issuperset(get(message)):
             return False
-    for get, element_plan in plan.lists:
+    for get, element_plan, small in plan.lists:
         elements = get(message)
-        if elements:
-            if element_plan is None:
-                return False
+        if not elements:
+            continue
+        if element_plan is None:
+            return False
+        if small is not None:  # small elements: most are fine by their size alone
             for element in elements:
-                if not _fine(element, element_plan):
+                if element.ByteSize() > small and not _fine(element, element_plan):
                     return False
+            continue
+        for element in elements:
+            if not _fine(element, element_plan):
+                return False
     for get, key_limit, value_plan in plan.maps:
         entries = get(message)
         for key in entries:
