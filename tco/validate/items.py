@@ -78,7 +78,7 @@ def item(ctx: Context, at: Path, it: object, bid_id: str) -> PreparedItem | None
     if not isinstance(it, Item):
         v.fail(at, "expected an item")
         return None
-    name = v.text((at, "name"), it.name, required=False)
+    name = v.text((at, "name"), it.name, False)
     quantity: float | None = it.quantity
     if type(quantity) is not float or not 0.0 < quantity <= MAX_QUANTITY:
         quantity = v.number(
@@ -330,7 +330,7 @@ def _stream(ctx: Context, at: Path, s: object) -> PreparedStream | None:
     if not isinstance(s, CostStream):
         v.fail(at, "expected a cost stream")
         return None
-    name = v.text((at, "name"), s.name, required=False)
+    name = v.text((at, "name"), s.name, False)
     # a known category or module is a valid text: only others are checked as texts
     category = s.category
     if type(category) is not str or category not in _CATEGORY_SET:

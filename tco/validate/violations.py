@@ -215,8 +215,11 @@ class Violations:
             return None
         return rate
 
-    def text(self, at: Path, value: object, *, required: bool, limit: int = MAX_TEXT_LENGTH) -> str:
+    def text(self, at: Path, value: object, required: bool, limit: int = MAX_TEXT_LENGTH) -> str:
         """A string of at most ``limit`` characters ("" after a violation).
+
+        No keyword-only parameters: the per-item calls pass ``required`` by position, a call the
+        interpreter specialises (see :meth:`quantity`).
 
         Control characters (but tab and line breaks), bidirectional overrides and lone
         surrogates are refused in every text. An id or code (``limit`` at most
@@ -343,15 +346,15 @@ class Violations:
         expected: Dimension,
         minimum: float | None = None,
         money: bool = False,
-        required: bool = False,
         minimum_open: bool = False,
+        required: bool = False,
     ) -> float | None:
         """A quantity in the canonical unit of ``expected``; a money amount (``money``) also in
         the method currency: ``value x unit factor x rate``.
 
         No keyword-only parameters and, in the per-item calls, no keywords: the interpreter
-        specialises only a call without them (3 % of a prepare). ``minimum`` and ``money`` come
-        first, the hot calls pass them by position.
+        specialises only a call without them (3 % of a prepare). ``minimum``, ``money`` and
+        ``minimum_open`` come first, the hot calls pass them by position.
 
         None when absent (after a violation when ``required``) or bad: the value, the unit and
         a missing exchange rate are each recorded at their own path (``.value``, ``.unit``).
