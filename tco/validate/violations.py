@@ -301,11 +301,12 @@ class Violations:
 
     def factor_of(self, unit: object, expected: Dimension) -> float | None:
         """The factor of ``unit`` to ``expected``, None when refused (nothing recorded)."""
-        try:  # a unit this run has seen
-            return self._units[unit, expected][0]  # type: ignore[index]
-        except (KeyError, TypeError):
-            known = self._known(unit, expected)
-            return known[0] if type(known) is tuple else None
+        # not try/except: a refused unit is common here (money per occurrence is not money per
+        # time), and a raised KeyError costs more than the lookup
+        known = self._units.get((unit, expected)) if type(unit) is str else None
+        if known is None:
+            known = self._known(unit, expected)  # type: ignore[assignment]
+        return known[0] if type(known) is tuple else None
 
     def product(self, at: Path, amount: str, activity: str, expected: Dimension) -> float | None:
         """Factor of ``amount x activity`` units to ``expected``; the refusal recorded at ``at``.
