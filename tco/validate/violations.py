@@ -303,9 +303,14 @@ class Violations:
         """The factor of ``unit`` to ``expected``, None when refused (nothing recorded)."""
         # not try/except: a refused unit is common here (money per occurrence is not money per
         # time), and a raised KeyError costs more than the lookup
-        known = self._units.get((unit, expected)) if type(unit) is str else None
-        if known is None:
-            known = self._known(unit, expected)  # type: ignore[assignment]
+        if type(unit) is str:
+            key = (unit, expected)
+            seen = self._units.get(key)
+            if seen is not None:
+                return seen[0]
+            if key in self._refused:
+                return None
+        known = self._known(unit, expected)
         return known[0] if type(known) is tuple else None
 
     def product(self, at: Path, amount: str, activity: str, expected: Dimension) -> float | None:
