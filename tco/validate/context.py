@@ -111,7 +111,8 @@ class Context:
         """
         if quantity is None:
             return True, None
-        years = self.v.quantity(at, quantity, Dimension.TIME, minimum=0.0, minimum_open=True)
+        # minimum 0.0, not money, minimum open; by position (see Violations.quantity)
+        years = self.v.quantity(at, quantity, Dimension.TIME, 0.0, False, True)
         if years is None:
             return False, None
         # A stated life > 0 can still convert to 0.0 years (5e-324 s underflows): as short as

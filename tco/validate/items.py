@@ -78,7 +78,7 @@ def item(ctx: Context, at: Path, it: object, bid_id: str) -> PreparedItem | None
     if not isinstance(it, Item):
         v.fail(at, "expected an item")
         return None
-    name = v.text((at, "name"), it.name, required=False)
+    name = v.text((at, "name"), it.name, False)
     quantity: float | None = it.quantity
     if type(quantity) is not float or not 0.0 < quantity <= MAX_QUANTITY:
         quantity = v.number(
@@ -90,14 +90,15 @@ def item(ctx: Context, at: Path, it: object, bid_id: str) -> PreparedItem | None
             what="a number of units",
         )
     # An absent amount is 0 (a residual value or a service life: none); each present one is
-    # checked, in the order of the contract's fields.
+    # checked, in the order of the contract's fields. quantity_of(path, quantity, dimension,
+    # minimum, money): by position, the hot calls (see Violations.quantity).
     money, quantity_of = Dimension.MONEY, v.quantity
     unit_price = installation = maintenance = warranty = end_of_life = residual = None
     if it.unit_price is not None:
-        unit_price = quantity_of((at, "unit_price"), it.unit_price, money, minimum=0.0, money=True)
+        unit_price = quantity_of((at, "unit_price"), it.unit_price, money, 0.0, True)
     if it.installation_cost is not None:
         installation = quantity_of(
-            (at, "installation_cost"), it.installation_cost, money, minimum=0.0, money=True
+            (at, "installation_cost"), it.installation_cost, money, 0.0, True
         )
     life_ok, life = True, None
     if it.service_life is not None:
@@ -108,17 +109,15 @@ def item(ctx: Context, at: Path, it: object, bid_id: str) -> PreparedItem | None
             (at, "maintenance_cost"),
             it.maintenance_cost,
             Dimension.MONEY_PER_TIME,
-            minimum=0.0,
-            money=True,
+            0.0,
+            True,
         )
     if it.warranty is not None:
-        warranty = quantity_of((at, "warranty"), it.warranty, Dimension.TIME, minimum=0.0)
+        warranty = quantity_of((at, "warranty"), it.warranty, Dimension.TIME, 0.0)
     if it.end_of_life_cost is not None:
-        end_of_life = quantity_of((at, "end_of_life_cost"), it.end_of_life_cost, money, money=True)
+        end_of_life = quantity_of((at, "end_of_life_cost"), it.end_of_life_cost, money, None, True)
     if it.residual_value is not None:
-        residual = quantity_of(
-            (at, "residual_value"), it.residual_value, money, minimum=0.0, money=True
-        )
+        residual = quantity_of((at, "residual_value"), it.residual_value, money, 0.0, True)
     emissions = _embodied(ctx, (at, "emissions"), it)
     costs = () if it.costs == () else streams(ctx, (at, "costs"), it.costs)
     pollutants = (
@@ -299,12 +298,11 @@ def _embodied(ctx: Context, at: Path, it: Item) -> dict[str, float] | None:
     )
     result: dict[str, float] = dict.fromkeys(_EMBODIED, 0.0)
     ok = True
-    for module, quantity in zip(_EMBODIED, quantities, strict=True):
+    quantity_of, co2e = ctx.v.quantity, Dimension.CO2E
+    for module, quantity in zip(_EMBODIED, quantities, strict=False):
         if quantity is None:
             continue
-        kg = ctx.v.quantity(
-            (at, module), quantity, Dimension.CO2E, minimum=None if module == "d" else 0.0
-        )
+        kg = quantity_of((at, module), quantity, co2e, None if module == "d" else 0.0)
         if kg is None:
             ok = False
         else:
@@ -332,7 +330,7 @@ def _stream(ctx: Context, at: Path, s: object) -> PreparedStream | None:
     if not isinstance(s, CostStream):
         v.fail(at, "expected a cost stream")
         return None
-    name = v.text((at, "name"), s.name, required=False)
+    name = v.text((at, "name"), s.name, False)
     # a known category or module is a valid text: only others are checked as texts
     category = s.category
     if type(category) is not str or category not in _CATEGORY_SET:
@@ -411,5 +409,5 @@ def _stream_amount(ctx: Context, at: Path, amount: object, every: int | None) ->
                     "give money per occurrence such as 'SEK'",
                 )
             return None
-        return ctx.v.quantity(at, amount, Dimension.MONEY_PER_TIME, money=True)
-    return ctx.v.quantity(at, amount, _STREAM_MONEY, money=True)
+        return ctx.v.quantity(at, amount, Dimension.MONEY_PER_TIME, None, True)
+    return ctx.v.quantity(at, amount, _STREAM_MONEY, None, True)
