@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tco.finance import constant_escalation_index
-from tco.prepared import CATEGORIES, MODULES, PreparedStream
+from tco.prepared import CATEGORIES, MODULES, PreparedStream, default_module
 from tco.residual_value import residual_value
 from tco.schedules import remaining_life
 from tco.stream_table import COST, EMISSION, EVENT_GROUP, RECURRING_GROUP
@@ -29,7 +29,7 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
-__all__ = ["StreamRows", "default_module", "occurrence_years", "stream_rows"]
+__all__ = ["StreamRows", "occurrence_years", "stream_rows"]
 
 #: A block of rows: kind, bid, key, group, seq and amounts (whole rows, or one amount per row
 #: booked at N: the residual values).
@@ -37,21 +37,6 @@ StreamRows = tuple[int, IntArray, IntArray | int, IntArray | int, IntArray, Floa
 
 _CATEGORY_INDEX = {name: index for index, name in enumerate(CATEGORIES)}
 _MODULE_INDEX = {name: index for index, name in enumerate(MODULES)}
-
-
-def default_module(category: str) -> str:
-    """EN 15978 module of a stream's emissions when the stream names none (as the contract says).
-
-    Example: ``default_module("energy") == "b6"``; ``default_module("other") == "b1_b3"``.
-    """
-    return {
-        "replacement": "b4",
-        "acquisition": "a1_a3",
-        "installation": "a5",
-        "end_of_life": "c1_c4",
-        "energy": "b6",
-        "water_and_resources": "b7",
-    }.get(category, "b1_b3")
 
 
 def _ints(values: list[int]) -> IntArray:

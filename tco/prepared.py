@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import numpy as np
 import numpy.typing as npt
@@ -52,6 +53,27 @@ INVESTMENT_CATEGORIES: frozenset[str] = frozenset(
 
 #: EN 15978 / EN 15804 modules, in report order. ``d`` is outside totals unless the method says.
 MODULES: tuple[str, ...] = ("a1_a3", "a4", "a5", "b1_b3", "b4", "b5", "b6", "b7", "c1_c4", "d")
+
+#: EN 15978 module of a cost stream's emissions when the stream names none, by its category
+#: (tender.proto, ``CostStream.emissions_module``); any other category: ``b1_b3``.
+MODULE_BY_CATEGORY: Mapping[str, str] = MappingProxyType(
+    {
+        "replacement": "b4",
+        "acquisition": "a1_a3",
+        "installation": "a5",
+        "end_of_life": "c1_c4",
+        "energy": "b6",
+        "water_and_resources": "b7",
+    }
+)
+
+
+def default_module(category: str) -> str:
+    """The module of a stream's emissions when it names none: the one rule, used by validation.
+
+    Example: ``default_module("energy") == "b6"``; ``default_module("other") == "b1_b3"``.
+    """
+    return MODULE_BY_CATEGORY.get(category, "b1_b3")
 
 
 @dataclass(frozen=True, slots=True)

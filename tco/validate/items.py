@@ -29,6 +29,7 @@ from tco.prepared import (
     PreparedPollutantEmission,
     PreparedResourceUse,
     PreparedStream,
+    default_module,
 )
 from tco.units import Dimension
 from tco.validate.context import Context
@@ -43,18 +44,6 @@ from tco.validate.limits import (
 )
 from tco.validate.violations import Path
 
-#: Module of a stream's emissions when it names none (tender.proto, CostStream.emissions_module).
-MODULE_BY_CATEGORY: Final = MappingProxyType(
-    {
-        "replacement": "b4",
-        "acquisition": "a1_a3",
-        "installation": "a5",
-        "end_of_life": "c1_c4",
-        "energy": "b6",
-        "water_and_resources": "b7",
-    }
-)
-_DEFAULT_MODULE: Final = "b1_b3"
 #: Money per occurrence (a stream amount); the label says money per time is possible too.
 _STREAM_MONEY: Final = Dimension(
     "money per occurrence (or money per time when every_years = 1)",
@@ -388,7 +377,7 @@ def _stream(ctx: Context, at: Path, s: object) -> PreparedStream | None:
         real_escalation,
         life,
         kg,
-        module or MODULE_BY_CATEGORY.get(category, _DEFAULT_MODULE),
+        module or default_module(category),
     )
 
 
