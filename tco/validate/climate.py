@@ -40,19 +40,14 @@ def emission_factors(ctx: Context, m: Method) -> None:
     v = ctx.v
     if not v.listed("method.emission_factors", m.emission_factors):
         return
-    first: dict[str, int] = {}
-    for i, ef in enumerate(m.emission_factors):
-        at = f"method.emission_factors[{i}]"
-        name = v.name(f"{at}.resource", ef.resource, "a resource name")
-        if name in first:
-            v.fail(
-                f"{at}.resource",
-                f"resource {name!r} has two emission factors "
-                f"(also method.emission_factors[{first[name]}])",
-            )
-            continue
-        if name:
-            first[name] = i
+    entries = v.named_once(
+        "method.emission_factors",
+        m.emission_factors,
+        "resource",
+        "a resource name",
+        "has two emission factors",
+    )
+    for at, name, ef in entries:
         if name and name not in ctx.listed:
             v.fail(
                 f"{at}.resource",

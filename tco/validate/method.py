@@ -170,18 +170,15 @@ def _resource_prices(ctx: Context, m: Method) -> None:
     v = ctx.v
     if not v.listed("method.resource_prices", m.resource_prices):
         return
-    first: dict[str, int] = {}
-    for i, rp in enumerate(m.resource_prices):
-        at = f"method.resource_prices[{i}]"
-        name = v.name(f"{at}.resource", rp.resource, "a resource name")
-        if name in first:
-            v.fail(
-                f"{at}.resource",
-                f"resource {name!r} is priced twice (also method.resource_prices[{first[name]}])",
-            )
-            continue
+    entries = v.named_once(
+        "method.resource_prices",
+        m.resource_prices,
+        "resource",
+        "a resource name",
+        "is priced twice",
+    )
+    for at, name, rp in entries:
         if name:
-            first[name] = i
             ctx.listed.add(name)
         dimension = _resource_dimension(ctx, f"{at}.price", rp.price)
         price = None
@@ -243,18 +240,14 @@ def _pollutant_prices(ctx: Context, m: Method) -> None:
     v = ctx.v
     if not v.listed("method.pollutant_prices", m.pollutant_prices):
         return
-    first: dict[str, int] = {}
-    for i, pp in enumerate(m.pollutant_prices):
-        at = f"method.pollutant_prices[{i}]"
-        name = v.name(f"{at}.pollutant", pp.pollutant, "a pollutant name")
-        if name in first:
-            v.fail(
-                f"{at}.pollutant",
-                f"pollutant {name!r} is priced twice (also method.pollutant_prices[{first[name]}])",
-            )
-            continue
-        if name:
-            first[name] = i
+    entries = v.named_once(
+        "method.pollutant_prices",
+        m.pollutant_prices,
+        "pollutant",
+        "a pollutant name",
+        "is priced twice",
+    )
+    for at, name, pp in entries:
         if not isinstance(pp.undiscounted, bool):
             v.fail(f"{at}.undiscounted", "expected true or false")
         price = ctx.v.quantity(

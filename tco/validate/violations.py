@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Final, TypeAlias
+from collections.abc import Iterator, Sequence
+from typing import Any, Final, TypeAlias
 
 from tco import units
 from tco.errors import FieldViolation, UnitError
@@ -263,6 +264,31 @@ class Violations:
             self.fail(at, f"at most {MAX_LIST} entries")
             return False
         return True
+
+    def named_once(
+        self, at: str, entries: Sequence[Any], field: str, what: str, twice: str
+    ) -> Iterator[tuple[str, str, Any]]:
+        """``(entry path, name, entry)`` for each entry of the list at ``at``, named by its
+        ``field`` (checked by :meth:`name`; "" after a violation, and that entry is still given,
+        so its other fields are checked). An entry that repeats an earlier name is a violation,
+        ``twice`` saying what, and is skipped.
+
+        Example: two resource prices for electricity; the second gets ``resource 'electricity'
+        is priced twice (also method.resource_prices[0])`` at
+        ``method.resource_prices[1].resource``.
+        """
+        first: dict[str, int] = {}
+        for i, entry in enumerate(entries):
+            entry_at = f"{at}[{i}]"
+            name = self.name(f"{entry_at}.{field}", getattr(entry, field), what)
+            if name in first:
+                self.fail(
+                    f"{entry_at}.{field}", f"{field} {name!r} {twice} (also {at}[{first[name]}])"
+                )
+                continue
+            if name:
+                first[name] = i
+            yield entry_at, name, entry
 
     # ---------------------------------------------------------------- units and quantities
 
