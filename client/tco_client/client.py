@@ -279,21 +279,39 @@ class TcoClient:
     def carbon_price_series(
         self, *, timeout: float | None = None
     ) -> reference_pb2.ListCarbonPriceSeriesResponse:
-        """The server's reference carbon price series, with sources and price-base years."""
+        """The server's reference carbon price series, with sources and price-base years (every
+        page, gathered into one response)."""
         response: reference_pb2.ListCarbonPriceSeriesResponse = self._call(
             lambda s: s.ListCarbonPriceSeries,
             reference_pb2.ListCarbonPriceSeriesRequest(),
             timeout,
         )
+        while response.next_page_token:
+            page: reference_pb2.ListCarbonPriceSeriesResponse = self._call(
+                lambda s: s.ListCarbonPriceSeries,
+                reference_pb2.ListCarbonPriceSeriesRequest(page_token=response.next_page_token),
+                timeout,
+            )
+            response.series.extend(page.series)
+            response.next_page_token = page.next_page_token
         return response
 
     def emission_factors(
         self, *, timeout: float | None = None
     ) -> reference_pb2.ListEmissionFactorsResponse:
-        """The server's reference emission factors and energy contents, with sources."""
+        """The server's reference emission factors and energy contents, with sources (every
+        page, gathered into one response)."""
         response: reference_pb2.ListEmissionFactorsResponse = self._call(
             lambda s: s.ListEmissionFactors, reference_pb2.ListEmissionFactorsRequest(), timeout
         )
+        while response.next_page_token:
+            page: reference_pb2.ListEmissionFactorsResponse = self._call(
+                lambda s: s.ListEmissionFactors,
+                reference_pb2.ListEmissionFactorsRequest(page_token=response.next_page_token),
+                timeout,
+            )
+            response.factors.extend(page.factors)
+            response.next_page_token = page.next_page_token
         return response
 
     def reference_data(self, *, timeout: float | None = None) -> ReferenceData:

@@ -142,13 +142,13 @@ class LifeCycleCostService(service_pb2_grpc.LifeCycleCostServiceServicer):
         self, request: reference_pb2.ListCarbonPriceSeriesRequest, context: grpc.ServicerContext
     ) -> reference_pb2.ListCarbonPriceSeriesResponse:
         call = _CallLog("ListCarbonPriceSeries")
-        return self._guarded(call, context, reference.carbon_price_series_response)
+        return self._guarded(call, context, lambda: reference.carbon_price_series_page(request))
 
     def ListEmissionFactors(  # noqa: N802
         self, request: reference_pb2.ListEmissionFactorsRequest, context: grpc.ServicerContext
     ) -> reference_pb2.ListEmissionFactorsResponse:
         call = _CallLog("ListEmissionFactors")
-        return self._guarded(call, context, reference.emission_factors_response)
+        return self._guarded(call, context, lambda: reference.emission_factors_page(request))
 
     def _guarded(self, call: _CallLog, context: grpc.ServicerContext, work: Callable[[], T]) -> T:
         """Run ``work``; map every failure to its status; log one line either way."""

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from tcoapi.v1 import tender_pb2 as tcoapi_dot_v1_dot_tender__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19tcoapi/v1/reference.proto\x12\ttcoapi.v1\x1a\x16tcoapi/v1/tender.proto\"\x1e\n\x1cListCarbonPriceSeriesRequest\"c\n\x1dListCarbonPriceSeriesResponse\x12,\n\x06series\x18\x01 \x03(\x0b\x32\x1c.tcoapi.v1.CarbonPriceSeries\x12\x14\n\x0c\x64\x61ta_version\x18\x02 \x01(\t\"\xa4\x01\n\x11\x43\x61rbonPriceSeries\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x10\n\x08\x63urrency\x18\x03 \x01(\t\x12\x17\n\x0fprice_base_year\x18\x04 \x01(\x05\x12+\n\x06points\x18\x05 \x03(\x0b\x32\x1b.tcoapi.v1.CarbonPricePoint\x12\x0e\n\x06source\x18\x06 \x01(\t\x12\r\n\x05notes\x18\x07 \x01(\t\"\x1c\n\x1aListEmissionFactorsRequest\"\x9b\x01\n\x1bListEmissionFactorsResponse\x12\x33\n\x07\x66\x61\x63tors\x18\x01 \x03(\x0b\x32\".tcoapi.v1.ReferenceEmissionFactor\x12\x31\n\x0f\x65nergy_contents\x18\x02 \x03(\x0b\x32\x18.tcoapi.v1.EnergyContent\x12\x14\n\x0c\x64\x61ta_version\x18\x03 \x01(\t\"\x8b\x01\n\x17ReferenceEmissionFactor\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08resource\x18\x02 \x01(\t\x12#\n\x06\x66\x61\x63tor\x18\x03 \x01(\x0b\x32\x13.tcoapi.v1.Quantity\x12\r\n\x05\x62\x61sis\x18\x04 \x01(\t\x12\x0e\n\x06source\x18\x05 \x01(\t\x12\x0e\n\x06period\x18\x06 \x01(\t\"_\n\rEnergyContent\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04\x66uel\x18\x02 \x01(\t\x12$\n\x07\x63ontent\x18\x03 \x01(\x0b\x32\x13.tcoapi.v1.Quantity\x12\x0e\n\x06source\x18\x04 \x01(\tBb\n\x10se.lcctco.api.v1B\x0eReferenceProtoP\x01Z0github.com/lcc-tco/tco/gen/go/tcoapi/v1;tcoapiv1\xaa\x02\tTcoApi.V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19tcoapi/v1/reference.proto\x12\ttcoapi.v1\x1a\x16tcoapi/v1/tender.proto\"E\n\x1cListCarbonPriceSeriesRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"|\n\x1dListCarbonPriceSeriesResponse\x12,\n\x06series\x18\x01 \x03(\x0b\x32\x1c.tcoapi.v1.CarbonPriceSeries\x12\x14\n\x0c\x64\x61ta_version\x18\x02 \x01(\t\x12\x17\n\x0fnext_page_token\x18\x03 \x01(\t\"\xa4\x01\n\x11\x43\x61rbonPriceSeries\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x10\n\x08\x63urrency\x18\x03 \x01(\t\x12\x17\n\x0fprice_base_year\x18\x04 \x01(\x05\x12+\n\x06points\x18\x05 \x03(\x0b\x32\x1b.tcoapi.v1.CarbonPricePoint\x12\x0e\n\x06source\x18\x06 \x01(\t\x12\r\n\x05notes\x18\x07 \x01(\t\"C\n\x1aListEmissionFactorsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"\xb4\x01\n\x1bListEmissionFactorsResponse\x12\x33\n\x07\x66\x61\x63tors\x18\x01 \x03(\x0b\x32\".tcoapi.v1.ReferenceEmissionFactor\x12\x31\n\x0f\x65nergy_contents\x18\x02 \x03(\x0b\x32\x18.tcoapi.v1.EnergyContent\x12\x14\n\x0c\x64\x61ta_version\x18\x03 \x01(\t\x12\x17\n\x0fnext_page_token\x18\x04 \x01(\t\"\x8b\x01\n\x17ReferenceEmissionFactor\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08resource\x18\x02 \x01(\t\x12#\n\x06\x66\x61\x63tor\x18\x03 \x01(\x0b\x32\x13.tcoapi.v1.Quantity\x12\r\n\x05\x62\x61sis\x18\x04 \x01(\t\x12\x0e\n\x06source\x18\x05 \x01(\t\x12\x0e\n\x06period\x18\x06 \x01(\t\"_\n\rEnergyContent\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04\x66uel\x18\x02 \x01(\t\x12$\n\x07\x63ontent\x18\x03 \x01(\x0b\x32\x13.tcoapi.v1.Quantity\x12\x0e\n\x06source\x18\x04 \x01(\tBb\n\x10se.lcctco.api.v1B\x0eReferenceProtoP\x01Z0github.com/lcc-tco/tco/gen/go/tcoapi/v1;tcoapiv1\xaa\x02\tTcoApi.V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,17 +34,17 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n\020se.lcctco.api.v1B\016ReferenceProtoP\001Z0github.com/lcc-tco/tco/gen/go/tcoapi/v1;tcoapiv1\252\002\tTcoApi.V1'
   _globals['_LISTCARBONPRICESERIESREQUEST']._serialized_start=64
-  _globals['_LISTCARBONPRICESERIESREQUEST']._serialized_end=94
-  _globals['_LISTCARBONPRICESERIESRESPONSE']._serialized_start=96
-  _globals['_LISTCARBONPRICESERIESRESPONSE']._serialized_end=195
-  _globals['_CARBONPRICESERIES']._serialized_start=198
-  _globals['_CARBONPRICESERIES']._serialized_end=362
-  _globals['_LISTEMISSIONFACTORSREQUEST']._serialized_start=364
-  _globals['_LISTEMISSIONFACTORSREQUEST']._serialized_end=392
-  _globals['_LISTEMISSIONFACTORSRESPONSE']._serialized_start=395
-  _globals['_LISTEMISSIONFACTORSRESPONSE']._serialized_end=550
-  _globals['_REFERENCEEMISSIONFACTOR']._serialized_start=553
-  _globals['_REFERENCEEMISSIONFACTOR']._serialized_end=692
-  _globals['_ENERGYCONTENT']._serialized_start=694
-  _globals['_ENERGYCONTENT']._serialized_end=789
+  _globals['_LISTCARBONPRICESERIESREQUEST']._serialized_end=133
+  _globals['_LISTCARBONPRICESERIESRESPONSE']._serialized_start=135
+  _globals['_LISTCARBONPRICESERIESRESPONSE']._serialized_end=259
+  _globals['_CARBONPRICESERIES']._serialized_start=262
+  _globals['_CARBONPRICESERIES']._serialized_end=426
+  _globals['_LISTEMISSIONFACTORSREQUEST']._serialized_start=428
+  _globals['_LISTEMISSIONFACTORSREQUEST']._serialized_end=495
+  _globals['_LISTEMISSIONFACTORSRESPONSE']._serialized_start=498
+  _globals['_LISTEMISSIONFACTORSRESPONSE']._serialized_end=678
+  _globals['_REFERENCEEMISSIONFACTOR']._serialized_start=681
+  _globals['_REFERENCEEMISSIONFACTOR']._serialized_end=820
+  _globals['_ENERGYCONTENT']._serialized_start=822
+  _globals['_ENERGYCONTENT']._serialized_end=917
 # @@protoc_insertion_point(module_scope)

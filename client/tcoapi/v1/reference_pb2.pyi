@@ -23,16 +23,32 @@ DESCRIPTOR: _descriptor.FileDescriptor
 
 @_typing.final
 class ListCarbonPriceSeriesRequest(_message.Message):
-    """Request of ListCarbonPriceSeries. The list is small and returned whole."""
+    """Request of ListCarbonPriceSeries (AIP-158 pagination). The list is small: a request without
+    page_size gets every series in one page.
+    """
 
     DESCRIPTOR: _descriptor.Descriptor
 
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    page_size: _builtins.int
+    """Most series to return; 0 = the server's default (1000, which holds the whole list today).
+    Values over 1000 are read as 1000; negative values are INVALID_ARGUMENT.
+    """
+    page_token: _builtins.str
+    """The next_page_token of a previous response, to get the page after it; empty for the first
+    page. A token is valid for the data_version it was issued under: a token of another data
+    version, or one not issued by the server, is INVALID_ARGUMENT (field "page_token").
+    """
     def __init__(
         self,
+        *,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["page_size", b"page_size", "page_token", b"page_token"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -46,8 +62,11 @@ class ListCarbonPriceSeriesResponse(_message.Message):
 
     SERIES_FIELD_NUMBER: _builtins.int
     DATA_VERSION_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
     data_version: _builtins.str
     """Version of the reference data set."""
+    next_page_token: _builtins.str
+    """Token for the next page; empty on the last page."""
     @_builtins.property
     def series(self) -> _containers.RepeatedCompositeFieldContainer[Global___CarbonPriceSeries]:
         """Every carbon price series, ordered by id."""
@@ -57,10 +76,11 @@ class ListCarbonPriceSeriesResponse(_message.Message):
         *,
         series: _abc.Iterable[Global___CarbonPriceSeries] | None = ...,
         data_version: _builtins.str = ...,
+        next_page_token: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["data_version", b"data_version", "series", b"series"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["data_version", b"data_version", "next_page_token", b"next_page_token", "series", b"series"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -116,16 +136,31 @@ Global___CarbonPriceSeries: _TypeAlias = CarbonPriceSeries  # noqa: Y015
 
 @_typing.final
 class ListEmissionFactorsRequest(_message.Message):
-    """Request of ListEmissionFactors. The list is small and returned whole."""
+    """Request of ListEmissionFactors (AIP-158 pagination over `factors`; the energy contents come
+    whole on the first page). A request without page_size gets everything in one page.
+    """
 
     DESCRIPTOR: _descriptor.Descriptor
 
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    page_size: _builtins.int
+    """Most factors to return; 0 = the server's default (1000, which holds the whole list today).
+    Values over 1000 are read as 1000; negative values are INVALID_ARGUMENT.
+    """
+    page_token: _builtins.str
+    """The next_page_token of a previous response; empty for the first page. Valid only for the
+    data_version it was issued under (else INVALID_ARGUMENT, field "page_token").
+    """
     def __init__(
         self,
+        *,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["page_size", b"page_size", "page_token", b"page_token"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -140,15 +175,20 @@ class ListEmissionFactorsResponse(_message.Message):
     FACTORS_FIELD_NUMBER: _builtins.int
     ENERGY_CONTENTS_FIELD_NUMBER: _builtins.int
     DATA_VERSION_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
     data_version: _builtins.str
     """Version of the reference data set."""
+    next_page_token: _builtins.str
+    """Token for the next page of factors; empty on the last page."""
     @_builtins.property
     def factors(self) -> _containers.RepeatedCompositeFieldContainer[Global___ReferenceEmissionFactor]:
         """Every reference emission factor, ordered by id."""
 
     @_builtins.property
     def energy_contents(self) -> _containers.RepeatedCompositeFieldContainer[Global___EnergyContent]:
-        """Reference energy contents (Clean Vehicles Directive Annex), MJ per unit of fuel."""
+        """Reference energy contents (Clean Vehicles Directive Annex), MJ per unit of fuel. On the
+        first page only (empty on the pages a page_token asks for).
+        """
 
     def __init__(
         self,
@@ -156,10 +196,11 @@ class ListEmissionFactorsResponse(_message.Message):
         factors: _abc.Iterable[Global___ReferenceEmissionFactor] | None = ...,
         energy_contents: _abc.Iterable[Global___EnergyContent] | None = ...,
         data_version: _builtins.str = ...,
+        next_page_token: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["data_version", b"data_version", "energy_contents", b"energy_contents", "factors", b"factors"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["data_version", b"data_version", "energy_contents", b"energy_contents", "factors", b"factors", "next_page_token", b"next_page_token"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
