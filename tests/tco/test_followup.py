@@ -3,13 +3,16 @@ by hand in its docstring, plus properties of readings and settlements."""
 
 from __future__ import annotations
 
+import doctest
 from datetime import UTC, datetime, timedelta
+from types import ModuleType
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from tco.evaluate import evaluate
+from tco.followup import adjust, baseline, degree_days, readings, settlement
 from tco.followup.adjust import Conditions, Normalisation, Promise, expected_use, raw_promise
 from tco.followup.baseline import Resolution, fit_baseline, goodness_of_fit
 from tco.followup.degree_days import cooling_degree_days, heating_degree_days
@@ -266,3 +269,12 @@ def test_realised_lcc_sums_the_years_lived() -> None:
     assert realised_lcc(result, 3) == pytest.approx(130_000.0)
     assert realised_lcc(result, 10) == pytest.approx(result.life_cycle_cost)
     assert realised_lcc(result, 50) == pytest.approx(result.life_cycle_cost)
+
+
+@pytest.mark.parametrize(
+    "module", [adjust, baseline, degree_days, readings, settlement], ids=lambda m: m.__name__
+)
+def test_the_worked_examples_in_the_docstrings_hold(module: ModuleType) -> None:
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0
+    assert result.failed == 0
