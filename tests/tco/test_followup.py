@@ -18,6 +18,7 @@ from tco.followup.baseline import Resolution, fit_baseline, goodness_of_fit
 from tco.followup.degree_days import cooling_degree_days, heating_degree_days
 from tco.followup.hindsight import hindsight, realised_lcc
 from tco.followup.readings import Reading, ReadingError, current_readings, observe
+from tco.followup.report import Commitment, Period, follow_up
 from tco.followup.settlement import Clause, ClauseKind, Outcome, Valuation, settle
 from tco.inputs import Bid, Item, Method, Quantity, ResourcePrice, ResourceUse, Tender
 
@@ -272,9 +273,61 @@ def test_realised_lcc_sums_the_years_lived() -> None:
 
 
 @pytest.mark.parametrize(
-    "module", [adjust, baseline, degree_days, readings, settlement], ids=lambda m: m.__name__
+    "module",
+    [adjust, baseline, degree_days, readings, settlement],
+    ids=lambda m: m.__name__,
 )
 def test_the_worked_examples_in_the_docstrings_hold(module: ModuleType) -> None:
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0
     assert result.failed == 0
+
+
+def _half_years() -> list[Period]:
+    mid, end = datetime(2027, 7, 1, tzinfo=UTC), datetime(2028, 1, 1, tzinfo=UTC)
+    return [
+        Period("2027 H1", Y2027, mid, Conditions(years=0.5)),
+        Period("2027 H2", mid, end, Conditions(years=0.5)),
+    ]
+
+
+def test_a_follow_up_settles_each_period_and_the_whole() -> None:
+    """report.py's worked example: 20 500 kWh (within band) and 23 000 kWh (shortfall 2 000 kWh
+    = 2 400 SEK at 1.20); cumulatively 43 500 against 40 000, shortfall 1 500 kWh = 1 800 SEK."""
+    h1, h2 = _half_years()
+    lighting = Commitment(
+        "LED lighting", "electricity", Promise(40_000.0), Clause(tolerance=0.05), Valuation(1.20)
+    )
+    meter = [
+        Reading("h1", h1.start, h1.end, 20_500.0),
+        Reading("h2", h2.start, h2.end, 23_000.0),
+    ]
+    report = follow_up(lighting, meter, [h1, h2])
+    first, second = (r.settlement for r in report.periods)
+    assert first is not None
+    assert second is not None
+    assert first.outcome is Outcome.WITHIN_BAND
+    assert second.outcome is Outcome.SHORTFALL
+    assert second.amount == pytest.approx(2_400.0)
+    assert report.cumulative is not None
+    assert report.cumulative.deviation_share == pytest.approx(0.0875)
+    assert report.cumulative.amount == pytest.approx(1_800.0)
+    assert report.coverage == pytest.approx(1.0)
+
+
+def test_a_period_without_enough_readings_is_reported_but_not_settled() -> None:
+    """Only half of the second half-year is read: the period is shown with its coverage and
+    gap, never settled (a missing invoice is no saving), and left out of the cumulative sums."""
+    h1, h2 = _half_years()
+    lighting = Commitment(
+        "LED lighting", "electricity", Promise(40_000.0), Clause(tolerance=0.05), Valuation(1.20)
+    )
+    part = h2.start + (h2.end - h2.start) / 2
+    meter = [Reading("h1", h1.start, h1.end, 20_500.0), Reading("h2a", h2.start, part, 9_000.0)]
+    report = follow_up(lighting, meter, [h1, h2])
+    assert report.periods[1].settlement is None
+    assert report.periods[1].observation.coverage == pytest.approx(0.5)
+    assert report.periods[1].observation.gaps == ((part, h2.end),)
+    assert report.cumulative is not None
+    assert report.cumulative.observed == pytest.approx(20_500.0)
+    assert report.coverage == pytest.approx((181 + 92) / 365)  # days read / days of 2027
