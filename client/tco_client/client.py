@@ -260,6 +260,9 @@ class TcoClient:
         fetched too (for the assumptions sheet of a report)."""
         request = as_request(tender)
         request.validate_only = False
+        if request.view == tender_pb2.RESPONSE_VIEW_UNSPECIFIED:
+            # this client receives up to MAX_MESSAGE_BYTES: the full response, cash flows and all
+            request.view = tender_pb2.RESPONSE_VIEW_FULL
         response: result_pb2.EvaluateBidsResponse = self._call(
             lambda s: s.EvaluateBids, request, timeout
         )

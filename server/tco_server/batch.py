@@ -46,6 +46,12 @@ from tcoapi.v1 import batch_pb2
 _STATUS_DETAILS_KEY = "grpc-status-details-bin"
 
 _DETAILS = frozenset(batch_pb2.ResultDetail.values())
+#: ``detail`` → ``full`` of :func:`convert_out.to_fitting_response` (None: the default).
+_FULL: dict[int, bool | None] = {
+    batch_pb2.RESULT_DETAIL_UNSPECIFIED: None,
+    batch_pb2.RESULT_DETAIL_FULL: True,
+    batch_pb2.RESULT_DETAIL_SUMMARY: False,
+}
 _REQUEST_NAME = batch_pb2.EvaluateTendersRequest.DESCRIPTOR.full_name
 
 
@@ -185,8 +191,8 @@ class TenderStream:
                 if detail == batch_pb2.RESULT_DETAIL_COLUMNS:
                     out.columns.CopyFrom(result_columns(evaluation, [b.id for b in tender.bids]))
                 else:
-                    summary = detail == batch_pb2.RESULT_DETAIL_SUMMARY
-                    out.result.CopyFrom(convert_out.to_response(evaluation, summary=summary))
+                    full = _FULL.get(detail)
+                    out.result.CopyFrom(convert_out.to_fitting_response(evaluation, full=full))
                 check_response_size(out, self._config.max_message_bytes)
                 del tender, evaluation  # freed within the turn, not alongside the next one
         except ClientGone:

@@ -12,9 +12,14 @@ The numbers are the engine's, already rounded; nothing is computed here. Rules:
 - Cash flows: one ``CashFlow`` per (category, year) with a non-zero undiscounted or discounted
   amount, categories in the engine's row order, years ascending within a category - the same
   rows as :meth:`tco.results.BidResult.cash_flow_table`.
-- ``summary=True`` (the EvaluateTenders stream's ``RESULT_DETAIL_SUMMARY``) leaves out the bulky
+- ``summary=True`` (``RESPONSE_VIEW_SUMMARY`` / ``RESULT_DETAIL_SUMMARY``) leaves out the bulky
   parts: ``cash_flow``, ``explanations`` and ``emissions_by_year`` stay empty; every other field is
   as in the full response.
+- The default view (:func:`to_fitting_response` with ``full=None``) is the full response when its
+  serialized size fits in 4 MiB, the largest message grpc-js, grpc-java and grpc-go accept by
+  default; else the summary with a ``RESPONSE_SUMMARIZED`` warning that gives the full size and
+  how to ask for it. The summary of the largest request the limits admit (1 000 bids) is under
+  1 MiB, so the default response always fits.
 
 How: results are built in place (``results.add(...)``), and the cash-flow rows, most of a
 response, are written in the protobuf wire format by :func:`_cash_flow_bytes` (precomputed bytes
@@ -66,6 +71,39 @@ def to_response(evaluation: r.Evaluation, *, summary: bool = False) -> pb.Evalua
     warnings = response.warnings
     for w in evaluation.warnings:
         warnings.add(code=w.code, message=w.message, bid_id=w.bid_id)
+    return response
+
+
+#: The largest message most gRPC clients receive without a setting (grpc-js, grpc-java, grpc-go).
+CLIENT_DEFAULT_RECEIVE_BYTES = 4 * 1024 * 1024
+
+#: The warning code of a default-view response that left out the bulky parts.
+RESPONSE_SUMMARIZED = "RESPONSE_SUMMARIZED"
+
+
+def to_fitting_response(
+    evaluation: r.Evaluation, *, full: bool | None = None
+) -> pb.EvaluateBidsResponse:
+    """The response in the view asked for: ``True`` full, ``False`` summary, ``None`` (the
+    default view) full when it fits in :data:`CLIENT_DEFAULT_RECEIVE_BYTES`, else the summary
+    with a ``RESPONSE_SUMMARIZED`` warning."""
+    if full is not None:
+        return to_response(evaluation, summary=not full)
+    response = to_response(evaluation)
+    size = response.ByteSize()
+    if size <= CLIENT_DEFAULT_RECEIVE_BYTES:
+        return response
+    response = to_response(evaluation, summary=True)
+    mib = 1024 * 1024
+    response.warnings.add(
+        code=RESPONSE_SUMMARIZED,
+        message=(
+            f"the full response would be {size / mib:.1f} MiB, over the 4 MiB most gRPC clients "
+            "accept by default: cash_flow, explanations and emissions_by_year are left out. Ask "
+            f"for view RESPONSE_VIEW_FULL with a client max receive message size above "
+            f"{size / mib:.1f} MiB, or send fewer bids per request"
+        ),
+    )
     return response
 
 

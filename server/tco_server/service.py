@@ -40,6 +40,14 @@ from tcoapi.v1 import (
 T = TypeVar("T")
 
 
+#: ``view`` → ``full`` of :func:`convert_out.to_fitting_response` (None: the default view).
+_FULL: dict[int, bool | None] = {
+    tender_pb2.RESPONSE_VIEW_UNSPECIFIED: None,
+    tender_pb2.RESPONSE_VIEW_FULL: True,
+    tender_pb2.RESPONSE_VIEW_SUMMARY: False,
+}
+
+
 @dataclass(slots=True)
 class _CallLog:
     """What one call's log line will say (counts and codes only)."""
@@ -105,7 +113,7 @@ class LifeCycleCostService(service_pb2_grpc.LifeCycleCostServiceServicer):
             )
             call.fields["digest"] = evaluation.request_digest[:DIGEST_PREFIX]
             ensure_waiting(context, "response")
-            response = convert_out.to_response(evaluation)
+            response = convert_out.to_fitting_response(evaluation, full=_FULL[request.view])
             check_response_size(response, self._config.max_message_bytes)
             del tender, evaluation  # freed within the turn, not alongside the next evaluation
         ensure_waiting(context, "serialization")

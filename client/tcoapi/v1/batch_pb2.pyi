@@ -43,7 +43,10 @@ class _ResultDetail:
 class _ResultDetailEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ResultDetail.ValueType], _builtins.type):
     DESCRIPTOR: _descriptor.EnumDescriptor
     RESULT_DETAIL_UNSPECIFIED: _ResultDetail.ValueType  # 0
-    """Not set: the default, RESULT_DETAIL_FULL."""
+    """Not set: RESULT_DETAIL_FULL when the tender's response fits in 4 MiB (the largest message
+    most gRPC clients accept by default), else RESULT_DETAIL_SUMMARY with a RESPONSE_SUMMARIZED
+    warning, as EvaluateBids' default view.
+    """
     RESULT_DETAIL_FULL: _ResultDetail.ValueType  # 1
     """EvaluateTendersResponse.result: the EvaluateBidsResponse exactly as EvaluateBids returns it
     for the same tender (the same bytes).
@@ -61,7 +64,10 @@ class ResultDetail(_ResultDetail, metaclass=_ResultDetailEnumTypeWrapper):
     """How much of each tender's result an EvaluateTenders response carries."""
 
 RESULT_DETAIL_UNSPECIFIED: ResultDetail.ValueType  # 0
-"""Not set: the default, RESULT_DETAIL_FULL."""
+"""Not set: RESULT_DETAIL_FULL when the tender's response fits in 4 MiB (the largest message
+most gRPC clients accept by default), else RESULT_DETAIL_SUMMARY with a RESPONSE_SUMMARIZED
+warning, as EvaluateBids' default view.
+"""
 RESULT_DETAIL_FULL: ResultDetail.ValueType  # 1
 """EvaluateTendersResponse.result: the EvaluateBidsResponse exactly as EvaluateBids returns it
 for the same tender (the same bytes).
@@ -92,7 +98,9 @@ class EvaluateTendersRequest(_message.Message):
     logged.
     """
     detail: Global___ResultDetail.ValueType
-    """How much of the result to send back. Default FULL."""
+    """How much of the result to send back. Default: FULL when it fits in 4 MiB, else SUMMARY with
+    a warning. A `request` tender's own `view` is not used on the stream: `detail` decides.
+    """
     @_builtins.property
     def request(self) -> _tender_pb2.EvaluateBidsRequest:
         """One tender exactly as EvaluateBids takes it (validate_only honoured)."""

@@ -125,6 +125,38 @@ EVALUATION_MODEL_KIND_EXTERNALITY_FACTOR: EvaluationModelKind.ValueType  # 4
 """Dutch MKI-W: life-cycle cost + externality_factor x monetised externalities."""
 Global___EvaluationModelKind: _TypeAlias = EvaluationModelKind  # noqa: Y015
 
+class _ResponseView:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _ResponseViewEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ResponseView.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    RESPONSE_VIEW_UNSPECIFIED: _ResponseView.ValueType  # 0
+    """Not set: full when the response fits in 4 MiB, else summary with a RESPONSE_SUMMARIZED
+    warning.
+    """
+    RESPONSE_VIEW_FULL: _ResponseView.ValueType  # 1
+    """Everything: cash_flow, explanations and emissions_by_year included, whatever the size."""
+    RESPONSE_VIEW_SUMMARY: _ResponseView.ValueType  # 2
+    """Without the bulky parts: every BidResult has empty cash_flow, explanations and
+    emissions_by_year; everything else as FULL.
+    """
+
+class ResponseView(_ResponseView, metaclass=_ResponseViewEnumTypeWrapper):
+    """How much of an evaluation a response carries."""
+
+RESPONSE_VIEW_UNSPECIFIED: ResponseView.ValueType  # 0
+"""Not set: full when the response fits in 4 MiB, else summary with a RESPONSE_SUMMARIZED
+warning.
+"""
+RESPONSE_VIEW_FULL: ResponseView.ValueType  # 1
+"""Everything: cash_flow, explanations and emissions_by_year included, whatever the size."""
+RESPONSE_VIEW_SUMMARY: ResponseView.ValueType  # 2
+"""Without the bulky parts: every BidResult has empty cash_flow, explanations and
+emissions_by_year; everything else as FULL.
+"""
+Global___ResponseView: _TypeAlias = ResponseView  # noqa: Y015
+
 @_typing.final
 class Quantity(_message.Message):
     """A physical or money amount: a number and its unit.
@@ -171,8 +203,16 @@ class EvaluateBidsRequest(_message.Message):
     METHOD_FIELD_NUMBER: _builtins.int
     BIDS_FIELD_NUMBER: _builtins.int
     VALIDATE_ONLY_FIELD_NUMBER: _builtins.int
+    VIEW_FIELD_NUMBER: _builtins.int
     validate_only: _builtins.bool
     """When true, run every check and return the digests and any warnings, but compute no results."""
+    view: Global___ResponseView.ValueType
+    """How much of the result to return (AIP-157). Default: the full response when it fits in
+    4 MiB (the largest message grpc-js, grpc-java and grpc-go accept without a setting), else the
+    summary with a RESPONSE_SUMMARIZED warning giving the full size. A client that wants the
+    full response of a large tender sets RESPONSE_VIEW_FULL and raises its max receive message
+    size (the server sends up to its own --max-message-mib).
+    """
     @_builtins.property
     def method(self) -> Global___Method:
         """The buyer's published method. Required."""
@@ -187,10 +227,11 @@ class EvaluateBidsRequest(_message.Message):
         method: Global___Method | None = ...,
         bids: _abc.Iterable[Global___Bid] | None = ...,
         validate_only: _builtins.bool = ...,
+        view: Global___ResponseView.ValueType = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["method", b"method"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["bids", b"bids", "method", b"method", "validate_only", b"validate_only"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["bids", b"bids", "method", b"method", "validate_only", b"validate_only", "view", b"view"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
