@@ -19,6 +19,7 @@ gap 16 Feb–1 Mar.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 from collections.abc import Iterable, Sequence
@@ -84,6 +85,55 @@ def current_readings(readings: Iterable[Reading]) -> list[Reading]:
     return current
 
 
+class Meter:
+    """The current readings of one meter, checked and ordered once, observed period by period.
+
+    Readings do not overlap once checked, so both their starts and their ends ascend: the
+    readings that touch a period are found by bisection and each period costs only its own
+    readings, whatever the length of the contract.
+    """
+
+    def __init__(self, readings: Iterable[Reading]) -> None:
+        self.readings = current_readings(readings)
+        self._ends = [r.end for r in self.readings]
+
+    def observe(self, start: datetime, end: datetime) -> Observation:
+        """The observed total over [start, end) (see :func:`observe`)."""
+        if not end > start:
+            raise ReadingError("the period's end must be after its start")
+        period = (end - start).total_seconds()
+        parts: list[float] = []
+        estimated: list[float] = []
+        covered: list[float] = []
+        gaps: list[tuple[datetime, datetime]] = []
+        used: list[str] = []
+        cursor = start
+        for r in self.readings[bisect.bisect_right(self._ends, start) :]:
+            if r.start >= end:
+                break
+            lo, hi = max(r.start, start), min(r.end, end)
+            if lo > cursor:
+                gaps.append((cursor, lo))
+            cursor = max(cursor, hi)
+            overlap = (hi - lo).total_seconds()
+            part = r.quantity * overlap / (r.end - r.start).total_seconds()
+            parts.append(part)
+            covered.append(overlap)
+            used.append(r.id)
+            if r.estimated:
+                estimated.append(part)
+        if cursor < end:
+            gaps.append((cursor, end))
+        total = math.fsum(parts)
+        return Observation(
+            total=total,
+            coverage=math.fsum(covered) / period,
+            estimated_share=math.fsum(estimated) / total if total > 0.0 else 0.0,
+            gaps=tuple(gaps),
+            reading_ids=tuple(used),
+        )
+
+
 def observe(readings: Sequence[Reading], start: datetime, end: datetime) -> Observation:
     """The observed total over [start, end) with coverage, estimated share and gaps.
 
@@ -95,36 +145,4 @@ def observe(readings: Sequence[Reading], start: datetime, end: datetime) -> Obse
     >>> o.total, round(o.coverage, 4), o.gaps == ((d(2027, 2, 16), d(2027, 3, 1)),)
     (4500.0, 0.7797, True)
     """
-    if not end > start:
-        raise ReadingError("the period's end must be after its start")
-    period = (end - start).total_seconds()
-    parts: list[float] = []
-    estimated: list[float] = []
-    covered: list[float] = []
-    gaps: list[tuple[datetime, datetime]] = []
-    used: list[str] = []
-    cursor = start
-    for r in current_readings(readings):
-        lo, hi = max(r.start, start), min(r.end, end)
-        if hi <= lo:
-            continue
-        if lo > cursor:
-            gaps.append((cursor, lo))
-        cursor = max(cursor, hi)
-        overlap = (hi - lo).total_seconds()
-        part = r.quantity * overlap / (r.end - r.start).total_seconds()
-        parts.append(part)
-        covered.append(overlap)
-        used.append(r.id)
-        if r.estimated:
-            estimated.append(part)
-    if cursor < end:
-        gaps.append((cursor, end))
-    total = math.fsum(parts)
-    return Observation(
-        total=total,
-        coverage=math.fsum(covered) / period,
-        estimated_share=math.fsum(estimated) / total if total > 0.0 else 0.0,
-        gaps=tuple(gaps),
-        reading_ids=tuple(used),
-    )
+    return Meter(readings).observe(start, end)

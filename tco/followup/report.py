@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tco.followup.adjust import Conditions, Promise, expected_use, raw_promise
-from tco.followup.readings import Observation, Reading, observe
+from tco.followup.readings import Meter, Observation, Reading
 from tco.followup.settlement import Clause, Settlement, Valuation, settle
 
 
@@ -86,8 +86,9 @@ def follow_up(
         if after.start < before.end:
             raise ValueError(f"periods {before.label} and {after.label} overlap")
     rows: list[PeriodResult] = []
+    meter = Meter(readings)
     for period in periods:
-        observation = observe(readings, period.start, period.end)
+        observation = meter.observe(period.start, period.end)
         expected = expected_use(commitment.promise, period.conditions)
         settled = (
             settle(observation.total, expected, commitment.clause, commitment.valuation)

@@ -155,3 +155,26 @@ def test_numbers_read_with_the_stated_decimal_separator(
 def test_ambiguous_or_non_finite_numbers_are_refused(text: str, decimal: str) -> None:
     with pytest.raises(ValueError, match="expected"):
         parse_number(text, decimal)
+
+
+@pytest.mark.parametrize(
+    ("when", "problem"),
+    [("2027-03-28 02:30", "does not exist in Europe/Stockholm"),
+     ("2027-10-31 02:30", "occurs twice in Europe/Stockholm")],
+)  # fmt: skip
+def test_local_times_the_clock_skips_or_repeats_are_refused(
+    tmp_path: Path, when: str, problem: str
+) -> None:
+    """Summer time: 02:30 on 28 March 2027 never shows on a Stockholm clock and 02:30 on
+    31 October shows twice; without an offset such a reading's hour is unknown, so it is
+    refused (with an offset it is read)."""
+    path = _write(tmp_path, f"Mätpunkt;Från;Till;Förbrukning;Status\nm1;{when};2027-11-01;1;\n")
+    with pytest.raises(TcoInvalidTender) as raised:
+        check_readings_file(path, PORTAL)
+    assert problem in raised.value.violations[0].description
+    offset = _write(
+        tmp_path,
+        f"Mätpunkt;Från;Till;Förbrukning;Status\nm1;{when.replace(' ', 'T')}+01:00;2027-11-01;1;\n",
+        "offset.csv",
+    )
+    assert check_readings_file(offset, PORTAL).rows == 1
