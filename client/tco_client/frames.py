@@ -167,7 +167,7 @@ def measures_frame(response: result_pb2.EvaluateBidsResponse) -> pd.DataFrame:
     )
 
 
-def _rate_basis_name(value: int) -> str:
+def rate_basis_name(value: int) -> str:
     """``real`` or ``nominal``: the basis of a rate-derived figure (unset: real, the default)."""
     if value == tender_pb2.RATE_BASIS_NOMINAL:
         return "nominal"
@@ -192,7 +192,7 @@ def _measures_row(r: result_pb2.BidResult, cur: str) -> dict[str, Any]:
         "airr": ok(m.airr, m.airr_status),
         "airr_status": _status_name(m.airr_status),
         "airr_discount_rate": m.discount_rate,
-        "airr_rate_basis": _rate_basis_name(m.rate_basis),
+        "airr_rate_basis": rate_basis_name(m.rate_basis),
         "simple_payback_years": ok(m.simple_payback_years, m.simple_payback_status),
         "simple_payback_status": _status_name(m.simple_payback_status),
         "discounted_payback_years": ok(m.discounted_payback_years, m.discounted_payback_status),
