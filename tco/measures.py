@@ -145,9 +145,7 @@ def compute_measures(
     ----------
     bid_ids : the bids, in the order of the arrays' first axis.
     baseline_index : index of the baseline bid.
-    discount_rate : discount rate d of AIRR on the analysis basis
-        (:func:`tco.finance.analysis_discount_rate`: the stated nominal rate in a nominal
-        analysis, the real rate otherwise).
+    discount_rate : d of AIRR on the analysis basis (:func:`tco.finance.analysis_discount_rate`).
     study_period_years : N (for AIRR); the year axis has N + 1 entries.
     categories : labels of the category axis (:data:`tco.prepared.CATEGORIES` order);
         :data:`tco.prepared.INVESTMENT_CATEGORIES` are investment-related, the rest operational.
@@ -220,6 +218,7 @@ def compute_measures(
     simple = [_payback(*flags) for flags in zip(simple_year, simple_ok, simple_any, strict=True)]
     discounted_pb = [_payback(*flags) for flags in zip(disc_year, disc_ok, disc_any, strict=True)]
     out: list[Measures] = []
+    basis = (discount_rate, rate_basis)
     for a in range(n_bids):
         if a == b:
             out.append(_baseline_measures(base_id, discount_rate, rate_basis))
@@ -241,15 +240,7 @@ def compute_measures(
         money = (float(ns[a]), investment, float(d_sav[a]))
         out.append(
             Measures(
-                base_id,
-                *money,
-                *ratio_m,
-                *rate,
-                *simple[a],
-                *discounted_pb[a],
-                *abate,
-                discount_rate,
-                rate_basis,
+                base_id, *money, *ratio_m, *rate, *simple[a], *discounted_pb[a], *abate, *basis
             )
         )
     return out
