@@ -37,7 +37,7 @@ class BidColumns:
     scalars: FloatArray
     #: Per item: kgCO2e of A1-A3, A4, A5, C1-C4, D (columns in that order).
     embodied: FloatArray
-    #: The schedule of each distinct service life, and each item's index into them.
+    #: The schedule of each distinct (service life, price escalation), and each item's index.
     schedules: list[UnitSchedule]
     schedule_of: IntArray
     #: 0 where the item states no residual value (then ``residual_given`` is False).
@@ -110,11 +110,14 @@ def _floats(rows: Iterable[tuple[float, ...]], size: int, width: int) -> FloatAr
     return flat.reshape(size, width)
 
 
-def _schedules(lives: list[float | None], n: int) -> tuple[list[UnitSchedule], IntArray]:
-    """The schedule of each distinct service life (None: the study period), and each item's."""
-    index: dict[float | None, int] = {}
-    which = [index.setdefault(life, len(index)) for life in lives]
-    schedules = [unit_schedule(life, n) for life in index]
+def _schedules(
+    keys: list[tuple[float | None, float]], n: int
+) -> tuple[list[UnitSchedule], IntArray]:
+    """The schedule of each distinct (service life, price escalation) pair (life None: the study
+    period), and each item's index into them."""
+    index: dict[tuple[float | None, float], int] = {}
+    which = [index.setdefault(key, len(index)) for key in keys]
+    schedules = [unit_schedule(life, n, escalation) for life, escalation in index]
     return schedules, np.array(which, dtype=np.int64).reshape(len(which))
 
 
@@ -132,7 +135,9 @@ def bid_columns(bids: Sequence[PreparedBid], study_period_years: int) -> BidColu
         embodied = _floats([_EMBODIED(item.emissions) for item in items], n_items, 5)
     except KeyError:
         embodied = _floats([_embodied(item.emissions) for item in items], n_items, 5)
-    schedules, schedule_of = _schedules([item.service_life for item in items], study_period_years)
+    schedules, schedule_of = _schedules(
+        [(item.service_life, item.price_escalation) for item in items], study_period_years
+    )
     residuals = [item.residual_value for item in items]
 
     uses = [use for item in items for use in item.resource_use]

@@ -37,7 +37,7 @@ from tco.climate import ExternalityCost, climate_cost, climate_warnings, polluta
 from tco.construct import many
 from tco.expand import PartedExpansion, expand_tender
 from tco.explain import Explainer
-from tco.finance import upv
+from tco.finance import analysis_discount_rate, upv
 from tco.inputs import Tender
 from tco.kernel import Cubes, compute_cubes, counted_modules, time_grid
 from tco.prepared import CATEGORIES, MODULES, PreparedBid, PreparedTender
@@ -87,6 +87,8 @@ def evaluate(
             request_digest=request_digest,
             engine_version=__version__,
             validated_only=True,
+            rate_basis=prepared.method.rate_basis.value,
+            analysis_discount_rate=_analysis_rate(prepared),
         )
     if checkpoint is not None:
         checkpoint()
@@ -220,6 +222,8 @@ def _evaluate_prepared(
         method_digest=method_digest,
         request_digest=request_digest,
         engine_version=__version__,
+        rate_basis=method.rate_basis.value,
+        analysis_discount_rate=context.analysis_rate,
     )
 
 
@@ -228,8 +232,11 @@ class _SharedInputs:
     """What every part of one evaluation shares: the tender and what follows from its method."""
 
     prepared: PreparedTender
-    #: ``UPV(d, N)`` (:func:`tco.finance.upv`): the annual value is ``LCC / upv_factor``.
+    #: ``UPV(d, N)`` (:func:`tco.finance.upv`) at the analysis rate
+    #: (:func:`tco.finance.analysis_discount_rate`): the annual value is ``LCC / upv_factor``.
     upv_factor: float
+    #: The discount rate of annual value and AIRR (:func:`_analysis_rate`).
+    analysis_rate: float
     counted: npt.NDArray[np.bool_]
     baseline_index: int | None
     calendar_years: tuple[int, ...]
@@ -244,11 +251,18 @@ class _SharedInputs:
         n = method.study_period_years
         return _SharedInputs(
             prepared=prepared,
-            upv_factor=float(upv(method.discount_rate, n)),
+            upv_factor=float(upv(_analysis_rate(prepared), n)),
+            analysis_rate=_analysis_rate(prepared),
             counted=counted_modules(method.include_module_d),
             baseline_index=index,
             calendar_years=tuple(method.base_year + t for t in range(n + 1)),
         )
+
+
+def _analysis_rate(prepared: PreparedTender) -> float:
+    """The method's rate of annual value and AIRR: nominal in a nominal analysis (BLCC 5.3)."""
+    m = prepared.method
+    return analysis_discount_rate(m.rate_basis, m.discount_rate, m.stated_discount_rate)
 
 
 def _parts(prepared: PreparedTender, part_bids: int | None) -> list[tuple[int, int]]:
@@ -545,7 +559,8 @@ def _raw_measures(
     raw = measures.compute_measures(
         bid_ids=ids,
         baseline_index=local,
-        discount_rate=method.discount_rate,
+        discount_rate=context.analysis_rate,
+        rate_basis=method.rate_basis.value,
         study_period_years=method.study_period_years,
         categories=CATEGORIES,
         undiscounted=undiscounted,

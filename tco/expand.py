@@ -181,7 +181,7 @@ def stream_table(method: PreparedMethod, columns: BidColumns, groups: TimeGroups
     width = stream_code + 3 * _local_count(columns.stream_local)
     if columns.items:
         seq = columns.item_slot * width
-        add_item_events(columns, groups, n, rows, seq=seq, warnings=warnings)
+        add_item_events(columns, groups, n, rows, seq=seq)
         _add_maintenance(columns, n, rows, seq, service)
         _add_resource_use(method, columns, rows, seq, times[RECURRING_GROUP])
         _add_pollutants(

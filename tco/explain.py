@@ -145,9 +145,13 @@ class Explainer:
             "rounded half-up to the currency's minor unit "
             f"({method.minor_unit_digits} decimals) before ranking"
         )
+        nominal = method.rate_basis is RateBasis.NOMINAL
         self.annual_tail = (
             f"UPV(d, N) = {upv_factor:.10g}",
-            f"discount_rate = {method.discount_rate:.10g} (real)",
+            f"d = {method.stated_discount_rate:.10g} (the stated nominal rate: a nominal "
+            "analysis's annual value is on the nominal basis, as NIST BLCC 5.3)"
+            if nominal
+            else f"d = discount_rate = {method.discount_rate:.10g} (real)",
             f"study_period_years N = {method.study_period_years}",
         )
         self.functional_unit = f" {method.functional_unit}" if method.functional_unit else ""

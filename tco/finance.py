@@ -20,12 +20,13 @@ import math
 import numpy as np
 import numpy.typing as npt
 
-from tco.inputs import Timing
+from tco.inputs import RateBasis, Timing
 
 FloatArray = npt.NDArray[np.float64]
 ArrayLike = float | int | npt.ArrayLike
 
 __all__ = [
+    "analysis_discount_rate",
     "constant_escalation_index",
     "discount_factors",
     "escalation_index",
@@ -159,6 +160,32 @@ def fisher_inflation(nominal: ArrayLike, real: ArrayLike) -> FloatArray:
         2.25049
     """
     return _scalar_or_array((1.0 + _float(nominal)) / (1.0 + _float(real)) - 1.0)
+
+
+def analysis_discount_rate(rate_basis: RateBasis, real_rate: float, stated_rate: float) -> float:
+    """The discount rate of the rate-derived results: annual value and AIRR (primer §7).
+
+    A real analysis uses the real rate; a nominal analysis the stated nominal rate, as NIST
+    BLCC 5.3 does (its capital recovery factor and AIRR). Present values are the same on either
+    basis (Fisher), annual values and AIRR are not: they are *on the analysis basis*, so a
+    nominal AIRR is ``(1 + i)(1 + AIRR_real) - 1``.
+
+    - annual value ``AV = LCC / UPV(d, N)``;
+    - ``AIRR = (1 + d) SIR^(1/N) - 1``.
+
+    Example (BLCC 5.3 FederalFinanced, nominal 3.1 %, N = 15): LCC 1 005 494 gives
+    AV = 1 005 494 / UPV(3.1 %, 15) = 1 005 494 / 11.852 = 84 837 (the report: 84 865, with
+    BLCC's day-count times); at a real rate of 2.2 % it would be 79 429, 6 % lower:
+
+        >>> analysis_discount_rate(RateBasis.NOMINAL, 0.022, 0.031)
+        0.031
+        >>> analysis_discount_rate(RateBasis.REAL, 0.03, 0.03)
+        0.03
+        >>> d = analysis_discount_rate(RateBasis.NOMINAL, 0.022, 0.031)
+        >>> round(1_005_494 / float(upv(d, 15)))
+        84837
+    """
+    return stated_rate if rate_basis is RateBasis.NOMINAL else real_rate
 
 
 def payment_times(timing: Timing, years: ArrayLike, recurring: ArrayLike) -> FloatArray:

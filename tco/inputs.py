@@ -193,6 +193,11 @@ class Item:
     emissions: Emissions = Emissions()
     costs: tuple[CostStream, ...] = ()
     pollutant_emissions: tuple[PollutantEmission, ...] = ()
+    #: Escalation per year of the unit price and installation cost (a replacement at t is
+    #: bought at ``(1 + e)^t`` times the base-year price); real or nominal by the method's
+    #: rate basis, like every escalation (Fisher in a nominal analysis). None (not stated):
+    #: replacements at the base-year price level in real terms (0 real).
+    price_escalation: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

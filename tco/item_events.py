@@ -5,12 +5,13 @@ Per unit position of an item with service life L (primer §3, :mod:`tco.schedule
 - at t = 0: ``acquisition`` (q x unit price) and ``installation`` (q x installation cost), and
   the embodied emissions A1-A3, A4, A5 (q x kgCO2e) under their own modules;
 - at each replacement ``t = L, 2L, ... < N``: ``replacement`` (q x (unit price + installation)
-  x the price index of that time, :data:`tco.schedules.ITEM_PRICE_ESCALATION`) and the embodied
-  A1-A5 emissions again, under B4;
+  x the price index ``(1 + e)^t`` of the item's own price escalation e, default 0) and the
+  embodied A1-A5 emissions again, under B4;
 - at each end of life ``t + L <= N``: ``end_of_life`` (q x end-of-life cost) and C1-C4 and D
-  (q x kgCO2e);
-- at N: ``residual_value`` (negative) of the unit still in service
-  (:func:`tco.residual_value.residual_value` of its capital cost, or its stated value).
+  (q x kgCO2e); a life ending exactly at N included;
+- at N: ``residual_value`` (negative) of the last unit: linear on its capital cost while it is
+  in service at N, or the bid's stated resale / buy-back value, which is booked also when the
+  life ends exactly at N (:func:`tco.residual_value.residual_value`).
 
 An event at a fraction of a year is paid ``shift`` years before the end of its study year
 (:func:`tco.schedules.event_slot`): every distinct shift at which some non-zero amount is booked
@@ -239,15 +240,12 @@ def schedule_events(
     return events
 
 
-def _residual_values(
-    columns: BidColumns,
-    capital: FloatArray,
-    n: int,
-    warnings: list[tuple[int, tuple[str, str, str]]],
-) -> FloatArray:
-    """q x the residual value at N of each item's unit in service (booked negative).
+def _residual_values(columns: BidColumns, capital: FloatArray) -> FloatArray:
+    """q x the residual value at N of each item's last unit (booked negative).
 
-    A stated residual value of a unit no longer in service at N is ignored with a warning.
+    Linear on the last purchase's capital cost at its price level for a unit still in service
+    at N; a stated resale / buy-back value instead, also when the life ends exactly at N
+    (:func:`tco.residual_value.residual_value`).
     """
     schedules, which = columns.schedules, columns.schedule_of
     remaining = np.array([s.remaining for s in schedules], dtype=np.float64)[which]
@@ -260,16 +258,6 @@ def _residual_values(
         stated=columns.residual,
         stated_given=columns.residual_given,
     )
-    ignored = (remaining <= 0.0) & columns.residual_given & (columns.residual != 0.0)
-    for i in np.flatnonzero(ignored).tolist():
-        schedule = schedules[int(which[i])]
-        message = (
-            f"item {columns.items[i].name!r}: the residual value applies to a unit still in "
-            "service at the end of the study period; the last unit's life ends at "
-            f"t = {schedule.purchases[-1] + schedule.life:g} <= N = {n}"
-        )
-        bid_id = columns.bid_ids[int(columns.item_bid[i])]
-        warnings.append((i, ("RESIDUAL_VALUE_IGNORED", message, bid_id)))
     return -columns.quantity * value
 
 
@@ -296,7 +284,6 @@ def add_item_events(
     rows: RowBlocks,
     *,
     seq: IntArray,
-    warnings: list[tuple[int, tuple[str, str, str]]],
 ) -> None:
     """Purchases, embodied emissions, replacements, ends of life and residual values.
 
@@ -305,7 +292,7 @@ def add_item_events(
     """
     q = columns.quantity
     capital = _capital_and_embodied(columns)[0]
-    base = _family_amounts(columns, capital, _residual_values(columns, capital, n, warnings))
+    base = _family_amounts(columns, capital, _residual_values(columns, capital))
     events = schedule_events(tuple(columns.schedules), groups.shifts, n)
     which = columns.schedule_of
     lengths = events.length[which]

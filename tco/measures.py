@@ -8,8 +8,9 @@ from the yearly cash flows, with the cost categories split into
 - operational: everything else (energy, water and resources, maintenance, operation, end of
   life, other).
 
-For an alternative bid *a* against the baseline *b* (PV = present value at t = 0, d the real
-discount rate, N the study period in years):
+For an alternative bid *a* against the baseline *b* (PV = present value at t = 0, N the study
+period in years, d the discount rate on the analysis basis: the real rate in a real analysis,
+the stated nominal rate in a nominal one, as NIST BLCC 5.3; each result records d and its basis):
 
 =========================  ==========================================================  =========
 measure                    formula                                                     standard
@@ -104,7 +105,7 @@ def airr(sir_value: float, discount_rate: float, study_period_years: int) -> Mea
     return Measure(value, MeasureStatus.OK)
 
 
-def _baseline_measures(baseline_id: str) -> Measures:
+def _baseline_measures(baseline_id: str, discount_rate: float, rate_basis: str) -> Measures:
     b = MeasureStatus.IS_BASELINE
     return Measures(
         baseline_bid_id=baseline_id,
@@ -121,6 +122,8 @@ def _baseline_measures(baseline_id: str) -> Measures:
         discounted_payback_status=b,
         abatement_cost=None,
         abatement_cost_status=b,
+        discount_rate=discount_rate,
+        rate_basis=rate_basis,
     )
 
 
@@ -134,6 +137,7 @@ def compute_measures(
     undiscounted: FloatArray,
     discounted: FloatArray,
     emissions_total_kg: FloatArray,
+    rate_basis: str = "real",
 ) -> list[Measures]:
     """Measures of every bid against the baseline bid, in bid order (see the module docstring).
 
@@ -141,13 +145,14 @@ def compute_measures(
     ----------
     bid_ids : the bids, in the order of the arrays' first axis.
     baseline_index : index of the baseline bid.
-    discount_rate : real discount rate d (for AIRR).
+    discount_rate : d of AIRR on the analysis basis (:func:`tco.finance.analysis_discount_rate`).
     study_period_years : N (for AIRR); the year axis has N + 1 entries.
     categories : labels of the category axis (:data:`tco.prepared.CATEGORIES` order);
         :data:`tco.prepared.INVESTMENT_CATEGORIES` are investment-related, the rest operational.
     undiscounted, discounted : the buyer's cash flows (bids, categories, years 0..N) without
         externalities; ``discounted`` already carries the method's timing convention.
     emissions_total_kg : kgCO2e per bid, shape (bids,), for the abatement cost.
+    rate_basis : "real" or "nominal", the basis of ``discount_rate``, recorded in each result.
 
     Returns
     -------
@@ -213,9 +218,10 @@ def compute_measures(
     simple = [_payback(*flags) for flags in zip(simple_year, simple_ok, simple_any, strict=True)]
     discounted_pb = [_payback(*flags) for flags in zip(disc_year, disc_ok, disc_any, strict=True)]
     out: list[Measures] = []
+    basis = (discount_rate, rate_basis)
     for a in range(n_bids):
         if a == b:
-            out.append(_baseline_measures(base_id))
+            out.append(_baseline_measures(base_id, discount_rate, rate_basis))
             continue
         investment = float(d_inv[a])
         if not invests[a]:
@@ -233,7 +239,9 @@ def compute_measures(
         )
         money = (float(ns[a]), investment, float(d_sav[a]))
         out.append(
-            Measures(base_id, *money, *ratio_m, *rate, *simple[a], *discounted_pb[a], *abate)
+            Measures(
+                base_id, *money, *ratio_m, *rate, *simple[a], *discounted_pb[a], *abate, *basis
+            )
         )
     return out
 

@@ -209,6 +209,8 @@ class PreparedItem:
     #: Item-level streams, amounts per unit (multiply by quantity), study years.
     costs: tuple[PreparedStream, ...]
     pollutant_emissions: tuple[PreparedPollutantEmission, ...]
+    #: Real escalation per year of unit price + installation (replacements, residual value).
+    price_escalation: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

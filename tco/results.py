@@ -49,6 +49,10 @@ class Measures:
     #: Money per tCO2e avoided.
     abatement_cost: float | None
     abatement_cost_status: MeasureStatus
+    #: The discount rate d of ``airr`` and its basis ("real" or "nominal": the method's; a
+    #: nominal analysis gives a nominal AIRR at the stated nominal rate, as BLCC 5.3).
+    discount_rate: float = 0.0
+    rate_basis: str = "real"
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +142,10 @@ class Evaluation:
     engine_version: str
     #: True when only validation ran (``results`` is empty).
     validated_only: bool = False
+    #: Basis of the rate-derived results (annual value, AIRR): the method's, "real" or
+    #: "nominal", and the discount rate they use (:func:`tco.finance.analysis_discount_rate`).
+    rate_basis: str = "real"
+    analysis_discount_rate: float = 0.0
 
     def ranking_table(self) -> pd.DataFrame:
         """One row per bid in rank order with the headline figures."""

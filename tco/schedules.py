@@ -41,8 +41,8 @@ __all__ = [
     "warranty_coverage",
 ]
 
-#: Price escalation of an item's unit price and installation (the v1 contract has no field for
-#: it): purchases repeat at the base-year price level, in real terms.
+#: Price escalation of an item's unit price and installation when the item states none
+#: (``Item.price_escalation``): purchases repeat at the base-year price level, in real terms.
 ITEM_PRICE_ESCALATION = 0.0
 
 #: Times closer than this to a whole year are that year (months / 12 leaves float dust).
@@ -158,7 +158,7 @@ class UnitSchedule:
     purchases: tuple[float, ...]
     #: (column, shift) of each replacement, ``purchases[1:]``.
     replacement_slots: tuple[tuple[int, float], ...]
-    #: Price index of each replacement (:data:`ITEM_PRICE_ESCALATION`).
+    #: Price index of each replacement: ``(1 + e)^t`` of the item's real price escalation e.
     replacement_index: tuple[float, ...]
     #: (column, shift) of each end of life at t <= N.
     end_slots: tuple[tuple[int, float], ...]
@@ -169,21 +169,32 @@ class UnitSchedule:
 
 
 @functools.lru_cache(maxsize=1024)
-def unit_schedule(service_life: float | None, study_period_years: int) -> UnitSchedule:
+def unit_schedule(
+    service_life: float | None,
+    study_period_years: int,
+    price_escalation: float = ITEM_PRICE_ESCALATION,
+) -> UnitSchedule:
     """The purchases, replacements and ends of life of one unit position.
 
-    Remembered by value, bounded: items share few lives and tenders repeat them. With
-    :func:`tco.item_events.schedule_events` this buys 0.1 ms of the typical tender's 1.5 ms
-    engine step (the RPC ratio's margin under 13x).
+    A purchase at t is priced at ``(1 + e)^t`` times the base-year unit price + installation
+    (e: the item's real price escalation, compounded from the base date like every escalation,
+    :func:`tco.finance.escalation_index`); the residual value is taken on the last purchase at
+    its own price level.
+
+    Remembered by value, bounded: items share few lives and escalations, and tenders repeat
+    them. With :func:`tco.item_events.schedule_events` this buys 0.1 ms of the typical tender's
+    1.5 ms engine step (the RPC ratio's margin under 13x).
 
     Example: L = 8, N = 20: purchases 0, 8, 16; replacements in columns 8 and 16; ends at 8 and
     16; the unit bought at 16 is in service at 20 with 4 of its 8 years left (``remaining=4``).
+    With e = 2 %: the replacements cost 1.02^8 = 1.171659 and 1.02^16 = 1.372786 times the
+    base-year price (``replacement_index``), and ``last_index`` is 1.372786.
     """
     n = study_period_years
     life = float(n) if service_life is None else service_life
     purchases = purchase_times(service_life, n)
     ends = [end for t in purchases if (end := snap_to_year(t + life)) <= n]
-    index = escalation_index(ITEM_PRICE_ESCALATION, np.array(purchases, dtype=np.float64))
+    index = escalation_index(price_escalation, np.array(purchases, dtype=np.float64))
     return UnitSchedule(
         life=life,
         purchases=tuple(purchases),

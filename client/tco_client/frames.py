@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 
 from tco_client.i18n import CATEGORY_ORDER, MODULE_ORDER
-from tcoapi.v1 import reference_pb2, result_pb2
+from tcoapi.v1 import reference_pb2, result_pb2, tender_pb2
 
 #: Cash-flow categories that are monetised externalities rather than the buyer's costs.
 EXTERNALITY_CATEGORIES = frozenset({"climate", "pollutants", "externality"})
@@ -140,7 +140,9 @@ def measures_frame(response: result_pb2.EvaluateBidsResponse) -> pd.DataFrame:
     Each measure sits next to its status (text: ``ok``, ``is_baseline``,
     ``no_additional_investment``, ``never_pays_back``, ``no_emission_reduction``,
     ``no_savings``); the value is ``<NA>`` whenever the status is not ``ok``. Net savings,
-    additional investment and operational savings always have a value.
+    additional investment and operational savings always have a value. ``airr_discount_rate``
+    and ``airr_rate_basis`` say the rate AIRR uses: the stated nominal rate in a nominal
+    analysis (a nominal AIRR, as NIST BLCC 5.3), the real rate otherwise.
     """
     cur = response.currency
     columns = list(_measures_row(result_pb2.BidResult(), cur))
@@ -155,12 +157,21 @@ def measures_frame(response: result_pb2.EvaluateBidsResponse) -> pd.DataFrame:
             f"operational_savings_{cur}": "float64",
             "sir": "Float64",
             "airr": "Float64",
+            "airr_discount_rate": "float64",
+            "airr_rate_basis": "string",
             "simple_payback_years": "Int64",
             "discounted_payback_years": "Int64",
             f"abatement_cost_{cur}_per_tCO2e": "Float64",
             **dict.fromkeys(MEASURE_STATUS_COLUMNS, "string"),
         }
     )
+
+
+def rate_basis_name(value: int) -> str:
+    """``real`` or ``nominal``: the basis of a rate-derived figure (unset: real, the default)."""
+    if value == tender_pb2.RATE_BASIS_NOMINAL:
+        return "nominal"
+    return "real"
 
 
 def _measures_row(r: result_pb2.BidResult, cur: str) -> dict[str, Any]:
@@ -180,6 +191,8 @@ def _measures_row(r: result_pb2.BidResult, cur: str) -> dict[str, Any]:
         "sir_status": _status_name(m.sir_status),
         "airr": ok(m.airr, m.airr_status),
         "airr_status": _status_name(m.airr_status),
+        "airr_discount_rate": m.discount_rate,
+        "airr_rate_basis": rate_basis_name(m.rate_basis),
         "simple_payback_years": ok(m.simple_payback_years, m.simple_payback_status),
         "simple_payback_status": _status_name(m.simple_payback_status),
         "discounted_payback_years": ok(m.discounted_payback_years, m.discounted_payback_status),

@@ -56,6 +56,8 @@ LABELS: Final[Mapping[str, tuple[str, str]]] = {
     "sir_status": ("SIR status", "SIR, status"),
     "airr": ("AIRR", "AIRR (justerad internränta)"),
     "airr_status": ("AIRR status", "AIRR, status"),
+    "airr_discount_rate": ("AIRR discount rate", "AIRR, kalkylränta"),
+    "airr_rate_basis": ("AIRR rate basis", "AIRR, räntebas"),
     "simple_payback_years": ("Simple payback (years)", "Återbetalningstid (år)"),
     "simple_payback_status": ("Simple payback status", "Återbetalningstid, status"),
     "discounted_payback_years": (

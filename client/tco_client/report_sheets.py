@@ -41,7 +41,7 @@ def column_format(column: str, currency: str) -> str | None:
         return FMT_MONEY
     if column in ("sir", "material_circularity"):
         return FMT_RATIO
-    if column == "airr":
+    if column in ("airr", "airr_discount_rate"):
         return FMT_PERCENT
     if column in ("rank", "year", "calendar_year") or column.endswith("_years"):
         return FMT_INT

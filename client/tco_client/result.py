@@ -56,6 +56,17 @@ class EvaluationResult:
         return self.response.validated_only
 
     @property
+    def rate_basis(self) -> str:
+        """Basis of the annual values and AIRR: "nominal" (the stated nominal rate, as NIST
+        BLCC 5.3) or "real"."""
+        return frames.rate_basis_name(self.response.rate_basis)
+
+    @property
+    def analysis_discount_rate(self) -> float:
+        """The discount rate per year the annual values and AIRR use (on :attr:`rate_basis`)."""
+        return self.response.analysis_discount_rate
+
+    @property
     def bid_ids(self) -> list[str]:
         """Bid ids in rank order."""
         return [r.bid_id for r in self.response.results]

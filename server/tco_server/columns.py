@@ -25,7 +25,7 @@ from tco import inputs as d
 from tco import results as r
 from tco.construct import many
 from tco.errors import FieldViolation, InvalidTender
-from tco_server import convert_in
+from tco_server import convert_in, convert_out
 from tco_server.limits import Limits, RequestTooLargeError, SizeViolation, check_request
 from tcoapi.v1 import batch_pb2, result_pb2, tender_pb2
 
@@ -280,6 +280,7 @@ def columns_to_tender(columns: batch_pb2.BidColumns) -> d.Tender:
         emissions,
         repeat(()),
         repeat(()),
+        repeat(None),  # price_escalation: not a column
         order=convert_in.ITEM_FIELDS,
     )
     bids = many(
@@ -314,6 +315,8 @@ def result_columns(evaluation: r.Evaluation, bid_ids: Sequence[str]) -> batch_pb
         ],
         currency=evaluation.currency,
         validated_only=evaluation.validated_only,
+        rate_basis=convert_out.RATE_BASIS[evaluation.rate_basis],
+        analysis_discount_rate=float(evaluation.analysis_discount_rate),
     )
     if not evaluation.results:
         return out

@@ -95,6 +95,7 @@ ITEM_FIELDS = (
     "emissions",
     "costs",
     "pollutant_emissions",
+    "price_escalation",
 )
 new_item = constructor(d.Item, *ITEM_FIELDS)
 new_deduction = constructor(d.Deduction, "criterion", "amount")
@@ -312,6 +313,7 @@ def _item(i: pb.Item) -> d.Item:
         )
         if pollutants
         else (),
+        i.price_escalation if has("price_escalation") else None,
     )
 
 

@@ -42,6 +42,7 @@ import numpy as np
 
 from tco import results as r
 from tcoapi.v1 import result_pb2 as pb
+from tcoapi.v1 import tender_pb2
 
 _STATUS: dict[r.MeasureStatus, pb.MeasureStatus.ValueType] = {
     r.MeasureStatus.OK: pb.MEASURE_STATUS_OK,
@@ -50,6 +51,12 @@ _STATUS: dict[r.MeasureStatus, pb.MeasureStatus.ValueType] = {
     r.MeasureStatus.NEVER_PAYS_BACK: pb.MEASURE_STATUS_NEVER_PAYS_BACK,
     r.MeasureStatus.NO_EMISSION_REDUCTION: pb.MEASURE_STATUS_NO_EMISSION_REDUCTION,
     r.MeasureStatus.NO_SAVINGS: pb.MEASURE_STATUS_NO_SAVINGS,
+}
+
+#: The basis of the rate-derived results (``Evaluation.rate_basis``, ``Measures.rate_basis``).
+RATE_BASIS: dict[str, tender_pb2.RateBasis.ValueType] = {
+    "real": tender_pb2.RATE_BASIS_REAL,
+    "nominal": tender_pb2.RATE_BASIS_NOMINAL,
 }
 
 _INT32_MIN = -(2**31)
@@ -64,6 +71,8 @@ def to_response(evaluation: r.Evaluation, *, summary: bool = False) -> pb.Evalua
         engine_version=evaluation.engine_version,
         currency=evaluation.currency,
         validated_only=evaluation.validated_only,
+        rate_basis=RATE_BASIS[evaluation.rate_basis],
+        analysis_discount_rate=float(evaluation.analysis_discount_rate),
     )
     results = response.results
     for b in evaluation.results:
@@ -165,6 +174,8 @@ def _measures(out: pb.Measures, m: r.Measures) -> None:
     out.discounted_payback_status = _STATUS[m.discounted_payback_status]
     out.abatement_cost = _or_zero(m.abatement_cost)
     out.abatement_cost_status = _STATUS[m.abatement_cost_status]
+    out.discount_rate = float(m.discount_rate)
+    out.rate_basis = RATE_BASIS[m.rate_basis]
     out.SetInParent()  # present even when every figure is zero, as when copied in
 
 

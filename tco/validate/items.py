@@ -107,6 +107,7 @@ def item(ctx: Context, at: Path, it: object, bid_id: str) -> PreparedItem | None
         end_of_life = quantity_of((at, "end_of_life_cost"), it.end_of_life_cost, money, None, True)
     if it.residual_value is not None:
         residual = quantity_of((at, "residual_value"), it.residual_value, money, 0.0, True)
+    price_escalation = _price_escalation(ctx, at, it.price_escalation)
     emissions = _embodied(ctx, (at, "emissions"), it)
     costs = () if it.costs == () else streams(ctx, (at, "costs"), it.costs)
     pollutants = (
@@ -123,6 +124,7 @@ def item(ctx: Context, at: Path, it: object, bid_id: str) -> PreparedItem | None
         or (end_of_life is None and it.end_of_life_cost is not None)
         or (residual is None and it.residual_value is not None)
         or not life_ok
+        or price_escalation is None
         or uses is None
         or emissions is None
         or costs is None
@@ -143,7 +145,18 @@ def item(ctx: Context, at: Path, it: object, bid_id: str) -> PreparedItem | None
         MappingProxyType(emissions),
         costs,
         pollutants,
+        price_escalation,
     )
+
+
+def _price_escalation(ctx: Context, at: Path, value: object) -> float | None:
+    """The item's real price escalation: 0 when not stated; else a rate per year on the
+    method's basis (finite, in (-1, 1], (1 + e)^N finite), made real by Fisher in a nominal
+    analysis. Example: 3 % nominal with 2 % inflation -> 0.980392 % real."""
+    if value is None:
+        return 0.0
+    path = (at, "price_escalation")
+    return ctx.real(ctx.v.rate(path, value, ctx.n, "price escalation"), path)
 
 
 def _resource_uses(

@@ -138,6 +138,7 @@ def item(
     emissions: Mapping[str, float] | None = None,
     costs: Sequence[PreparedStream] = (),
     pollutants: Mapping[str, float] | None = None,
+    price_escalation: float = 0.0,
 ) -> PreparedItem:
     return PreparedItem(
         name=name,
@@ -157,6 +158,7 @@ def item(
         pollutant_emissions=tuple(
             PreparedPollutantEmission(p, kg) for p, kg in (pollutants or {}).items()
         ),
+        price_escalation=price_escalation,
     )
 
 

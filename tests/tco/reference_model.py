@@ -154,12 +154,18 @@ def linear_residual_value(capital_cost: float, remaining: float, life: float) ->
 
 
 def explicit_residual_value_booked(remaining: float) -> bool:
-    """Whether a stated resale / buy-back value is booked at N: today only for a unit still in
-    service at N (remaining > 0). A unit whose life ends exactly at N gets none, with the warning
-    RESIDUAL_VALUE_IGNORED (the engine as it is; issue #14 will book it at N also then, as the
-    primer's §3 says).
+    """Whether a stated resale / buy-back value is booked at N: for a unit still in service at N
+    (remaining > 0) and for one whose life ends exactly at N (remaining = 0: sold back instead of
+    scrapped; primer §3, BLCC 5.3 FEMPEnergy). The last unit's life never ends before N.
     """
-    return remaining > 0.0
+    return remaining >= 0.0
+
+
+def price_index(escalation: float, tau: float) -> float:
+    """Price of unit price + installation bought at tau, base-year price = 1: (1 + e)^tau, e the
+    item's own real price escalation (primer §3 pinned conventions; 0 when not stated).
+    Example: 2 % at tau = 8 -> 1.171659."""
+    return float((1.0 + escalation) ** tau)
 
 
 def warranty_share(purchases: list[float], warranty: float, life: float, t: int) -> float:
@@ -221,8 +227,9 @@ def is_energy(resource: PreparedResource) -> bool:
 
 def item_events(item: PreparedItem, n: int) -> list[Entry]:
     """Purchase at 0 (acquisition, installation, A1-A3, A4, A5); each replacement at L, 2L, ...
-    < N repeats unit price + installation ("replacement") and the embodied emissions (B4); each
-    end of life at t <= N brings the end-of-life cost, C1-C4 and D. Per unit x quantity."""
+    < N repeats unit price + installation x :func:`price_index` ("replacement") and the embodied
+    emissions (B4); each end of life at t <= N brings the end-of-life cost, C1-C4 and D. Per
+    unit x quantity."""
     q, life = item.quantity, float(n) if item.service_life is None else item.service_life
     purchases = purchase_times(item.service_life, n)
     e = {module: item.emissions.get(module, 0.0) for module in MODULES}
@@ -232,7 +239,9 @@ def item_events(item: PreparedItem, n: int) -> list[Entry]:
         *(Entry("emission", m, 0, 0.0, q * e[m]) for m in ("a1_a3", "a4", "a5")),
     ]
     for tau in purchases[1:]:
-        capital = item.unit_price + item.installation_cost
+        capital = (item.unit_price + item.installation_cost) * price_index(
+            item.price_escalation, tau
+        )
         out.append(Entry("cost", "replacement", event_year(tau), tau, q * capital))
         embodied = e["a1_a3"] + e["a4"] + e["a5"]
         out.append(Entry("emission", "b4", event_year(tau), tau, q * embodied))
@@ -242,21 +251,24 @@ def item_events(item: PreparedItem, n: int) -> list[Entry]:
     return out
 
 
-def item_residual_value(item: PreparedItem, n: int) -> tuple[list[Entry], bool]:
-    """The residual value at N (a negative cost) of the unit in service at N, and whether a
-    stated residual value was ignored (RESIDUAL_VALUE_IGNORED): linear on unit price +
-    installation, or the stated resale / buy-back value, both never negative."""
+def item_residual_value(item: PreparedItem, n: int) -> list[Entry]:
+    """The residual value at N (a negative cost) of the last unit: linear on the last purchase's
+    unit price + installation at its price level (:func:`price_index`) while it is in service
+    at N, or the stated resale / buy-back value when :func:`explicit_residual_value_booked`;
+    never negative."""
     life = float(n) if item.service_life is None else item.service_life
-    remaining = remaining_life(purchase_times(item.service_life, n), life, n)
-    if item.residual_value is None:
-        if remaining <= 0.0:
-            return [], False
-        value = linear_residual_value(item.unit_price + item.installation_cost, remaining, life)
-    elif explicit_residual_value_booked(remaining):
+    purchases = purchase_times(item.service_life, n)
+    remaining = remaining_life(purchases, life, n)
+    if item.residual_value is not None and explicit_residual_value_booked(remaining):
         value = max(item.residual_value, 0.0)
+    elif remaining > 0.0:
+        capital = (item.unit_price + item.installation_cost) * price_index(
+            item.price_escalation, purchases[-1]
+        )
+        value = linear_residual_value(capital, remaining, life)
     else:
-        return [], item.residual_value != 0.0
-    return [Entry("cost", "residual_value", n, float(n), -item.quantity * value)], False
+        return []
+    return [Entry("cost", "residual_value", n, float(n), -item.quantity * value)]
 
 
 def item_yearly(item: PreparedItem, method: PreparedMethod) -> list[Entry]:
@@ -340,7 +352,6 @@ class BidFigures:
     #: kgCO2e by module and year (module D always; counted in totals only when included).
     emissions: dict[str, list[float]]
     counted_by_year: list[float]
-    residual_value_ignored: bool
     #: Sums of |amount| of every money and every kgCO2e entry (the scale of rounding noise).
     gross: float
     gross_kg: float
@@ -406,7 +417,7 @@ def value_entries(bid_id: str, entries: list[Entry], method: PreparedMethod) -> 
         und[row][t] += money * report_factor(method, tau)
         disc[row][t] += money if undiscounted else money * spv(d, tau)
         gross += abs(money) * (1.0 + report_factor(method, tau))
-    return BidFigures(bid_id, und, disc, emissions, counted, False, gross, gross_kg)
+    return BidFigures(bid_id, und, disc, emissions, counted, gross, gross_kg)
 
 
 # --- §6 evaluation models and ranking -----------------------------------------------------------
@@ -587,16 +598,13 @@ def material_circularity(c: PreparedCircularity) -> float:
 
 def bid_figures(method: PreparedMethod, bid: PreparedBid) -> BidFigures:
     """Every figure of one bid but those that need the other bids (rank, measures)."""
-    n, entries, ignored = method.study_period_years, [], False
+    n, entries = method.study_period_years, []
     for item in bid.items:
-        residual, was_ignored = item_residual_value(item, n)
-        entries += item_events(item, n) + residual + item_yearly(item, method)
+        entries += item_events(item, n) + item_residual_value(item, n) + item_yearly(item, method)
         entries += [e for s in item.costs for e in stream_entries(s, method, item.quantity)]
-        ignored = ignored or was_ignored
     for stream in bid.costs:
         entries += stream_entries(stream, method, multiplier=1.0)
     f = value_entries(bid.id, entries, method)
-    f.residual_value_ignored = ignored
     f.cost_by_category = {c: sum(f.discounted[c]) for c in CATEGORIES}
     f.life_cycle_cost = sum(f.cost_by_category.values())
     f.life_cycle_cost_undiscounted = sum(sum(f.undiscounted[c]) for c in CATEGORIES)

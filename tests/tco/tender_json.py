@@ -185,6 +185,7 @@ def item(raw: dict[str, Any]) -> Item:
                 PollutantEmission(p.get("pollutant", ""), q(p.get("amount")), q(p.get("activity")))
                 for p in raw.get("pollutant_emissions", [])
             ),
+            price_escalation=raw.get("price_escalation"),
         )
     )
 

@@ -209,14 +209,15 @@ def test_tender_two_replacements_residual_value_warranty_and_deductions() -> Non
     assert a.emissions_by_module["b4"] == 400.0
     assert a.climate_cost == 820.0
     assert a.evaluated_cost == 4660.0
-    assert b.life_cycle_cost == 3380.0
-    assert b.cost_by_category["residual_value"] == 0.0
+    # B's item lasts exactly the study period: its buy-back of 2 x 300 is booked at N (§3).
+    assert b.life_cycle_cost == 2780.0
+    assert b.cost_by_category["residual_value"] == -600.0
     assert b.emissions_total == 620.0
     assert b.deductions == 500.0
-    assert b.evaluated_cost == 3500.0
+    assert b.evaluated_cost == 2900.0
     assert [r.bid_id for r in evaluation.results] == ["B", "A"]
-    assert a.difference_to_best == 1160.0
-    assert b.cost_per_functional_unit == 583.33
+    assert a.difference_to_best == 1760.0
+    assert b.cost_per_functional_unit == 483.33
     residual = CASH_FLOW_CATEGORIES.index("residual_value")
     assert a.cash_flow_undiscounted[residual].tolist() == [0.0] * 6 + [-1100.0]
     maintenance = CASH_FLOW_CATEGORIES.index("maintenance")
@@ -224,7 +225,7 @@ def test_tender_two_replacements_residual_value_warranty_and_deductions() -> Non
     climate = CASH_FLOW_CATEGORIES.index("climate")
     assert a.cash_flow_undiscounted[climate].tolist() == [400, 0, 0, 0, 420, 0, 0]
     codes = [(w.code, w.bid_id) for w in evaluation.warnings]
-    assert codes == [("NO_EMISSION_FACTOR", ""), ("RESIDUAL_VALUE_IGNORED", "B")]
+    assert codes == [("NO_EMISSION_FACTOR", "")]
 
 
 def test_tender_two_measures_against_the_baseline() -> None:
@@ -234,13 +235,14 @@ def test_tender_two_measures_against_the_baseline() -> None:
     assert a.measures.sir_status is MeasureStatus.IS_BASELINE
     assert b.measures is not None
     assert b.measures.baseline_bid_id == "A"
-    assert b.measures.net_savings == 460.0
-    assert b.measures.additional_investment == -300.0
+    assert b.measures.net_savings == 1060.0
+    assert b.measures.additional_investment == -900.0
     assert b.measures.operational_savings == 160.0
     assert b.measures.sir is None
     assert b.measures.sir_status is MeasureStatus.NO_ADDITIONAL_INVESTMENT
-    # abatement: (3 380 - 3 840) / (0.820 - 0.620) t = -2 300 per tCO2e
-    assert b.measures.abatement_cost == -2300.0
+    # abatement: (2 780 - 3 840) / (0.820 - 0.620) t = -5 300 per tCO2e
+    assert b.measures.abatement_cost == -5300.0
+    assert (b.measures.rate_basis, b.measures.discount_rate) == ("real", 0.0)
 
 
 def test_fictive_discount_ladder_example() -> None:

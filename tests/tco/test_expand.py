@@ -100,11 +100,24 @@ def test_explicit_residual_value_is_never_negative() -> None:
     assert cost(table, "residual_value") == [0.0] * 11
 
 
-def test_explicit_residual_value_of_a_unit_whose_life_ended_is_ignored_with_a_warning() -> None:
-    table = one_item(unit_price=1500, service_life=5, residual_value=100)
-    assert cost(table, "residual_value") == [0.0] * 11
-    assert [w[0] for w in table.warnings] == ["RESIDUAL_VALUE_IGNORED"]
-    assert table.warnings[0][2] == "A"
+def test_explicit_buy_back_of_a_unit_whose_life_ends_at_n_is_booked_at_n() -> None:
+    """§3: the unit is sold back instead of scrapped; its end-of-life cost stays at its year."""
+    table = one_item(unit_price=1500, service_life=5, residual_value=100, end_of_life_cost=40)
+    assert cost(table, "residual_value") == zeros_except(10, t10=-100.0)
+    assert cost(table, "end_of_life") == zeros_except(10, t5=40.0, t10=40.0)
+    assert table.warnings == ()
+    # The linear rule gives nothing for that unit (none of its life is left at N).
+    assert cost(one_item(unit_price=1500, service_life=5), "residual_value") == [0.0] * 11
+
+
+def test_replacements_and_residual_value_escalate_by_the_items_price_escalation() -> None:
+    """A replacement at t costs (unit price + installation) x (1 + e)^t; the linear residual
+    value is on the last purchase at its price level."""
+    table = one_item(unit_price=1000, installation_cost=200, service_life=4, price_escalation=0.05)
+    assert cost(table, "replacement") == zeros_except(10, t4=1200 * 1.05**4, t8=1200 * 1.05**8)
+    # bought at 8, 2 of 4 years left at N = 10
+    assert cost(table, "residual_value") == zeros_except(10, t10=-1200 * 1.05**8 * 2 / 4)
+    assert cost(table, "acquisition") == zeros_except(10, t0=1000.0)
 
 
 def test_end_of_life_at_each_end_inside_the_study_period_and_none_in_service_at_n() -> None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import doctest
 
 import numpy as np
 import numpy_financial as npf
 import pytest
 
-from tco import finance
+from tco import finance, validate
 from tco.finance import (
     discount_factors,
     escalation_index,
@@ -20,7 +21,9 @@ from tco.finance import (
     upv,
     upv_star,
 )
-from tco.inputs import Timing
+from tco.inputs import RateBasis, Timing
+
+from .tender_json import sample_dict, tender
 
 
 @pytest.mark.parametrize(
@@ -186,3 +189,28 @@ def test_docstring_examples() -> None:
     result = doctest.testmod(finance, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted >= 15
     assert result.failed == 0
+
+
+def test_analysis_discount_rate_is_the_stated_nominal_rate_in_a_nominal_analysis() -> None:
+    """§7 / BLCC 5.3: annual value and AIRR at the stated nominal rate in a nominal analysis."""
+    real = float(fisher_real(0.045, 0.0225049))
+    assert finance.analysis_discount_rate(RateBasis.NOMINAL, real, 0.045) == 0.045
+    assert finance.analysis_discount_rate(RateBasis.REAL, 0.022, 0.022) == 0.022
+    # BLCC 5.3 FederalFinanced: 1 005 494 / UPV(3.1 %, 15) within 0.05 % of the published 84 865.
+    annual = 1_005_494 / float(
+        upv(finance.analysis_discount_rate(RateBasis.NOMINAL, 0.0, 0.031), 15)
+    )
+    assert annual == pytest.approx(84_865, rel=5e-4)
+
+
+def test_a_nominal_item_price_escalation_is_made_real_by_fisher() -> None:
+    """Item.price_escalation is on the method's basis: 3 % nominal at 2 % inflation is
+    (1.03 / 1.02) - 1 = 0.980392 % real; not stated is 0 real (the base-year price level)."""
+    request = tender(sample_dict())
+    method = dataclasses.replace(request.method, rate_basis=RateBasis.NOMINAL, inflation_rate=0.02)
+    items = request.bids[0].items
+    first = dataclasses.replace(items[0], price_escalation=0.03)
+    bids = (dataclasses.replace(request.bids[0], items=(first, *items[1:])), *request.bids[1:])
+    prepared = validate.prepare(dataclasses.replace(request, method=method, bids=bids))
+    assert prepared.bids[0].items[0].price_escalation == pytest.approx(1.03 / 1.02 - 1, rel=1e-12)
+    assert prepared.bids[1].items[0].price_escalation == 0.0

@@ -439,3 +439,31 @@ def test_property_ns_is_savings_minus_investment_and_sir_agrees_with_ns(
             assert (alt.airr > rate) is (alt.sir > 1)
     else:
         assert alt.sir <= 0
+
+
+def test_the_measures_record_the_rate_of_airr_and_its_basis() -> None:
+    """§7: AIRR is on the analysis basis and says so; the baseline's measures too."""
+    und = _reference_scenario()
+    t = np.arange(N + 1)
+    nominal, inflation = 1.03 * 1.02 - 1, 0.02
+    # The same present values, the AIRR at the stated nominal rate (a nominal analysis).
+    base, alt = compute_measures(
+        bid_ids=["A", "B"],
+        baseline_index=0,
+        discount_rate=nominal,
+        rate_basis="nominal",
+        study_period_years=N,
+        categories=CATEGORIES,
+        undiscounted=und * (1 + inflation) ** t,
+        discounted=_discount(und),
+        emissions_total_kg=np.zeros(2),
+    )
+    assert (base.rate_basis, base.discount_rate) == ("nominal", nominal)
+    assert (alt.rate_basis, alt.discount_rate) == ("nominal", nominal)
+    real_alt = _measures(und)[1]
+    assert (real_alt.rate_basis, real_alt.discount_rate) == ("real", D)
+    assert alt.sir == real_alt.sir
+    assert alt.airr is not None
+    assert real_alt.airr is not None
+    # The nominal AIRR is the real one carried over by Fisher: (1 + AIRR_n) = (1 + AIRR_r)(1 + i).
+    assert alt.airr == pytest.approx((1 + real_alt.airr) * (1 + inflation) - 1, rel=1e-12)

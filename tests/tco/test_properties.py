@@ -156,6 +156,7 @@ def items(draw: st.DrawFn, method: PreparedMethod) -> PreparedItem:
         }
         | {"d": -draw(st.sampled_from([0.0, 3.0]))},
         costs=draw(st.lists(streams(n), max_size=3)),
+        price_escalation=draw(st.sampled_from([0.0, 0.0, 0.02, -0.015])),
     )
     # Several uses of the same resource and of the same pollutant are legal in a prepared item.
     one = st.sampled_from([0.0, 150.0, 2_200.0])

@@ -46,7 +46,6 @@ def check_against_model(tender: PreparedTender, evaluation: Evaluation) -> None:
     figures = ref.reference_evaluation(tender)
     results = {r.bid_id: r for r in evaluation.results}
     assert list(results) == sorted(results, key=lambda b: (results[b].rank, list(figures).index(b)))
-    nominal = method.rate_basis is RateBasis.NOMINAL
     for bid in tender.bids:
         r, m = results[bid.id], figures[bid.id]
         scale = m.gross * (1 + method.model.externality_factor) + sum(
@@ -64,8 +63,7 @@ def check_against_model(tender: PreparedTender, evaluation: Evaluation) -> None:
         money(r.evaluated_cost, m.evaluated, "comparison number")
         units = bid.functional_units_delivered or 1.0
         money(r.cost_per_functional_unit, m.cost_per_functional_unit, "per unit", by=units)
-        if not nominal:  # annual value in nominal analyses: see the xfail test below
-            money(r.annual_value, m.annual_value, "annual value", by=method.study_period_years)
+        money(r.annual_value, m.annual_value, "annual value", by=method.study_period_years)
         for c in CATEGORIES:
             money(r.cost_by_category[c], m.cost_by_category[c], c)
         for k, row in enumerate(r.cash_flow_categories):
@@ -80,10 +78,16 @@ def check_against_model(tender: PreparedTender, evaluation: Evaluation) -> None:
             close(r.emissions_by_year[t], value, tol=kg, what=f"emissions year {t}")
         close(r.material_circularity, m.circularity, tol=1e-12, what="MCI")
     check_ranking(evaluation, half)
-    ignored = {w.bid_id for w in evaluation.warnings if w.code == "RESIDUAL_VALUE_IGNORED"}
-    assert ignored == {b for b, m in figures.items() if m.residual_value_ignored}
+    # A stated buy-back is always booked (also when the life ends exactly at N): nothing ignored.
+    assert "RESIDUAL_VALUE_IGNORED" not in {w.code for w in evaluation.warnings}
+    rate = ref.analysis_discount_rate(method)
+    basis = method.rate_basis.value
+    assert (evaluation.rate_basis, evaluation.analysis_discount_rate) == (basis, rate)
     for bid_id, want in ref.reference_measures(tender, figures).items():
-        check_measures(results[bid_id].measures, want, half, airr=not nominal)
+        got = results[bid_id].measures
+        assert got is not None
+        assert (got.rate_basis, got.discount_rate) == (basis, rate)
+        check_measures(got, want, half)
     baseline = method.baseline_bid_id
     if baseline:
         own = results[baseline].measures
@@ -114,7 +118,7 @@ def check_ranking(evaluation: Evaluation, half: float) -> None:
     assert ("BEST_COST_ZERO" in codes) == (len(published) > 1 and best == 0.0)
 
 
-def check_measures(got: Measures | None, want: ref.MeasureFigures, half: float, airr: bool) -> None:
+def check_measures(got: Measures | None, want: ref.MeasureFigures, half: float) -> None:
     assert got is not None
     noise = REL * want.gross
     for name in ("net_savings", "additional_investment", "operational_savings"):
@@ -124,10 +128,9 @@ def check_measures(got: Measures | None, want: ref.MeasureFigures, half: float, 
     if sir is not None:
         spread = noise * (1 + abs(sir)) / want.additional_investment
         close(got.sir, sir, tol=REL * abs(sir) + spread, what="SIR")
-        if airr:
-            value, status = want.airr
-            assert got.airr_status is status
-            close(got.airr, value, tol=REL * (1 + abs(sir)) + spread, what="AIRR")
+        value, status = want.airr
+        assert got.airr_status is status
+        close(got.airr, value, tol=REL * (1 + abs(sir)) + spread, what="AIRR")
     for year, pb_status, (want_year, want_status) in (
         (got.simple_payback_years, got.simple_payback_status, want.simple_payback),
         (got.discounted_payback_years, got.discounted_payback_status, want.discounted_payback),
@@ -211,12 +214,9 @@ def test_golden_cases_are_what_the_method_says(name: str) -> None:
     check_against_model(validate.prepare(request), evaluate(request))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding: annual value and AIRR use the real rate in nominal analyses; the method "
-    "(§7) says the stated nominal rate (BLCC 5.3's capital recovery factor)",
-)
 def test_annual_value_and_airr_of_a_nominal_analysis_use_the_nominal_rate() -> None:
+    """§7: in a nominal analysis annual value and AIRR use the stated nominal rate (BLCC 5.3),
+    and the result says so; present values are the same on either basis."""
     real, inflation, n = 0.03, 0.02, 10
     m = f.method(
         n,
@@ -233,8 +233,18 @@ def test_annual_value_and_airr_of_a_nominal_analysis_use_the_nominal_rate() -> N
     figures = ref.reference_evaluation(tender)
     assert results["ALT"].annual_value == pytest.approx(figures["ALT"].annual_value, abs=0.005)
     want = ref.reference_measures(tender, figures)["ALT"].airr[0]
-    assert results["ALT"].measures is not None
-    assert results["ALT"].measures.airr == pytest.approx(want, rel=1e-9)
+    measures = results["ALT"].measures
+    assert measures is not None
+    assert measures.airr == pytest.approx(want, rel=1e-9)
+    nominal = ref.fisher_nominal(real, inflation)
+    assert (measures.rate_basis, measures.discount_rate) == ("nominal", nominal)
+    # The nominal AIRR is the real one carried to the nominal basis by Fisher.
+    sir = measures.sir
+    assert sir is not None
+    real_airr = (1 + real) * sir ** (1 / n) - 1
+    assert measures.airr == pytest.approx(ref.fisher_nominal(real_airr, inflation), rel=1e-12)
+    lcc = results["ALT"].life_cycle_cost
+    assert results["ALT"].annual_value == pytest.approx(lcc / ref.upv(nominal, n), abs=0.005)
 
 
 # --- the model's own conventions (present values, Fisher, the ladder, measures and MCI examples

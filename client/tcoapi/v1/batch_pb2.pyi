@@ -49,7 +49,7 @@ class _ResultDetailEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ResultDe
     """
     RESULT_DETAIL_FULL: _ResultDetail.ValueType  # 1
     """EvaluateTendersResponse.result: the EvaluateBidsResponse exactly as EvaluateBids returns it
-    for the same tender (the same bytes).
+    for the same tender with view RESPONSE_VIEW_FULL (the same bytes).
     """
     RESULT_DETAIL_SUMMARY: _ResultDetail.ValueType  # 2
     """EvaluateTendersResponse.result without the bulky parts: every BidResult has empty
@@ -70,7 +70,7 @@ warning, as EvaluateBids' default view.
 """
 RESULT_DETAIL_FULL: ResultDetail.ValueType  # 1
 """EvaluateTendersResponse.result: the EvaluateBidsResponse exactly as EvaluateBids returns it
-for the same tender (the same bytes).
+for the same tender with view RESPONSE_VIEW_FULL (the same bytes).
 """
 RESULT_DETAIL_SUMMARY: ResultDetail.ValueType  # 2
 """EvaluateTendersResponse.result without the bulky parts: every BidResult has empty
@@ -393,6 +393,8 @@ class BidColumnsResult(_message.Message):
     ANNUAL_VALUE_FIELD_NUMBER: _builtins.int
     EMISSIONS_TOTAL_FIELD_NUMBER: _builtins.int
     LIFE_CYCLE_COST_UNDISCOUNTED_FIELD_NUMBER: _builtins.int
+    RATE_BASIS_FIELD_NUMBER: _builtins.int
+    ANALYSIS_DISCOUNT_RATE_FIELD_NUMBER: _builtins.int
     method_digest: _builtins.str
     """SHA-256 (hex) of the method, as EvaluateBidsResponse.method_digest."""
     request_digest: _builtins.str
@@ -405,6 +407,10 @@ class BidColumnsResult(_message.Message):
     """Currency of every money column."""
     validated_only: _builtins.bool
     """True when the request was validate_only: the columns below are empty."""
+    rate_basis: _tender_pb2.RateBasis.ValueType
+    """Basis of annual_value, as EvaluateBidsResponse.rate_basis."""
+    analysis_discount_rate: _builtins.float
+    """The discount rate annual_value uses, as EvaluateBidsResponse.analysis_discount_rate."""
     @_builtins.property
     def warnings(self) -> _containers.RepeatedCompositeFieldContainer[_result_pb2.Warning]:
         """Warnings about the evaluation as a whole or about single bids."""
@@ -478,10 +484,12 @@ class BidColumnsResult(_message.Message):
         annual_value: _abc.Iterable[_builtins.float] | None = ...,
         emissions_total: _abc.Iterable[_builtins.float] | None = ...,
         life_cycle_cost_undiscounted: _abc.Iterable[_builtins.float] | None = ...,
+        rate_basis: _tender_pb2.RateBasis.ValueType = ...,
+        analysis_discount_rate: _builtins.float = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["annual_value", b"annual_value", "bid_ids", b"bid_ids", "climate_cost", b"climate_cost", "currency", b"currency", "deductions", b"deductions", "difference_to_best", b"difference_to_best", "emissions_total", b"emissions_total", "engine_version", b"engine_version", "evaluated_cost", b"evaluated_cost", "externality_cost", b"externality_cost", "life_cycle_cost", b"life_cycle_cost", "life_cycle_cost_undiscounted", b"life_cycle_cost_undiscounted", "method_digest", b"method_digest", "rank", b"rank", "request_digest", b"request_digest", "tied", b"tied", "validated_only", b"validated_only", "warnings", b"warnings"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["analysis_discount_rate", b"analysis_discount_rate", "annual_value", b"annual_value", "bid_ids", b"bid_ids", "climate_cost", b"climate_cost", "currency", b"currency", "deductions", b"deductions", "difference_to_best", b"difference_to_best", "emissions_total", b"emissions_total", "engine_version", b"engine_version", "evaluated_cost", b"evaluated_cost", "externality_cost", b"externality_cost", "life_cycle_cost", b"life_cycle_cost", "life_cycle_cost_undiscounted", b"life_cycle_cost_undiscounted", "method_digest", b"method_digest", "rank", b"rank", "rate_basis", b"rate_basis", "request_digest", b"request_digest", "tied", b"tied", "validated_only", b"validated_only", "warnings", b"warnings"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

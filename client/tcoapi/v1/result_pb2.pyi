@@ -13,6 +13,7 @@ from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from tcoapi.v1 import tender_pb2 as _tender_pb2
 import builtins as _builtins
 import sys
 import typing as _typing
@@ -81,6 +82,8 @@ class EvaluateBidsResponse(_message.Message):
     WARNINGS_FIELD_NUMBER: _builtins.int
     CURRENCY_FIELD_NUMBER: _builtins.int
     VALIDATED_ONLY_FIELD_NUMBER: _builtins.int
+    RATE_BASIS_FIELD_NUMBER: _builtins.int
+    ANALYSIS_DISCOUNT_RATE_FIELD_NUMBER: _builtins.int
     method_digest: _builtins.str
     """SHA-256 (hex) over the canonical serialisation of the method: a tender document can cite it."""
     request_digest: _builtins.str
@@ -91,6 +94,15 @@ class EvaluateBidsResponse(_message.Message):
     """Currency of every money amount in the response (the method's currency)."""
     validated_only: _builtins.bool
     """True when the request had validate_only set: results are empty."""
+    rate_basis: _tender_pb2.RateBasis.ValueType
+    """The basis of the rate-derived results (BidResult.annual_value, Measures.airr): the method's
+    rate basis. RATE_BASIS_NOMINAL: they use the stated nominal discount rate (BLCC 5.3);
+    RATE_BASIS_REAL: the real rate. Present values do not depend on it (Fisher).
+    """
+    analysis_discount_rate: _builtins.float
+    """The discount rate per year that annual_value and AIRR use (analysis_discount_rate on
+    rate_basis): LCC / UPV(analysis_discount_rate, N).
+    """
     @_builtins.property
     def results(self) -> _containers.RepeatedCompositeFieldContainer[Global___BidResult]:
         """One result per bid, sorted by rank (best first; tied bids in request order)."""
@@ -109,10 +121,12 @@ class EvaluateBidsResponse(_message.Message):
         warnings: _abc.Iterable[Global___Warning] | None = ...,
         currency: _builtins.str = ...,
         validated_only: _builtins.bool = ...,
+        rate_basis: _tender_pb2.RateBasis.ValueType = ...,
+        analysis_discount_rate: _builtins.float = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["currency", b"currency", "engine_version", b"engine_version", "method_digest", b"method_digest", "request_digest", b"request_digest", "results", b"results", "validated_only", b"validated_only", "warnings", b"warnings"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["analysis_discount_rate", b"analysis_discount_rate", "currency", b"currency", "engine_version", b"engine_version", "method_digest", b"method_digest", "rate_basis", b"rate_basis", "request_digest", b"request_digest", "results", b"results", "validated_only", b"validated_only", "warnings", b"warnings"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -243,7 +257,9 @@ class BidResult(_message.Message):
     difference_to_best: _builtins.float
     """Evaluated cost minus the best bid's evaluated cost (0 for the best)."""
     annual_value: _builtins.float
-    """Life-cycle cost as an equivalent uniform annual value: LCC / UPV(d, N)."""
+    """Life-cycle cost as an equivalent uniform annual value: LCC / UPV(d, N), d the response's
+    analysis_discount_rate (the stated nominal rate in a nominal analysis, else the real rate).
+    """
     emissions_total: _builtins.float
     """Total climate impact over the study period, kgCO2e (module D only if the method includes it)."""
     material_circularity: _builtins.float
@@ -381,6 +397,8 @@ class Measures(_message.Message):
     ABATEMENT_COST_STATUS_FIELD_NUMBER: _builtins.int
     ADDITIONAL_INVESTMENT_FIELD_NUMBER: _builtins.int
     OPERATIONAL_SAVINGS_FIELD_NUMBER: _builtins.int
+    DISCOUNT_RATE_FIELD_NUMBER: _builtins.int
+    RATE_BASIS_FIELD_NUMBER: _builtins.int
     baseline_bid_id: _builtins.str
     """The baseline bid's id."""
     net_savings: _builtins.float
@@ -390,7 +408,9 @@ class Measures(_message.Message):
     sir_status: Global___MeasureStatus.ValueType
     """Whether sir and airr have a value."""
     airr: _builtins.float
-    """Adjusted internal rate of return: (1 + d) x SIR^(1/N) - 1."""
+    """Adjusted internal rate of return: (1 + d) x SIR^(1/N) - 1, d = discount_rate on rate_basis
+    (nominal AIRR in a nominal analysis, as BLCC 5.3; real otherwise).
+    """
     airr_status: Global___MeasureStatus.ValueType
     """Whether airr has a value."""
     simple_payback_years: _builtins.int
@@ -411,6 +431,10 @@ class Measures(_message.Message):
     """PV of the additional investment-related cost against the baseline."""
     operational_savings: _builtins.float
     """PV of the operational savings against the baseline."""
+    discount_rate: _builtins.float
+    """The discount rate d per year that airr uses."""
+    rate_basis: _tender_pb2.RateBasis.ValueType
+    """The basis of discount_rate and airr (the method's rate basis)."""
     def __init__(
         self,
         *,
@@ -428,10 +452,12 @@ class Measures(_message.Message):
         abatement_cost_status: Global___MeasureStatus.ValueType = ...,
         additional_investment: _builtins.float = ...,
         operational_savings: _builtins.float = ...,
+        discount_rate: _builtins.float = ...,
+        rate_basis: _tender_pb2.RateBasis.ValueType = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["abatement_cost", b"abatement_cost", "abatement_cost_status", b"abatement_cost_status", "additional_investment", b"additional_investment", "airr", b"airr", "airr_status", b"airr_status", "baseline_bid_id", b"baseline_bid_id", "discounted_payback_status", b"discounted_payback_status", "discounted_payback_years", b"discounted_payback_years", "net_savings", b"net_savings", "operational_savings", b"operational_savings", "simple_payback_status", b"simple_payback_status", "simple_payback_years", b"simple_payback_years", "sir", b"sir", "sir_status", b"sir_status"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["abatement_cost", b"abatement_cost", "abatement_cost_status", b"abatement_cost_status", "additional_investment", b"additional_investment", "airr", b"airr", "airr_status", b"airr_status", "baseline_bid_id", b"baseline_bid_id", "discount_rate", b"discount_rate", "discounted_payback_status", b"discounted_payback_status", "discounted_payback_years", b"discounted_payback_years", "net_savings", b"net_savings", "operational_savings", b"operational_savings", "rate_basis", b"rate_basis", "simple_payback_status", b"simple_payback_status", "simple_payback_years", b"simple_payback_years", "sir", b"sir", "sir_status", b"sir_status"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -733,10 +733,17 @@ class Item(_message.Message):
     EMISSIONS_FIELD_NUMBER: _builtins.int
     COSTS_FIELD_NUMBER: _builtins.int
     POLLUTANT_EMISSIONS_FIELD_NUMBER: _builtins.int
+    PRICE_ESCALATION_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     """Description, for reports."""
     quantity: _builtins.float
     """Number of units, > 0."""
+    price_escalation: _builtins.float
+    """Escalation per year of unit_price and installation_cost as a fraction (0.02 = 2 %): a
+    replacement at t is bought at (1 + e)^t times the base-year price, and the residual value is
+    taken on that price. Real or nominal by Method.rate_basis (nominal rates become real by
+    Fisher). Absent: replacements at the base-year price level in real terms. In (-1, 1].
+    """
     @_builtins.property
     def unit_price(self) -> Global___Quantity:
         """Purchase price of one unit at base-year level, money, e.g. {185000, "SEK"}. Paid at t = 0 and
@@ -807,12 +814,15 @@ class Item(_message.Message):
         emissions: Global___Emissions | None = ...,
         costs: _abc.Iterable[Global___CostStream] | None = ...,
         pollutant_emissions: _abc.Iterable[Global___PollutantEmission] | None = ...,
+        price_escalation: _builtins.float | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["emissions", b"emissions", "end_of_life_cost", b"end_of_life_cost", "installation_cost", b"installation_cost", "maintenance_cost", b"maintenance_cost", "residual_value", b"residual_value", "service_life", b"service_life", "unit_price", b"unit_price", "warranty", b"warranty"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_price_escalation", b"_price_escalation", "emissions", b"emissions", "end_of_life_cost", b"end_of_life_cost", "installation_cost", b"installation_cost", "maintenance_cost", b"maintenance_cost", "price_escalation", b"price_escalation", "residual_value", b"residual_value", "service_life", b"service_life", "unit_price", b"unit_price", "warranty", b"warranty"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["costs", b"costs", "emissions", b"emissions", "end_of_life_cost", b"end_of_life_cost", "installation_cost", b"installation_cost", "maintenance_cost", b"maintenance_cost", "name", b"name", "pollutant_emissions", b"pollutant_emissions", "quantity", b"quantity", "residual_value", b"residual_value", "resource_use", b"resource_use", "service_life", b"service_life", "unit_price", b"unit_price", "warranty", b"warranty"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_price_escalation", b"_price_escalation", "costs", b"costs", "emissions", b"emissions", "end_of_life_cost", b"end_of_life_cost", "installation_cost", b"installation_cost", "maintenance_cost", b"maintenance_cost", "name", b"name", "pollutant_emissions", b"pollutant_emissions", "price_escalation", b"price_escalation", "quantity", b"quantity", "residual_value", b"residual_value", "resource_use", b"resource_use", "service_life", b"service_life", "unit_price", b"unit_price", "warranty", b"warranty"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    def WhichOneof(self, oneof_group: _Never) -> None: ...
+    _WhichOneofReturnType__price_escalation: _TypeAlias = _typing.Literal["price_escalation"]  # noqa: Y015
+    _WhichOneofArgType__price_escalation: _TypeAlias = _typing.Literal["_price_escalation", b"_price_escalation"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__price_escalation) -> _WhichOneofReturnType__price_escalation | None: ...
 
 Global___Item: _TypeAlias = Item  # noqa: Y015
 
