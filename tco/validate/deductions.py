@@ -7,13 +7,15 @@ method's exchange rates, like every amount). A bid lists ``deductions``: per cri
 ``level`` it claims. The engine applies **the method's** amount for that level; the bid never
 sets its own.
 
-Rules (each refusal a violation at its field path):
+Rules (each refusal a violation at its field path; a refusal names the bid's entry by its path
+and lists what the method offers, never echoing the bid's text, which is confidential):
 
 - method: a criterion text is required and distinct; each criterion lists at least one level;
   a level text is required, distinct within its criterion, and not ``"none"`` (reserved: no
-  deduction); each level's amount is money >= 0, required. The table is refused with a model
-  other than DEDUCTIONS (it would be published but never applied); DEDUCTIONS without a table
-  warns ``DEDUCTIONS_WITHOUT_CRITERIA`` (every comparison number is then the total cost).
+  deduction); each level's amount is money >= 0, required. A table under a model other than
+  DEDUCTIONS is checked but never applied (warning ``DEDUCTIONS_NOT_APPLIED``); DEDUCTIONS
+  without a table warns ``DEDUCTIONS_WITHOUT_CRITERIA`` (every comparison number is then the
+  total cost).
 - bid (DEDUCTIONS model; under another model claims count for nothing, are not checked, and
   one ``DEDUCTIONS_NOT_APPLIED`` warning names the bids that made them): a claim names a
   criterion of the method (else a violation naming it and the method's criteria) and a level of
@@ -108,7 +110,11 @@ def _table(ctx: Context, em: EvaluationModel) -> Table:
     if not v.listed(_AT, criteria):
         return {}
     if criteria and ctx.model_kind is not None and ctx.model_kind is not ModelKind.DEDUCTIONS:
-        v.fail(_AT, "only with the DEDUCTIONS model (it would be published but never applied)")
+        v.warn(
+            "DEDUCTIONS_NOT_APPLIED",
+            f"the method lists {len(criteria)} deduction criteria, but its model is "
+            f"{ctx.model_kind.value}: the table applies only in the DEDUCTIONS model",
+        )
     if not criteria and ctx.model_kind is ModelKind.DEDUCTIONS:
         v.warn(
             "DEDUCTIONS_WITHOUT_CRITERIA",
@@ -190,7 +196,7 @@ def _claim(
     if not name:
         return None
     if name in seen:
-        v.fail(f"{p}.criterion", f"criterion {name!r} is claimed twice (also [{seen[name]}])")
+        v.fail(f"{p}.criterion", f"the same criterion is claimed twice (also [{seen[name]}])")
         return None
     seen[name] = k
     levels = table.get(name)
@@ -198,7 +204,7 @@ def _claim(
         known = "; ".join(repr(c) for c in table) or "none"
         v.fail(
             f"{p}.criterion",
-            f"the method has no deduction criterion {name!r} (its criteria: {known})",
+            f"not a deduction criterion of the method (its criteria: {known})",
         )
         return None
     if not level:
@@ -212,7 +218,7 @@ def _claim(
         amount: float | None = 0.0
     elif level not in levels:
         known = ", ".join(repr(x) for x in (*levels, NO_LEVEL))
-        v.fail(f"{p}.level", f"criterion {name!r} has no level {level!r} (its levels: {known})")
+        v.fail(f"{p}.level", f"not a level of criterion {name!r} (its levels: {known})")
         return None
     else:
         amount = levels[level]
