@@ -260,12 +260,13 @@ def price_base(ctx: Context, m: Method) -> PriceBase | None:
 
 
 def carbon_price(
-    ctx: Context, cp: CarbonPrice | None, base: PriceBase | None = None
+    ctx: Context, cp: CarbonPrice | None, base: PriceBase | None
 ) -> PreparedCarbonPrice | None:
     """The carbon price per kgCO2e over the study years, or None (none, or a violation).
 
     ``base``: the method's price-base year and opt-out (:func:`price_base`); a reference series
-    is re-based to it (None: after a violation there; the series is then not prepared).
+    is re-based to it (None: after a violation there, recorded by :func:`price_base` or at the
+    base year; the series is then not prepared).
     """
     v = ctx.v
     if cp is None:

@@ -73,19 +73,19 @@ def resolve(
     if ctx.model_kind is not ModelKind.DEDUCTIONS:
         _not_applied(ctx, bids)
         return prepared
-    resolved: list[tuple[PreparedDeduction, ...] | None] = [
-        _claims(ctx, f"bids[{i}].deductions", bid.deductions, table)
-        if isinstance(bid, Bid)
-        else None
+    # only bids that claim something: the others keep the () tco.validate.bids gave them
+    resolved: dict[int, tuple[PreparedDeduction, ...] | None] = {
+        i: _claims(ctx, f"bids[{i}].deductions", bid.deductions, table)
         for i, bid in enumerate(bids)
-    ]
-    if prepared is None or len(prepared) != len(resolved):
+        if isinstance(bid, Bid) and bid.deductions
+    }
+    if prepared is None or len(prepared) != len(bids):
         return prepared
-    out: list[PreparedBid] = []
-    for bid, deductions in zip(prepared, resolved, strict=True):
+    out = list(prepared)
+    for i, deductions in resolved.items():
         if deductions is None:
             return None
-        out.append(replace(bid, deductions=deductions))
+        out[i] = replace(out[i], deductions=deductions)
     return out
 
 
