@@ -238,3 +238,14 @@ def test_rank_bids_refuses_bad_input() -> None:
 def test_competition_rank_needs_a_bids_axis() -> None:
     with pytest.raises(ValueError, match="bids axis"):
         competition_rank(np.float64(1.0))  # type: ignore[arg-type]
+
+
+def test_a_comparison_number_not_above_zero_is_flagged_per_bid() -> None:
+    """Issue #14: a made-up 50 M deduction gave -40 M and won silently; now each bid at or
+    below zero gets a warning naming it."""
+    r = rank_bids(np.array([-40_000_000.0, 0.0, 3_500.0]), ["X", "Y", "Z"])
+    flagged = [w for w in r.warnings if w.code == "COMPARISON_NUMBER_NOT_POSITIVE"]
+    assert [w.bid_id for w in flagged] == ["X", "Y"]
+    assert "bid X" in flagged[0].message
+    assert "-40,000,000.00" in flagged[0].message
+    assert r.rank.tolist() == [1, 2, 3]  # flagged, never re-ranked
