@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from tco_client.errors import TcoInvalidTender
 from tco_client.safe_output import append_row
 from tco_client.workbook_layout import (
     BOOL,
@@ -91,13 +92,12 @@ def _model_rows(method: tender_pb2.Method) -> list[MethodRow]:
         add("externality_factor", model.externality_factor)
     for step in model.ladder:
         add("ladder_discount", step.discount, key=str(step.level))
-    for criterion in model.deduction_criteria:
+    for i, criterion in enumerate(model.deduction_criteria):
         levels = [(x.level, x.amount) for x in criterion.levels]
         if [name for name, _ in levels] != ["met"]:
-            raise ValueError(
-                f"deduction criterion {criterion.criterion!r}: the workbook holds one level "
-                "'met' per criterion; use a JSON tender for other levels"
-            )
+            path = f"method.evaluation_model.deduction_criteria[{i}].levels"
+            why = "the workbook holds one level 'met' per criterion; keep this tender in JSON"
+            raise TcoInvalidTender([(path, why)], "cannot write the tender as a workbook")
         amount = levels[0][1]
         add("deduction", amount.value, amount.unit, key=criterion.criterion)
     if method.price_base_year:
