@@ -82,6 +82,10 @@ _ASSUMPTION_LABELS: dict[str, tuple[str, str]] = {
         "Referensvärden används till nominellt belopp (metoden avstår från omräkning)",
     ),
     "rebasing": ("Re-basing of the carbon price", "Omräkning av koldioxidpriset"),
+    "unknown_base": (
+        "unknown (not stated by the publisher; used at face value)",
+        "okänt (anges inte av utgivaren; används till nominellt belopp)",
+    ),
     "rebase_trail": ("from the explanation trail", "ur förklaringskedjan"),
     "deductions": ("Deductions (mervärdesmodell)", "Avdrag (mervärdesmodell)"),
     "deduction_level": ("level", "nivå"),
@@ -327,7 +331,8 @@ def _carbon_section(sheet: _AssumptionSheet) -> None:
             source = f"{series.name} — {series.source}" + (
                 f". {series.notes}" if series.notes else ""
             )
-            base = series.price_base_year
+            # 0 on the wire: the publisher states no price-base year; say so, never "0"
+            base = series.price_base_year or label("unknown_base")
             sheet.add(label("carbon_series"), series.id, series.currency, source, base, FMT_YEAR)
             for point in series.points:
                 name = f"{label('carbon_point')} {point.year or label('all_years')}"

@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 
 from tco_client.client import TcoClient
 from tco_client.report import write_report
+from tco_client.tender import load_tender
 from tests.client.conftest import EXAMPLE_FILES
 
 
@@ -35,3 +36,17 @@ def test_assumptions_show_the_price_base_and_the_rebasing(
         and row[2] == 2027
         for row in rows
     )
+
+
+def test_an_unknown_publisher_base_year_reads_unknown_not_0(
+    server_target: str, tmp_path: Path
+) -> None:
+    with TcoClient(server_target) as client:
+        request = load_tender(EXAMPLE_FILES["it"])
+        request.method.carbon_price.series_id = "ebrd"
+        request.method.exchange_rates["EUR"] = 11.2
+        result = client.evaluate(request, reference=True)
+    assert "PRICE_BASE_UNKNOWN" in [w.code for w in result.response.warnings]
+    wb = load_workbook(write_report(result, tmp_path / "report.xlsx"))
+    (series_row,) = [r for r in wb["Assumptions"].iter_rows(values_only=True) if r[2] == "ebrd"]
+    assert str(series_row[5]).startswith("unknown")
