@@ -31,8 +31,10 @@ every escalation rate).
 
 Warnings (code, message, bid_id): NO_EMISSION_FACTOR (a bid uses a resource without factor),
 EMISSION_FACTOR_EXTRAPOLATED (a trajectory held flat), RATE_LOOKS_LIKE_PERCENT (a rate above
-0.25), NOMINAL_WITHOUT_INFLATION, CARBON_PRICE_IS_MARKET_PRICE. Warnings about the carbon price
-series itself (extrapolation, price-base year) come from :func:`tco.climate.climate_warnings`.
+0.25), NOMINAL_WITHOUT_INFLATION, CARBON_PRICE_IS_MARKET_PRICE, DEDUCTIONS_NOT_APPLIED (claims or
+a table under a model other than DEDUCTIONS), DEDUCTIONS_WITHOUT_CRITERIA. Warnings about the
+carbon price itself (none stated, extrapolation, price base) come from
+:func:`tco.climate.climate_warnings`.
 """
 
 from __future__ import annotations
