@@ -4,7 +4,8 @@
   x the carbon price of year t (money per kgCO2e), discounted like every other cost unless the
   method says undiscounted (Clean Vehicles Directive style).
 - :func:`pollutant_cost`: kg of each other pollutant x its price per kg, same discounting rule.
-- :func:`climate_warnings`: SERIES_EXTRAPOLATED and PRICE_BASE_YEAR.
+- :func:`climate_warnings`: NO_CARBON_PRICE, SERIES_EXTRAPOLATED and the price-base warnings
+  (PRICE_INDEX_HELD, PRICE_BASE_UNKNOWN, PRICE_BASE_FACE_VALUE).
 
 Units are settled before this module: emissions in kgCO2e, prices per kgCO2e. A price per tonne
 was divided by 1 000 once, by the unit registry, so the kg-vs-t slip (bug class 12) cannot happen
@@ -27,6 +28,7 @@ import numpy.typing as npt
 
 from tco.kernel import TimeGrid
 from tco.prepared import PreparedCarbonPrice, PreparedPollutantPrice
+from tco.price_base import RebaseStatus
 from tco.results import Warning
 
 FloatArray = npt.NDArray[np.float64]
@@ -143,14 +145,32 @@ def climate_warnings(
 ) -> tuple[Warning, ...]:
     """Warnings about the carbon price a reader of the result must see.
 
+    - NO_CARBON_PRICE: the method states no carbon price, so emissions are reported but not
+      valued: no climate cost is in any comparison number (never silent, issue #14).
     - SERIES_EXTRAPOLATED: study years outside the series' points, where the price was held flat.
-    - PRICE_BASE_YEAR: the series is expressed in prices of another year than the method's base
-      year (the values are used as given; deflate them in the method if needed).
+    - PRICE_INDEX_HELD: the series was re-based to the method's price year, but that year (or the
+      series' own) lies past the last published index year: the index is held at its last level.
+    - PRICE_BASE_UNKNOWN: the publisher states no price-base year (EIB, EBRD, DK-MST): the
+      values are used at face value, not re-based.
+    - PRICE_BASE_FACE_VALUE: the method opts out of re-basing ("use face values") and the series
+      is in another year's prices: used as given.
 
-    Example: ASEK 7.0 is in 2017 prices; with base year 2027 the warning says so.
+    ``base_year`` names the method's year in the messages when the series carries no re-basing
+    record (prepared by hand).
+
+    Example: ASEK 7.0 (2017 prices) in a 2027 method is re-based with SCB KPI up to 2023 and held
+    there: PRICE_INDEX_HELD says so.
     """
     if carbon_price is None:
-        return ()
+        return (
+            Warning(
+                code="NO_CARBON_PRICE",
+                message=(
+                    "the method states no carbon price: emissions are reported in kgCO2e but not "
+                    "valued, and no comparison number contains a climate cost"
+                ),
+            ),
+        )
     warnings: list[Warning] = []
     if carbon_price.extrapolated_years:
         years = carbon_price.extrapolated_years
@@ -163,17 +183,53 @@ def climate_warnings(
                 ),
             )
         )
-    if carbon_price.price_base_year and carbon_price.price_base_year != base_year:
-        warnings.append(
-            Warning(
-                code="PRICE_BASE_YEAR",
-                message=(
-                    f"carbon price ({carbon_price.source}) is in {carbon_price.price_base_year} "
-                    f"prices, the method's base year is {base_year}; values used as given"
-                ),
-            )
-        )
+    warnings.extend(_price_base_warnings(carbon_price, base_year))
     return tuple(warnings)
+
+
+def _price_base_warnings(carbon_price: PreparedCarbonPrice, base_year: int) -> list[Warning]:
+    """PRICE_INDEX_HELD, PRICE_BASE_UNKNOWN, PRICE_BASE_FACE_VALUE (:func:`climate_warnings`)."""
+    r = carbon_price.rebased
+    source = carbon_price.source
+    if r is None:  # prepared without validation (tests, benchmarks): nothing was re-based
+        year = carbon_price.price_base_year
+        if not year or year == base_year:
+            return []
+        return [
+            Warning(
+                "PRICE_BASE_FACE_VALUE",
+                f"carbon price ({source}) is in {year} prices and was not re-based: used at face "
+                f"value in {base_year} money",
+            )
+        ]
+    if r.status is RebaseStatus.UNKNOWN_BASE_YEAR:
+        return [
+            Warning(
+                "PRICE_BASE_UNKNOWN",
+                f"carbon price ({source}): the publisher states no price-base year, so the "
+                f"values are used at face value, not re-based to the method's {r.to_year} prices",
+            )
+        ]
+    if r.status is RebaseStatus.FACE_VALUE and r.from_year != r.to_year:
+        given = f"in {r.from_year} prices" if r.from_year else "of unknown price-base year"
+        return [
+            Warning(
+                "PRICE_BASE_FACE_VALUE",
+                f"carbon price ({source}) is {given}; the method opts out of re-basing "
+                f"(use_face_values), so it is used at face value in {r.to_year} money",
+            )
+        ]
+    if r.warns and r.beyond_years:
+        return [
+            Warning(
+                "PRICE_INDEX_HELD",
+                f"carbon price ({source}) re-based from {r.from_year} to {r.to_year} prices "
+                f"with {r.index_name}; {_year_ranges(r.beyond_years)} past the last published "
+                f"year {r.last_index_year}: the index is held at its {r.last_index_year} level "
+                f"(x {r.factor:.6g})",
+            )
+        ]
+    return []
 
 
 def _year_ranges(years: Sequence[int]) -> str:

@@ -42,7 +42,10 @@ _EXTERNALITY_FORMULA = (
 _ANNUAL_FORMULA = "AV = LCC / UPV(d, N); UPV(d, N) = (1 - (1 + d)^-N) / d (= N when d = 0)"
 _TOTAL_FORMULA = {
     ModelKind.COST: "evaluated = LCC + CC + EC",
-    ModelKind.DEDUCTIONS: "evaluated = LCC + CC + EC - sum of the bid's fixed deductions",
+    ModelKind.DEDUCTIONS: (
+        "evaluated = LCC + CC + EC - sum of the deductions the method fixes for the levels the "
+        "bid claims"
+    ),
     ModelKind.FICTIVE_DISCOUNT: "evaluated = (LCC + CC + EC) x (1 - discount(ladder level))",
 }
 _PER_UNIT_FORMULA = "evaluated cost / functional units delivered"
@@ -75,6 +78,9 @@ def _climate_explanation(method: PreparedMethod, rates: list[str]) -> tuple[str,
         f"in {method.base_year} to {float(prices[-1]):.6g} in {method.base_year + n}"
         + (f", price base year {carbon.price_base_year}" if carbon.price_base_year else "")
     ]
+    if carbon.rebased is not None:
+        # the re-basing to the method's price year (lcc-method.md §4), index then exchange rate
+        tail.append(f"price base: {carbon.rebased.message}")
     if carbon.extrapolated_years:
         tail.append(
             f"carbon price held flat outside its points in "
@@ -209,7 +215,10 @@ class Explainer:
         if kind is ModelKind.DEDUCTIONS:
             spec, unit = self.spec, self.unit
             return self.model_line, *(
-                f"deduction '{d.criterion}' = {d.amount:{spec}}{unit}" for d in bid.deductions
+                f"deduction '{d.criterion}'"
+                + (f", level '{d.level}'" if d.level else "")
+                + f" = {d.amount:{spec}}{unit} (the method's amount)"
+                for d in bid.deductions
             )
         if kind is ModelKind.FICTIVE_DISCOUNT:
             discount = float(self.method.model.ladder.get(bid.ladder_level, 0.0))

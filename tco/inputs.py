@@ -104,6 +104,28 @@ class LadderStep:
     discount: float
 
 
+# --- deductions the method fixes (issue #14: the mervärdesmodell's table) -----------------
+
+
+@dataclass(frozen=True, slots=True)
+class DeductionLevel:
+    """One level of a deduction criterion and the money deduction the method fixes for it."""
+
+    level: str
+    amount: Quantity | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeductionCriterion:
+    """A criterion of the DEDUCTIONS model (mervärdesmodell) and its levels."""
+
+    criterion: str
+    levels: tuple[DeductionLevel, ...] = ()
+
+
+# --- end of the deductions block ------------------------------------------------------------
+
+
 @dataclass(frozen=True, slots=True)
 class EvaluationModel:
     kind: ModelKind = ModelKind.COST
@@ -111,6 +133,8 @@ class EvaluationModel:
     externality_factor: float = 0.0
     #: Always refused when set (HFD 2022 ref. 41); kept so the refusal can name the field.
     price_threshold: Quantity | None = None
+    #: DEDUCTIONS: the published table of criteria, levels and money deductions.
+    deduction_criteria: tuple[DeductionCriterion, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +157,11 @@ class Method:
     include_module_d: bool = False
     functional_unit: str = ""
     pollutant_prices: tuple[PollutantPrice, ...] = ()
+    #: Year whose prices the method's money is in (0: ``base_year``); reference values in other
+    #: years' prices are re-based to it (:mod:`tco.price_base`).
+    price_base_year: int = 0
+    #: Opt out of re-basing: reference values are used at face value (and the result says so).
+    use_face_values: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,8 +231,15 @@ class Item:
 
 @dataclass(frozen=True, slots=True)
 class Deduction:
+    """A level the bid claims for one of the method's deduction criteria.
+
+    ``amount`` is the old bid-stated deduction, kept readable for compatibility only: refused
+    unless it equals the method's amount for the claimed level (:mod:`tco.validate.deductions`).
+    """
+
     criterion: str
     amount: Quantity | None = None
+    level: str = ""
 
 
 @dataclass(frozen=True, slots=True)

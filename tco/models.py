@@ -16,7 +16,10 @@ EXTERNALITY_FACTOR LCC + f × (climate + other externalities)     0
 ================== ============================================= ========================
 
 - DEDUCTIONS is the Swedish *mervärdesmodell*: each deduction is an absolute amount the method
-  fixes per criterion level, independent of the bid's prices (the caller sums a bid's deductions).
+  fixes per criterion level (``EvaluationModel.deduction_criteria``), independent of the bid's
+  prices; a bid only claims a level (:mod:`tco.validate.deductions` resolves each claim to the
+  method's amount, refuses unknown criteria and levels and any bid-stated amount that differs;
+  a criterion not claimed is level "none", 0). The caller sums a bid's resolved deductions.
 - FICTIVE_DISCOUNT is the Dutch CO2-performance ladder: r(level) from the method's ladder,
   level 0 (or a level the ladder does not list) = no discount. See :func:`ladder_discount`.
 - EXTERNALITY_FACTOR is the Dutch MKI-W: the externalities weighted by the method's factor f are
@@ -279,6 +282,26 @@ def _tie_warnings(x: FloatArray, rank: IntArray, bid_ids: Sequence[str]) -> list
     return warnings
 
 
+def _not_positive_warnings(x: FloatArray, bid_ids: Sequence[str]) -> list[Warning]:
+    """``COMPARISON_NUMBER_NOT_POSITIVE`` for each bid whose comparison number is <= 0.
+
+    A comparison number at or below zero means the deductions, a buy-back or a resale value
+    outweigh everything the buyer pays: possible, but worth a second look (issue #14: a made-up
+    50 M deduction gave -40 M and won silently). One warning per bid, naming it, request order.
+    """
+    return [
+        Warning(
+            code="COMPARISON_NUMBER_NOT_POSITIVE",
+            message=(
+                f"bid {bid_ids[i]}: comparison number {_fmt(float(x[i]))} is not above 0: its "
+                "deductions or credits (residual, buy-back) outweigh all its costs; check them"
+            ),
+            bid_id=bid_ids[i],
+        )
+        for i in np.flatnonzero(x <= 0.0).tolist()
+    ]
+
+
 def rank_bids(evaluated_rounded: FloatArray, bid_ids: Sequence[str]) -> Ranking:
     """Rank bids ascending by their (rounded) comparison numbers, flagging ties and close calls.
 
@@ -289,6 +312,7 @@ def rank_bids(evaluated_rounded: FloatArray, bid_ids: Sequence[str]) -> Ranking:
     - difference_to_best_percent = 100 × (x_i − b) / |b|. When b == 0 the percentage is undefined:
       it is reported as 0.0 for every bid and a ``BEST_COST_ZERO`` warning says so (no NaN/inf).
       A negative best (e.g. a large buy-back value) is measured against its magnitude |b|.
+    - ``COMPARISON_NUMBER_NOT_POSITIVE`` for each bid whose number is ≤ 0 (``bid_id`` set).
     - ``INCONCLUSIVE_RANKING`` when there are ≥ 2 bids and the best two (the two lowest numbers,
       tied or not) differ by less than 10 % of |b|: x_(2) − x_(1) < 0.10 × |b|. A tie at the top is
       therefore also inconclusive (each code keeps one meaning). When b == 0 the relative margin
@@ -347,6 +371,7 @@ def rank_bids(evaluated_rounded: FloatArray, bid_ids: Sequence[str]) -> Ranking:
                 )
             )
 
+    warnings.extend(_not_positive_warnings(x, bid_ids))
     if tied.any():
         warnings.extend(_tie_warnings(x, rank, bid_ids))
     if n >= 2 and not degenerate:

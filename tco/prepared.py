@@ -29,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tco.inputs import ModelKind, RateBasis, Timing
+from tco.price_base import Rebased
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -106,6 +107,9 @@ class PreparedCarbonPrice:
     extrapolated_years: tuple[int, ...]
     #: Price-base year of a reference series (0 when unknown / not a series).
     price_base_year: int
+    #: How the series' values were brought to the method's price-base year (None: not a
+    #: reference series). See :mod:`tco.price_base`.
+    rebased: Rebased | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +151,10 @@ class PreparedMethod:
     baseline_bid_id: str
     include_module_d: bool
     functional_unit: str
+    #: Year whose prices the method's money is in (its base year unless it states another).
+    price_base_year: int = 0
+    #: The method opted out of re-basing reference values ("use face values").
+    use_face_values: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,7 +240,10 @@ class PreparedCircularity:
 @dataclass(frozen=True, slots=True)
 class PreparedDeduction:
     criterion: str
+    #: The method's amount for the claimed level, method currency.
     amount: float
+    #: The level the bid claims ("" in hand-built test data).
+    level: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -59,6 +59,36 @@ _ASSUMPTION_LABELS: dict[str, tuple[str, str]] = {
         "No carbon price: no climate cost (emissions still reported)",
         "Inget koldioxidpris: ingen klimatkostnad (utsläpp redovisas ändå)",
     ),
+    "price_base": ("Price base (money of one year)", "Prisnivå (ett års penningvärde)"),
+    "price_base_year": (
+        "Price-base year of the method's money",
+        "Prisbasår för metodens belopp",
+    ),
+    "price_base_rule": (
+        "Reference values in another year's prices are re-based: value x I(method year) / "
+        "I(price year), with the annual price index of the value's currency, then converted with "
+        "the method's exchange rate. Indices: SEK SCB KPI (1980=100, fastställda tal, "
+        "årsmedeltal); EUR Eurostat HICP (euro area, annual average index, 2015=100); GBP HM "
+        "Treasury GDP deflator; USD BLS CPI-U (U.S. city average). A year past the last published "
+        "index year holds the last level (warning PRICE_INDEX_HELD).",
+        "Referensvärden i ett annat års priser räknas om: värde x I(metodens år) / I(prisår), "
+        "med årligt prisindex för värdets valuta, därefter växelkurs enligt metoden. Index: SEK "
+        "SCB KPI (1980=100, fastställda tal, årsmedeltal); EUR Eurostat HICP (euroområdet, "
+        "årsmedelindex, 2015=100); GBP HM Treasurys BNP-deflator; USD BLS KPI-U. Ett år efter "
+        "det senast publicerade indexåret får det årets nivå (varning PRICE_INDEX_HELD).",
+    ),
+    "face_values": (
+        "Reference values used at face value (the method opts out of re-basing)",
+        "Referensvärden används till nominellt belopp (metoden avstår från omräkning)",
+    ),
+    "rebasing": ("Re-basing of the carbon price", "Omräkning av koldioxidpriset"),
+    "unknown_base": (
+        "unknown (not stated by the publisher; used at face value)",
+        "okänt (anges inte av utgivaren; används till nominellt belopp)",
+    ),
+    "rebase_trail": ("from the explanation trail", "ur förklaringskedjan"),
+    "deductions": ("Deductions (mervärdesmodell)", "Avdrag (mervärdesmodell)"),
+    "deduction_level": ("level", "nivå"),
     "pollutants": ("Pollutant prices", "Priser på luftföroreningar"),
     "pollutant_price": ("Price", "Pris"),
     "reproducibility": ("Reproducibility", "Reproducerbarhet"),
@@ -164,6 +194,8 @@ def assumption_rows(result: EvaluationResult, lang: str = "en") -> list[Assumpti
     gathered = _AssumptionSheet(result, lang)
     for section in (
         _method_section,
+        _deduction_section,
+        _price_base_section,
         _resource_section,
         _emission_factor_section,
         _carbon_section,
@@ -207,6 +239,43 @@ def _method_section(sheet: _AssumptionSheet) -> None:
     for code in sorted(m.exchange_rates):
         rate = m.exchange_rates[code]
         sheet.add(f"{label('exchange_rate')} {code}", rate, f"{m.currency}/{code}", fmt="0.0000")
+
+
+def _deduction_section(sheet: _AssumptionSheet) -> None:
+    """The deductions the method fixes per criterion level (DEDUCTIONS model)."""
+    criteria = sheet.method.evaluation_model.deduction_criteria
+    if not criteria:
+        return
+    sheet.section = sheet.label("deductions")
+    for criterion in criteria:
+        for level in criterion.levels:
+            name = f"{criterion.criterion}: {sheet.label('deduction_level')} {level.level}"
+            sheet.add(name, level.amount.value, level.amount.unit, fmt=FMT_MONEY_2)
+
+
+def _price_base_section(sheet: _AssumptionSheet) -> None:
+    """The money of the method (its price-base year), how reference values are re-based and
+    where the index comes from, and the re-basing the engine applied (explanation trail)."""
+    m, label = sheet.method, sheet.label
+    sheet.section = label("price_base")
+    year = m.price_base_year or m.base_year
+    sheet.add(label("price_base_year"), year, base=year, fmt=FMT_YEAR)
+    if m.use_face_values:
+        sheet.add(label("face_values"), label("yes"))
+    else:
+        sheet.add(label("price_base"), label("price_base_rule"))
+    for line in _rebase_lines(sheet.result):
+        sheet.add(label("rebasing"), line, source=label("rebase_trail"), base=year)
+
+
+def _rebase_lines(result: EvaluationResult) -> list[str]:
+    """The engine's "price base: ..." lines of the climate cost explanation (first bid)."""
+    for r in result.response.results[:1]:
+        for e in r.explanations:
+            if e.quantity == "climate_cost":
+                prefix = "price base: "
+                return [i.removeprefix(prefix) for i in e.inputs if i.startswith(prefix)]
+    return []
 
 
 def _resource_section(sheet: _AssumptionSheet) -> None:
@@ -262,7 +331,8 @@ def _carbon_section(sheet: _AssumptionSheet) -> None:
             source = f"{series.name} — {series.source}" + (
                 f". {series.notes}" if series.notes else ""
             )
-            base = series.price_base_year
+            # 0 on the wire: the publisher states no price-base year; say so, never "0"
+            base = series.price_base_year or label("unknown_base")
             sheet.add(label("carbon_series"), series.id, series.currency, source, base, FMT_YEAR)
             for point in series.points:
                 name = f"{label('carbon_point')} {point.year or label('all_years')}"

@@ -238,11 +238,14 @@ def _read_cost(row: SheetRow, entry: _BidEntry, bids: _BidsRead) -> None:
 
 def _read_deduction(row: SheetRow, entry: _BidEntry, bids: _BidsRead) -> None:
     reader = bids.reader
-    deduction = entry.bid.deductions.add(criterion=reader.text(row, "criterion") or "")
+    deduction = entry.bid.deductions.add(
+        criterion=reader.text(row, "criterion") or "", level=reader.text(row, "level") or "met"
+    )
     p = f"{entry.path}.deductions[{len(entry.bid.deductions) - 1}]"
     reader.locations[p] = row.cell_ref()
-    if not reader.quantity(row, "amount", deduction.amount, MONEY, f"{p}.amount"):
-        reader.bad(row.where("amount"), "amount is required")
+    reader.locations[f"{p}.level"] = row.cell_ref("level")
+    # optional and deprecated: the server refuses an amount other than the method's
+    reader.quantity(row, "amount", deduction.amount, MONEY, f"{p}.amount")
 
 
 def _read_circularity(row: SheetRow, entry: _BidEntry, bids: _BidsRead) -> None:

@@ -234,8 +234,13 @@ COST_COLUMNS: list[Column] = [
 
 DEDUCTION_COLUMNS: list[Column] = [
     _BID_ID,
-    Column("criterion", TEXT, "text", "The criterion and level the deduction is for."),
-    *_quantity("amount", "The fixed deduction the method sets for that level, >= 0.", MONEY),
+    Column("criterion", TEXT, "text", "A deduction criterion of the method (Method sheet)."),
+    Column("level", TEXT, "met", "The level the bid claims: met (empty = met) or none."),
+    *_quantity(
+        "amount",
+        "Leave empty: the method fixes the deduction (a different amount is refused).",
+        MONEY,
+    ),
 ]
 
 CIRCULARITY_FRACTIONS = (
@@ -289,7 +294,7 @@ DATA_SHEETS: list[SheetSpec] = [
         "Other pollutants one unit emits (Clean Vehicles Directive NOx, NMHC, PM).",
         POLLUTANT_COLUMNS,
     ),
-    SheetSpec("Deductions", "Fixed deductions a bid earned (DEDUCTIONS model).", DEDUCTION_COLUMNS),
+    SheetSpec("Deductions", "Criteria a bid claims to meet (DEDUCTIONS model).", DEDUCTION_COLUMNS),
     SheetSpec(
         "Circularity",
         "Material Circularity Indicator inputs (one row per bid, optional).",
@@ -349,6 +354,22 @@ METHOD_PARAMS: list[MethodParam] = [
         FLOAT,
         "Fictive discount of a ladder level (fictive_discount model).",
         key="ladder level 1, 2, …",
+    ),
+    MethodParam(
+        "deduction",
+        QTY,
+        "Deduction the method fixes for a criterion met (deductions model, level 'met').",
+        key="criterion",
+        unit_hint="e.g. SEK",
+    ),
+    MethodParam(
+        "price_base_year",
+        INT,
+        "Year whose prices the method's money is in (empty: base_year); reference carbon "
+        "prices are re-based to it.",
+    ),
+    MethodParam(
+        "use_face_values", BOOL, "TRUE: use reference values at face value (no re-basing)."
     ),
     MethodParam(
         "baseline_bid_id",

@@ -210,6 +210,18 @@ def _ladder_discount(sheet: _MethodSheet, row: _ParamRow) -> None:
         sheet.reader.locations[path] = row.cells.cell_ref()
 
 
+def _deduction(sheet: _MethodSheet, row: _ParamRow) -> None:
+    """A criterion of the deductions table, with its one level "met" and its amount."""
+    criteria = sheet.method.evaluation_model.deduction_criteria
+    if any(c.criterion == row.key for c in criteria):
+        sheet.reader.bad(row.cells.where("key"), "this deduction criterion is given twice")
+        return
+    level = criteria.add(criterion=row.key).levels.add(level="met")
+    path = f"method.evaluation_model.deduction_criteria[{len(criteria) - 1}]"
+    sheet.reader.locations[path] = row.cells.cell_ref()
+    sheet.quantity(row, level.amount, f"{path}.levels[0].amount")
+
+
 def _exchange_rate(sheet: _MethodSheet, row: _ParamRow) -> None:
     rate = sheet.number(row)
     if rate is None:
@@ -288,6 +300,7 @@ def _pollutant_price_undiscounted(sheet: _MethodSheet, row: _ParamRow) -> None:
 
 _READERS: dict[str, Callable[[_MethodSheet, _ParamRow], None]] = {
     "ladder_discount": _ladder_discount,
+    "deduction": _deduction,
     "exchange_rate": _exchange_rate,
     "resource_price": _resource_price,
     "resource_escalation": _resource_escalation,

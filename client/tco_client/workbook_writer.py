@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from tco_client.errors import TcoInvalidTender
 from tco_client.safe_output import append_row
 from tco_client.workbook_layout import (
     BOOL,
@@ -91,6 +92,18 @@ def _model_rows(method: tender_pb2.Method) -> list[MethodRow]:
         add("externality_factor", model.externality_factor)
     for step in model.ladder:
         add("ladder_discount", step.discount, key=str(step.level))
+    for i, criterion in enumerate(model.deduction_criteria):
+        levels = [(x.level, x.amount) for x in criterion.levels]
+        if [name for name, _ in levels] != ["met"]:
+            path = f"method.evaluation_model.deduction_criteria[{i}].levels"
+            why = "the workbook holds one level 'met' per criterion; keep this tender in JSON"
+            raise TcoInvalidTender([(path, why)], "cannot write the tender as a workbook")
+        amount = levels[0][1]
+        add("deduction", amount.value, amount.unit, key=criterion.criterion)
+    if method.price_base_year:
+        add("price_base_year", method.price_base_year)
+    if method.use_face_values:
+        add("use_face_values", True)
     if method.baseline_bid_id:
         add("baseline_bid_id", method.baseline_bid_id)
     if method.include_module_d:
@@ -160,7 +173,11 @@ def data_rows(request: tender_pb2.EvaluateBidsRequest) -> dict[str, list[dict[st
             _item_rows(sheets, item, bid_cells if n == 0 else {"bid_id": bid.id}, ref)
         sheets["Costs"].extend(_cost_row(bid.id, None, stream) for stream in bid.costs)
         for deduction in bid.deductions:
-            row = {"bid_id": bid.id, "criterion": deduction.criterion or None}
+            row = {
+                "bid_id": bid.id,
+                "criterion": deduction.criterion or None,
+                "level": deduction.level or None,
+            }
             sheets["Deductions"].append(_put_quantities(row, deduction, "amount"))
         if bid.HasField("circularity"):
             c = bid.circularity

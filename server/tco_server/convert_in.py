@@ -63,8 +63,15 @@ new_carbon_price = constructor(d.CarbonPrice, "series_id", "price", "points", "u
 new_pollutant_price = constructor(d.PollutantPrice, "pollutant", "price", "undiscounted")
 new_ladder_step = constructor(d.LadderStep, "level", "discount")
 new_evaluation_model = constructor(
-    d.EvaluationModel, "kind", "ladder", "externality_factor", "price_threshold"
+    d.EvaluationModel,
+    "kind",
+    "ladder",
+    "externality_factor",
+    "price_threshold",
+    "deduction_criteria",
 )
+new_deduction_level = constructor(d.DeductionLevel, "level", "amount")
+new_deduction_criterion = constructor(d.DeductionCriterion, "criterion", "levels")
 new_resource_use = constructor(d.ResourceUse, "resource", "amount", "activity")
 new_pollutant_emission = constructor(d.PollutantEmission, "pollutant", "amount", "activity")
 new_emissions = constructor(d.Emissions, "a1_a3", "a4", "a5", "c1_c4", "d")
@@ -98,7 +105,7 @@ ITEM_FIELDS = (
     "price_escalation",
 )
 new_item = constructor(d.Item, *ITEM_FIELDS)
-new_deduction = constructor(d.Deduction, "criterion", "amount")
+new_deduction = constructor(d.Deduction, "criterion", "amount", "level")
 new_circularity = constructor(
     d.Circularity,
     "mass",
@@ -207,6 +214,8 @@ def to_method(m: pb.Method) -> d.Method:
                 for p in m.pollutant_prices
             ]
         ),
+        price_base_year=m.price_base_year,
+        use_face_values=m.use_face_values,
     )
 
 
@@ -233,6 +242,22 @@ def _model(e: pb.EvaluationModel) -> d.EvaluationModel:
         tuple([new_ladder_step(s.level, s.discount) for s in e.ladder]),
         e.externality_factor,
         _quantity(e.price_threshold) if e.HasField("price_threshold") else None,
+        tuple(
+            [
+                new_deduction_criterion(
+                    c.criterion,
+                    tuple(
+                        [
+                            new_deduction_level(
+                                x.level, _quantity(x.amount) if x.HasField("amount") else None
+                            )
+                            for x in c.levels
+                        ]
+                    ),
+                )
+                for c in e.deduction_criteria
+            ]
+        ),
     )
 
 
@@ -246,7 +271,11 @@ def _bid(b: pb.Bid) -> d.Bid:
         tuple([_stream(s) for s in costs]) if costs else (),
         tuple(
             [
-                new_deduction(x.criterion, _quantity(x.amount) if x.HasField("amount") else None)
+                new_deduction(
+                    x.criterion,
+                    _quantity(x.amount) if x.HasField("amount") else None,
+                    x.level,
+                )
                 for x in deductions
             ]
         )

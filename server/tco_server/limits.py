@@ -113,6 +113,20 @@ SIZE_RULES: tuple[SizeRule, ...] = (
     SizeRule("method.emission_factors[].trajectory", "max_points", _POINTS, "trajectory points", 2),
     SizeRule("method.carbon_price.points", "max_points", _POINTS, "carbon price points", 2),
     SizeRule("method.evaluation_model.ladder", "max_points", _POINTS, "ladder steps", 2),
+    SizeRule(
+        "method.evaluation_model.deduction_criteria",
+        "max_method_entries",
+        _ENTRIES,
+        "deduction criteria",
+        1,
+    ),
+    SizeRule(
+        "method.evaluation_model.deduction_criteria[].levels",
+        "max_points",
+        _POINTS,
+        "deduction levels",
+        2,
+    ),
     SizeRule("bids[].items", "max_items_per_bid", _ITEMS, "items per bid", 2),
     SizeRule("bids", "max_total_items", _ITEMS, "items over all bids", 2, ("bids[].items",)),
     SizeRule("bids", "max_total_streams", "TOO_MANY_STREAMS", _STREAMS_WHAT, 3, _STREAMS),
@@ -287,6 +301,7 @@ _ID_FIELDS = frozenset(
         "pollutant",
         "category",
         "emissions_module",
+        "level",
     }
 )
 _UNIT_FIELD = "unit"

@@ -16,7 +16,8 @@ The rules, by concern (each module's docstring lists its own; the bounds are in
 
 - :mod:`~tco.validate.method`: currency, years, rates, exchange rates, resource and pollutant
   prices, the evaluation model; :mod:`~tco.validate.climate`: emission factors, carbon price;
-- :mod:`~tco.validate.bids`: bids, deductions, circularity, the baseline bid;
+- :mod:`~tco.validate.bids`: bids, circularity, the baseline bid;
+- :mod:`~tco.validate.deductions`: the method's deduction table and the levels bids claim;
 - :mod:`~tco.validate.items`: items, resource uses, pollutant and embodied emissions, cost streams;
 - :mod:`~tco.validate.violations`: the collector and the checks of single fields (numbers,
   rates, texts, units, quantities); :mod:`~tco.validate.context`: what a run knows of the
@@ -30,8 +31,10 @@ every escalation rate).
 
 Warnings (code, message, bid_id): NO_EMISSION_FACTOR (a bid uses a resource without factor),
 EMISSION_FACTOR_EXTRAPOLATED (a trajectory held flat), RATE_LOOKS_LIKE_PERCENT (a rate above
-0.25), NOMINAL_WITHOUT_INFLATION, CARBON_PRICE_IS_MARKET_PRICE. Warnings about the carbon price
-series itself (extrapolation, price-base year) come from :func:`tco.climate.climate_warnings`.
+0.25), NOMINAL_WITHOUT_INFLATION, CARBON_PRICE_IS_MARKET_PRICE, DEDUCTIONS_NOT_APPLIED (claims or
+a table under a model other than DEDUCTIONS), DEDUCTIONS_WITHOUT_CRITERIA. Warnings about the
+carbon price itself (none stated, extrapolation, price base) come from
+:func:`tco.climate.climate_warnings`.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ from __future__ import annotations
 from tco.errors import FieldViolation, InvalidTender
 from tco.inputs import Method, Tender
 from tco.prepared import PreparedTender
-from tco.validate import bids, method
+from tco.validate import bids, deductions, method
 from tco.validate.context import Context
 
 __all__ = ["prepare"]
@@ -58,6 +61,7 @@ def prepare(tender: Tender) -> PreparedTender:
     prepared_method = method.method(ctx, m)
     prepared_bids = bids.bids(ctx, tender.bids)
     bids.baseline(ctx, m, tender.bids)
+    prepared_bids = deductions.resolve(ctx, m, tender.bids, prepared_bids)
     violations = ctx.v.all_violations()
     if violations or prepared_method is None or prepared_bids is None:
         raise InvalidTender(violations or [_internal()])

@@ -1,9 +1,10 @@
-"""The checks of the bids: the list, each bid's id, supplier, items, cost streams, deductions,
-ladder level, circularity and functional units, and the method's baseline bid.
+"""The checks of the bids: the list, each bid's id, supplier, items, cost streams, ladder level,
+circularity and functional units, and the method's baseline bid (the deduction claims:
+:mod:`tco.validate.deductions`).
 
 Rules: at least one bid, at most :data:`~tco.validate.limits.MAX_BIDS`; ids non-empty, at most
 256 printable characters, distinct; repeated fields at most
-:data:`~tco.validate.limits.MAX_LIST` entries; deductions >= 0; ladder_level >= 0 and on the
+:data:`~tco.validate.limits.MAX_LIST` entries; ladder_level >= 0 and on the
 ladder for FICTIVE_DISCOUNT; circularity fractions in [0, 1], input fractions and collection
 fractions each summing to at most 1, efficiencies in (0, 1] where they are used, ratios >= 0
 (0 means 1), mass > 0; functional_units_delivered 0 (none stated) or from 1e-6 to 1e12;
@@ -12,7 +13,6 @@ baseline_bid_id names a bid.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Final
 
 from tco.construct import constructor
@@ -99,7 +99,7 @@ def _bid(ctx: Context, at: Path, bid: Bid, bid_id: str) -> PreparedBid | None:
             else:
                 items.append(prepared_item)
     costs = streams(ctx, (at, "costs"), bid.costs)
-    deductions = _deductions(ctx, (at, "deductions"), bid.deductions)
+    deductions: tuple[PreparedDeduction, ...] | None = ()  # tco.validate.deductions resolves
     level = _ladder_level(ctx, (at, "ladder_level"), bid.ladder_level)
     circularity = None
     if bid.circularity is not None:
@@ -140,33 +140,6 @@ def _ladder_level(ctx: Context, at: Path, value: object) -> int | None:
         ctx.v.fail(at, f"not on the method's ladder (levels: {levels})")
         return None
     return level
-
-
-def _deductions(
-    ctx: Context, at: Path, listed: Sequence[object]
-) -> tuple[PreparedDeduction, ...] | None:
-    if not ctx.v.listed(at, listed):
-        return None
-    prepared: list[PreparedDeduction] = []
-    ok = True
-    for k, deduction in enumerate(listed):
-        p = (at, k)
-        criterion = ctx.v.text(
-            (p, "criterion"), getattr(deduction, "criterion", None), required=False
-        )
-        amount = ctx.v.quantity(
-            (p, "amount"),
-            getattr(deduction, "amount", None),
-            Dimension.MONEY,
-            required=True,
-            minimum=0.0,
-            money=True,
-        )
-        if amount is None:
-            ok = False
-            continue
-        prepared.append(PreparedDeduction(criterion, amount))
-    return tuple(prepared) if ok else None
 
 
 def _circularity(ctx: Context, at: Path, ci: object) -> PreparedCircularity | None:

@@ -11,6 +11,18 @@ Trajectories and carbon price points become arrays over the study years through
 :func:`tco.yearly_series.interpolate_series` (linear between calendar-year points, flat beyond):
 a factor of 0.05 kgCO2e/kWh stated for 2030 and 0.03 for 2040 is 0.04 in 2035. A carbon price
 is per kgCO2e in the method currency (``1 200 SEK/tCO2e`` -> 1.2 SEK/kgCO2e).
+
+Price base (lcc-method.md §4, issue #14): the method's money is in the prices of
+``method.price_base_year`` (0: its ``base_year``). A reference series in another year's prices is
+re-based **first, in its own currency, with its own currency's index** (:func:`tco.price_base.
+rebase`: value x I(method year) / I(series year)), **then** converted with the method's exchange
+rate. That order keeps each index with the money it measures (SCB KPI for SEK, Eurostat HICP for
+EUR ...); the exchange rate is the method's, valid in the method's price year. Example: ASEK 7.0,
+7.00 SEK/kgCO2e in 2017 prices, in a 2023 method = 7.00 x 403.70 / 322.11 = 8.7731 SEK/kgCO2e.
+A method year past the last index year holds the last level (warning ``PRICE_INDEX_HELD``); an
+unknown series year is used at face value (``PRICE_BASE_UNKNOWN``); ``use_face_values`` opts out
+(``PRICE_BASE_FACE_VALUE``). A price the method states itself (``price`` / ``points``) is in the
+method's money already and is never re-based.
 """
 
 from __future__ import annotations
@@ -20,6 +32,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
+from tco import price_base as rebasing
 from tco import reference, units
 from tco.errors import UnitError
 from tco.inputs import CarbonPrice, EmissionFactor, Method, Quantity
@@ -28,6 +41,9 @@ from tco.units import Dimension
 from tco.validate.context import Context, Resource, readonly
 from tco.validate.limits import MAX_BASE_YEAR, MAX_ID_LENGTH, MIN_BASE_YEAR
 from tco.yearly_series import interpolate_series
+
+#: (the method's price-base year, whether it opts out of re-basing ("use face values")).
+PriceBase = tuple[int, bool]
 
 _BASIS_REQUIRED = (
     "required: the basis (location / residual mix / market; tank-to-wheel / well-to-wheel) can "
@@ -216,8 +232,42 @@ def prepared_resources(ctx: Context) -> dict[str, PreparedResource] | None:
     return prepared
 
 
-def carbon_price(ctx: Context, cp: CarbonPrice | None) -> PreparedCarbonPrice | None:
-    """The carbon price per kgCO2e over the study years, or None (none, or a violation)."""
+def price_base(ctx: Context, m: Method) -> PriceBase | None:
+    """The method's price-base year (``price_base_year``, 0: ``base_year``) and its opt-out.
+
+    None after a violation (or when the base year itself was refused).
+    """
+    v = ctx.v
+    face = m.use_face_values
+    if not isinstance(face, bool):
+        v.fail("method.use_face_values", "expected true or false")
+        return None
+    year = v.integer(
+        "method.price_base_year", m.price_base_year, 0, MAX_BASE_YEAR, "a calendar year (0: base)"
+    )
+    if year is not None and 0 < year < MIN_BASE_YEAR:
+        v.fail(
+            "method.price_base_year",
+            f"expected 0 (the base year) or a calendar year from {MIN_BASE_YEAR} to "
+            f"{MAX_BASE_YEAR}",
+        )
+        return None
+    if year is None:
+        return None
+    if year == 0:
+        return None if ctx.base_year is None else (ctx.base_year, face)
+    return year, face
+
+
+def carbon_price(
+    ctx: Context, cp: CarbonPrice | None, base: PriceBase | None
+) -> PreparedCarbonPrice | None:
+    """The carbon price per kgCO2e over the study years, or None (none, or a violation).
+
+    ``base``: the method's price-base year and opt-out (:func:`price_base`); a reference series
+    is re-based to it (None: after a violation there, recorded by :func:`price_base` or at the
+    base year; the series is then not prepared).
+    """
     v = ctx.v
     if cp is None:
         return None
@@ -242,7 +292,7 @@ def carbon_price(ctx: Context, cp: CarbonPrice | None) -> PreparedCarbonPrice | 
         return None
     years = ctx.years()
     if cp.series_id:
-        return _carbon_series(ctx, at, cp, years)
+        return _carbon_series(ctx, at, cp, years, base)
     if cp.price is None:
         return _carbon_points(ctx, at, cp, years)
     price = ctx.v.quantity(
@@ -254,7 +304,11 @@ def carbon_price(ctx: Context, cp: CarbonPrice | None) -> PreparedCarbonPrice | 
 
 
 def _carbon_series(
-    ctx: Context, at: str, cp: CarbonPrice, years: npt.NDArray[np.int64] | None
+    ctx: Context,
+    at: str,
+    cp: CarbonPrice,
+    years: npt.NDArray[np.int64] | None,
+    base: PriceBase | None,
 ) -> PreparedCarbonPrice | None:
     v = ctx.v
     series_id = v.text(f"{at}.series_id", cp.series_id, required=True, limit=MAX_ID_LENGTH)
@@ -280,9 +334,11 @@ def _carbon_series(
             "CARBON_PRICE_IS_MARKET_PRICE",
             f"carbon price series {series.id!r} is a market price, not a social value of emissions",
         )
-    if rate is None or years is None:
+    rebased = _rebase(ctx, at, series, base)
+    if rate is None or years is None or rebased is None:
         return None
-    per_kg = units.factor(series.unit, Dimension.MONEY_PER_CO2E) * rate
+    # index first (in the series' currency), then the method's exchange rate
+    per_kg = units.factor(series.unit, Dimension.MONEY_PER_CO2E) * (rebased.factor or 1.0) * rate
     if series.constant:
         point = series.points[0]
         values = np.full(len(years), point.value * per_kg, dtype=np.float64)
@@ -291,7 +347,29 @@ def _carbon_series(
         values, flat = interpolate_series(
             [(p.year, p.value * per_kg) for p in series.points], years
         )
-    return _carbon(cp, values, f"series:{series.id}", flat, series.price_base_year)
+    return _carbon(cp, values, f"series:{series.id}", flat, series.price_base_year, rebased)
+
+
+def _rebase(
+    ctx: Context, at: str, series: reference.CarbonPriceSeries, base: PriceBase | None
+) -> rebasing.Rebased | None:
+    """How ``series`` is brought to the method's prices (:func:`tco.price_base.rebase` of its
+    first non-zero point, which gives the trail its sentence); None after a violation."""
+    if base is None:
+        return None
+    year, face = base
+    point = next((p for p in series.points if p.value), series.points[0])
+    rebased = rebasing.rebase(
+        point.value, series.currency, series.price_base, year, face_value=face
+    )
+    if rebased.is_error:
+        ctx.v.fail(
+            f"{at}.series_id",
+            f"series {series.id!r} cannot be re-based to the method's {year} prices: "
+            f"{rebased.message}; state the price yourself, or set use_face_values",
+        )
+        return None
+    return rebased
 
 
 def _carbon_points(
@@ -324,12 +402,13 @@ def _carbon_points(
     return _carbon(cp, values, "points", flat)
 
 
-def _carbon(
+def _carbon(  # noqa: PLR0917 - the prepared record's fields, in order
     cp: CarbonPrice,
     values: object,
     source: str,
     flat: tuple[int, ...] = (),
     price_base_year: int = 0,
+    rebased: rebasing.Rebased | None = None,
 ) -> PreparedCarbonPrice:
     """The prepared carbon price: ``values`` per kgCO2e over the study years, read-only."""
     return PreparedCarbonPrice(
@@ -338,6 +417,7 @@ def _carbon(
         source=source,
         extrapolated_years=flat,
         price_base_year=price_base_year,
+        rebased=rebased,
     )
 
 

@@ -72,7 +72,8 @@ def method(ctx: Context, m: Method) -> PreparedMethod | None:
     _exchange_rates(ctx, m.exchange_rates)
     _resource_prices(ctx, m)
     climate.emission_factors(ctx, m)
-    carbon = climate.carbon_price(ctx, m.carbon_price)
+    base = climate.price_base(ctx, m)
+    carbon = climate.carbon_price(ctx, m.carbon_price, base)
     _pollutant_prices(ctx, m)
     model = _evaluation_model(ctx, m.evaluation_model)
     v.text("method.baseline_bid_id", m.baseline_bid_id, required=False, limit=MAX_ID_LENGTH)
@@ -91,6 +92,7 @@ def method(ctx: Context, m: Method) -> PreparedMethod | None:
         or not isinstance(m.timing, Timing)
         or model is None
         or resources is None
+        or base is None
     ):
         return None
     return PreparedMethod(
@@ -110,6 +112,8 @@ def method(ctx: Context, m: Method) -> PreparedMethod | None:
         baseline_bid_id=m.baseline_bid_id,
         include_module_d=bool(m.include_module_d),
         functional_unit=functional_unit,
+        price_base_year=base[0],
+        use_face_values=base[1],
     )
 
 

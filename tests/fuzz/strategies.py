@@ -149,11 +149,20 @@ PLAUSIBLE_BY_NAME: dict[str, list[Any]] = {
 }
 
 
+#: Names of integer fields in PLAUSIBLE_BY_NAME that a string field also bears
+#: (``LadderStep.level`` is an int32, ``Deduction.level`` a string).
+_INTEGER_NAMES = frozenset({"level"})
+
+
 def plausible_scalars(field: FieldDescriptor) -> st.SearchStrategy[Any]:
     """Values a real tender might hold: mutations with them keep many requests valid."""
     kind = field.type
-    if field.name in PLAUSIBLE_BY_NAME:
+    if field.name in PLAUSIBLE_BY_NAME and not (
+        field.type == F.TYPE_STRING and field.name in _INTEGER_NAMES
+    ):
         return st.sampled_from(PLAUSIBLE_BY_NAME[field.name])
+    if field.type == F.TYPE_STRING and field.name == "level":  # a deduction level
+        return st.sampled_from(["met", "none", "", "x"])
     if kind in (F.TYPE_DOUBLE, F.TYPE_FLOAT):
         return st.one_of(
             st.sampled_from([0.0, 0.5, 1.0, 12.0]),

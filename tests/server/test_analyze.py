@@ -128,7 +128,7 @@ def test_full_analysis_over_the_wire(
         "resource_prices[*].price",
         "bids[*].items[*].service_life",
     ]
-    assert any(w.code == "PRICE_BASE_YEAR" and "Syd" in w.message for w in response.warnings)
+    assert any(w.code == "PRICE_INDEX_HELD" and "Syd" in w.message for w in response.warnings)
 
 
 def test_the_same_request_gives_the_byte_identical_response(

@@ -28,6 +28,8 @@ def _with_canary(request: tender_pb2.EvaluateBidsRequest) -> tender_pb2.Evaluate
     bid.items[0].name = f"{CANARY} scrubber"
     bid.items[0].costs[0].name = f"{CANARY} battery"
     bid.deductions[0].criterion = f"{CANARY} take-back"
+    # the claim names a criterion of the method (tco.validate.deductions)
+    request.method.evaluation_model.deduction_criteria[0].criterion = f"{CANARY} take-back"
     if request.method.baseline_bid_id == old_id:
         request.method.baseline_bid_id = bid.id
     return request

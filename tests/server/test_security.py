@@ -369,6 +369,8 @@ def _with_canary(request: tender_pb2.EvaluateBidsRequest) -> tender_pb2.Evaluate
     bid.supplier = f"{CANARY} Supplier AB"
     bid.items[0].name = f"{CANARY} scrubber"
     bid.deductions[0].criterion = f"{CANARY} take-back"
+    # the claim names a criterion of the method (tco.validate.deductions)
+    request.method.evaluation_model.deduction_criteria[0].criterion = f"{CANARY} take-back"
     return request
 
 

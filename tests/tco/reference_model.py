@@ -428,7 +428,9 @@ def comparison_number(
 ) -> tuple[float, float]:
     """(comparison number, what the model deducted) from T = LCC + climate + externalities.
 
-    COST: T. DEDUCTIONS: T - sum of the bid's fixed deductions. FICTIVE_DISCOUNT:
+    COST: T. DEDUCTIONS: T - sum of the deductions the method fixes for the levels the bid
+    claims (validation resolved each claim to the method's amount; a criterion not claimed is
+    level "none", 0; lcc-method.md §6). FICTIVE_DISCOUNT:
     T x (1 - discount(level)) (level 0 or unlisted: 0; EUR 30 M at 4 % -> 28.8 M).
     EXTERNALITY_FACTOR: LCC + factor x (climate + externalities), nothing deducted.
     """

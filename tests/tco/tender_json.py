@@ -19,6 +19,8 @@ from tco.inputs import (
     Circularity,
     CostStream,
     Deduction,
+    DeductionCriterion,
+    DeductionLevel,
     EmissionFactor,
     EmissionFactorPoint,
     Emissions,
@@ -143,11 +145,23 @@ def method(raw: dict[str, Any]) -> Method:
                     ),
                     externality_factor=model.get("externality_factor"),
                     price_threshold=q(model.get("price_threshold")),
+                    deduction_criteria=tuple(
+                        DeductionCriterion(
+                            c.get("criterion", ""),
+                            tuple(
+                                DeductionLevel(x.get("level", ""), q(x.get("amount")))
+                                for x in c.get("levels", [])
+                            ),
+                        )
+                        for c in model.get("deduction_criteria", [])
+                    ),
                 )
             ),
             baseline_bid_id=raw.get("baseline_bid_id"),
             include_module_d=raw.get("include_module_d"),
             functional_unit=raw.get("functional_unit"),
+            price_base_year=raw.get("price_base_year"),
+            use_face_values=raw.get("use_face_values"),
             pollutant_prices=tuple(
                 PollutantPrice(
                     **_kw(
@@ -199,7 +213,7 @@ def bid(raw: dict[str, Any]) -> Bid:
             items=tuple(item(i) for i in raw.get("items", [])),
             costs=tuple(stream(s) for s in raw.get("costs", [])),
             deductions=tuple(
-                Deduction(d.get("criterion", ""), q(d.get("amount")))
+                Deduction(d.get("criterion", ""), q(d.get("amount")), d.get("level", ""))
                 for d in raw.get("deductions", [])
             ),
             ladder_level=raw.get("ladder_level"),

@@ -150,6 +150,9 @@ def test_ladder_discount_levels_zero_absent_and_negative_earn_nothing() -> None:
 # --- ranking -------------------------------------------------------------------------------------
 
 
+#: A comparison number <= 0 is flagged per bid (issue #14).
+NP = "COMPARISON_NUMBER_NOT_POSITIVE"
+
 #: Comparison numbers, then the ranks, tie flags, warning codes (sorted) and the differences to
 #: the best in percent (of the best's magnitude; 0, never NaN, when the best is 0) they get.
 RANKINGS: list[tuple[list[float], list[int], list[bool], list[str], list[float] | None]] = [
@@ -158,12 +161,12 @@ RANKINGS: list[tuple[list[float], list[int], list[bool], list[str], list[float] 
     ([100.0, 100.0, 500.0], [1, 1, 3], [True, True, False], ["INCONCLUSIVE_RANKING", "TIE"], None),
     ([7.0, 7.0, 7.0], [1, 1, 1], [True] * 3, ["INCONCLUSIVE_RANKING", "TIE"], None),
     ([100.00, 100.01], [1, 2], [False] * 2, ["INCONCLUSIVE_RANKING"], None),
-    ([-100.0, -95.0, 50.0], [1, 2, 3], [False] * 3, ["INCONCLUSIVE_RANKING"], [0.0, 5.0, 150.0]),
-    ([-100.0, 50.0], [1, 2], [False] * 2, [], None),
-    ([0.0, 10.0, 20.0], [1, 2, 3], [False] * 3, ["BEST_COST_ZERO"], [0.0, 0.0, 0.0]),
-    ([0.0, 0.0], [1, 1], [True, True], ["BEST_COST_ZERO", "TIE"], [0.0, 0.0]),
+    ([-100.0, -95.0, 50.0], [1, 2, 3], [False] * 3, [NP, NP, "INCONCLUSIVE_RANKING"], [0, 5, 150]),
+    ([-100.0, 50.0], [1, 2], [False] * 2, [NP], None),
+    ([0.0, 10.0, 20.0], [1, 2, 3], [False] * 3, ["BEST_COST_ZERO", NP], [0.0, 0.0, 0.0]),
+    ([0.0, 0.0], [1, 1], [True, True], ["BEST_COST_ZERO", NP, NP, "TIE"], [0.0, 0.0]),
     ([42.0], [1], [False], [], None),
-    ([0.0], [1], [False], [], None),
+    ([0.0], [1], [False], [NP], None),
     ([], [], [], [], None),
 ]
 
@@ -235,3 +238,14 @@ def test_rank_bids_refuses_bad_input() -> None:
 def test_competition_rank_needs_a_bids_axis() -> None:
     with pytest.raises(ValueError, match="bids axis"):
         competition_rank(np.float64(1.0))  # type: ignore[arg-type]
+
+
+def test_a_comparison_number_not_above_zero_is_flagged_per_bid() -> None:
+    """Issue #14: a made-up 50 M deduction gave -40 M and won silently; now each bid at or
+    below zero gets a warning naming it."""
+    r = rank_bids(np.array([-40_000_000.0, 0.0, 3_500.0]), ["X", "Y", "Z"])
+    flagged = [w for w in r.warnings if w.code == "COMPARISON_NUMBER_NOT_POSITIVE"]
+    assert [w.bid_id for w in flagged] == ["X", "Y"]
+    assert "bid X" in flagged[0].message
+    assert "-40,000,000.00" in flagged[0].message
+    assert r.rank.tolist() == [1, 2, 3]  # flagged, never re-ranked

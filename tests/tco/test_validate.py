@@ -270,10 +270,10 @@ REFUSED: list[tuple[dict[str, Any], list[str]]] = [
     ({f"{STREAM}.first_year": 5, f"{STREAM}.last_year": 3}, ["bids[0].costs[0].last_year"]),
     (
         {
-            "bids.1.deductions.1": {"criterion": "x", "amount": _money(-1)},
+            "bids.1.deductions.1": {"criterion": "x", "level": "met"},
             "bids.1.deductions.2": {},
         },
-        ["bids[1].deductions[1].amount.value", "bids[1].deductions[2].amount"],
+        ["bids[1].deductions[1].criterion", "bids[1].deductions[2].criterion"],
     ),
     (
         {f"bids.1.circularity.{name}": value for name, value in CIRCULARITY.items()},
@@ -404,9 +404,15 @@ ACCEPTED: list[tuple[dict[str, Any], str, object]] = [
         0.035,
     ),
     (
-        {P: {"series_id": "asek-7.0"}},
+        {P: {"series_id": "asek-7.0"}, "method.use_face_values": True},
         f"{P}:price_per_kg,source,price_base_year,extrapolated_years",
         ([7.0] * 13, "series:asek-7.0", 2017, ()),
+    ),
+    # re-based to the method's prices (issue #14): 2017 -> 2023 with SCB KPI
+    (
+        {P: {"series_id": "asek-7.0"}, "method.price_base_year": 2023},
+        f"{P}.price_per_kg",
+        [7.0 * (403.70 / 322.11)] * 13,  # 8.7731 SEK/kgCO2e
     ),
     # a constant series before its year is extrapolated
     (

@@ -27,6 +27,11 @@ if sys.version_info >= (3, 11):
 else:
     from typing_extensions import TypeAlias as _TypeAlias, Never as _Never
 
+if sys.version_info >= (3, 13):
+    from warnings import deprecated as _deprecated
+else:
+    from typing_extensions import deprecated as _deprecated
+
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class _RateBasis:
@@ -279,6 +284,8 @@ class Method(_message.Message):
     INCLUDE_MODULE_D_FIELD_NUMBER: _builtins.int
     FUNCTIONAL_UNIT_FIELD_NUMBER: _builtins.int
     POLLUTANT_PRICES_FIELD_NUMBER: _builtins.int
+    PRICE_BASE_YEAR_FIELD_NUMBER: _builtins.int
+    USE_FACE_VALUES_FIELD_NUMBER: _builtins.int
     currency: _builtins.str
     """The currency of every output amount, ISO 4217 code such as "SEK" or "EUR". Required."""
     base_year: _builtins.int
@@ -308,6 +315,17 @@ class Method(_message.Message):
     functional_unit: _builtins.str
     """Name of the functional unit, for example "patient-day" or "vehicle-km". Bids state how many
     they deliver (Bid.functional_units_delivered); results give cost per functional unit.
+    """
+    price_base_year: _builtins.int
+    """The year whose prices the method's money is in. 0 (default): base_year. A reference value in
+    another year's prices (a carbon price series such as ASEK 7.0, 2017 prices) is re-based to it
+    with the annual price index of its currency (SEK: SCB KPI; EUR: Eurostat HICP; GBP: HM
+    Treasury GDP deflator; USD: BLS CPI-U), then converted with exchange_rates. A year past the
+    last published index year holds the last level, with a warning.
+    """
+    use_face_values: _builtins.bool
+    """Opt out of re-basing: reference values are used at face value, whatever year's prices they
+    are in (the response warns PRICE_BASE_FACE_VALUE).
     """
     @_builtins.property
     def resource_prices(self) -> _containers.RepeatedCompositeFieldContainer[Global___ResourcePrice]:
@@ -360,10 +378,12 @@ class Method(_message.Message):
         include_module_d: _builtins.bool = ...,
         functional_unit: _builtins.str = ...,
         pollutant_prices: _abc.Iterable[Global___PollutantPrice] | None = ...,
+        price_base_year: _builtins.int = ...,
+        use_face_values: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["carbon_price", b"carbon_price", "evaluation_model", b"evaluation_model"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["base_year", b"base_year", "baseline_bid_id", b"baseline_bid_id", "carbon_price", b"carbon_price", "currency", b"currency", "discount_rate", b"discount_rate", "emission_factors", b"emission_factors", "evaluation_model", b"evaluation_model", "exchange_rates", b"exchange_rates", "functional_unit", b"functional_unit", "include_module_d", b"include_module_d", "inflation_rate", b"inflation_rate", "pollutant_prices", b"pollutant_prices", "rate_basis", b"rate_basis", "resource_prices", b"resource_prices", "study_period_years", b"study_period_years", "timing", b"timing"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["base_year", b"base_year", "baseline_bid_id", b"baseline_bid_id", "carbon_price", b"carbon_price", "currency", b"currency", "discount_rate", b"discount_rate", "emission_factors", b"emission_factors", "evaluation_model", b"evaluation_model", "exchange_rates", b"exchange_rates", "functional_unit", b"functional_unit", "include_module_d", b"include_module_d", "inflation_rate", b"inflation_rate", "pollutant_prices", b"pollutant_prices", "price_base_year", b"price_base_year", "rate_basis", b"rate_basis", "resource_prices", b"resource_prices", "study_period_years", b"study_period_years", "timing", b"timing", "use_face_values", b"use_face_values"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -597,6 +617,7 @@ class EvaluationModel(_message.Message):
     LADDER_FIELD_NUMBER: _builtins.int
     EXTERNALITY_FACTOR_FIELD_NUMBER: _builtins.int
     PRICE_THRESHOLD_FIELD_NUMBER: _builtins.int
+    DEDUCTION_CRITERIA_FIELD_NUMBER: _builtins.int
     kind: Global___EvaluationModelKind.ValueType
     """Which model. Default COST."""
     externality_factor: _builtins.float
@@ -612,6 +633,14 @@ class EvaluationModel(_message.Message):
         request INVALID_ARGUMENT.
         """
 
+    @_builtins.property
+    def deduction_criteria(self) -> _containers.RepeatedCompositeFieldContainer[Global___DeductionCriterion]:
+        """DEDUCTIONS only (the Swedish "mervärdesmodell"): the published table of criteria, their
+        levels and the money deduction of each level. A bid claims a level per criterion
+        (Bid.deductions); the engine applies this table's amount. A criterion a bid does not claim
+        counts as level "none": no deduction.
+        """
+
     def __init__(
         self,
         *,
@@ -619,14 +648,75 @@ class EvaluationModel(_message.Message):
         ladder: _abc.Iterable[Global___LadderStep] | None = ...,
         externality_factor: _builtins.float = ...,
         price_threshold: Global___Quantity | None = ...,
+        deduction_criteria: _abc.Iterable[Global___DeductionCriterion] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["price_threshold", b"price_threshold"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["externality_factor", b"externality_factor", "kind", b"kind", "ladder", b"ladder", "price_threshold", b"price_threshold"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["deduction_criteria", b"deduction_criteria", "externality_factor", b"externality_factor", "kind", b"kind", "ladder", b"ladder", "price_threshold", b"price_threshold"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___EvaluationModel: _TypeAlias = EvaluationModel  # noqa: Y015
+
+@_typing.final
+class DeductionCriterion(_message.Message):
+    """A criterion of the DEDUCTIONS model and the deduction the method fixes for each of its levels."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CRITERION_FIELD_NUMBER: _builtins.int
+    LEVELS_FIELD_NUMBER: _builtins.int
+    criterion: _builtins.str
+    """The criterion, as published, e.g. "information security certified to ISO/IEC 27001".
+    Required, distinct.
+    """
+    @_builtins.property
+    def levels(self) -> _containers.RepeatedCompositeFieldContainer[Global___DeductionLevel]:
+        """Its levels, at least one."""
+
+    def __init__(
+        self,
+        *,
+        criterion: _builtins.str = ...,
+        levels: _abc.Iterable[Global___DeductionLevel] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["criterion", b"criterion", "levels", b"levels"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DeductionCriterion: _TypeAlias = DeductionCriterion  # noqa: Y015
+
+@_typing.final
+class DeductionLevel(_message.Message):
+    """One level of a deduction criterion."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LEVEL_FIELD_NUMBER: _builtins.int
+    AMOUNT_FIELD_NUMBER: _builtins.int
+    level: _builtins.str
+    """The level's name, e.g. "met" or "level 2"; distinct within the criterion. "none" is
+    reserved (no deduction).
+    """
+    @_builtins.property
+    def amount(self) -> Global___Quantity:
+        """The deduction of this level, money >= 0, e.g. {200000, "SEK"}. Required."""
+
+    def __init__(
+        self,
+        *,
+        level: _builtins.str = ...,
+        amount: Global___Quantity | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount", "level", b"level"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___DeductionLevel: _TypeAlias = DeductionLevel  # noqa: Y015
 
 @_typing.final
 class LadderStep(_message.Message):
@@ -1025,27 +1115,37 @@ Global___CostStream: _TypeAlias = CostStream  # noqa: Y015
 
 @_typing.final
 class Deduction(_message.Message):
-    """A fixed money deduction earned by a bid (DEDUCTIONS model)."""
+    """A level a bid claims for one of the method's deduction criteria (DEDUCTIONS model). The
+    deduction is the method's amount for that level (EvaluationModel.deduction_criteria).
+    """
 
     DESCRIPTOR: _descriptor.Descriptor
 
     CRITERION_FIELD_NUMBER: _builtins.int
     AMOUNT_FIELD_NUMBER: _builtins.int
+    LEVEL_FIELD_NUMBER: _builtins.int
     criterion: _builtins.str
-    """The criterion and level, for reports."""
+    """The criterion, exactly as the method lists it. Required; claimed at most once per bid."""
+    level: _builtins.str
+    """The level claimed, one of the criterion's levels, or "none" (no deduction). Required."""
     @_builtins.property
+    @_deprecated("""This field has been marked as deprecated using proto field options.""")
     def amount(self) -> Global___Quantity:
-        """The deduction, money, >= 0, e.g. {25000, "SEK"}."""
+        """Deprecated: a bid does not state its own deduction. Kept readable for compatibility: the
+        request is INVALID_ARGUMENT when it is set and differs from the method's amount for the
+        claimed level (to the currency's minor unit); when equal it is ignored. Leave it unset.
+        """
 
     def __init__(
         self,
         *,
         criterion: _builtins.str = ...,
         amount: Global___Quantity | None = ...,
+        level: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount", "criterion", b"criterion"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount", "criterion", b"criterion", "level", b"level"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -64,7 +64,8 @@ def test_everything_at_once_is_deterministic_and_matches_evaluate() -> None:
         "carbon_price",
     ]
     codes = [w.code for w in first.warnings]
-    assert "PRICE_BASE_YEAR" in codes  # the South scenario's ASEK series is in 2017 prices
+    # the South scenario's ASEK series (2017 prices) is re-based, held at the last KPI year
+    assert "PRICE_INDEX_HELD" in codes
 
 
 def test_an_empty_spec_gives_the_base_ranking() -> None:
