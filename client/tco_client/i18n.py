@@ -43,7 +43,7 @@ LABELS: Final[Mapping[str, tuple[str, str]]] = {
     "total": ("Total", "Totalt"),
     "category": ("Cost category", "Kostnadskategori"),
     "module": ("Module", "Modul"),
-    "year": ("Study year", "Studieår"),
+    "year": ("Study year", "Kalkylår"),
     "calendar_year": ("Year", "År"),
     "undiscounted": ("Undiscounted", "Odiskonterat"),
     "discounted": ("Present value", "Nuvärde"),
@@ -99,7 +99,7 @@ CATEGORY_LABELS: Final[Mapping[str, tuple[str, str]]] = {
     "water_and_resources": ("Water and resources", "Vatten och resurser"),
     "maintenance": ("Maintenance", "Underhåll"),
     "operation": ("Operation", "Drift"),
-    "replacement": ("Replacement", "Ersättning/utbyte"),
+    "replacement": ("Replacement", "Reinvestering"),
     "end_of_life": ("End of life", "Slutomhändertagande"),
     "residual_value": ("Residual value", "Restvärde"),
     "externality": ("Externalities", "Externa kostnader"),
@@ -194,6 +194,20 @@ def label(key: str, lang: str = "en") -> str:
 
 def category_label(category: str, lang: str = "en") -> str:
     return _pick(CATEGORY_LABELS, category, lang) or category.replace("_", " ")
+
+
+_CATEGORY_BY_WORD: Final = {
+    " ".join(word.lower().replace("_", " ").split()): key
+    for key, pair in CATEGORY_LABELS.items()
+    for word in (key, *pair)
+} | {"ersättning/utbyte": "replacement", "utbyte": "replacement"}
+
+
+def canonical_category(category: str) -> str:
+    """A cost category named in English or Swedish (``Reinvestering``, ``underhåll``) -> its key
+    (``replacement``, ``maintenance``); anything else is returned unchanged (the server refuses
+    an unknown category, naming it)."""
+    return _CATEGORY_BY_WORD.get(" ".join(category.lower().replace("_", " ").split()), category)
 
 
 def module_label(module: str, lang: str = "en") -> str:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tco_client.errors import FieldViolation
+from tco_client.i18n_workbook import column_aliases
 from tco_client.input_limits import MAX_SHEET_COLUMNS, MAX_SHEET_ROWS
 from tco_client.workbook_layout import (
     CO2E,
@@ -193,8 +194,10 @@ def sheet_rows(
     reader: CellReader,
     *,
     unread: Sequence[str] = (),
+    layout: str = "",
 ) -> Iterator[SheetRow]:
-    """The non-empty data rows of a sheet whose header names columns of ``known``; the
+    """The non-empty data rows of a sheet whose header names columns of ``known`` (in English or
+    Swedish; ``layout`` is the sheet's English name when ``sheet`` is its Swedish one); the
     ``unread`` ones (the Method sheet's notes) are skipped."""
     from openpyxl.utils import get_column_letter
 
@@ -204,7 +207,7 @@ def sheet_rows(
     header = [cell.value for cell in next(ws.iter_rows(max_row=1, max_col=MAX_SHEET_COLUMNS), ())]
     while header and header[-1] is None:
         header.pop()
-    columns = _header_columns(header, sheet, known, reader)
+    columns = _header_columns(header, sheet, column_aliases(layout or sheet, known), reader)
     for key in unread:
         columns.pop(key, None)
     letters = {k: get_column_letter(i + 1) for k, i in columns.items()}
@@ -227,18 +230,19 @@ def sheet_rows(
 
 
 def _header_columns(
-    header: Sequence[Any], sheet: str, known: Sequence[str], reader: CellReader
+    header: Sequence[Any], sheet: str, known: dict[str, str], reader: CellReader
 ) -> dict[str, int]:
-    """Column key -> index of the header's known columns; unknown and repeated ones are bad."""
+    """Column key -> index of the header's known columns (``known``: header key in either
+    language -> column key); unknown and repeated ones are bad."""
     from openpyxl.utils import get_column_letter
 
     columns: dict[str, int] = {}
     for index, cell in enumerate(header):
-        key = header_key(cell)
+        key = known.get(header_key(cell), header_key(cell))
         if not key:
             continue
         where = f"{sheet}!{get_column_letter(index + 1)}1"
-        if key not in known:
+        if key not in known.values():
             reader.bad(where, f"unknown column {cell!r}")
         elif key in columns:
             reader.bad(where, f"column {key!r} appears twice")

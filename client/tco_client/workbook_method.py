@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from tco_client.i18n_workbook import canonical_enum, canonical_param
 from tco_client.workbook_cells import CellReader, SheetRow, sheet_rows
 from tco_client.workbook_layout import (
     BOOL,
@@ -23,7 +24,6 @@ from tco_client.workbook_layout import (
     NO_DEFAULT,
     TEXT,
     MethodParam,
-    header_key,
 )
 from tcoapi.v1 import tender_pb2
 
@@ -93,14 +93,17 @@ class _MethodSheet:
         return self.reader.boolean(row.cells.get("value"), row.cells.where("value"))
 
 
-def read_method(ws: ReadOnlyWorksheet, method: tender_pb2.Method, reader: CellReader) -> None:
-    """Fill ``method`` from the Method sheet; every problem goes to ``reader``."""
-    sheet = _MethodSheet(method, reader)
-    for cells in sheet_rows(ws, "Method", METHOD_HEADERS, reader, unread=("note",)):
-        row = _param_row(cells, sheet)
+def read_method(
+    ws: ReadOnlyWorksheet, method: tender_pb2.Method, reader: CellReader, *, sheet: str = "Method"
+) -> None:
+    """Fill ``method`` from the Method sheet (named ``sheet``: ``Method`` or ``Metod``); every
+    problem goes to ``reader``."""
+    found = _MethodSheet(method, reader)
+    for cells in sheet_rows(ws, sheet, METHOD_HEADERS, reader, unread=("note",), layout="Method"):
+        row = _param_row(cells, found)
         if row is not None:
-            _READERS.get(row.param.name, _scalar)(sheet, row)
-    for key, by_year in sheet.yearly.items():
+            _READERS.get(row.param.name, _scalar)(found, row)
+    for key, by_year in found.yearly.items():
         years = sorted(by_year)
         if years != list(range(1, len(years) + 1)):
             reader.bad(
@@ -109,7 +112,7 @@ def read_method(ws: ReadOnlyWorksheet, method: tender_pb2.Method, reader: CellRe
                 f"got {years}",
             )
             continue
-        sheet.resource_prices[key].yearly_escalation.extend(by_year[y][0] for y in years)
+        found.resource_prices[key].yearly_escalation.extend(by_year[y][0] for y in years)
 
 
 def _param_row(row: SheetRow, sheet: _MethodSheet) -> _ParamRow | None:
@@ -123,7 +126,7 @@ def _param_row(row: SheetRow, sheet: _MethodSheet) -> _ParamRow | None:
     if name_raw is None:
         reader.bad(row.where("parameter"), "a value without a parameter name")
         return None
-    name = header_key(name_raw)
+    name = canonical_param(name_raw)
     param = METHOD_PARAM_BY_NAME.get(name)
     if param is None:
         reader.bad(row.where("parameter"), f"unknown parameter {name_raw!r}")
@@ -159,7 +162,7 @@ def _enum_value(row: _ParamRow, reader: CellReader) -> int | None:
     text = value.strip()
     if text.upper().startswith(prefix):
         text = text[len(prefix) :]
-    text = text.lower().replace("-", "_").replace(" ", "_")
+    text = canonical_enum(row.param.name, text)
     if text not in table:
         reader.bad(row.cells.where("value"), f"{value!r} is not one of: {', '.join(table)}")
         return None
