@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from tco_client.analysis import AnalysisResult, mode_name, parameter_label, variation_label
 from tco_client.i18n import LABELS, text
+from tco_client.i18n_messages import warning_text
 from tco_client.report_sheets import FMT_MONEY, FMT_PERCENT, sheet_title, write_table
 from tco_client.safe_output import put_cell, save_workbook
 
@@ -337,7 +338,7 @@ def _parameter_sheet(ws: Worksheet, result: AnalysisResult, lang: str) -> None:
 
 def _warning_sheet(ws: Worksheet, result: AnalysisResult, lang: str) -> None:
     response = result.response
-    rows = [[w.code, w.message, w.bid_id] for w in response.warnings]
+    rows = [[w.code, warning_text(w.code, w.message, lang), w.bid_id] for w in response.warnings]
     next_row = _table(ws, result, lang, (("code", None), ("message", None), ("bid", None)), rows)
     digests = [
         [text(key, lang), getattr(response, key)]

@@ -102,40 +102,45 @@ def _exit(code: int) -> NoReturn:
     raise typer.Exit(code)
 
 
-def _print_violations(exc: TcoInvalidTender, tender: LoadedTender | None) -> None:
+def _print_violations(exc: TcoInvalidTender, tender: LoadedTender | None, lang: str) -> None:
+    """One line per violation, the cell first (``Anbud!F3 (antal): …``) and the request path
+    after it, in the language (:mod:`tco_client.i18n_messages`)."""
+    from tco_client.i18n_messages import message_title, violation_line
+
     count = len(exc.violations)
-    _err(f"error: {exc.message} ({count} problem{'s' if count != 1 else ''}):")
+    noun = text("problem" if count == 1 else "problems", lang)
+    _err(f"{text('error', lang)}: {message_title(exc.message, lang)} ({count} {noun}):")
     for v in exc.violations:
         where = tender.locate(v.field) if tender is not None and v.field else ""
-        line = str(v)
-        if where:
-            line += f" [{where}]"
-        _err(line)
+        _err(violation_line(v.field, v.description, where, lang))
 
 
 @contextmanager
-def _handled(tender: list[LoadedTender | None] | None = None) -> Iterator[None]:
-    """Map the client's errors to exit codes and one-line messages."""
+def _handled(tender: list[LoadedTender | None] | None = None, lang: str = "en") -> Iterator[None]:
+    """Map the client's errors to exit codes and one-line messages (in the language)."""
+    error = text("error", lang)
     try:
         yield
     except typer.Exit:
         raise
     except TcoInvalidTender as exc:
-        _print_violations(exc, tender[0] if tender else None)
+        _print_violations(exc, tender[0] if tender else None, lang)
         _exit(EXIT_INVALID)
     except TcoError as exc:  # the service's faults, files that cannot be written
-        _err(f"error: {exc}")
+        from tco_client.i18n_messages import error_text
+
+        _err(f"{error}: {error_text(exc, lang)}")
         _exit(EXIT_FAILURE)
     except OSError as exc:
-        _err(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
+        _err(f"{error}: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
         _exit(EXIT_FAILURE)
     except KeyboardInterrupt:
-        _err("interrupted")
+        _err(text("interrupted", lang))
         _exit(130)
     except Exception as exc:
         if os.environ.get("TCO_DEBUG"):
             raise
-        _err(f"error: unexpected failure ({type(exc).__name__}): {exc}")
+        _err(f"{error}: {text('unexpected_failure', lang)} ({type(exc).__name__}): {exc}")
         _exit(EXIT_FAILURE)
 
 
@@ -219,7 +224,7 @@ def evaluate(
 ) -> None:
     """Evaluate the bids of a tender and print the ranking (and write reports/charts)."""
     holder: list[LoadedTender | None] = [None]
-    with _handled(holder):
+    with _handled(holder, lang.value):
         loaded = _load(tender, holder)
         with _client(server, timeout, token, tls, ca_cert) as client:
             result = client.evaluate(loaded.request, reference=excel is not None)
@@ -241,12 +246,12 @@ def evaluate(
             from tco_client.report import write_report
 
             written = write_report(result, excel, lang=lang.value)
-            note.print(f"{'Rapport' if lang is Language.sv else 'Report'}: {written}")
+            note.print(f"{text('report', lang.value)}: {written}")
         if chart is not None:
             from tco_client.charts import write_charts
 
             for path in write_charts(result, chart, lang=lang.value):
-                note.print(f"{'Diagram' if lang is Language.sv else 'Chart'}: {path}")
+                note.print(f"{text('chart', lang.value)}: {path}")
 
 
 @app.command()
@@ -265,7 +270,7 @@ def validate(
 ) -> None:
     """Check a tender with the server (validate_only): every violation, or the digests."""
     holder: list[LoadedTender | None] = [None]
-    with _handled(holder):
+    with _handled(holder, lang.value):
         loaded = _load(tender, holder)
         with _client(server, timeout, token, tls, ca_cert) as client:
             result = client.validate(loaded.request)
@@ -294,7 +299,7 @@ def factors(
     ca_cert: CaOpt = None,
 ) -> None:
     """List the server's reference carbon price series and emission factors with sources."""
-    with _handled():
+    with _handled(lang=lang.value):
         with _client(server, timeout, token, tls, ca_cert) as client:
             series = client.carbon_price_series()
             emission = client.emission_factors()
@@ -337,18 +342,19 @@ def template(
 ) -> None:
     """Write the empty, documented tender workbook (Instructions sheet, units in headers)."""
     holder: list[LoadedTender | None] = [None]
-    with _handled(holder):
+    with _handled(holder, lang.value):
+        error = text("error", lang.value)
         if out.suffix.lower() != ".xlsx":
-            _err(f"error: {out}: the template is an Excel workbook, name it .xlsx")
+            _err(f"{error}: {out}: {text('template_not_xlsx', lang.value)}")
             _exit(EXIT_INVALID)
         if out.exists() and not force:
-            _err(f"error: {out} exists (use --force to overwrite)")
+            _err(f"{error}: {out} {text('exists_use_force', lang.value)}")
             _exit(EXIT_INVALID)
         request = _load(from_tender, holder).request if from_tender is not None else None
         from tco_client.template import write_template
 
         written = write_template(out, request, lang=lang.value)
-        _console().print(f"{'Mall' if lang is Language.sv else 'Template'}: {written}")
+        _console().print(f"{text('template', lang.value)}: {written}")
 
 
 def _price_range(text: str | None) -> tuple[float, float] | None:
@@ -420,7 +426,7 @@ def analyze(
 
     price_range = _price_range(carbon_price_range)  # usage errors: exit 2 (typer)
     holder: list[LoadedTender | None] = [None]
-    with _handled(holder):
+    with _handled(holder, lang.value):
         loaded = _load(tender, holder)
         if spec is not None:
             chosen = an.load_spec(spec)
@@ -449,12 +455,12 @@ def analyze(
             from tco_client.analysis_charts import write_analysis_charts
 
             for path in write_analysis_charts(result, chart_dir, lang=lang.value):
-                note.print(f"{'Diagram' if lang is Language.sv else 'Chart'}: {path}")
+                note.print(f"{text('chart', lang.value)}: {path}")
         if excel is not None:
             from tco_client.analysis_report import write_analysis_report
 
             written = write_analysis_report(result, excel, lang=lang.value)
-            note.print(f"{'Rapport' if lang is Language.sv else 'Report'}: {written}")
+            note.print(f"{text('report', lang.value)}: {written}")
 
 
 def _version(value: bool) -> None:

@@ -166,6 +166,30 @@ TEXT: Final[Mapping[str, tuple[str, str]]] = {
     "engine_version": ("Engine version", "Beräkningsmotorns version"),
     "no_warnings": ("No warnings.", "Inga varningar."),
     "valid": ("The tender is valid.", "Upphandlingsunderlaget är giltigt."),
+    # the command line
+    "error": ("error", "fel"),
+    "problem": ("problem", "problem"),
+    "problems": ("problems", "problem"),
+    "invalid_tender": ("invalid tender", "ogiltigt upphandlingsunderlag"),
+    "invalid_workbook": ("invalid tender workbook", "ogiltig underlagsarbetsbok"),
+    "cannot_read_tender": ("cannot read tender", "kan inte läsa underlaget"),
+    "report": ("Report", "Rapport"),
+    "chart": ("Chart", "Diagram"),
+    "template": ("Template", "Mall"),
+    "interrupted": ("interrupted", "avbrutet"),
+    "unexpected_failure": ("unexpected failure", "oväntat fel"),
+    "template_not_xlsx": (
+        "the template is an Excel workbook, name it .xlsx",
+        "mallen är en Excel-arbetsbok, ge den filändelsen .xlsx",
+    ),
+    "exists_use_force": (
+        "exists (use --force to overwrite)",
+        "finns redan (använd --force för att skriva över)",
+    ),
+    "unavailable": ("the LCC service is unreachable", "LCC-tjänsten går inte att nå"),
+    "deadline": ("the LCC service did not answer in time", "LCC-tjänsten svarade inte i tid"),
+    "service_failed": ("the LCC service failed", "LCC-tjänsten misslyckades"),
+    "incident_id": ("incident id", "incident-id"),
 }
 
 _CURRENCY_SUFFIX = re.compile(r"^(?P<base>.+)_(?P<cur>[A-Z]{3})(?P<per>_per_tCO2e)?$")

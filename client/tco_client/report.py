@@ -26,6 +26,7 @@ import pandas as pd
 
 from tco_client import frames
 from tco_client.i18n import category_label, column_label, module_label, status_label, text
+from tco_client.i18n_messages import warning_text
 from tco_client.report_assumptions import write_assumptions
 from tco_client.report_sheets import (
     FMT_INT,
@@ -121,7 +122,13 @@ def build_workbook(result: EvaluationResult, lang: str = "en") -> Workbook:
     write_frame(sheet(text("measures", lang)), result.measures, cur, lang, transform=statuses)
     for bid_id in result.bid_ids:
         _write_cash_flows(sheet(f"{text('cash_flows', lang)} {bid_id}"), result, bid_id, lang)
-    write_frame(sheet(text("warnings", lang)), result.warnings, cur, lang, freeze="A2")
+    warnings = result.warnings.copy()
+    if len(warnings):
+        warnings["message"] = [
+            warning_text(code, message, lang)
+            for code, message in zip(warnings["code"], warnings["message"], strict=True)
+        ]
+    write_frame(sheet(text("warnings", lang)), warnings, cur, lang, freeze="A2")
     write_frame(sheet(text("explanations", lang)), result.explanations, cur, lang, freeze="A2")
     write_assumptions(sheet(text("assumptions", lang)), result, lang)
     wb.remove(wb.worksheets[0])  # the empty first sheet of a new workbook

@@ -148,9 +148,10 @@ def _read_bid_row(row: SheetRow, bids: _BidsRead) -> None:
             entry.duplicate_names.add(name)
         entry.items.setdefault(name, item_index)
     quantity = reader.number(row, "quantity")
+    if "quantity" in row.columns:  # also when empty: the server's "required" names the cell
+        reader.locations[f"{p}.quantity"] = row.cell_ref("quantity")
     if quantity is not None:
         item.quantity = quantity
-        reader.locations[f"{p}.quantity"] = row.cell_ref("quantity")
     for key in ITEM_QUANTITY_FIELDS:
         reader.quantity(row, key, getattr(item, key), BIDS_DEFAULT_UNITS[key], f"{p}.{key}")
     for module in EMISSION_MODULES:

@@ -10,6 +10,7 @@ program can write both), so it cannot be read as the value; the evaluator types 
 # ruff: noqa: PLC0415 - openpyxl (the report extra) is imported lazily
 from __future__ import annotations
 
+import datetime
 import math
 import re
 from collections.abc import Iterator, Sequence
@@ -34,6 +35,22 @@ if TYPE_CHECKING:
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 _TRUE = {"true", "yes", "ja", "sant", "1", "x"}
+
+
+def shown(value: Any) -> str:
+    """A cell's value for a message: a date as a date (``2026-01-01``), a time with its time,
+    text quoted, a number as typed."""
+    if isinstance(value, datetime.datetime):
+        if value.time() == datetime.time():
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return repr(value) if isinstance(value, str) else str(value)
+
+
 _FALSE = {"false", "no", "nej", "falskt", "0", ""}
 
 
@@ -88,6 +105,8 @@ class CellReader:
             return None
         if isinstance(value, float) and value.is_integer():
             return str(int(value))
+        if isinstance(value, datetime.date | datetime.time):
+            return shown(value)
         return str(value)
 
     def number(self, row: SheetRow, key: str) -> float | None:
@@ -96,27 +115,26 @@ class CellReader:
     def number_of(self, value: Any, where: str) -> float | None:
         if value is None:
             return None
-        if isinstance(value, bool):
-            self.bad(where, f"expected a number, got {value!r}")
+        if isinstance(value, bool | datetime.date | datetime.time):
+            self.bad(where, f"expected a number, got {shown(value)}")
             return None
         if isinstance(value, int | float):
             number = float(value)
         else:
             text = str(value).strip().replace("\u00a0", "").replace(" ", "")
             if re.fullmatch(r"-?\d{1,3},\d{3}", text):
-                self.bad(
-                    where, f"{value!r} is ambiguous (decimal or thousands comma?): type a number"
-                )
+                ambiguous = "is ambiguous (decimal or thousands comma?): type a number"
+                self.bad(where, f"{shown(value)} {ambiguous}")
                 return None
             if text.count(",") == 1 and "." not in text:
                 text = text.replace(",", ".")  # Swedish decimal comma
             try:
                 number = float(text)
             except ValueError:
-                self.bad(where, f"expected a number, got {value!r}")
+                self.bad(where, f"expected a number, got {shown(value)}")
                 return None
         if not math.isfinite(number):
-            self.bad(where, f"expected a finite number, got {value!r}")
+            self.bad(where, f"expected a finite number, got {shown(value)}")
             return None
         return number
 
@@ -128,7 +146,7 @@ class CellReader:
         if number is None:
             return None
         if not number.is_integer():
-            self.bad(where, f"expected a whole number, got {value!r}")
+            self.bad(where, f"expected a whole number, got {shown(value)}")
             return None
         return int(number)
 
@@ -144,7 +162,7 @@ class CellReader:
             return True
         if text in _FALSE:
             return False
-        self.bad(where, f"expected TRUE or FALSE, got {value!r}")
+        self.bad(where, f"expected TRUE or FALSE, got {shown(value)}")
         return None
 
     def quantity(
@@ -158,6 +176,9 @@ class CellReader:
         """Fill ``target`` from ``key`` and ``key_unit``; False when the value cell is empty."""
         value = self.number(row, key)
         unit = self.text(row, f"{key}_unit")
+        if key in row.columns:  # also when empty: a server's "required" then names the cell
+            self.locations.setdefault(path, row.cell_ref(key))
+            self.locations.setdefault(f"{path}.value", row.cell_ref(key))
         if value is None:
             if unit is not None and row.get(key) is None:
                 self.bad(
@@ -166,7 +187,8 @@ class CellReader:
                 )
             return False
         resolved = unit or self._default_unit(default_unit)
-        if not resolved:
+        if not resolved and not (default_unit in (MONEY, MONEY_PER_YEAR) and not self.currency):
+            # (without a method currency the currency alone is reported, once)
             self.bad(row.where(f"{key}_unit"), f"the unit of {key} is required")
         target.value = value
         target.unit = resolved

@@ -103,6 +103,7 @@ def read_method(
         row = _param_row(cells, found)
         if row is not None:
             _READERS.get(row.param.name, _scalar)(found, row)
+    method_locations(sheet, reader)
     for key, by_year in found.yearly.items():
         years = sorted(by_year)
         if years != list(range(1, len(years) + 1)):
@@ -122,6 +123,8 @@ def _param_row(row: SheetRow, sheet: _MethodSheet) -> _ParamRow | None:
     if row.get("value") is None:
         if row.filled(("key", "year", "unit")):
             reader.bad(row.where("value"), "the value is missing")
+        elif name_raw is not None:
+            _note_empty(row, canonical_param(name_raw), reader)
         return None
     if name_raw is None:
         reader.bad(row.where("parameter"), "a value without a parameter name")
@@ -153,6 +156,24 @@ def _param_row(row: SheetRow, sheet: _MethodSheet) -> _ParamRow | None:
             return None
         sheet.seen_scalars[name] = row.cell_ref("parameter")
     return _ParamRow(row, param, key, year)
+
+
+def _note_empty(row: SheetRow, name: str, reader: CellReader) -> None:
+    """An empty scalar parameter's cell becomes the location of its request path: the server's
+    "required" then names the cell (``Metod!D5``), and the field stays absent, never 0."""
+    param = METHOD_PARAM_BY_NAME.get(name)
+    if param is not None and not param.key and not param.year and "value" in row.columns:
+        path = "method." + _SCALAR_FIELDS.get(name, name)
+        reader.locations.setdefault(path, row.cell_ref("value"))
+
+
+def method_locations(sheet: str, reader: CellReader) -> None:
+    """Scalar parameters without a row: their path located at the sheet and parameter name
+    (``Metod (discount_rate)``), so a "required" still says where to add it."""
+    for param in METHOD_PARAM_BY_NAME.values():
+        if not param.key and not param.year:
+            path = "method." + _SCALAR_FIELDS.get(param.name, param.name)
+            reader.locations.setdefault(path, f"{sheet} ({param.name})")
 
 
 def _enum_value(row: _ParamRow, reader: CellReader) -> int | None:

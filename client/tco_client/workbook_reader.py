@@ -49,6 +49,11 @@ def read_tender_workbook(path: str | Path) -> tuple[tender_pb2.EvaluateBidsReque
         else:
             read_method(wb[sheets["Method"]], request.method, reader, sheet=sheets["Method"])
         reader.currency = request.method.currency
+        if "Method" in sheets and not reader.currency:
+            # Default money units come from the currency: without it nothing else can be read
+            # right, so it is the one message (naming its cell), not one per amount.
+            where = reader.locations.get("method.currency", sheets["Method"])
+            reader.bad(where, "currency is required")
         read_bids(wb, request, reader, sheets)
     except Exception as exc:  # a malformed sheet surfaces while streaming it
         raise refuse(path.name, f"not a readable workbook: {exc}") from None
