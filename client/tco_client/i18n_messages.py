@@ -124,9 +124,10 @@ _WARNINGS: Final[Mapping[str, Mapping[str, str]]] = {
         ),
     },
     "RATE_LOOKS_LIKE_PERCENT": {
-        r"method\.(?P<name>\w+) is (?P<v>\S+), i\.e\. (?P<p>\S+) % a year: rates are fractions "
-        r"\(0\.035 = 3\.5 %\)": (
-            "{name} är {v}, alltså {p}\u00a0% per år: räntor anges som andelar (0,035 = 3,5\u00a0%)"
+        r"method\.(?P<name>\w+) is (?P<nv>\S+), i\.e\. (?P<np>\S+) % a year: rates are "
+        r"fractions \(0\.035 = 3\.5 %\)": (
+            "{name} är {nv}, alltså {np}\u00a0% per år: räntor anges som andelar "
+            "(0,035 = 3,5\u00a0%)"
         ),
     },
 }
