@@ -28,6 +28,7 @@ from typing import Any
 import pandas as pd
 from google.protobuf import json_format
 
+from tco_client.i18n import resource_label
 from tcoapi.v1 import analysis_pb2
 
 __all__ = ["AnalysisResult", "format_setting", "mode_name", "parameter_label", "variation_label"]
@@ -40,20 +41,6 @@ _MODE_NAMES: dict[int, str] = {
 
 # -- labels (English, Swedish) -------------------------------------------------------------------
 
-_RESOURCE_NAMES: dict[str, tuple[str, str]] = {
-    "electricity": ("electricity", "el"),
-    "district_heating": ("district heating", "fjärrvärme"),
-    "district_cooling": ("district cooling", "fjärrkyla"),
-    "water": ("water", "vatten"),
-    "diesel": ("diesel", "diesel"),
-    "petrol": ("petrol", "bensin"),
-    "gasoline": ("petrol", "bensin"),
-    "natural_gas": ("natural gas", "naturgas"),
-    "biogas": ("biogas", "biogas"),
-    "hydrogen": ("hydrogen", "vätgas"),
-    "heating_oil": ("heating oil", "eldningsolja"),
-    "pellets": ("pellets", "pellets"),
-}
 _FIELDS: dict[str, tuple[str, str]] = {
     "discount_rate": ("Discount rate", "Kalkylränta"),
     "carbon_price": ("Carbon price", "Koldioxidpris"),
@@ -79,8 +66,7 @@ def _label(key: str, lang: str) -> str:
 def _resource(name: str, lang: str) -> str:
     if name == "*":
         return _label("all_resources", lang)
-    pair = _RESOURCE_NAMES.get(name)
-    return (pair[1] if lang == "sv" else pair[0]) if pair else name.replace("_", " ")
+    return resource_label(name, lang)
 
 
 def _selector(path: str, name: str) -> str:

@@ -124,6 +124,25 @@ MODULE_LABELS: Final[Mapping[str, tuple[str, str]]] = {
 }
 MODULE_ORDER: Final = tuple(MODULE_LABELS)
 
+#: Resource names as tenders usually key them -> (English, Swedish) display names.
+RESOURCE_LABELS: Final[Mapping[str, tuple[str, str]]] = {
+    "electricity": ("electricity", "el"),
+    "district_heating": ("district heating", "fjärrvärme"),
+    "district_cooling": ("district cooling", "fjärrkyla"),
+    "water": ("water", "vatten"),
+    "diesel": ("diesel", "diesel"),
+    "petrol": ("petrol", "bensin"),
+    "gasoline": ("petrol", "bensin"),
+    "natural_gas": ("natural gas", "naturgas"),
+    "biogas": ("biogas", "biogas"),
+    "hydrogen": ("hydrogen", "vätgas"),
+    "heating_oil": ("heating oil", "eldningsolja"),
+    "pellets": ("pellets", "pellets"),
+    "hvo": ("HVO", "HVO"),
+    "hvo100": ("HVO100", "HVO100"),
+    "rme": ("RME", "RME"),
+}
+
 STATUS_LABELS: Final[Mapping[str, tuple[str, str]]] = {
     "ok": ("ok", "ok"),
     "unspecified": ("not given", "ej angiven"),
@@ -236,6 +255,12 @@ def canonical_category(category: str) -> str:
 
 def module_label(module: str, lang: str = "en") -> str:
     return _pick(MODULE_LABELS, module, lang) or module.upper().replace("_", "–")
+
+
+def resource_label(resource: str, lang: str = "en") -> str:
+    """A resource's display name (``electricity`` -> ``el``, ``hvo`` -> ``HVO``); an unknown
+    one as keyed, underscores as spaces."""
+    return _pick(RESOURCE_LABELS, resource, lang) or resource.replace("_", " ")
 
 
 def status_label(status: str, lang: str = "en") -> str:

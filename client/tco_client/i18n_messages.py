@@ -9,7 +9,7 @@ English: never a wrong translation, never a lost message.
 
 >>> warning_text("INCONCLUSIVE_RANKING", "the best two bids (C, A) differ by 490,217.18 (7.71 % "
 ...     "of the best), less than 10 %: life-cycle cost inputs are uncertain, the ranking may not "
-...     "be robust", "sv")[:78]
+...     "be robust", "sv")[:76]
 'de två bästa anbuden (C, A) skiljer sig med 490\\xa0217,18 (7,71\\xa0% av det bästa)'
 """
 

@@ -25,7 +25,15 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from tco_client import frames
-from tco_client.i18n import category_label, column_label, module_label, status_label, text
+from tco_client.i18n import (
+    category_label,
+    column_label,
+    label,
+    module_label,
+    status_label,
+    text,
+)
+from tco_client.i18n_explain import explanation_formula, explanation_input
 from tco_client.i18n_messages import warning_text
 from tco_client.report_assumptions import write_assumptions
 from tco_client.report_sheets import (
@@ -129,10 +137,29 @@ def build_workbook(result: EvaluationResult, lang: str = "en") -> Workbook:
             for code, message in zip(warnings["code"], warnings["message"], strict=True)
         ]
     write_frame(sheet(text("warnings", lang)), warnings, cur, lang, freeze="A2")
-    write_frame(sheet(text("explanations", lang)), result.explanations, cur, lang, freeze="A2")
+    explanations = _explanations(result, lang)
+    write_frame(sheet(text("explanations", lang)), explanations, cur, lang, freeze="A2")
     write_assumptions(sheet(text("assumptions", lang)), result, lang)
     wb.remove(wb.worksheets[0])  # the empty first sheet of a new workbook
     return wb
+
+
+def _explanations(result: EvaluationResult, lang: str) -> pd.DataFrame:
+    """The explanation trail in the language: figure names, formulas and input lines
+    (:mod:`tco_client.i18n_explain`); the values as the server computed them."""
+    frame = result.explanations
+    if lang == "en" or not len(frame):
+        return frame
+    inputs = [
+        "; ".join(explanation_input(line, lang) for line in e.inputs)
+        for r in result.response.results
+        for e in r.explanations
+    ]
+    return frame.assign(
+        quantity=[label(q, lang) for q in frame["quantity"]],
+        formula=[explanation_formula(f, lang) for f in frame["formula"]],
+        inputs=inputs,
+    )
 
 
 def write_report(result: EvaluationResult, path: str | Path, *, lang: str = "en") -> Path:
