@@ -28,7 +28,7 @@ from typing import Any
 import pandas as pd
 from google.protobuf import json_format
 
-from tco_client.i18n import resource_label
+from tco_client.i18n import format_number, resource_label
 from tcoapi.v1 import analysis_pb2
 
 __all__ = ["AnalysisResult", "format_setting", "mode_name", "parameter_label", "variation_label"]
@@ -152,6 +152,76 @@ def format_setting(
     return f"{sign}{_number(value, lang)}{suffix}"
 
 
+def display_unit(unit: str, lang: str = "en") -> str:
+    """A parameter's unit for a reader: ``1/year`` (a rate) -> ``%``; ``year`` -> ``år`` in
+    Swedish."""
+    if unit in ("1/year", "1/a"):
+        return "%"
+    if lang == "sv":
+        return unit.replace("years", "år").replace("year", "år")
+    return unit
+
+
+def in_unit(value: float, mode: str, base_value: float | None) -> float | None:
+    """A setting as a value in the parameter's own unit: ``scale`` multiplies the stated value,
+    ``shift`` adds to it, ``value`` is it; None when a factor has no single stated value (a
+    trajectory or series)."""
+    if mode == "value":
+        return value
+    if base_value is None:
+        return None
+    return base_value * value if mode == "scale" else base_value + value
+
+
+def format_quantity(value: float, path: str, unit: str, lang: str = "en") -> str:
+    """A value in its parameter's unit, as an evaluator quotes it: ``0,79 SEK/kWh``,
+    ``62,1 SEK/kgCO2e``, ``9,83 %`` (a rate), ``12 år``.
+
+    >>> format_quantity(0.78571, "resource_prices[el].price", "SEK/kWh", "sv")
+    '0,79 SEK/kWh'
+    >>> format_quantity(0.098336, "discount_rate", "1/year")
+    '9.83\xa0%'
+    """
+    if _is_rate(path) or unit in ("1/year", "1/a"):
+        return f"{format_number(value * 100, 2, lang)}\u00a0%"
+    magnitude = abs(value)
+    if magnitude >= 100 or value == 0:
+        decimals = 0
+    elif magnitude >= 0.1:
+        decimals = 2
+    else:
+        decimals = min(6, 1 - math.floor(math.log10(magnitude)))
+    shown = display_unit(unit, lang)
+    suffix = f" {shown}" if shown and shown != "1" else ""
+    return f"{format_number(value, decimals, lang)}{suffix}"
+
+
+def format_switch(
+    value: float,
+    mode: str,
+    path: str,
+    unit: str,
+    base_value: float | None,
+    *,
+    lang: str = "en",
+) -> str:
+    """A switching value in the parameter's unit with the factor beside it:
+    ``12,23 SEK/l (×0,784)``; only the factor when there is no single stated value.
+
+    >>> format_switch(0.784087, "scale", "resource_prices[diesel].price", "SEK/l", 15.6, lang="sv")
+    '12,23 SEK/l (×0,784)'
+    """
+    quantity = in_unit(value, mode, base_value)
+    if quantity is None:
+        return format_setting(value, mode, path, unit, lang)
+    text = format_quantity(quantity, path, unit, lang)
+    if mode == "scale":
+        text += f" (×{_number(float(f'{value:.3g}'), lang)})"
+    elif mode == "shift":
+        text += f" ({format_setting(value, mode, path, unit, lang)})"
+    return text
+
+
 def variation_label(
     mode: str, low: float, high: float, path: str = "", *, lang: str = "en", unit: str = ""
 ) -> str:
@@ -250,6 +320,14 @@ class AnalysisResult:
             if p.path == path:
                 return p.unit
         return ""
+
+    def stated_value(self, path: str) -> float | None:
+        """The stated value of ``path`` in its unit (value mode), or None when it has no single
+        value (a trajectory or series, targets with different values)."""
+        for p in self.response.parameters:
+            if p.path == path:
+                return p.base_value if p.HasField("base_value") else None
+        return None
 
     def supplier(self, bid_id: str) -> str:
         for bid in self.request.bids:

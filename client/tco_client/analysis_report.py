@@ -19,7 +19,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tco_client.analysis import AnalysisResult, mode_name, parameter_label, variation_label
+from tco_client.analysis import (
+    AnalysisResult,
+    display_unit,
+    in_unit,
+    mode_name,
+    parameter_label,
+    variation_label,
+)
 from tco_client.i18n import LABELS, text
 from tco_client.i18n_messages import warning_text
 from tco_client.report_sheets import FMT_MONEY, FMT_PERCENT, sheet_title, write_table
@@ -66,6 +73,8 @@ _LABELS: dict[str, tuple[str, str]] = {
     "bisection": ("grid and bisection", "rutnät och intervallhalvering"),
     "base_value": ("Stated value", "Värde enligt underlaget"),
     "value": ("Switching value", "Brytpunkt"),
+    "unit": ("Unit", "Enhet"),
+    "factor": ("Setting (factor or shift)", "Inställning (faktor eller förskjutning)"),
     "from": ("Best below", "Bäst under"),
     "to": ("Best above", "Bäst över"),
     "interval_low": ("Searched from", "Sökt från"),
@@ -138,6 +147,8 @@ _SWITCHING: Columns = (
     ("method", None),
     ("base_value", FMT_NUMBER),
     ("value", FMT_NUMBER),
+    ("unit", None),
+    ("factor", FMT_NUMBER),
     ("from", None),
     ("to", None),
 )
@@ -235,7 +246,7 @@ def _tornado_sheets(ws: Worksheet, per_bid: Worksheet, result: AnalysisResult, l
             parameter_label(s.path, lang),
             _variation(result, s, lang),
             s.path,
-            mode_name(s.mode),
+            _mode(s.mode, lang),
             s.low,
             s.high,
             *(_optional(s, name) for name in ("gap_base", "gap_low", "gap_high")),
@@ -264,22 +275,41 @@ def _tornado_sheets(ws: Worksheet, per_bid: Worksheet, result: AnalysisResult, l
     _table(per_bid, result, lang, _TORNADO_BIDS, rows)
 
 
+_MODES_SV = {"scale": "faktor", "shift": "förskjutning", "value": "värde", "unspecified": "–"}
+
+
+def _mode(value: int, lang: str) -> str:
+    """A parameter mode's name in the language (``scale`` -> ``faktor``)."""
+    name = mode_name(value)
+    return _MODES_SV.get(name, name) if lang == "sv" else name
+
+
 def _switching_sheet(ws: Worksheet, result: AnalysisResult, lang: str) -> None:
+    """One row per switch point: the stated value and the switching value in the parameter's
+    unit (a rate in %), the unit, the setting (factor or shift) beside it."""
     rows: list[list[Any]] = []
     for w in result.response.switching:
+        mode, unit = mode_name(w.mode), result.unit(w.path)
+        base = result.stated_value(w.path)
+        shown = display_unit(unit, lang)
+        per = 100.0 if shown == "%" else 1.0
         common = [
             parameter_label(w.path, lang),
             w.path,
-            mode_name(w.mode),
+            _mode(w.mode, lang),
             w.low,
             w.high,
             _label("switches" if w.status == 1 else "no_switch", lang),
             _label("analytic" if w.analytic else "bisection", lang),
-            _optional(w, "base_value"),
+            None if base is None else base * per,
         ]
         if not w.points:
-            rows.append([*common, None, w.best_at_low, w.best_at_high])
-        rows.extend([*common, p.value, p.from_bid_id, p.to_bid_id] for p in w.points)
+            rows.append([*common, None, shown, None, w.best_at_low, w.best_at_high])
+        for p in w.points:
+            quantity = in_unit(p.value, mode, base)
+            value = None if quantity is None else quantity * per
+            setting = None if mode == "value" else p.value
+            rows.append([*common, value, shown, setting, p.from_bid_id, p.to_bid_id])
     _table(ws, result, lang, _SWITCHING, rows)
 
 
@@ -314,7 +344,7 @@ def _monte_carlo_sheet(ws: Worksheet, result: AnalysisResult, lang: str) -> None
     next_row = _table(ws, result, lang, draws, rows, start_row=next_row)
     put_cell(ws, next_row, 1, _label("draw_summary", lang))
     rows = [
-        [parameter_label(d.path, lang), d.path, mode_name(d.mode), *_percentiles(d.draws)]
+        [parameter_label(d.path, lang), d.path, _mode(d.mode, lang), *_percentiles(d.draws)]
         for d in mc.parameters
     ]
     _table(ws, result, lang, _DRAWS, rows, start_row=next_row + 1)

@@ -8,7 +8,8 @@ from rich.text import Text
 
 from tco_client.analysis import (
     AnalysisResult,
-    format_setting,
+    format_quantity,
+    format_switch,
     mode_name,
     parameter_label,
     variation_label,
@@ -45,6 +46,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "winner": ("Best (low / high)", "Bäst (låg / hög)"),
     "switching": ("Switching values", "Brytpunkter"),
     "interval": ("Searched", "Sökt intervall"),
+    "stated": ("Stated value", "Angivet värde"),
     "result": ("Best bid changes at", "Bästa anbud byts vid"),
     "none": ("no switch in the interval", "ingen brytpunkt i intervallet"),
     "scenarios": ("Scenarios", "Scenarier"),
@@ -153,17 +155,21 @@ def _switching_table(result: AnalysisResult, lang: str) -> Table:
     """Where in each searched interval the best bid changes."""
     table = _table(_label("switching", lang))
     table.add_column(_label("parameter", lang), overflow="fold", max_width=44)
+    table.add_column(_label("stated", lang), justify="right")
     table.add_column(_label("interval", lang))
     table.add_column(_label("result", lang), overflow="fold")
     for w in result.response.switching:
         mode, unit = mode_name(w.mode), result.unit(w.path)
+        base = result.stated_value(w.path)
         interval = variation_label(mode, w.low, w.high, w.path, lang=lang, unit=unit)
         found = "; ".join(
-            f"{format_setting(p.value, mode, w.path, unit, lang)} ({p.from_bid_id} → {p.to_bid_id})"
+            f"{format_switch(p.value, mode, w.path, unit, base, lang=lang)} "
+            f"({p.from_bid_id} → {p.to_bid_id})"
             for p in w.points
         )
         table.add_row(
             parameter_label(w.path, lang),
+            format_quantity(base, w.path, unit, lang) if base is not None else "–",
             interval,
             found or f"{_label('none', lang)} ({w.best_at_low})",
         )
