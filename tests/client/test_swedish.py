@@ -312,3 +312,46 @@ def test_swedish_evaluation_end_to_end(
     assert "differ by" not in result.stdout
     messages = [value for where, value in _cell_texts(report) if where.startswith("Varningar!")]
     assert any("skiljer sig med" in m for m in messages)
+
+
+# -- switching values in the parameter's unit ---------------------------------------------------
+
+
+def test_switching_values_in_the_parameters_unit() -> None:
+    from tco_client.analysis import format_quantity, format_switch
+
+    diesel = "resource_prices[diesel].price"
+    assert format_switch(0.784087, "scale", diesel, "SEK/l", 15.6, lang="sv") == (
+        "12,23 SEK/l (×0,784)"
+    )
+    assert format_switch(0.098336, "value", "discount_rate", "1/year", 0.035, lang="sv") == (
+        "9,83\u00a0%"
+    )
+    assert format_switch(8.87864, "scale", "carbon_price", "SEK/kgCO2e", 7.0, lang="sv") == (
+        "62,15 SEK/kgCO2e (×8,88)"
+    )
+    # without a single stated value (a series) only the factor can be said
+    assert format_switch(2.5, "scale", "carbon_price", "SEK/kgCO2e", None, lang="sv") == "×2,5"
+    assert format_quantity(12.0, "bids[*].items[*].service_life", "year", "sv") == "12,00 år"
+
+
+def test_swedish_analysis_names_switching_values_in_units(
+    vehicles_sv: Path, tmp_path: Path, cli: Callable[..., CliResult], server_target: str
+) -> None:
+    excel = tmp_path / "analys.xlsx"
+    result = cli(
+        "analyze", vehicles_sv, "-s", server_target, "--lang", "sv", "--draws", "0",
+        "--excel", excel,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert "Angivet värde" in result.stdout
+    assert "15,60 SEK/l" in result.stdout  # the stated diesel price
+    assert "12,23 SEK/l (×0,784) (A → C)" in result.stdout
+    assert "9,83\u00a0% (C → A)" in result.stdout
+    ws = load_workbook(excel)["Brytpunkter"]
+    header = [c.value for c in ws[1]]
+    assert "Enhet" in header
+    rows = [dict(zip(header, (c.value for c in row), strict=True)) for row in ws.iter_rows(2)]
+    rate = next(r for r in rows if r["Sökväg"] == "discount_rate")
+    assert rate["Enhet"] == "%"
+    assert rate["Värde enligt underlaget"] == pytest.approx(3.5)
