@@ -27,6 +27,7 @@ from tco_client.analysis import (
     parameter_label,
     variation_label,
 )
+from tco_client.analysis_assumptions import distribution_rows, word
 from tco_client.i18n import LABELS, text
 from tco_client.i18n_messages import warning_text
 from tco_client.report_sheets import FMT_MONEY, FMT_PERCENT, sheet_title, write_table
@@ -347,7 +348,13 @@ def _monte_carlo_sheet(ws: Worksheet, result: AnalysisResult, lang: str) -> None
         [parameter_label(d.path, lang), d.path, _mode(d.mode, lang), *_percentiles(d.draws)]
         for d in mc.parameters
     ]
-    _table(ws, result, lang, _DRAWS, rows, start_row=next_row + 1)
+    next_row = _table(ws, result, lang, _DRAWS, rows, start_row=next_row + 1)
+    spec = result.request.analysis.monte_carlo
+    put_cell(ws, next_row, 1, word("title", lang))
+    assumptions = [list(row) for row in distribution_rows(spec, lang)]
+    headers = [word("parameter", lang), _label("path", lang), word("distribution", lang)]
+    headers.append(word("draws", lang))
+    write_table(ws, headers, assumptions, [None] * 4, start_row=next_row + 1)
 
 
 def _parameter_sheet(ws: Worksheet, result: AnalysisResult, lang: str) -> None:

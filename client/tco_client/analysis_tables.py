@@ -14,6 +14,7 @@ from tco_client.analysis import (
     parameter_label,
     variation_label,
 )
+from tco_client.analysis_assumptions import distribution_rows, word
 from tco_client.i18n import format_number
 
 __all__ = ["analysis_summary"]
@@ -70,6 +71,8 @@ def _money(value: float, lang: str) -> Text:
 def analysis_summary(result: AnalysisResult, lang: str = "en") -> RenderableType:
     """The base ranking with Monte Carlo columns, the tornado, switching values and scenarios."""
     parts: list[RenderableType] = [*_base_table(result, lang)]
+    if result.has_monte_carlo:
+        parts.append(_assumptions_table(result, lang))
     if len(result.response.sensitivity):
         parts.append(_tornado_table(result, lang))
     if len(result.response.switching):
@@ -117,6 +120,19 @@ def _base_table(result: AnalysisResult, lang: str) -> list[RenderableType]:
         return [base]
     gap = {k: format_number(getattr(mc.gap, k), 0, lang) for k in ("p50", "p5", "p95")}
     return [base, Text(_label("gap", lang, cur=cur, **gap))]
+
+
+def _assumptions_table(result: AnalysisResult, lang: str) -> Table:
+    """Each Monte Carlo distribution: parameter, distribution and who shares a draw."""
+    table = _table(word("title", lang))
+    table.add_column(word("parameter", lang), overflow="fold", max_width=40)
+    table.add_column(word("distribution", lang), overflow="fold")
+    table.add_column(word("draws", lang), overflow="fold", max_width=50)
+    for name, _path, distribution, sharing in distribution_rows(
+        result.request.analysis.monte_carlo, lang
+    ):
+        table.add_row(name, distribution, sharing)
+    return table
 
 
 def _tornado_table(result: AnalysisResult, lang: str) -> Table:

@@ -450,6 +450,10 @@ def analyze(
             from tco_client.analysis_tables import analysis_summary
 
             _console().print(analysis_summary(result, lang.value))
+            if spec is None and result.has_monte_carlo:
+                from tco_client.analysis_assumptions import word
+
+                _console().print(word("default", lang.value), style="dim")
         note = _console(stderr=output_format is not FactorsFormat.table)
         if chart_dir is not None:
             from tco_client.analysis_charts import write_analysis_charts

@@ -355,3 +355,23 @@ def test_swedish_analysis_names_switching_values_in_units(
     rate = next(r for r in rows if r["Sökväg"] == "discount_rate")
     assert rate["Enhet"] == "%"
     assert rate["Värde enligt underlaget"] == pytest.approx(3.5)
+
+
+def test_monte_carlo_assumptions_are_listed(
+    vehicles_sv: Path, tmp_path: Path, cli: Callable[..., CliResult], server_target: str
+) -> None:
+    excel = tmp_path / "mc.xlsx"
+    result = cli(
+        "analyze", vehicles_sv, "-s", server_target, "--lang", "sv", "--draws", "200",
+        "--excel", excel,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    out = " ".join(result.stdout.split())
+    assert "Antaganden i Monte Carlo-simuleringen" in out
+    assert "triangulär, min ×0,5, typvärde ×1, max ×2" in out  # the default carbon price
+    assert "densamma för alla anbud" in out
+    assert "en oberoende dragning för varje anbud" in out  # consumption: per bid
+    assert "Standardanalys byggd från underlaget" in out
+    cells = [v for where, v in _cell_texts(excel) if where.startswith("Monte Carlo!")]
+    assert "Antaganden i Monte Carlo-simuleringen" in cells
+    assert any(v.startswith("lognormal, median ×1") for v in cells)
