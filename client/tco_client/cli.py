@@ -245,7 +245,9 @@ def evaluate(
         if excel is not None:
             from tco_client.report import write_report
 
-            written = write_report(result, excel, lang=lang.value)
+            written = write_report(
+                result, excel, lang=lang.value, title=loaded.source, locations=loaded.locations
+            )
             note.print(f"{text('report', lang.value)}: {written}")
         if chart is not None:
             from tco_client.charts import write_charts

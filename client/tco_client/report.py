@@ -18,7 +18,7 @@ gives a byte-identical workbook.
 # ruff: noqa: PLC0415 - optional extras (openpyxl, matplotlib, PyYAML, rich) are imported lazily
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,6 +36,12 @@ from tco_client.i18n import (
 from tco_client.i18n_explain import explanation_formula, explanation_input
 from tco_client.i18n_messages import warning_text
 from tco_client.report_assumptions import write_assumptions
+from tco_client.report_record import (
+    offered_title,
+    print_setup,
+    write_offered_inputs,
+    write_record_header,
+)
 from tco_client.report_sheets import (
     FMT_INT,
     FMT_KG,
@@ -107,8 +113,16 @@ def _write_breakdown(  # noqa: PLR0917 - the table and how to label it
     write_table(ws, headers, rows, [None] + [fmt] * len(frame.columns), freeze="B2")
 
 
-def build_workbook(result: EvaluationResult, lang: str = "en") -> Workbook:
-    """The report as an openpyxl workbook (see the module docstring for its sheets)."""
+def build_workbook(
+    result: EvaluationResult,
+    lang: str = "en",
+    *,
+    title: str = "",
+    locations: Mapping[str, str] | None = None,
+) -> Workbook:
+    """The report as an openpyxl workbook (see the module docstring for its sheets); ``title``
+    (the tender's name) goes in the page header, ``locations`` (request path -> workbook cell)
+    into the offered-inputs sheet."""
     from openpyxl import Workbook
 
     cur = result.currency
@@ -121,7 +135,15 @@ def build_workbook(result: EvaluationResult, lang: str = "en") -> Workbook:
     ranking = result.ranking.copy()
     ranking["difference_to_best_percent"] = ranking["difference_to_best_percent"] / 100.0
     ranking["tied"] = ranking["tied"].map(lambda t: ("ja" if lang == "sv" else "yes") if t else "")
-    write_frame(sheet(text("ranking", lang)), ranking, cur, lang, freeze="C2")
+    per_unit = f"cost_per_functional_unit_{cur}"
+    functional_unit = result.request.method.functional_unit
+    headers = {}
+    if functional_unit and per_unit in ranking.columns:
+        name = column_label("cost_per_functional_unit", lang)
+        headers[per_unit] = f"{name} ({cur} per {functional_unit})"
+    first = sheet(text("ranking", lang))
+    write_frame(first, ranking, cur, lang, freeze="C2", headers=headers)
+    write_record_header(first, result, lang, first.max_row + 2)
     by_category = sheet(text("cost_by_category", lang))
     _write_breakdown(by_category, result.cost_by_category, lang, cur, category_label, FMT_MONEY)
     by_module = sheet(text("emissions_by_module", lang))
@@ -140,7 +162,9 @@ def build_workbook(result: EvaluationResult, lang: str = "en") -> Workbook:
     explanations = _explanations(result, lang)
     write_frame(sheet(text("explanations", lang)), explanations, cur, lang, freeze="A2")
     write_assumptions(sheet(text("assumptions", lang)), result, lang)
+    write_offered_inputs(sheet(offered_title(lang)), result, lang, locations or {})
     wb.remove(wb.worksheets[0])  # the empty first sheet of a new workbook
+    print_setup(wb, title, lang)
     return wb
 
 
@@ -162,6 +186,15 @@ def _explanations(result: EvaluationResult, lang: str) -> pd.DataFrame:
     )
 
 
-def write_report(result: EvaluationResult, path: str | Path, *, lang: str = "en") -> Path:
-    """Write the Excel report of ``result`` to ``path`` (``.xlsx``)."""
-    return save_workbook(build_workbook(result, lang), path)
+def write_report(
+    result: EvaluationResult,
+    path: str | Path,
+    *,
+    lang: str = "en",
+    title: str = "",
+    locations: Mapping[str, str] | None = None,
+) -> Path:
+    """Write the Excel report of ``result`` to ``path`` (``.xlsx``); ``title`` names the tender
+    in the page header, ``locations`` give the cells the inputs came from."""
+    workbook = build_workbook(result, lang, title=title, locations=locations)
+    return save_workbook(workbook, path)

@@ -375,3 +375,37 @@ def test_monte_carlo_assumptions_are_listed(
     cells = [v for where, v in _cell_texts(excel) if where.startswith("Monte Carlo!")]
     assert "Antaganden i Monte Carlo-simuleringen" in cells
     assert any(v.startswith("lognormal, median ×1") for v in cells)
+
+
+# -- the report as a record ---------------------------------------------------------------------
+
+
+def test_report_is_a_record_and_prints(
+    vehicles_sv: Path, tmp_path: Path, cli: Callable[..., CliResult], server_target: str
+) -> None:
+    report = tmp_path / "rapport.xlsx"
+    result = cli("evaluate", vehicles_sv, "-s", server_target, "--lang", "sv", "--excel", report)
+    assert result.exit_code == 0, result.stderr
+    wb = load_workbook(report)
+    ranking = wb["Rangordning"]
+    headers = [c.value for c in ranking[1]]
+    per_unit = headers.index("Kostnad per funktionell enhet (SEK per vehicle-km)") + 1
+    assert [ranking.cell(r, per_unit).value for r in (2, 3, 4)] == [2.54, 2.74, 2.91]
+    assert ranking.cell(2, per_unit).number_format == "#,##0.00"  # not 3 / 3 / 3
+    first_sheet = [str(c.value) for row in ranking.iter_rows() for c in row if c.value]
+    assert "Metodens kontrollsumma (SHA-256)" in first_sheet
+    assert "Beräkningsmotorns version" in first_sheet
+    offered = wb["Anbudens indata"]
+    rows = [[c.value for c in row] for row in offered.iter_rows(min_row=2)]
+    price = next(r for r in rows if r[0] == "A" and r[3] == "Styckpris")
+    assert price[4:7] == [395000, "SEK", "Anbud!G2"]
+    assert price[7] == "bids[0].items[0].unit_price"
+    assert any(r[3].startswith("EPD A1") for r in rows)
+    assert any(r[3] == "Förbrukning diesel (mängd)" and r[5] == "l/(100 km)" for r in rows)
+    for ws in wb.worksheets:
+        assert ws.page_setup.fitToWidth == 1, ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert ws.print_title_rows == "$1:$1", ws.title
+        assert ws.oddHeader.left.text == vehicles_sv.name
+        assert ws.oddFooter.center.text == "Sida &P av &N"
+    assert ranking.page_setup.orientation == "landscape"
