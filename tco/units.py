@@ -36,13 +36,10 @@ exponent digit and the leading scale of a parenthesised divisor, no powers of po
 to operators are ignored; a space between two operands multiplies (``t CO2e`` is ``t`` times
 ``CO2e``, which is refused: write ``tCO2e``). Leading and trailing spaces are ignored.
 
-Swedish unit words are aliases of the same vocabulary (:data:`_SWEDISH_ALIASES`, no other
-parser): ``år`` (year), ``månad``/``månader`` (month), ``dag``/``dagar`` (day), ``timme``/
-``timmar`` (hour), ``vecka``/``veckor`` (week), ``kr``/``kronor`` (SEK), ``tkr`` (kSEK),
-``Mkr`` (MSEK), ``ton`` (metric tonne, never the short ton), ``mil`` (the Scandinavian mile,
-10 km, never pint's milli-inch). ``ton CO2e`` (the Swedish authorities' spelling, with a space)
-is read as the one name ``tCO2e``; other separated spellings (``t CO2e``) stay refused with a
-hint. So ``kWh/år``, ``kr/kWh``, ``kr/ton CO2e``, ``l/mil`` and ``månader`` are accepted.
+Swedish unit words are aliases in the same vocabulary (:data:`_SWEDISH_TABLE`): ``år``,
+``månad(er)``, ``dag(ar)``, ``timme``/``timmar``, ``vecka``/``veckor``, ``kr`` (SEK), ``tkr``,
+``Mkr``, ``ton`` (tonne, never the short ton), ``mil`` (10 km, never pint's milli-inch); ``ton
+CO2e`` is the one name ``tCO2e`` (other separated spellings such as ``t CO2e`` stay refused).
 
 Accepted, for example: ``SEK/kWh``, ``kgCO2e/kWh``, ``SEK/tCO2e``, ``EUR/g``, ``MWh/year``,
 ``m^3/year``, ``m**3/year``, ``m³/year``, ``SEK/m3``, ``W``, ``h/year``, ``l/(100 km)``,
@@ -237,23 +234,15 @@ def _build_vocabulary() -> dict[str, _Name]:
     return vocabulary
 
 
-#: Swedish unit words: alias -> (vocabulary name, exact multiple of it).
-_SWEDISH_ALIASES: Final[dict[str, tuple[str, Fraction]]] = {
-    "år": ("year", Fraction(1)),
-    "månad": ("month", Fraction(1)),
-    "månader": ("month", Fraction(1)),
-    "dag": ("day", Fraction(1)),
-    "dagar": ("day", Fraction(1)),
-    "timme": ("hour", Fraction(1)),
-    "timmar": ("hour", Fraction(1)),
-    "vecka": ("week", Fraction(1)),
-    "veckor": ("week", Fraction(1)),
-    "kr": ("SEK", Fraction(1)),
-    "kronor": ("SEK", Fraction(1)),
-    "tkr": ("kSEK", Fraction(1)),
-    "Mkr": ("MSEK", Fraction(1)),
-    "ton": ("t", Fraction(1)),
-    "mil": ("km", Fraction(10)),
+#: Swedish unit words: alias=name of the vocabulary, or alias=multiple*name.
+_SWEDISH_TABLE: Final = """
+år=year månad=month månader=month dag=day dagar=day timme=hour timmar=hour vecka=week
+veckor=week kr=SEK kronor=SEK tkr=kSEK Mkr=MSEK ton=t mil=10*km
+"""
+_SWEDISH_ALIASES: Final = {
+    alias: (name, Fraction(multiple or 1))
+    for alias, _, target in (entry.partition("=") for entry in _SWEDISH_TABLE.split())
+    for multiple, _, name in [target.rpartition("*")]
 }
 
 
@@ -369,21 +358,17 @@ _SEPARATED_CO2E: Final = {"ton": "tCO2e"}
 def _join_swedish_co2e(tokens: list[_Token]) -> list[_Token]:
     """``ton``, a space, ``CO2e`` -> the one name ``tCO2e`` (only a space, only these names)."""
     joined: list[_Token] = []
-    i = 0
-    while i < len(tokens):
-        token = tokens[i]
+    for token in tokens:
+        tail = [t.text for t in joined[-2:]]
         if (
-            token.kind == "name"
-            and token.text in _SEPARATED_CO2E
-            and i + 2 < len(tokens)
-            and tokens[i + 1].text == " "
-            and tokens[i + 2].text in ("CO2e", "CO2eq")
+            token.text in ("CO2e", "CO2eq")
+            and tail[1:] == [" "]
+            and joined[-2].kind == "name"
+            and tail[0] in _SEPARATED_CO2E
         ):
-            joined.append(_Token("name", _SEPARATED_CO2E[token.text], token.pos))
-            i += 3
+            joined[-2:] = [_Token("name", _SEPARATED_CO2E[tail[0]], joined[-2].pos)]
             continue
         joined.append(token)
-        i += 1
     return joined
 
 

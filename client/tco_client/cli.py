@@ -42,16 +42,20 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
-from rich.console import Console
 
-from tco_client.client import DEFAULT_TARGET, DEFAULT_TIMEOUT, TcoClient
-from tco_client.errors import TcoError, TcoInvalidTender
+from tco_client.defaults import DEFAULT_TARGET, DEFAULT_TIMEOUT
 from tco_client.i18n import text
-from tco_client.tender import LoadedTender, load_tender_file
 from tco_client.version import __version__
+
+if TYPE_CHECKING:  # imported when a command runs: ``tco --help`` loads no gRPC, no pandas
+    from rich.console import Console
+
+    from tco_client.client import TcoClient
+    from tco_client.errors import TcoInvalidTender
+    from tco_client.tender import LoadedTender
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -86,6 +90,8 @@ app = typer.Typer(
 
 
 def _console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
     console = Console(stderr=stderr, highlight=False, soft_wrap=False)
     if not console.is_terminal:
         # Pipes and test runners: wide enough that the ranking table does not wrap.
@@ -118,6 +124,8 @@ def _print_violations(exc: TcoInvalidTender, tender: LoadedTender | None, lang: 
 @contextmanager
 def _handled(tender: list[LoadedTender | None] | None = None, lang: str = "en") -> Iterator[None]:
     """Map the client's errors to exit codes and one-line messages (in the language)."""
+    from tco_client.errors import TcoError, TcoInvalidTender
+
     error = text("error", lang)
     try:
         yield
@@ -154,6 +162,8 @@ def _targets(server: str) -> list[str]:
 def _client(
     server: str, timeout: float, token: str | None, tls: bool, ca_cert: Path | None
 ) -> TcoClient:
+    from tco_client.client import TcoClient
+
     root = ca_cert.read_bytes() if ca_cert is not None else None
     return TcoClient(
         _targets(server), timeout=timeout, token=token, tls=tls, root_certificates=root
@@ -192,6 +202,8 @@ TenderArg = Annotated[
 
 
 def _load(path: Path, holder: list[LoadedTender | None]) -> LoadedTender:
+    from tco_client.tender import load_tender_file
+
     loaded = load_tender_file(path)
     holder[0] = loaded
     return loaded
