@@ -62,10 +62,15 @@ class SheetRow:
     number: int
     cells: dict[str, Any]
     columns: dict[str, str]  # key -> column letter
+    #: What a column's cell holds when not the column key itself (a Method row's ``value`` cell
+    #: holds its parameter: ``Method!D3 (base_year)``).
+    names: dict[str, str] = field(default_factory=dict)
 
     def where(self, key: str | None = None) -> str:
         """The cell of ``key`` and its column key (``Bids!G5 (unit_price)``), or the row."""
-        return f"{self.cell_ref(key)} ({key})" if key in self.columns else self.cell_ref()
+        if key not in self.columns:
+            return self.cell_ref()
+        return f"{self.cell_ref(key)} ({self.names.get(key, key)})"
 
     def cell_ref(self, key: str | None = None) -> str:
         """The cell of ``key`` (``'Resource use'!D2``), or the row (``Bids row 5``)."""

@@ -51,7 +51,7 @@ class _ParamRow:
         if "unit" in columns:
             columns["value_unit"] = columns["unit"]
         cells = {**row.cells, "value_unit": row.cells.get("unit")}
-        return SheetRow(row.sheet, row.number, cells, columns)
+        return SheetRow(row.sheet, row.number, cells, columns, dict(row.names))
 
 
 @dataclass
@@ -131,6 +131,8 @@ def _param_row(row: SheetRow, sheet: _MethodSheet) -> _ParamRow | None:
         return None
     name = canonical_param(name_raw)
     param = METHOD_PARAM_BY_NAME.get(name)
+    if param is not None:
+        row.names["value"] = name
     if param is None:
         reader.bad(row.where("parameter"), f"unknown parameter {name_raw!r}")
         return None

@@ -239,6 +239,7 @@ def test_a_date_in_a_number_cell_prints_as_a_date(vehicles_sv: Path, tmp_path: P
     with pytest.raises(TcoInvalidTender) as info:
         load_tender_file(out)
     (violation,) = info.value.violations
+    assert violation.field.endswith("(base_year)")
     assert violation.description == "expected a number, got 2026-01-01"
     assert violation_text(violation.description, "sv") == "väntade ett tal, fick 2026-01-01"
 
