@@ -358,18 +358,17 @@ def _monte_carlo_sheet(ws: Worksheet, result: AnalysisResult, lang: str) -> None
 
 
 def _parameter_sheet(ws: Worksheet, result: AnalysisResult, lang: str) -> None:
+    """Each parameter with its unit as a reader writes it (a rate in %, ``år`` in Swedish)."""
     yes, no = _label("yes", lang), _label("no", lang)
-    rows = [
-        [
-            parameter_label(p.path, lang),
-            p.path,
-            p.unit,
-            _optional(p, "base_value"),
-            p.targets,
-            yes if p.linear else no,
-        ]
-        for p in result.response.parameters
-    ]
+    rows = []
+    for p in result.response.parameters:
+        unit = display_unit(p.unit, lang)
+        base = _optional(p, "base_value")
+        if base is not None and unit == "%":
+            base *= 100.0
+        rows.append(
+            [parameter_label(p.path, lang), p.path, unit, base, p.targets, yes if p.linear else no]
+        )
     _table(ws, result, lang, _PARAMETERS, rows)
 
 
