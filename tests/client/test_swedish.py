@@ -32,6 +32,7 @@ from tco_client.i18n_workbook import (
     canonical_sheet,
     sv_text,
 )
+from tco_client.result import EvaluationResult
 from tco_client.template import write_template
 from tco_client.tender import load_tender, load_tender_file
 from tco_client.workbook_layout import DATA_SHEETS, METHOD_HEADERS, METHOD_PARAMS
@@ -88,7 +89,7 @@ def _english_only_texts() -> set[str]:
         en
         for table in (i18n.LABELS, i18n.CATEGORY_LABELS, i18n.MODULE_LABELS, i18n.TEXT)
         for en, sv in table.values()
-        if en != sv and len(en) > 3
+        if en != sv and len(en) > 3 and not sv.startswith(en)  # "AIRR" -> "AIRR (justerad …)"
     }
     english |= {t for t in _layout_texts() if len(t) > 12 and sv_text(t, "sv") != t}
     english |= {name for name in PARAM_NAMES_SV if PARAM_NAMES_SV[name] != name}
@@ -410,3 +411,17 @@ def test_report_is_a_record_and_prints(
         assert ws.oddHeader.left.text == vehicles_sv.name
         assert ws.oddFooter.center.text == "Sida &P av &N"
     assert ranking.page_setup.orientation == "landscape"
+
+
+def test_swedish_report_holds_no_english_catalogue_text(
+    offline_result: EvaluationResult, tmp_path: Path
+) -> None:
+    from tco_client.report import write_report
+
+    report = write_report(offline_result, tmp_path / "rapport.xlsx", lang="sv")
+    english = _english_only_texts()
+    for where, value in _cell_texts(report):
+        assert value not in english, where
+        assert value.split(" (")[0] not in english, where
+    explanations = [v for w, v in _cell_texts(report) if w.startswith("Förklaringar!")]
+    assert not any("sum over" in v or "present value" in v for v in explanations)
