@@ -340,7 +340,10 @@ class AnalysisResult:
         cur = self.currency
         rows = [(b.bid_id, b.comparison_number, b.rank, b.tied) for b in self.response.base]
         frame = pd.DataFrame(rows, columns=["bid_id", f"comparison_number_{cur}", "rank", "tied"])
-        return frame.astype({"bid_id": "string", "rank": "int64", "tied": "bool"})
+        return frame.astype(
+            {"bid_id": "string", f"comparison_number_{cur}": "float64", "rank": "int64"}
+            | {"tied": "bool"}
+        )
 
     @cached_property
     def tornado(self) -> pd.DataFrame:
@@ -367,9 +370,9 @@ class AnalysisResult:
             for s in self.response.sensitivity
             for b in s.bids
         ]
-        return pd.DataFrame(
-            rows, columns=["parameter", "bid_id", f"base_{cur}", f"low_{cur}", f"high_{cur}"]
-        )
+        numbers = [f"base_{cur}", f"low_{cur}", f"high_{cur}"]
+        frame = pd.DataFrame(rows, columns=["parameter", "bid_id", *numbers])
+        return frame.astype(dict.fromkeys(numbers, "float64"))
 
     @cached_property
     def switching(self) -> pd.DataFrame:
@@ -385,7 +388,10 @@ class AnalysisResult:
                 for p in s.points
             )
         frame = pd.DataFrame(rows, columns=columns)
-        return frame.astype({"base_value": "Float64", "value": "Float64", "analytic": "bool"})
+        return frame.astype(
+            {"base_value": "Float64", "value": "Float64", "analytic": "bool"}
+            | {"low": "float64", "high": "float64"}
+        )
 
     @cached_property
     def scenarios(self) -> pd.DataFrame:
@@ -399,14 +405,18 @@ class AnalysisResult:
             rows,
             columns=["scenario", "bid_id", f"comparison_number_{cur}", "rank", "tied", "best"],
         )
-        return frame.astype({"rank": "int64", "tied": "bool", "best": "bool"})
+        return frame.astype(
+            {f"comparison_number_{cur}": "float64", "rank": "int64", "tied": "bool", "best": "bool"}
+        )
 
     @cached_property
     def win_probability(self) -> pd.DataFrame:
+        """bid_id, probability_best and standard_error as fractions (0.993, not 99.3)."""
         rows = [
             (b.bid_id, b.probability_best, b.standard_error) for b in self.response.monte_carlo.bids
         ]
-        return pd.DataFrame(rows, columns=["bid_id", "probability_best", "standard_error"])
+        frame = pd.DataFrame(rows, columns=["bid_id", "probability_best", "standard_error"])
+        return frame.astype({"probability_best": "float64", "standard_error": "float64"})
 
     @cached_property
     def percentiles(self) -> pd.DataFrame:
@@ -416,7 +426,7 @@ class AnalysisResult:
         if mc.HasField("gap"):
             rows.append(_percentile_row("gap", mc.gap, cur))
         columns = list(_percentile_row("", analysis_pb2.Percentiles(), cur))
-        return pd.DataFrame(rows, columns=columns)
+        return pd.DataFrame(rows, columns=columns).astype(dict.fromkeys(columns[1:], "float64"))
 
     @cached_property
     def parameters(self) -> pd.DataFrame:
@@ -430,7 +440,8 @@ class AnalysisResult:
     @cached_property
     def warnings(self) -> pd.DataFrame:
         rows = [(w.code, w.message, w.bid_id) for w in self.response.warnings]
-        return pd.DataFrame(rows, columns=["code", "message", "bid_id"])
+        frame = pd.DataFrame(rows, columns=["code", "message", "bid_id"])
+        return frame.astype(dict.fromkeys(frame.columns, "string"))
 
     def to_json(self) -> str:
         """The response in the proto JSON mapping with proto field names."""

@@ -425,3 +425,33 @@ def test_swedish_report_holds_no_english_catalogue_text(
         assert value.split(" (")[0] not in english, where
     explanations = [v for w, v in _cell_texts(report) if w.startswith("Förklaringar!")]
     assert not any("sum over" in v or "present value" in v for v in explanations)
+
+
+# -- the Python client agrees with the CLI ------------------------------------------------------
+
+
+def test_analyze_without_a_spec_runs_the_default_analysis(server_target: str) -> None:
+    from tco_client import TcoClient
+    from tco_client.analysis_spec import default_spec
+
+    tender = load_tender(EXAMPLE_FILES["sample"])
+    with TcoClient(server_target, timeout=120) as client:
+        result = client.analyze(tender)
+    assert result.request.analysis == default_spec(tender)  # what `tco analyze` sends
+    assert result.has_monte_carlo
+    assert len(result.tornado) > 0
+    assert result.win_probability["probability_best"].sum() == pytest.approx(1.0)
+
+
+def test_empty_analysis_frames_are_typed() -> None:
+    from tco_client.analysis import AnalysisResult
+    from tcoapi.v1 import analysis_pb2
+
+    empty = AnalysisResult(
+        analysis_pb2.AnalyzeRankingRequest(), analysis_pb2.AnalyzeRankingResponse()
+    )
+    for name in ("base", "tornado_bids", "scenarios", "win_probability", "percentiles"):
+        frame = getattr(empty, name)
+        numbers = [c for c in frame.columns if c not in ("bid_id", "parameter", "scenario")]
+        assert all(str(frame[c].dtype) != "object" for c in numbers), name
+    assert {str(t) for t in empty.warnings.dtypes} == {"string"}
