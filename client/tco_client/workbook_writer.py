@@ -65,6 +65,16 @@ def method_rows(method: tender_pb2.Method) -> list[MethodRow]:
     return _model_rows(method) + _price_rows(method)
 
 
+def _present(message: Any, name: str) -> bool:
+    """Whether ``message.name`` was given: its presence where the contract tracks it (an
+    ``optional`` field), else a non-default value. A field not given stays an empty cell, never
+    a written 0 that would read back as a stated 0."""
+    try:
+        return bool(message.HasField(name))
+    except ValueError:  # no presence tracked for this field
+        return bool(getattr(message, name))
+
+
 def _row_adder(rows: list[MethodRow]) -> Any:
     def add(name: str, value: Any, unit: str = "", key: str = "", year: int | None = None) -> None:
         rows.append((name, key, year, value, unit))
@@ -76,10 +86,8 @@ def _model_rows(method: tender_pb2.Method) -> list[MethodRow]:
     """Rows of the method's scalars and evaluation model."""
     rows: list[MethodRow] = []
     add = _row_adder(rows)
-    add("currency", method.currency)
-    add("base_year", method.base_year)
-    add("study_period_years", method.study_period_years)
-    add("discount_rate", method.discount_rate)
+    for name in ("currency", "base_year", "study_period_years", "discount_rate"):
+        add(name, getattr(method, name) if _present(method, name) else None)
     if method.rate_basis:
         add(
             "rate_basis",

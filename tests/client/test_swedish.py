@@ -455,3 +455,12 @@ def test_empty_analysis_frames_are_typed() -> None:
         numbers = [c for c in frame.columns if c not in ("bid_id", "parameter", "scenario")]
         assert all(str(frame[c].dtype) != "object" for c in numbers), name
     assert {str(t) for t in empty.warnings.dtypes} == {"string"}
+
+
+def test_template_from_a_tender_without_a_rate_leaves_the_cell_empty(tmp_path: Path) -> None:
+    request = load_tender(EXAMPLE_FILES["vehicles"])
+    request.method.ClearField("discount_rate")
+    out = write_template(tmp_path / "utan-ranta.xlsx", request, lang="sv")
+    cell = _method_cell(out, "kalkylränta")
+    assert load_workbook(out)["Metod"][cell].value is None  # not a written 0
+    assert load_tender_file(out).locate("method.discount_rate") == f"Metod!{cell}"
