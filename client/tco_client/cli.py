@@ -23,10 +23,11 @@ names, currency in money column names; text a spreadsheet would run as a formula
 existing directory) writes ``cumulative-cost.png``, ``cost-by-category.png`` and
 ``emissions-by-module.png`` in it.
 
-Exit codes: 0 ok; 2 invalid input (the tender's violations, one per line as ``path:
-description``, on stderr; a file out of bounds; also usage errors); 1 any other failure (server
-unreachable, deadline, server fault, cannot write a file: its path named, the previous file
-kept) — a one-line message, no traceback (``TCO_DEBUG=1`` shows it).
+Exit codes: 0 ok; 2 invalid input (the tender's violations, one per line on stderr: ``cell:
+description — path`` for a workbook (``Anbud!F3: … — bids[1].items[0].quantity``), ``path:
+description`` for JSON/YAML; in the ``--lang`` language; a file out of bounds; also usage errors);
+1 any other failure (server unreachable, deadline, server fault, cannot write a file: its path
+named, the previous file kept) — a one-line message, no traceback (``TCO_DEBUG=1`` shows it).
 
 The server address comes from ``--server``, else ``$TCO_SERVER``, else ``127.0.0.1:50051``;
 several addresses may be given comma-separated (fail-over). ``--token``/``$TCO_TOKEN`` sends a

@@ -5,6 +5,11 @@ The DataFrames keep stable English snake_case column names with the unit as a su
 turns such a name into a display header in the chosen language with the unit in parentheses
 (``"Livscykelkostnad (SEK)"``). Categories, modules and measure statuses have their own tables.
 
+The catalogue has four parts, one table per kind of text, every entry in English and Swedish:
+this module (labels, statuses, the command line's sentences), :mod:`tco_client.i18n_workbook`
+(the tender workbook), :mod:`tco_client.i18n_messages` (warnings by code, violations) and
+:mod:`tco_client.i18n_explain` (the explanation trail).
+
 Numbers are formatted the way readers of each language expect: Swedish ``1 234 567,5`` (a
 no-break space groups thousands, a decimal comma), English ``1,234,567.5``.
 """

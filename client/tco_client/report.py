@@ -1,10 +1,14 @@
 """The Excel report of an evaluation (needs openpyxl, the ``report`` extra).
 
-Sheets (titles in the report's language): ranking, cost by category, emissions by module,
-measures, one cash-flow sheet per bid, warnings, explanations and **assumptions** — every method
-parameter with its source and price-base year (carbon price series and reference emission factors
-as the server lists them), the method and request digests, the engine and client versions and the
-reference data version.
+Sheets (titles in the report's language): ranking (with the digests and versions under it, so the
+first printed page identifies the evaluation), cost by category, emissions by module, measures, one
+cash-flow sheet per bid, warnings, explanations (in Swedish too: :mod:`tco_client.i18n_explain`),
+**assumptions** — every method parameter with its source and price-base year (carbon price series
+and reference emission factors as the server lists them), the method and request digests, the
+engine and client versions and the reference data version — and **bids as offered** ("Anbudens
+indata"): every input of every bid with its unit and the workbook cell it came from
+(:mod:`tco_client.report_record`). Every sheet prints on A4 fitted to the page width, landscape
+where wide, with the header row repeated, the tender's name and page numbers.
 
 Readable on purpose: units and currency in every header, number formats (``#,##0`` for money —
 Swedish Excel shows it as ``# ##0`` — ``#,##0.0`` for kg CO2e, ``0.00 %`` for percentages),
