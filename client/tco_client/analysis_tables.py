@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -10,6 +12,7 @@ from tco_client.analysis import (
     AnalysisResult,
     format_quantity,
     format_switch,
+    in_unit,
     mode_name,
     parameter_label,
     variation_label,
@@ -150,7 +153,6 @@ def _tornado_table(result: AnalysisResult, lang: str) -> Table:
     tornado.add_column(_label("at_high", lang), justify="right")
     tornado.add_column(_label("winner", lang))
     for s in result.response.sensitivity:
-        mode = mode_name(s.mode)
         if runner is not None:
             low, high = s.gap_low, s.gap_high
         else:
@@ -159,12 +161,29 @@ def _tornado_table(result: AnalysisResult, lang: str) -> Table:
         style = "bold red" if flips else ""
         tornado.add_row(
             parameter_label(s.path, lang),
-            variation_label(mode, s.low, s.high, s.path, lang=lang, unit=result.unit(s.path)),
+            _variation_in_unit(result, s, lang),
             _money(low, lang),
             _money(high, lang),
             Text(f"{', '.join(s.best_at_low)} / {', '.join(s.best_at_high)}", style=style),
         )
     return tornado
+
+
+def _variation_in_unit(result: AnalysisResult, s: Any, lang: str) -> str:
+    """``±20 %`` and, where the parameter has one stated value, the range in its unit:
+    ``±20 % (12,48 … 18,72 SEK/l)``."""
+    mode, unit = mode_name(s.mode), result.unit(s.path)
+    text = variation_label(mode, s.low, s.high, s.path, lang=lang, unit=unit)
+    base = result.stated_value(s.path)
+    low, high = in_unit(s.low, mode, base), in_unit(s.high, mode, base)
+    if mode == "value" or low is None or high is None:
+        return text
+    low_text = format_quantity(low, s.path, unit, lang)
+    high_text = format_quantity(high, s.path, unit, lang)
+    shared = high_text.split(" ", 1)[1] if " " in high_text else ""
+    if shared and low_text.endswith(" " + shared):
+        low_text = low_text.removesuffix(" " + shared)
+    return f"{text} ({low_text} … {high_text})"
 
 
 def _switching_table(result: AnalysisResult, lang: str) -> Table:

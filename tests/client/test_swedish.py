@@ -464,3 +464,12 @@ def test_template_from_a_tender_without_a_rate_leaves_the_cell_empty(tmp_path: P
     cell = _method_cell(out, "kalkylränta")
     assert load_workbook(out)["Metod"][cell].value is None  # not a written 0
     assert load_tender_file(out).locate("method.discount_rate") == f"Metod!{cell}"
+
+
+def test_tornado_variation_in_the_parameters_unit(
+    vehicles_sv: Path, cli: Callable[..., CliResult], server_target: str
+) -> None:
+    result = cli("analyze", vehicles_sv, "-s", server_target, "--lang", "sv", "--draws", "0")
+    assert result.exit_code == 0, result.stderr
+    assert "±20\u00a0% (12,48 … 18,72 SEK/l)" in result.stdout  # diesel price 15,60 SEK/l ± 20 %
+    assert "±1\u00a0procentenhet (2,50\u00a0% … 4,50\u00a0%)" in result.stdout  # kalkylränta
