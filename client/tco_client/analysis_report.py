@@ -210,8 +210,11 @@ def _variation(result: AnalysisResult, entry: Any, lang: str) -> str:
     return variation_label(mode, entry.low, entry.high, entry.path, lang=lang, unit=unit)
 
 
-def build_analysis_workbook(result: AnalysisResult, lang: str = "en") -> Workbook:
-    """The analysis as an openpyxl workbook (see the module docstring)."""
+def build_analysis_workbook(
+    result: AnalysisResult, lang: str = "en", *, default_analysis: bool = False
+) -> Workbook:
+    """The analysis as an openpyxl workbook (see the module docstring); ``default_analysis``: the
+    spec is the program's default (no ``--spec``), which the Monte Carlo sheet then says."""
     from openpyxl import Workbook
 
     wb = Workbook()
@@ -234,7 +237,7 @@ def build_analysis_workbook(result: AnalysisResult, lang: str = "en") -> Workboo
     if result.has_scenarios:
         _scenario_sheet(sheet("scenarios"), result, lang)
     if result.has_monte_carlo:
-        _monte_carlo_sheet(sheet("monte_carlo"), result, lang)
+        _monte_carlo_sheet(sheet("monte_carlo"), result, lang, default_analysis)
     _parameter_sheet(sheet("parameters"), result, lang)
     _warning_sheet(sheet("warnings"), result, lang)
     wb.remove(wb.worksheets[0])  # the empty first sheet of a new workbook
@@ -330,7 +333,9 @@ def _scenario_sheet(ws: Worksheet, result: AnalysisResult, lang: str) -> None:
     cell.font = Font(bold=True, color="006100" if agree else "C00000")
 
 
-def _monte_carlo_sheet(ws: Worksheet, result: AnalysisResult, lang: str) -> None:
+def _monte_carlo_sheet(
+    ws: Worksheet, result: AnalysisResult, lang: str, default_analysis: bool = False
+) -> None:
     mc = result.response.monte_carlo
     rows: list[list[Any]] = []
     for b in mc.bids:
@@ -354,7 +359,9 @@ def _monte_carlo_sheet(ws: Worksheet, result: AnalysisResult, lang: str) -> None
     assumptions = [list(row) for row in distribution_rows(spec, lang)]
     headers = [word("parameter", lang), _label("path", lang), word("distribution", lang)]
     headers.append(word("draws", lang))
-    write_table(ws, headers, assumptions, [None] * 4, start_row=next_row + 1)
+    next_row = write_table(ws, headers, assumptions, [None] * 4, start_row=next_row + 1)
+    if default_analysis:
+        put_cell(ws, next_row, 1, word("default", lang))
 
 
 def _parameter_sheet(ws: Worksheet, result: AnalysisResult, lang: str) -> None:
@@ -383,6 +390,13 @@ def _warning_sheet(ws: Worksheet, result: AnalysisResult, lang: str) -> None:
     _table(ws, result, lang, (("parameter", None), ("", None)), digests, start_row=next_row)
 
 
-def write_analysis_report(result: AnalysisResult, path: str | Path, *, lang: str = "en") -> Path:
+def write_analysis_report(
+    result: AnalysisResult,
+    path: str | Path,
+    *,
+    lang: str = "en",
+    default_analysis: bool = False,
+) -> Path:
     """Write the analysis workbook to ``path`` (``.xlsx``), reproducibly."""
-    return save_workbook(build_analysis_workbook(result, lang), path)
+    workbook = build_analysis_workbook(result, lang, default_analysis=default_analysis)
+    return save_workbook(workbook, path)

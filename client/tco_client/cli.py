@@ -478,7 +478,9 @@ def analyze(
         if excel is not None:
             from tco_client.analysis_report import write_analysis_report
 
-            written = write_analysis_report(result, excel, lang=lang.value)
+            written = write_analysis_report(
+                result, excel, lang=lang.value, default_analysis=spec is None
+            )
             note.print(f"{text('report', lang.value)}: {written}")
 
 

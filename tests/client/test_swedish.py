@@ -377,6 +377,7 @@ def test_monte_carlo_assumptions_are_listed(
     cells = [v for where, v in _cell_texts(excel) if where.startswith("Monte Carlo!")]
     assert "Antaganden i Monte Carlo-simuleringen" in cells
     assert any(v.startswith("lognormal, median ×1") for v in cells)
+    assert any(v.startswith("Standardanalys byggd från underlaget") for v in cells)
 
 
 # -- the report as a record ---------------------------------------------------------------------
