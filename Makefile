@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: install demo demo-once test lint typecheck proto proto-check buf-lint buf-breaking ci bench load fuzz-long clean
+.PHONY: pdf-tools install demo demo-once test lint typecheck proto proto-check buf-lint buf-breaking ci bench load fuzz-long clean
 
 $(STAMP): pyproject.toml client/pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 needed")'
@@ -25,6 +25,13 @@ demo: install
 ## The same, but stop after showing the evaluation (used by CI to keep the README promise honest).
 demo-once: install
 	$(BIN)/python scripts/demo.py --once
+
+## LibreOffice (headless Calc) for the test that prints the Excel report to PDF
+## (tests/client/test_report_pdf.py skips without it): installed where missing and possible.
+pdf-tools:
+	@command -v soffice >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] \
+	  && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-calc-nogui \
+	  || echo "pdf-tools: cannot install LibreOffice here (needs apt-get as root); the PDF test will be skipped"; }
 
 ## Set up and run the whole test suite.
 test: install

@@ -10,7 +10,8 @@ fixed vocabulary, it gives the name's dimensionality and its factor to pint's ro
 time a client string goes through
 
 1. a **guard**: length <= :data:`MAX_UNIT_LENGTH` characters, only the characters of the grammar
-   (ASCII letters and digits, ``_ * / . ^ ( ) -``, space, ``µ``, ``²``, ``³``);
+   (ASCII letters and digits, the Swedish letters ``å ä ö Å Ä Ö`` (precomposed, as Excel
+   writes them), ``_ * / . ^ ( ) -``, space, ``µ``, ``²``, ``³``);
 2. a **grammar** (below), parsed by a small hand-written parser into (name, exponent) pairs;
 3. the **vocabulary**: every name must be one of :func:`known_unit_names` (exact, case-sensitive);
 4. exact rational arithmetic (:class:`fractions.Fraction`) on the per-name factors and a
@@ -34,6 +35,11 @@ Consequences: at most one ``/`` per level (``SEK/kWh/year`` is refused: write
 exponent digit and the leading scale of a parenthesised divisor, no powers of powers. Spaces next
 to operators are ignored; a space between two operands multiplies (``t CO2e`` is ``t`` times
 ``CO2e``, which is refused: write ``tCO2e``). Leading and trailing spaces are ignored.
+
+Swedish unit words are aliases in the same vocabulary (:data:`_SWEDISH_TABLE`): ``år``,
+``månad(er)``, ``dag(ar)``, ``timme``/``timmar``, ``vecka``/``veckor``, ``kr`` (SEK), ``tkr``,
+``Mkr``, ``ton`` (tonne, never the short ton), ``mil`` (10 km, never pint's milli-inch); ``ton
+CO2e`` is the one name ``tCO2e`` (other separated spellings such as ``t CO2e`` stay refused).
 
 Accepted, for example: ``SEK/kWh``, ``kgCO2e/kWh``, ``SEK/tCO2e``, ``EUR/g``, ``MWh/year``,
 ``m^3/year``, ``m**3/year``, ``m³/year``, ``SEK/m3``, ``W``, ``h/year``, ``l/(100 km)``,
@@ -228,7 +234,29 @@ def _build_vocabulary() -> dict[str, _Name]:
     return vocabulary
 
 
-_VOCABULARY: Final = _build_vocabulary()
+#: Swedish unit words: alias=name of the vocabulary, or alias=multiple*name.
+_SWEDISH_TABLE: Final = """
+år=year månad=month månader=month dag=day dagar=day timme=hour timmar=hour vecka=week
+veckor=week kr=SEK kronor=SEK tkr=kSEK Mkr=MSEK ton=t mil=10*km
+"""
+_SWEDISH_ALIASES: Final = {
+    alias: (name, Fraction(multiple or 1))
+    for alias, _, target in (entry.partition("=") for entry in _SWEDISH_TABLE.split())
+    for multiple, _, name in [target.rpartition("*")]
+}
+
+
+def _with_aliases(vocabulary: dict[str, _Name]) -> dict[str, _Name]:
+    """The vocabulary plus :data:`_SWEDISH_ALIASES` (each a multiple of an existing name)."""
+    for alias, (name, multiple) in _SWEDISH_ALIASES.items():
+        if alias in vocabulary:  # pragma: no cover - import-time check
+            raise RuntimeError(f"unit alias {alias!r} collides with a unit name")
+        entry = vocabulary[name]
+        vocabulary[alias] = _Name(entry.factor * multiple, entry.dims, entry.currency)
+    return vocabulary
+
+
+_VOCABULARY: Final = _with_aliases(_build_vocabulary())
 _BY_LOWER: Final = {name.lower(): name for name in sorted(_VOCABULARY, reverse=True)}
 
 
@@ -241,9 +269,9 @@ def known_unit_names() -> tuple[str, ...]:
 # Guard, tokenizer and parser.
 # --------------------------------------------------------------------------------------------
 
-_ALLOWED = re.compile(r"[A-Za-z0-9_*/.^() \-µ²³]*")
+_ALLOWED = re.compile(r"[A-Za-z0-9_*/.^() \-µ²³åäöÅÄÖ]*")
 _TOKEN = re.compile(
-    r"(?P<name>[A-Za-zµ_][A-Za-z0-9_]*)"
+    r"(?P<name>[A-Za-zµ_åäöÅÄÖ][A-Za-z0-9_åäöÅÄÖ]*)"
     r"|(?P<num>[0-9]+)"
     r"|(?P<pow>\*\*|\^)"
     r"|(?P<sup>[²³])"
@@ -320,7 +348,28 @@ def _tokens(unit: str) -> list[_Token]:
             and raw[i + 1].kind in _STARTS_OPERAND
         ):
             tokens.append(_Token("mul", " ", token.pos))
-    return tokens
+    return _join_swedish_co2e(tokens)
+
+
+#: ``<name> CO2e`` spellings read as one name (the Swedish ``ton CO2e``).
+_SEPARATED_CO2E: Final = {"ton": "tCO2e"}
+
+
+def _join_swedish_co2e(tokens: list[_Token]) -> list[_Token]:
+    """``ton``, a space, ``CO2e`` -> the one name ``tCO2e`` (only a space, only these names)."""
+    joined: list[_Token] = []
+    for token in tokens:
+        tail = [t.text for t in joined[-2:]]
+        if (
+            token.text in ("CO2e", "CO2eq")
+            and tail[1:] == [" "]
+            and joined[-2].kind == "name"
+            and tail[0] in _SEPARATED_CO2E
+        ):
+            joined[-2:] = [_Token("name", _SEPARATED_CO2E[tail[0]], joined[-2].pos)]
+            continue
+        joined.append(token)
+    return joined
 
 
 class _Parser:

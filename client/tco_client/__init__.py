@@ -9,17 +9,48 @@ rich, PyYAML, openpyxl, matplotlib). Never imports the engine (tco) or pint.
 ...     result.ranking[["rank", "bid_id", "evaluated_cost_SEK"]]
 """
 
-from tco_client.client import TcoClient
-from tco_client.errors import (
-    FieldViolation,
-    TcoError,
-    TcoInvalidTender,
-    TcoOutputError,
-    TcoServiceError,
-)
-from tco_client.result import EvaluationResult, ReferenceData
-from tco_client.tender import load_tender
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from tco_client.version import __version__
+
+if TYPE_CHECKING:
+    from tco_client.client import TcoClient
+    from tco_client.errors import (
+        FieldViolation,
+        TcoError,
+        TcoInvalidTender,
+        TcoOutputError,
+        TcoServiceError,
+    )
+    from tco_client.result import EvaluationResult, ReferenceData
+    from tco_client.tender import load_tender
+
+#: Where each public name lives: imported on first use (PEP 562), so that ``tco --help`` and
+#: the submodules do not pay for gRPC and pandas.
+_LAZY = {
+    "TcoClient": "tco_client.client",
+    "FieldViolation": "tco_client.errors",
+    "TcoError": "tco_client.errors",
+    "TcoInvalidTender": "tco_client.errors",
+    "TcoOutputError": "tco_client.errors",
+    "TcoServiceError": "tco_client.errors",
+    "EvaluationResult": "tco_client.result",
+    "ReferenceData": "tco_client.result",
+    "load_tender": "tco_client.tender",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'tco_client' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "EvaluationResult",

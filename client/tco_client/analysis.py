@@ -28,6 +28,7 @@ from typing import Any
 import pandas as pd
 from google.protobuf import json_format
 
+from tco_client.i18n import format_number, resource_label
 from tcoapi.v1 import analysis_pb2
 
 __all__ = ["AnalysisResult", "format_setting", "mode_name", "parameter_label", "variation_label"]
@@ -40,20 +41,6 @@ _MODE_NAMES: dict[int, str] = {
 
 # -- labels (English, Swedish) -------------------------------------------------------------------
 
-_RESOURCE_NAMES: dict[str, tuple[str, str]] = {
-    "electricity": ("electricity", "el"),
-    "district_heating": ("district heating", "fjärrvärme"),
-    "district_cooling": ("district cooling", "fjärrkyla"),
-    "water": ("water", "vatten"),
-    "diesel": ("diesel", "diesel"),
-    "petrol": ("petrol", "bensin"),
-    "gasoline": ("petrol", "bensin"),
-    "natural_gas": ("natural gas", "naturgas"),
-    "biogas": ("biogas", "biogas"),
-    "hydrogen": ("hydrogen", "vätgas"),
-    "heating_oil": ("heating oil", "eldningsolja"),
-    "pellets": ("pellets", "pellets"),
-}
 _FIELDS: dict[str, tuple[str, str]] = {
     "discount_rate": ("Discount rate", "Kalkylränta"),
     "carbon_price": ("Carbon price", "Koldioxidpris"),
@@ -79,8 +66,7 @@ def _label(key: str, lang: str) -> str:
 def _resource(name: str, lang: str) -> str:
     if name == "*":
         return _label("all_resources", lang)
-    pair = _RESOURCE_NAMES.get(name)
-    return (pair[1] if lang == "sv" else pair[0]) if pair else name.replace("_", " ")
+    return resource_label(name, lang)
 
 
 def _selector(path: str, name: str) -> str:
@@ -164,6 +150,76 @@ def format_setting(
         return f"{sign}{text} {unit.removesuffix('/kgCO2e')}/t CO2e"
     suffix = f" {unit}" if unit and unit != "1" else ""
     return f"{sign}{_number(value, lang)}{suffix}"
+
+
+def display_unit(unit: str, lang: str = "en") -> str:
+    """A parameter's unit for a reader: ``1/year`` (a rate) -> ``%``; ``year`` -> ``år`` in
+    Swedish."""
+    if unit in ("1/year", "1/a"):
+        return "%"
+    if lang == "sv":
+        return unit.replace("years", "år").replace("year", "år")
+    return unit
+
+
+def in_unit(value: float, mode: str, base_value: float | None) -> float | None:
+    """A setting as a value in the parameter's own unit: ``scale`` multiplies the stated value,
+    ``shift`` adds to it, ``value`` is it; None when a factor has no single stated value (a
+    trajectory or series)."""
+    if mode == "value":
+        return value
+    if base_value is None:
+        return None
+    return base_value * value if mode == "scale" else base_value + value
+
+
+def format_quantity(value: float, path: str, unit: str, lang: str = "en") -> str:
+    """A value in its parameter's unit, as an evaluator quotes it: ``0,79 SEK/kWh``,
+    ``62,1 SEK/kgCO2e``, ``9,83 %`` (a rate), ``12 år``.
+
+    >>> format_quantity(0.78571, "resource_prices[el].price", "SEK/kWh", "sv")
+    '0,79 SEK/kWh'
+    >>> format_quantity(0.098336, "discount_rate", "1/year")
+    '9.83\xa0%'
+    """
+    if _is_rate(path) or unit in ("1/year", "1/a"):
+        return f"{format_number(value * 100, 2, lang)}\u00a0%"
+    magnitude = abs(value)
+    if magnitude >= 100 or value == 0:
+        decimals = 0
+    elif magnitude >= 0.1:
+        decimals = 2
+    else:
+        decimals = min(6, 1 - math.floor(math.log10(magnitude)))
+    shown = display_unit(unit, lang)
+    suffix = f" {shown}" if shown and shown != "1" else ""
+    return f"{format_number(value, decimals, lang)}{suffix}"
+
+
+def format_switch(
+    value: float,
+    mode: str,
+    path: str,
+    unit: str,
+    base_value: float | None,
+    *,
+    lang: str = "en",
+) -> str:
+    """A switching value in the parameter's unit with the factor beside it:
+    ``12,23 SEK/l (×0,784)``; only the factor when there is no single stated value.
+
+    >>> format_switch(0.784087, "scale", "resource_prices[diesel].price", "SEK/l", 15.6, lang="sv")
+    '12,23 SEK/l (×0,784)'
+    """
+    quantity = in_unit(value, mode, base_value)
+    if quantity is None:
+        return format_setting(value, mode, path, unit, lang)
+    text = format_quantity(quantity, path, unit, lang)
+    if mode == "scale":
+        text += f" (×{_number(float(f'{value:.3g}'), lang)})"
+    elif mode == "shift":
+        text += f" ({format_setting(value, mode, path, unit, lang)})"
+    return text
 
 
 def variation_label(
@@ -265,6 +321,14 @@ class AnalysisResult:
                 return p.unit
         return ""
 
+    def stated_value(self, path: str) -> float | None:
+        """The stated value of ``path`` in its unit (value mode), or None when it has no single
+        value (a trajectory or series, targets with different values)."""
+        for p in self.response.parameters:
+            if p.path == path:
+                return p.base_value if p.HasField("base_value") else None
+        return None
+
     def supplier(self, bid_id: str) -> str:
         for bid in self.request.bids:
             if bid.id == bid_id:
@@ -276,7 +340,10 @@ class AnalysisResult:
         cur = self.currency
         rows = [(b.bid_id, b.comparison_number, b.rank, b.tied) for b in self.response.base]
         frame = pd.DataFrame(rows, columns=["bid_id", f"comparison_number_{cur}", "rank", "tied"])
-        return frame.astype({"bid_id": "string", "rank": "int64", "tied": "bool"})
+        return frame.astype(
+            {"bid_id": "string", f"comparison_number_{cur}": "float64", "rank": "int64"}
+            | {"tied": "bool"}
+        )
 
     @cached_property
     def tornado(self) -> pd.DataFrame:
@@ -303,9 +370,9 @@ class AnalysisResult:
             for s in self.response.sensitivity
             for b in s.bids
         ]
-        return pd.DataFrame(
-            rows, columns=["parameter", "bid_id", f"base_{cur}", f"low_{cur}", f"high_{cur}"]
-        )
+        numbers = [f"base_{cur}", f"low_{cur}", f"high_{cur}"]
+        frame = pd.DataFrame(rows, columns=["parameter", "bid_id", *numbers])
+        return frame.astype(dict.fromkeys(numbers, "float64"))
 
     @cached_property
     def switching(self) -> pd.DataFrame:
@@ -321,7 +388,10 @@ class AnalysisResult:
                 for p in s.points
             )
         frame = pd.DataFrame(rows, columns=columns)
-        return frame.astype({"base_value": "Float64", "value": "Float64", "analytic": "bool"})
+        return frame.astype(
+            {"base_value": "Float64", "value": "Float64", "analytic": "bool"}
+            | {"low": "float64", "high": "float64"}
+        )
 
     @cached_property
     def scenarios(self) -> pd.DataFrame:
@@ -335,14 +405,18 @@ class AnalysisResult:
             rows,
             columns=["scenario", "bid_id", f"comparison_number_{cur}", "rank", "tied", "best"],
         )
-        return frame.astype({"rank": "int64", "tied": "bool", "best": "bool"})
+        return frame.astype(
+            {f"comparison_number_{cur}": "float64", "rank": "int64", "tied": "bool", "best": "bool"}
+        )
 
     @cached_property
     def win_probability(self) -> pd.DataFrame:
+        """bid_id, probability_best and standard_error as fractions (0.993, not 99.3)."""
         rows = [
             (b.bid_id, b.probability_best, b.standard_error) for b in self.response.monte_carlo.bids
         ]
-        return pd.DataFrame(rows, columns=["bid_id", "probability_best", "standard_error"])
+        frame = pd.DataFrame(rows, columns=["bid_id", "probability_best", "standard_error"])
+        return frame.astype({"probability_best": "float64", "standard_error": "float64"})
 
     @cached_property
     def percentiles(self) -> pd.DataFrame:
@@ -352,7 +426,7 @@ class AnalysisResult:
         if mc.HasField("gap"):
             rows.append(_percentile_row("gap", mc.gap, cur))
         columns = list(_percentile_row("", analysis_pb2.Percentiles(), cur))
-        return pd.DataFrame(rows, columns=columns)
+        return pd.DataFrame(rows, columns=columns).astype(dict.fromkeys(columns[1:], "float64"))
 
     @cached_property
     def parameters(self) -> pd.DataFrame:
@@ -366,7 +440,8 @@ class AnalysisResult:
     @cached_property
     def warnings(self) -> pd.DataFrame:
         rows = [(w.code, w.message, w.bid_id) for w in self.response.warnings]
-        return pd.DataFrame(rows, columns=["code", "message", "bid_id"])
+        frame = pd.DataFrame(rows, columns=["code", "message", "bid_id"])
+        return frame.astype(dict.fromkeys(frame.columns, "string"))
 
     def to_json(self) -> str:
         """The response in the proto JSON mapping with proto field names."""

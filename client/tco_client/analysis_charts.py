@@ -72,11 +72,12 @@ _TEXT: dict[str, tuple[str, str]] = {
     "range_axis": ("Comparison number ({unit})", "Utvärderingspris ({unit})"),
     "median": ("median", "median"),
     "win_note": (
-        "Seed {seed}. The same draw of each uncertain input applies to every bid; a tie at the "
-        "top counts evenly. Error bars: 95 % confidence interval of the estimated probability.",
-        "Slumpfrö {seed}. Samma dragning av varje osäker indata gäller alla anbud; delad "
-        "förstaplats räknas lika. Felstaplar: 95 %-konfidensintervall för den skattade "
-        "sannolikheten.",
+        "Seed {seed}. Each uncertain input is drawn once per trial for all bids, unless the "
+        "analysis draws it per bid or item (see the assumptions table); a tie at the top counts "
+        "evenly. Error bars: 95 % confidence interval of the estimated probability.",
+        "Slumpfrö {seed}. Varje osäker indata dras en gång per försök för alla anbud, om inte "
+        "analysen drar den per anbud eller objekt (se antagandena); delad förstaplats räknas "
+        "lika. Felstaplar: 95 %-konfidensintervall för den skattade sannolikheten.",
     ),
 }
 

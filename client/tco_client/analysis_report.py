@@ -19,8 +19,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tco_client.analysis import AnalysisResult, mode_name, parameter_label, variation_label
+from tco_client.analysis import (
+    AnalysisResult,
+    display_unit,
+    in_unit,
+    mode_name,
+    parameter_label,
+    variation_label,
+)
+from tco_client.analysis_assumptions import distribution_rows, word
 from tco_client.i18n import LABELS, text
+from tco_client.i18n_messages import warning_text
 from tco_client.report_sheets import FMT_MONEY, FMT_PERCENT, sheet_title, write_table
 from tco_client.safe_output import put_cell, save_workbook
 
@@ -65,6 +74,8 @@ _LABELS: dict[str, tuple[str, str]] = {
     "bisection": ("grid and bisection", "rutnät och intervallhalvering"),
     "base_value": ("Stated value", "Värde enligt underlaget"),
     "value": ("Switching value", "Brytpunkt"),
+    "unit": ("Unit", "Enhet"),
+    "factor": ("Setting (factor or shift)", "Inställning (faktor eller förskjutning)"),
     "from": ("Best below", "Bäst under"),
     "to": ("Best above", "Bäst över"),
     "interval_low": ("Searched from", "Sökt från"),
@@ -137,6 +148,8 @@ _SWITCHING: Columns = (
     ("method", None),
     ("base_value", FMT_NUMBER),
     ("value", FMT_NUMBER),
+    ("unit", None),
+    ("factor", FMT_NUMBER),
     ("from", None),
     ("to", None),
 )
@@ -197,8 +210,11 @@ def _variation(result: AnalysisResult, entry: Any, lang: str) -> str:
     return variation_label(mode, entry.low, entry.high, entry.path, lang=lang, unit=unit)
 
 
-def build_analysis_workbook(result: AnalysisResult, lang: str = "en") -> Workbook:
-    """The analysis as an openpyxl workbook (see the module docstring)."""
+def build_analysis_workbook(
+    result: AnalysisResult, lang: str = "en", *, default_analysis: bool = False
+) -> Workbook:
+    """The analysis as an openpyxl workbook (see the module docstring); ``default_analysis``: the
+    spec is the program's default (no ``--spec``), which the Monte Carlo sheet then says."""
     from openpyxl import Workbook
 
     wb = Workbook()
@@ -221,7 +237,7 @@ def build_analysis_workbook(result: AnalysisResult, lang: str = "en") -> Workboo
     if result.has_scenarios:
         _scenario_sheet(sheet("scenarios"), result, lang)
     if result.has_monte_carlo:
-        _monte_carlo_sheet(sheet("monte_carlo"), result, lang)
+        _monte_carlo_sheet(sheet("monte_carlo"), result, lang, default_analysis)
     _parameter_sheet(sheet("parameters"), result, lang)
     _warning_sheet(sheet("warnings"), result, lang)
     wb.remove(wb.worksheets[0])  # the empty first sheet of a new workbook
@@ -234,7 +250,7 @@ def _tornado_sheets(ws: Worksheet, per_bid: Worksheet, result: AnalysisResult, l
             parameter_label(s.path, lang),
             _variation(result, s, lang),
             s.path,
-            mode_name(s.mode),
+            _mode(s.mode, lang),
             s.low,
             s.high,
             *(_optional(s, name) for name in ("gap_base", "gap_low", "gap_high")),
@@ -263,22 +279,41 @@ def _tornado_sheets(ws: Worksheet, per_bid: Worksheet, result: AnalysisResult, l
     _table(per_bid, result, lang, _TORNADO_BIDS, rows)
 
 
+_MODES_SV = {"scale": "faktor", "shift": "förskjutning", "value": "värde", "unspecified": "–"}
+
+
+def _mode(value: int, lang: str) -> str:
+    """A parameter mode's name in the language (``scale`` -> ``faktor``)."""
+    name = mode_name(value)
+    return _MODES_SV.get(name, name) if lang == "sv" else name
+
+
 def _switching_sheet(ws: Worksheet, result: AnalysisResult, lang: str) -> None:
+    """One row per switch point: the stated value and the switching value in the parameter's
+    unit (a rate in %), the unit, the setting (factor or shift) beside it."""
     rows: list[list[Any]] = []
     for w in result.response.switching:
+        mode, unit = mode_name(w.mode), result.unit(w.path)
+        base = result.stated_value(w.path)
+        shown = display_unit(unit, lang)
+        per = 100.0 if shown == "%" else 1.0
         common = [
             parameter_label(w.path, lang),
             w.path,
-            mode_name(w.mode),
+            _mode(w.mode, lang),
             w.low,
             w.high,
             _label("switches" if w.status == 1 else "no_switch", lang),
             _label("analytic" if w.analytic else "bisection", lang),
-            _optional(w, "base_value"),
+            None if base is None else base * per,
         ]
         if not w.points:
-            rows.append([*common, None, w.best_at_low, w.best_at_high])
-        rows.extend([*common, p.value, p.from_bid_id, p.to_bid_id] for p in w.points)
+            rows.append([*common, None, shown, None, w.best_at_low, w.best_at_high])
+        for p in w.points:
+            quantity = in_unit(p.value, mode, base)
+            value = None if quantity is None else quantity * per
+            setting = None if mode == "value" else p.value
+            rows.append([*common, value, shown, setting, p.from_bid_id, p.to_bid_id])
     _table(ws, result, lang, _SWITCHING, rows)
 
 
@@ -298,7 +333,9 @@ def _scenario_sheet(ws: Worksheet, result: AnalysisResult, lang: str) -> None:
     cell.font = Font(bold=True, color="006100" if agree else "C00000")
 
 
-def _monte_carlo_sheet(ws: Worksheet, result: AnalysisResult, lang: str) -> None:
+def _monte_carlo_sheet(
+    ws: Worksheet, result: AnalysisResult, lang: str, default_analysis: bool = False
+) -> None:
     mc = result.response.monte_carlo
     rows: list[list[Any]] = []
     for b in mc.bids:
@@ -313,31 +350,38 @@ def _monte_carlo_sheet(ws: Worksheet, result: AnalysisResult, lang: str) -> None
     next_row = _table(ws, result, lang, draws, rows, start_row=next_row)
     put_cell(ws, next_row, 1, _label("draw_summary", lang))
     rows = [
-        [parameter_label(d.path, lang), d.path, mode_name(d.mode), *_percentiles(d.draws)]
+        [parameter_label(d.path, lang), d.path, _mode(d.mode, lang), *_percentiles(d.draws)]
         for d in mc.parameters
     ]
-    _table(ws, result, lang, _DRAWS, rows, start_row=next_row + 1)
+    next_row = _table(ws, result, lang, _DRAWS, rows, start_row=next_row + 1)
+    spec = result.request.analysis.monte_carlo
+    put_cell(ws, next_row, 1, word("title", lang))
+    assumptions = [list(row) for row in distribution_rows(spec, lang)]
+    headers = [word("parameter", lang), _label("path", lang), word("distribution", lang)]
+    headers.append(word("draws", lang))
+    next_row = write_table(ws, headers, assumptions, [None] * 4, start_row=next_row + 1)
+    if default_analysis:
+        put_cell(ws, next_row, 1, word("default", lang))
 
 
 def _parameter_sheet(ws: Worksheet, result: AnalysisResult, lang: str) -> None:
+    """Each parameter with its unit as a reader writes it (a rate in %, ``år`` in Swedish)."""
     yes, no = _label("yes", lang), _label("no", lang)
-    rows = [
-        [
-            parameter_label(p.path, lang),
-            p.path,
-            p.unit,
-            _optional(p, "base_value"),
-            p.targets,
-            yes if p.linear else no,
-        ]
-        for p in result.response.parameters
-    ]
+    rows = []
+    for p in result.response.parameters:
+        unit = display_unit(p.unit, lang)
+        base = _optional(p, "base_value")
+        if base is not None and unit == "%":
+            base *= 100.0
+        rows.append(
+            [parameter_label(p.path, lang), p.path, unit, base, p.targets, yes if p.linear else no]
+        )
     _table(ws, result, lang, _PARAMETERS, rows)
 
 
 def _warning_sheet(ws: Worksheet, result: AnalysisResult, lang: str) -> None:
     response = result.response
-    rows = [[w.code, w.message, w.bid_id] for w in response.warnings]
+    rows = [[w.code, warning_text(w.code, w.message, lang), w.bid_id] for w in response.warnings]
     next_row = _table(ws, result, lang, (("code", None), ("message", None), ("bid", None)), rows)
     digests = [
         [text(key, lang), getattr(response, key)]
@@ -346,6 +390,13 @@ def _warning_sheet(ws: Worksheet, result: AnalysisResult, lang: str) -> None:
     _table(ws, result, lang, (("parameter", None), ("", None)), digests, start_row=next_row)
 
 
-def write_analysis_report(result: AnalysisResult, path: str | Path, *, lang: str = "en") -> Path:
+def write_analysis_report(
+    result: AnalysisResult,
+    path: str | Path,
+    *,
+    lang: str = "en",
+    default_analysis: bool = False,
+) -> Path:
     """Write the analysis workbook to ``path`` (``.xlsx``), reproducibly."""
-    return save_workbook(build_analysis_workbook(result, lang), path)
+    workbook = build_analysis_workbook(result, lang, default_analysis=default_analysis)
+    return save_workbook(workbook, path)

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from tco_client.analysis import (
     AnalysisResult,
-    format_setting,
+    format_quantity,
+    format_switch,
+    in_unit,
     mode_name,
     parameter_label,
     variation_label,
 )
+from tco_client.analysis_assumptions import distribution_rows, word
 from tco_client.i18n import format_number
 
 __all__ = ["analysis_summary"]
@@ -45,6 +50,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "winner": ("Best (low / high)", "Bäst (låg / hög)"),
     "switching": ("Switching values", "Brytpunkter"),
     "interval": ("Searched", "Sökt intervall"),
+    "stated": ("Stated value", "Angivet värde"),
     "result": ("Best bid changes at", "Bästa anbud byts vid"),
     "none": ("no switch in the interval", "ingen brytpunkt i intervallet"),
     "scenarios": ("Scenarios", "Scenarier"),
@@ -68,6 +74,8 @@ def _money(value: float, lang: str) -> Text:
 def analysis_summary(result: AnalysisResult, lang: str = "en") -> RenderableType:
     """The base ranking with Monte Carlo columns, the tornado, switching values and scenarios."""
     parts: list[RenderableType] = [*_base_table(result, lang)]
+    if result.has_monte_carlo:
+        parts.append(_assumptions_table(result, lang))
     if len(result.response.sensitivity):
         parts.append(_tornado_table(result, lang))
     if len(result.response.switching):
@@ -117,6 +125,19 @@ def _base_table(result: AnalysisResult, lang: str) -> list[RenderableType]:
     return [base, Text(_label("gap", lang, cur=cur, **gap))]
 
 
+def _assumptions_table(result: AnalysisResult, lang: str) -> Table:
+    """Each Monte Carlo distribution: parameter, distribution and who shares a draw."""
+    table = _table(word("title", lang))
+    table.add_column(word("parameter", lang), overflow="fold", max_width=40)
+    table.add_column(word("distribution", lang), overflow="fold")
+    table.add_column(word("draws", lang), overflow="fold", max_width=50)
+    for name, _path, distribution, sharing in distribution_rows(
+        result.request.analysis.monte_carlo, lang
+    ):
+        table.add_row(name, distribution, sharing)
+    return table
+
+
 def _tornado_table(result: AnalysisResult, lang: str) -> Table:
     """Each parameter's low and high setting: the leader's lead (or the one bid's number)."""
     cur, runner = result.currency, result.runner_up
@@ -132,7 +153,6 @@ def _tornado_table(result: AnalysisResult, lang: str) -> Table:
     tornado.add_column(_label("at_high", lang), justify="right")
     tornado.add_column(_label("winner", lang))
     for s in result.response.sensitivity:
-        mode = mode_name(s.mode)
         if runner is not None:
             low, high = s.gap_low, s.gap_high
         else:
@@ -141,7 +161,7 @@ def _tornado_table(result: AnalysisResult, lang: str) -> Table:
         style = "bold red" if flips else ""
         tornado.add_row(
             parameter_label(s.path, lang),
-            variation_label(mode, s.low, s.high, s.path, lang=lang, unit=result.unit(s.path)),
+            _variation_in_unit(result, s, lang),
             _money(low, lang),
             _money(high, lang),
             Text(f"{', '.join(s.best_at_low)} / {', '.join(s.best_at_high)}", style=style),
@@ -149,21 +169,42 @@ def _tornado_table(result: AnalysisResult, lang: str) -> Table:
     return tornado
 
 
+def _variation_in_unit(result: AnalysisResult, s: Any, lang: str) -> str:
+    """``±20 %`` and, where the parameter has one stated value, the range in its unit:
+    ``±20 % (12,48 … 18,72 SEK/l)``."""
+    mode, unit = mode_name(s.mode), result.unit(s.path)
+    text = variation_label(mode, s.low, s.high, s.path, lang=lang, unit=unit)
+    base = result.stated_value(s.path)
+    low, high = in_unit(s.low, mode, base), in_unit(s.high, mode, base)
+    if mode == "value" or low is None or high is None:
+        return text
+    low_text = format_quantity(low, s.path, unit, lang)
+    high_text = format_quantity(high, s.path, unit, lang)
+    shared = high_text.split(" ", 1)[1] if " " in high_text else ""
+    if shared and low_text.endswith(" " + shared):
+        low_text = low_text.removesuffix(" " + shared)
+    return f"{text} ({low_text} … {high_text})"
+
+
 def _switching_table(result: AnalysisResult, lang: str) -> Table:
     """Where in each searched interval the best bid changes."""
     table = _table(_label("switching", lang))
     table.add_column(_label("parameter", lang), overflow="fold", max_width=44)
+    table.add_column(_label("stated", lang), justify="right")
     table.add_column(_label("interval", lang))
     table.add_column(_label("result", lang), overflow="fold")
     for w in result.response.switching:
         mode, unit = mode_name(w.mode), result.unit(w.path)
+        base = result.stated_value(w.path)
         interval = variation_label(mode, w.low, w.high, w.path, lang=lang, unit=unit)
         found = "; ".join(
-            f"{format_setting(p.value, mode, w.path, unit, lang)} ({p.from_bid_id} → {p.to_bid_id})"
+            f"{format_switch(p.value, mode, w.path, unit, base, lang=lang)} "
+            f"({p.from_bid_id} → {p.to_bid_id})"
             for p in w.points
         )
         table.add_row(
             parameter_label(w.path, lang),
+            format_quantity(base, w.path, unit, lang) if base is not None else "–",
             interval,
             found or f"{_label('none', lang)} ({w.best_at_low})",
         )

@@ -87,13 +87,27 @@ _MODULE_COLOURS = {
 }
 
 
-def _plt() -> Any:
-    import matplotlib
+class _Figures:
+    """The two pyplot calls the charts make (``subplots``, ``close``), without pyplot: a
+    :class:`matplotlib.figure.Figure` on an Agg canvas. Importing pyplot costs about as much as
+    drawing the three charts, and keeps a global registry of figures a library does not need."""
 
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
+    @staticmethod
+    def subplots(*args: Any, figsize: tuple[float, float] | None = None, **kwargs: Any) -> Any:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
 
-    return plt
+        fig = Figure(figsize=figsize)
+        FigureCanvasAgg(fig)
+        return fig, fig.subplots(*args, **kwargs)
+
+    @staticmethod
+    def close(fig: Any) -> None:
+        fig.clear()
+
+
+def _plt() -> _Figures:
+    return _Figures()
 
 
 def _scale(max_abs: float, unit: str, lang: str) -> tuple[float, str]:

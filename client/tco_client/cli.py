@@ -23,10 +23,11 @@ names, currency in money column names; text a spreadsheet would run as a formula
 existing directory) writes ``cumulative-cost.png``, ``cost-by-category.png`` and
 ``emissions-by-module.png`` in it.
 
-Exit codes: 0 ok; 2 invalid input (the tender's violations, one per line as ``path:
-description``, on stderr; a file out of bounds; also usage errors); 1 any other failure (server
-unreachable, deadline, server fault, cannot write a file: its path named, the previous file
-kept) — a one-line message, no traceback (``TCO_DEBUG=1`` shows it).
+Exit codes: 0 ok; 2 invalid input (the tender's violations, one per line on stderr: ``cell:
+description — path`` for a workbook (``Anbud!F3: … — bids[1].items[0].quantity``), ``path:
+description`` for JSON/YAML; in the ``--lang`` language; a file out of bounds; also usage errors);
+1 any other failure (server unreachable, deadline, server fault, cannot write a file: its path
+named, the previous file kept) — a one-line message, no traceback (``TCO_DEBUG=1`` shows it).
 
 The server address comes from ``--server``, else ``$TCO_SERVER``, else ``127.0.0.1:50051``;
 several addresses may be given comma-separated (fail-over). ``--token``/``$TCO_TOKEN`` sends a
@@ -42,16 +43,20 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
-from rich.console import Console
 
-from tco_client.client import DEFAULT_TARGET, DEFAULT_TIMEOUT, TcoClient
-from tco_client.errors import TcoError, TcoInvalidTender
+from tco_client.defaults import DEFAULT_TARGET, DEFAULT_TIMEOUT
 from tco_client.i18n import text
-from tco_client.tender import LoadedTender, load_tender_file
 from tco_client.version import __version__
+
+if TYPE_CHECKING:  # imported when a command runs: ``tco --help`` loads no gRPC, no pandas
+    from rich.console import Console
+
+    from tco_client.client import TcoClient
+    from tco_client.errors import TcoInvalidTender
+    from tco_client.tender import LoadedTender
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -86,6 +91,8 @@ app = typer.Typer(
 
 
 def _console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
     console = Console(stderr=stderr, highlight=False, soft_wrap=False)
     if not console.is_terminal:
         # Pipes and test runners: wide enough that the ranking table does not wrap.
@@ -102,40 +109,47 @@ def _exit(code: int) -> NoReturn:
     raise typer.Exit(code)
 
 
-def _print_violations(exc: TcoInvalidTender, tender: LoadedTender | None) -> None:
+def _print_violations(exc: TcoInvalidTender, tender: LoadedTender | None, lang: str) -> None:
+    """One line per violation, the cell first (``Anbud!F3 (antal): …``) and the request path
+    after it, in the language (:mod:`tco_client.i18n_messages`)."""
+    from tco_client.i18n_messages import message_title, violation_line
+
     count = len(exc.violations)
-    _err(f"error: {exc.message} ({count} problem{'s' if count != 1 else ''}):")
+    noun = text("problem" if count == 1 else "problems", lang)
+    _err(f"{text('error', lang)}: {message_title(exc.message, lang)} ({count} {noun}):")
     for v in exc.violations:
         where = tender.locate(v.field) if tender is not None and v.field else ""
-        line = str(v)
-        if where:
-            line += f" [{where}]"
-        _err(line)
+        _err(violation_line(v.field, v.description, where, lang))
 
 
 @contextmanager
-def _handled(tender: list[LoadedTender | None] | None = None) -> Iterator[None]:
-    """Map the client's errors to exit codes and one-line messages."""
+def _handled(tender: list[LoadedTender | None] | None = None, lang: str = "en") -> Iterator[None]:
+    """Map the client's errors to exit codes and one-line messages (in the language)."""
+    from tco_client.errors import TcoError, TcoInvalidTender
+
+    error = text("error", lang)
     try:
         yield
     except typer.Exit:
         raise
     except TcoInvalidTender as exc:
-        _print_violations(exc, tender[0] if tender else None)
+        _print_violations(exc, tender[0] if tender else None, lang)
         _exit(EXIT_INVALID)
     except TcoError as exc:  # the service's faults, files that cannot be written
-        _err(f"error: {exc}")
+        from tco_client.i18n_messages import error_text
+
+        _err(f"{error}: {error_text(exc, lang)}")
         _exit(EXIT_FAILURE)
     except OSError as exc:
-        _err(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
+        _err(f"{error}: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
         _exit(EXIT_FAILURE)
     except KeyboardInterrupt:
-        _err("interrupted")
+        _err(text("interrupted", lang))
         _exit(130)
     except Exception as exc:
         if os.environ.get("TCO_DEBUG"):
             raise
-        _err(f"error: unexpected failure ({type(exc).__name__}): {exc}")
+        _err(f"{error}: {text('unexpected_failure', lang)} ({type(exc).__name__}): {exc}")
         _exit(EXIT_FAILURE)
 
 
@@ -149,6 +163,8 @@ def _targets(server: str) -> list[str]:
 def _client(
     server: str, timeout: float, token: str | None, tls: bool, ca_cert: Path | None
 ) -> TcoClient:
+    from tco_client.client import TcoClient
+
     root = ca_cert.read_bytes() if ca_cert is not None else None
     return TcoClient(
         _targets(server), timeout=timeout, token=token, tls=tls, root_certificates=root
@@ -187,6 +203,8 @@ TenderArg = Annotated[
 
 
 def _load(path: Path, holder: list[LoadedTender | None]) -> LoadedTender:
+    from tco_client.tender import load_tender_file
+
     loaded = load_tender_file(path)
     holder[0] = loaded
     return loaded
@@ -219,7 +237,7 @@ def evaluate(
 ) -> None:
     """Evaluate the bids of a tender and print the ranking (and write reports/charts)."""
     holder: list[LoadedTender | None] = [None]
-    with _handled(holder):
+    with _handled(holder, lang.value):
         loaded = _load(tender, holder)
         with _client(server, timeout, token, tls, ca_cert) as client:
             result = client.evaluate(loaded.request, reference=excel is not None)
@@ -240,13 +258,15 @@ def evaluate(
         if excel is not None:
             from tco_client.report import write_report
 
-            written = write_report(result, excel, lang=lang.value)
-            note.print(f"{'Rapport' if lang is Language.sv else 'Report'}: {written}")
+            written = write_report(
+                result, excel, lang=lang.value, title=loaded.source, locations=loaded.locations
+            )
+            note.print(f"{text('report', lang.value)}: {written}")
         if chart is not None:
             from tco_client.charts import write_charts
 
             for path in write_charts(result, chart, lang=lang.value):
-                note.print(f"{'Diagram' if lang is Language.sv else 'Chart'}: {path}")
+                note.print(f"{text('chart', lang.value)}: {path}")
 
 
 @app.command()
@@ -265,7 +285,7 @@ def validate(
 ) -> None:
     """Check a tender with the server (validate_only): every violation, or the digests."""
     holder: list[LoadedTender | None] = [None]
-    with _handled(holder):
+    with _handled(holder, lang.value):
         loaded = _load(tender, holder)
         with _client(server, timeout, token, tls, ca_cert) as client:
             result = client.validate(loaded.request)
@@ -294,7 +314,7 @@ def factors(
     ca_cert: CaOpt = None,
 ) -> None:
     """List the server's reference carbon price series and emission factors with sources."""
-    with _handled():
+    with _handled(lang=lang.value):
         with _client(server, timeout, token, tls, ca_cert) as client:
             series = client.carbon_price_series()
             emission = client.emission_factors()
@@ -337,18 +357,19 @@ def template(
 ) -> None:
     """Write the empty, documented tender workbook (Instructions sheet, units in headers)."""
     holder: list[LoadedTender | None] = [None]
-    with _handled(holder):
+    with _handled(holder, lang.value):
+        error = text("error", lang.value)
         if out.suffix.lower() != ".xlsx":
-            _err(f"error: {out}: the template is an Excel workbook, name it .xlsx")
+            _err(f"{error}: {out}: {text('template_not_xlsx', lang.value)}")
             _exit(EXIT_INVALID)
         if out.exists() and not force:
-            _err(f"error: {out} exists (use --force to overwrite)")
+            _err(f"{error}: {out} {text('exists_use_force', lang.value)}")
             _exit(EXIT_INVALID)
         request = _load(from_tender, holder).request if from_tender is not None else None
         from tco_client.template import write_template
 
         written = write_template(out, request, lang=lang.value)
-        _console().print(f"{'Mall' if lang is Language.sv else 'Template'}: {written}")
+        _console().print(f"{text('template', lang.value)}: {written}")
 
 
 def _price_range(text: str | None) -> tuple[float, float] | None:
@@ -420,7 +441,7 @@ def analyze(
 
     price_range = _price_range(carbon_price_range)  # usage errors: exit 2 (typer)
     holder: list[LoadedTender | None] = [None]
-    with _handled(holder):
+    with _handled(holder, lang.value):
         loaded = _load(tender, holder)
         if spec is not None:
             chosen = an.load_spec(spec)
@@ -444,17 +465,23 @@ def analyze(
             from tco_client.analysis_tables import analysis_summary
 
             _console().print(analysis_summary(result, lang.value))
+            if spec is None and result.has_monte_carlo:
+                from tco_client.analysis_assumptions import word
+
+                _console().print(word("default", lang.value), style="dim")
         note = _console(stderr=output_format is not FactorsFormat.table)
         if chart_dir is not None:
             from tco_client.analysis_charts import write_analysis_charts
 
             for path in write_analysis_charts(result, chart_dir, lang=lang.value):
-                note.print(f"{'Diagram' if lang is Language.sv else 'Chart'}: {path}")
+                note.print(f"{text('chart', lang.value)}: {path}")
         if excel is not None:
             from tco_client.analysis_report import write_analysis_report
 
-            written = write_analysis_report(result, excel, lang=lang.value)
-            note.print(f"{'Rapport' if lang is Language.sv else 'Report'}: {written}")
+            written = write_analysis_report(
+                result, excel, lang=lang.value, default_analysis=spec is None
+            )
+            note.print(f"{text('report', lang.value)}: {written}")
 
 
 def _version(value: bool) -> None:

@@ -47,16 +47,15 @@ from typing import Any, Self, TypeVar
 import grpc
 
 from tco_client import analysis, analysis_spec, batch
+from tco_client.defaults import DEFAULT_TARGET, DEFAULT_TIMEOUT
 from tco_client.errors import TcoServiceError, error_from_rpc
 from tco_client.result import EvaluationResult, ReferenceData
 from tco_client.tender import load_tender, tender_from_mapping
 from tco_client.version import __version__
 from tcoapi.v1 import analysis_pb2, reference_pb2, result_pb2, service_pb2_grpc, tender_pb2
 
-DEFAULT_TARGET = "127.0.0.1:50051"
 #: Status codes a unary call is retried on (see the module doc).
 RETRY_CODES: tuple[str, ...] = ("UNAVAILABLE", "CANCELLED")
-DEFAULT_TIMEOUT = 30.0
 #: 64 MiB: cash flows of many bids over long study periods exceed gRPC's 4 MiB default.
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 
@@ -379,9 +378,13 @@ class TcoClient:
     ) -> analysis.AnalysisResult:
         """Analyse the ranking of a tender (AnalyzeRanking): sensitivity, switching values,
         scenarios and Monte Carlo as ``spec`` asks (a proto-JSON mapping of AnalysisSpec, a
-        ``.yaml``/``.json`` file, the message, or None for the base ranking only). Seeded and
-        deterministic, so retrying it is safe. See :mod:`tco_client.analysis`."""
-        request = analysis_spec.analysis_request(as_request(tender), spec)
+        ``.yaml``/``.json`` file, the message). Without a spec it runs what ``tco analyze`` runs
+        without ``--spec``: :func:`tco_client.analysis_spec.default_spec` of the tender (its
+        distributions are the program's assumptions: ``result.request.analysis`` lists them).
+        Seeded and deterministic, so retrying it is safe. See :mod:`tco_client.analysis`."""
+        loaded = as_request(tender)
+        chosen = analysis_spec.default_spec(loaded) if spec is None else spec
+        request = analysis_spec.analysis_request(loaded, chosen)
         response: analysis_pb2.AnalyzeRankingResponse = self._call(
             lambda s: s.AnalyzeRanking, request, timeout
         )

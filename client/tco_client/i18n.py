@@ -5,6 +5,11 @@ The DataFrames keep stable English snake_case column names with the unit as a su
 turns such a name into a display header in the chosen language with the unit in parentheses
 (``"Livscykelkostnad (SEK)"``). Categories, modules and measure statuses have their own tables.
 
+The catalogue has four parts, one table per kind of text, every entry in English and Swedish:
+this module (labels, statuses, the command line's sentences), :mod:`tco_client.i18n_workbook`
+(the tender workbook), :mod:`tco_client.i18n_messages` (warnings by code, violations) and
+:mod:`tco_client.i18n_explain` (the explanation trail).
+
 Numbers are formatted the way readers of each language expect: Swedish ``1 234 567,5`` (a
 no-break space groups thousands, a decimal comma), English ``1,234,567.5``.
 """
@@ -43,7 +48,7 @@ LABELS: Final[Mapping[str, tuple[str, str]]] = {
     "total": ("Total", "Totalt"),
     "category": ("Cost category", "Kostnadskategori"),
     "module": ("Module", "Modul"),
-    "year": ("Study year", "Studieår"),
+    "year": ("Study year", "Kalkylår"),
     "calendar_year": ("Year", "År"),
     "undiscounted": ("Undiscounted", "Odiskonterat"),
     "discounted": ("Present value", "Nuvärde"),
@@ -101,7 +106,7 @@ CATEGORY_LABELS: Final[Mapping[str, tuple[str, str]]] = {
     "water_and_resources": ("Water and resources", "Vatten och resurser"),
     "maintenance": ("Maintenance", "Underhåll"),
     "operation": ("Operation", "Drift"),
-    "replacement": ("Replacement", "Ersättning/utbyte"),
+    "replacement": ("Replacement", "Reinvestering"),
     "end_of_life": ("End of life", "Slutomhändertagande"),
     "residual_value": ("Residual value", "Restvärde"),
     "externality": ("Externalities", "Externa kostnader"),
@@ -125,6 +130,25 @@ MODULE_LABELS: Final[Mapping[str, tuple[str, str]]] = {
     "d": ("D beyond system boundary", "D utanför systemgränsen"),
 }
 MODULE_ORDER: Final = tuple(MODULE_LABELS)
+
+#: Resource names as tenders usually key them -> (English, Swedish) display names.
+RESOURCE_LABELS: Final[Mapping[str, tuple[str, str]]] = {
+    "electricity": ("electricity", "el"),
+    "district_heating": ("district heating", "fjärrvärme"),
+    "district_cooling": ("district cooling", "fjärrkyla"),
+    "water": ("water", "vatten"),
+    "diesel": ("diesel", "diesel"),
+    "petrol": ("petrol", "bensin"),
+    "gasoline": ("petrol", "bensin"),
+    "natural_gas": ("natural gas", "naturgas"),
+    "biogas": ("biogas", "biogas"),
+    "hydrogen": ("hydrogen", "vätgas"),
+    "heating_oil": ("heating oil", "eldningsolja"),
+    "pellets": ("pellets", "pellets"),
+    "hvo": ("HVO", "HVO"),
+    "hvo100": ("HVO100", "HVO100"),
+    "rme": ("RME", "RME"),
+}
 
 STATUS_LABELS: Final[Mapping[str, tuple[str, str]]] = {
     "ok": ("ok", "ok"),
@@ -168,6 +192,30 @@ TEXT: Final[Mapping[str, tuple[str, str]]] = {
     "engine_version": ("Engine version", "Beräkningsmotorns version"),
     "no_warnings": ("No warnings.", "Inga varningar."),
     "valid": ("The tender is valid.", "Upphandlingsunderlaget är giltigt."),
+    # the command line
+    "error": ("error", "fel"),
+    "problem": ("problem", "problem"),
+    "problems": ("problems", "problem"),
+    "invalid_tender": ("invalid tender", "ogiltigt upphandlingsunderlag"),
+    "invalid_workbook": ("invalid tender workbook", "ogiltig underlagsarbetsbok"),
+    "cannot_read_tender": ("cannot read tender", "kan inte läsa underlaget"),
+    "report": ("Report", "Rapport"),
+    "chart": ("Chart", "Diagram"),
+    "template": ("Template", "Mall"),
+    "interrupted": ("interrupted", "avbrutet"),
+    "unexpected_failure": ("unexpected failure", "oväntat fel"),
+    "template_not_xlsx": (
+        "the template is an Excel workbook, name it .xlsx",
+        "mallen är en Excel-arbetsbok, ge den filändelsen .xlsx",
+    ),
+    "exists_use_force": (
+        "exists (use --force to overwrite)",
+        "finns redan (använd --force för att skriva över)",
+    ),
+    "unavailable": ("the LCC service is unreachable", "LCC-tjänsten går inte att nå"),
+    "deadline": ("the LCC service did not answer in time", "LCC-tjänsten svarade inte i tid"),
+    "service_failed": ("the LCC service failed", "LCC-tjänsten misslyckades"),
+    "incident_id": ("incident id", "incident-id"),
 }
 
 _CURRENCY_SUFFIX = re.compile(r"^(?P<base>.+)_(?P<cur>[A-Z]{3})(?P<per>_per_tCO2e)?$")
@@ -198,8 +246,28 @@ def category_label(category: str, lang: str = "en") -> str:
     return _pick(CATEGORY_LABELS, category, lang) or category.replace("_", " ")
 
 
+_CATEGORY_BY_WORD: Final = {
+    " ".join(word.lower().replace("_", " ").split()): key
+    for key, pair in CATEGORY_LABELS.items()
+    for word in (key, *pair)
+} | {"ersättning/utbyte": "replacement", "utbyte": "replacement"}
+
+
+def canonical_category(category: str) -> str:
+    """A cost category named in English or Swedish (``Reinvestering``, ``underhåll``) -> its key
+    (``replacement``, ``maintenance``); anything else is returned unchanged (the server refuses
+    an unknown category, naming it)."""
+    return _CATEGORY_BY_WORD.get(" ".join(category.lower().replace("_", " ").split()), category)
+
+
 def module_label(module: str, lang: str = "en") -> str:
     return _pick(MODULE_LABELS, module, lang) or module.upper().replace("_", "–")
+
+
+def resource_label(resource: str, lang: str = "en") -> str:
+    """A resource's display name (``electricity`` -> ``el``, ``hvo`` -> ``HVO``); an unknown
+    one as keyed, underscores as spaces."""
+    return _pick(RESOURCE_LABELS, resource, lang) or resource.replace("_", " ")
 
 
 def status_label(status: str, lang: str = "en") -> str:

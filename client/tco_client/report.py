@@ -1,10 +1,14 @@
 """The Excel report of an evaluation (needs openpyxl, the ``report`` extra).
 
-Sheets (titles in the report's language): ranking, cost by category, emissions by module,
-measures, one cash-flow sheet per bid, warnings, explanations and **assumptions** — every method
-parameter with its source and price-base year (carbon price series and reference emission factors
-as the server lists them), the method and request digests, the engine and client versions and the
-reference data version.
+Sheets (titles in the report's language): ranking (with the digests and versions under it, so the
+first printed page identifies the evaluation), cost by category, emissions by module, measures, one
+cash-flow sheet per bid, warnings, explanations (in Swedish too: :mod:`tco_client.i18n_explain`),
+**assumptions** — every method parameter with its source and price-base year (carbon price series
+and reference emission factors as the server lists them), the method and request digests, the
+engine and client versions and the reference data version — and **bids as offered** ("Anbudens
+indata"): every input of every bid with its unit and the workbook cell it came from
+(:mod:`tco_client.report_record`). Every sheet prints on A4 fitted to the page width, landscape
+where wide, with the header row repeated, the tender's name and page numbers.
 
 Readable on purpose: units and currency in every header, number formats (``#,##0`` for money —
 Swedish Excel shows it as ``# ##0`` — ``#,##0.0`` for kg CO2e, ``0.00 %`` for percentages),
@@ -18,15 +22,30 @@ gives a byte-identical workbook.
 # ruff: noqa: PLC0415 - optional extras (openpyxl, matplotlib, PyYAML, rich) are imported lazily
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from tco_client import frames
-from tco_client.i18n import category_label, column_label, module_label, status_label, text
+from tco_client.i18n import (
+    category_label,
+    column_label,
+    label,
+    module_label,
+    status_label,
+    text,
+)
+from tco_client.i18n_explain import explanation_formula, explanation_input
+from tco_client.i18n_messages import warning_text
 from tco_client.report_assumptions import write_assumptions
+from tco_client.report_record import (
+    offered_title,
+    print_setup,
+    write_offered_inputs,
+    write_record_header,
+)
 from tco_client.report_sheets import (
     FMT_INT,
     FMT_KG,
@@ -98,8 +117,16 @@ def _write_breakdown(  # noqa: PLR0917 - the table and how to label it
     write_table(ws, headers, rows, [None] + [fmt] * len(frame.columns), freeze="B2")
 
 
-def build_workbook(result: EvaluationResult, lang: str = "en") -> Workbook:
-    """The report as an openpyxl workbook (see the module docstring for its sheets)."""
+def build_workbook(
+    result: EvaluationResult,
+    lang: str = "en",
+    *,
+    title: str = "",
+    locations: Mapping[str, str] | None = None,
+) -> Workbook:
+    """The report as an openpyxl workbook (see the module docstring for its sheets); ``title``
+    (the tender's name) goes in the page header, ``locations`` (request path -> workbook cell)
+    into the offered-inputs sheet."""
     from openpyxl import Workbook
 
     cur = result.currency
@@ -112,7 +139,15 @@ def build_workbook(result: EvaluationResult, lang: str = "en") -> Workbook:
     ranking = result.ranking.copy()
     ranking["difference_to_best_percent"] = ranking["difference_to_best_percent"] / 100.0
     ranking["tied"] = ranking["tied"].map(lambda t: ("ja" if lang == "sv" else "yes") if t else "")
-    write_frame(sheet(text("ranking", lang)), ranking, cur, lang, freeze="C2")
+    per_unit = f"cost_per_functional_unit_{cur}"
+    functional_unit = result.request.method.functional_unit
+    headers = {}
+    if functional_unit and per_unit in ranking.columns:
+        name = column_label("cost_per_functional_unit", lang)
+        headers[per_unit] = f"{name} ({cur} per {functional_unit})"
+    first = sheet(text("ranking", lang))
+    write_frame(first, ranking, cur, lang, freeze="C2", headers=headers)
+    write_record_header(first, result, lang, first.max_row + 2)
     by_category = sheet(text("cost_by_category", lang))
     _write_breakdown(by_category, result.cost_by_category, lang, cur, category_label, FMT_MONEY)
     by_module = sheet(text("emissions_by_module", lang))
@@ -121,13 +156,49 @@ def build_workbook(result: EvaluationResult, lang: str = "en") -> Workbook:
     write_frame(sheet(text("measures", lang)), result.measures, cur, lang, transform=statuses)
     for bid_id in result.bid_ids:
         _write_cash_flows(sheet(f"{text('cash_flows', lang)} {bid_id}"), result, bid_id, lang)
-    write_frame(sheet(text("warnings", lang)), result.warnings, cur, lang, freeze="A2")
-    write_frame(sheet(text("explanations", lang)), result.explanations, cur, lang, freeze="A2")
+    warnings = result.warnings.copy()
+    if len(warnings):
+        warnings["message"] = [
+            warning_text(code, message, lang)
+            for code, message in zip(warnings["code"], warnings["message"], strict=True)
+        ]
+    write_frame(sheet(text("warnings", lang)), warnings, cur, lang, freeze="A2")
+    explanations = _explanations(result, lang)
+    write_frame(sheet(text("explanations", lang)), explanations, cur, lang, freeze="A2")
     write_assumptions(sheet(text("assumptions", lang)), result, lang)
+    write_offered_inputs(sheet(offered_title(lang)), result, lang, locations or {})
     wb.remove(wb.worksheets[0])  # the empty first sheet of a new workbook
+    print_setup(wb, title, lang)
     return wb
 
 
-def write_report(result: EvaluationResult, path: str | Path, *, lang: str = "en") -> Path:
-    """Write the Excel report of ``result`` to ``path`` (``.xlsx``)."""
-    return save_workbook(build_workbook(result, lang), path)
+def _explanations(result: EvaluationResult, lang: str) -> pd.DataFrame:
+    """The explanation trail in the language: figure names, formulas and input lines
+    (:mod:`tco_client.i18n_explain`); the values as the server computed them."""
+    frame = result.explanations
+    if lang == "en" or not len(frame):
+        return frame
+    inputs = [
+        "; ".join(explanation_input(line, lang) for line in e.inputs)
+        for r in result.response.results
+        for e in r.explanations
+    ]
+    return frame.assign(
+        quantity=[label(q, lang) for q in frame["quantity"]],
+        formula=[explanation_formula(f, lang) for f in frame["formula"]],
+        inputs=inputs,
+    )
+
+
+def write_report(
+    result: EvaluationResult,
+    path: str | Path,
+    *,
+    lang: str = "en",
+    title: str = "",
+    locations: Mapping[str, str] | None = None,
+) -> Path:
+    """Write the Excel report of ``result`` to ``path`` (``.xlsx``); ``title`` names the tender
+    in the page header, ``locations`` give the cells the inputs came from."""
+    workbook = build_workbook(result, lang, title=title, locations=locations)
+    return save_workbook(workbook, path)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -33,6 +33,8 @@ _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 def column_format(column: str, currency: str) -> str | None:
     if column.endswith(f"_{currency}_per_tCO2e"):
         return FMT_MONEY
+    if column == f"cost_per_functional_unit_{currency}":
+        return FMT_MONEY_2  # 2.54 / 2.74 / 2.91 per vehicle-km must not all print as 3
     if column.endswith("_percent"):
         return FMT_PERCENT
     if column.endswith("_kgCO2e") or column.endswith("_tCO2e"):
@@ -136,10 +138,12 @@ def write_frame(
     index: bool = False,
     freeze: str = "B2",
     transform: dict[str, Callable[[Any], Any]] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> None:
     data = frame.reset_index() if index else frame
     columns = [str(c) for c in data.columns]
-    headers = [column_label(c, lang) for c in columns]
+    named = headers or {}
+    header_row = [named.get(c) or column_label(c, lang) for c in columns]
     formats = [column_format(c, currency) for c in columns]
     transform = transform or {}
     rows = []
@@ -149,7 +153,7 @@ def write_frame(
             fn = transform.get(column)
             row.append(fn(value) if fn is not None and cell_value(value) is not None else value)
         rows.append(row)
-    write_table(ws, headers, rows, formats, freeze=freeze)
+    write_table(ws, header_row, rows, formats, freeze=freeze)
 
 
 def sheet_title(title: str, used: set[str]) -> str:

@@ -8,6 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from tco_client.i18n import column_label, format_number, format_percent, label, text
+from tco_client.i18n_messages import warning_text
 from tco_client.result import EvaluationResult
 from tcoapi.v1 import reference_pb2
 
@@ -82,7 +83,8 @@ def warnings_text(result: EvaluationResult, lang: str = "en") -> RenderableType:
     lines = [Text(text("warnings", lang) + ":", style="bold yellow")]
     for w in result.response.warnings:
         where = f" [{w.bid_id}]" if w.bid_id else ""
-        lines.append(Text(f"  {w.code}{where}: {w.message}", style="yellow"))
+        message = warning_text(w.code, w.message, lang)
+        lines.append(Text(f"  {w.code}{where}: {message}", style="yellow"))
     return Group(*lines)
 
 

@@ -12,9 +12,10 @@ import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tco_client.i18n_workbook import column_name, enum_word, param_name, sheet_label, sv_text
 from tco_client.safe_output import append_row, save_workbook
-from tco_client.workbook_layout import DATA_SHEETS, METHOD_PARAMS
-from tco_client.workbook_writer import fill_workbook
+from tco_client.workbook_layout import DATA_SHEETS, METHOD_HEADERS, METHOD_PARAMS
+from tco_client.workbook_writer import column_header, fill_workbook
 from tcoapi.v1 import tender_pb2
 
 if TYPE_CHECKING:
@@ -55,33 +56,34 @@ _INTRO: dict[str, list[str]] = {
         "Upphandlingsunderlag för LCC-tjänsten (livscykelkostnad) — direktiv 2014/24/EU art. 68, "
         "LOU 16 kap.",
         "",
-        "1. Method: beställarens publicerade utvärderingsparametrar, fastställda innan anbuden "
+        "1. Metod: beställarens publicerade utvärderingsparametrar, fastställda innan anbuden "
         "kommer in. En parameter per rad; fyll i värde (och enhet där det efterfrågas). Rader "
-        "utan värde ignoreras. Rader med nyckel (resource_price, emission_factor, exchange_rate "
-        "…) upprepas en gång per nyckel; lägg till rader vid behov.",
-        "2. Bids: en rad per anbudsobjekt (bid_id, supplier … på anbudets första rad). Ett anbud "
-        "som bara prissätts i Costs (ett tjänsteavtal) behöver en rad med sitt bid_id och inget "
-        "objekt (item).",
-        "3. Resource use, Costs, Pollutants, Deductions, Circularity: rader som anger anbud med "
-        "bid_id och objekt med dess namn i Bids (eller #n för anbudets n:te objekt).",
-        "4. Kontrollera: tco validate UNDERLAG.xlsx — utvärdera: tco evaluate UNDERLAG.xlsx "
-        "--excel RAPPORT.xlsx --lang sv",
+        "utan värde ignoreras. Rader med nyckel (resurspris, emissionsfaktor, växelkurs …) "
+        "upprepas en gång per nyckel; lägg till rader vid behov.",
+        "2. Anbud: en rad per anbudsobjekt (anbud, anbudsgivare … på anbudets första rad). Ett "
+        "anbud som bara prissätts i Kostnader (ett tjänsteavtal) behöver en rad med sin "
+        "anbudsbeteckning och inget objekt.",
+        "3. Resursanvändning, Kostnader, Föroreningar, Avdrag, Cirkularitet: rader som anger "
+        "anbud med dess beteckning och objekt med dess namn i Anbud (eller #n för anbudets n:te "
+        "objekt).",
+        "4. Kontrollera: tco validate UNDERLAG.xlsx --lang sv — utvärdera: tco evaluate "
+        "UNDERLAG.xlsx --excel RAPPORT.xlsx --lang sv",
         "",
         "Tal skrivs som tal i cellen (utan enhet). Räntor och andelar anges som andelar: 0,035 = "
         "3,5 % (en cell formaterad som procent innehåller redan andelen). Belopp anges i "
         "basårets prisnivå. Skriv värden, inte formler: en cell med en formel avvisas (resultatet "
-        "som sparats med den kan inte kontrolleras).",
-        "Standardenheter när enhetscellen är tom: pengar → metodens valuta (maintenance_cost → "
-        "valuta/year), tid → years, klimatpåverkan → kgCO2e, massa → kg. Priser, "
-        "emissionsfaktorer och förbrukning kräver alltid enhet.",
-        "Enheter skrivs på engelska, t.ex. SEK, EUR, SEK/kWh, SEK/l, SEK/m^3, kWh/year, MWh/year, "
-        "W (med activity h/year), l/(100 km) eller kWh/km (med activity km/year), kgCO2e/kWh, "
-        "kgCO2e/l, SEK/tCO2e, EUR/g, years, months.",
-        "Kostnadskategorier: acquisition (anskaffning), installation, energy (energi), "
-        "water_and_resources (vatten och resurser), maintenance (underhåll), operation (drift), "
-        "replacement (ersättning/utbyte), end_of_life (slutomhändertagande), residual_value "
-        "(restvärde), other (övrigt).",
-        "Kolumnrubriker: namnet före [ … ] gäller; ledtexten inom hakparentes får ändras.",
+        "som sparats med den kan inte kontrolleras). En tom cell är inte noll: ett obligatoriskt "
+        "värde som saknas avvisas med cellens namn.",
+        "Standardenheter när enhetscellen är tom: pengar → metodens valuta (underhållskostnad → "
+        "valuta/år), tid → år, klimatpåverkan → kgCO2e, massa → kg. Priser, emissionsfaktorer "
+        "och förbrukning kräver alltid enhet.",
+        "Enheter skrivs på svenska eller engelska, t.ex. kr, tkr, SEK, EUR, kr/kWh, kr/l, "
+        "kr/m^3, kWh/år, MWh/år, W (med aktivitet h/år), l/mil eller kWh/km (med aktivitet "
+        "mil/år eller km/år), kgCO2e/kWh, kgCO2e/l, kr/ton CO2e, EUR/g, år, månader.",
+        "Kostnadskategorier: anskaffning, installation, energi, vatten och resurser, underhåll, "
+        "drift, reinvestering, slutomhändertagande, restvärde, övrigt.",
+        "Kolumnrubriker: namnet före [ … ] gäller (på svenska eller engelska); ledtexten inom "
+        "hakparentes får ändras.",
         "",
     ],
 }
@@ -114,32 +116,36 @@ def write_instructions(ws: Worksheet, *, lang: str = "en") -> None:
     for cell in ws[header_row]:
         cell.font = bold
         cell.fill = section_fill
+    method = sheet_label("Method", lang)
     append_row(
         ws,
         [
-            "Method",
-            "parameter | key | year | value | unit | note",
-            "One parameter per row (see below).",
+            method,
+            " | ".join(column_name("Method", h, lang) for h in METHOD_HEADERS),
+            "En parameter per rad (se nedan)." if sv else "One parameter per row (see below).",
         ],
     )
+    words = ("nyckel", "år", "enhet", "en av") if sv else ("key", "year", "unit", "one of")
     for param in METHOD_PARAMS:
         extra = []
         if param.key:
-            extra.append(f"key = {param.key}")
+            extra.append(f"{words[0]} = {sv_text(param.key, lang)}")
         if param.year:
-            extra.append(f"year = {param.year}")
+            extra.append(f"{words[1]} = {sv_text(param.year, lang)}")
         if param.unit_hint:
-            extra.append(f"unit: {param.unit_hint}")
+            extra.append(f"{words[2]}: {sv_text(param.unit_hint, lang)}")
         if param.choices:
-            extra.append("one of: " + ", ".join(param.choices))
-        meaning = param.doc + (f" ({'; '.join(extra)})" if extra else "")
-        append_row(ws, ["Method", param.name, meaning])
+            extra.append(f"{words[3]}: " + ", ".join(enum_word(c, lang) for c in param.choices))
+        meaning = sv_text(param.doc, lang) + (f" ({'; '.join(extra)})" if extra else "")
+        append_row(ws, [method, param_name(param.name, lang), meaning])
     for spec in DATA_SHEETS:
-        append_row(ws, [spec.name, "", spec.title])
+        name = sheet_label(spec.name, lang)
+        append_row(ws, [name, "", sv_text(spec.title, lang)])
         ws.cell(ws.max_row, 1).font = bold
         ws.cell(ws.max_row, 3).font = bold
         for column in spec.columns:
-            append_row(ws, [spec.name, column.header, column.doc])
+            header = column_header(spec.name, column, lang)
+            append_row(ws, [name, header, sv_text(column.doc, lang)])
     ws.column_dimensions["A"].width = 16
     ws.column_dimensions["B"].width = 48
     ws.column_dimensions["C"].width = 110
@@ -159,6 +165,6 @@ def write_template(
     wb = Workbook()
     assert wb.active is not None
     wb.remove(wb.active)
-    write_instructions(wb.create_sheet("Instructions"), lang=lang)
-    fill_workbook(wb, request)
+    write_instructions(wb.create_sheet(sheet_label("Instructions", lang)), lang=lang)
+    fill_workbook(wb, request, lang=lang)
     return save_workbook(wb, path)

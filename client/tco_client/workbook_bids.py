@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from tco_client.i18n import canonical_category
 from tco_client.workbook_cells import CellReader, SheetRow, sheet_rows
 from tco_client.workbook_layout import (
     BID_FIELDS,
@@ -98,18 +99,29 @@ class _BidsRead:
         return -1
 
 
-def read_bids(wb: Workbook, request: tender_pb2.EvaluateBidsRequest, reader: CellReader) -> None:
-    """Fill ``request.bids`` from the Bids sheet and the detail sheets."""
-    if "Bids" not in wb.sheetnames:
-        reader.bad("workbook", "the workbook has no 'Bids' sheet (make one with: tco template)")
+def read_bids(
+    wb: Workbook,
+    request: tender_pb2.EvaluateBidsRequest,
+    reader: CellReader,
+    sheets: dict[str, str] | None = None,
+) -> None:
+    """Fill ``request.bids`` from the Bids sheet and the detail sheets (``sheets``: English
+    sheet name -> the workbook's name of it, English or Swedish)."""
+    names = sheets if sheets is not None else {n: n for n in wb.sheetnames}
+    if "Bids" not in names:
+        reader.bad(
+            "workbook", "the workbook has no 'Bids' ('Anbud') sheet (make one with: tco template)"
+        )
         return
     bids = _BidsRead(request, reader)
-    for row in sheet_rows(wb["Bids"], "Bids", [c.key for c in BIDS_COLUMNS], reader):
+    keys = [c.key for c in BIDS_COLUMNS]
+    for row in sheet_rows(wb[names["Bids"]], names["Bids"], keys, reader, layout="Bids"):
         _read_bid_row(row, bids)
     columns = {s.name: [c.key for c in s.columns] for s in DATA_SHEETS}
     for sheet, read_row in _DETAIL_READERS.items():
-        if sheet in wb.sheetnames:
-            for row in sheet_rows(wb[sheet], sheet, columns[sheet], reader):
+        if sheet in names:
+            name = names[sheet]
+            for row in sheet_rows(wb[name], name, columns[sheet], reader, layout=sheet):
                 entry = bids.find(row)
                 if entry is not None:
                     read_row(row, entry, bids)
@@ -136,9 +148,10 @@ def _read_bid_row(row: SheetRow, bids: _BidsRead) -> None:
             entry.duplicate_names.add(name)
         entry.items.setdefault(name, item_index)
     quantity = reader.number(row, "quantity")
+    if "quantity" in row.columns:  # also when empty: the server's "required" names the cell
+        reader.locations[f"{p}.quantity"] = row.cell_ref("quantity")
     if quantity is not None:
         item.quantity = quantity
-        reader.locations[f"{p}.quantity"] = row.cell_ref("quantity")
     for key in ITEM_QUANTITY_FIELDS:
         reader.quantity(row, key, getattr(item, key), BIDS_DEFAULT_UNITS[key], f"{p}.{key}")
     for module in EMISSION_MODULES:
@@ -225,6 +238,7 @@ def _read_cost(row: SheetRow, entry: _BidEntry, bids: _BidsRead) -> None:
     reader.locations[p] = row.cell_ref()
     for key in ("name", "category", "emissions_module"):
         setattr(stream, key, reader.text(row, key) or "")
+    stream.category = canonical_category(stream.category)
     if not reader.quantity(row, "amount", stream.amount, MONEY, f"{p}.amount"):
         reader.bad(row.where("amount"), "amount is required")
     for key in ("first_year", "every_years", "last_year", "escalation"):

@@ -10,6 +10,7 @@ program can write both), so it cannot be read as the value; the evaluator types 
 # ruff: noqa: PLC0415 - openpyxl (the report extra) is imported lazily
 from __future__ import annotations
 
+import datetime
 import math
 import re
 from collections.abc import Iterator, Sequence
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tco_client.errors import FieldViolation
+from tco_client.i18n_workbook import column_aliases
 from tco_client.input_limits import MAX_SHEET_COLUMNS, MAX_SHEET_ROWS
 from tco_client.workbook_layout import (
     CO2E,
@@ -33,6 +35,22 @@ if TYPE_CHECKING:
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 _TRUE = {"true", "yes", "ja", "sant", "1", "x"}
+
+
+def shown(value: Any) -> str:
+    """A cell's value for a message: a date as a date (``2026-01-01``), a time with its time,
+    text quoted, a number as typed."""
+    if isinstance(value, datetime.datetime):
+        if value.time() == datetime.time():
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return repr(value) if isinstance(value, str) else str(value)
+
+
 _FALSE = {"false", "no", "nej", "falskt", "0", ""}
 
 
@@ -44,10 +62,15 @@ class SheetRow:
     number: int
     cells: dict[str, Any]
     columns: dict[str, str]  # key -> column letter
+    #: What a column's cell holds when not the column key itself (a Method row's ``value`` cell
+    #: holds its parameter: ``Method!D3 (base_year)``).
+    names: dict[str, str] = field(default_factory=dict)
 
     def where(self, key: str | None = None) -> str:
         """The cell of ``key`` and its column key (``Bids!G5 (unit_price)``), or the row."""
-        return f"{self.cell_ref(key)} ({key})" if key in self.columns else self.cell_ref()
+        if key not in self.columns:
+            return self.cell_ref()
+        return f"{self.cell_ref(key)} ({self.names.get(key, key)})"
 
     def cell_ref(self, key: str | None = None) -> str:
         """The cell of ``key`` (``'Resource use'!D2``), or the row (``Bids row 5``)."""
@@ -87,6 +110,8 @@ class CellReader:
             return None
         if isinstance(value, float) and value.is_integer():
             return str(int(value))
+        if isinstance(value, datetime.date | datetime.time):
+            return shown(value)
         return str(value)
 
     def number(self, row: SheetRow, key: str) -> float | None:
@@ -95,27 +120,26 @@ class CellReader:
     def number_of(self, value: Any, where: str) -> float | None:
         if value is None:
             return None
-        if isinstance(value, bool):
-            self.bad(where, f"expected a number, got {value!r}")
+        if isinstance(value, bool | datetime.date | datetime.time):
+            self.bad(where, f"expected a number, got {shown(value)}")
             return None
         if isinstance(value, int | float):
             number = float(value)
         else:
             text = str(value).strip().replace("\u00a0", "").replace(" ", "")
             if re.fullmatch(r"-?\d{1,3},\d{3}", text):
-                self.bad(
-                    where, f"{value!r} is ambiguous (decimal or thousands comma?): type a number"
-                )
+                ambiguous = "is ambiguous (decimal or thousands comma?): type a number"
+                self.bad(where, f"{shown(value)} {ambiguous}")
                 return None
             if text.count(",") == 1 and "." not in text:
                 text = text.replace(",", ".")  # Swedish decimal comma
             try:
                 number = float(text)
             except ValueError:
-                self.bad(where, f"expected a number, got {value!r}")
+                self.bad(where, f"expected a number, got {shown(value)}")
                 return None
         if not math.isfinite(number):
-            self.bad(where, f"expected a finite number, got {value!r}")
+            self.bad(where, f"expected a finite number, got {shown(value)}")
             return None
         return number
 
@@ -127,7 +151,7 @@ class CellReader:
         if number is None:
             return None
         if not number.is_integer():
-            self.bad(where, f"expected a whole number, got {value!r}")
+            self.bad(where, f"expected a whole number, got {shown(value)}")
             return None
         return int(number)
 
@@ -143,7 +167,7 @@ class CellReader:
             return True
         if text in _FALSE:
             return False
-        self.bad(where, f"expected TRUE or FALSE, got {value!r}")
+        self.bad(where, f"expected TRUE or FALSE, got {shown(value)}")
         return None
 
     def quantity(
@@ -157,6 +181,9 @@ class CellReader:
         """Fill ``target`` from ``key`` and ``key_unit``; False when the value cell is empty."""
         value = self.number(row, key)
         unit = self.text(row, f"{key}_unit")
+        if key in row.columns:  # also when empty: a server's "required" then names the cell
+            self.locations.setdefault(path, row.cell_ref(key))
+            self.locations.setdefault(f"{path}.value", row.cell_ref(key))
         if value is None:
             if unit is not None and row.get(key) is None:
                 self.bad(
@@ -165,7 +192,8 @@ class CellReader:
                 )
             return False
         resolved = unit or self._default_unit(default_unit)
-        if not resolved:
+        if not resolved and not (default_unit in (MONEY, MONEY_PER_YEAR) and not self.currency):
+            # (without a method currency the currency alone is reported, once)
             self.bad(row.where(f"{key}_unit"), f"the unit of {key} is required")
         target.value = value
         target.unit = resolved
@@ -193,8 +221,10 @@ def sheet_rows(
     reader: CellReader,
     *,
     unread: Sequence[str] = (),
+    layout: str = "",
 ) -> Iterator[SheetRow]:
-    """The non-empty data rows of a sheet whose header names columns of ``known``; the
+    """The non-empty data rows of a sheet whose header names columns of ``known`` (in English or
+    Swedish; ``layout`` is the sheet's English name when ``sheet`` is its Swedish one); the
     ``unread`` ones (the Method sheet's notes) are skipped."""
     from openpyxl.utils import get_column_letter
 
@@ -204,7 +234,7 @@ def sheet_rows(
     header = [cell.value for cell in next(ws.iter_rows(max_row=1, max_col=MAX_SHEET_COLUMNS), ())]
     while header and header[-1] is None:
         header.pop()
-    columns = _header_columns(header, sheet, known, reader)
+    columns = _header_columns(header, sheet, column_aliases(layout or sheet, known), reader)
     for key in unread:
         columns.pop(key, None)
     letters = {k: get_column_letter(i + 1) for k, i in columns.items()}
@@ -227,18 +257,19 @@ def sheet_rows(
 
 
 def _header_columns(
-    header: Sequence[Any], sheet: str, known: Sequence[str], reader: CellReader
+    header: Sequence[Any], sheet: str, known: dict[str, str], reader: CellReader
 ) -> dict[str, int]:
-    """Column key -> index of the header's known columns; unknown and repeated ones are bad."""
+    """Column key -> index of the header's known columns (``known``: header key in either
+    language -> column key); unknown and repeated ones are bad."""
     from openpyxl.utils import get_column_letter
 
     columns: dict[str, int] = {}
     for index, cell in enumerate(header):
-        key = header_key(cell)
+        key = known.get(header_key(cell), header_key(cell))
         if not key:
             continue
         where = f"{sheet}!{get_column_letter(index + 1)}1"
-        if key not in known:
+        if key not in known.values():
             reader.bad(where, f"unknown column {cell!r}")
         elif key in columns:
             reader.bad(where, f"column {key!r} appears twice")

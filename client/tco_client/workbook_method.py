@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from tco_client.i18n_workbook import canonical_enum, canonical_param
 from tco_client.workbook_cells import CellReader, SheetRow, sheet_rows
 from tco_client.workbook_layout import (
     BOOL,
@@ -23,7 +24,6 @@ from tco_client.workbook_layout import (
     NO_DEFAULT,
     TEXT,
     MethodParam,
-    header_key,
 )
 from tcoapi.v1 import tender_pb2
 
@@ -51,7 +51,7 @@ class _ParamRow:
         if "unit" in columns:
             columns["value_unit"] = columns["unit"]
         cells = {**row.cells, "value_unit": row.cells.get("unit")}
-        return SheetRow(row.sheet, row.number, cells, columns)
+        return SheetRow(row.sheet, row.number, cells, columns, dict(row.names))
 
 
 @dataclass
@@ -93,14 +93,18 @@ class _MethodSheet:
         return self.reader.boolean(row.cells.get("value"), row.cells.where("value"))
 
 
-def read_method(ws: ReadOnlyWorksheet, method: tender_pb2.Method, reader: CellReader) -> None:
-    """Fill ``method`` from the Method sheet; every problem goes to ``reader``."""
-    sheet = _MethodSheet(method, reader)
-    for cells in sheet_rows(ws, "Method", METHOD_HEADERS, reader, unread=("note",)):
-        row = _param_row(cells, sheet)
+def read_method(
+    ws: ReadOnlyWorksheet, method: tender_pb2.Method, reader: CellReader, *, sheet: str = "Method"
+) -> None:
+    """Fill ``method`` from the Method sheet (named ``sheet``: ``Method`` or ``Metod``); every
+    problem goes to ``reader``."""
+    found = _MethodSheet(method, reader)
+    for cells in sheet_rows(ws, sheet, METHOD_HEADERS, reader, unread=("note",), layout="Method"):
+        row = _param_row(cells, found)
         if row is not None:
-            _READERS.get(row.param.name, _scalar)(sheet, row)
-    for key, by_year in sheet.yearly.items():
+            _READERS.get(row.param.name, _scalar)(found, row)
+    method_locations(sheet, reader)
+    for key, by_year in found.yearly.items():
         years = sorted(by_year)
         if years != list(range(1, len(years) + 1)):
             reader.bad(
@@ -109,7 +113,7 @@ def read_method(ws: ReadOnlyWorksheet, method: tender_pb2.Method, reader: CellRe
                 f"got {years}",
             )
             continue
-        sheet.resource_prices[key].yearly_escalation.extend(by_year[y][0] for y in years)
+        found.resource_prices[key].yearly_escalation.extend(by_year[y][0] for y in years)
 
 
 def _param_row(row: SheetRow, sheet: _MethodSheet) -> _ParamRow | None:
@@ -119,12 +123,16 @@ def _param_row(row: SheetRow, sheet: _MethodSheet) -> _ParamRow | None:
     if row.get("value") is None:
         if row.filled(("key", "year", "unit")):
             reader.bad(row.where("value"), "the value is missing")
+        elif name_raw is not None:
+            _note_empty(row, canonical_param(name_raw), reader)
         return None
     if name_raw is None:
         reader.bad(row.where("parameter"), "a value without a parameter name")
         return None
-    name = header_key(name_raw)
+    name = canonical_param(name_raw)
     param = METHOD_PARAM_BY_NAME.get(name)
+    if param is not None:
+        row.names["value"] = name
     if param is None:
         reader.bad(row.where("parameter"), f"unknown parameter {name_raw!r}")
         return None
@@ -152,6 +160,24 @@ def _param_row(row: SheetRow, sheet: _MethodSheet) -> _ParamRow | None:
     return _ParamRow(row, param, key, year)
 
 
+def _note_empty(row: SheetRow, name: str, reader: CellReader) -> None:
+    """An empty scalar parameter's cell becomes the location of its request path: the server's
+    "required" then names the cell (``Metod!D5``), and the field stays absent, never 0."""
+    param = METHOD_PARAM_BY_NAME.get(name)
+    if param is not None and not param.key and not param.year and "value" in row.columns:
+        path = "method." + _SCALAR_FIELDS.get(name, name)
+        reader.locations.setdefault(path, row.cell_ref("value"))
+
+
+def method_locations(sheet: str, reader: CellReader) -> None:
+    """Scalar parameters without a row: their path located at the sheet and parameter name
+    (``Metod (discount_rate)``), so a "required" still says where to add it."""
+    for param in METHOD_PARAM_BY_NAME.values():
+        if not param.key and not param.year:
+            path = "method." + _SCALAR_FIELDS.get(param.name, param.name)
+            reader.locations.setdefault(path, f"{sheet} ({param.name})")
+
+
 def _enum_value(row: _ParamRow, reader: CellReader) -> int | None:
     """An enumeration by its short name (``mid_year``) or its proto name (``TIMING_MID_YEAR``)."""
     value = str(row.cells.get("value"))
@@ -159,7 +185,7 @@ def _enum_value(row: _ParamRow, reader: CellReader) -> int | None:
     text = value.strip()
     if text.upper().startswith(prefix):
         text = text[len(prefix) :]
-    text = text.lower().replace("-", "_").replace(" ", "_")
+    text = canonical_enum(row.param.name, text)
     if text not in table:
         reader.bad(row.cells.where("value"), f"{value!r} is not one of: {', '.join(table)}")
         return None

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tco_client.errors import TcoInvalidTender
+from tco_client.errors import FieldViolation, TcoInvalidTender
+from tco_client.i18n_workbook import canonical_sheet
 from tco_client.input_limits import check_workbook_archive, refuse
 from tco_client.workbook_bids import read_bids
 from tco_client.workbook_cells import CellReader
@@ -35,15 +36,26 @@ def read_tender_workbook(path: str | Path) -> tuple[tender_pb2.EvaluateBidsReque
         raise refuse(path.name, f"not a readable workbook: {exc}") from None
     reader = CellReader()
     request = tender_pb2.EvaluateBidsRequest()
+    # English sheet name -> the workbook's own (English or Swedish) name of that sheet.
+    sheets: dict[str, str] = {}
+    for name in wb.sheetnames:
+        sheets.setdefault(canonical_sheet(name) or name, name)
     try:
-        if "Method" not in wb.sheetnames:
+        if "Method" not in sheets:
             reader.bad(
-                path.name, "the workbook has no 'Method' sheet (make one with: tco template)"
+                path.name,
+                "the workbook has no 'Method' ('Metod') sheet (make one with: tco template)",
             )
         else:
-            read_method(wb["Method"], request.method, reader)
+            read_method(wb[sheets["Method"]], request.method, reader, sheet=sheets["Method"])
         reader.currency = request.method.currency
-        read_bids(wb, request, reader)
+        read_bids(wb, request, reader, sheets)
+        if "Method" in sheets and not reader.currency and len(request.bids):
+            # Default money units come from the currency: without it the bids cannot be read
+            # right, so it is the one message (naming its cell), not one per amount. (An empty
+            # workbook reads as an empty request: the server lists what is missing.)
+            where = reader.locations.get("method.currency", sheets["Method"])
+            reader.violations.insert(0, FieldViolation(where, "currency is required"))
     except Exception as exc:  # a malformed sheet surfaces while streaming it
         raise refuse(path.name, f"not a readable workbook: {exc}") from None
     finally:

@@ -11,6 +11,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from tco_client.errors import TcoInvalidTender
+from tco_client.i18n import category_label
+from tco_client.i18n_workbook import (
+    BOOL_WORDS,
+    column_name,
+    enum_word,
+    param_name,
+    sheet_label,
+    sv_text,
+)
 from tco_client.safe_output import append_row
 from tco_client.workbook_layout import (
     BOOL,
@@ -22,6 +31,7 @@ from tco_client.workbook_layout import (
     METHOD_HEADERS,
     METHOD_PARAM_BY_NAME,
     METHOD_PARAMS,
+    Column,
     SheetSpec,
 )
 from tcoapi.v1 import tender_pb2
@@ -56,6 +66,16 @@ def method_rows(method: tender_pb2.Method) -> list[MethodRow]:
     return _model_rows(method) + _price_rows(method)
 
 
+def _present(message: Any, name: str) -> bool:
+    """Whether ``message.name`` was given: its presence where the contract tracks it (an
+    ``optional`` field), else a non-default value. A field not given stays an empty cell, never
+    a written 0 that would read back as a stated 0."""
+    try:
+        return bool(message.HasField(name))
+    except ValueError:  # no presence tracked for this field
+        return bool(getattr(message, name))
+
+
 def _row_adder(rows: list[MethodRow]) -> Any:
     def add(name: str, value: Any, unit: str = "", key: str = "", year: int | None = None) -> None:
         rows.append((name, key, year, value, unit))
@@ -67,10 +87,8 @@ def _model_rows(method: tender_pb2.Method) -> list[MethodRow]:
     """Rows of the method's scalars and evaluation model."""
     rows: list[MethodRow] = []
     add = _row_adder(rows)
-    add("currency", method.currency)
-    add("base_year", method.base_year)
-    add("study_period_years", method.study_period_years)
-    add("discount_rate", method.discount_rate)
+    for name in ("currency", "base_year", "study_period_years", "discount_rate"):
+        add(name, getattr(method, name) if _present(method, name) else None)
     if method.rate_basis:
         add(
             "rate_basis",
@@ -232,19 +250,30 @@ def _cost_row(bid_id: str, item: str | None, stream: tender_pb2.CostStream) -> d
     return _put_quantities(row, stream, "amount", "life", "emissions")
 
 
-def fill_workbook(wb: Workbook, request: tender_pb2.EvaluateBidsRequest | None) -> None:
+def column_header(sheet: str, column: Column, lang: str = "en") -> str:
+    """A data sheet's header cell: the column's name, its hint in brackets (in the language)."""
+    return f"{column_name(sheet, column.key, lang)} [{sv_text(column.hint, lang)}]"
+
+
+def fill_workbook(
+    wb: Workbook, request: tender_pb2.EvaluateBidsRequest | None, *, lang: str = "en"
+) -> None:
     """Write the layout into ``wb``: Method rows (every parameter; values from ``request``) and
-    the data sheets (rows from ``request``)."""
-    _write_method_sheet(wb.create_sheet("Method"), request)
+    the data sheets (rows from ``request``); sheet names, headers, parameter names, enumeration
+    words and notes in the language (the reader accepts both)."""
+    _write_method_sheet(wb.create_sheet(sheet_label("Method", lang)), request, lang)
     data = data_rows(request) if request is not None else {s.name: [] for s in DATA_SHEETS}
     for spec in DATA_SHEETS:
-        _write_data_sheet(wb.create_sheet(spec.name), spec, data[spec.name])
+        ws = wb.create_sheet(sheet_label(spec.name, lang))
+        _write_data_sheet(ws, spec, data[spec.name], lang)
 
 
-def _write_method_sheet(ws: Worksheet, request: tender_pb2.EvaluateBidsRequest | None) -> None:
+def _write_method_sheet(
+    ws: Worksheet, request: tender_pb2.EvaluateBidsRequest | None, lang: str
+) -> None:
     from openpyxl.styles import Font
 
-    append_row(ws, METHOD_HEADERS)
+    append_row(ws, [column_name("Method", h, lang) for h in METHOD_HEADERS])
     filled = method_rows(request.method) if request is not None else []
     filled_names = {r[0] for r in filled}
     # Every parameter appears at least once, so the sheet documents itself.
@@ -253,15 +282,22 @@ def _write_method_sheet(ws: Worksheet, request: tender_pb2.EvaluateBidsRequest |
     ]
     order = {p.name: i for i, p in enumerate(METHOD_PARAMS)}
     rows.sort(key=lambda r: order[r[0]])  # stable: keeps the order within a parameter
-    drop_downs = _drop_downs(ws)
+    drop_downs = _drop_downs(ws, lang)
     note_font = Font(italic=True, color="666666")
-    for name, key, year, value, unit in rows:
+    sv = lang == "sv"
+    labels = ("Nyckel", "År", "Enhet") if sv else ("Key", "Year", "Unit")
+    for name, key, year, given, unit in rows:
         param = METHOD_PARAM_BY_NAME[name]
-        hint = param.doc
-        for label, text in (("Key", param.key), ("Year", param.year), ("Unit", param.unit_hint)):
+        value = given
+        hint = sv_text(param.doc, lang)
+        for label, text in zip(labels, (param.key, param.year, param.unit_hint), strict=True):
             if text:
-                hint += f" {label}: {text}."
-        r = append_row(ws, [name, key or None, year, value, unit or None, hint])
+                hint += f" {label}: {sv_text(text, lang)}."
+        if param.choices and isinstance(value, str):
+            value = enum_word(value, lang)
+        elif isinstance(value, bool) and sv:
+            value = BOOL_WORDS["sv"][0 if value else 1]
+        r = append_row(ws, [param_name(name, lang), key or None, year, value, unit or None, hint])
         ws.cell(r, 6).font = note_font
         choices = drop_downs.get(name) or (drop_downs["BOOL"] if param.kind == BOOL else None)
         if choices is not None:
@@ -273,11 +309,13 @@ def _write_method_sheet(ws: Worksheet, request: tender_pb2.EvaluateBidsRequest |
         ws.column_dimensions[col].width = width
 
 
-def _drop_downs(ws: Worksheet) -> dict[str, Any]:
+def _drop_downs(ws: Worksheet, lang: str) -> dict[str, Any]:
     """The drop-down lists of the Method sheet: one per enumeration, ``BOOL`` for yes/no."""
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    lists = {p.name: p.choices for p in METHOD_PARAMS if p.choices} | {"BOOL": ("TRUE", "FALSE")}
+    lists = {
+        p.name: tuple(enum_word(c, lang) for c in p.choices) for p in METHOD_PARAMS if p.choices
+    } | {"BOOL": BOOL_WORDS.get(lang, BOOL_WORDS["en"])}
     found: dict[str, Any] = {}
     for name, choices in lists.items():
         found[name] = DataValidation(
@@ -287,16 +325,23 @@ def _drop_downs(ws: Worksheet) -> dict[str, Any]:
     return found
 
 
-def _write_data_sheet(ws: Worksheet, spec: SheetSpec, rows: list[dict[str, Any]]) -> None:
+def _write_data_sheet(
+    ws: Worksheet, spec: SheetSpec, rows: list[dict[str, Any]], lang: str
+) -> None:
     from openpyxl.utils import get_column_letter
 
-    append_row(ws, [c.header for c in spec.columns])
-    for cells in rows:
+    headers = [column_header(spec.name, c, lang) for c in spec.columns]
+    append_row(ws, headers)
+    for row in rows:
+        cells = row
+        if lang == "sv" and row.get("category"):
+            cells = {**row, "category": category_label(row["category"], "sv")}
         append_row(ws, [cells.get(c.key) for c in spec.columns])
     _style_header(ws, len(spec.columns), wrap=True)
     for index, column in enumerate(spec.columns, start=1):
         letter = get_column_letter(index)
-        ws.column_dimensions[letter].width = max(12, min(34, len(column.header) * 0.55 + 4))
+        width = len(headers[index - 1]) * 0.55 + 4
+        ws.column_dimensions[letter].width = max(12, min(34, width))
         if column.key == "escalation" or (
             spec.name == "Circularity" and column.kind == FLOAT and "ratio" not in column.key
         ):

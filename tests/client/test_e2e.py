@@ -222,7 +222,8 @@ def test_cli_invalid_workbook_violations_point_at_cells(
     out = cli("evaluate", path, "--server", server_target)
     assert out.exit_code == 2, out.stdout
     assert any(
-        line.startswith("bids[0].items[0].unit_price.unit: ") and line.endswith("[Bids!H2]")
+        # the cell first, the request path after it (#17.6)
+        line.startswith("Bids!H2: ") and line.endswith("— bids[0].items[0].unit_price.unit")
         for line in out.stderr.splitlines()
     ), out.stderr
 

@@ -42,7 +42,7 @@ def test_swedish_category_names() -> None:
         "water_and_resources": "Vatten och resurser",
         "maintenance": "Underhåll",
         "operation": "Drift",
-        "replacement": "Ersättning/utbyte",
+        "replacement": "Reinvestering",
         "end_of_life": "Slutomhändertagande",
         "residual_value": "Restvärde",
         "other": "Övrigt",

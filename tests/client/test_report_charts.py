@@ -22,6 +22,7 @@ SHEETS_EN = [
     "Warnings",
     "Explanations",
     "Assumptions",
+    "Bids as offered",
 ]
 
 

@@ -303,3 +303,47 @@ def test_factor_is_thread_safe() -> None:
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         assert all(pool.map(work, range(64)))
+
+
+# --- Swedish unit words (aliases of the same vocabulary, through the same guard) ---
+
+
+@pytest.mark.parametrize(
+    ("unit", "dimension", "expected"),
+    [
+        ("kWh/år", ENERGY_PER_YEAR, 1.0),
+        ("MWh/år", ENERGY_PER_YEAR, 1000.0),
+        ("år", Dimension.TIME, 1.0),
+        ("månad", Dimension.TIME, 1 / 12),
+        ("månader", Dimension.TIME, 1 / 12),
+        ("dagar", Dimension.TIME, 1 / 365.25),
+        ("timmar/år", Dimension.TIME.per(Dimension.TIME), 1 / 8766),
+        ("kr", Dimension.MONEY, 1.0),
+        ("tkr/år", Dimension.MONEY_PER_TIME, 1000.0),
+        ("kr/kWh", Dimension.MONEY.per(Dimension.ENERGY), 1.0),
+        ("kr/ton CO2e", Dimension.MONEY_PER_CO2E, 0.001),
+        ("ton CO2e", Dimension.CO2E, 1000.0),
+        ("ton", Dimension.MASS, 1000.0),  # the metric tonne, never pint's short ton
+        ("mil", Dimension.LENGTH, 10.0),  # the Scandinavian mile, never pint's milli-inch
+        ("l/mil", Dimension.VOLUME.per(Dimension.LENGTH), 0.1),
+        ("mil/år", Dimension.LENGTH.per(Dimension.TIME), 10.0),
+    ],
+)
+def test_swedish_unit_words(unit: str, dimension: Dimension, expected: float) -> None:
+    assert units.factor(unit, dimension) == pytest.approx(expected, rel=1e-15)
+
+
+def test_swedish_words_are_the_same_as_english() -> None:
+    assert units.currency_of("kr/kWh") == "SEK"
+    assert units.factor("månader", Dimension.TIME) * 120 == units.factor("år", Dimension.TIME) * 10
+    assert units.product_factor("l/mil", "mil/år", Dimension.VOLUME.per(Dimension.TIME)) == 1.0
+    assert {"år", "månader", "kr", "ton", "mil"} <= set(units.known_unit_names())
+
+
+@pytest.mark.parametrize(
+    "unit",
+    ["ar", "Ar", "ton CO2", "t CO2e", "ton*CO2e", "a\u030ar", "kWh/år/år", "ÅÅÅ", "åkWh"],
+)
+def test_swedish_words_keep_the_guard(unit: str) -> None:
+    with pytest.raises(UnitError):
+        units.check(unit)
