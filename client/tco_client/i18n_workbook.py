@@ -64,6 +64,7 @@ COLUMN_NAMES_SV: Final[Mapping[str, str]] = {
     "emissions": "utsläpp",
     "emissions_module": "utsläppsmodul",
     "criterion": "kriterium",
+    "level": "nivå",
     "mass": "massa",
     "recycled_input": "återvunnen råvara",
     "reused_input": "återanvänd råvara",
@@ -118,6 +119,9 @@ PARAM_NAMES_SV: Final[Mapping[str, str]] = {
     "carbon_price": "koldioxidpris",
     "carbon_price_point": "koldioxidpris punkt",
     "carbon_price_undiscounted": "koldioxidpris odiskonterat",
+    "deduction": "avdrag",
+    "price_base_year": "prisnivåår",
+    "use_face_values": "utan omräkning",
     "pollutant_price": "föroreningspris",
     "pollutant_price_undiscounted": "föroreningspris odiskonterat",
 }
@@ -199,6 +203,23 @@ def canonical_param(name: str) -> str:
     return _PARAM_BY_SV.get(key, key)
 
 
+#: A deduction level in Swedish -> the level the method's table names.
+DEDUCTION_LEVELS_SV: Final[Mapping[str, str]] = {
+    "uppfyllt": "met",
+    "uppfylld": "met",
+    "ja": "met",
+    "inget": "none",
+    "ingen": "none",
+    "nej": "none",
+}
+
+
+def deduction_level(word: str) -> str:
+    """A claimed level as the method's table names it (``uppfyllt`` -> ``met``)."""
+    text = " ".join(word.strip().split())
+    return DEDUCTION_LEVELS_SV.get(text.casefold(), text)
+
+
 def enum_word(value: str, lang: str) -> str:
     return ENUM_WORDS_SV.get(value, value) if lang == "sv" else value
 
@@ -232,6 +253,33 @@ TEXTS_SV: Final[Mapping[str, str]] = {
     ),
     "Other pollutants one unit emits (Clean Vehicles Directive NOx, NMHC, PM).": (
         "Övriga föroreningar som en enhet släpper ut (direktivet om rena fordon: NOx, NMHC, PM)."
+    ),
+    "Criteria a bid claims to meet (DEDUCTIONS model).": (
+        "Kriterier som anbudet uppger sig uppfylla (mervärdesmodellen, DEDUCTIONS)."
+    ),
+    "A deduction criterion of the method (Method sheet).": (
+        "Ett avdragskriterium i metoden (bladet Metod)."
+    ),
+    "met": "uppfyllt",
+    "The level the bid claims: met (empty = met) or none.": (
+        "Nivån anbudet uppger: uppfyllt (tomt = uppfyllt) eller inget."
+    ),
+    "Leave empty: the method fixes the deduction (a different amount is refused).": (
+        "Lämnas tomt: metoden bestämmer avdraget (ett annat belopp avvisas)."
+    ),
+    "Deduction the method fixes for a criterion met (deductions model, level 'met').": (
+        "Avdrag som metoden fastställer för ett uppfyllt kriterium (mervärdesmodellen, nivå "
+        "'uppfyllt')."
+    ),
+    "criterion": "kriterium",
+    "e.g. SEK": "t.ex. kr",
+    "Year whose prices the method's money is in (empty: base_year); reference carbon prices "
+    "are re-based to it.": (
+        "År vars prisnivå metodens belopp anges i (tomt: basåret); referensvärden för "
+        "koldioxidpris räknas om till det året med KPI."
+    ),
+    "TRUE: use reference values at face value (no re-basing).": (
+        "SANT: använd referensvärdena som de står (ingen omräkning till metodens prisnivå)."
     ),
     "Fixed deductions a bid earned (DEDUCTIONS model).": (
         "Fasta avdrag som ett anbud uppnått (mervärdesmodellen, DEDUCTIONS)."

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tco_client.i18n import canonical_category
+from tco_client.i18n_workbook import deduction_level
 from tco_client.workbook_cells import CellReader, SheetRow, sheet_rows
 from tco_client.workbook_layout import (
     BID_FIELDS,
@@ -253,7 +254,8 @@ def _read_cost(row: SheetRow, entry: _BidEntry, bids: _BidsRead) -> None:
 def _read_deduction(row: SheetRow, entry: _BidEntry, bids: _BidsRead) -> None:
     reader = bids.reader
     deduction = entry.bid.deductions.add(
-        criterion=reader.text(row, "criterion") or "", level=reader.text(row, "level") or "met"
+        criterion=reader.text(row, "criterion") or "",
+        level=deduction_level(reader.text(row, "level") or "met"),
     )
     p = f"{entry.path}.deductions[{len(entry.bid.deductions) - 1}]"
     reader.locations[p] = row.cell_ref()
