@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from tco_client.i18n import TEXT, label
+from tco_client.i18n import TEXT, label, resource_label
 from tco_client.report_sheets import (
     FMT_MONEY_2,
     FMT_PERCENT,
@@ -282,13 +282,16 @@ def _resource_section(sheet: _AssumptionSheet) -> None:
     """Resource prices and their escalation."""
     sheet.section = sheet.label("resources")
     for rp in sheet.method.resource_prices:
-        name = f"{rp.resource}: {sheet.label('resource_price')}"
+        name = f"{resource_label(rp.resource, sheet.lang)}: {sheet.label('resource_price')}"
         sheet.add(name, rp.price.value, rp.price.unit, base=sheet.base_level, fmt=FMT_MONEY_2)
         if rp.yearly_escalation:
             steps = "; ".join(f"{e:.4g}" for e in rp.yearly_escalation)
-            sheet.add(f"{rp.resource}: {sheet.label('yearly_escalation')}", steps)
+            sheet.add(
+                f"{resource_label(rp.resource, sheet.lang)}: {sheet.label('yearly_escalation')}",
+                steps,
+            )
         else:
-            name = f"{rp.resource}: {sheet.label('escalation')}"
+            name = f"{resource_label(rp.resource, sheet.lang)}: {sheet.label('escalation')}"
             sheet.add(name, rp.escalation, sheet.per_year, fmt=FMT_PERCENT)
 
 
@@ -298,7 +301,7 @@ def _emission_factor_section(sheet: _AssumptionSheet) -> None:
     listed = sheet.result.reference.emission_factors
     references = {f.id: f for f in listed.factors} if listed is not None else {}
     for ef in sheet.method.emission_factors:
-        name = f"{ef.resource}: {sheet.label('emission_factor')}"
+        name = f"{resource_label(ef.resource, sheet.lang)}: {sheet.label('emission_factor')}"
         ref = references.get(ef.reference_id)
         if ref is not None:
             source = f"{ref.basis} — {ref.source} ({ref.period}) [id {ref.id}]"
@@ -308,8 +311,9 @@ def _emission_factor_section(sheet: _AssumptionSheet) -> None:
         if ef.HasField("factor"):
             source = f"{ef.basis} — {sheet.stated}"
             sheet.add(name, ef.factor.value, ef.factor.unit, source, fmt="0.000")
+        resource = resource_label(ef.resource, sheet.lang)
         for point in ef.trajectory:
-            name = f"{ef.resource}: {sheet.label('trajectory')} {point.year}"
+            name = f"{resource}: {sheet.label('trajectory')} {point.year}"
             source = ef.basis or sheet.stated
             sheet.add(name, point.factor.value, point.factor.unit, source, fmt="0.000")
 
