@@ -199,16 +199,9 @@ def open_store(config: ServerConfig) -> RecordStore:
     sealer = Sealer(load_key(config.data_key_file)) if config.data_key_file else None
     url = database_url(config.database, config.data_dir)
     store = RecordStore.open(url, sealer)
-    backend = store.engine.dialect.name
-    where = store.engine.url.database if backend == "sqlite" else store.engine.url.host
-    log_event("records_store", backend=backend, location=str(where), encrypted=sealer is not None)
-    if sealer is None:
-        log_event(
-            "records_unencrypted",
-            logging.WARNING,
-            detail="procurement records (bids included) are stored unencrypted; "
-            "give --data-key-file to encrypt them at rest",
-        )
+    log_event("records_store", backend=store.engine.dialect.name, encrypted=sealer is not None)
+    if sealer is None:  # the reason says what to do
+        log_event("records_unencrypted", logging.WARNING, reason="NO_DATA_KEY_FILE")
     return store
 
 

@@ -130,6 +130,7 @@ class Backend:
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
     if request.param == "sqlite":
         data_dir = tmp_path / "tco-data"
+        data_dir.mkdir()
         return Backend(
             "sqlite",
             f"sqlite:///{data_dir / 'records.sqlite3'}",
