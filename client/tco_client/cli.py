@@ -47,6 +47,7 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console
 
+from tco_client import procurement_cli
 from tco_client.client import DEFAULT_TARGET, DEFAULT_TIMEOUT, TcoClient
 from tco_client.errors import TcoError, TcoInvalidTender
 from tco_client.i18n import text
@@ -455,6 +456,9 @@ def analyze(
 
             written = write_analysis_report(result, excel, lang=lang.value)
             note.print(f"{'Rapport' if lang is Language.sv else 'Report'}: {written}")
+
+
+app.add_typer(procurement_cli.app, name="procurement")  # tco procurement … (records)
 
 
 def _version(value: bool) -> None:
