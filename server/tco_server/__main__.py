@@ -82,6 +82,13 @@ def _records_flags(parser: argparse.ArgumentParser) -> None:
         help="256-bit key (hex or base64) encrypting the records at rest with AES-GCM "
         "(python -m tco_server.records.crypto new-key FILE); without it they are unencrypted",
     )
+    records.add_argument(
+        "--data-sync",
+        choices=("full", "normal"),
+        default="full",
+        help="SQLite records: 'full' fsyncs every commit (survives a power cut; default), "
+        "'normal' does not wait for it (survives kill -9, not a power cut)",
+    )
 
 
 def parse_args(argv: Sequence[str] | None = None) -> ServerConfig:
@@ -190,6 +197,7 @@ def parse_args(argv: Sequence[str] | None = None) -> ServerConfig:
         data_dir=args.data_dir,
         database=args.database,
         data_key_file=args.data_key_file,
+        data_sync=args.data_sync,
     )
 
 

@@ -73,6 +73,9 @@ class ServerConfig:
     database: str | None = None
     #: file holding the AES-256 key of bids at rest; None = records stored unencrypted
     data_key_file: str | None = None
+    #: SQLite durability of the records: "full" (fsync every commit) or "normal" (see
+    #: tco_server.records.store)
+    data_sync: str = "full"
 
     @property
     def max_message_bytes(self) -> int:

@@ -198,7 +198,7 @@ def open_store(config: ServerConfig) -> RecordStore:
     """
     sealer = Sealer(load_key(config.data_key_file)) if config.data_key_file else None
     url = database_url(config.database, config.data_dir)
-    store = RecordStore.open(url, sealer)
+    store = RecordStore.open(url, sealer, config.data_sync)
     log_event("records_store", backend=store.engine.dialect.name, encrypted=sealer is not None)
     if sealer is None:  # the reason says what to do
         log_event("records_unencrypted", logging.WARNING, reason="NO_DATA_KEY_FILE")

@@ -89,7 +89,7 @@ def test_create_evaluate_restart_reproduce_award_verify(backend: Backend) -> Non
     response_bytes = stored.response.SerializeToString(deterministic=True)
     assert stored.evaluation_digest == hashlib.sha256(response_bytes).hexdigest()
     assert stored.method_digest == published.method_digest == stored.response.method_digest
-    assert stored.request.bids == tender().bids  # the bids as received
+    assert not stored.HasField("request")  # the caller has it; GetEvaluation returns it
 
     with serving(*backend.flags) as (_, stub):  # a restarted server keeps the records
         got = stub.GetProcurement(pb.GetProcurementRequest(name=published.name), timeout=TIMEOUT)
@@ -111,6 +111,8 @@ def test_create_evaluate_restart_reproduce_award_verify(backend: Backend) -> Non
         ]
         again = stub.GetEvaluation(pb.GetEvaluationRequest(name=stored.name), timeout=TIMEOUT)
         assert again.evaluation.response.SerializeToString(deterministic=True) == response_bytes
+        assert again.evaluation.request.bids == tender().bids  # the bids as received
+        assert again.evaluation.request.method == tender().method  # the published method
 
         reproduced = stub.ReproduceEvaluation(
             pb.ReproduceEvaluationRequest(name=stored.name), timeout=TIMEOUT

@@ -208,9 +208,10 @@ def test_tokens_file_names_organisations() -> None:
         security.parse_tokens("platform-a:" + "ab" * 32 + ":bad name")
 
 
-def test_acknowledged_evaluations_survive_kill_9(tmp_path: Path) -> None:
+@pytest.mark.parametrize("sync", ["full", "normal"])
+def test_acknowledged_evaluations_survive_kill_9(tmp_path: Path, sync: str) -> None:
     data = tmp_path / "data"
-    server = ServerProcess("--data-dir", str(data))
+    server = ServerProcess("--data-dir", str(data), "--data-sync", sync)
     acknowledged: list[str] = []
     stop = threading.Event()
     channel = grpc.insecure_channel(server.target)

@@ -481,7 +481,9 @@ class EvaluateProcurementResponse(_message.Message):
     EVALUATION_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def evaluation(self) -> Global___Evaluation:
-        """The stored evaluation, with the response."""
+        """The stored evaluation, with the response (the request is left out: it is what the caller
+        sent, with the published method; GetEvaluation returns it).
+        """
 
     def __init__(
         self,

@@ -350,7 +350,9 @@ def evaluate_procurement(
                     grpc.StatusCode.ALREADY_EXISTS, f"{name} already exists", "ALREADY_EXISTS"
                 ) from None
             continue  # another evaluation took the number: count again
-        return pb.EvaluateProcurementResponse(evaluation=_evaluation(record, bodies=True))
+        evaluation = _evaluation(record, bodies=False)  # the request is what the caller sent
+        evaluation.response.CopyFrom(response)
+        return pb.EvaluateProcurementResponse(evaluation=evaluation)
     raise _refused(grpc.StatusCode.ABORTED, "too many concurrent evaluations", "ABORTED")
 
 

@@ -3,9 +3,13 @@
 - **Where**: ``--database URL`` (e.g. ``postgresql+psycopg://user@host/db``), else the SQLite
   file ``records.sqlite3`` in ``--data-dir`` (default :func:`default_data_dir`:
   ``$XDG_DATA_HOME/tco-server``, i.e. ``~/.local/share/tco-server``).
-- **Durable**: SQLite runs in WAL mode with ``synchronous=FULL``: a record whose append returned
-  is on disk (an evaluation acknowledged to the caller survives ``kill -9``). PostgreSQL commits
-  durably by default.
+- **Durable**: SQLite runs in WAL mode with ``synchronous=FULL`` (``--data-sync full``, the
+  default): a record whose append returned is on disk, fsynced (an evaluation acknowledged to the
+  caller survives ``kill -9`` and a power cut); each commit waits for one fsync (about 10 ms on the
+  benchmark machine, BENCHMARKS.md). ``--data-sync normal`` (``synchronous=NORMAL``) skips that
+  wait: an acknowledged record still survives ``kill -9`` of the server (it is in the WAL, in the
+  operating system's cache), but the newest commits may be lost to a power cut or an OS crash.
+  PostgreSQL commits durably by default.
 - **Append-only**: the code here inserts and selects, nothing else; the migration adds triggers
   that refuse UPDATE and DELETE (and TRUNCATE on PostgreSQL).
 - **One chain per organisation** (:mod:`tco_server.records.chain`): appends of one organisation
@@ -139,9 +143,16 @@ def _lock_key(organization: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
-def create_engine(url: str) -> Engine:
-    """An engine for ``url``; on SQLite WAL, ``synchronous=FULL`` and explicit transactions
-    (``BEGIN IMMEDIATE`` for writes: one writer at a time, no upgrade deadlock)."""
+#: ``--data-sync`` values: SQLite's ``synchronous`` setting of the records store.
+SYNC_MODES = ("full", "normal")
+
+
+def create_engine(url: str, sync: str = "full") -> Engine:
+    """An engine for ``url``; on SQLite WAL, ``synchronous=FULL`` (or ``NORMAL``, see the module
+    docstring) and explicit transactions (``BEGIN IMMEDIATE`` for writes: one writer at a time,
+    no upgrade deadlock)."""
+    if sync not in SYNC_MODES:
+        raise ValueError(f"sync must be one of {SYNC_MODES}")
     if not url.startswith("sqlite"):
         return sa.create_engine(url, pool_pre_ping=True)
     engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
@@ -151,7 +162,7 @@ def create_engine(url: str) -> Engine:
         dbapi_connection.isolation_level = None  # transactions begin below, not in the driver
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute(f"PRAGMA synchronous={sync.upper()}")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
@@ -203,9 +214,9 @@ class RecordStore:
         self._sealer = sealer
 
     @classmethod
-    def open(cls, url: str, sealer: Sealer | None) -> RecordStore:
+    def open(cls, url: str, sealer: Sealer | None, sync: str = "full") -> RecordStore:
         """Connect to ``url`` and migrate the schema to the newest revision."""
-        engine = create_engine(url)
+        engine = create_engine(url, sync)
         migrate(engine)
         return cls(engine, sealer)
 

@@ -1,0 +1,204 @@
+"""Procurement records: what keeping the record costs an evaluation, and listing a large store.
+
+- **recorded vs unrecorded**: one server (SQLite in a temporary ``--data-dir``, WAL,
+  ``synchronous=FULL``) answers EvaluateBids (unrecorded) and EvaluateProcurement (the same
+  typical tender evaluated and its record appended and committed) in alternating blocks of 10,
+  calls one after another on one channel; p50/p99 of each and the difference of the p50s (target:
+  recorded p50 <= unrecorded p50 + 5 ms).
+- **ListEvaluations on a large store**: the store is filled with ``--procurements`` procurements
+  x 3 evaluations (rows written directly with their chain hashes, one transaction: the set-up,
+  not what is measured), then ListEvaluations of one procurement is called repeatedly through
+  the server (target: p50 < 50 ms at 10 000 procurements).
+
+    .venv/bin/python -m bench.records                       # 200 calls each, 10 000 procurements
+    .venv/bin/python -m bench.records --smoke               # a few calls, 50 procurements
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from bench._service import fmt_ms, tco_server, typical_message
+from bench.common import Row, machine_line, median, p99, print_table
+
+ORDER = 70
+BLOCK = 10
+EVALUATIONS_PER_PROCUREMENT = 3
+
+
+def _timed(call: object, request: object, times: list[float]) -> None:
+    import time
+
+    start = time.perf_counter()
+    call(request, timeout=120)  # type: ignore[operator]
+    times.append(time.perf_counter() - start)
+
+
+def recorded_vs_unrecorded(calls: int) -> list[Row]:
+    import grpc
+
+    from tcoapi.v1 import procurement_pb2 as pb
+    from tcoapi.v1 import procurement_pb2_grpc, service_pb2_grpc
+
+    request = typical_message()
+    with tempfile.TemporaryDirectory() as folder, tco_server("--data-dir", folder) as server:
+        channel = grpc.insecure_channel(
+            server.target, options=[("grpc.max_receive_message_length", 64 << 20)]
+        )
+        plain = service_pb2_grpc.LifeCycleCostServiceStub(channel)
+        records = procurement_pb2_grpc.ProcurementServiceStub(channel)
+        records.CreateProcurement(
+            pb.CreateProcurementRequest(
+                procurement_id="bench", procurement=pb.Procurement(method=request.method)
+            ),
+            timeout=120,
+        )
+        recorded = pb.EvaluateProcurementRequest(name="procurements/bench", bids=request.bids)
+        unrecorded_times: list[float] = []
+        recorded_times: list[float] = []
+        for warm in range(3):  # warm-up, not measured
+            plain.EvaluateBids(request, timeout=120)
+            records.EvaluateProcurement(recorded, timeout=120)
+            del warm
+        while len(recorded_times) < calls:
+            for _ in range(BLOCK):
+                _timed(plain.EvaluateBids, request, unrecorded_times)
+            for _ in range(BLOCK):
+                _timed(records.EvaluateProcurement, recorded, recorded_times)
+        channel.close()
+    p50_plain, p50_recorded = median(unrecorded_times), median(recorded_times)
+    return [
+        Row(
+            "records",
+            "EvaluateBids (unrecorded) p50 / p99",
+            f"{fmt_ms(p50_plain)} / {fmt_ms(p99(unrecorded_times))}",
+        ),
+        Row(
+            "records",
+            "EvaluateProcurement (recorded, SQLite) p50 / p99",
+            f"{fmt_ms(p50_recorded)} / {fmt_ms(p99(recorded_times))}",
+        ),
+        Row(
+            "records",
+            "recorded - unrecorded p50",
+            fmt_ms(p50_recorded - p50_plain),
+            f"target <= 5 ms; {len(recorded_times)} calls each",
+        ),
+    ]
+
+
+def populate(folder: str, procurements: int) -> None:
+    """``procurements`` x 3 evaluation records (small payloads) in the SQLite store of
+    ``folder``, chained as the store chains them, in one transaction."""
+    from tco_server.records.chain import GENESIS, record_hash
+    from tco_server.records.store import (
+        DATABASE_FILE,
+        canonical,
+        create_engine,
+        migrate,
+        records,
+    )
+
+    engine = create_engine(f"sqlite:///{Path(folder) / DATABASE_FILE}")
+    migrate(engine)
+    rows = []
+    prev, seq = GENESIS, 0
+    digest = "0" * 64
+    payloads: dict[str, dict[str, Any]] = {
+        "procurement": {"title": "bench", "method": "", "method_digest": digest},
+        "evaluation": {
+            "request": "",
+            "response": "",
+            "method_digest": digest,
+            "request_digest": digest,
+            "evaluation_digest": digest,
+            "engine_version": "bench",
+            "data_version": "bench",
+            "bid_count": 5,
+        },
+    }
+    encoded = {kind: canonical(value) for kind, value in payloads.items()}
+    for p in range(procurements):
+        pid = f"p{p}"
+        subjects = [("procurement", f"procurements/{pid}")] + [
+            ("evaluation", f"procurements/{pid}/evaluations/e{e + 1}")
+            for e in range(EVALUATIONS_PER_PROCUREMENT)
+        ]
+        for kind, subject in subjects:
+            seq += 1
+            row: dict[str, Any] = {
+                "organization": "default",
+                "seq": seq,
+                "id": f"{seq:032x}",
+                "kind": kind,
+                "subject": subject,
+                "procurement": pid,
+                "created_at": "2027-01-01T00:00:00.000000Z",
+                "encrypted": False,
+                "payload": encoded[kind],
+                "prev_hash": prev,
+            }
+            prev = record_hash(**row)
+            rows.append({**row, "hash": prev})
+    with engine.begin() as connection:
+        connection.execute(records.insert(), rows)
+    engine.dispose()
+
+
+def list_evaluations(procurements: int, calls: int) -> list[Row]:
+    import grpc
+
+    from tcoapi.v1 import procurement_pb2 as pb
+    from tcoapi.v1 import procurement_pb2_grpc
+
+    with tempfile.TemporaryDirectory() as folder:
+        populate(folder, procurements)
+        with tco_server("--data-dir", folder) as server:
+            channel = grpc.insecure_channel(server.target)
+            stub = procurement_pb2_grpc.ProcurementServiceStub(channel)
+            middle = f"procurements/p{procurements // 2}"
+            request = pb.ListEvaluationsRequest(parent=middle)
+            times: list[float] = []
+            for _ in range(3):
+                stub.ListEvaluations(request, timeout=120)
+            for _ in range(calls):
+                _timed(stub.ListEvaluations, request, times)
+            found = len(stub.ListEvaluations(request, timeout=120).evaluations)
+            channel.close()
+    assert found == EVALUATIONS_PER_PROCUREMENT
+    return [
+        Row(
+            "records",
+            f"ListEvaluations p50 / p99, store of {procurements} x 3",
+            f"{fmt_ms(median(times))} / {fmt_ms(p99(times))}",
+            "target p50 < 50 ms",
+        ),
+    ]
+
+
+def collect(smoke: bool, calls: int | None = None, procurements: int | None = None) -> list[Row]:
+    calls = calls or (10 if smoke else 200)
+    procurements = procurements or (50 if smoke else 10_000)
+    return [
+        *recorded_vs_unrecorded(calls),
+        *list_evaluations(procurements, 20 if smoke else 200),
+    ]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bench.records", description=__doc__)
+    parser.add_argument("--smoke", action="store_true", help="a few calls, a small store")
+    parser.add_argument("--calls", type=int, default=None, help="calls of each kind")
+    parser.add_argument("--procurements", type=int, default=None, help="store size for the list")
+    args = parser.parse_args(argv)
+    print(machine_line())
+    print_table(collect(args.smoke, args.calls, args.procurements))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
