@@ -1,8 +1,9 @@
 """Procurement records: what keeping the record costs an evaluation, and listing a large store.
 
-- **recorded vs unrecorded**: one server (SQLite in a temporary ``--data-dir``, WAL,
-  ``synchronous=FULL``) answers EvaluateBids (unrecorded) and EvaluateProcurement (the same
-  typical tender evaluated and its record appended and committed) in alternating blocks of 10,
+- **recorded vs unrecorded**: one server (SQLite in a temporary ``--data-dir``, WAL, once with
+  ``--data-sync full``: an fsync per commit, once with ``normal``) answers EvaluateBids
+  (unrecorded) and EvaluateProcurement (the same typical tender evaluated and its record
+  appended and committed) in alternating blocks of 10,
   calls one after another on one channel; p50/p99 of each and the difference of the p50s (target:
   recorded p50 <= unrecorded p50 + 5 ms).
 - **ListEvaluations on a large store**: the store is filled with ``--procurements`` procurements
@@ -38,14 +39,17 @@ def _timed(call: object, request: object, times: list[float]) -> None:
     times.append(time.perf_counter() - start)
 
 
-def recorded_vs_unrecorded(calls: int) -> list[Row]:
+def recorded_vs_unrecorded(calls: int, sync: str = "full") -> list[Row]:
     import grpc
 
     from tcoapi.v1 import procurement_pb2 as pb
     from tcoapi.v1 import procurement_pb2_grpc, service_pb2_grpc
 
     request = typical_message()
-    with tempfile.TemporaryDirectory() as folder, tco_server("--data-dir", folder) as server:
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        tco_server("--data-dir", folder, "--data-sync", sync) as server,
+    ):
         channel = grpc.insecure_channel(
             server.target, options=[("grpc.max_receive_message_length", 64 << 20)]
         )
@@ -79,12 +83,12 @@ def recorded_vs_unrecorded(calls: int) -> list[Row]:
         ),
         Row(
             "records",
-            "EvaluateProcurement (recorded, SQLite) p50 / p99",
+            f"EvaluateProcurement (recorded, SQLite, --data-sync {sync}) p50 / p99",
             f"{fmt_ms(p50_recorded)} / {fmt_ms(p99(recorded_times))}",
         ),
         Row(
             "records",
-            "recorded - unrecorded p50",
+            f"recorded - unrecorded p50 (--data-sync {sync})",
             fmt_ms(p50_recorded - p50_plain),
             f"target <= 5 ms; {len(recorded_times)} calls each",
         ),
@@ -184,7 +188,8 @@ def collect(smoke: bool, calls: int | None = None, procurements: int | None = No
     calls = calls or (10 if smoke else 200)
     procurements = procurements or (50 if smoke else 10_000)
     return [
-        *recorded_vs_unrecorded(calls),
+        *recorded_vs_unrecorded(calls, "full"),
+        *recorded_vs_unrecorded(calls, "normal"),
         *list_evaluations(procurements, 20 if smoke else 200),
     ]
 

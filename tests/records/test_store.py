@@ -20,9 +20,12 @@ from tco_server.records import chain
 from tco_server.records.crypto import DataKeyError, Sealer, SealError, parse_key
 from tco_server.records.store import (
     EVALUATION,
+    HEAD_REVISION,
+    MIGRATIONS,
     PROCUREMENT,
     RecordStore,
     create_engine,
+    current_revision,
     downgrade,
     migrate,
 )
@@ -35,17 +38,27 @@ from tests.records.test_procurements import TIMEOUT, create, evaluate, serving, 
 def test_migrations_up_and_down(backend: Backend) -> None:
     engine = create_engine(backend.url)
     try:
+        assert current_revision(engine) is None
         migrate(engine)
+        assert current_revision(engine) == HEAD_REVISION
         assert {"tco_records", "tco_records_version"} <= set(sa.inspect(engine).get_table_names())
         store = RecordStore(engine, None)
         store.append("org", PROCUREMENT, "procurements/p", "p", {"title": "t"})
         downgrade(engine)
         inspector = sa.inspect(engine)
         assert "tco_records" not in inspector.get_table_names()
+        assert current_revision(engine) is None
         migrate(engine)  # and up again, empty
         assert store.verify("org").checked == 0
     finally:
         engine.dispose()
+
+
+def test_head_revision_is_alembics_head() -> None:
+    """The constant that lets a start skip Alembic names the newest migration."""
+    from alembic.script import ScriptDirectory
+
+    assert ScriptDirectory(str(MIGRATIONS)).get_current_head() == HEAD_REVISION
 
 
 def _store(url: str, sealer: Sealer | None = None) -> RecordStore:

@@ -205,14 +205,10 @@ def _procurement(row: ProcurementRow) -> pb.Procurement:
 
 
 def _row(store: RecordStore, organization: str, name: str) -> ProcurementRow:
-    record = store.get(organization, PROCUREMENT, name)
-    if record is None:
+    row = store.procurement(organization, name)
+    if row is None:
         raise _not_found(name)
-    return ProcurementRow(
-        record,
-        store.evaluation_count(organization, record.procurement),
-        store.get(organization, AWARD, name),
-    )
+    return row
 
 
 def create_procurement(
@@ -337,10 +333,9 @@ def evaluate_procurement(
         "data_version": DATA_VERSION,
         "bid_count": len(request.bids),
     }
+    count = row.evaluations
     for _ in range(10):
-        evaluation_id = request.evaluation_id or (
-            f"e{store.evaluation_count(organization, procurement_id) + 1}"
-        )
+        evaluation_id = request.evaluation_id or f"e{count + 1}"
         name = f"{request.name}/evaluations/{evaluation_id}"
         try:
             record = store.append(organization, EVALUATION, name, procurement_id, payload)
@@ -349,6 +344,7 @@ def evaluate_procurement(
                 raise _refused(
                     grpc.StatusCode.ALREADY_EXISTS, f"{name} already exists", "ALREADY_EXISTS"
                 ) from None
+            count = store.evaluation_count(organization, procurement_id)
             continue  # another evaluation took the number: count again
         evaluation = _evaluation(record, bodies=False)  # the request is what the caller sent
         evaluation.response.CopyFrom(response)

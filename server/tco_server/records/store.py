@@ -35,8 +35,6 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -45,6 +43,10 @@ from tco_server.records.crypto import Sealer
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 DATABASE_FILE = "records.sqlite3"
+#: The newest migration (a test checks it is Alembic's head): a store already there is opened
+#: without loading Alembic at all.
+HEAD_REVISION = "0001_records"
+VERSION_TABLE = "tco_records_version"
 #: Advisory lock key of the migrations on PostgreSQL (any fixed 64-bit number).
 _MIGRATION_LOCK = 0x7C0_1EC0_4D5
 #: How often an append is retried after losing a race for the same place in the chain.
@@ -69,6 +71,55 @@ records = sa.Table(
 )
 
 PROCUREMENT, EVALUATION, AWARD = "procurement", "evaluation", "award"
+
+
+def _statements() -> dict[str, Any]:
+    """The store's statements, built once (bound parameters ``org``, ``kind``, ``subject``,
+    ``procurement``): a call only binds values, SQLAlchemy's compiled cache does the rest."""
+    c = records.c
+    same = (
+        c.organization == sa.bindparam("org"),
+        c.kind == sa.bindparam("kind"),
+        c.subject == sa.bindparam("subject"),
+    )
+    other = records.alias("other")
+
+    def count(kind: str) -> Any:
+        return (
+            sa.select(sa.func.count())
+            .where(
+                other.c.organization == c.organization,
+                other.c.procurement == c.procurement,
+                other.c.kind == kind,
+            )
+            .scalar_subquery()
+        )
+
+    evaluations, awards = count(EVALUATION), count(AWARD)
+    procurements = sa.select(records, evaluations.label("evaluations"), awards.label("awards"))
+    procurements = procurements.where(c.organization == sa.bindparam("org"), c.kind == PROCUREMENT)
+    return {
+        "head": sa.select(c.seq, c.hash)
+        .where(c.organization == sa.bindparam("org"))
+        .order_by(c.seq.desc())
+        .limit(1),
+        "taken": sa.select(c.seq).where(*same),
+        "get": sa.select(records).where(*same),
+        "count": sa.select(sa.func.count()).where(
+            c.organization == sa.bindparam("org"),
+            c.procurement == sa.bindparam("procurement"),
+            c.kind == EVALUATION,
+        ),
+        "procurement": procurements.where(c.subject == sa.bindparam("subject")),
+        "procurements": procurements,
+        "evaluations": evaluations,
+        "awards": awards,
+        "insert": records.insert(),
+        "lock": sa.text("SELECT pg_advisory_xact_lock(:k)"),
+    }
+
+
+_SQL = _statements()
 
 
 class AlreadyExists(Exception):
@@ -96,7 +147,8 @@ def utc_text(moment: datetime) -> str:
 
 
 def parse_utc(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    """A stored UTC time back as an aware datetime (``fromisoformat`` reads the ``Z``)."""
+    return datetime.fromisoformat(text)
 
 
 def canonical(payload: Mapping[str, Any]) -> bytes:
@@ -174,14 +226,10 @@ def create_engine(url: str, sync: str = "full") -> Engine:
     return engine
 
 
-def _alembic_config(connection: Connection) -> Config:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    config.attributes["connection"] = connection
-    return config
-
-
 def _migrating(engine: Engine, revision: str, *, up: bool) -> None:
+    from alembic import command  # noqa: PLC0415 - loaded only when the schema must change
+    from alembic.config import Config  # noqa: PLC0415
+
     with engine.connect() as connection:
         connection.execution_options(**{_WRITE: True})
         with connection.begin():
@@ -189,15 +237,28 @@ def _migrating(engine: Engine, revision: str, *, up: bool) -> None:
                 connection.execute(
                     sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK}
                 )
-            config = _alembic_config(connection)
+            config = Config()
+            config.set_main_option("script_location", str(MIGRATIONS))
+            config.attributes["connection"] = connection
             if up:
                 command.upgrade(config, revision)
             else:
                 command.downgrade(config, revision)
 
 
+def current_revision(engine: Engine) -> str | None:
+    """The schema's migration revision, or None for a database without the records."""
+    with engine.connect() as connection:
+        if not sa.inspect(connection).has_table(VERSION_TABLE):
+            return None
+        found = connection.execute(sa.text(f"SELECT version_num FROM {VERSION_TABLE}")).first()
+    return None if found is None else str(found[0])
+
+
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Upgrade the schema to ``revision`` (once, however many processes start together)."""
+    if revision == "head" and current_revision(engine) == HEAD_REVISION:
+        return  # the usual start: nothing to change, Alembic not even loaded
     _migrating(engine, revision, up=True)
 
 
@@ -246,7 +307,8 @@ class RecordStore:
         plain = canonical(payload)
         for _ in range(_APPEND_TRIES):
             record_id = uuid.uuid4().hex
-            created_at = utc_text(now or datetime.now(UTC))
+            moment = (now or datetime.now(UTC)).astimezone(UTC)
+            created_at = utc_text(moment)
             stored = plain
             if self._sealer is not None:
                 stored = self._sealer.seal(plain, f"{organization}/{record_id}".encode())
@@ -270,7 +332,7 @@ class RecordStore:
                             "prev_hash": prev_hash,
                         }
                         digest = record_hash(**row)
-                        connection.execute(records.insert().values(**row, hash=digest))
+                        connection.execute(_SQL["insert"], {**row, "hash": digest})
             except IntegrityError:
                 with self.engine.connect() as connection:
                     if self._taken(connection, organization, kind, subject):
@@ -283,7 +345,7 @@ class RecordStore:
                 kind=kind,
                 subject=subject,
                 procurement=procurement,
-                created_at=parse_utc(created_at),
+                created_at=moment,
                 payload=dict(payload),
                 prev_hash=prev_hash,
                 hash=digest,
@@ -292,25 +354,14 @@ class RecordStore:
 
     def _head(self, connection: Connection, organization: str) -> tuple[int, str]:
         if connection.dialect.name == "postgresql":
-            connection.execute(
-                sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _lock_key(organization)}
-            )
-        head = connection.execute(
-            sa.select(records.c.seq, records.c.hash)
-            .where(records.c.organization == organization)
-            .order_by(records.c.seq.desc())
-            .limit(1)
-        ).first()
+            connection.execute(_SQL["lock"], {"k": _lock_key(organization)})
+        head = connection.execute(_SQL["head"], {"org": organization}).first()
         return (1, GENESIS) if head is None else (int(head.seq) + 1, str(head.hash))
 
     @staticmethod
     def _taken(connection: Connection, organization: str, kind: str, subject: str) -> bool:
         found = connection.execute(
-            sa.select(records.c.seq).where(
-                records.c.organization == organization,
-                records.c.kind == kind,
-                records.c.subject == subject,
-            )
+            _SQL["taken"], {"org": organization, "kind": kind, "subject": subject}
         ).first()
         return found is not None
 
@@ -339,11 +390,7 @@ class RecordStore:
         """The record of ``kind`` and ``subject`` of the organisation, or None."""
         with self.engine.connect() as connection:
             row = connection.execute(
-                sa.select(records).where(
-                    records.c.organization == organization,
-                    records.c.kind == kind,
-                    records.c.subject == subject,
-                )
+                _SQL["get"], {"org": organization, "kind": kind, "subject": subject}
             ).first()
         return None if row is None else self._record(row)
 
@@ -374,58 +421,47 @@ class RecordStore:
             rows = connection.execute(query).all()
         return [self._record(row) for row in rows]
 
+    def _procurement_rows(
+        self, organization: str, query: Any, **params: Any
+    ) -> list[ProcurementRow]:
+        with self.engine.connect() as connection:
+            rows = connection.execute(query, {"org": organization, **params}).all()
+            result = []
+            for row in rows:
+                award = None
+                if row.awards:
+                    found = connection.execute(
+                        _SQL["get"], {"org": organization, "kind": AWARD, "subject": row.subject}
+                    ).first()
+                    award = None if found is None else self._record(found)
+                result.append(ProcurementRow(self._record(row), int(row.evaluations), award))
+        return result
+
+    def procurement(self, organization: str, subject: str) -> ProcurementRow | None:
+        """One procurement with its evaluation count and award (one connection), or None."""
+        found = self._procurement_rows(organization, _SQL["procurement"], subject=subject)
+        return found[0] if found else None
+
     def procurements(
         self, organization: str, state: str | None, *, after_seq: int = 0, limit: int = 100
     ) -> list[ProcurementRow]:
         """Procurement records oldest first with their evaluation count and award; ``state``
         ``"published"`` / ``"evaluated"`` / ``"awarded"`` filters, None lists all."""
-        other = records.alias("other")
-
-        def count(kind: str) -> Any:
-            return (
-                sa.select(sa.func.count())
-                .where(
-                    other.c.organization == records.c.organization,
-                    other.c.procurement == records.c.procurement,
-                    other.c.kind == kind,
-                )
-                .scalar_subquery()
-            )
-
-        evaluations, awards = count(EVALUATION), count(AWARD)
-        query = (
-            sa.select(records, evaluations.label("evaluations"), awards.label("awards"))
-            .where(
-                records.c.organization == organization,
-                records.c.kind == PROCUREMENT,
-                records.c.seq > after_seq,
-            )
-            .order_by(records.c.seq)
-            .limit(limit)
-        )
+        evaluations, awards = _SQL["evaluations"], _SQL["awards"]
+        query = _SQL["procurements"].where(records.c.seq > after_seq)
+        query = query.order_by(records.c.seq).limit(limit)
         if state == "published":
             query = query.where(evaluations == 0, awards == 0)
         elif state == "evaluated":
             query = query.where(evaluations > 0, awards == 0)
         elif state == "awarded":
             query = query.where(awards > 0)
-        with self.engine.connect() as connection:
-            rows = connection.execute(query).all()
-        result = []
-        for row in rows:
-            record = self._record(row)
-            award = self.get(organization, AWARD, record.subject) if row.awards else None
-            result.append(ProcurementRow(record, int(row.evaluations), award))
-        return result
+        return self._procurement_rows(organization, query)
 
     def evaluation_count(self, organization: str, procurement: str) -> int:
         with self.engine.connect() as connection:
             found = connection.execute(
-                sa.select(sa.func.count()).where(
-                    records.c.organization == organization,
-                    records.c.procurement == procurement,
-                    records.c.kind == EVALUATION,
-                )
+                _SQL["count"], {"org": organization, "procurement": procurement}
             ).scalar_one()
         return int(found)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from alembic import context
 
-VERSION_TABLE = "tco_records_version"
+from tco_server.records.store import VERSION_TABLE
 
 connection = context.config.attributes["connection"]
 context.configure(connection=connection, version_table=VERSION_TABLE, transactional_ddl=True)
