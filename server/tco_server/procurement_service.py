@@ -26,6 +26,7 @@ from typing import Any, Protocol, TypeVar
 
 import grpc
 from google.protobuf.message import Message
+from sqlalchemy.exc import SQLAlchemyError
 
 from tco_server import decoding, errors
 from tco_server.config import ServerConfig
@@ -33,12 +34,16 @@ from tco_server.logs import log_event
 from tco_server.records import procurements as logic
 from tco_server.records.crypto import Sealer, load_key
 from tco_server.records.store import RecordStore, database_url
-from tco_server.security import ORGANIZATION
+from tco_server.security import ORGANIZATION, SecurityConfigError
 from tcoapi.v1 import procurement_pb2 as pb
 from tcoapi.v1 import procurement_pb2_grpc, result_pb2, tender_pb2
 
 SERVICE_NAME = "tcoapi.v1.ProcurementService"
 T = TypeVar("T")
+
+
+class RecordsStoreError(SecurityConfigError):
+    """The records database cannot be opened at start (the message never quotes the URL)."""
 
 
 class _Refused(Exception):
@@ -194,11 +199,17 @@ class ProcurementService(procurement_pb2_grpc.ProcurementServiceServicer):
 def open_store(config: ServerConfig) -> RecordStore:
     """The records store of ``config``, migrated; logs where it is and whether it is encrypted.
 
-    Raises :class:`tco_server.records.crypto.DataKeyError` for a key file that cannot be used.
+    Raises :class:`tco_server.records.crypto.DataKeyError` for a key file that cannot be used and
+    :class:`RecordsStoreError` for a database that cannot be opened (both: exit 2 at start).
     """
     sealer = Sealer(load_key(config.data_key_file)) if config.data_key_file else None
-    url = database_url(config.database, config.data_dir)
-    store = RecordStore.open(url, sealer, config.data_sync)
+    try:
+        url = database_url(config.database, config.data_dir)
+        store = RecordStore.open(url, sealer, config.data_sync)
+    except (OSError, SQLAlchemyError) as error:  # the URL may hold a password: never quoted
+        raise RecordsStoreError(
+            f"cannot open the records database: {type(error).__name__}"
+        ) from None
     log_event("records_store", backend=store.engine.dialect.name, encrypted=sealer is not None)
     if sealer is None:  # the reason says what to do
         log_event("records_unencrypted", logging.WARNING, reason="NO_DATA_KEY_FILE")

@@ -30,7 +30,7 @@ import pytest
 from tests.conftest import ROOT
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -73,7 +73,7 @@ def postgres() -> Iterator[Postgres]:
         owner = "postgres"
         user = pwd.getpwnam(owner)
         os.chown(folder, user.pw_uid, user.pw_gid)
-    data, port = folder / "data", _free_port()
+    data, port = folder / "data", free_port()
     subprocess.run(
         _as_owner(
             [str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "--no-sync"],

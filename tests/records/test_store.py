@@ -31,7 +31,7 @@ from tco_server.records.store import (
 )
 from tcoapi.v1 import procurement_pb2 as pb
 from tests.conftest import ServerProcess
-from tests.records.conftest import Backend, Postgres, new_database
+from tests.records.conftest import Backend, Postgres, free_port, new_database
 from tests.records.test_procurements import TIMEOUT, create, evaluate, serving, tender
 
 
@@ -210,6 +210,19 @@ def test_a_bad_key_file_stops_the_start(tmp_path: Path) -> None:
     key.write_text("not a key\n", encoding="utf-8")
     with pytest.raises(RuntimeError, match="server did not start"):
         ServerProcess("--data-dir", str(tmp_path), "--data-key-file", str(key))
+
+
+def test_an_unreachable_database_stops_the_start(tmp_path: Path) -> None:
+    port = free_port()  # nothing listens there
+    secret = "s3cret-password"
+    done = subprocess.run(
+        [sys.executable, "-m", "tco_server", "--port", "0", "--database",
+         f"postgresql+psycopg://u:{secret}@127.0.0.1:{port}/db"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "cannot open the records database" in done.stderr
+    assert secret not in done.stderr + done.stdout
 
 
 def test_tokens_file_names_organisations() -> None:
