@@ -22,5 +22,5 @@ def test_records_bench_smoke() -> None:
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    for case in ("EvaluateBids (unrecorded) p50", "recorded - unrecorded p50", "ListEvaluations"):
+    for case in ("EvaluateBids (unrecorded) p50", "recorded - unrecorded, median of pairs", "ListEvaluations"):
         assert case in done.stdout
