@@ -22,5 +22,9 @@ def test_records_bench_smoke() -> None:
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    for case in ("EvaluateBids (unrecorded) p50", "recorded - unrecorded, median of pairs", "ListEvaluations"):
+    for case in (
+        "EvaluateBids (unrecorded) p50",
+        "recorded - unrecorded, median of pairs",
+        "ListEvaluations",
+    ):
         assert case in done.stdout
