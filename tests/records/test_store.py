@@ -285,6 +285,18 @@ def test_two_servers_share_one_postgresql(postgres: Postgres, tmp_path: Path) ->
     with serving(*flags) as (_, one), serving(*flags) as (_, two):
         published = create(one)
         stored = evaluate(two)  # the other process sees the published procurement
+        names: list[str] = []
+
+        def more(stub: object) -> None:
+            names.extend(evaluate(stub).name for _ in range(3))  # type: ignore[arg-type]
+
+        both = [threading.Thread(target=more, args=(s,)) for s in (one, two, one, two)]
+        for thread in both:
+            thread.start()
+        for thread in both:
+            thread.join(timeout=300)
+        # numbered under the chain's lock: no two processes take the same number
+        assert sorted(names) == sorted(f"{published.name}/evaluations/e{i}" for i in range(2, 14))
         got = one.GetEvaluation(pb.GetEvaluationRequest(name=stored.name), timeout=TIMEOUT)
         assert got.evaluation.evaluation_digest == stored.evaluation_digest
         assert (
@@ -295,4 +307,4 @@ def test_two_servers_share_one_postgresql(postgres: Postgres, tmp_path: Path) ->
         )
         verified = one.VerifyRecords(pb.VerifyRecordsRequest(), timeout=TIMEOUT)
         assert verified.ok
-        assert verified.records_checked == 2
+        assert verified.records_checked == 14

@@ -333,23 +333,17 @@ def evaluate_procurement(
         "data_version": DATA_VERSION,
         "bid_count": len(request.bids),
     }
-    count = row.evaluations
-    for _ in range(10):
-        evaluation_id = request.evaluation_id or f"e{count + 1}"
-        name = f"{request.name}/evaluations/{evaluation_id}"
-        try:
-            record = store.append(organization, EVALUATION, name, procurement_id, payload)
-        except AlreadyExists:
-            if request.evaluation_id:
-                raise _refused(
-                    grpc.StatusCode.ALREADY_EXISTS, f"{name} already exists", "ALREADY_EXISTS"
-                ) from None
-            count = store.evaluation_count(organization, procurement_id)
-            continue  # another evaluation took the number: count again
-        evaluation = _evaluation(record, bodies=False)  # the request is what the caller sent
-        evaluation.response.CopyFrom(response)
-        return pb.EvaluateProcurementResponse(evaluation=evaluation)
-    raise _refused(grpc.StatusCode.ABORTED, "too many concurrent evaluations", "ABORTED")
+    evaluation_id = request.evaluation_id or "e{n}"  # numbered by the store, under its lock
+    name = f"{request.name}/evaluations/{evaluation_id}"
+    try:
+        record = store.append(organization, EVALUATION, name, procurement_id, payload)
+    except AlreadyExists:
+        raise _refused(
+            grpc.StatusCode.ALREADY_EXISTS, f"{name} already exists", "ALREADY_EXISTS"
+        ) from None
+    evaluation = _evaluation(record, bodies=False)  # the request is what the caller sent
+    evaluation.response.CopyFrom(response)
+    return pb.EvaluateProcurementResponse(evaluation=evaluation)
 
 
 def get_evaluation(

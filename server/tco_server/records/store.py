@@ -108,7 +108,7 @@ def _statements() -> dict[str, Any]:
         "count": sa.select(sa.func.count()).where(
             c.organization == sa.bindparam("org"),
             c.procurement == sa.bindparam("procurement"),
-            c.kind == EVALUATION,
+            c.kind == sa.bindparam("kind"),
         ),
         "procurement": procurements.where(c.subject == sa.bindparam("subject")),
         "procurements": procurements,
@@ -302,7 +302,11 @@ class RecordStore:
     ) -> Record:
         """Append one record at the head of ``organization``'s chain and commit it.
 
-        Raises :class:`AlreadyExists` when ``(kind, subject)`` is taken for the organisation.
+        A ``subject`` holding ``{n}`` is numbered within the transaction (so under the chain's
+        lock): ``n`` = the procurement's records of ``kind`` so far + 1
+        (``procurements/p/evaluations/e{n}`` -> ``.../e3``); concurrent appends never race for
+        a number. Raises :class:`AlreadyExists` when ``(kind, subject)`` is taken for the
+        organisation.
         """
         plain = canonical(payload)
         for _ in range(_APPEND_TRIES):
@@ -317,14 +321,21 @@ class RecordStore:
                     connection.execution_options(**{_WRITE: True})
                     with connection.begin():
                         seq, prev_hash = self._head(connection, organization)
-                        if self._taken(connection, organization, kind, subject):
-                            raise AlreadyExists(subject)
+                        name = subject
+                        if "{n}" in subject:
+                            numbered = {"org": organization, "procurement": procurement}
+                            count = connection.execute(
+                                _SQL["count"], {**numbered, "kind": kind}
+                            ).scalar_one()
+                            name = subject.replace("{n}", str(int(count) + 1))
+                        if self._taken(connection, organization, kind, name):
+                            raise AlreadyExists(name)
                         row: dict[str, Any] = {
                             "organization": organization,
                             "seq": seq,
                             "id": record_id,
                             "kind": kind,
-                            "subject": subject,
+                            "subject": name,
                             "procurement": procurement,
                             "created_at": created_at,
                             "encrypted": self._sealer is not None,
@@ -335,7 +346,9 @@ class RecordStore:
                         connection.execute(_SQL["insert"], {**row, "hash": digest})
             except IntegrityError:
                 with self.engine.connect() as connection:
-                    if self._taken(connection, organization, kind, subject):
+                    if "{n}" not in subject and self._taken(
+                        connection, organization, kind, subject
+                    ):
                         raise AlreadyExists(subject) from None
                 continue  # lost the race for this place in the chain: take the new head
             return Record(
@@ -343,7 +356,7 @@ class RecordStore:
                 seq=seq,
                 id=record_id,
                 kind=kind,
-                subject=subject,
+                subject=name,
                 procurement=procurement,
                 created_at=moment,
                 payload=dict(payload),
@@ -457,13 +470,6 @@ class RecordStore:
         elif state == "awarded":
             query = query.where(awards > 0)
         return self._procurement_rows(organization, query)
-
-    def evaluation_count(self, organization: str, procurement: str) -> int:
-        with self.engine.connect() as connection:
-            found = connection.execute(
-                _SQL["count"], {"org": organization, "procurement": procurement}
-            ).scalar_one()
-        return int(found)
 
     # -- checking ---------------------------------------------------------------------------
 
