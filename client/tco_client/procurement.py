@@ -38,7 +38,7 @@ from tco_client.errors import error_from_rpc
 from tco_client.safe_output import write_file
 from tco_client.tender import load_tender
 from tcoapi.v1 import procurement_pb2 as pb
-from tcoapi.v1 import procurement_pb2_grpc, result_pb2, tender_pb2
+from tcoapi.v1 import analysis_pb2, procurement_pb2_grpc, result_pb2, tender_pb2
 
 _Resp = TypeVar("_Resp")
 STATES = {
@@ -240,6 +240,17 @@ class ProcurementClient:
         """Re-run a stored evaluation now: identical, or the differing figures and why."""
         request = pb.ReproduceEvaluationRequest(name=evaluation_name(procurement, evaluation))
         answer: pb.ReproduceEvaluationResponse = self._call(self._stub.ReproduceEvaluation, request)
+        return answer
+
+    def analyze(
+        self, evaluation: str, analysis: analysis_pb2.AnalysisSpec, procurement: str = ""
+    ) -> pb.AnalyzeEvaluationResponse:
+        """AnalyzeRanking on a stored evaluation's request, stored with it (its switching values
+        go into the award's drafted reasons)."""
+        request = pb.AnalyzeEvaluationRequest(
+            name=evaluation_name(procurement, evaluation), analysis=analysis
+        )
+        answer: pb.AnalyzeEvaluationResponse = self._call(self._stub.AnalyzeEvaluation, request)
         return answer
 
     # -- award, verification, export -------------------------------------------------------

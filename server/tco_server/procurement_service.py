@@ -10,7 +10,8 @@ LifeCycleCostService. Each call:
   file; :data:`~tco_server.security.DEFAULT_ORGANIZATION` without tokens);
 - calls one plain function of :mod:`tco_server.records.procurements`; evaluations go through the
   LifeCycleCostService's own ``EvaluateBids`` (limits, queue, engine, response check: the same
-  status and log line for a bad bid as EvaluateBids gives);
+  status and log line for a bad bid as EvaluateBids gives); AnalyzeEvaluation through its own
+  ``AnalyzeRanking`` likewise;
 - logs one line (method, code, duration; never a bid's content);
 - maps :class:`~tco_server.records.procurements.RecordsError` to its status, the engine's
   :class:`tco.errors.InvalidTender` to INVALID_ARGUMENT naming every field, anything else to
@@ -35,8 +36,8 @@ from tco_server.records import procurements as logic
 from tco_server.records.crypto import Sealer, load_key
 from tco_server.records.store import RecordStore, database_url
 from tco_server.security import ORGANIZATION, SecurityConfigError
+from tcoapi.v1 import analysis_pb2, procurement_pb2_grpc, result_pb2, tender_pb2
 from tcoapi.v1 import procurement_pb2 as pb
-from tcoapi.v1 import procurement_pb2_grpc, result_pb2, tender_pb2
 
 SERVICE_NAME = "tcoapi.v1.ProcurementService"
 T = TypeVar("T")
@@ -75,6 +76,10 @@ class Evaluator(Protocol):
         self, request: tender_pb2.EvaluateBidsRequest, context: Any
     ) -> result_pb2.EvaluateBidsResponse: ...
 
+    def AnalyzeRanking(  # noqa: N802 - the contract's method name
+        self, request: analysis_pb2.AnalyzeRankingRequest, context: Any
+    ) -> analysis_pb2.AnalyzeRankingResponse: ...
+
 
 class ProcurementService(procurement_pb2_grpc.ProcurementServiceServicer):
     """Every method: the caller's organisation, one plain function, one log line."""
@@ -87,6 +92,12 @@ class ProcurementService(procurement_pb2_grpc.ProcurementServiceServicer):
     def _evaluate(self, context: grpc.ServicerContext) -> logic.Evaluate:
         def run(request: tender_pb2.EvaluateBidsRequest) -> result_pb2.EvaluateBidsResponse:
             return self._evaluator.EvaluateBids(request, _Capturing(context))
+
+        return run
+
+    def _analyze(self, context: grpc.ServicerContext) -> logic.Analyze:
+        def run(request: analysis_pb2.AnalyzeRankingRequest) -> analysis_pb2.AnalyzeRankingResponse:
+            return self._evaluator.AnalyzeRanking(request, _Capturing(context))
 
         return run
 
@@ -186,6 +197,15 @@ class ProcurementService(procurement_pb2_grpc.ProcurementServiceServicer):
             "AwardProcurement",
             context,
             lambda org: logic.award_procurement(self.store, org, request),
+        )
+
+    def AnalyzeEvaluation(  # noqa: N802
+        self, request: pb.AnalyzeEvaluationRequest, context: grpc.ServicerContext
+    ) -> pb.AnalyzeEvaluationResponse:
+        return self._call(
+            "AnalyzeEvaluation",
+            context,
+            lambda org: logic.analyze_evaluation(self.store, org, request, self._analyze(context)),
         )
 
     def VerifyRecords(  # noqa: N802

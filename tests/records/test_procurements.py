@@ -21,7 +21,7 @@ from tco_client.tender import load_tender
 from tco_server import security
 from tco_server.records.reasons import margin_parts, money
 from tcoapi.v1 import procurement_pb2 as pb
-from tcoapi.v1 import procurement_pb2_grpc, result_pb2, tender_pb2
+from tcoapi.v1 import procurement_pb2_grpc, result_pb2, service_pb2_grpc, tender_pb2
 from tests.conftest import SAMPLE_TENDER, ServerProcess
 from tests.records.conftest import Backend
 
@@ -311,3 +311,50 @@ def test_result_type_of_the_stored_response() -> None:
     assert pb.Evaluation.DESCRIPTOR.fields_by_name["response"].message_type is (
         result_pb2.EvaluateBidsResponse.DESCRIPTOR
     )
+
+
+def test_an_analysis_is_stored_with_its_evaluation_and_cited_in_the_award(tmp_path: Path) -> None:
+    from tcoapi.v1 import analysis_pb2
+
+    with serving("--data-dir", str(tmp_path)) as (server, stub):
+        channel = grpc.insecure_channel(server.target)
+        create(stub)
+        stored = evaluate(stub)
+        spec = analysis_pb2.AnalysisSpec()
+        spec.switching.add(
+            path="carbon_price",
+            range=analysis_pb2.ValueRange(mode=analysis_pb2.PARAMETER_MODE_SCALE, low=0, high=20),
+        )
+        analysed = stub.AnalyzeEvaluation(
+            pb.AnalyzeEvaluationRequest(name=stored.name, analysis=spec), timeout=TIMEOUT
+        )
+        assert analysed.name == f"{stored.name}/analyses/a1"
+        [switching] = analysed.response.switching
+        assert switching.path == "carbon_price"
+        # the same answer AnalyzeRanking gives for the stored request
+        again = stub.GetEvaluation(pb.GetEvaluationRequest(name=stored.name), timeout=TIMEOUT)
+        assert list(again.evaluation.analyses) == [analysed.name]
+        direct = service_pb2_grpc.LifeCycleCostServiceStub(channel).AnalyzeRanking(
+            analysis_pb2.AnalyzeRankingRequest(
+                method=again.evaluation.request.method,
+                bids=again.evaluation.request.bids,
+                analysis=spec,
+            ),
+            timeout=TIMEOUT,
+        )
+        assert direct == analysed.response
+        winner = min(stored.response.results, key=lambda r: r.rank)
+        award = stub.AwardProcurement(
+            pb.AwardProcurementRequest(
+                name="procurements/vent-2027",
+                evaluation=stored.name,
+                bid_id=winner.bid_id,
+                decided_by="Chef",
+            ),
+            timeout=TIMEOUT,
+        ).procurement.award
+        assert f"{analysed.name}: carbon_price" in award.reasons_en
+        assert "Switching values" in award.reasons_en
+        assert "Brytpunkter" in award.reasons_sv
+        assert stub.VerifyRecords(pb.VerifyRecordsRequest(), timeout=TIMEOUT).records_checked == 4
+        channel.close()

@@ -23,11 +23,12 @@ _sym_db = _symbol_database.Default()
 
 
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from tcoapi.v1 import analysis_pb2 as tcoapi_dot_v1_dot_analysis__pb2
 from tcoapi.v1 import result_pb2 as tcoapi_dot_v1_dot_result__pb2
 from tcoapi.v1 import tender_pb2 as tcoapi_dot_v1_dot_tender__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1btcoapi/v1/procurement.proto\x12\ttcoapi.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16tcoapi/v1/result.proto\x1a\x16tcoapi/v1/tender.proto\"\xa7\x02\n\x0bProcurement\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05title\x18\x02 \x01(\t\x12!\n\x06method\x18\x03 \x01(\x0b\x32\x11.tcoapi.v1.Method\x12\x15\n\rmethod_digest\x18\x04 \x01(\t\x12*\n\x05state\x18\x05 \x01(\x0e\x32\x1b.tcoapi.v1.ProcurementState\x12/\n\x0b\x63reate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x14\n\x0corganization\x18\x07 \x01(\t\x12\x18\n\x10\x65valuation_count\x18\x08 \x01(\x05\x12\x1f\n\x05\x61ward\x18\t \x01(\x0b\x32\x10.tcoapi.v1.Award\x12\x13\n\x0brecord_hash\x18\n \x01(\t\"\xcf\x02\n\nEvaluation\x12\x0c\n\x04name\x18\x01 \x01(\t\x12/\n\x07request\x18\x02 \x01(\x0b\x32\x1e.tcoapi.v1.EvaluateBidsRequest\x12\x31\n\x08response\x18\x03 \x01(\x0b\x32\x1f.tcoapi.v1.EvaluateBidsResponse\x12\x15\n\rmethod_digest\x18\x04 \x01(\t\x12\x16\n\x0erequest_digest\x18\x05 \x01(\t\x12\x19\n\x11\x65valuation_digest\x18\x06 \x01(\t\x12\x16\n\x0e\x65ngine_version\x18\x07 \x01(\t\x12\x14\n\x0c\x64\x61ta_version\x18\x08 \x01(\t\x12/\n\x0b\x63reate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0brecord_hash\x18\n \x01(\t\x12\x11\n\tbid_count\x18\x0b \x01(\x05\"\xd0\x02\n\x05\x41ward\x12\x12\n\nevaluation\x18\x01 \x01(\t\x12\x0e\n\x06\x62id_id\x18\x02 \x01(\t\x12\x0c\n\x04rank\x18\x03 \x01(\x05\x12\x14\n\x0corganization\x18\x04 \x01(\t\x12\x12\n\ndecided_by\x18\x05 \x01(\t\x12/\n\x0b\x64\x65\x63ide_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0fstandstill_days\x18\x07 \x01(\x05\x12\x37\n\x13standstill_end_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06reason\x18\t \x01(\t\x12\x12\n\nreasons_sv\x18\n \x01(\t\x12\x12\n\nreasons_en\x18\x0b \x01(\t\x12\x13\n\x0brecord_hash\x18\x0c \x01(\t\x12\x1b\n\x13sent_electronically\x18\r \x01(\x08\"_\n\x18\x43reateProcurementRequest\x12\x16\n\x0eprocurement_id\x18\x01 \x01(\t\x12+\n\x0bprocurement\x18\x02 \x01(\x0b\x32\x16.tcoapi.v1.Procurement\"H\n\x19\x43reateProcurementResponse\x12+\n\x0bprocurement\x18\x01 \x01(\x0b\x32\x16.tcoapi.v1.Procurement\"%\n\x15GetProcurementRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"E\n\x16GetProcurementResponse\x12+\n\x0bprocurement\x18\x01 \x01(\x0b\x32\x16.tcoapi.v1.Procurement\"l\n\x17ListProcurementsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12*\n\x05state\x18\x03 \x01(\x0e\x32\x1b.tcoapi.v1.ProcurementState\"a\n\x18ListProcurementsResponse\x12,\n\x0cprocurements\x18\x01 \x03(\x0b\x32\x16.tcoapi.v1.Procurement\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x82\x01\n\x1a\x45valuateProcurementRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x1c\n\x04\x62ids\x18\x02 \x03(\x0b\x32\x0e.tcoapi.v1.Bid\x12!\n\x06method\x18\x03 \x01(\x0b\x32\x11.tcoapi.v1.Method\x12\x15\n\revaluation_id\x18\x04 \x01(\t\"H\n\x1b\x45valuateProcurementResponse\x12)\n\nevaluation\x18\x01 \x01(\x0b\x32\x15.tcoapi.v1.Evaluation\"$\n\x14GetEvaluationRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"B\n\x15GetEvaluationResponse\x12)\n\nevaluation\x18\x01 \x01(\x0b\x32\x15.tcoapi.v1.Evaluation\"O\n\x16ListEvaluationsRequest\x12\x0e\n\x06parent\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"^\n\x17ListEvaluationsResponse\x12*\n\x0b\x65valuations\x18\x01 \x03(\x0b\x32\x15.tcoapi.v1.Evaluation\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"*\n\x1aReproduceEvaluationRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"D\n\x10\x46igureDifference\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\x0e\n\x06stored\x18\x02 \x01(\t\x12\x12\n\nreproduced\x18\x03 \x01(\t\"\xc5\x02\n\x1bReproduceEvaluationResponse\x12\x11\n\tidentical\x18\x01 \x01(\x08\x12\x19\n\x11\x65valuation_digest\x18\x02 \x01(\t\x12\x19\n\x11reproduced_digest\x18\x03 \x01(\t\x12\x1d\n\x15stored_engine_version\x18\x04 \x01(\t\x12\x16\n\x0e\x65ngine_version\x18\x05 \x01(\t\x12\x1b\n\x13stored_data_version\x18\x06 \x01(\t\x12\x14\n\x0c\x64\x61ta_version\x18\x07 \x01(\t\x12\x30\n\x0b\x64ifferences\x18\x08 \x03(\x0b\x32\x1b.tcoapi.v1.FigureDifference\x12\x0e\n\x06reason\x18\t \x01(\t\x12\x31\n\x08response\x18\n \x01(\x0b\x32\x1f.tcoapi.v1.EvaluateBidsResponse\"\x8c\x01\n\x17\x41wardProcurementRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x12\n\nevaluation\x18\x02 \x01(\t\x12\x0e\n\x06\x62id_id\x18\x03 \x01(\t\x12\x12\n\ndecided_by\x18\x04 \x01(\t\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12\x1b\n\x13sent_electronically\x18\x06 \x01(\x08\"G\n\x18\x41wardProcurementResponse\x12+\n\x0bprocurement\x18\x01 \x01(\x0b\x32\x16.tcoapi.v1.Procurement\"\x16\n\x14VerifyRecordsRequest\"}\n\x15VerifyRecordsResponse\x12\n\n\x02ok\x18\x01 \x01(\x08\x12\x17\n\x0frecords_checked\x18\x02 \x01(\x03\x12\x1b\n\x13\x66irst_broken_record\x18\x03 \x01(\t\x12\x0f\n\x07problem\x18\x04 \x01(\t\x12\x11\n\thead_hash\x18\x05 \x01(\t*\x96\x01\n\x10ProcurementState\x12!\n\x1dPROCUREMENT_STATE_UNSPECIFIED\x10\x00\x12\x1f\n\x1bPROCUREMENT_STATE_PUBLISHED\x10\x01\x12\x1f\n\x1bPROCUREMENT_STATE_EVALUATED\x10\x02\x12\x1d\n\x19PROCUREMENT_STATE_AWARDED\x10\x03\x32\xd3\x06\n\x12ProcurementService\x12^\n\x11\x43reateProcurement\x12#.tcoapi.v1.CreateProcurementRequest\x1a$.tcoapi.v1.CreateProcurementResponse\x12U\n\x0eGetProcurement\x12 .tcoapi.v1.GetProcurementRequest\x1a!.tcoapi.v1.GetProcurementResponse\x12[\n\x10ListProcurements\x12\".tcoapi.v1.ListProcurementsRequest\x1a#.tcoapi.v1.ListProcurementsResponse\x12\x64\n\x13\x45valuateProcurement\x12%.tcoapi.v1.EvaluateProcurementRequest\x1a&.tcoapi.v1.EvaluateProcurementResponse\x12R\n\rGetEvaluation\x12\x1f.tcoapi.v1.GetEvaluationRequest\x1a .tcoapi.v1.GetEvaluationResponse\x12X\n\x0fListEvaluations\x12!.tcoapi.v1.ListEvaluationsRequest\x1a\".tcoapi.v1.ListEvaluationsResponse\x12\x64\n\x13ReproduceEvaluation\x12%.tcoapi.v1.ReproduceEvaluationRequest\x1a&.tcoapi.v1.ReproduceEvaluationResponse\x12[\n\x10\x41wardProcurement\x12\".tcoapi.v1.AwardProcurementRequest\x1a#.tcoapi.v1.AwardProcurementResponse\x12R\n\rVerifyRecords\x12\x1f.tcoapi.v1.VerifyRecordsRequest\x1a .tcoapi.v1.VerifyRecordsResponseBd\n\x10se.lcctco.api.v1B\x10ProcurementProtoP\x01Z0github.com/lcc-tco/tco/gen/go/tcoapi/v1;tcoapiv1\xaa\x02\tTcoApi.V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1btcoapi/v1/procurement.proto\x12\ttcoapi.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x18tcoapi/v1/analysis.proto\x1a\x16tcoapi/v1/result.proto\x1a\x16tcoapi/v1/tender.proto\"\xa7\x02\n\x0bProcurement\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05title\x18\x02 \x01(\t\x12!\n\x06method\x18\x03 \x01(\x0b\x32\x11.tcoapi.v1.Method\x12\x15\n\rmethod_digest\x18\x04 \x01(\t\x12*\n\x05state\x18\x05 \x01(\x0e\x32\x1b.tcoapi.v1.ProcurementState\x12/\n\x0b\x63reate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x14\n\x0corganization\x18\x07 \x01(\t\x12\x18\n\x10\x65valuation_count\x18\x08 \x01(\x05\x12\x1f\n\x05\x61ward\x18\t \x01(\x0b\x32\x10.tcoapi.v1.Award\x12\x13\n\x0brecord_hash\x18\n \x01(\t\"\xe1\x02\n\nEvaluation\x12\x0c\n\x04name\x18\x01 \x01(\t\x12/\n\x07request\x18\x02 \x01(\x0b\x32\x1e.tcoapi.v1.EvaluateBidsRequest\x12\x31\n\x08response\x18\x03 \x01(\x0b\x32\x1f.tcoapi.v1.EvaluateBidsResponse\x12\x15\n\rmethod_digest\x18\x04 \x01(\t\x12\x16\n\x0erequest_digest\x18\x05 \x01(\t\x12\x19\n\x11\x65valuation_digest\x18\x06 \x01(\t\x12\x16\n\x0e\x65ngine_version\x18\x07 \x01(\t\x12\x14\n\x0c\x64\x61ta_version\x18\x08 \x01(\t\x12/\n\x0b\x63reate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0brecord_hash\x18\n \x01(\t\x12\x11\n\tbid_count\x18\x0b \x01(\x05\x12\x10\n\x08\x61nalyses\x18\x0c \x03(\t\"\xd0\x02\n\x05\x41ward\x12\x12\n\nevaluation\x18\x01 \x01(\t\x12\x0e\n\x06\x62id_id\x18\x02 \x01(\t\x12\x0c\n\x04rank\x18\x03 \x01(\x05\x12\x14\n\x0corganization\x18\x04 \x01(\t\x12\x12\n\ndecided_by\x18\x05 \x01(\t\x12/\n\x0b\x64\x65\x63ide_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0fstandstill_days\x18\x07 \x01(\x05\x12\x37\n\x13standstill_end_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06reason\x18\t \x01(\t\x12\x12\n\nreasons_sv\x18\n \x01(\t\x12\x12\n\nreasons_en\x18\x0b \x01(\t\x12\x13\n\x0brecord_hash\x18\x0c \x01(\t\x12\x1b\n\x13sent_electronically\x18\r \x01(\x08\"_\n\x18\x43reateProcurementRequest\x12\x16\n\x0eprocurement_id\x18\x01 \x01(\t\x12+\n\x0bprocurement\x18\x02 \x01(\x0b\x32\x16.tcoapi.v1.Procurement\"H\n\x19\x43reateProcurementResponse\x12+\n\x0bprocurement\x18\x01 \x01(\x0b\x32\x16.tcoapi.v1.Procurement\"%\n\x15GetProcurementRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"E\n\x16GetProcurementResponse\x12+\n\x0bprocurement\x18\x01 \x01(\x0b\x32\x16.tcoapi.v1.Procurement\"l\n\x17ListProcurementsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12*\n\x05state\x18\x03 \x01(\x0e\x32\x1b.tcoapi.v1.ProcurementState\"a\n\x18ListProcurementsResponse\x12,\n\x0cprocurements\x18\x01 \x03(\x0b\x32\x16.tcoapi.v1.Procurement\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x82\x01\n\x1a\x45valuateProcurementRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x1c\n\x04\x62ids\x18\x02 \x03(\x0b\x32\x0e.tcoapi.v1.Bid\x12!\n\x06method\x18\x03 \x01(\x0b\x32\x11.tcoapi.v1.Method\x12\x15\n\revaluation_id\x18\x04 \x01(\t\"H\n\x1b\x45valuateProcurementResponse\x12)\n\nevaluation\x18\x01 \x01(\x0b\x32\x15.tcoapi.v1.Evaluation\"$\n\x14GetEvaluationRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"B\n\x15GetEvaluationResponse\x12)\n\nevaluation\x18\x01 \x01(\x0b\x32\x15.tcoapi.v1.Evaluation\"O\n\x16ListEvaluationsRequest\x12\x0e\n\x06parent\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"^\n\x17ListEvaluationsResponse\x12*\n\x0b\x65valuations\x18\x01 \x03(\x0b\x32\x15.tcoapi.v1.Evaluation\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"*\n\x1aReproduceEvaluationRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"D\n\x10\x46igureDifference\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\x0e\n\x06stored\x18\x02 \x01(\t\x12\x12\n\nreproduced\x18\x03 \x01(\t\"\xc5\x02\n\x1bReproduceEvaluationResponse\x12\x11\n\tidentical\x18\x01 \x01(\x08\x12\x19\n\x11\x65valuation_digest\x18\x02 \x01(\t\x12\x19\n\x11reproduced_digest\x18\x03 \x01(\t\x12\x1d\n\x15stored_engine_version\x18\x04 \x01(\t\x12\x16\n\x0e\x65ngine_version\x18\x05 \x01(\t\x12\x1b\n\x13stored_data_version\x18\x06 \x01(\t\x12\x14\n\x0c\x64\x61ta_version\x18\x07 \x01(\t\x12\x30\n\x0b\x64ifferences\x18\x08 \x03(\x0b\x32\x1b.tcoapi.v1.FigureDifference\x12\x0e\n\x06reason\x18\t \x01(\t\x12\x31\n\x08response\x18\n \x01(\x0b\x32\x1f.tcoapi.v1.EvaluateBidsResponse\"\x8c\x01\n\x17\x41wardProcurementRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x12\n\nevaluation\x18\x02 \x01(\t\x12\x0e\n\x06\x62id_id\x18\x03 \x01(\t\x12\x12\n\ndecided_by\x18\x04 \x01(\t\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12\x1b\n\x13sent_electronically\x18\x06 \x01(\x08\"G\n\x18\x41wardProcurementResponse\x12+\n\x0bprocurement\x18\x01 \x01(\x0b\x32\x16.tcoapi.v1.Procurement\"\x16\n\x14VerifyRecordsRequest\"}\n\x15VerifyRecordsResponse\x12\n\n\x02ok\x18\x01 \x01(\x08\x12\x17\n\x0frecords_checked\x18\x02 \x01(\x03\x12\x1b\n\x13\x66irst_broken_record\x18\x03 \x01(\t\x12\x0f\n\x07problem\x18\x04 \x01(\t\x12\x11\n\thead_hash\x18\x05 \x01(\t\"S\n\x18\x41nalyzeEvaluationRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12)\n\x08\x61nalysis\x18\x02 \x01(\x0b\x32\x17.tcoapi.v1.AnalysisSpec\"s\n\x19\x41nalyzeEvaluationResponse\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x33\n\x08response\x18\x02 \x01(\x0b\x32!.tcoapi.v1.AnalyzeRankingResponse\x12\x13\n\x0brecord_hash\x18\x03 \x01(\t*\x96\x01\n\x10ProcurementState\x12!\n\x1dPROCUREMENT_STATE_UNSPECIFIED\x10\x00\x12\x1f\n\x1bPROCUREMENT_STATE_PUBLISHED\x10\x01\x12\x1f\n\x1bPROCUREMENT_STATE_EVALUATED\x10\x02\x12\x1d\n\x19PROCUREMENT_STATE_AWARDED\x10\x03\x32\xb3\x07\n\x12ProcurementService\x12^\n\x11\x43reateProcurement\x12#.tcoapi.v1.CreateProcurementRequest\x1a$.tcoapi.v1.CreateProcurementResponse\x12U\n\x0eGetProcurement\x12 .tcoapi.v1.GetProcurementRequest\x1a!.tcoapi.v1.GetProcurementResponse\x12[\n\x10ListProcurements\x12\".tcoapi.v1.ListProcurementsRequest\x1a#.tcoapi.v1.ListProcurementsResponse\x12\x64\n\x13\x45valuateProcurement\x12%.tcoapi.v1.EvaluateProcurementRequest\x1a&.tcoapi.v1.EvaluateProcurementResponse\x12R\n\rGetEvaluation\x12\x1f.tcoapi.v1.GetEvaluationRequest\x1a .tcoapi.v1.GetEvaluationResponse\x12X\n\x0fListEvaluations\x12!.tcoapi.v1.ListEvaluationsRequest\x1a\".tcoapi.v1.ListEvaluationsResponse\x12\x64\n\x13ReproduceEvaluation\x12%.tcoapi.v1.ReproduceEvaluationRequest\x1a&.tcoapi.v1.ReproduceEvaluationResponse\x12[\n\x10\x41wardProcurement\x12\".tcoapi.v1.AwardProcurementRequest\x1a#.tcoapi.v1.AwardProcurementResponse\x12R\n\rVerifyRecords\x12\x1f.tcoapi.v1.VerifyRecordsRequest\x1a .tcoapi.v1.VerifyRecordsResponse\x12^\n\x11\x41nalyzeEvaluation\x12#.tcoapi.v1.AnalyzeEvaluationRequest\x1a$.tcoapi.v1.AnalyzeEvaluationResponseBd\n\x10se.lcctco.api.v1B\x10ProcurementProtoP\x01Z0github.com/lcc-tco/tco/gen/go/tcoapi/v1;tcoapiv1\xaa\x02\tTcoApi.V1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,52 +36,56 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'tcoapi.v1.procurement_pb2',
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n\020se.lcctco.api.v1B\020ProcurementProtoP\001Z0github.com/lcc-tco/tco/gen/go/tcoapi/v1;tcoapiv1\252\002\tTcoApi.V1'
-  _globals['_PROCUREMENTSTATE']._serialized_start=2888
-  _globals['_PROCUREMENTSTATE']._serialized_end=3038
-  _globals['_PROCUREMENT']._serialized_start=124
-  _globals['_PROCUREMENT']._serialized_end=419
-  _globals['_EVALUATION']._serialized_start=422
-  _globals['_EVALUATION']._serialized_end=757
-  _globals['_AWARD']._serialized_start=760
-  _globals['_AWARD']._serialized_end=1096
-  _globals['_CREATEPROCUREMENTREQUEST']._serialized_start=1098
-  _globals['_CREATEPROCUREMENTREQUEST']._serialized_end=1193
-  _globals['_CREATEPROCUREMENTRESPONSE']._serialized_start=1195
-  _globals['_CREATEPROCUREMENTRESPONSE']._serialized_end=1267
-  _globals['_GETPROCUREMENTREQUEST']._serialized_start=1269
-  _globals['_GETPROCUREMENTREQUEST']._serialized_end=1306
-  _globals['_GETPROCUREMENTRESPONSE']._serialized_start=1308
-  _globals['_GETPROCUREMENTRESPONSE']._serialized_end=1377
-  _globals['_LISTPROCUREMENTSREQUEST']._serialized_start=1379
-  _globals['_LISTPROCUREMENTSREQUEST']._serialized_end=1487
-  _globals['_LISTPROCUREMENTSRESPONSE']._serialized_start=1489
-  _globals['_LISTPROCUREMENTSRESPONSE']._serialized_end=1586
-  _globals['_EVALUATEPROCUREMENTREQUEST']._serialized_start=1589
-  _globals['_EVALUATEPROCUREMENTREQUEST']._serialized_end=1719
-  _globals['_EVALUATEPROCUREMENTRESPONSE']._serialized_start=1721
-  _globals['_EVALUATEPROCUREMENTRESPONSE']._serialized_end=1793
-  _globals['_GETEVALUATIONREQUEST']._serialized_start=1795
-  _globals['_GETEVALUATIONREQUEST']._serialized_end=1831
-  _globals['_GETEVALUATIONRESPONSE']._serialized_start=1833
-  _globals['_GETEVALUATIONRESPONSE']._serialized_end=1899
-  _globals['_LISTEVALUATIONSREQUEST']._serialized_start=1901
-  _globals['_LISTEVALUATIONSREQUEST']._serialized_end=1980
-  _globals['_LISTEVALUATIONSRESPONSE']._serialized_start=1982
-  _globals['_LISTEVALUATIONSRESPONSE']._serialized_end=2076
-  _globals['_REPRODUCEEVALUATIONREQUEST']._serialized_start=2078
-  _globals['_REPRODUCEEVALUATIONREQUEST']._serialized_end=2120
-  _globals['_FIGUREDIFFERENCE']._serialized_start=2122
-  _globals['_FIGUREDIFFERENCE']._serialized_end=2190
-  _globals['_REPRODUCEEVALUATIONRESPONSE']._serialized_start=2193
-  _globals['_REPRODUCEEVALUATIONRESPONSE']._serialized_end=2518
-  _globals['_AWARDPROCUREMENTREQUEST']._serialized_start=2521
-  _globals['_AWARDPROCUREMENTREQUEST']._serialized_end=2661
-  _globals['_AWARDPROCUREMENTRESPONSE']._serialized_start=2663
-  _globals['_AWARDPROCUREMENTRESPONSE']._serialized_end=2734
-  _globals['_VERIFYRECORDSREQUEST']._serialized_start=2736
-  _globals['_VERIFYRECORDSREQUEST']._serialized_end=2758
-  _globals['_VERIFYRECORDSRESPONSE']._serialized_start=2760
-  _globals['_VERIFYRECORDSRESPONSE']._serialized_end=2885
-  _globals['_PROCUREMENTSERVICE']._serialized_start=3041
-  _globals['_PROCUREMENTSERVICE']._serialized_end=3892
+  _globals['_PROCUREMENTSTATE']._serialized_start=3134
+  _globals['_PROCUREMENTSTATE']._serialized_end=3284
+  _globals['_PROCUREMENT']._serialized_start=150
+  _globals['_PROCUREMENT']._serialized_end=445
+  _globals['_EVALUATION']._serialized_start=448
+  _globals['_EVALUATION']._serialized_end=801
+  _globals['_AWARD']._serialized_start=804
+  _globals['_AWARD']._serialized_end=1140
+  _globals['_CREATEPROCUREMENTREQUEST']._serialized_start=1142
+  _globals['_CREATEPROCUREMENTREQUEST']._serialized_end=1237
+  _globals['_CREATEPROCUREMENTRESPONSE']._serialized_start=1239
+  _globals['_CREATEPROCUREMENTRESPONSE']._serialized_end=1311
+  _globals['_GETPROCUREMENTREQUEST']._serialized_start=1313
+  _globals['_GETPROCUREMENTREQUEST']._serialized_end=1350
+  _globals['_GETPROCUREMENTRESPONSE']._serialized_start=1352
+  _globals['_GETPROCUREMENTRESPONSE']._serialized_end=1421
+  _globals['_LISTPROCUREMENTSREQUEST']._serialized_start=1423
+  _globals['_LISTPROCUREMENTSREQUEST']._serialized_end=1531
+  _globals['_LISTPROCUREMENTSRESPONSE']._serialized_start=1533
+  _globals['_LISTPROCUREMENTSRESPONSE']._serialized_end=1630
+  _globals['_EVALUATEPROCUREMENTREQUEST']._serialized_start=1633
+  _globals['_EVALUATEPROCUREMENTREQUEST']._serialized_end=1763
+  _globals['_EVALUATEPROCUREMENTRESPONSE']._serialized_start=1765
+  _globals['_EVALUATEPROCUREMENTRESPONSE']._serialized_end=1837
+  _globals['_GETEVALUATIONREQUEST']._serialized_start=1839
+  _globals['_GETEVALUATIONREQUEST']._serialized_end=1875
+  _globals['_GETEVALUATIONRESPONSE']._serialized_start=1877
+  _globals['_GETEVALUATIONRESPONSE']._serialized_end=1943
+  _globals['_LISTEVALUATIONSREQUEST']._serialized_start=1945
+  _globals['_LISTEVALUATIONSREQUEST']._serialized_end=2024
+  _globals['_LISTEVALUATIONSRESPONSE']._serialized_start=2026
+  _globals['_LISTEVALUATIONSRESPONSE']._serialized_end=2120
+  _globals['_REPRODUCEEVALUATIONREQUEST']._serialized_start=2122
+  _globals['_REPRODUCEEVALUATIONREQUEST']._serialized_end=2164
+  _globals['_FIGUREDIFFERENCE']._serialized_start=2166
+  _globals['_FIGUREDIFFERENCE']._serialized_end=2234
+  _globals['_REPRODUCEEVALUATIONRESPONSE']._serialized_start=2237
+  _globals['_REPRODUCEEVALUATIONRESPONSE']._serialized_end=2562
+  _globals['_AWARDPROCUREMENTREQUEST']._serialized_start=2565
+  _globals['_AWARDPROCUREMENTREQUEST']._serialized_end=2705
+  _globals['_AWARDPROCUREMENTRESPONSE']._serialized_start=2707
+  _globals['_AWARDPROCUREMENTRESPONSE']._serialized_end=2778
+  _globals['_VERIFYRECORDSREQUEST']._serialized_start=2780
+  _globals['_VERIFYRECORDSREQUEST']._serialized_end=2802
+  _globals['_VERIFYRECORDSRESPONSE']._serialized_start=2804
+  _globals['_VERIFYRECORDSRESPONSE']._serialized_end=2929
+  _globals['_ANALYZEEVALUATIONREQUEST']._serialized_start=2931
+  _globals['_ANALYZEEVALUATIONREQUEST']._serialized_end=3014
+  _globals['_ANALYZEEVALUATIONRESPONSE']._serialized_start=3016
+  _globals['_ANALYZEEVALUATIONRESPONSE']._serialized_end=3131
+  _globals['_PROCUREMENTSERVICE']._serialized_start=3287
+  _globals['_PROCUREMENTSERVICE']._serialized_end=4234
 # @@protoc_insertion_point(module_scope)

@@ -21,6 +21,7 @@ from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from tcoapi.v1 import analysis_pb2 as _analysis_pb2
 from tcoapi.v1 import result_pb2 as _result_pb2
 from tcoapi.v1 import tender_pb2 as _tender_pb2
 import builtins as _builtins
@@ -145,6 +146,7 @@ class Evaluation(_message.Message):
     CREATE_TIME_FIELD_NUMBER: _builtins.int
     RECORD_HASH_FIELD_NUMBER: _builtins.int
     BID_COUNT_FIELD_NUMBER: _builtins.int
+    ANALYSES_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     """"procurements/{procurement}/evaluations/{evaluation}". Output only."""
     method_digest: _builtins.str
@@ -173,6 +175,12 @@ class Evaluation(_message.Message):
     def create_time(self) -> _timestamp_pb2.Timestamp:
         """When the evaluation was stored (UTC)."""
 
+    @_builtins.property
+    def analyses(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Names of the analyses stored with this evaluation, oldest first
+        ("procurements/{p}/evaluations/{e}/analyses/{a}"). Empty in lists.
+        """
+
     def __init__(
         self,
         *,
@@ -187,10 +195,11 @@ class Evaluation(_message.Message):
         create_time: _timestamp_pb2.Timestamp | None = ...,
         record_hash: _builtins.str = ...,
         bid_count: _builtins.int = ...,
+        analyses: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "request", b"request", "response", b"response"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["bid_count", b"bid_count", "create_time", b"create_time", "data_version", b"data_version", "engine_version", b"engine_version", "evaluation_digest", b"evaluation_digest", "method_digest", b"method_digest", "name", b"name", "record_hash", b"record_hash", "request", b"request", "request_digest", b"request_digest", "response", b"response"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["analyses", b"analyses", "bid_count", b"bid_count", "create_time", b"create_time", "data_version", b"data_version", "engine_version", b"engine_version", "evaluation_digest", b"evaluation_digest", "method_digest", b"method_digest", "name", b"name", "record_hash", b"record_hash", "request", b"request", "request_digest", b"request_digest", "response", b"response"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -842,3 +851,65 @@ class VerifyRecordsResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___VerifyRecordsResponse: _TypeAlias = VerifyRecordsResponse  # noqa: Y015
+
+@_typing.final
+class AnalyzeEvaluationRequest(_message.Message):
+    """Request of AnalyzeEvaluation."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    ANALYSIS_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """The evaluation: "procurements/{procurement}/evaluations/{evaluation}"."""
+    @_builtins.property
+    def analysis(self) -> _analysis_pb2.AnalysisSpec:
+        """What to analyse (as AnalyzeRankingRequest.analysis); the tender is the stored one."""
+
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        analysis: _analysis_pb2.AnalysisSpec | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["analysis", b"analysis"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["analysis", b"analysis", "name", b"name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AnalyzeEvaluationRequest: _TypeAlias = AnalyzeEvaluationRequest  # noqa: Y015
+
+@_typing.final
+class AnalyzeEvaluationResponse(_message.Message):
+    """Response of AnalyzeEvaluation."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    RESPONSE_FIELD_NUMBER: _builtins.int
+    RECORD_HASH_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """The stored analysis: "procurements/{p}/evaluations/{e}/analyses/{a}" ({a} numbered within
+    the procurement: a1, a2, ...).
+    """
+    record_hash: _builtins.str
+    """Hash of the analysis' record in the chain."""
+    @_builtins.property
+    def response(self) -> _analysis_pb2.AnalyzeRankingResponse:
+        """The analysis, as AnalyzeRanking answers it for the stored request."""
+
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        response: _analysis_pb2.AnalyzeRankingResponse | None = ...,
+        record_hash: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["response", b"response"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["name", b"name", "record_hash", b"record_hash", "response", b"response"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___AnalyzeEvaluationResponse: _TypeAlias = AnalyzeEvaluationResponse  # noqa: Y015

@@ -86,6 +86,11 @@ class ProcurementServiceStub:
                 request_serializer=tcoapi_dot_v1_dot_procurement__pb2.VerifyRecordsRequest.SerializeToString,
                 response_deserializer=tcoapi_dot_v1_dot_procurement__pb2.VerifyRecordsResponse.FromString,
                 _registered_method=True)
+        self.AnalyzeEvaluation = channel.unary_unary(
+                '/tcoapi.v1.ProcurementService/AnalyzeEvaluation',
+                request_serializer=tcoapi_dot_v1_dot_procurement__pb2.AnalyzeEvaluationRequest.SerializeToString,
+                response_deserializer=tcoapi_dot_v1_dot_procurement__pb2.AnalyzeEvaluationResponse.FromString,
+                _registered_method=True)
 
 
 class ProcurementServiceServicer:
@@ -163,6 +168,15 @@ class ProcurementServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def AnalyzeEvaluation(self, request, context):
+        """Analyse how robust a stored evaluation's ranking is (AnalyzeRanking on its request as
+        stored) and store the analysis with it; the award's drafted reasons cite its switching
+        values.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ProcurementServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -210,6 +224,11 @@ def add_ProcurementServiceServicer_to_server(servicer, server):
                     servicer.VerifyRecords,
                     request_deserializer=tcoapi_dot_v1_dot_procurement__pb2.VerifyRecordsRequest.FromString,
                     response_serializer=tcoapi_dot_v1_dot_procurement__pb2.VerifyRecordsResponse.SerializeToString,
+            ),
+            'AnalyzeEvaluation': grpc.unary_unary_rpc_method_handler(
+                    servicer.AnalyzeEvaluation,
+                    request_deserializer=tcoapi_dot_v1_dot_procurement__pb2.AnalyzeEvaluationRequest.FromString,
+                    response_serializer=tcoapi_dot_v1_dot_procurement__pb2.AnalyzeEvaluationResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -462,6 +481,33 @@ class ProcurementService:
             '/tcoapi.v1.ProcurementService/VerifyRecords',
             tcoapi_dot_v1_dot_procurement__pb2.VerifyRecordsRequest.SerializeToString,
             tcoapi_dot_v1_dot_procurement__pb2.VerifyRecordsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AnalyzeEvaluation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/tcoapi.v1.ProcurementService/AnalyzeEvaluation',
+            tcoapi_dot_v1_dot_procurement__pb2.AnalyzeEvaluationRequest.SerializeToString,
+            tcoapi_dot_v1_dot_procurement__pb2.AnalyzeEvaluationResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -74,6 +74,11 @@ class ProcurementServiceStub:
     """Record the award decision, with reasons drafted from the records in Swedish and English."""
     VerifyRecords: _grpc.UnaryUnaryMultiCallable[_procurement_pb2.VerifyRecordsRequest, _procurement_pb2.VerifyRecordsResponse]
     """Check the caller's hash chain, record by record; names the first broken record."""
+    AnalyzeEvaluation: _grpc.UnaryUnaryMultiCallable[_procurement_pb2.AnalyzeEvaluationRequest, _procurement_pb2.AnalyzeEvaluationResponse]
+    """Analyse how robust a stored evaluation's ranking is (AnalyzeRanking on its request as
+    stored) and store the analysis with it; the award's drafted reasons cite its switching
+    values.
+    """
 
 @_typing.type_check_only
 class ProcurementServiceAsyncStub(ProcurementServiceStub):
@@ -109,6 +114,11 @@ class ProcurementServiceAsyncStub(ProcurementServiceStub):
     """Record the award decision, with reasons drafted from the records in Swedish and English."""
     VerifyRecords: _aio.UnaryUnaryMultiCallable[_procurement_pb2.VerifyRecordsRequest, _procurement_pb2.VerifyRecordsResponse]  # type: ignore[assignment]
     """Check the caller's hash chain, record by record; names the first broken record."""
+    AnalyzeEvaluation: _aio.UnaryUnaryMultiCallable[_procurement_pb2.AnalyzeEvaluationRequest, _procurement_pb2.AnalyzeEvaluationResponse]  # type: ignore[assignment]
+    """Analyse how robust a stored evaluation's ranking is (AnalyzeRanking on its request as
+    stored) and store the analysis with it; the award's drafted reasons cite its switching
+    values.
+    """
 
 class ProcurementServiceServicer(metaclass=_abc_1.ABCMeta):
     """Keeps the records of procurements: the published method, the evaluations and the award.
@@ -195,5 +205,16 @@ class ProcurementServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_procurement_pb2.VerifyRecordsResponse, _abc.Awaitable[_procurement_pb2.VerifyRecordsResponse]]:
         """Check the caller's hash chain, record by record; names the first broken record."""
+
+    @_abc_1.abstractmethod
+    def AnalyzeEvaluation(
+        self,
+        request: _procurement_pb2.AnalyzeEvaluationRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_procurement_pb2.AnalyzeEvaluationResponse, _abc.Awaitable[_procurement_pb2.AnalyzeEvaluationResponse]]:
+        """Analyse how robust a stored evaluation's ranking is (AnalyzeRanking on its request as
+        stored) and store the analysis with it; the award's drafted reasons cite its switching
+        values.
+        """
 
 def add_ProcurementServiceServicer_to_server(servicer: ProcurementServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -13,6 +13,8 @@ Records (payloads, JSON; bytes as base64; see :mod:`tco_server.records.store`):
 - ``evaluation`` ``procurements/{p}/evaluations/{e}``: the EvaluateBidsRequest as evaluated (the
   published method and the bids as received), the response bytes, the method, request and
   evaluation digests (SHA-256 of the response bytes), engine and data version;
+- ``analysis`` ``procurements/{p}/evaluations/{e}/analyses/{a}``: the AnalysisSpec and the
+  AnalyzeRanking response for the evaluation's stored request, with its analysis digest;
 - ``award`` ``procurements/{p}``: the decision and its drafted reasons (sv, en).
 
 A procurement's state follows from its records: AWARDED with an award, EVALUATED with an
@@ -42,6 +44,7 @@ from tco_server import convert_in, errors
 from tco_server.limits import Limits, check_request
 from tco_server.records import compare, reasons
 from tco_server.records.store import (
+    ANALYSIS,
     AWARD,
     EVALUATION,
     PROCUREMENT,
@@ -53,8 +56,8 @@ from tco_server.records.store import (
     unb64,
     utc_text,
 )
+from tcoapi.v1 import analysis_pb2, result_pb2, tender_pb2
 from tcoapi.v1 import procurement_pb2 as pb
-from tcoapi.v1 import result_pb2, tender_pb2
 
 #: The id part of a resource name (AIP-122): lower case, digits, "-"; 1-63 characters.
 RESOURCE_ID = re.compile(r"[a-z]([a-z0-9-]{0,61}[a-z0-9])?")
@@ -72,6 +75,7 @@ _STATES = {
 }
 
 Evaluate = Callable[[tender_pb2.EvaluateBidsRequest], result_pb2.EvaluateBidsResponse]
+Analyze = Callable[[analysis_pb2.AnalyzeRankingRequest], analysis_pb2.AnalyzeRankingResponse]
 
 
 class RecordsError(Exception):
@@ -346,11 +350,44 @@ def evaluate_procurement(
     return pb.EvaluateProcurementResponse(evaluation=evaluation)
 
 
+def _analyses(store: RecordStore, record: Record) -> list[Record]:
+    """The analyses stored with an evaluation record, oldest first."""
+    prefix = f"{record.subject}/analyses/"
+    found = store.records(record.organization, ANALYSIS, procurement=record.procurement)
+    return [analysis for analysis in found if analysis.subject.startswith(prefix)]
+
+
 def get_evaluation(
     store: RecordStore, organization: str, request: pb.GetEvaluationRequest
 ) -> pb.GetEvaluationResponse:
     record = _stored_evaluation(store, organization, request.name)
-    return pb.GetEvaluationResponse(evaluation=_evaluation(record, bodies=True))
+    evaluation = _evaluation(record, bodies=True)
+    evaluation.analyses.extend(analysis.subject for analysis in _analyses(store, record))
+    return pb.GetEvaluationResponse(evaluation=evaluation)
+
+
+def analyze_evaluation(
+    store: RecordStore, organization: str, request: pb.AnalyzeEvaluationRequest, analyze: Analyze
+) -> pb.AnalyzeEvaluationResponse:
+    """AnalyzeRanking on the evaluation's stored request, stored with it."""
+    record = _stored_evaluation(store, organization, request.name)
+    stored = tender_pb2.EvaluateBidsRequest.FromString(unb64(record.payload["request"]))
+    response = analyze(
+        analysis_pb2.AnalyzeRankingRequest(
+            method=stored.method, bids=stored.bids, analysis=request.analysis
+        )
+    )
+    payload = {
+        "analysis": b64(_deterministic(request.analysis)),
+        "response": b64(_deterministic(response)),
+        "analysis_digest": response.analysis_digest,
+        "evaluation": record.subject,
+    }
+    name = f"{record.subject}/analyses/a{{n}}"  # numbered by the store, under its lock
+    analysis = store.append(organization, ANALYSIS, name, record.procurement, payload)
+    return pb.AnalyzeEvaluationResponse(
+        name=analysis.subject, response=response, record_hash=analysis.hash
+    )
 
 
 def list_evaluations(
@@ -462,6 +499,13 @@ def award_procurement(
         procurement_record=row.record.hash,
         evaluation_record=evaluation.hash,
         data_version=evaluation.payload["data_version"],
+        analyses=tuple(
+            (
+                analysis.subject,
+                analysis_pb2.AnalyzeRankingResponse.FromString(unb64(analysis.payload["response"])),
+            )
+            for analysis in _analyses(store, evaluation)
+        ),
     )
     payload = {
         "evaluation": request.evaluation,

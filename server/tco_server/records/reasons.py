@@ -9,7 +9,10 @@ every tenderer; this drafts them from what the records hold, nothing else:
    of the chosen bid's number) and the cost categories that make it: the differences
    ``cost_by_category[c](other) - cost_by_category[c](chosen)`` and of climate cost, other
    externalities and deductions, the three largest by size;
-3. the engine's TIE and INCONCLUSIVE_RANKING warnings, as they were given;
+3. the engine's TIE and INCONCLUSIVE_RANKING warnings, as they were given, and the switching
+   values of every analysis stored with the evaluation (AnalyzeEvaluation): for each parameter
+   the value nearest its stated value where the best bid changes, or that it does not change
+   within the searched interval;
 4. the buyer's stated reason when the chosen bid is not ranked first;
 5. the method's parameters with their sources (carbon price series and emission factor
    reference ids; the buyer's own figures otherwise);
@@ -30,7 +33,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from tco.currency import minor_unit_digits
-from tcoapi.v1 import result_pb2, tender_pb2
+from tcoapi.v1 import analysis_pb2, result_pb2, tender_pb2
 
 _LABELS: dict[str, tuple[str, str]] = {  # key: (English, Swedish)
     "acquisition": ("acquisition", "anskaffning"),
@@ -73,6 +76,8 @@ class Decision:
     procurement_record: str
     evaluation_record: str
     data_version: str
+    #: the analyses stored with the evaluation: (name, response), oldest first
+    analyses: tuple[tuple[str, analysis_pb2.AnalyzeRankingResponse], ...] = ()
 
 
 def money(value: float, currency: str, lang: str) -> str:
@@ -139,6 +144,33 @@ def _sources(method: tender_pb2.Method, lang: str) -> Iterable[str]:
         )
 
 
+def _switching(decision: Decision, lang: str) -> list[str]:
+    """One line per switching result of every stored analysis."""
+    sv = lang == "sv"
+    lines: list[str] = []
+    for name, response in decision.analyses:
+        for result in response.switching:
+            if result.status != analysis_pb2.SWITCHING_STATUS_SWITCHES:
+                interval = f"[{result.low!r}, {result.high!r}]"
+                stays = (
+                    f"bästa anbud byts inte inom {interval}"
+                    if sv
+                    else f"the best bid does not change within {interval}"
+                )
+                lines.append(f"- {name}: {result.path}: {stays}")
+                continue
+            points = ", ".join(
+                f"{p.value!r} ({p.from_bid_id} → {p.to_bid_id})" for p in result.points
+            )
+            base = f"{result.base_value!r}" if result.HasField("base_value") else "-"
+            lines.append(
+                f"- {name}: {result.path}: "
+                + (f"bästa anbud byts vid {points}; angivet värde {base}" if sv else
+                   f"the best bid changes at {points}; stated value {base}")
+            )  # fmt: skip
+    return lines
+
+
 def draft(decision: Decision, lang: str) -> str:
     """The reasons of ``decision`` in ``lang`` (``"sv"`` or ``"en"``), as plain text."""
     sv = lang == "sv"
@@ -190,6 +222,10 @@ def draft(decision: Decision, lang: str) -> str:
     if notes:
         lines += ["", "Varningar från utvärderingen:" if sv else "Warnings of the evaluation:"]
         lines += [f"- {w.code}: {w.message}" for w in notes]
+    switching = _switching(decision, lang)
+    if switching:
+        lines += ["", "Brytpunkter (känslighetsanalys):" if sv else "Switching values (analysis):"]
+        lines += switching
     lines += ["", "Utvärderingsmetodens parametrar:" if sv else "Parameters of the method:"]
     lines += [f"- {line}" for line in _sources(decision.method, lang)]
     lines += [

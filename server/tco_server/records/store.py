@@ -71,6 +71,7 @@ records = sa.Table(
 )
 
 PROCUREMENT, EVALUATION, AWARD = "procurement", "evaluation", "award"
+ANALYSIS = "analysis"
 
 
 def _statements() -> dict[str, Any]:
