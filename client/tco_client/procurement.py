@@ -37,8 +37,8 @@ from google.protobuf import json_format
 from tco_client.errors import error_from_rpc
 from tco_client.safe_output import write_file
 from tco_client.tender import load_tender
-from tcoapi.v1 import procurement_pb2 as pb
 from tcoapi.v1 import analysis_pb2, procurement_pb2_grpc, result_pb2, tender_pb2
+from tcoapi.v1 import procurement_pb2 as pb
 
 _Resp = TypeVar("_Resp")
 STATES = {
