@@ -6,6 +6,7 @@
     tco procurement list [--state evaluated]              the organisation's procurements
     tco procurement reproduce ID EVALUATION               re-run: identical, or what differs
     tco procurement reproduce --archive FILE.zip          check an exported archive offline
+    tco procurement analyze ID EVALUATION --spec SPEC.yaml  AnalyzeRanking, stored with it
     tco procurement award ID --evaluation E --bid B --decided-by NAME [--reason R]
                           [--lang sv] [--out beslut.docx] [--not-electronic]
     tco procurement verify                                check the hash chain
@@ -27,6 +28,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 from google.protobuf import json_format
 
+from tco_client.analysis_spec import load_spec
 from tco_client.award_document import decision_text, write_decision
 from tco_client.errors import TcoError, TcoInvalidTender
 from tco_client.procurement import STATE_NAMES, STATES, ProcurementClient, check_archive
@@ -229,6 +231,32 @@ def reproduce(
             _out(f"  {d.path}: stored {d.stored or '-'}, now {d.reproduced or '-'}")
     if not answer.identical:
         _exit(EXIT_FAILURE)
+
+
+@app.command()
+def analyze(
+    procurement_id: Annotated[str, typer.Argument(help="The procurement.")],
+    evaluation: Annotated[str, typer.Argument(help="The evaluation (id or name).")],
+    *,
+    spec: Annotated[
+        Path,
+        typer.Option("--spec", exists=True, help="Analysis spec (.yaml/.json), as tco analyze."),
+    ],
+    server: ServerOpt = DEFAULT_SERVER,
+    token: TokenOpt = None,
+    timeout: TimeoutOpt = DEFAULT_TIMEOUT,
+    output_format: FormatOpt = Format.table,
+) -> None:
+    """Analyse a stored evaluation's ranking (switching values ...); the analysis is stored."""
+    with _client(server, token, timeout) as client:
+        answer = client.analyze(evaluation, load_spec(spec), procurement_id)
+    if output_format is Format.json:
+        _out(_json(answer))
+        return
+    _out(f"{answer.name}: analysis_digest {answer.response.analysis_digest}")
+    for result in answer.response.switching:
+        points = ", ".join(f"{p.value!r} ({p.from_bid_id} -> {p.to_bid_id})" for p in result.points)
+        _out(f"  {result.path}: {points or 'no switch within the range'}")
 
 
 @app.command()

@@ -35,6 +35,16 @@ def test_procurement_commands_end_to_end(
         assert json.loads(out)[0]["state"] == "evaluated"
         code, out = tco("reproduce", "vent-2027", "e1")
         assert (code, out.split(":")[0]) == (0, "identical")
+        spec = tmp_path / "spec.yaml"
+        spec.write_text(
+            "switching:\n  - path: carbon_price\n"
+            "    range: {mode: PARAMETER_MODE_SCALE, low: 0, high: 20}\n",
+            encoding="utf-8",
+        )
+        code, out = tco("analyze", "vent-2027", "e1", "--spec", str(spec))
+        assert code == 0, out
+        assert "procurements/vent-2027/evaluations/e1/analyses/a1" in out
+        assert "carbon_price" in out
 
         with ProcurementClient(server.target) as client:
             frame = client.evaluations("vent-2027")
