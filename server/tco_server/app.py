@@ -202,7 +202,7 @@ def start(config: ServerConfig) -> RunningServer:
             raise RuntimeError(f"could not bind {host}:{config.http_port}") from None
     server.start()
     freeze_startup_objects()  # long-lived process: full collections skip start-up's objects
-    for name in (health.OVERALL_HEALTH, SERVICE_NAME):
+    for name in (health.OVERALL_HEALTH, SERVICE_NAME, procurement_service.SERVICE_NAME):
         health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     return RunningServer(
         server=server, health=health_servicer, port=port, config=config, http=gateway

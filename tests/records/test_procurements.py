@@ -358,3 +358,24 @@ def test_an_analysis_is_stored_with_its_evaluation_and_cited_in_the_award(tmp_pa
         assert "Brytpunkter" in award.reasons_sv
         assert stub.VerifyRecords(pb.VerifyRecordsRequest(), timeout=TIMEOUT).records_checked == 4
         channel.close()
+
+
+def test_health_and_reflection_name_the_procurement_service(tmp_path: Path) -> None:
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+    from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+
+    with serving("--data-dir", str(tmp_path)) as (server, _):
+        channel = grpc.insecure_channel(server.target)
+        try:
+            status = health_pb2_grpc.HealthStub(channel).Check(
+                health_pb2.HealthCheckRequest(service="tcoapi.v1.ProcurementService"),
+                timeout=TIMEOUT,
+            )
+            assert status.status == health_pb2.HealthCheckResponse.SERVING
+            answers = reflection_pb2_grpc.ServerReflectionStub(channel).ServerReflectionInfo(
+                iter([reflection_pb2.ServerReflectionRequest(list_services="")]), timeout=TIMEOUT
+            )
+            names = {s.name for a in answers for s in a.list_services_response.service}
+            assert "tcoapi.v1.ProcurementService" in names
+        finally:
+            channel.close()
