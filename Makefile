@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: pdf-tools install demo demo-once test lint typecheck proto proto-check buf-lint buf-breaking ci bench load fuzz-long clean
+.PHONY: pdf-tools install postgresql demo demo-once test lint typecheck proto proto-check buf-lint buf-breaking ci bench load fuzz-long clean
 
 $(STAMP): pyproject.toml client/pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 needed")'
@@ -17,6 +17,10 @@ $(STAMP): pyproject.toml client/pyproject.toml constraints.txt
 	touch $(STAMP)
 
 install: $(STAMP)
+
+## PostgreSQL server binaries for the records tests (Debian's package, only when missing).
+postgresql:
+	bash scripts/install_postgresql.sh
 
 ## Start the service with embedded defaults, evaluate the sample tender, keep serving (Ctrl-C stops).
 demo: install
@@ -34,7 +38,7 @@ pdf-tools:
 	  || echo "pdf-tools: cannot install LibreOffice here (needs apt-get as root); the PDF test will be skipped"; }
 
 ## Set up and run the whole test suite.
-test: install
+test: install postgresql
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 lint: install

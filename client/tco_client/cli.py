@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
+from tco_client import procurement_cli
 from tco_client.defaults import DEFAULT_TARGET, DEFAULT_TIMEOUT
 from tco_client.i18n import text
 from tco_client.version import __version__
@@ -482,6 +483,9 @@ def analyze(
                 result, excel, lang=lang.value, default_analysis=spec is None
             )
             note.print(f"{text('report', lang.value)}: {written}")
+
+
+app.add_typer(procurement_cli.app, name="procurement")  # tco procurement … (records)
 
 
 def _version(value: bool) -> None:

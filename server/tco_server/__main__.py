@@ -60,6 +60,37 @@ def _non_negative_float(text: str) -> float:
     return value
 
 
+def _records_flags(parser: argparse.ArgumentParser) -> None:
+    """The procurement records' flags (tco_server.records), in their own group."""
+    records = parser.add_argument_group(
+        "procurement records (see tco_server.records; SQLite in --data-dir by default)"
+    )
+    records.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="folder of the embedded records database (default: $XDG_DATA_HOME/tco-server, "
+        "i.e. ~/.local/share/tco-server)",
+    )
+    records.add_argument(
+        "--database",
+        metavar="URL",
+        help="records database instead of SQLite, e.g. postgresql+psycopg://user@host/db",
+    )
+    records.add_argument(
+        "--data-key-file",
+        metavar="FILE",
+        help="256-bit key (hex or base64) encrypting the records at rest with AES-GCM "
+        "(python -m tco_server.records.crypto new-key FILE); without it they are unencrypted",
+    )
+    records.add_argument(
+        "--data-sync",
+        choices=("full", "normal"),
+        default="full",
+        help="SQLite records: 'full' fsyncs every commit (survives a power cut; default), "
+        "'normal' does not wait for it (survives kill -9, not a power cut)",
+    )
+
+
 def parse_args(argv: Sequence[str] | None = None) -> ServerConfig:
     """The config from the command line (and ``TCO_SERVER_TEST_FAULTS`` for the test hooks)."""
     defaults = ServerConfig()
@@ -127,6 +158,7 @@ def parse_args(argv: Sequence[str] | None = None) -> ServerConfig:
         help="'platform:sha256hex' lines: every call but health/reflection needs "
         "'authorization: Bearer <token>'",
     )
+    _records_flags(parser)
     limits = parser.add_argument_group("request limits (see tco_server.limits)")
     for f in dataclasses.fields(Limits):
         limits.add_argument(
@@ -162,6 +194,10 @@ def parse_args(argv: Sequence[str] | None = None) -> ServerConfig:
         tls_client_ca_file=args.tls_client_ca,
         tokens_file=args.tokens_file,
         http_port=args.http_port,
+        data_dir=args.data_dir,
+        database=args.database,
+        data_key_file=args.data_key_file,
+        data_sync=args.data_sync,
     )
 
 

@@ -31,7 +31,7 @@ from google.protobuf.message import Message
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from tco_server import decoding, http_gateway, security
+from tco_server import decoding, http_gateway, procurement_service, security
 from tco_server.batch import tender_refusal
 from tco_server.config import SERVICE_NAME, ServerConfig
 from tco_server.limits import ANALYSIS_REQUEST_RULES, SIZE_RULES
@@ -158,14 +158,23 @@ def start(config: ServerConfig) -> RunningServer:
             ("grpc.so_reuseport", 1 if config.processes > 1 else 0),
         ],
     )
-    handlers = _service_handlers(LifeCycleCostService(config), config)
+    lcc_service = LifeCycleCostService(config)
+    handlers = _service_handlers(lcc_service, config)
     server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE_NAME, handlers),))
     server.add_registered_method_handlers(SERVICE_NAME, handlers)
+
+    procurement_service.register(server, config, lcc_service)  # the records (issue 18)
 
     health_servicer = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(
-        (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server
+        (
+            SERVICE_NAME,
+            procurement_service.SERVICE_NAME,
+            health.SERVICE_NAME,
+            reflection.SERVICE_NAME,
+        ),
+        server,
     )
 
     host = config.host
@@ -193,7 +202,7 @@ def start(config: ServerConfig) -> RunningServer:
             raise RuntimeError(f"could not bind {host}:{config.http_port}") from None
     server.start()
     freeze_startup_objects()  # long-lived process: full collections skip start-up's objects
-    for name in (health.OVERALL_HEALTH, SERVICE_NAME):
+    for name in (health.OVERALL_HEALTH, SERVICE_NAME, procurement_service.SERVICE_NAME):
         health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     return RunningServer(
         server=server, health=health_servicer, port=port, config=config, http=gateway

@@ -45,6 +45,10 @@ class ServerConfig:
     - ``http_port``: the same service as JSON over HTTP/1.1 (the Connect protocol,
       :mod:`tco_server.http_gateway`) on this port of ``host``; 0 = any free port, None = off
       (the default; ``--http-port 8080`` turns it on, with the same TLS and tokens).
+    - ``data_dir`` / ``database`` / ``data_key_file``: where the procurement records live (the
+      SQLite file ``records.sqlite3`` in ``data_dir``, default ``~/.local/share/tco-server``;
+      or the database at the SQLAlchemy URL ``database``) and the key that encrypts them at rest
+      (see :mod:`tco_server.records`).
     """
 
     host: str = "127.0.0.1"
@@ -62,6 +66,16 @@ class ServerConfig:
     tls_client_ca_file: str | None = None
     tokens_file: str | None = None
     http_port: int | None = None
+    # -- procurement records (tco_server.procurement_service, tco_server.records) --
+    #: folder of the embedded SQLite records store; None = tco_server.records.store.default_data_dir
+    data_dir: str | None = None
+    #: SQLAlchemy URL of the records database (e.g. postgresql+psycopg://...); None = SQLite
+    database: str | None = None
+    #: file holding the AES-256 key of bids at rest; None = records stored unencrypted
+    data_key_file: str | None = None
+    #: SQLite durability of the records: "full" (fsync every commit) or "normal" (see
+    #: tco_server.records.store)
+    data_sync: str = "full"
 
     @property
     def max_message_bytes(self) -> int:

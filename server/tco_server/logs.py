@@ -65,6 +65,11 @@ ALLOWED_FIELDS = frozenset(
         "tokens",
         "bytes",
         "draws",
+        # procurement records (tco_server.procurement_service): the store's backend, whether
+        # bids are encrypted at rest, the caller's organisation (from the tokens file)
+        "backend",
+        "encrypted",
+        "organization",
     }
 )
 #: The platform (name from the tokens file) the current call authenticated as; set per call by

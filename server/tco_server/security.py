@@ -6,7 +6,10 @@ the service for ``authorization: Bearer <token>``, answered ``UNAUTHENTICATED`` 
 ``MISSING_TOKEN`` / ``INVALID_TOKEN``) before the request is even deserialized. Health and
 reflection stay open without a token (probes; the public contract).
 
-The tokens file holds no token, only its SHA-256, one ``platform:sha256hex`` line each;
+The tokens file holds no token, only its SHA-256, one ``platform:sha256hex`` line each, or
+``platform:sha256hex:organization`` to name the organisation whose procurement records the
+token reaches (:mod:`tco_server.procurement_service`; without it the organisation is the platform
+name; without a tokens file every call is :data:`DEFAULT_ORGANIZATION`);
 ``python -m tco_server.security new-token NAME`` prints a fresh random 256-bit token and its
 line. A random secret needs no slow hash; the presented token's hash is compared with **every**
 stored hash by :func:`hmac.compare_digest`, so the time does not depend on which entry matched.
@@ -16,6 +19,7 @@ side: docs/security.md.
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import hmac
 import re
@@ -47,6 +51,12 @@ MAX_TOKEN_LENGTH = 512
 #: A platform name in the tokens file: it goes into log lines, so a plain identifier.
 PLATFORM_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _HEX_DIGEST = re.compile(r"[0-9a-fA-F]{64}")
+#: The organisation of every call when the server has no tokens file (records tenancy).
+DEFAULT_ORGANIZATION = "default"
+#: The organisation of the call being served (set with the platform from the caller's token).
+ORGANIZATION: contextvars.ContextVar[str] = contextvars.ContextVar(
+    "tco_organization", default=DEFAULT_ORGANIZATION
+)
 _BEARER = re.compile(r"(?i:bearer) +(\S+) *")
 
 
@@ -67,6 +77,12 @@ class TokenTable:
     """Platform names and the SHA-256 digests of their tokens."""
 
     entries: tuple[tuple[str, bytes], ...]
+    #: platform -> organisation, for lines that name one (else the platform's own name)
+    organizations: tuple[tuple[str, str], ...] = ()
+
+    def organization_of(self, platform: str) -> str:
+        """The organisation whose records ``platform``'s token reaches."""
+        return dict(self.organizations).get(platform, platform)
 
     def platform_of(self, token: str) -> str | None:
         """The platform whose token this is, or None. Compares with every entry, always."""
@@ -79,12 +95,13 @@ class TokenTable:
 
 
 def parse_tokens(text: str, source: str = "tokens file") -> TokenTable:
-    """Parse ``platform:sha256hex`` lines (blank lines and ``#`` comments ignored).
+    """Parse ``platform:sha256hex[:organization]`` lines (blank lines, ``#`` comments ignored).
 
     Raises :class:`SecurityConfigError` naming the line (never quoting it) for a malformed line,
     a repeated platform or a repeated digest, and when no platform is listed.
     """
     entries: list[tuple[str, bytes]] = []
+    organizations: list[tuple[str, str]] = []
     names: set[str] = set()
     digests: set[bytes] = set()
     for number, raw in enumerate(text.splitlines(), start=1):
@@ -92,6 +109,12 @@ def parse_tokens(text: str, source: str = "tokens file") -> TokenTable:
         if not line or line.startswith("#"):
             continue
         name, sep, hex_digest = (part.strip() for part in line.partition(":"))
+        hex_digest, has_org, organization = (part.strip() for part in hex_digest.partition(":"))
+        if has_org and not PLATFORM_NAME.fullmatch(organization):
+            raise SecurityConfigError(
+                f"{source} line {number}: an organization name is letters, digits, '.', '_', '-' "
+                "(at most 64)"
+            )
         if not sep or not PLATFORM_NAME.fullmatch(name) or not _HEX_DIGEST.fullmatch(hex_digest):
             raise SecurityConfigError(
                 f"{source} line {number}: expected 'platform:sha256hex' with a platform name of "
@@ -105,9 +128,11 @@ def parse_tokens(text: str, source: str = "tokens file") -> TokenTable:
         names.add(name)
         digests.add(digest)
         entries.append((name, digest))
+        if has_org:
+            organizations.append((name, organization))
     if not entries:
         raise SecurityConfigError(f"{source}: no 'platform:sha256hex' line")
-    return TokenTable(tuple(entries))
+    return TokenTable(tuple(entries), tuple(organizations))
 
 
 def load_tokens(path: str) -> TokenTable:
@@ -140,14 +165,16 @@ def _rejecting_handler(handler: Any, reject: Callable[[Any, grpc.ServicerContext
     return grpc.unary_unary_rpc_method_handler(reject)
 
 
-def _as_platform(handler: Any, platform: str) -> Any:
-    """``handler`` with :data:`tco_server.logs.CALLER` set to ``platform`` while it runs."""
+def _as_platform(handler: Any, platform: str, organization: str | None = None) -> Any:
+    """``handler`` with :data:`tco_server.logs.CALLER` set to ``platform`` (and
+    :data:`ORGANIZATION` to ``organization``, default the platform) while it runs."""
     if not hasattr(handler, "_replace"):  # not grpc's namedtuple: serve it, unlabelled
         return handler
 
     def wrap(behaviour: Callable[..., Any]) -> Callable[..., Any]:
         def run(request: Any, context: grpc.ServicerContext) -> Any:
             CALLER.set(platform)  # the worker thread's context; every call sets its own
+            ORGANIZATION.set(organization or platform)
             return behaviour(request, context)
 
         return run
@@ -190,7 +217,7 @@ class TokenAuthInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]
         started = time.monotonic()
         platform, reason = self.platform(handler_call_details.invocation_metadata)
         if platform:
-            return _as_platform(handler, platform)
+            return _as_platform(handler, platform, self._tokens.organization_of(platform))
 
         status = errors.plain_status(
             grpc.StatusCode.UNAUTHENTICATED,
