@@ -43,7 +43,7 @@ def _healthy_calls(target: str, request: tender_pb2.EvaluateBidsRequest) -> tupl
         response = service_pb2_grpc.LifeCycleCostServiceStub(channel).EvaluateBids(
             request, timeout=10.0
         )
-    return int(health.status), len(response.ranking)
+    return int(health.status), len(response.results)
 
 
 def test_health_and_evaluations_are_served_while_16_calls_never_send_their_message() -> None:
