@@ -18,9 +18,15 @@ supervisor that prints the listening line once and forwards SIGTERM/SIGINT to th
 
 from __future__ import annotations
 
+import os
+
+# gRPC core writes its own lines to stderr ("I1207 ... Handshake failed ..."); the log is JSON
+# lines only, so core logging is off unless an operator turns it on (GRPC_VERBOSITY=INFO). Set
+# before grpc is imported; the worker processes of --processes inherit it.
+os.environ.setdefault("GRPC_VERBOSITY", "NONE")
+
 import argparse
 import dataclasses
-import os
 import signal
 import sys
 import threading

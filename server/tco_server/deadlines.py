@@ -108,7 +108,8 @@ class CallContext:
 
     - ``time_remaining()``: seconds to the caller's deadline or the end of the :class:`Drain`,
       whichever is first (None: neither);
-    - ``is_active()``: False once ``gone`` is set (the caller cancelled or disconnected);
+    - ``is_active()``: False once ``gone`` is set (the caller cancelled or disconnected) or
+      ``time_remaining()`` is 0;
     - ``abort`` / ``abort_with_status``: raise :class:`Aborted` (the server sends the status);
     - ``set_code`` / ``set_details`` / ``set_trailing_metadata``: kept for the server to send.
     """
@@ -144,7 +145,11 @@ class CallContext:
         return remaining if drain is None else min(remaining, drain)
 
     def is_active(self) -> bool:
-        return not self.gone.is_set()
+        """False once the caller has gone or the deadline (or the drain) passed, as grpc's."""
+        if self.gone.is_set():
+            return False
+        remaining = self.time_remaining()
+        return remaining is None or remaining > 0
 
     def abort(self, code: grpc.StatusCode, details: str) -> NoReturn:
         raise Aborted(_Status(code, details))

@@ -148,6 +148,8 @@ class GrpcServer:
         self._thread = threading.Thread(target=self._run_loop, name="tco-grpc", daemon=True)
         self._thread.start()
         self._drained: asyncio.Event | None = None
+        self._stopping = threading.Lock()
+        self._stopped = False
         self.server: aio.Server = self.run(self._make(register))
 
     # -- the loop thread -------------------------------------------------------------------
@@ -190,7 +192,11 @@ class GrpcServer:
         """Drain within ``grace`` seconds (see the module docstring), then stop the loop.
 
         ``before()`` runs on the loop first (health NOT_SERVING). Returns when every call ended
-        and every pool thread is idle."""
+        and every pool thread is idle; a second call returns at once."""
+        with self._stopping:
+            if self._stopped:
+                return
+            self._stopped = True
 
         async def drain() -> None:
             await before()
@@ -219,6 +225,8 @@ class GrpcServer:
     def stop_now(self) -> None:
         """Cancel every call now (a second signal)."""
         self.drain.begin(0.0)
+        if not self._loop.is_running():
+            return
 
         async def cancel() -> None:
             if self._drained is not None:
