@@ -17,10 +17,11 @@ import signal
 import threading
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
 
 import grpc
 
-from tcoapi.v1 import batch_pb2, service_pb2_grpc, tender_pb2
+from tcoapi.v1 import batch_pb2, result_pb2, service_pb2_grpc
 from tests.conftest import ServerProcess, wait_until
 from tests.server.conftest import FAULTS_ENV, TIMEOUT, load_sample_request
 
@@ -28,7 +29,7 @@ GRACE = "3"
 SLOW, WAITING, SMALL = 8, 4, 4
 
 
-def _code(future: Future[object]) -> str:
+def _code(future: Future[Any]) -> str:
     try:
         future.result(timeout=TIMEOUT)
     except grpc.RpcError as error:
@@ -44,9 +45,12 @@ def test_sigterm_answers_and_logs_every_accepted_call_within_the_grace_period() 
         with grpc.insecure_channel(proc.target) as channel, ThreadPoolExecutor(24) as pool:
             stub = service_pb2_grpc.LifeCycleCostServiceStub(channel)
 
-            def evaluate(sleep: float) -> tender_pb2.EvaluateBidsRequest:
+            def evaluate(sleep: float) -> result_pb2.EvaluateBidsResponse:
                 metadata = (("x-tco-test-fault", f"sleep={sleep}"),)
-                return stub.EvaluateBids(request, timeout=TIMEOUT, metadata=metadata)
+                response: result_pb2.EvaluateBidsResponse = stub.EvaluateBids(
+                    request, timeout=TIMEOUT, metadata=metadata
+                )
+                return response
 
             def tenders() -> Iterator[batch_pb2.EvaluateTendersRequest]:
                 yield batch_pb2.EvaluateTendersRequest(tender_id="t1", request=request)
