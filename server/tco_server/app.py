@@ -1,20 +1,25 @@
 """Build, start and stop the gRPC server: the service, health, reflection and the transport limits.
 
-- Handlers run in a ``ThreadPoolExecutor(workers)``; beyond ``maximum_concurrent_rpcs`` calls in
-  progress grpc answers RESOURCE_EXHAUSTED. Messages over ``--max-message-mb`` are refused by
-  grpc before a handler sees them. ``grpc.so_reuseport`` is on only for the workers of
-  ``--processes N``, so a second server on a taken port fails to start.
-- The service's handlers are registered here, not by the generated helper, to serialize
-  responses with ``SerializeToString(deterministic=True)`` (the same request gives the
-  byte-identical response everywhere) and to parse requests through :mod:`tco_server.decoding`
-  (undecodable bytes: INVALID_ARGUMENT, not grpc's INTERNAL; the size guard first). A method of
-  the contract without a handler stops the start-up.
-- Security (:mod:`tco_server.security`), health (``""`` and the service SERVING once started)
-  and reflection (v1alpha).
-- :meth:`RunningServer.shutdown`: NOT_SERVING for every name first, then ``server.stop(grace)``:
-  new calls refused, calls in flight (an open health ``Watch`` too) may finish within the grace.
+- The transport is :mod:`tco_server.serving`: an asyncio gRPC server whose event loop receives
+  and sends (a slow client holds no thread), running the handlers below in ``--workers`` threads;
+  beyond ``maximum_concurrent_rpcs`` service calls in progress it answers RESOURCE_EXHAUSTED.
+  Messages over ``--max-message-mb`` are refused by grpc before a handler sees them.
+  ``grpc.so_reuseport`` is on only for the workers of ``--processes N``, so a second server on a
+  taken port fails to start.
+- The services are registered here, in :func:`start` (``grpc_tables``: one table per service,
+  method name -> handler), not by the generated helper, to serialize responses with
+  ``SerializeToString(deterministic=True)`` (the same request gives the byte-identical response
+  everywhere) and to parse requests through :mod:`tco_server.decoding` (undecodable bytes:
+  INVALID_ARGUMENT, not grpc's INTERNAL; the size guard first). A method of the contract without
+  a handler stops the start-up. The same handlers serve gRPC and HTTP; for gRPC a streaming
+  method opens a :class:`tco_server.serving.MessageStream` (:func:`_stream_openers`).
+- Security (:mod:`tco_server.security`), health (``""`` and the service SERVING once started;
+  :class:`Health` keeps the gRPC and the HTTP servicer alike) and reflection (v1alpha), both on
+  the event loop.
+- :meth:`RunningServer.shutdown`: NOT_SERVING for every name first, then the drain of
+  :mod:`tco_server.serving`: new calls refused, every accepted call answered within the grace.
 - ``config.http_port``: the same handler table, behind the same interceptors and with the same
-  health servicer, also served as JSON over HTTP/1.1 (the Connect protocol) on that port by
+  health status, also served as JSON over HTTP/1.1 (the Connect protocol) on that port by
   :mod:`tco_server.http_gateway`; it stops with the gRPC server.
 """
 

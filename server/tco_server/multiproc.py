@@ -19,7 +19,8 @@ calls) over them. This module:
    back by itself once what killed the workers is gone. A worker whose supervisor disappears
    shuts itself down;
 4. forwards SIGTERM/SIGINT as SIGTERM to every worker (each drains within ``--grace``,
-   :meth:`tco_server.app.RunningServer.shutdown`) and exits 0 when all did; a second signal
+   :meth:`tco_server.app.RunningServer.shutdown`) and exits 0 when all did (a worker dead and
+   waiting for its restart makes it 1); a second signal
    cancels the calls still running. Workers ignore SIGINT themselves; their log lines carry
    ``"worker": <index>``.
 
