@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 
 import grpc
 import pytest
@@ -18,6 +19,14 @@ from grpc_reflection.v1alpha.proto_reflection_descriptor_database import (
     ProtoReflectionDescriptorDatabase,
 )
 
+from tco_server.deadlines import (
+    Aborted,
+    CallContext,
+    ClientGone,
+    Drain,
+    ensure_waiting,
+    should_stop,
+)
 from tco_server.faults import MAX_SLEEP_SECONDS
 from tcoapi.v1 import reference_pb2, result_pb2, service_pb2, service_pb2_grpc, tender_pb2
 from tests.conftest import ServerProcess, wait_until
@@ -260,3 +269,37 @@ def test_sigint_also_shuts_down_cleanly() -> None:
     proc.proc.send_signal(signal.SIGINT)
     assert proc.proc.wait(timeout=TIMEOUT) == 0
     proc.stop()
+
+
+# -- the call context of the asyncio server: deadline, caller gone, drain ------------------------
+
+
+def test_call_context_stops_at_the_deadline_the_drain_or_when_the_caller_goes() -> None:
+    drain = Drain()
+    far = CallContext((("k", "v"),), "ipv4:127.0.0.1:1", time.monotonic() + 60.0, drain)
+    none = CallContext((), "", None, drain)
+    past = CallContext((), "", time.monotonic() - 1.0, drain)
+    assert far.invocation_metadata() == (("k", "v"),)
+    assert none.time_remaining() is None
+    assert not should_stop(far)()
+    assert not should_stop(none)()
+    assert should_stop(past)()
+    assert not past.is_active()
+    with pytest.raises(ClientGone) as expired:
+        ensure_waiting(past, "conversion")
+    assert expired.value.code == grpc.StatusCode.DEADLINE_EXCEEDED
+
+    far.gone.set()  # the caller cancelled or disconnected
+    assert should_stop(far)()
+    with pytest.raises(ClientGone) as cancelled:
+        ensure_waiting(far, "conversion")
+    assert cancelled.value.code == grpc.StatusCode.CANCELLED
+
+    drain.begin(0.0)  # shutdown: every call's deadline is now the end of the drain
+    assert none.time_remaining() == 0.0
+    with pytest.raises(ClientGone) as drained:
+        ensure_waiting(none, "its turn to evaluate")
+    assert drained.value.code == grpc.StatusCode.DEADLINE_EXCEEDED
+    with pytest.raises(Aborted) as aborted:
+        none.abort(grpc.StatusCode.NOT_FOUND, "no such service")
+    assert aborted.value.status.code == grpc.StatusCode.NOT_FOUND
