@@ -213,6 +213,7 @@ def start(config: ServerConfig) -> RunningServer:
                 service_pb2.DESCRIPTOR.services_by_name["LifeCycleCostService"],
                 interceptors,
                 health_status.sync,
+                drain=server.drain,
             )
         except OSError:
             server.stop(0, _nothing)
