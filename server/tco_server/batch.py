@@ -5,12 +5,14 @@ Each tender goes through the steps of an EvaluateBids call (limits, proto -> dom
 tender gives exactly the EvaluateBids response (``RESULT_DETAIL_FULL``); columnar tenders
 (``BidColumns``) are checked and converted by :mod:`tco_server.columns`.
 
-Flow control: tenders are evaluated one at a time in arrival order in the handler's thread. gRPC's
-sync server reads a message only when the handler asks for the next, and a write returns only
-when the transport took it, so HTTP/2 flow control holds back a client that sends faster than the
-engine evaluates, and a stream holds at most one request and one response plus the transport's
-window. A client that wants more cores opens several streams over several connections to a
-multi-process server (:mod:`tco_server.multiproc`).
+Flow control: tenders are evaluated one at a time in arrival order (:class:`TenderStreamCall`,
+one worker-thread task per message). The gRPC server (:mod:`tco_server.serving`) reads the next
+message only after the previous response was written, and a write waits (on the event loop, no
+thread held) until the transport took it, so HTTP/2 flow control holds back a client that sends
+faster than the engine evaluates, or that does not read, and a stream holds at most one request
+and one response plus the transport's window. (The HTTP gateway drives the same steps from its
+own thread, :meth:`TenderStream.EvaluateTenders`.) A client that wants more cores opens several
+streams over several connections to a multi-process server (:mod:`tco_server.multiproc`).
 
 Errors: a failing tender (bad fields, over the limits, refused by the size guard
 :func:`tender_refusal`, not protobuf at all, an unexpected fault) gets the ``google.rpc.Status``
@@ -196,6 +198,7 @@ class TenderStream:
 
 
 def fields_of(*parts: dict[str, Any]) -> dict[str, Any]:
+    """The log fields of ``parts``, merged (later parts win)."""
     return {k: v for part in parts for k, v in part.items()}
 
 
