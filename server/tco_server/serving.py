@@ -341,6 +341,10 @@ class GrpcServer:
             call.gone.set()
             code = "CANCELLED"
             raise
+        except Exception as error:  # the transport's: a read or write on a stream that broke off
+            call.gone.set()  # (the messages' own failures are answered in the stream)
+            code, fields = "CANCELLED", {"exc_type": errors.exception_type(error)}
+            raise
         finally:
             self._calls.done()
             if opened is not None:
