@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import logging
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
@@ -289,6 +290,10 @@ class GrpcServer:
             return await self.in_thread(contextvars.copy_context(), started, work)
         except Aborted as aborted:
             await _abort(context, aborted.status)
+        except Exception as error:  # not the handler's (it maps its own): (de)serialization
+            code, fields, status = errors.failure(error)
+            log_event("rpc", logging.ERROR, method=_method_name(path), code=code, **fields)
+            await _abort(context, status)
         except asyncio.CancelledError:
             call.gone.set()  # the handler stops at its next check
             if not started:  # it never ran: log its line here
