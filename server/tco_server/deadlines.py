@@ -131,6 +131,15 @@ class CallContext:
         self.details = ""
         self.trailing: tuple[tuple[str, str | bytes], ...] = ()
 
+    def left(self, slack: float = 0.05) -> None:
+        """grpc ended the call: at its deadline (within ``slack`` seconds, the clocks differ) the
+        deadline is due now, otherwise the caller has gone (cancelled or disconnected)."""
+        remaining = None if self._deadline is None else self._deadline - time.monotonic()
+        if remaining is not None and remaining <= slack:
+            self._deadline = time.monotonic()
+        else:
+            self.gone.set()
+
     def invocation_metadata(self) -> tuple[tuple[str, str | bytes], ...]:
         return self._metadata
 

@@ -69,6 +69,8 @@ MAX_CONNECTION_AGE_MS = 30 * 60_000
 MAX_CONNECTION_AGE_GRACE_MS = 10 * 60_000
 #: Of the grace period, what is kept for the last answers to be sent before grpc cancels.
 DRAIN_MARGIN_SECONDS = 1.0
+#: grpc cancels a call at its deadline a little before this process' clock says it is due.
+DEADLINE_SLACK_SECONDS = 0.05
 #: What a call that never got a pool thread stopped before (its log line).
 WORKER = "a worker thread"
 
@@ -295,7 +297,7 @@ class GrpcServer:
             log_event("rpc", logging.ERROR, method=_method_name(path), code=code, **fields)
             await _abort(context, status)
         except asyncio.CancelledError:
-            call.gone.set()  # the handler stops at its next check
+            call.left(DEADLINE_SLACK_SECONDS)  # the handler stops at its next check
             if not started:  # it never ran: log its line here
                 _log_unstarted(_method_name(path), call, begun)
             raise
@@ -343,8 +345,8 @@ class GrpcServer:
             opened = None  # refused when opened (it logged its own line)
             await _abort(context, aborted.status)
         except asyncio.CancelledError:
-            call.gone.set()
-            code = "CANCELLED"
+            call.left(DEADLINE_SLACK_SECONDS)
+            code = "DEADLINE_EXCEEDED" if call.time_remaining() == 0 else "CANCELLED"
             raise
         except Exception as error:  # the transport's: a read or write on a stream that broke off
             call.gone.set()  # (the messages' own failures are answered in the stream)
@@ -417,8 +419,7 @@ async def _too_many(context: aio.ServicerContext, limit: int) -> None:
 
 
 def _log_unstarted(method: str, call: CallContext, begun: float) -> None:
-    remaining = call.time_remaining()
-    expired = remaining is not None and remaining <= 0
+    expired = call.time_remaining() == 0
     log_event(
         "rpc",
         method=method,

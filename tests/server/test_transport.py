@@ -289,7 +289,13 @@ def test_call_context_stops_at_the_deadline_the_drain_or_when_the_caller_goes() 
         ensure_waiting(past, "conversion")
     assert expired.value.code == grpc.StatusCode.DEADLINE_EXCEEDED
 
-    far.gone.set()  # the caller cancelled or disconnected
+    due = CallContext((), "", time.monotonic() + 0.01, drain)
+    due.left()  # grpc ended it at its deadline (a moment before this clock says so)
+    assert due.time_remaining() == 0.0
+    assert not due.gone.is_set()
+
+    far.left()  # grpc ended it long before its deadline: the caller cancelled or disconnected
+    assert far.gone.is_set()
     assert should_stop(far)()
     with pytest.raises(ClientGone) as cancelled:
         ensure_waiting(far, "conversion")
@@ -303,3 +309,29 @@ def test_call_context_stops_at_the_deadline_the_drain_or_when_the_caller_goes() 
     with pytest.raises(Aborted) as aborted:
         none.abort(grpc.StatusCode.NOT_FOUND, "no such service")
     assert aborted.value.status.code == grpc.StatusCode.NOT_FOUND
+
+
+@pytest.mark.slow
+def test_a_call_whose_caller_left_while_it_waited_for_a_thread_never_starts(
+    sample_request: tender_pb2.EvaluateBidsRequest,
+) -> None:
+    """One worker thread, held by a slow call: the next call waits for the thread, its client
+    gives up (1 s deadline), and it is logged as stopped before a worker thread, never run."""
+    proc = ServerProcess("--workers", "1", env=FAULTS_ENV)
+    try:
+        with grpc.insecure_channel(proc.target) as channel:
+            stub = service_pb2_grpc.LifeCycleCostServiceStub(channel)
+            slow = stub.EvaluateBids.future(sample_request, timeout=TIMEOUT, metadata=_sleep(5))
+            _wait_in_flight(proc, 1)  # the slow call holds the only thread
+            failure = call_failing(stub, sample_request, timeout=1.0)
+            assert failure.code == grpc.StatusCode.DEADLINE_EXCEEDED
+            wait_until(lambda: len(proc.events("rpc")) == 1, proc.logs)
+            assert len(slow.result(timeout=TIMEOUT).results) == 2
+    finally:
+        assert proc.stop() == 0, proc.logs()
+    waited, served = proc.events("rpc")
+    assert waited["stopped_before"] == "a worker thread", waited
+    assert waited["code"] == "DEADLINE_EXCEEDED"
+    assert "digest" not in waited
+    assert served["code"] == "OK"
+    assert len(proc.events("test_fault")) == 1  # the second call never reached its handler
