@@ -136,7 +136,8 @@ class GrpcServer:
     ) -> None:
         """``tables``: service name -> method name -> sync handler (streams: openers);
         ``interceptors``: sync ``grpc.ServerInterceptor`` s applied to each call in order;
-        ``register(server)`` adds the asyncio servicers (health, reflection) to the server."""
+        ``register(server)`` adds the servicers that run on the event loop (health, reflection:
+        their asyncio versions; a sync servicer would run in asyncio's default thread pool)."""
         self.config = config
         self.drain = Drain()
         self._tables = {
@@ -164,10 +165,6 @@ class GrpcServer:
     def run(self, coroutine: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
         """Run ``coroutine`` on the loop from another thread and return its result."""
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)
-
-    def submit(self, coroutine: Coroutine[Any, Any, T]) -> asyncio.Future[T]:
-        """Run ``coroutine`` on the loop from another thread; its (concurrent) future."""
-        return asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coroutine, self._loop))
 
     async def _make(self, register: Callable[[aio.Server], None]) -> aio.Server:
         self._drained = asyncio.Event()
