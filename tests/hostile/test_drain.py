@@ -88,3 +88,26 @@ def test_sigterm_answers_and_logs_every_accepted_call_within_the_grace_period() 
     events = [ln for ln in proc.stderr_lines if ln.startswith("{")]
     assert '"event":"stopped"' in events[-1], events[-3:]
     assert all(ln.startswith("{") for ln in proc.stderr_lines if ln.strip()), proc.logs()
+
+
+def test_a_second_sigterm_cancels_the_calls_still_running() -> None:
+    """The operator's way out of a long grace period: the call is cut at once (the client sees
+    UNAVAILABLE "Cancelling all calls", on purpose this time), still logged, exit 0."""
+    request = load_sample_request()
+    proc = ServerProcess("--grace", "60", env=FAULTS_ENV)
+    try:
+        with grpc.insecure_channel(proc.target) as channel:
+            stub = service_pb2_grpc.LifeCycleCostServiceStub(channel)
+            metadata = (("x-tco-test-fault", "sleep=30"),)
+            slow = stub.EvaluateBids.future(request, timeout=TIMEOUT, metadata=metadata)
+            wait_until(lambda: len(proc.events("test_fault")) == 1, proc.logs)
+            proc.proc.send_signal(signal.SIGTERM)
+            wait_until(lambda: proc.events("shutting_down"), proc.logs)
+            proc.proc.send_signal(signal.SIGTERM)  # do not wait for the 60 s grace period
+            code = _code(slow)
+        exit_code = proc.proc.wait(timeout=TIMEOUT)
+    finally:
+        proc.stop()
+    assert exit_code == 0, proc.logs()
+    assert code.split(":")[0] in {"CANCELLED", "DEADLINE_EXCEEDED", "UNAVAILABLE"}, code
+    assert [line["code"] for line in proc.events("rpc")] in (["CANCELLED"], ["DEADLINE_EXCEEDED"])
