@@ -69,6 +69,15 @@ def test_evaluate_many_spreads_streams_over_both_servers(two_servers: list[Serve
     sample = as_request(SAMPLE_TENDER)
     with TcoClient([p.target for p in two_servers], balance=True, timeout=TIMEOUT) as client:
         client.wait_until_ready()
+        # ready means one connection is: call until both servers served one (round robin only
+        # picks connected servers, and on a busy machine the second connects a moment later)
+        served = [len(_served(p)) for p in two_servers]
+
+        def both_connected() -> bool:
+            client.evaluate(SAMPLE_TENDER)
+            return all(len(_served(p)) > n for p, n in zip(two_servers, served, strict=True))
+
+        wait_until(both_connected, "the client never reached both servers")
         bad = tender_pb2.EvaluateBidsRequest()
         bad.CopyFrom(sample)
         bad.method.currency = ""
