@@ -63,7 +63,7 @@ def test_sigterm_answers_and_logs_every_accepted_call_within_the_grace_period() 
             queued = [pool.submit(evaluate, 20.0) for _ in range(WAITING)]
             queued += [pool.submit(evaluate, 0.0) for _ in range(SMALL)]
             wait_until(lambda: proc.proc.poll() is None, proc.logs)  # still serving
-            threading.Event().wait(0.5)  # the queued calls reach the server (no time asserted)
+            threading.Event().wait(2.0)  # the queued calls reach the server (no time asserted)
             proc.proc.send_signal(signal.SIGTERM)
 
             codes = [_code(f) for f in slow + queued]
