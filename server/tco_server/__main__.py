@@ -1,9 +1,11 @@
 """``tco-server`` / ``python -m tco_server``: serve the life-cycle cost service.
 
 Prints ``tco-server listening on HOST:PORT`` (the port actually bound; ``--port 0`` picks a free
-one) on stdout once it serves; everything else goes to stderr as JSON log lines. SIGTERM or SIGINT
-shuts down gracefully (health NOT_SERVING, in-flight calls finish within ``--grace`` seconds) and
-exits 0; a second signal cancels the calls still running. Exit code 2: bad flags, a TLS or tokens
+one) on stdout once it serves; everything else goes to stderr as JSON log lines (gRPC core's own
+lines are off: ``GRPC_VERBOSITY=NONE`` unless set). SIGTERM or SIGINT shuts down gracefully (health
+NOT_SERVING, new calls refused, every accepted call answered, OK or DEADLINE_EXCEEDED, within
+``--grace`` seconds, see :mod:`tco_server.serving`) and exits 0; a second signal cancels the calls
+still running. Exit code 2: bad flags, a TLS or tokens
 file that cannot be used, or the address could not be bound. Serving plaintext on an address other
 than loopback logs a ``plaintext_off_loopback`` warning.
 
@@ -18,9 +20,15 @@ supervisor that prints the listening line once and forwards SIGTERM/SIGINT to th
 
 from __future__ import annotations
 
+import os
+
+# gRPC core writes its own lines to stderr ("I1207 ... Handshake failed ..."); the log is JSON
+# lines only, so core logging is off unless an operator turns it on (GRPC_VERBOSITY=INFO). Set
+# before grpc is imported; the worker processes of --processes inherit it.
+os.environ.setdefault("GRPC_VERBOSITY", "NONE")
+
 import argparse
 import dataclasses
-import os
 import signal
 import sys
 import threading
@@ -107,12 +115,19 @@ def parse_args(argv: Sequence[str] | None = None) -> ServerConfig:
             "also serve the service as JSON over HTTP/1.1 (Connect protocol) on this port, "
             "0 = any free port, 'off' = not at all (default: off)",
         ),
-        ("--workers", _positive_int, defaults.workers, "handler threads (default %(default)s)"),
+        (
+            "--workers",
+            _positive_int,
+            defaults.workers,
+            "threads that decode, handle and encode calls; waiting for a client holds none "
+            "(default %(default)s)",
+        ),
         (
             "--max-concurrent-rpcs",
             _positive_int,
             defaults.max_concurrent_rpcs,
-            "calls in progress beyond which RESOURCE_EXHAUSTED (default %(default)s)",
+            "service calls in progress beyond which RESOURCE_EXHAUSTED; health and reflection "
+            "do not count (default %(default)s)",
         ),
         (
             "--max-message-mb",
@@ -139,7 +154,8 @@ def parse_args(argv: Sequence[str] | None = None) -> ServerConfig:
             "--grace",
             _non_negative_float,
             defaults.grace_seconds,
-            "seconds in-flight calls may finish on shutdown (default %(default)s)",
+            "seconds every accepted call has to answer on shutdown; the ones not done answer "
+            "DEADLINE_EXCEEDED (default %(default)s)",
         ),
     ]
     for flag, kind, default, text in general:

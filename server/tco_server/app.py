@@ -1,20 +1,25 @@
 """Build, start and stop the gRPC server: the service, health, reflection and the transport limits.
 
-- Handlers run in a ``ThreadPoolExecutor(workers)``; beyond ``maximum_concurrent_rpcs`` calls in
-  progress grpc answers RESOURCE_EXHAUSTED. Messages over ``--max-message-mb`` are refused by
-  grpc before a handler sees them. ``grpc.so_reuseport`` is on only for the workers of
-  ``--processes N``, so a second server on a taken port fails to start.
-- The service's handlers are registered here, not by the generated helper, to serialize
-  responses with ``SerializeToString(deterministic=True)`` (the same request gives the
-  byte-identical response everywhere) and to parse requests through :mod:`tco_server.decoding`
-  (undecodable bytes: INVALID_ARGUMENT, not grpc's INTERNAL; the size guard first). A method of
-  the contract without a handler stops the start-up.
-- Security (:mod:`tco_server.security`), health (``""`` and the service SERVING once started)
-  and reflection (v1alpha).
-- :meth:`RunningServer.shutdown`: NOT_SERVING for every name first, then ``server.stop(grace)``:
-  new calls refused, calls in flight (an open health ``Watch`` too) may finish within the grace.
+- The transport is :mod:`tco_server.serving`: an asyncio gRPC server whose event loop receives
+  and sends (a slow client holds no thread), running the handlers below in ``--workers`` threads;
+  beyond ``maximum_concurrent_rpcs`` service calls in progress it answers RESOURCE_EXHAUSTED.
+  Messages over ``--max-message-mb`` are refused by grpc before a handler sees them.
+  ``grpc.so_reuseport`` is on only for the workers of ``--processes N``, so a second server on a
+  taken port fails to start.
+- The services are registered here, in :func:`start` (``grpc_tables``: one table per service,
+  method name -> handler), not by the generated helper, to serialize responses with
+  ``SerializeToString(deterministic=True)`` (the same request gives the byte-identical response
+  everywhere) and to parse requests through :mod:`tco_server.decoding` (undecodable bytes:
+  INVALID_ARGUMENT, not grpc's INTERNAL; the size guard first). A method of the contract without
+  a handler stops the start-up. The same handlers serve gRPC and HTTP; for gRPC a streaming
+  method opens a :class:`tco_server.serving.MessageStream` (:func:`_stream_openers`).
+- Security (:mod:`tco_server.security`), health (``""`` and the service SERVING once started;
+  :class:`Health` keeps the gRPC and the HTTP servicer alike) and reflection (v1alpha), both on
+  the event loop.
+- :meth:`RunningServer.shutdown`: NOT_SERVING for every name first, then the drain of
+  :mod:`tco_server.serving`: new calls refused, every accepted call answered within the grace.
 - ``config.http_port``: the same handler table, behind the same interceptors and with the same
-  health servicer, also served as JSON over HTTP/1.1 (the Connect protocol) on that port by
+  health status, also served as JSON over HTTP/1.1 (the Connect protocol) on that port by
   :mod:`tco_server.http_gateway`; it stops with the gRPC server.
 """
 
@@ -22,7 +27,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +35,7 @@ from google.protobuf.message import Message
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from tco_server import decoding, http_gateway, procurement_service, security
+from tco_server import decoding, http_gateway, procurement_service, security, serving
 from tco_server.batch import tender_refusal
 from tco_server.config import SERVICE_NAME, ServerConfig
 from tco_server.limits import ANALYSIS_REQUEST_RULES, SIZE_RULES
@@ -107,30 +111,59 @@ def _service_handlers(servicer: LifeCycleCostService, config: ServerConfig) -> d
     return handlers
 
 
+def _stream_openers(servicer: LifeCycleCostService, handlers: dict[str, Any]) -> dict[str, Any]:
+    """The streaming methods for the gRPC server: the same handler, opening the stream
+    (:class:`tco_server.serving.MessageStream`) instead of driving it in a thread."""
+    return {
+        "EvaluateTenders": handlers["EvaluateTenders"]._replace(stream_stream=servicer.open_tenders)
+    }
+
+
+class Health:
+    """The health status, served over gRPC (on the event loop, :mod:`grpc_health`'s asyncio
+    servicer) and over HTTP (the gateway's thread, the sync servicer): set both alike."""
+
+    def __init__(self) -> None:
+        self.sync = health.HealthServicer()
+        self.aio = health.aio.HealthServicer()
+
+    async def set(self, name: str, status: Any) -> None:
+        self.sync.set(name, status)
+        await self.aio.set(name, status)
+
+    async def enter_graceful_shutdown(self) -> None:
+        self.sync.enter_graceful_shutdown()
+        await self.aio.enter_graceful_shutdown()
+
+
 @dataclass(slots=True)
 class RunningServer:
     """A started server and what is needed to stop it well."""
 
-    server: Any
-    health: health.HealthServicer
+    server: serving.GrpcServer
+    health: Health
     port: int
     config: ServerConfig
     http: http_gateway.HttpGateway | None = None
 
     def shutdown(self, grace: float | None = None) -> None:
-        """NOT_SERVING first, then stop with a grace period; returns when stopped."""
-        self.health.enter_graceful_shutdown()
+        """NOT_SERVING first, then drain within the grace period (:mod:`tco_server.serving`);
+        returns when stopped."""
         grace = self.config.grace_seconds if grace is None else grace
-        stopped: threading.Event = self.server.stop(grace)
+        gateway = None
         if self.http is not None:
-            self.http.shutdown(grace)
-        stopped.wait()
+            http = self.http
+            gateway = threading.Thread(target=http.shutdown, args=(grace,), name="tco-http-stop")
+            gateway.start()
+        self.server.stop(grace, self.health.enter_graceful_shutdown)
+        if gateway is not None:
+            gateway.join()
 
     def stop_now(self) -> None:
         """Cancel the calls in flight (a second signal during shutdown)."""
         if self.http is not None:
             self.http.stop_now()
-        self.server.stop(0)
+        self.server.stop_now()
 
 
 def start(config: ServerConfig) -> RunningServer:
@@ -148,44 +181,38 @@ def start(config: ServerConfig) -> RunningServer:
         credentials = security.server_credentials(
             config.tls_cert_file or "", config.tls_key_file or "", config.tls_client_ca_file
         )
-    server = grpc.server(
-        ThreadPoolExecutor(max_workers=config.workers, thread_name_prefix="tco-rpc"),
-        interceptors=interceptors,
-        maximum_concurrent_rpcs=config.max_concurrent_rpcs,
-        options=[
-            ("grpc.max_receive_message_length", config.max_message_bytes),
-            ("grpc.max_send_message_length", config.max_message_bytes),
-            ("grpc.so_reuseport", 1 if config.processes > 1 else 0),
-        ],
-    )
-    lcc_service = LifeCycleCostService(config)
-    handlers = _service_handlers(lcc_service, config)
-    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE_NAME, handlers),))
-    server.add_registered_method_handlers(SERVICE_NAME, handlers)
+    servicer = LifeCycleCostService(config)
+    handlers = _service_handlers(servicer, config)
+    # The services, one table each: the gRPC server runs streams message by message (openers)
+    grpc_tables = {
+        SERVICE_NAME: {**handlers, **_stream_openers(servicer, handlers)},
+        # the records (issue 18): evaluations go through this process's EvaluateBids
+        procurement_service.SERVICE_NAME: procurement_service.handlers(config, servicer),
+    }
+    health_status = Health()
 
-    procurement_service.register(server, config, lcc_service)  # the records (issue 18)
+    def register(server: grpc.aio.Server) -> None:  # the servicers that run on the event loop
+        health_pb2_grpc.add_HealthServicer_to_server(health_status.aio, server)
+        reflection.enable_server_reflection(
+            (
+                SERVICE_NAME,
+                procurement_service.SERVICE_NAME,
+                health.SERVICE_NAME,
+                reflection.SERVICE_NAME,
+            ),
+            server,
+        )
 
-    health_servicer = health.HealthServicer()
-    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    reflection.enable_server_reflection(
-        (
-            SERVICE_NAME,
-            procurement_service.SERVICE_NAME,
-            health.SERVICE_NAME,
-            reflection.SERVICE_NAME,
-        ),
-        server,
-    )
-
+    server = serving.GrpcServer(config, grpc_tables, interceptors, register)
     host = config.host
     if ":" in host and not host.startswith("["):  # a bare IPv6 address
         host = f"[{host}]"
-    address = f"{host}:{config.port}"
-    if credentials is not None:
-        port = server.add_secure_port(address, credentials)
-    else:
-        port = server.add_insecure_port(address)
+    try:
+        port = server.add_port(f"{host}:{config.port}", credentials)
+    except RuntimeError:
+        port = 0
     if port == 0:  # older grpc returned 0 instead of raising
+        server.stop(0, _nothing)
         raise RuntimeError(f"could not bind {host}:{config.port}")
     gateway = None
     if config.http_port is not None:  # the same handlers as JSON over HTTP (http_gateway)
@@ -195,15 +222,24 @@ def start(config: ServerConfig) -> RunningServer:
                 handlers,
                 service_pb2.DESCRIPTOR.services_by_name["LifeCycleCostService"],
                 interceptors,
-                health_servicer,
+                health_status.sync,
+                drain=server.drain,
             )
         except OSError:
-            server.stop(None)
+            server.stop(0, _nothing)
             raise RuntimeError(f"could not bind {host}:{config.http_port}") from None
     server.start()
     freeze_startup_objects()  # long-lived process: full collections skip start-up's objects
-    for name in (health.OVERALL_HEALTH, SERVICE_NAME, procurement_service.SERVICE_NAME):
-        health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+
+    async def serving_now() -> None:
+        for name in (health.OVERALL_HEALTH, SERVICE_NAME, procurement_service.SERVICE_NAME):
+            await health_status.set(name, health_pb2.HealthCheckResponse.SERVING)
+
+    server.run(serving_now())
     return RunningServer(
-        server=server, health=health_servicer, port=port, config=config, http=gateway
+        server=server, health=health_status, port=port, config=config, http=gateway
     )
+
+
+async def _nothing() -> None:
+    return None

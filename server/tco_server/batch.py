@@ -5,12 +5,14 @@ Each tender goes through the steps of an EvaluateBids call (limits, proto -> dom
 tender gives exactly the EvaluateBids response (``RESULT_DETAIL_FULL``); columnar tenders
 (``BidColumns``) are checked and converted by :mod:`tco_server.columns`.
 
-Flow control: tenders are evaluated one at a time in arrival order in the handler's thread. gRPC's
-sync server reads a message only when the handler asks for the next, and a write returns only
-when the transport took it, so HTTP/2 flow control holds back a client that sends faster than the
-engine evaluates, and a stream holds at most one request and one response plus the transport's
-window. A client that wants more cores opens several streams over several connections to a
-multi-process server (:mod:`tco_server.multiproc`).
+Flow control: tenders are evaluated one at a time in arrival order (:class:`TenderStreamCall`,
+one worker-thread task per message). The gRPC server (:mod:`tco_server.serving`) reads the next
+message only after the previous response was written, and a write waits (on the event loop, no
+thread held) until the transport took it, so HTTP/2 flow control holds back a client that sends
+faster than the engine evaluates, or that does not read, and a stream holds at most one request
+and one response plus the transport's window. (The HTTP gateway drives the same steps from its
+own thread, :meth:`TenderStream.EvaluateTenders`.) A client that wants more cores opens several
+streams over several connections to a multi-process server (:mod:`tco_server.multiproc`).
 
 Errors: a failing tender (bad fields, over the limits, refused by the size guard
 :func:`tender_refusal`, not protobuf at all, an unexpected fault) gets the ``google.rpc.Status``
@@ -112,18 +114,12 @@ class TenderStream:
         ],
         context: grpc.ServicerContext,
     ) -> Iterator[batch_pb2.EvaluateTendersResponse]:
-        start = time.monotonic()
-        counts = {"tenders": 0, "tender_errors": 0, "bids": 0}
+        """The stream driven by its own thread (the HTTP gateway): read, evaluate, write."""
+        stream = self.open(requests, context)
         code = "UNKNOWN"
         try:
-            for sequence, request in enumerate(requests):
-                _checkpoint(context)
-                response, bids = self.evaluate_one(request, sequence, context)
-                counts["tenders"] += 1
-                counts["bids"] += bids
-                if response.HasField("error"):
-                    counts["tender_errors"] += 1
-                yield response
+            for request in requests:
+                yield stream.respond(request)
             code = "OK"
         except ClientGone as gone:
             code = gone.code.name
@@ -133,13 +129,12 @@ class TenderStream:
             code = "CANCELLED"
             raise
         finally:
-            log_event(
-                "rpc",
-                method="EvaluateTenders",
-                code=code,
-                duration_ms=round((time.monotonic() - start) * 1000.0, 1),
-                **counts,
-            )
+            stream.close(code)
+
+    def open(self, requests: object, context: grpc.ServicerContext) -> TenderStreamCall:
+        """One stream, message by message (the asyncio server reads and writes it itself,
+        :mod:`tco_server.serving`; ``requests`` is not used)."""
+        return TenderStreamCall(self, context)
 
     def evaluate_one(
         self,
@@ -206,3 +201,43 @@ class TenderStream:
         if status is not None:
             out.error.CopyFrom(status_proto(status))
         return out, bids
+
+
+def fields_of(*parts: dict[str, Any]) -> dict[str, Any]:
+    """The log fields of ``parts``, merged (later parts win)."""
+    return {k: v for part in parts for k, v in part.items()}
+
+
+class TenderStreamCall:
+    """One EvaluateTenders stream: :meth:`respond` to each message in order, :meth:`close` once
+    with the stream's code (it logs the stream's one line)."""
+
+    def __init__(self, stream: TenderStream, context: grpc.ServicerContext) -> None:
+        self._stream = stream
+        self._context = context
+        self._start = time.monotonic()
+        self._sequence = 0
+        self.counts = {"tenders": 0, "tender_errors": 0, "bids": 0}
+
+    def respond(
+        self,
+        request: batch_pb2.EvaluateTendersRequest | decoding.Undecodable | decoding.Refused,
+    ) -> batch_pb2.EvaluateTendersResponse:
+        """The response to the next message; raises :class:`ClientGone` only."""
+        _checkpoint(self._context)
+        response, bids = self._stream.evaluate_one(request, self._sequence, self._context)
+        self._sequence += 1
+        self.counts["tenders"] += 1
+        self.counts["bids"] += bids
+        if response.HasField("error"):
+            self.counts["tender_errors"] += 1
+        return response
+
+    def close(self, code: str, **fields: Any) -> None:
+        log_event(
+            "rpc",
+            method="EvaluateTenders",
+            code=code,
+            duration_ms=round((time.monotonic() - self._start) * 1000.0, 1),
+            **fields_of(self.counts, fields),
+        )

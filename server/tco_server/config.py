@@ -22,15 +22,18 @@ TEST_FAULTS_ENV = "TCO_SERVER_TEST_FAULTS"
 class ServerConfig:
     """How the server listens and how much it accepts.
 
-    - ``workers``: threads that run RPC handlers. The engine is synchronous and CPU-bound, so a
-      handful is enough; more only helps while calls wait on I/O.
-    - ``max_concurrent_rpcs``: RPCs in progress (running or queued for a worker) beyond which
-      grpc answers RESOURCE_EXHAUSTED at once instead of queueing without bound. Health checks and
-      reflection count too.
+    - ``workers``: threads that decode, handle and encode calls (:mod:`tco_server.serving`;
+      waiting for a client's bytes holds none). The engine is synchronous and CPU-bound, so a
+      handful is enough.
+    - ``max_concurrent_rpcs``: service calls in progress (a unary call from its message in hand
+      to its answer, a stream for its whole life) beyond which the server answers
+      RESOURCE_EXHAUSTED at once instead of queueing without bound. Health checks and reflection
+      do not count and are never refused.
     - ``max_message_mb``: the largest request and response message, in MiB; grpc refuses larger
       ones with RESOURCE_EXHAUSTED before any handler runs.
-    - ``grace_seconds``: on SIGTERM/SIGINT, how long in-flight calls may run to completion after
-      health turned NOT_SERVING and new calls are refused.
+    - ``grace_seconds``: on SIGTERM/SIGINT, after health turned NOT_SERVING and new calls are
+      refused, the time every accepted call has to answer: one not done 1 s before its end
+      answers DEADLINE_EXCEEDED (:mod:`tco_server.serving`, drain).
     - ``test_faults``: the test-only fault hooks; off unless ``TCO_SERVER_TEST_FAULTS=1``.
     - ``evaluations``: evaluations that compute at once in one process; more wait their turn in
       arrival order (:mod:`tco_server.evaluation_queue`: interleaved on the GIL they only cost

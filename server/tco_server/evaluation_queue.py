@@ -9,7 +9,8 @@ What waits: the CPU-heavy part of a call (conversion, engine, conversion of the 
 reflection, reference data and the limits do not, so a probe or an oversized request is answered
 at once. A waiting call checks every :data:`POLL_SECONDS` that its client still waits
 (``stop_check`` raises to stop it) and leaves the queue if not, passing on a turn handed to it at
-that moment; its log line has ``queued_ms``. ``slots`` is ``--evaluations`` (default 1); more
+that moment; it checks once more when the turn comes, so a call whose caller has gone never
+starts. Its log line has ``queued_ms``. ``slots`` is ``--evaluations`` (default 1); more
 cores: more processes (``--processes``).
 """
 
@@ -46,6 +47,7 @@ class EvaluationQueue:
             return len(self._queue)
 
     def _acquire(self, stop_check: Callable[[], None]) -> None:
+        stop_check()  # a call whose caller has gone does not even queue
         with self._lock:
             if self._free > 0 and not self._queue:
                 self._free -= 1
@@ -63,6 +65,11 @@ class EvaluationQueue:
                 # the turn was handed over just now: pass it on, then stop
                 self._release()
                 raise
+        try:  # handed the turn: a caller that left meanwhile never starts, the next one does
+            stop_check()
+        except BaseException:
+            self._release()
+            raise
 
     def _release(self) -> None:
         with self._lock:

@@ -91,6 +91,7 @@ from grpc_health.v1 import health, health_pb2
 
 from tco_server import connect, decoding, errors
 from tco_server.config import ServerConfig
+from tco_server.deadlines import Drain
 from tco_server.logs import log_event
 from tco_server.security import SecurityConfigError
 
@@ -371,7 +372,10 @@ class _Handler(BaseHTTPRequestHandler):
         metadata = tuple((k.lower(), v) for k, v in self.headers.items())
         host, port = self.client_address[:2]
         peer = f"ipv6:[{host}]:{port}" if ":" in host else f"ipv4:{host}:{port}"
+        drain = self.server.gateway.drain
         context = connect.HttpContext(metadata, deadline, self.alive, peer)
+        if drain is not None:
+            context = _DrainingContext(metadata, deadline, self.alive, peer, drain)
         self.context = context
         return context
 
@@ -548,6 +552,8 @@ class HttpGateway:
         self.max_connections = config.max_concurrent_rpcs
         self.tls = tls
         self.stopping = False
+        #: The server's shutdown clock (None: calls run until the grace period cuts them).
+        self.drain: Drain | None = None
         self._table = table
         self._interceptors = tuple(interceptors)
         self._connections: set[_Handler] = set()
@@ -701,6 +707,32 @@ class HttpGateway:
             _close(connection)
 
 
+class _DrainingContext(connect.HttpContext):
+    """A call's context whose deadline is at most the end of the server's drain (as over gRPC)."""
+
+    def __init__(
+        self,
+        metadata: Sequence[tuple[str, str]],
+        deadline: float | None,
+        alive: Callable[[], bool],
+        peer: str,
+        drain: Drain,
+    ) -> None:
+        super().__init__(metadata, deadline, alive, peer)
+        self._drain = drain
+
+    def time_remaining(self) -> float | None:
+        remaining = super().time_remaining()
+        drain = self._drain.remaining()
+        if drain is None:
+            return remaining
+        return drain if remaining is None else min(remaining, drain)
+
+    def is_active(self) -> bool:
+        remaining = self.time_remaining()
+        return super().is_active() and (remaining is None or remaining > 0)
+
+
 def _close(connection: _Handler) -> None:
     with contextlib.suppress(OSError):
         connection.connection.shutdown(socket.SHUT_RDWR)
@@ -747,10 +779,13 @@ def start(
     service: ServiceDescriptor,
     interceptors: Sequence[Any],
     health_servicer: health.HealthServicer,
+    *,
+    drain: Drain | None = None,
 ) -> HttpGateway:
     """Bind ``config.host:config.http_port`` (0: a free port) and serve in a thread.
 
-    ``service_handlers`` is the gRPC server's table of ``service`` (method name -> handler).
+    ``service_handlers`` is the gRPC server's table of ``service`` (method name -> handler);
+    ``drain`` the gRPC server's shutdown clock: on shutdown HTTP calls answer by its end too.
     Raises OSError when the port cannot be bound, SecurityConfigError for unusable TLS files."""
     table = {f"/{service.full_name}/{name}": h for name, h in service_handlers.items()}
     table.update(health_handlers(health_servicer))
@@ -758,5 +793,6 @@ def start(
     gateway = HttpGateway(
         config, table, (service, health_service), interceptors, tls_context(config)
     )
+    gateway.drain = drain
     gateway.start()
     return gateway

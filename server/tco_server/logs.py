@@ -70,6 +70,7 @@ ALLOWED_FIELDS = frozenset(
         "backend",
         "encrypted",
         "organization",
+        "backoff_ms",
     }
 )
 #: The platform (name from the tokens file) the current call authenticated as; set per call by
@@ -93,13 +94,36 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
 
+class LibraryFormatter(logging.Formatter):
+    """A library's log record (asyncio, grpc...) as a JSON line: ``library_log``, the logger's
+    name as ``reason`` and the exception's type; never its message, which may quote a request."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {"event": "library_log", "reason": record.name}
+        if record.exc_info and record.exc_info[0] is not None:
+            line["exc_type"] = record.exc_info[0].__name__
+        line["level"] = record.levelname
+        line["ts"] = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + (
+            f".{int(record.msecs):03d}Z"
+        )
+        return json.dumps(line, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
 def setup_logging(level: int = logging.INFO) -> None:
-    """Send the server's logs to stderr as JSON lines (stdout carries only the listening line)."""
+    """Send the server's logs to stderr as JSON lines (stdout carries only the listening line).
+
+    The libraries' warnings go there too, as :class:`LibraryFormatter` lines; gRPC core's own
+    lines are off (``GRPC_VERBOSITY=NONE``, set by :mod:`tco_server.__main__`)."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     LOGGER.handlers[:] = [handler]
     LOGGER.setLevel(level)
     LOGGER.propagate = False
+    library = logging.StreamHandler(sys.stderr)
+    library.setFormatter(LibraryFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [library]
+    root.setLevel(logging.WARNING)
     # grpc's own logger reports "Exception calling application: <message>" with the message of an
     # escaped exception; every handler here catches everything, but keep grpc terse regardless.
     logging.getLogger("grpc").setLevel(logging.CRITICAL)

@@ -12,11 +12,15 @@ calls) over them. This module:
    each :func:`tco_server.app.start` with ``grpc.so_reuseport=1``, each with its own limits and
    pools; it prints ``tco-server listening on HOST:PORT`` once all reported ready over their
    pipes (one that cannot start stops them all: exit 2);
-3. restarts a worker that dies (``worker_exited``); more than :data:`MAX_RESTARTS` within
-   :data:`RESTART_WINDOW_SECONDS` stop everything with exit 1; a worker whose supervisor
-   disappears shuts itself down;
+3. restarts a worker that dies (``worker_exited``): at once the first time, then, while it keeps
+   dying within :data:`STABLE_SECONDS` of its start, after a delay that doubles from
+   :data:`BACKOFF_BASE_SECONDS` up to :data:`BACKOFF_CAP_SECONDS` (``worker_restart_delayed``
+   with ``backoff_ms``); it never gives up, so the port stays reserved and the service comes
+   back by itself once what killed the workers is gone. A worker whose supervisor disappears
+   shuts itself down;
 4. forwards SIGTERM/SIGINT as SIGTERM to every worker (each drains within ``--grace``,
-   :meth:`tco_server.app.RunningServer.shutdown`) and exits 0 when all did; a second signal
+   :meth:`tco_server.app.RunningServer.shutdown`) and exits 0 when all did (a worker dead and
+   waiting for its restart makes it 1); a second signal
    cancels the calls still running. Workers ignore SIGINT themselves; their log lines carry
    ``"worker": <index>``.
 
@@ -48,9 +52,11 @@ from tco_server.logs import LOGGER, log_event, setup_logging
 
 #: Seconds the supervisor waits for every worker to report ready.
 READY_TIMEOUT_SECONDS = 120.0
-#: Restarts of crashed workers allowed within RESTART_WINDOW_SECONDS before giving up.
-MAX_RESTARTS = 5
-RESTART_WINDOW_SECONDS = 60.0
+#: A worker that ran this long before it died restarts at once (its failures are forgotten).
+STABLE_SECONDS = 60.0
+#: The delay before restarting a worker that died again soon: doubles from BASE up to CAP.
+BACKOFF_BASE_SECONDS = 0.5
+BACKOFF_CAP_SECONDS = 30.0
 #: Extra seconds, beyond the grace period, the supervisor waits for workers to exit.
 EXIT_MARGIN_SECONDS = 15.0
 #: How often the supervisor and the workers look around (crashed worker, vanished supervisor).
@@ -136,12 +142,27 @@ def worker_main(config: ServerConfig, index: int, supervisor_pid: int, ready: Co
 # -- the supervisor ----------------------------------------------------------------------------
 
 
+def backoff_seconds(failures: int) -> float:
+    """The delay before restarting a worker after its ``failures``-th death in a row.
+
+    0 for the first, then ``BACKOFF_BASE_SECONDS * 2 ** (failures - 2)`` capped at
+    ``BACKOFF_CAP_SECONDS``: 0, 0.5, 1, 2, 4 ... 30, 30 s."""
+    if failures <= 1:
+        return 0.0
+    return float(min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2.0 ** min(failures - 2, 30)))
+
+
 @dataclasses.dataclass(slots=True)
 class _Worker:
     index: int
     process: SpawnProcess
     ready: Connection
     started: bool = False
+    spawned: float = dataclasses.field(default_factory=time.monotonic)
+    #: Deaths in a row, each within STABLE_SECONDS of the worker's start.
+    failures: int = 0
+    #: When a dead worker is to be restarted (None: it runs).
+    restart_at: float | None = None
 
 
 class Supervisor:
@@ -152,7 +173,6 @@ class Supervisor:
         self.processes = processes
         self._context = multiprocessing.get_context("spawn")
         self.workers: list[_Worker] = []
-        self._restarts: list[float] = []
         #: Set by the signal handler: stop serving (or stop waiting for workers to start).
         self.stop_requested = threading.Event()
 
@@ -206,8 +226,13 @@ class Supervisor:
         return True
 
     def check(self) -> bool:
-        """Restart workers that died; False when they crash too often (give up)."""
+        """Restart workers that died, backing off while they keep dying (never gives up)."""
+        now = time.monotonic()
         for position, worker in enumerate(self.workers):
+            if worker.restart_at is not None:  # dead, waiting for its delay
+                if now >= worker.restart_at:
+                    self._restart(position)
+                continue
             if not worker.started:  # a restarted worker: note when it is ready
                 report = self._report(worker, 0)
                 worker.started = report is not None and report[0] == "ready"
@@ -220,15 +245,26 @@ class Supervisor:
                 pid=worker.process.pid,
                 exit_code=worker.process.exitcode,
             )
-            now = time.monotonic()
-            self._restarts = [t for t in self._restarts if now - t < RESTART_WINDOW_SECONDS]
-            if len(self._restarts) >= MAX_RESTARTS:
-                log_event("worker_restarts_exhausted", 50, processes=self.processes)
-                return False
-            self._restarts.append(now)
             worker.ready.close()
-            self.workers[position] = self._spawn(worker.index)
+            worker.failures = 1 if now - worker.spawned >= STABLE_SECONDS else worker.failures + 1
+            delay = backoff_seconds(worker.failures)
+            if delay > 0:
+                log_event(
+                    "worker_restart_delayed",
+                    30,
+                    worker=worker.index,
+                    backoff_ms=round(delay * 1000.0),
+                )
+            worker.restart_at = now + delay
+            if delay == 0:
+                self._restart(position)
         return True
+
+    def _restart(self, position: int) -> None:
+        dead = self.workers[position]
+        replacement = self._spawn(dead.index)
+        replacement.failures = dead.failures
+        self.workers[position] = replacement
 
     def signal_all(self, signum: int = signal.SIGTERM) -> None:
         for worker in self.workers:

@@ -240,21 +240,20 @@ def _deterministic(message: Message) -> bytes:
     return message.SerializeToString(deterministic=True)
 
 
-def register(server: Any, config: ServerConfig, evaluator: Evaluator) -> ProcurementService:
-    """Open the store and add the ProcurementService's handlers to ``server``; ``evaluator`` is
-    the process's LifeCycleCostService (its EvaluateBids evaluates the bids)."""
+def handlers(config: ServerConfig, evaluator: Evaluator) -> dict[str, grpc.RpcMethodHandler]:
+    """Open the store; the ProcurementService's method handlers, by method name, for the
+    server's table. ``evaluator`` is the process's LifeCycleCostService (its EvaluateBids
+    evaluates the bids)."""
     servicer = ProcurementService(open_store(config), config, evaluator)
     contract = pb.DESCRIPTOR.services_by_name["ProcurementService"]
-    handlers = {}
+    table: dict[str, grpc.RpcMethodHandler] = {}
     for name, method in contract.methods_by_name.items():
         message_type = getattr(pb, method.input_type.name)
-        handlers[name] = grpc.unary_unary_rpc_method_handler(
+        table[name] = grpc.unary_unary_rpc_method_handler(
             decoding.refusing_undecodable(
                 name, method.input_type.full_name, getattr(servicer, name)
             ),
             request_deserializer=decoding.lenient(message_type.FromString),
             response_serializer=_deterministic,
         )
-    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE_NAME, handlers),))
-    server.add_registered_method_handlers(SERVICE_NAME, handlers)
-    return servicer
+    return table

@@ -22,7 +22,7 @@ from typing import TypeVar
 import grpc
 
 from tco_server import convert_in, convert_out, errors, faults, reference
-from tco_server.batch import TenderStream
+from tco_server.batch import TenderStream, TenderStreamCall
 from tco_server.config import ServerConfig
 from tco_server.deadlines import ClientGone, ensure_waiting, run_engine
 from tco_server.evaluation_queue import TURN, EvaluationQueue
@@ -125,6 +125,10 @@ class LifeCycleCostService(service_pb2_grpc.LifeCycleCostServiceServicer):
         context: grpc.ServicerContext,
     ) -> Iterator[batch_pb2.EvaluateTendersResponse]:
         return TenderStream(self._config, self.queue).EvaluateTenders(request_iterator, context)
+
+    def open_tenders(self, requests: object, context: grpc.ServicerContext) -> TenderStreamCall:
+        """EvaluateTenders message by message (the asyncio server, :mod:`tco_server.serving`)."""
+        return TenderStream(self._config, self.queue).open(requests, context)
 
     def AnalyzeRanking(  # noqa: N802
         self, request: analysis_pb2.AnalyzeRankingRequest, context: grpc.ServicerContext

@@ -279,3 +279,32 @@ def test_the_stream_and_the_unary_calls_share_the_process_queue() -> None:
 
     stream = TenderStream(ServerConfig(), servicer.queue)
     assert stream._queue is servicer.queue
+
+
+def test_a_caller_that_left_before_its_turn_never_starts() -> None:
+    """The caller goes, and the turn is handed to it at once, before its next poll could see it:
+    it must not compute (the old queue started it, and the call then stopped at its next check)."""
+    turns = EvaluationQueue(1)
+    gone = threading.Event()
+    ran: list[str] = []
+
+    def stop_check() -> None:
+        if gone.is_set():
+            raise _GaveUp
+
+    def caller() -> None:
+        try:
+            with turns.turn(stop_check):
+                ran.append("computed")
+        except _GaveUp:
+            ran.append("never started")
+
+    thread = threading.Thread(target=caller)
+    with turns.turn(_never):
+        thread.start()
+        wait_until(lambda: turns.waiting == 1)
+        gone.set()  # the caller leaves; the turn is handed to it as this block ends
+    thread.join(WAIT)
+    assert ran == ["never started"]
+    with turns.turn(_never):  # the turn was passed on: the slot is free again
+        assert turns.waiting == 0

@@ -8,13 +8,18 @@ each, with the method, code, duration and bid count.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import math
+import socket
+from pathlib import Path
 
 import grpc
 import pytest
 
 from tcoapi.v1 import service_pb2_grpc, tender_pb2
 from tests.conftest import ServerProcess, wait_until
+from tests.server.certs import make_pki
 from tests.server.conftest import FAULTS_ENV, TIMEOUT
 
 CANARY = "CANARY-7f3a"
@@ -94,3 +99,22 @@ def test_logs_never_contain_bid_content(sample_request: tender_pb2.EvaluateBidsR
         assert line["bids"] == 2
         assert isinstance(line["duration_ms"], float)
     assert len(str(rpc_lines[0]["digest"])) == 12
+
+
+def test_grpc_core_lines_stay_out_of_the_json_log(tmp_path: Path) -> None:
+    """A client that is not TLS made gRPC core log "I1207 ... Handshake failed" on stderr, between
+    the JSON lines (issue #16, item 8): core logging is off, every line is JSON."""
+    pki = make_pki(tmp_path / "pki")
+    proc = ServerProcess("--tls-cert", str(pki.server_cert), "--tls-key", str(pki.server_key))
+    try:
+        for _ in range(3):  # plaintext HTTP/2 against the TLS port: the handshake fails
+            with socket.create_connection((proc.host, proc.port), timeout=TIMEOUT) as sock:
+                sock.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes(64))
+                sock.settimeout(TIMEOUT)
+                with contextlib.suppress(OSError):
+                    sock.recv(1024)  # the server closes the connection
+    finally:
+        assert proc.stop() == 0, proc.logs()
+    lines = [line for line in proc.stderr_lines if line.strip()]
+    assert all(line.startswith("{") for line in lines), lines
+    assert {json.loads(line)["event"] for line in lines} >= {"started", "stopped"}

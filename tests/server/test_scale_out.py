@@ -3,13 +3,16 @@ connections to one multi-process server, and ``evaluate_many`` over the Evaluate
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+import signal
+from collections.abc import Callable, Iterator
 
 import pytest
 
 from tco_client import TcoClient, TcoInvalidTender
 from tco_client.batch import balanced_target
 from tco_client.client import as_request
+from tco_server import multiproc
 from tcoapi.v1 import batch_pb2, tender_pb2
 from tests.conftest import SAMPLE_TENDER, ServerProcess, wait_until
 from tests.server.conftest import TIMEOUT
@@ -66,6 +69,15 @@ def test_evaluate_many_spreads_streams_over_both_servers(two_servers: list[Serve
     sample = as_request(SAMPLE_TENDER)
     with TcoClient([p.target for p in two_servers], balance=True, timeout=TIMEOUT) as client:
         client.wait_until_ready()
+        # ready means one connection is: call until both servers served one (round robin only
+        # picks connected servers, and on a busy machine the second connects a moment later)
+        served = [len(_served(p)) for p in two_servers]
+
+        def both_connected() -> bool:
+            client.evaluate(SAMPLE_TENDER)
+            return all(len(_served(p)) > n for p, n in zip(two_servers, served, strict=True))
+
+        wait_until(both_connected, "the client never reached both servers")
         bad = tender_pb2.EvaluateBidsRequest()
         bad.CopyFrom(sample)
         bad.method.currency = ""
@@ -105,3 +117,41 @@ def test_several_connections_reach_every_process_of_a_multi_process_server() -> 
         assert workers == {0, 1}, proc.logs()  # the kernel gave connections to both processes
     finally:
         assert proc.stop() == 0, proc.logs()
+
+
+# -- the supervisor backs off instead of giving up ---------------------------------------------
+
+
+def test_restart_delays_double_up_to_the_cap() -> None:
+    delays = [multiproc.backoff_seconds(n) for n in range(1, 12)]
+    assert delays[:5] == [0.0, 0.5, 1.0, 2.0, 4.0]
+    assert delays[-1] == multiproc.BACKOFF_CAP_SECONDS
+    assert delays == sorted(delays)
+
+
+@pytest.mark.slow
+def test_a_worker_that_keeps_dying_is_restarted_with_backoff_and_the_port_stays_served() -> None:
+    """Six deaths in a row made the old supervisor exit (more than 5 restarts in 60 s) and the
+    port went dead (issue #15, finding 1); now each restart waits longer and serving goes on."""
+    deaths = 6
+    proc = ServerProcess("--processes", "2")
+    try:
+
+        def count(event: str, n: int) -> Callable[[], bool]:
+            return lambda: len(proc.events(event)) == n
+
+        for death in range(deaths):
+            wait_until(count("worker_started", 2 + death), proc.logs)
+            victim = [e for e in proc.events("worker_started") if e["worker"] == 1][-1]
+            os.kill(int(victim["pid"]), signal.SIGKILL)  # type: ignore[call-overload]
+            wait_until(count("worker_exited", death + 1), proc.logs)
+        wait_until(lambda: len(proc.events("worker_started")) == 2 + deaths, proc.logs)
+        assert proc.proc.poll() is None  # the supervisor is still there
+        delays = [e["backoff_ms"] for e in proc.events("worker_restart_delayed")]
+        assert delays == [500, 1000, 2000, 4000, 8000]
+        with TcoClient(proc.target, connections=4, timeout=TIMEOUT) as client:
+            for _ in range(4):
+                assert len(client.evaluate(SAMPLE_TENDER).response.results) == 2
+    finally:
+        code = proc.stop()
+    assert code == 0, proc.logs()

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 
 import grpc
 import pytest
@@ -18,6 +19,14 @@ from grpc_reflection.v1alpha.proto_reflection_descriptor_database import (
     ProtoReflectionDescriptorDatabase,
 )
 
+from tco_server.deadlines import (
+    Aborted,
+    CallContext,
+    ClientGone,
+    Drain,
+    ensure_waiting,
+    should_stop,
+)
 from tco_server.faults import MAX_SLEEP_SECONDS
 from tcoapi.v1 import reference_pb2, result_pb2, service_pb2, service_pb2_grpc, tender_pb2
 from tests.conftest import ServerProcess, wait_until
@@ -182,9 +191,10 @@ def test_server_stops_working_on_a_call_whose_deadline_passed(
     assert failure.code == grpc.StatusCode.DEADLINE_EXCEEDED
     wait_until(lambda: len(fault_server.events("rpc")) > before, fault_server.logs)
     line = fault_server.events("rpc")[before]
-    # Stopped between the steps, without evaluating (no digest), before the sleep was up.
+    # Stopped between the steps, without evaluating (no digest), before the sleep was up:
+    # it did not even take its turn in the evaluation queue.
     assert line["code"] in {"DEADLINE_EXCEEDED", "CANCELLED"}
-    assert line["stopped_before"] == "conversion"
+    assert line["stopped_before"] == "its turn to evaluate"
     assert "digest" not in line
     assert float(line["duration_ms"]) < 1000 * MAX_SLEEP_SECONDS  # type: ignore[arg-type]
 
@@ -259,3 +269,69 @@ def test_sigint_also_shuts_down_cleanly() -> None:
     proc.proc.send_signal(signal.SIGINT)
     assert proc.proc.wait(timeout=TIMEOUT) == 0
     proc.stop()
+
+
+# -- the call context of the asyncio server: deadline, caller gone, drain ------------------------
+
+
+def test_call_context_stops_at_the_deadline_the_drain_or_when_the_caller_goes() -> None:
+    drain = Drain()
+    far = CallContext((("k", "v"),), "ipv4:127.0.0.1:1", time.monotonic() + 60.0, drain)
+    none = CallContext((), "", None, drain)
+    past = CallContext((), "", time.monotonic() - 1.0, drain)
+    assert far.invocation_metadata() == (("k", "v"),)
+    assert none.time_remaining() is None
+    assert not should_stop(far)()
+    assert not should_stop(none)()
+    assert should_stop(past)()
+    assert not past.is_active()
+    with pytest.raises(ClientGone) as expired:
+        ensure_waiting(past, "conversion")
+    assert expired.value.code == grpc.StatusCode.DEADLINE_EXCEEDED
+
+    due = CallContext((), "", time.monotonic() + 0.01, drain)
+    due.left()  # grpc ended it at its deadline (a moment before this clock says so)
+    assert due.time_remaining() == 0.0
+    assert not due.gone.is_set()
+
+    far.left()  # grpc ended it long before its deadline: the caller cancelled or disconnected
+    assert far.gone.is_set()
+    assert should_stop(far)()
+    with pytest.raises(ClientGone) as cancelled:
+        ensure_waiting(far, "conversion")
+    assert cancelled.value.code == grpc.StatusCode.CANCELLED
+
+    drain.begin(0.0)  # shutdown: every call's deadline is now the end of the drain
+    assert none.time_remaining() == 0.0
+    with pytest.raises(ClientGone) as drained:
+        ensure_waiting(none, "its turn to evaluate")
+    assert drained.value.code == grpc.StatusCode.DEADLINE_EXCEEDED
+    with pytest.raises(Aborted) as aborted:
+        none.abort(grpc.StatusCode.NOT_FOUND, "no such service")
+    assert aborted.value.status.code == grpc.StatusCode.NOT_FOUND
+
+
+@pytest.mark.slow
+def test_a_call_whose_caller_left_while_it_waited_for_a_thread_never_starts(
+    sample_request: tender_pb2.EvaluateBidsRequest,
+) -> None:
+    """One worker thread, held by a slow call: the next call waits for the thread, its client
+    gives up (1 s deadline), and it is logged as stopped before a worker thread, never run."""
+    proc = ServerProcess("--workers", "1", env=FAULTS_ENV)
+    try:
+        with grpc.insecure_channel(proc.target) as channel:
+            stub = service_pb2_grpc.LifeCycleCostServiceStub(channel)
+            slow = stub.EvaluateBids.future(sample_request, timeout=TIMEOUT, metadata=_sleep(5))
+            _wait_in_flight(proc, 1)  # the slow call holds the only thread
+            failure = call_failing(stub, sample_request, timeout=1.0)
+            assert failure.code == grpc.StatusCode.DEADLINE_EXCEEDED
+            wait_until(lambda: len(proc.events("rpc")) == 1, proc.logs)
+            assert len(slow.result(timeout=TIMEOUT).results) == 2
+    finally:
+        assert proc.stop() == 0, proc.logs()
+    waited, served = proc.events("rpc")
+    assert waited["stopped_before"] == "a worker thread", waited
+    assert waited["code"] == "DEADLINE_EXCEEDED"
+    assert "digest" not in waited
+    assert served["code"] == "OK"
+    assert len(proc.events("test_fault")) == 1  # the second call never reached its handler
