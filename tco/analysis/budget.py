@@ -1,0 +1,344 @@
+"""The price of an analysis, known before any array is allocated: a cost model and its budget.
+
+An analysis re-evaluates the tender many times (:mod:`tco.analysis.model`). What it costs follows
+from the shape of the tender and of the spec alone, so :func:`estimate` computes it from counts
+(no array, no expansion) and :func:`over_budget` refuses what exceeds :data:`BUDGET`, naming the
+part of the spec that costs most. The units:
+
+- a *cell* is one float64 element of work. One evaluated setting (a *row*) of the stated
+  tender costs ``B x G x T + 2 R T + U + I`` cells (the fixed parts of :class:`_Block` are
+  ``bids x time groups x years``; resources, uses and items on top), where ``T = N + 1`` and
+  ``G`` is at most ``2 +`` the events (replacements and ends of life) of items with a service
+  life, :func:`groups_bound`.
+- a *structural variant* (a distinct setting of service life, quantity or unit price) re-expands
+  the bids it touches: ``(12 I_v + S_v + U_v) x T`` cells of expansion (about 12 rows per item)
+  plus its own block ``B_v x G_v x T``, where ``G_v`` counts the events at the *shortest* life
+  the setting can give (the low end of a range or of a distribution's support; the domain's
+  limit, N / 1000 years, for normal and lognormal), summed over the items' distinct stated
+  lives when one number moves them all, over every item when drawn independently.
+- *memory* is the largest set of arrays alive at once, bytes: the stated block (3 arrays), one
+  variant's block with its discount factors (4 arrays), the Monte Carlo draws
+  (``draws x columns``, three copies: samples, values, pooled) and comparison numbers
+  (``draws x bids``, four copies: numbers, rounded, shares, partition), and the chunk arrays
+  of :data:`tco.analysis.model.CHUNK_ELEMENTS` (eight).
+- *response bytes*: about 40 bytes per bid and figure list (sensitivity rows, scenarios, Monte
+  Carlo) plus the bid ids, and 30 bytes per possible switch point.
+
+Rows per part: sensitivity 2 per entry; a scenario 1; switching 2 for a linear parameter and
+``2 + GRID_POINTS + MAX_BISECTIONS x (MAX_STEPS + 1)`` for the others
+(:mod:`tco.analysis.switching`); Monte Carlo ``draws``, with ``draws x columns`` drawn numbers.
+Variants per part: every structural row of sensitivity, scenarios and switching; for Monte
+Carlo ``min(draws, product of the discrete distributions' sizes)`` (a continuous distribution
+gives every draw its own variant).
+
+The budget (:data:`BUDGET`) is a fixed rule, the same for every caller and every server state,
+so a request over it is a permanent error (the server answers it like a size limit, reason
+``ANALYSIS_TOO_COSTLY``), never "try later". Its figures are chosen so that the worst request
+it admits stays under 1 GiB of memory and 10 s of CPU on a 2-core machine; ``python -m
+bench.budget`` measures those worst requests and ``docs/security.md`` ("Request budgets") lists
+them.
+
+Worked example: 50 bids x 10 items, N = 100, each item a life of 8 years (13 events: 12
+replacements and the end), Monte Carlo with 2 000 draws of ``bids[*].items[*].service_life``
+uniform 0.5-1.5 (scale): 2 000 variants, each re-expanding all 50 bids with lives down to 4
+years (26 events per item, ``G_v = 2 + 500 x 26 = 13 002``): ``2 000 x (50 x 13 002 x 101 +
+(12 x 500 + 50) x 101) = 1.3e11`` cells, far over the budget of :data:`MAX_CELLS`; with 20
+draws it is 1.3e9, admitted.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from tco.errors import FieldViolation, InvalidTender
+from tco.prepared import PreparedTender
+
+from .distributions import Discrete, Distribution, Pert, Triangular, Uniform
+from .parameters import Kind, Mode, Parameter
+
+__all__ = [
+    "BUDGET",
+    "MAX_BISECTIONS",
+    "REASON",
+    "AnalysisTooCostly",
+    "Budget",
+    "Cost",
+    "Part",
+    "TenderShape",
+    "estimate",
+    "groups_bound",
+    "life_floor",
+    "over_budget",
+    "shape_of",
+    "shortest_life",
+    "support_low",
+    "touched_bids",
+]
+
+#: The reason code of a request over the budget (the server's ErrorInfo.reason).
+REASON = "ANALYSIS_TOO_COSTLY"
+#: Most switch points of one non-linear switching entry located by bisection; further changes of
+#: the best bid are reported at the grid's precision (:mod:`tco.analysis.switching`).
+MAX_BISECTIONS = 8
+#: Switching scan: grid points and bisection steps (:mod:`tco.analysis.switching`, repeated so
+#: that this module imports no numpy-heavy code; tests pin them equal).
+GRID_POINTS = 129
+MAX_STEPS = 80
+#: The domain's most replacements of an item in the study period (tco.validate.limits).
+MAX_REPLACEMENTS = 1000
+#: Expansion rows per item (acquisition, installation, replacements, maintenance, end of life,
+#: residual value, emissions by module ...), an upper estimate.
+ROWS_PER_ITEM = 12
+#: Float64 elements of the largest per-chunk array (tco.analysis.model.CHUNK_ELEMENTS).
+CHUNK_ELEMENTS = 4_000_000
+_FLOAT = 8
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """The limits: cells of work, bytes of memory, bytes of response."""
+
+    cells: int
+    memory_bytes: int
+    response_bytes: int
+
+
+#: The budget of one analysis (see the module docstring and docs/security.md).
+BUDGET = Budget(cells=3_000_000_000, memory_bytes=512 * 2**20, response_bytes=16 * 2**20)
+
+
+class AnalysisTooCostly(InvalidTender):
+    """The analysis exceeds :data:`BUDGET`; its violations name the costliest part, and
+    :attr:`cost` is the estimate (nothing was computed)."""
+
+    reason = REASON
+
+    def __init__(self, violations: Sequence[FieldViolation], cost: Cost) -> None:
+        super().__init__(tuple(violations))
+        self.cost = cost
+
+
+@dataclass(frozen=True, slots=True)
+class TenderShape:
+    """The counts of a prepared tender that the cost depends on.
+
+    ``lives[b]``: the service lives of bid b's items (None: none stated); ``streams[b]``: its
+    cost streams (bid and item level); ``uses[b]``: its resource uses.
+    """
+
+    years: int
+    lives: tuple[tuple[float | None, ...], ...]
+    streams: tuple[int, ...]
+    uses: tuple[int, ...]
+    resources: int
+    id_bytes: int
+
+    @property
+    def bids(self) -> int:
+        return len(self.lives)
+
+    @property
+    def items(self) -> int:
+        return sum(len(lives) for lives in self.lives)
+
+
+def shape_of(prepared: PreparedTender) -> TenderShape:
+    """The :class:`TenderShape` of a prepared tender (counts only)."""
+    return TenderShape(
+        years=prepared.method.study_period_years,
+        lives=tuple(tuple(item.service_life for item in bid.items) for bid in prepared.bids),
+        streams=tuple(
+            len(bid.costs) + sum(len(item.costs) for item in bid.items) for bid in prepared.bids
+        ),
+        uses=tuple(sum(len(item.resource_use) for item in bid.items) for bid in prepared.bids),
+        resources=len(prepared.method.resources),
+        id_bytes=sum(len(bid.id.encode()) for bid in prepared.bids),
+    )
+
+
+def _events(life: float | None, years: int) -> int:
+    """Replacements and the end of life of an item with ``life`` in ``years`` (1 without one)."""
+    if life is None or not life > 0.0:
+        return 1
+    if not math.isfinite(life):
+        return 1
+    return min(MAX_REPLACEMENTS, math.floor(years / life)) + 1
+
+
+def groups_bound(lives: Iterable[float | None], years: int) -> int:
+    """Upper bound of the time groups of items with ``lives``: 2 + their events.
+
+    Each event at a fractional time may open a group (:func:`tco.item_events.time_groups`).
+    Example: lives (8, None) over 100 years: ``2 + 13 + 1 = 16``.
+    """
+    return 2 + sum(_events(life, years) for life in lives)
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One part of the spec: the field it comes from and the work it asks for.
+
+    ``rows``: settings evaluated; ``variants``: structural re-expansions, each of the bids
+    ``variant_bids`` (indexes) with items' lives at least ``shortest_life`` (None: as stated);
+    ``independent``: targets get numbers of their own (else items of equal stated life keep
+    equal lives, so their events share time groups); ``drawn``: numbers drawn (Monte Carlo); ``figures``: bid-sized lists in the response;
+    ``points``: possible switch points in the response.
+    """
+
+    path: str
+    rows: int = 0
+    variants: int = 0
+    variant_bids: tuple[int, ...] = ()
+    shortest_life: float | None = None
+    drawn: int = 0
+    independent: bool = False
+    figures: int = 0
+    points: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Cost:
+    """The estimate of a whole analysis, and the cells of each part (in the spec's order)."""
+
+    cells: int
+    memory_bytes: int
+    response_bytes: int
+    parts: tuple[tuple[str, int], ...]
+
+
+def _variant_cells(shape: TenderShape, part: Part) -> tuple[int, int]:
+    """Cells of one variant of ``part`` (expansion + block) and the block's elements."""
+    t = shape.years + 1
+    items = streams = uses = 0
+    stated: list[float | None] = []
+    for b in part.variant_bids:
+        items += len(shape.lives[b])
+        streams += shape.streams[b]
+        uses += shape.uses[b]
+        stated.extend(shape.lives[b])
+    if not part.independent:
+        # One number moves every target alike: items of equal stated life keep equal lives,
+        # so their events fall at the same fractional times.
+        stated = sorted(set(stated), key=lambda life: -1.0 if life is None else life)
+    floor = part.shortest_life
+    lives = [
+        life if floor is None else (floor if life is None else min(life, floor)) for life in stated
+    ]
+    block = len(part.variant_bids) * groups_bound(lives, shape.years) * t
+    return (ROWS_PER_ITEM * items + streams + uses) * t + block, block
+
+
+def estimate(shape: TenderShape, parts: Sequence[Part]) -> Cost:
+    """The cost of an analysis of ``parts`` on a tender of ``shape`` (the module docstring).
+
+    Pure arithmetic on counts: nothing is allocated.
+    """
+    t = shape.years + 1
+    b_all = shape.bids
+    # Events depend on the life alone: items of equal life share their time groups.
+    stated = {life for lives in shape.lives for life in lives}
+    g0 = groups_bound(sorted(stated, key=lambda life: -1.0 if life is None else life), shape.years)
+    row = b_all * g0 * t + 2 * shape.resources * t + sum(shape.uses) + shape.items
+    base_block = 3 * b_all * g0 * t
+    peak = base_block
+    cells_of: list[tuple[str, int]] = []
+    response = 200 + 2 * (shape.id_bytes + 40 * b_all)  # the base ranking
+    for part in parts:
+        cells = part.rows * row + part.drawn
+        peak_part = min(part.rows, max(1, CHUNK_ELEMENTS // max(row, 1))) * row * 8
+        if part.variants:
+            one, block = _variant_cells(shape, part)
+            cells += part.variants * one
+            peak_part = max(peak_part, 4 * block)
+        if part.drawn:
+            peak_part += 3 * part.drawn + 4 * part.rows * b_all
+        peak = max(peak, base_block + peak_part)
+        response += part.figures * (shape.id_bytes + 40 * b_all) + 30 * part.points
+        cells_of.append((part.path, cells))
+    return Cost(
+        cells=sum(c for _, c in cells_of) + row,
+        memory_bytes=_FLOAT * peak,
+        response_bytes=response,
+        parts=tuple(cells_of),
+    )
+
+
+def over_budget(cost: Cost, budget: Budget = BUDGET) -> list[FieldViolation]:
+    """What exceeds the budget, each naming the costliest part of the spec ([] when within).
+
+    Example: a cost of 4e9 cells against 3e9 names the part with most cells, "the analysis
+    needs about 4.0e+09 cells of work, the budget is 3.0e+09 (ANALYSIS_TOO_COSTLY) ...".
+    """
+    if not cost.parts:
+        return []
+    blame = max(cost.parts, key=lambda part: part[1])[0]
+    hint = "fewer draws, entries, bids or study years, or a discrete distribution"
+    checks = (
+        ("cells of work", cost.cells, budget.cells),
+        ("bytes of memory", cost.memory_bytes, budget.memory_bytes),
+        ("bytes of response", cost.response_bytes, budget.response_bytes),
+    )
+    return [
+        FieldViolation(
+            blame,
+            f"{REASON}: the analysis needs about {need:.1e} {what}, the budget is "
+            f"{limit:.1e}: {hint}",
+        )
+        for what, need, limit in checks
+        if need > limit
+    ]
+
+
+# --- parts of the spec --------------------------------------------------------------------------
+
+
+def touched_bids(parameters: Iterable[Parameter]) -> tuple[int, ...]:
+    """Bids whose rows a structural parameter re-expands (sorted indexes)."""
+    bids: set[int] = set()
+    for parameter in parameters:
+        if parameter.structural:
+            bids.update(int(t[0]) for t in parameter.targets if isinstance(t, tuple))
+    return tuple(sorted(bids))
+
+
+def shortest_life(parameter: Parameter, low: float, base_lives: Sequence[float | None]) -> float:
+    """The shortest service life a setting >= ``low`` of a service-life parameter can give."""
+    stated = [life for life in base_lives if life is not None]
+    if parameter.mode is Mode.VALUE:
+        return low
+    if not stated:
+        return math.inf
+    if parameter.mode is Mode.SCALE:
+        return low * min(stated)
+    return min(stated) + low
+
+
+def support_low(distribution: Distribution, years: int) -> float | None:
+    """The lowest value a distribution draws (None: unbounded below, normal and lognormal)."""
+    if isinstance(distribution, (Uniform, Triangular, Pert)):
+        return distribution.low
+    if isinstance(distribution, Discrete):
+        return min(distribution.values) if distribution.values else None
+    return None
+
+
+def life_floor(
+    parameters: Iterable[tuple[Parameter, float | None]], shape: TenderShape
+) -> float | None:
+    """Shortest life any service-life parameter may set (``(parameter, lowest number)`` pairs;
+    None as the number: unbounded, the domain's limit N / 1000 years)."""
+    floor: float | None = None
+    for parameter, low in parameters:
+        if parameter.kind is not Kind.SERVICE_LIFE:
+            continue
+        pairs = [t for t in parameter.targets if isinstance(t, tuple)]
+        lives = [shape.lives[int(t[0])][int(t[1])] for t in pairs]
+        if low is None:
+            life = shape.years / MAX_REPLACEMENTS
+        else:
+            life = shortest_life(parameter, low, lives)
+        life = max(life, shape.years / MAX_REPLACEMENTS)
+        floor = life if floor is None else min(floor, life)
+    return floor
