@@ -363,38 +363,61 @@ def _unused_warnings(model: ParametricModel, used: Sequence[Parameter]) -> list[
 
 def parts(checked: _Spec, shape: cost_model.TenderShape) -> list[cost_model.Part]:
     """The work each part of a checked spec asks for (:mod:`tco.analysis.budget`)."""
-    from .switching import GRID_POINTS, MAX_STEPS  # noqa: PLC0415 - keeps budget numpy-free
+    from .switching import (  # noqa: PLC0415 - keeps budget numpy-free
+        GRID_POINTS,
+        MAX_STEPS,
+        RELATIVE_TOLERANCE,
+    )
 
     found: list[cost_model.Part] = []
     floor = cost_model.life_floor
 
     def structural(
-        path: str, settings: Sequence[tuple[Parameter, float | None]], rows: int, **extra: int
+        path: str,
+        settings: Sequence[tuple[Parameter, float | None]],
+        rows: int,
+        *,
+        calls: int = 1,
+        figures: int = 0,
+        points: int = 0,
     ) -> cost_model.Part:
         touched = cost_model.touched_bids(p for p, _ in settings)
         return cost_model.Part(
             path,
             rows=rows,
+            calls=calls,
             variants=rows if touched else 0,
             variant_bids=touched,
             shortest_life=floor(settings, shape),
-            **extra,
+            figures=figures,
+            points=points,
         )
 
     for i, p, low, high in checked.sensitivity:
         found.append(structural(f"{PREFIX}.sensitivity[{i}]", [(p, min(low, high))], 2, figures=1))
-    nonlinear = 2 + GRID_POINTS + cost_model.MAX_BISECTIONS * (MAX_STEPS + 1)
-    for i, p, low, _ in checked.switching:
-        rows = 2 if p.linear else nonlinear
+    for i, p, low, high in checked.switching:
+        # Bisection halves a grid step until it is within the tolerance (at most MAX_STEPS).
+        step = (high - low) / (GRID_POINTS - 1)
+        tolerance = RELATIVE_TOLERANCE * max(1.0, abs(low), abs(high))
+        halvings = math.ceil(math.log2(max(step / tolerance, 1.0))) if step > 0 else 0
+        steps = min(MAX_STEPS, halvings) + 1
+        bisections = cost_model.MAX_BISECTIONS * steps
+        rows, calls = (2, 1) if p.linear else (2 + GRID_POINTS + bisections, 2 + bisections)
         points = max(shape.bids - 1, 0) * (1 if p.linear else 2)
-        found.append(structural(f"{PREFIX}.switching[{i}]", [(p, low)], rows, points=points))
+        path = f"{PREFIX}.switching[{i}]"
+        found.append(structural(path, [(p, low)], rows, calls=calls, points=points))
     if checked.scenarios:
         settings = [(p, v) for sc in checked.scenarios for p, v in sc.settings]
         n = len(checked.scenarios)
         found.append(structural(f"{PREFIX}.scenarios", settings, n, figures=n))
     if checked.uncertain:
         draws = checked.draws
-        found.append(cost_model.Part(f"{PREFIX}.monte_carlo.draws", rows=draws, figures=1))
+        kept = 4 * draws * shape.bids
+        found.append(
+            cost_model.Part(
+                f"{PREFIX}.monte_carlo.draws", rows=draws, calls=1, kept=kept, figures=1
+            )
+        )
         lows = [
             (u.parameter, cost_model.support_low(u.distribution, shape.years))
             for u in checked.uncertain
@@ -409,6 +432,7 @@ def parts(checked: _Spec, shape: cost_model.TenderShape) -> list[cost_model.Part
                 cost_model.Part(
                     f"{PREFIX}.monte_carlo.distributions[{i}]",
                     drawn=draws * len(u.columns()),
+                    calls=len(u.columns()),
                     variants=variants if blame else 0,
                     variant_bids=touched if blame else (),
                     shortest_life=cost_model.life_floor(lows, shape) if blame else None,

@@ -16,8 +16,9 @@ part of the spec that costs most. The units:
   the setting can give (the low end of a range or of a distribution's support; the domain's
   limit, N / 1000 years, for normal and lognormal), summed over the items' distinct stated
   lives when one number moves them all, over every item when drawn independently.
-- *memory* is the largest set of arrays alive at once, bytes: the stated block (3 arrays), one
-  variant's block with its discount factors (4 arrays), the Monte Carlo draws
+- *memory* is the largest set of arrays alive at once, bytes: the stated block (6 block-sized
+  arrays with the engine's evaluation and the temporaries), one variant's block with its
+  discount factors and temporaries (8 arrays) and expansion, the Monte Carlo draws
   (``draws x columns``, three copies: samples, values, pooled) and comparison numbers
   (``draws x bids``, four copies: numbers, rounded, shares, partition), and the chunk arrays
   of :data:`tco.analysis.model.CHUNK_ELEMENTS` (eight).
@@ -25,8 +26,10 @@ part of the spec that costs most. The units:
   Carlo) plus the bid ids, and 30 bytes per possible switch point.
 
 Rows per part: sensitivity 2 per entry; a scenario 1; switching 2 for a linear parameter and
-``2 + GRID_POINTS + MAX_BISECTIONS x (MAX_STEPS + 1)`` for the others
-(:mod:`tco.analysis.switching`); Monte Carlo ``draws``, with ``draws x columns`` drawn numbers.
+``2 + GRID_POINTS + MAX_BISECTIONS x (steps + 1)`` for the others, ``steps`` the halvings of
+a grid step down to the tolerance (at most ``MAX_STEPS``, :mod:`tco.analysis.switching`), each
+bisection step a model call of its own; Monte Carlo ``draws``, with ``draws x columns``
+drawn numbers.
 Variants per part: every structural row of sensitivity, scenarios and switching; for Monte
 Carlo ``min(draws, product of the discrete distributions' sizes)`` (a continuous distribution
 gives every draw its own variant).
@@ -88,9 +91,23 @@ GRID_POINTS = 129
 MAX_STEPS = 80
 #: The domain's most replacements of an item in the study period (tco.validate.limits).
 MAX_REPLACEMENTS = 1000
-#: Expansion rows per item (acquisition, installation, replacements, maintenance, end of life,
-#: residual value, emissions by module ...), an upper estimate.
-ROWS_PER_ITEM = 12
+#: Expansion rows per item (acquisition, maintenance, residual value, emissions at t = 0),
+#: an upper estimate.
+ROWS_PER_ITEM = 4
+#: Expansion rows per event of an item (replacement cost, installation, B4 emissions, end of
+#: life), an upper estimate.
+ROWS_PER_EVENT = 4
+#: Weights, in cells of about 1 ns of CPU on the 2-core machine: per row cell and per drawn
+#: number; per expansion cell (row-year of a re-expansion) and per cell of a variant's block
+#: (allocated, filled with ``np.add.at``, summed); per model call and per variant (fixed Python
+#: overhead). Measured: a row cell 2-7 ns, an expansion cell 20-30 ns, a block cell about 30 ns
+#: (three arrays), a call 0.2-0.5 ms (bench/budget.py checks the sum).
+ROW_WEIGHT = 4
+DRAW_WEIGHT = 20
+EXPANSION_WEIGHT = 30
+BLOCK_WEIGHT = 40
+CALL_CELLS = 600_000
+VARIANT_CELLS = 2_000_000
 #: Float64 elements of the largest per-chunk array (tco.analysis.model.CHUNK_ELEMENTS).
 CHUNK_ELEMENTS = 4_000_000
 _FLOAT = 8
@@ -106,7 +123,7 @@ class Budget:
 
 
 #: The budget of one analysis (see the module docstring and docs/security.md).
-BUDGET = Budget(cells=3_000_000_000, memory_bytes=512 * 2**20, response_bytes=16 * 2**20)
+BUDGET = Budget(cells=6_000_000_000, memory_bytes=512 * 2**20, response_bytes=16 * 2**20)
 
 
 class AnalysisTooCostly(InvalidTender):
@@ -168,23 +185,29 @@ def _events(life: float | None, years: int) -> int:
 
 
 def groups_bound(lives: Iterable[float | None], years: int) -> int:
-    """Upper bound of the time groups of items with ``lives``: 2 + their events.
+    """Upper bound of the time groups of items with ``lives``: 2 + the events of those whose
+    life is not a whole number of years.
 
-    Each event at a fractional time may open a group (:func:`tco.item_events.time_groups`).
-    Example: lives (8, None) over 100 years: ``2 + 13 + 1 = 16``.
+    An event at a fractional time may open a group (:func:`tco.item_events.time_groups`); the
+    events of a whole-year life fall on whole years. Example: lives (8, 2.5, None) over 100
+    years: ``2 + 41 = 43`` (2.5 years: at most 40 replacements and the end).
     """
-    return 2 + sum(_events(life, years) for life in lives)
+    return 2 + sum(
+        _events(life, years) for life in lives if life is not None and not float(life).is_integer()
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class Part:
     """One part of the spec: the field it comes from and the work it asks for.
 
-    ``rows``: settings evaluated; ``variants``: structural re-expansions, each of the bids
+    ``rows``: settings evaluated; ``calls``: separate evaluations of the model (each a
+    Python-level pass); ``variants``: structural re-expansions, each of the bids
     ``variant_bids`` (indexes) with items' lives at least ``shortest_life`` (None: as stated);
     ``independent``: targets get numbers of their own (else items of equal stated life keep
-    equal lives, so their events share time groups); ``drawn``: numbers drawn (Monte Carlo); ``figures``: bid-sized lists in the response;
-    ``points``: possible switch points in the response.
+    equal lives, so their events share time groups); ``drawn``: numbers drawn (Monte Carlo);
+    ``kept``: float64 elements held to the end (draws x bids comparison numbers, four copies);
+    ``figures``: bid-sized lists in the response; ``points``: possible switch points in it.
     """
 
     path: str
@@ -194,6 +217,8 @@ class Part:
     shortest_life: float | None = None
     drawn: int = 0
     independent: bool = False
+    calls: int = 0
+    kept: int = 0
     figures: int = 0
     points: int = 0
 
@@ -209,25 +234,31 @@ class Cost:
 
 
 def _variant_cells(shape: TenderShape, part: Part) -> tuple[int, int]:
-    """Cells of one variant of ``part`` (expansion + block) and the block's elements."""
+    """Cells of one variant of ``part``: its expansion and its block's elements."""
     t = shape.years + 1
-    items = streams = uses = 0
+    streams = uses = 0
     stated: list[float | None] = []
     for b in part.variant_bids:
-        items += len(shape.lives[b])
         streams += shape.streams[b]
         uses += shape.uses[b]
         stated.extend(shape.lives[b])
-    if not part.independent:
-        # One number moves every target alike: items of equal stated life keep equal lives,
-        # so their events fall at the same fractional times.
-        stated = sorted(set(stated), key=lambda life: -1.0 if life is None else life)
     floor = part.shortest_life
     lives = [
         life if floor is None else (floor if life is None else min(life, floor)) for life in stated
     ]
-    block = len(part.variant_bids) * groups_bound(lives, shape.years) * t
-    return (ROWS_PER_ITEM * items + streams + uses) * t + block, block
+    rows = sum(ROWS_PER_ITEM + ROWS_PER_EVENT * _events(life, shape.years) for life in lives)
+    if not part.independent:
+        # One number moves every target alike: items of equal stated life keep equal lives,
+        # so their events fall at the same fractional times.
+        distinct = sorted(set(stated), key=lambda life: -1.0 if life is None else life)
+        lives = [
+            life if floor is None else (floor if life is None else min(life, floor))
+            for life in distinct
+        ]
+    # A variant's lives are rarely whole years: every event may open a group.
+    groups = 2 + sum(_events(life, shape.years) for life in lives if life is not None)
+    block = len(part.variant_bids) * groups * t
+    return (rows + streams + uses) * t, block
 
 
 def estimate(shape: TenderShape, parts: Sequence[Part]) -> Cost:
@@ -241,25 +272,32 @@ def estimate(shape: TenderShape, parts: Sequence[Part]) -> Cost:
     stated = {life for lives in shape.lives for life in lives}
     g0 = groups_bound(sorted(stated, key=lambda life: -1.0 if life is None else life), shape.years)
     row = b_all * g0 * t + 2 * shape.resources * t + sum(shape.uses) + shape.items
-    base_block = 3 * b_all * g0 * t
-    peak = base_block
-    cells_of: list[tuple[str, int]] = []
+    # The stated block's three arrays, the engine's own evaluation of the stated tender and
+    # the temporaries of np.add.at and einsum: about six blocks (bench/budget.py).
+    base_block = 6 * b_all * g0 * t
+    resident = base_block
+    transient = 0
+    # The model itself: one expansion of the tender, its block, the stated ranking ("bids").
+    base = Part("bids", variants=1, variant_bids=tuple(range(b_all)), independent=True)
+    expansion, _ = _variant_cells(shape, base)
+    base_cells = EXPANSION_WEIGHT * expansion + BLOCK_WEIGHT * base_block // 2 + ROW_WEIGHT * row
+    cells_of: list[tuple[str, int]] = [("bids", base_cells + CALL_CELLS)]
     response = 200 + 2 * (shape.id_bytes + 40 * b_all)  # the base ranking
     for part in parts:
-        cells = part.rows * row + part.drawn
-        peak_part = min(part.rows, max(1, CHUNK_ELEMENTS // max(row, 1))) * row * 8
+        cells = ROW_WEIGHT * part.rows * row + DRAW_WEIGHT * part.drawn + CALL_CELLS * part.calls
+        transient = max(transient, min(part.rows, max(1, CHUNK_ELEMENTS // max(row, 1))) * row * 8)
         if part.variants:
-            one, block = _variant_cells(shape, part)
-            cells += part.variants * one
-            peak_part = max(peak_part, 4 * block)
-        if part.drawn:
-            peak_part += 3 * part.drawn + 4 * part.rows * b_all
-        peak = max(peak, base_block + peak_part)
+            expansion, block = _variant_cells(shape, part)
+            cells += part.variants * (
+                EXPANSION_WEIGHT * expansion + BLOCK_WEIGHT * block + VARIANT_CELLS
+            )
+            transient = max(transient, 8 * block + 3 * expansion)
+        resident += 3 * part.drawn + part.kept
         response += part.figures * (shape.id_bytes + 40 * b_all) + 30 * part.points
         cells_of.append((part.path, cells))
     return Cost(
-        cells=sum(c for _, c in cells_of) + row,
-        memory_bytes=_FLOAT * peak,
+        cells=sum(c for _, c in cells_of),
+        memory_bytes=_FLOAT * (resident + transient),
         response_bytes=response,
         parts=tuple(cells_of),
     )
@@ -271,8 +309,6 @@ def over_budget(cost: Cost, budget: Budget = BUDGET) -> list[FieldViolation]:
     Example: a cost of 4e9 cells against 3e9 names the part with most cells, "the analysis
     needs about 4.0e+09 cells of work, the budget is 3.0e+09 (ANALYSIS_TOO_COSTLY) ...".
     """
-    if not cost.parts:
-        return []
     blame = max(cost.parts, key=lambda part: part[1])[0]
     hint = "fewer draws, entries, bids or study years, or a discrete distribution"
     checks = (

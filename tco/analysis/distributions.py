@@ -73,6 +73,8 @@ class Uniform:
         problems: Problems = []
         if _finite(problems, low=self.low, high=self.high) and not self.low < self.high:
             problems.append(("high", "expected high > low"))
+        elif not math.isfinite(self.high - self.low):
+            problems.append(("high", "expected high - low within the range of float64"))
         return problems
 
     def sample(self, rng: np.random.Generator, k: int) -> FloatArray:
