@@ -14,7 +14,7 @@
    as :class:`tco_server.limits.RequestTooLargeError` with reason ``ANALYSIS_TOO_COSTLY`` and
    the path of the costliest part. While it computes, the engine asks :func:`should_stop`
    between chunks: a client that has gone (deadline, cancel) stops the work within one chunk,
-   and the call ends DEADLINE_EXCEEDED / CANCELLED (log field ``stopped``);
+   and the call ends DEADLINE_EXCEEDED / CANCELLED (log ``stopped_before: "analysis step"``);
 4. domain -> proto (:func:`to_response`), ``RESPONSE_TOO_LARGE`` beyond the message limit.
 
 The log line gets counts (bids, draws) and a digest prefix, nothing of the bids.
@@ -64,6 +64,9 @@ from tcoapi.v1 import result_pb2, tender_pb2
 __all__ = ["analyze", "check_request", "should_stop", "to_response", "to_spec"]
 
 _TENDER_REASONS = frozenset(rule.reason for rule in SIZE_RULES)
+
+#: The step a call stopped inside the engine is logged as (``stopped_before``).
+STEP = "analysis step"
 
 #: Longest scenario name, characters (the engine refuses longer ones too).
 MAX_NAME_LENGTH = 200
@@ -348,7 +351,7 @@ def should_stop(checkpoint: Callable[[str], None]) -> ShouldStop:
 
     def stop() -> bool:
         try:
-            checkpoint("analysis")
+            checkpoint(STEP)
         except ClientGone:
             return True
         return False
@@ -382,8 +385,7 @@ def _analyze_checked(
             should_stop=should_stop(checkpoint),
         )
     except Stopped:
-        log["stopped"] = "analysis"
-        checkpoint("analysis")  # raises ClientGone: DEADLINE_EXCEEDED or CANCELLED
+        checkpoint(STEP)  # raises ClientGone: DEADLINE_EXCEEDED or CANCELLED
         raise
     except AnalysisTooCostly as error:
         raise RequestTooLargeError(

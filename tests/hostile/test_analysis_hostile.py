@@ -6,7 +6,7 @@
    ``ANALYSIS_TOO_COSTLY``, the path of the costly distribution), and the server answers the
    next call. On the old code the first passed 4 GB in 14 s.
 2. An analysis whose client has gone stops: the server logs the call as DEADLINE_EXCEEDED with
-   ``stopped: analysis`` (the engine's loops saw it), and a small EvaluateBids sent after it is
+   ``stopped_before: "analysis step"`` (the engine's loops saw it), and a small EvaluateBids sent after it is
    answered within its own deadline. On the old code the analysis computed on and the next call
    waited behind it.
 5. Ranges that overflow float64 (a carbon price up to 1e308, a Monte Carlo uniform up to 1e308)
@@ -99,7 +99,7 @@ def _refused(
 
 def _small_call_served(stub: service_pb2_grpc.LifeCycleCostServiceStub) -> None:
     response = stub.EvaluateBids(load_sample_request(), timeout=5.0)
-    assert [r.bid_id for r in response.results] == ["A", "B"]
+    assert sorted(r.bid_id for r in response.results) == ["A", "B"]
 
 
 @pytest.mark.parametrize(
@@ -128,22 +128,18 @@ def test_an_analysis_over_the_budget_is_refused_before_it_computes(
 
 
 def _long_analysis() -> analysis_pb2.AnalyzeRankingRequest:
-    """Admitted by the budget, seconds of work: non-linear switching on 60 bids, 100 years."""
-    spec = {
-        "switching": [
-            {"path": "discount_rate", "range": {"mode": VALUE, "low": 0.0, "high": 0.2 + i / 1e3}}
-            for i in range(100)
-        ]
-    }
-    return _request(_tender(60, 5, 100), spec)
+    """Admitted by the budget, seconds of work: 30 re-expansions of 50 bids x 10 items."""
+    return _request(_tender(50, 10, 100), _life_draws(30, False))
 
 
 def test_an_analysis_nobody_waits_for_stops_and_the_next_call_is_served(
     stub: service_pb2_grpc.LifeCycleCostServiceStub, proc: ServerProcess
 ) -> None:
     request = _long_analysis()
+    warm_up = _request(_tender(2, 1, 10), _life_draws(10, False))
+    assert stub.AnalyzeRanking(warm_up, timeout=TIMEOUT).monte_carlo.draws == 10
     with pytest.raises(grpc.RpcError) as caught:
-        stub.AnalyzeRanking(request, timeout=0.5)
+        stub.AnalyzeRanking(request, timeout=1.5)
     assert caught.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
     # Served within its own deadline: the analysis does not hold the process's evaluation turn.
     _small_call_served(stub)
@@ -156,7 +152,8 @@ def test_an_analysis_nobody_waits_for_stops_and_the_next_call_is_served(
         ]
 
     wait_until(stopped, proc.logs)
-    assert stopped()[-1].get("stopped") == "analysis", stopped()[-1]
+    # Stopped inside the engine's loops, not before it started.
+    assert stopped()[-1].get("stopped_before") == "analysis step", json.dumps(stopped()[-1])
 
 
 @pytest.mark.parametrize(
@@ -212,6 +209,6 @@ def test_a_range_that_overflows_is_a_violation_naming_it(
     document = json.loads(SAMPLE_TENDER.read_text(encoding="utf-8"))
     failure = _refused(stub, _request(document, spec))
     assert failure.code == grpc.StatusCode.INVALID_ARGUMENT
-    assert field in failure.fields
+    assert any(f.startswith(field) for f in failure.fields), failure.fields
     noise = [line for line in proc.stderr_lines if not line.startswith("{")]
     assert not noise, noise[:5]
