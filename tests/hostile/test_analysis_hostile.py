@@ -6,9 +6,9 @@
    ``ANALYSIS_TOO_COSTLY``, the path of the costly distribution), and the server answers the
    next call. On the old code the first passed 4 GB in 14 s.
 2. An analysis whose client has gone stops: the server logs the call as DEADLINE_EXCEEDED with
-   ``stopped_before: "analysis step"`` (the engine's loops saw it), and a small EvaluateBids sent after it is
-   answered within its own deadline. On the old code the analysis computed on and the next call
-   waited behind it.
+   ``stopped_before: "analysis step"`` (the engine's loops saw it), and a small EvaluateBids
+   sent after it is answered within its own deadline. On the old code the analysis computed on
+   and the next call waited behind it.
 5. Ranges that overflow float64 (a carbon price up to 1e308, a Monte Carlo uniform up to 1e308)
    are violations naming the entry, never an OK answer with Infinity or NaN; numpy writes no
    warning to the server's stderr (every line there is a JSON log record).
@@ -124,7 +124,8 @@ def test_an_analysis_over_the_budget_is_refused_before_it_computes(
     assert "the budget is" in description
     _small_call_served(stub)
     lines = [r for r in proc.events("rpc") if r.get("method") == "AnalyzeRanking"]
-    assert lines and lines[-1]["reason"] == "ANALYSIS_TOO_COSTLY"
+    assert lines
+    assert lines[-1]["reason"] == "ANALYSIS_TOO_COSTLY"
 
 
 def _long_analysis() -> analysis_pb2.AnalyzeRankingRequest:
