@@ -149,7 +149,9 @@ def test_an_analysis_nobody_waits_for_stops_and_the_next_call_is_served(
         return [
             r
             for r in proc.events("rpc")
-            if r.get("method") == "AnalyzeRanking" and r.get("code") == "DEADLINE_EXCEEDED"
+            if r.get("method") == "AnalyzeRanking"
+            # grpc may end the call (CANCELLED) a moment before its clock says the deadline
+            and r.get("code") in {"DEADLINE_EXCEEDED", "CANCELLED"}
         ]
 
     wait_until(stopped, proc.logs)
