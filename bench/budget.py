@@ -112,7 +112,7 @@ SHAPES: list[tuple[str, tuple[int, int, int], Callable[[int], dict[str, Any]], i
     ("MC prices", (100, 2, 100), _prices, 100_000, "draws"),
     (
         "empty spec, fractional lives",
-        (100, 0, 100),
+        (20, 0, 100),
         lambda n: {"distinct_lives": n},
         100,
         "items/bid",
