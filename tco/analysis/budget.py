@@ -5,14 +5,16 @@ from the shape of the tender and of the spec alone, so :func:`estimate` computes
 (no array, no expansion) and :func:`over_budget` refuses what exceeds :data:`BUDGET`, naming the
 part of the spec that costs most. The units:
 
-- a *cell* is one float64 element of work. One evaluated setting (a *row*) of the stated
+- a *cell* is one float64 element of work, about 1 ns of CPU (weights below turn
+  Python-level work into cells). One evaluated setting (a *row*) of the stated
   tender costs ``B x G x T + 2 R T + U + I`` cells (the fixed parts of :class:`_Block` are
   ``bids x time groups x years``; resources, uses and items on top), where ``T = N + 1`` and
   ``G`` is at most ``2 +`` the events (replacements and ends of life) of items with a service
   life, :func:`groups_bound`.
 - a *structural variant* (a distinct setting of service life, quantity or unit price) re-expands
-  the bids it touches: ``(12 I_v + S_v + U_v) x T`` cells of expansion (about 12 rows per item)
-  plus its own block ``B_v x G_v x T``, where ``G_v`` counts the events at the *shortest* life
+  the bids it touches: ``(sum_i (4 + 4 events_i) + S_v + U_v) x T`` cells of expansion (rows
+  per item and per replacement or end of life, streams, uses) plus its own block
+  ``B_v x G_v x T``, where ``G_v`` counts the events at the *shortest* life
   the setting can give (the low end of a range or of a distribution's support; the domain's
   limit, N / 1000 years, for normal and lognormal), summed over the items' distinct stated
   lives when one number moves them all, over every item when drawn independently.
@@ -41,12 +43,14 @@ it admits stays under 1 GiB of memory and 10 s of CPU on a 2-core machine; ``pyt
 bench.budget`` measures those worst requests and ``docs/security.md`` ("Request budgets") lists
 them.
 
-Worked example: 50 bids x 10 items, N = 100, each item a life of 8 years (13 events: 12
-replacements and the end), Monte Carlo with 2 000 draws of ``bids[*].items[*].service_life``
-uniform 0.5-1.5 (scale): 2 000 variants, each re-expanding all 50 bids with lives down to 4
-years (26 events per item, ``G_v = 2 + 500 x 26 = 13 002``): ``2 000 x (50 x 13 002 x 101 +
-(12 x 500 + 50) x 101) = 1.3e11`` cells, far over the budget of :data:`MAX_CELLS`; with 20
-draws it is 1.3e9, admitted.
+Worked example (finding 1 of issue 15): 50 bids x 10 items (one stated life, 8 years, a stream
+and a resource use each), N = 100, Monte Carlo with 2 000 draws of
+``bids[*].items[*].service_life`` uniform 0.5-1.5 (scale): every draw is a variant re-expanding
+all 50 bids with lives down to 4 years (26 events an item): expansion ``(500 x (4 + 4 x 26) +
+50 + 500) x 101 = 5 509 550`` cells, block ``50 x (2 + 26) x 101 = 141 400``, so
+``30 x 5 509 550 + 40 x 141 400 + 2e6 = 1.73e8`` a variant and ``3.5e11`` for 2 000, far over
+the 6e9 of :data:`BUDGET` (refused, naming ``analysis.monte_carlo.distributions[0]``); 20 draws
+cost 3.5e9 and run (about 2 s).
 """
 
 from __future__ import annotations
