@@ -114,6 +114,8 @@ CALL_CELLS = 600_000
 VARIANT_CELLS = 2_000_000
 #: Float64 elements of the largest per-chunk array (tco.analysis.model.CHUNK_ELEMENTS).
 CHUNK_ELEMENTS = 4_000_000
+#: Bytes of re-expanded variants the model keeps (tco.analysis.model.VARIANT_CACHE_BYTES).
+VARIANT_CACHE_BYTES = 64 * 2**20
 _FLOAT = 8
 
 
@@ -280,7 +282,7 @@ def estimate(shape: TenderShape, parts: Sequence[Part]) -> Cost:
     # the temporaries of np.add.at and einsum: about six blocks (bench/budget.py).
     base_block = 6 * b_all * g0 * t
     resident = base_block
-    transient = 0
+    transient = cache = 0
     # The model itself: one expansion of the tender, its block, the stated ranking ("bids").
     base = Part("bids", variants=1, variant_bids=tuple(range(b_all)), independent=True)
     expansion, _ = _variant_cells(shape, base)
@@ -296,12 +298,13 @@ def estimate(shape: TenderShape, parts: Sequence[Part]) -> Cost:
                 EXPANSION_WEIGHT * expansion + BLOCK_WEIGHT * block + VARIANT_CELLS
             )
             transient = max(transient, 8 * block + 3 * expansion)
+            cache = VARIANT_CACHE_BYTES // _FLOAT  # re-expanded blocks kept for reuse
         resident += 3 * part.drawn + part.kept
         response += part.figures * (shape.id_bytes + 40 * b_all) + 30 * part.points
         cells_of.append((part.path, cells))
     return Cost(
         cells=sum(c for _, c in cells_of),
-        memory_bytes=_FLOAT * (resident + transient),
+        memory_bytes=_FLOAT * (resident + transient + cache),
         response_bytes=response,
         parts=tuple(cells_of),
     )

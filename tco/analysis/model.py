@@ -54,8 +54,10 @@ import numpy as np
 import numpy.typing as npt
 
 from tco import models
-from tco.expand import expand_tender
+from tco.bid_columns import bid_columns
+from tco.expand import expand_tender, stream_table
 from tco.finance import discount_factors, escalation_index, payment_times
+from tco.item_events import time_groups
 from tco.kernel import counted_modules
 from tco.prepared import PreparedBid, PreparedItem, PreparedMethod, PreparedTender
 from tco.stream_table import StreamTable
@@ -79,6 +81,8 @@ __all__ = [
 
 #: Target size of the largest per-chunk array, in float64 elements (32 MB).
 CHUNK_ELEMENTS = 4_000_000
+#: Most items re-expanded between two checks of ``should_stop`` (about 50 ms on this machine).
+PART_ITEMS = 250
 #: Most bytes of re-expanded structural variants kept for reuse (the cache is emptied beyond).
 VARIANT_CACHE_BYTES = 64 * 2**20
 #: The engine's limits of validation (``tco.validate.limits.MAX_QUANTITY``,
@@ -577,8 +581,7 @@ class ParametricModel:
         keys = np.concatenate(
             [life[:, columns], quantity[:, columns], unit_price[:, columns]], axis=1
         )
-        unique, inverse = np.unique(keys, axis=0, return_inverse=True)
-        inverse = inverse.reshape(-1)
+        unique, inverse = _unique_rows(keys)
         lcc = np.array(np.broadcast_to(lcc, (k, self.n_bids)))
         cc = np.array(np.broadcast_to(cc, (k, self.n_bids)))
         ec = np.array(np.broadcast_to(ec, (k, self.n_bids)))
@@ -595,6 +598,31 @@ class ParametricModel:
             ec[np.ix_(rows, bid_array)] = v_ec
         return lcc, cc, ec
 
+    def _expand(self, sub: PreparedTender) -> _Block:
+        """The block of ``sub``'s bids, expanded in parts of :data:`PART_ITEMS` items with
+        ``should_stop`` checked between them. The parts share the time groups of the whole (as
+        :class:`tco.expand.PartedExpansion` does), so each bid's rows and the block are those
+        of one :func:`tco.expand.expand_tender`."""
+        ranges = _parts(sub.bids)
+        if len(ranges) == 1:
+            return _block(expand_tender(sub), self.method)
+        runs = []
+        for start, end in ranges:
+            checkpoint(self.should_stop)
+            runs.append(bid_columns(sub.bids[start:end], self.n))
+        groups = time_groups(runs)
+        blocks = []
+        for run in runs:
+            checkpoint(self.should_stop)
+            blocks.append(_block(stream_table(self.method, run, groups), self.method))
+        return _Block(
+            times=blocks[0].times,
+            cost=np.concatenate([b.cost for b in blocks]),
+            emissions=np.concatenate([b.emissions for b in blocks]),
+            pollutant=np.concatenate([b.pollutant for b in blocks]),
+            pollutant_flat=np.concatenate([b.pollutant_flat for b in blocks]),
+        )
+
     def _variant(self, bids: Sequence[int], columns: IntArray, key: FloatArray) -> _Block:
         cache_key = np.asarray(bids, dtype=np.int64).tobytes() + key.tobytes()
         cached = self._variants.get(cache_key)
@@ -604,8 +632,13 @@ class ParametricModel:
         life, quantity, unit_price = key[:n_cols], key[n_cols : 2 * n_cols], key[2 * n_cols :]
         new_bids: list[PreparedBid] = []
         position = 0
+        since_check = 0
         for b in bids:
+            if since_check >= PART_ITEMS:
+                checkpoint(self.should_stop)
+                since_check = 0
             bid = self.prepared.bids[b]
+            since_check += len(bid.items)
             items = []
             for item in bid.items:
                 stated_life = life[position]
@@ -620,7 +653,7 @@ class ParametricModel:
                 position += 1
             new_bids.append(_strip(bid, items))
         sub = dataclasses.replace(self.prepared, bids=tuple(new_bids))
-        block = _block(expand_tender(sub), self.method)
+        block = self._expand(sub)
         size = block.cost.nbytes * 3 + len(cache_key)
         if self._variant_bytes + size > VARIANT_CACHE_BYTES:
             self._variants.clear()  # bounded memory; a later setting is re-expanded again
@@ -629,6 +662,35 @@ class ParametricModel:
             self._variants[cache_key] = (columns, block)
             self._variant_bytes += size
         return block
+
+
+def _unique_rows(keys: FloatArray) -> tuple[FloatArray, IntArray]:
+    """Distinct rows of ``keys`` and the row of each key (``np.unique(axis=0)`` by the rows'
+    bytes: a wide row costs one comparison, not one per column; the order of the distinct rows
+    is that of their bytes).
+
+    Example: rows ``[[1, 2], [3, 4], [1, 2]]`` -> 2 distinct rows, inverse ``[i, j, i]``.
+    """
+    rows = np.ascontiguousarray(keys, dtype=np.float64)
+    if rows.shape[1] == 0:
+        return rows[:1], np.zeros(rows.shape[0], dtype=np.int64)
+    view = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).reshape(-1)
+    _, first, inverse = np.unique(view, return_index=True, return_inverse=True)
+    return rows[first], np.asarray(inverse, dtype=np.int64).reshape(-1)
+
+
+def _parts(bids: Sequence[PreparedBid]) -> list[tuple[int, int]]:
+    """Ranges of consecutive bids of at most :data:`PART_ITEMS` items (one bid at least)."""
+    ranges: list[tuple[int, int]] = []
+    start = items = 0
+    for b, bid in enumerate(bids):
+        if b > start and items + len(bid.items) > PART_ITEMS:
+            ranges.append((start, b))
+            start, items = b, 0
+        items += len(bid.items)
+    if bids:
+        ranges.append((start, len(bids)))
+    return ranges
 
 
 def _sum_rt(values: FloatArray, weights: FloatArray) -> FloatArray:

@@ -7,6 +7,7 @@ import math
 import warnings
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -15,7 +16,7 @@ from tco.analysis import budget, model, switching
 from tco.analysis.analyze import analyze_prepared
 from tco.analysis.cancel import Stopped
 from tco.analysis.distributions import Uniform
-from tco.analysis.parameters import Mode
+from tco.analysis.parameters import Mode, resolve
 from tco.analysis.results import RankingAnalysis
 from tco.analysis.spec import (
     AnalysisSpec,
@@ -53,6 +54,7 @@ def test_the_constants_repeated_in_the_budget_are_the_engines() -> None:
     assert budget.GRID_POINTS == switching.GRID_POINTS
     assert budget.MAX_STEPS == switching.MAX_STEPS
     assert budget.CHUNK_ELEMENTS == model.CHUNK_ELEMENTS
+    assert budget.VARIANT_CACHE_BYTES == model.VARIANT_CACHE_BYTES
     assert budget.MAX_REPLACEMENTS == limits.MAX_REPLACEMENTS
 
 
@@ -207,3 +209,20 @@ def test_every_ok_answer_is_finite_and_numpy_stays_silent(
         assert all(field.startswith(f"analysis.{part}") for field in violations)
         return
     assert all(math.isfinite(x) for x in _numbers(result))
+
+
+def test_a_re_expansion_in_parts_is_the_one_of_the_whole_tender() -> None:
+    raw = _bigger(6, 60, 40)  # 360 items: more than one part of model.PART_ITEMS
+    p = prepared(raw)
+    assert sum(len(b.items) for b in p.bids) > model.PART_ITEMS
+    life = resolve("bids[*].items[*].service_life", Mode.SCALE, p)
+    checks: list[int] = []
+
+    def counting() -> bool:
+        checks.append(1)
+        return False
+
+    parted = model.ParametricModel(p, counting).comparison_numbers([life], np.array([[0.77]]))
+    expected = model.reference_comparison_numbers(model.apply_settings(p, [life], [0.77]))
+    np.testing.assert_allclose(parted[0], expected, rtol=1e-9)
+    assert len(checks) >= 3  # the chunk, and between the parts of the re-expansion
