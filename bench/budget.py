@@ -135,6 +135,7 @@ SHAPES: list[tuple[str, tuple[int, int, int], Callable[[int], dict[str, Any]], i
     ),
     ("sensitivity service life", (100, 10, 100), _sensitivity, 100, "entries"),
     ("scenarios quantity", (100, 10, 100), _scenarios, 100, "entries"),
+    ("MC prices, item limit", (100, 100, 100), _prices, 100_000, "draws"),
 ]
 
 
