@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -157,6 +158,26 @@ def test_an_analysis_nobody_waits_for_stops_and_the_next_call_is_served(
     wait_until(stopped, proc.logs)
     # Stopped inside the engine's loops, not before it started.
     assert stopped()[-1].get("stopped_before") == "analysis step", json.dumps(stopped()[-1])
+
+
+def test_a_cancelled_analysis_stops_inside_the_engine(
+    stub: service_pb2_grpc.LifeCycleCostServiceStub, proc: ServerProcess
+) -> None:
+    before = len(proc.events("rpc"))
+    call = stub.AnalyzeRanking.future(_long_analysis(), timeout=TIMEOUT)
+    time.sleep(1.5)  # into the analysis (conversion and validation take a fraction of this)
+    assert call.cancel()
+
+    def cancelled() -> list[dict[str, object]]:
+        return [
+            r
+            for r in proc.events("rpc")[before:]
+            if r.get("method") == "AnalyzeRanking" and r.get("code") == "CANCELLED"
+        ]
+
+    wait_until(cancelled, proc.logs)
+    assert cancelled()[-1].get("stopped_before") == "analysis step", json.dumps(cancelled()[-1])
+    _small_call_served(stub)
 
 
 @pytest.mark.parametrize(
