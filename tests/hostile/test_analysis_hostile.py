@@ -9,6 +9,9 @@
    ``stopped_before: "analysis step"`` (the engine's loops saw it), and a small EvaluateBids
    sent after it is answered within its own deadline. On the old code the analysis computed on
    and the next call waited behind it.
+Also EvaluateBids: a tender whose service lives open thousands of time groups (every item its
+own fractional life) is refused (``EVALUATION_TOO_COSTLY``) before it is evaluated.
+
 5. Ranges that overflow float64 (a carbon price up to 1e308, a Monte Carlo uniform up to 1e308)
    are violations naming the entry, never an OK answer with Infinity or NaN; numpy writes no
    warning to the server's stderr (every line there is a JSON log record).
@@ -28,7 +31,7 @@ import grpc
 import pytest
 from google.protobuf import json_format
 
-from tcoapi.v1 import analysis_pb2, service_pb2_grpc
+from tcoapi.v1 import analysis_pb2, service_pb2_grpc, tender_pb2
 from tests.conftest import SAMPLE_TENDER, ServerProcess, wait_until
 from tests.server.conftest import TIMEOUT, decode, load_sample_request
 
@@ -236,3 +239,23 @@ def test_a_range_that_overflows_is_a_violation_naming_it(
     assert any(f.startswith(field) for f in failure.fields), failure.fields
     noise = [line for line in proc.stderr_lines if not line.startswith("{")]
     assert not noise, noise[:5]
+
+
+def test_an_evaluation_whose_lives_open_thousands_of_time_groups_is_refused(
+    stub: service_pb2_grpc.LifeCycleCostServiceStub, proc: ServerProcess
+) -> None:
+    """100 bids x 10 items, each item its own fractional life (7.3 years + a little), over 100
+    years: within every size limit, but 14 002 time groups (measured 8.9 s and 1.85 GB)."""
+    document = _tender(100, 10, 100)
+    for b, bid in enumerate(document["bids"]):
+        bid["items"] = [copy.deepcopy(item) for item in bid["items"]]
+        for i, item in enumerate(bid["items"]):
+            item["service_life"]["value"] = 7.3 + (b * 10 + i) * 1e-4
+    request = json_format.ParseDict(document, tender_pb2.EvaluateBidsRequest())
+    with pytest.raises(grpc.RpcError) as caught:
+        stub.EvaluateBids(request, timeout=TIMEOUT)
+    failure = decode(caught.value)
+    assert failure.code in PERMANENT
+    assert failure.reason == "EVALUATION_TOO_COSTLY"
+    assert failure.fields == ["bids"]
+    _small_call_served(stub)

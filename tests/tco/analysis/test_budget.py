@@ -226,3 +226,12 @@ def test_a_re_expansion_in_parts_is_the_one_of_the_whole_tender() -> None:
     expected = model.reference_comparison_numbers(model.apply_settings(p, [life], [0.77]))
     np.testing.assert_allclose(parted[0], expected, rtol=1e-9)
     assert len(checks) >= 3  # the chunk, and between the parts of the re-expansion
+
+
+def test_the_evaluation_cost_counts_the_groups_of_fractional_lives() -> None:
+    cells, grid = budget.evaluation_cost(100, 100, [7.3 + i * 1e-4 for i in range(1000)])
+    assert grid == 100 * (2 + 1000 * 14) * 101
+    assert cells > budget.EVALUATION_BUDGET.cells
+    whole, grid_whole = budget.evaluation_cost(1000, 100, [8.0, 10.0, 12.0])
+    assert grid_whole == 1000 * 2 * 101
+    assert whole < budget.EVALUATION_BUDGET.cells
