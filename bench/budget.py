@@ -1,4 +1,4 @@
-"""The worst AnalyzeRanking request each budget admits: its peak memory and CPU.
+"""The worst AnalyzeRanking (and EvaluateBids) request each budget admits: peak memory, CPU.
 
 For each shape of analysis (Monte Carlo on service lives, common and independent; Monte Carlo
 on prices; non-linear and structural switching; structural sensitivity; scenarios) the knob
@@ -6,7 +6,11 @@ on prices; non-linear and structural switching; structural sensitivity; scenario
 search on the estimate, which allocates nothing), and that request is run once in a fresh child
 process through the server's own path (:func:`tco_server.analysis.analyze`: limits, conversion,
 validation, the engine, the response). The child reports its peak RSS (``ru_maxrss``) and CPU
-(user + system); the table goes to ``docs/security.md`` ("Request budgets").
+(user + system); the table goes to ``docs/security.md`` ("Request budgets"). The EvaluateBids
+rows raise the items of a tender whose every item has its own fractional service life (the
+shape that opens most time groups) to the largest the evaluation budget admits
+(:func:`tco_server.limits.evaluation_cost_violations`) and evaluate it (limits, conversion,
+:func:`tco.evaluate.evaluate`, the response).
 
     .venv/bin/python -m bench.budget            # every shape, the admitted worst of each
     .venv/bin/python -m bench.budget --smoke    # tiny knobs, to check the bench runs
@@ -107,6 +111,11 @@ def _scenarios(n: int) -> dict[str, Any]:
     }
 
 
+def _evaluate(n: int) -> dict[str, Any]:
+    """Not an analysis: EvaluateBids of the tender with ``n`` items a bid, each its own life."""
+    return {"distinct_lives": n, "evaluate": True}
+
+
 #: name, (bids, items, years), spec of the knob, knob range (low, high), knob name.
 SHAPES: list[tuple[str, tuple[int, int, int], Callable[[int], dict[str, Any]], int, str]] = [
     ("MC service life (common)", (50, 10, 100), lambda n: _life(n, False), 100_000, "draws"),
@@ -136,6 +145,9 @@ SHAPES: list[tuple[str, tuple[int, int, int], Callable[[int], dict[str, Any]], i
     ("sensitivity service life", (100, 10, 100), _sensitivity, 100, "entries"),
     ("scenarios quantity", (100, 10, 100), _scenarios, 100, "entries"),
     ("MC prices, item limit", (100, 100, 100), _prices, 100_000, "draws"),
+    ("EvaluateBids, fractional lives", (2, 0, 100), _evaluate, 1000, "items/bid"),
+    ("EvaluateBids, fractional lives", (20, 0, 100), _evaluate, 1000, "items/bid"),
+    ("EvaluateBids, fractional lives", (100, 0, 100), _evaluate, 1000, "items/bid"),
 ]
 
 
@@ -165,6 +177,17 @@ def _estimate(shape: tuple[int, int, int], spec: dict[str, Any]) -> tuple[bool, 
     from tco_server.limits import Limits, RequestTooLargeError
 
     request = _request(shape, spec)
+    if spec.get("evaluate"):
+        from tco_server import limits
+
+        evaluation = _evaluation_request(request)
+        try:
+            limits.check_request(evaluation, Limits())
+        except RequestTooLargeError:
+            return False, 0, 0
+        lives = {(i.service_life.value) for b in evaluation.bids for i in b.items}
+        cells, grid = budget.evaluation_cost(len(evaluation.bids), shape[2], lives)
+        return True, cells, 20 * grid
     try:
         analysis.check_request(request, Limits())
     except RequestTooLargeError:
@@ -195,19 +218,35 @@ def _small(shape: tuple[int, int, int]) -> tuple[int, int, int]:
     return max(2, bids // 10), (max(1, items // 5) if items else 0), min(years, 20)
 
 
+def _evaluation_request(request: Any) -> Any:
+    from tcoapi.v1 import tender_pb2
+
+    return tender_pb2.EvaluateBidsRequest(method=request.method, bids=request.bids)
+
+
+def _run(request: Any, evaluate: bool) -> None:
+    """The server's path of the request (limits, conversion, the engine, the response)."""
+    from tco_server import analysis, convert_in, convert_out, limits
+
+    if not evaluate:
+        analysis.analyze(request, limits.Limits(), 64 * 2**20, lambda _: None, {})
+        return
+    from tco.evaluate import evaluate as run_engine
+
+    evaluation = _evaluation_request(request)
+    limits.check_request(evaluation, limits.Limits())
+    convert_out.to_response(run_engine(convert_in.to_tender(evaluation)))
+
+
 def child(index: int, knob: int, smoke: bool = False) -> None:
     """Run shape ``index`` at ``knob`` through the server's path; print a JSON line."""
-    from tco_server import analysis
-    from tco_server.limits import Limits
-
     _, shape, spec, _, _ = SHAPES[index]
     shape = _small(shape) if smoke else shape
     request = _request(shape, spec(knob))
-    log: dict[str, object] = {}
     start = time.perf_counter()
     outcome = "OK"
     try:
-        analysis.analyze(request, Limits(), 64 * 2**20, lambda _: None, log)
+        _run(request, bool(spec(knob).get("evaluate")))
     except Exception as error:
         outcome = type(error).__name__
     usage = resource.getrusage(resource.RUSAGE_SELF)

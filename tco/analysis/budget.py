@@ -210,8 +210,8 @@ GROUP_CELLS = 400_000
 #: Cell-equivalents of one bids x groups x years cell of an evaluation (about 28 ns measured).
 GRID_WEIGHT = 30
 #: The budget of one evaluation (EvaluateBids, each EvaluateTenders message): cells of work, and
-#: bids x groups x years (about 12 bytes each at the peak, measured).
-EVALUATION_BUDGET = Budget(cells=7_000_000_000, memory_bytes=50_000_000, response_bytes=0)
+#: bids x groups x years (about 20 bytes each at the peak, measured).
+EVALUATION_BUDGET = Budget(cells=7_000_000_000, memory_bytes=30_000_000, response_bytes=0)
 #: The reason code of an evaluation over :data:`EVALUATION_BUDGET`.
 EVALUATION_REASON = "EVALUATION_TOO_COSTLY"
 
