@@ -60,7 +60,7 @@ from .spec import (
     AnalysisSpec,
     MonteCarloSpec,
 )
-from .switching import switching
+from .switching import GRID_POINTS, MAX_STEPS, RELATIVE_TOLERANCE, switching
 
 __all__ = ["analysis_digest", "analyze_prepared", "analyze_ranking"]
 
@@ -363,12 +363,6 @@ def _unused_warnings(model: ParametricModel, used: Sequence[Parameter]) -> list[
 
 def parts(checked: _Spec, shape: cost_model.TenderShape) -> list[cost_model.Part]:
     """The work each part of a checked spec asks for (:mod:`tco.analysis.budget`)."""
-    from .switching import (  # noqa: PLC0415 - keeps budget numpy-free
-        GRID_POINTS,
-        MAX_STEPS,
-        RELATIVE_TOLERANCE,
-    )
-
     found: list[cost_model.Part] = []
     floor = cost_model.life_floor
 
@@ -418,10 +412,7 @@ def parts(checked: _Spec, shape: cost_model.TenderShape) -> list[cost_model.Part
                 f"{PREFIX}.monte_carlo.draws", rows=draws, calls=1, kept=kept, figures=1
             )
         )
-        lows = [
-            (u.parameter, cost_model.support_low(u.distribution, shape.years))
-            for u in checked.uncertain
-        ]
+        lows = [(u.parameter, cost_model.support_low(u.distribution)) for u in checked.uncertain]
         variants = _mc_variants(checked.uncertain, draws)
         touched = cost_model.touched_bids(u.parameter for u in checked.uncertain)
         first = True

@@ -9,8 +9,10 @@ part of the spec that costs most. The units:
   Python-level work into cells). One evaluated setting (a *row*) of the stated
   tender costs ``B x G x T + 2 R T + U + I`` cells (the fixed parts of :class:`_Block` are
   ``bids x time groups x years``; resources, uses and items on top), where ``T = N + 1`` and
-  ``G`` is at most ``2 +`` the events (replacements and ends of life) of items with a service
-  life, :func:`groups_bound`.
+  ``G`` is at most ``2 +`` the events (replacements and ends of life) of each distinct stated
+  life that is not a whole number of years, :func:`groups_bound`.
+- the model itself (part ``bids``): one expansion of the tender, its block and one evaluation
+  of the stated tender (:func:`evaluation_cost`, also the price of an EvaluateBids call).
 - a *structural variant* (a distinct setting of service life, quantity or unit price) re-expands
   the bids it touches: ``(sum_i (4 + 4 events_i) + S_v + U_v) x T`` cells of expansion (rows
   per item and per replacement or end of life, streams, uses) plus its own block
@@ -393,7 +395,7 @@ def shortest_life(parameter: Parameter, low: float, base_lives: Sequence[float |
     return min(stated) + low
 
 
-def support_low(distribution: Distribution, years: int) -> float | None:
+def support_low(distribution: Distribution) -> float | None:
     """The lowest value a distribution draws (None: unbounded below, normal and lognormal)."""
     if isinstance(distribution, (Uniform, Triangular, Pert)):
         return distribution.low

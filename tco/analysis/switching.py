@@ -41,7 +41,14 @@ from .results import SwitchingResult, SwitchingStatus, SwitchPoint
 
 FloatArray = npt.NDArray[np.float64]
 
-__all__ = ["GRID_POINTS", "RELATIVE_TOLERANCE", "bisect", "envelope_switches", "switching"]
+__all__ = [
+    "GRID_POINTS",
+    "MAX_STEPS",
+    "RELATIVE_TOLERANCE",
+    "bisect",
+    "envelope_switches",
+    "switching",
+]
 
 #: Grid of the scan for non-linear parameters.
 GRID_POINTS = 129
