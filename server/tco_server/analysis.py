@@ -9,7 +9,12 @@
 2. proto -> domain: the tender by :func:`tco_server.convert_in.to_tender`, the spec by
    :func:`to_spec` (an unset mode becomes None, refused by the engine with its path);
 3. the engine (:func:`tco.validate.prepare`, :func:`tco.analysis.analyze.analyze_prepared`);
-   spec violations are under ``analysis.``;
+   spec violations are under ``analysis.``. The engine first checks the cost of the spec
+   (:mod:`tco.analysis.budget`): over the budget is a permanent limit like a size rule, raised
+   as :class:`tco_server.limits.RequestTooLargeError` with reason ``ANALYSIS_TOO_COSTLY`` and
+   the path of the costliest part. While it computes, the engine asks :func:`should_stop`
+   between chunks: a client that has gone (deadline, cancel) stops the work within one chunk,
+   and the call ends DEADLINE_EXCEEDED / CANCELLED (log ``stopped_before: "analysis step"``);
 4. domain -> proto (:func:`to_response`), ``RESPONSE_TOO_LARGE`` beyond the message limit.
 
 The log line gets counts (bids, draws) and a digest prefix, nothing of the bids.
@@ -24,6 +29,8 @@ from google.protobuf.message import Message
 from tco import digest, validate
 from tco.analysis import spec as domain
 from tco.analysis.analyze import analyze_prepared
+from tco.analysis.budget import AnalysisTooCostly
+from tco.analysis.cancel import ShouldStop, Stopped
 from tco.analysis.distributions import (
     Discrete,
     Distribution,
@@ -38,6 +45,7 @@ from tco.analysis.results import BidOutcome, Percentiles, RankingAnalysis, Switc
 from tco.errors import FieldViolation, InvalidTender
 from tco.inputs import CarbonPrice
 from tco_server import convert_in
+from tco_server.deadlines import ClientGone
 from tco_server.evaluation_queue import TURN, EvaluationQueue
 from tco_server.limits import (
     ANALYSIS_REQUEST_RULES,
@@ -53,9 +61,12 @@ from tco_server.logs import DIGEST_PREFIX
 from tcoapi.v1 import analysis_pb2 as pb
 from tcoapi.v1 import result_pb2, tender_pb2
 
-__all__ = ["analyze", "check_request", "to_response", "to_spec"]
+__all__ = ["analyze", "check_request", "should_stop", "to_response", "to_spec"]
 
 _TENDER_REASONS = frozenset(rule.reason for rule in SIZE_RULES)
+
+#: The step a call stopped inside the engine is logged as (``stopped_before``).
+STEP = "analysis step"
 
 #: Longest scenario name, characters (the engine refuses longer ones too).
 MAX_NAME_LENGTH = 200
@@ -332,6 +343,22 @@ def analyze(
         return _analyze_checked(request, max_message_bytes, checkpoint, log)
 
 
+def should_stop(checkpoint: Callable[[str], None]) -> ShouldStop:
+    """The engine's ``should_stop`` (:mod:`tco.analysis.cancel`) from the handler's
+    ``checkpoint``: true once the client's deadline passed or it cancelled (``checkpoint``
+    raises :class:`tco_server.deadlines.ClientGone`; it asks ``context.time_remaining()`` and
+    ``context.is_active()``). The one adapter between the transport and the engine's loops."""
+
+    def stop() -> bool:
+        try:
+            checkpoint(STEP)
+        except ClientGone:
+            return True
+        return False
+
+    return stop
+
+
 def _analyze_checked(
     request: pb.AnalyzeRankingRequest,
     max_message_bytes: int,
@@ -348,13 +375,22 @@ def _analyze_checked(
     request_digest = digest.request_digest(tender)
     log["digest"] = request_digest[:DIGEST_PREFIX]
     checkpoint("analysis")
-    result = analyze_prepared(
-        prepared,
-        spec,
-        tender=tender,
-        method_digest=digest.method_digest(tender.method),
-        request_digest=request_digest,
-    )
+    try:
+        result = analyze_prepared(
+            prepared,
+            spec,
+            tender=tender,
+            method_digest=digest.method_digest(tender.method),
+            request_digest=request_digest,
+            should_stop=should_stop(checkpoint),
+        )
+    except Stopped:
+        checkpoint(STEP)  # raises ClientGone: DEADLINE_EXCEEDED or CANCELLED
+        raise
+    except AnalysisTooCostly as error:
+        raise RequestTooLargeError(
+            [SizeViolation(v.field, v.description, error.reason) for v in error.violations]
+        ) from None
     checkpoint("response")
     response = to_response(result)
     check_response_size(response, max_message_bytes)

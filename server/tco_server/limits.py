@@ -271,6 +271,9 @@ def check_request(request: Message, limits: Limits) -> None:
     if found:
         raise RequestTooLargeError(found)
     check_shape(request, limits)
+    costly = evaluation_cost_violations(request)  # issue 15: the price of the evaluation
+    if costly:
+        raise RequestTooLargeError(costly)
 
 
 def check_shape(request: Message, limits: Limits, *, skip: frozenset[str] = frozenset()) -> None:
@@ -513,3 +516,52 @@ def check_response_size(response: Message, max_bytes: int) -> None:
             "be sent: send fewer bids per request"
         )
         raise RequestTooLargeError([SizeViolation("bids", text, "RESPONSE_TOO_LARGE")])
+
+
+# --- The cost of an evaluation (issue 15; added by the analysis path, tco.analysis.budget) ---
+
+
+def evaluation_cost_violations(request: Message) -> list[SizeViolation]:
+    """An EvaluateBidsRequest whose evaluation would exceed
+    :data:`tco.analysis.budget.EVALUATION_BUDGET`: reason ``EVALUATION_TOO_COSTLY`` at
+    ``bids``. Sizes bound what a request holds, not the time groups its service lives open:
+    every distinct fractional life opens up to N / life groups of bids x years cells each.
+
+    Only the distinct ``(value, unit)`` lives are converted (:func:`tco.units.factor`, the
+    guarded path; an invalid unit counts as the shortest life and is refused by validation).
+    """
+    from tco import units  # noqa: PLC0415 - pint's registry loads on first use, as validation
+    from tco.analysis import budget  # noqa: PLC0415
+    from tco.errors import UnitError  # noqa: PLC0415
+
+    years = int(request.method.study_period_years)  # type: ignore[attr-defined]
+    if years <= 0:
+        return []
+    distinct: dict[tuple[float, str], float | None] = {}
+    for bid in request.bids:  # type: ignore[attr-defined]
+        for item in bid.items:
+            if not item.HasField("service_life"):
+                continue
+            key = (item.service_life.value, item.service_life.unit)
+            if key in distinct:
+                continue
+            try:
+                life = key[0] * units.factor(key[1], units.Dimension.TIME)
+            except UnitError:
+                life = None
+            distinct[key] = life if life is None or life > 0.0 else None
+    bids = len(request.bids)  # type: ignore[attr-defined]
+    cells, grid = budget.evaluation_cost(bids, years, distinct.values())
+    limit = budget.EVALUATION_BUDGET
+    if cells <= limit.cells and grid <= limit.memory_bytes:
+        return []
+    return [
+        SizeViolation(
+            "bids",
+            f"{budget.EVALUATION_REASON}: {len(distinct)} distinct service lives open time "
+            f"groups worth about {cells:.1e} cells of work and {grid:.1e} bids x groups x "
+            f"years (budget {limit.cells:.1e} and {limit.memory_bytes:.1e}): fewer distinct "
+            "fractional lives (whole years open none), bids or study years",
+            budget.EVALUATION_REASON,
+        )
+    ]

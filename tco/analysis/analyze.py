@@ -36,8 +36,17 @@ from tco.prepared import PreparedTender
 from tco.results import Warning
 from tco.version import __version__
 
+from . import budget as cost_model
 from . import montecarlo
-from .model import DomainError, FloatArray, ParametricModel, reference_comparison_numbers
+from .cancel import ShouldStop, never
+from .distributions import Discrete
+from .model import (
+    DomainError,
+    FloatArray,
+    ParametricModel,
+    raising,
+    reference_comparison_numbers,
+)
 from .outcomes import outcomes
 from .parameters import Kind, Mode, Parameter, PathError, resolve
 from .results import ParameterInfo, RankingAnalysis, SensitivityResult
@@ -51,7 +60,7 @@ from .spec import (
     AnalysisSpec,
     MonteCarloSpec,
 )
-from .switching import switching
+from .switching import GRID_POINTS, MAX_STEPS, RELATIVE_TOLERANCE, switching
 
 __all__ = ["analysis_digest", "analyze_prepared", "analyze_ranking"]
 
@@ -68,10 +77,18 @@ def analysis_digest(spec: AnalysisSpec) -> str:
     return hashlib.sha256(digest.canonical_json(spec)).hexdigest()
 
 
-def analyze_ranking(tender: Tender, spec: AnalysisSpec) -> RankingAnalysis:
+def analyze_ranking(
+    tender: Tender,
+    spec: AnalysisSpec,
+    *,
+    should_stop: ShouldStop = never,
+    budget: cost_model.Budget = cost_model.BUDGET,
+) -> RankingAnalysis:
     """Validate ``tender`` and ``spec`` and run the analysis (see the module docstring).
 
-    Raises :class:`tco.errors.InvalidTender` naming every bad field of either.
+    Raises :class:`tco.errors.InvalidTender` naming every bad field of either
+    (:class:`tco.analysis.budget.AnalysisTooCostly` when over ``budget``) and
+    :class:`tco.analysis.cancel.Stopped` when ``should_stop()`` turns true.
     """
     prepared = validate.prepare(tender)
     return analyze_prepared(
@@ -80,6 +97,8 @@ def analyze_ranking(tender: Tender, spec: AnalysisSpec) -> RankingAnalysis:
         tender=tender,
         method_digest=digest.method_digest(tender.method),
         request_digest=digest.request_digest(tender),
+        should_stop=should_stop,
+        budget=budget,
     )
 
 
@@ -342,6 +361,132 @@ def _unused_warnings(model: ParametricModel, used: Sequence[Parameter]) -> list[
     return warnings
 
 
+def parts(checked: _Spec, shape: cost_model.TenderShape) -> list[cost_model.Part]:
+    """The work each part of a checked spec asks for (:mod:`tco.analysis.budget`)."""
+    found: list[cost_model.Part] = []
+    floor = cost_model.life_floor
+
+    def structural(
+        path: str,
+        settings: Sequence[tuple[Parameter, float | None]],
+        rows: int,
+        *,
+        calls: int = 1,
+        figures: int = 0,
+        points: int = 0,
+    ) -> cost_model.Part:
+        touched = cost_model.touched_bids(p for p, _ in settings)
+        return cost_model.Part(
+            path,
+            rows=rows,
+            calls=calls,
+            variants=rows if touched else 0,
+            variant_bids=touched,
+            shortest_life=floor(settings, shape),
+            figures=figures,
+            points=points,
+        )
+
+    for i, p, low, high in checked.sensitivity:
+        found.append(structural(f"{PREFIX}.sensitivity[{i}]", [(p, min(low, high))], 2, figures=1))
+    for i, p, low, high in checked.switching:
+        # Bisection halves a grid step until it is within the tolerance (at most MAX_STEPS).
+        step = (high - low) / (GRID_POINTS - 1)
+        tolerance = RELATIVE_TOLERANCE * max(1.0, abs(low), abs(high))
+        halvings = math.ceil(math.log2(max(step / tolerance, 1.0))) if step > 0 else 0
+        steps = min(MAX_STEPS, halvings) + 1
+        bisections = cost_model.MAX_BISECTIONS * steps
+        rows, calls = (2, 1) if p.linear else (2 + GRID_POINTS + bisections, 2 + bisections)
+        points = max(shape.bids - 1, 0) * (1 if p.linear else 2)
+        path = f"{PREFIX}.switching[{i}]"
+        found.append(structural(path, [(p, low)], rows, calls=calls, points=points))
+    if checked.scenarios:
+        settings = [(p, v) for sc in checked.scenarios for p, v in sc.settings]
+        n = len(checked.scenarios)
+        found.append(structural(f"{PREFIX}.scenarios", settings, n, figures=n))
+    if checked.uncertain:
+        draws = checked.draws
+        kept = 4 * draws * shape.bids
+        found.append(
+            cost_model.Part(
+                f"{PREFIX}.monte_carlo.draws", rows=draws, calls=1, kept=kept, figures=1
+            )
+        )
+        lows = [(u.parameter, cost_model.support_low(u.distribution)) for u in checked.uncertain]
+        variants = _mc_variants(checked.uncertain, draws)
+        touched = cost_model.touched_bids(u.parameter for u in checked.uncertain)
+        first = True
+        for i, u in enumerate(checked.uncertain):
+            blame = u.parameter.structural and first and bool(touched)
+            first = first and not blame
+            found.append(
+                cost_model.Part(
+                    f"{PREFIX}.monte_carlo.distributions[{i}]",
+                    drawn=draws * len(u.columns()),
+                    calls=len(u.columns()),
+                    variants=variants if blame else 0,
+                    variant_bids=touched if blame else (),
+                    shortest_life=cost_model.life_floor(lows, shape) if blame else None,
+                    independent=any(v.independent for v in checked.uncertain),
+                )
+            )
+    return found
+
+
+def _mc_variants(uncertain: Sequence[montecarlo.Uncertain], draws: int) -> int:
+    """Most distinct structural settings of the draws: ``draws``, or fewer when every
+    structural distribution is discrete (the product of their values' counts per column)."""
+    structural = [u for u in uncertain if u.parameter.structural]
+    if not structural:
+        return 0
+    variants = 1
+    for u in structural:
+        if not isinstance(u.distribution, Discrete):
+            return draws
+        for _ in u.columns():
+            variants = min(draws, variants * len(set(u.distribution.values)))
+    return variants
+
+
+def _infinite(*parts: object) -> list[FieldViolation]:
+    """A violation for each part of a result that holds a number that is not finite (a last
+    guard: the model raises on overflow first)."""
+    names = ("sensitivity", "switching", "scenarios", "monte_carlo")
+    return [
+        FieldViolation(f"{PREFIX}.{name}", _OVERFLOW)
+        for name, part in zip(names, parts, strict=True)
+        if not _finite(part)
+    ]
+
+
+def _finite(value: object) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, (tuple, list)):
+        return all(_finite(v) for v in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return all(_finite(getattr(value, f.name)) for f in dataclasses.fields(value))
+    return True
+
+
+def _check_budget(
+    prepared: PreparedTender, checked: _Spec, budget: cost_model.Budget
+) -> cost_model.Cost:
+    """The estimate of the analysis; :class:`~tco.analysis.budget.AnalysisTooCostly` when over."""
+    shape = cost_model.shape_of(prepared)
+    cost = cost_model.estimate(shape, parts(checked, shape))
+    over = cost_model.over_budget(cost, budget)
+    if over:
+        raise cost_model.AnalysisTooCostly(over, cost)
+    return cost
+
+
+_OVERFLOW = (
+    "the arithmetic leaves the range of float64 (about 1.8e308): use a narrower range or "
+    "smaller numbers"
+)
+
+
 def analyze_prepared(
     prepared: PreparedTender,
     spec: AnalysisSpec,
@@ -349,15 +494,24 @@ def analyze_prepared(
     tender: Tender | None = None,
     method_digest: str = "",
     request_digest: str = "",
+    should_stop: ShouldStop = never,
+    budget: cost_model.Budget = cost_model.BUDGET,
 ) -> RankingAnalysis:
-    """Run the analysis on a validated tender (``tender``: the inputs, for carbon overrides)."""
+    """Run the analysis on a validated tender (``tender``: the inputs, for carbon overrides).
+
+    The cost of the spec is checked against ``budget`` before the model allocates anything
+    (:mod:`tco.analysis.budget`); ``should_stop`` is checked between chunks of work
+    (:mod:`tco.analysis.cancel`); numpy's floating-point errors are violations of the part that
+    caused them, and every number of the result is finite.
+    """
     checked = _Spec(prepared, spec, tender)
     if checked.violations:
         raise InvalidTender(checked.violations)
+    _check_budget(prepared, checked, budget)
     method = prepared.method
     digits = method.minor_unit_digits
     ids = [bid.id for bid in prepared.bids]
-    model = ParametricModel(prepared)
+    model = ParametricModel(prepared, should_stop)
     base_numbers = reference_comparison_numbers(prepared)
     base = outcomes(base_numbers, ids, digits)
     violations: list[FieldViolation] = []
@@ -366,42 +520,55 @@ def analyze_prepared(
     if checked.sensitivity:
         entries = [(p, low, high) for _, p, low, high in checked.sensitivity]
         try:
-            sensitivity = tornado(model, base_numbers, entries, ids, digits)
+            with raising():
+                sensitivity = tornado(model, base_numbers, entries, ids, digits)
         except DomainError as error:
             position = checked.sensitivity[error.index][0]
             violations.append(
                 FieldViolation(f"{PREFIX}.sensitivity[{position}]", error.description)
             )
+        except FloatingPointError:
+            violations.append(FieldViolation(f"{PREFIX}.sensitivity", _OVERFLOW))
 
     switch_results = []
     for position, parameter, low, high in checked.switching:
         try:
-            switch_results.append(switching(model, parameter, low, high, ids))
+            with raising():
+                switch_results.append(switching(model, parameter, low, high, ids))
         except DomainError as error:
             violations.append(FieldViolation(f"{PREFIX}.switching[{position}]", error.description))
+        except FloatingPointError:
+            violations.append(FieldViolation(f"{PREFIX}.switching[{position}]", _OVERFLOW))
 
     scenarios = None
     if spec.scenarios:
         try:
-            scenarios = compare_scenarios(model, checked.scenarios, ids, digits)
+            with raising():
+                scenarios = compare_scenarios(model, checked.scenarios, ids, digits)
         except DomainError as error:
             s, k = checked.scenario_settings[error.index]
             violations.append(
                 FieldViolation(f"{PREFIX}.scenarios[{s}].settings[{k}]", error.description)
             )
+        except FloatingPointError:
+            violations.append(FieldViolation(f"{PREFIX}.scenarios", _OVERFLOW))
 
     monte_carlo = None
     if spec.monte_carlo is not None:
         try:
-            monte_carlo = montecarlo.run(
-                model, checked.uncertain, ids, digits, draws=checked.draws, seed=checked.seed
-            )
+            with raising():
+                monte_carlo = montecarlo.run(
+                    model, checked.uncertain, ids, digits, draws=checked.draws, seed=checked.seed
+                )
         except DomainError as error:
             violations.append(
                 FieldViolation(
                     f"{PREFIX}.monte_carlo.distributions[{error.index}]", error.description
                 )
             )
+        except FloatingPointError:
+            violations.append(FieldViolation(f"{PREFIX}.monte_carlo", _OVERFLOW))
+    violations += _infinite(sensitivity, switch_results, scenarios, monte_carlo)
     if violations:
         raise InvalidTender(violations)
 

@@ -71,8 +71,11 @@ class Uniform:
 
     def check(self) -> Problems:
         problems: Problems = []
-        if _finite(problems, low=self.low, high=self.high) and not self.low < self.high:
-            problems.append(("high", "expected high > low"))
+        if _finite(problems, low=self.low, high=self.high):
+            if not self.low < self.high:
+                problems.append(("high", "expected high > low"))
+            elif not math.isfinite(self.high - self.low):
+                problems.append(("high", "expected high - low within the range of float64"))
         return problems
 
     def sample(self, rng: np.random.Generator, k: int) -> FloatArray:

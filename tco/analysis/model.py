@@ -54,12 +54,15 @@ import numpy as np
 import numpy.typing as npt
 
 from tco import models
-from tco.expand import expand_tender
+from tco.bid_columns import bid_columns
+from tco.expand import expand_tender, stream_table
 from tco.finance import discount_factors, escalation_index, payment_times
+from tco.item_events import time_groups
 from tco.kernel import counted_modules
 from tco.prepared import PreparedBid, PreparedItem, PreparedMethod, PreparedTender
 from tco.stream_table import StreamTable
 
+from .cancel import ShouldStop, checkpoint, never
 from .parameters import Kind, Mode, Parameter, real_rate, stated_rate
 from .reference import apply_settings, bid_deductions, ladder_levels, reference_comparison_numbers
 
@@ -72,11 +75,16 @@ __all__ = [
     "DomainError",
     "ParametricModel",
     "apply_settings",
+    "raising",
     "reference_comparison_numbers",
 ]
 
 #: Target size of the largest per-chunk array, in float64 elements (32 MB).
 CHUNK_ELEMENTS = 4_000_000
+#: Most items re-expanded between two checks of ``should_stop`` (about 50 ms on this machine).
+PART_ITEMS = 250
+#: Most bytes of re-expanded structural variants kept for reuse (the cache is emptied beyond).
+VARIANT_CACHE_BYTES = 64 * 2**20
 #: The engine's limits of validation (``tco.validate.limits.MAX_QUANTITY``,
 #: ``tco.validate.limits.MAX_REPLACEMENTS``, ``tco.validate.limits.MAX_MAGNITUDE``,
 #: ``tco.validate.limits.MAX_RATE``), repeated here so that the model does not import validation
@@ -98,6 +106,13 @@ class DomainError(ValueError):
         super().__init__(description)
         self.index = index
         self.description = description
+
+
+def raising() -> np.errstate:
+    """numpy's floating-point errors as :class:`FloatingPointError` (overflow, 0/0, x/0), so
+    no warning reaches stderr and no Infinity or NaN reaches a result; underflow to zero (the exact
+    limit of a tiny discount factor) stays silent."""
+    return np.errstate(over="raise", invalid="raise", divide="raise", under="ignore")
 
 
 # --- the fixed rows -----------------------------------------------------------------------------
@@ -226,8 +241,10 @@ class ParametricModel:
         (3, 2)
     """
 
-    def __init__(self, prepared: PreparedTender) -> None:
+    def __init__(self, prepared: PreparedTender, should_stop: ShouldStop = never) -> None:
         self.prepared = prepared
+        #: Checked between chunks and before every re-expansion (:mod:`tco.analysis.cancel`).
+        self.should_stop = should_stop
         method = prepared.method
         self.method = method
         self.n = method.study_period_years
@@ -287,6 +304,7 @@ class ParametricModel:
         lives = [_NO_LIFE if it.service_life is None else it.service_life for it in flat_items]
         self.life = np.array(lives, dtype=np.float64)
         self._variants: dict[bytes, tuple[IntArray, _Block]] = {}
+        self._variant_bytes = 0
 
     # -- public -----------------------------------------------------------------------------
 
@@ -317,13 +335,19 @@ class ParametricModel:
             return out
         chunk = self._chunk_size(k_total)
         for start in range(0, k_total, chunk):
+            checkpoint(self.should_stop)
             stop = min(start + chunk, k_total)
-            out[start:stop] = self._chunk(
-                parameters,
-                x[start:stop],
-                None if mask is None else mask[start:stop],
-                None if carbon_paths is None else carbon_paths[start:stop],
-            )
+            rows = slice(start, stop)
+            part_mask = None if mask is None else mask[rows]
+            part_carbon = None if carbon_paths is None else carbon_paths[rows]
+            try:
+                with raising():
+                    out[rows] = self._chunk(parameters, x[rows], part_mask, part_carbon)
+                    finite = bool(np.all(np.isfinite(out[rows])))
+            except FloatingPointError:
+                finite = False
+            if not finite:
+                raise self._overflow(parameters, x[rows], part_mask, part_carbon)
         return out
 
     # -- internals --------------------------------------------------------------------------
@@ -337,6 +361,37 @@ class ParametricModel:
             1,
         )
         return max(1, min(k_total, CHUNK_ELEMENTS // per_draw))
+
+    def _overflow(
+        self,
+        parameters: Sequence[Parameter],
+        x: FloatArray,
+        mask: BoolArray | None,
+        carbon_paths: FloatArray | None,
+    ) -> DomainError:
+        """The error of a chunk whose arithmetic left float64: the first parameter that
+        overflows alone at the lowest and highest of its numbers (else the last one)."""
+        rule = (
+            "the setting takes the comparison numbers beyond the range of float64 "
+            f"(about {np.finfo(np.float64).max:.1e}): use a narrower range"
+        )
+        for j, parameter in enumerate(parameters):
+            column = x[:, j] if mask is None else x[mask[:, j], j]
+            if column.size == 0:
+                continue
+            probe = np.array([[float(column.min())], [float(column.max())]])
+            carbon = None if carbon_paths is None else carbon_paths[:1].repeat(2, axis=0)
+            try:
+                with raising():
+                    numbers = self._chunk([parameter], probe, None, carbon)
+                    if bool(np.all(np.isfinite(numbers))):
+                        continue
+            except FloatingPointError:
+                pass
+            except DomainError as error:
+                return DomainError(j, error.description)
+            return DomainError(j, rule)
+        return DomainError(max(len(parameters) - 1, 0), rule)
 
     def _initial_state(self, k: int, carbon_paths: FloatArray | None) -> _State:
         carbon = (
@@ -400,7 +455,9 @@ class ParametricModel:
             return
         if kind is Kind.CARBON_PRICE:
             s.carbon = set_(s.carbon, 1)
-            _check(j, s.carbon, s.carbon >= 0.0, "carbon_price must stay >= 0 in every year")
+            ok = (s.carbon >= 0.0) & (s.carbon <= MAX_MAGNITUDE)
+            rule = f"carbon_price must stay within [0, {MAX_MAGNITUDE:g}] per kgCO2e in every year"
+            _check(j, s.carbon, ok, rule)
             return
         k = x.shape[0]
         if kind in (Kind.RESOURCE_PRICE, Kind.ESCALATION, Kind.EMISSION_FACTOR):
@@ -427,7 +484,8 @@ class ParametricModel:
             else:
                 factor = _own(s, "factor", k)
                 new = set_(factor[:, cols, 1:], 2)
-                _check(j, new, new >= 0.0, "an emission factor must stay >= 0")
+                ok = (new >= 0.0) & (new <= MAX_MAGNITUDE)
+                _check(j, new, ok, f"an emission factor must stay within [0, {MAX_MAGNITUDE:g}]")
                 factor[:, cols, 1:] = new
             return
         if kind is Kind.RESOURCE_USE:
@@ -435,7 +493,8 @@ class ParametricModel:
             cols = np.array([self.use_index[triple] for triple in triples], dtype=np.int64)
             amount = _own(s, "amount", k)
             new = set_(amount[:, cols], 1)
-            _check(j, new, new >= 0.0, "a resource use must stay >= 0")
+            ok = (new >= 0.0) & (new <= MAX_MAGNITUDE)
+            _check(j, new, ok, f"a resource use must stay within [0, {MAX_MAGNITUDE:g}]")
             amount[:, cols] = new
             return
         pairs = [(t[0], t[1]) for t in parameter.targets if isinstance(t, tuple)]
@@ -522,13 +581,13 @@ class ParametricModel:
         keys = np.concatenate(
             [life[:, columns], quantity[:, columns], unit_price[:, columns]], axis=1
         )
-        unique, inverse = np.unique(keys, axis=0, return_inverse=True)
-        inverse = inverse.reshape(-1)
+        unique, inverse = _unique_rows(keys)
         lcc = np.array(np.broadcast_to(lcc, (k, self.n_bids)))
         cc = np.array(np.broadcast_to(cc, (k, self.n_bids)))
         ec = np.array(np.broadcast_to(ec, (k, self.n_bids)))
         bid_array = np.array(bids, dtype=np.int64)
         for v in range(unique.shape[0]):
+            checkpoint(self.should_stop)
             rows = np.flatnonzero(inverse == v)
             block = self._variant(bids, columns, unique[v])
             real = s.real_discount if s.real_discount.shape[0] == 1 else s.real_discount[rows]
@@ -539,6 +598,31 @@ class ParametricModel:
             ec[np.ix_(rows, bid_array)] = v_ec
         return lcc, cc, ec
 
+    def _expand(self, sub: PreparedTender) -> _Block:
+        """The block of ``sub``'s bids, expanded in parts of :data:`PART_ITEMS` items with
+        ``should_stop`` checked between them. The parts share the time groups of the whole (as
+        :class:`tco.expand.PartedExpansion` does), so each bid's rows and the block are those
+        of one :func:`tco.expand.expand_tender`."""
+        ranges = _parts(sub.bids)
+        if len(ranges) == 1:
+            return _block(expand_tender(sub), self.method)
+        runs = []
+        for start, end in ranges:
+            checkpoint(self.should_stop)
+            runs.append(bid_columns(sub.bids[start:end], self.n))
+        groups = time_groups(runs)
+        blocks = []
+        for run in runs:
+            checkpoint(self.should_stop)
+            blocks.append(_block(stream_table(self.method, run, groups), self.method))
+        return _Block(
+            times=blocks[0].times,
+            cost=np.concatenate([b.cost for b in blocks]),
+            emissions=np.concatenate([b.emissions for b in blocks]),
+            pollutant=np.concatenate([b.pollutant for b in blocks]),
+            pollutant_flat=np.concatenate([b.pollutant_flat for b in blocks]),
+        )
+
     def _variant(self, bids: Sequence[int], columns: IntArray, key: FloatArray) -> _Block:
         cache_key = np.asarray(bids, dtype=np.int64).tobytes() + key.tobytes()
         cached = self._variants.get(cache_key)
@@ -548,8 +632,13 @@ class ParametricModel:
         life, quantity, unit_price = key[:n_cols], key[n_cols : 2 * n_cols], key[2 * n_cols :]
         new_bids: list[PreparedBid] = []
         position = 0
+        since_check = 0
         for b in bids:
+            if since_check >= PART_ITEMS:
+                checkpoint(self.should_stop)
+                since_check = 0
             bid = self.prepared.bids[b]
+            since_check += len(bid.items)
             items = []
             for item in bid.items:
                 stated_life = life[position]
@@ -564,9 +653,44 @@ class ParametricModel:
                 position += 1
             new_bids.append(_strip(bid, items))
         sub = dataclasses.replace(self.prepared, bids=tuple(new_bids))
-        block = _block(expand_tender(sub), self.method)
-        self._variants[cache_key] = (columns, block)
+        block = self._expand(sub)
+        size = block.cost.nbytes * 3 + len(cache_key)
+        if self._variant_bytes + size > VARIANT_CACHE_BYTES:
+            self._variants.clear()  # bounded memory; a later setting is re-expanded again
+            self._variant_bytes = 0
+        if size <= VARIANT_CACHE_BYTES:
+            self._variants[cache_key] = (columns, block)
+            self._variant_bytes += size
         return block
+
+
+def _unique_rows(keys: FloatArray) -> tuple[FloatArray, IntArray]:
+    """Distinct rows of ``keys`` and the row of each key (``np.unique(axis=0)`` by the rows'
+    bytes: a wide row costs one comparison, not one per column; the order of the distinct rows
+    is that of their bytes).
+
+    Example: rows ``[[1, 2], [3, 4], [1, 2]]`` -> 2 distinct rows, inverse ``[i, j, i]``.
+    """
+    rows = np.ascontiguousarray(keys, dtype=np.float64)
+    if rows.shape[1] == 0:
+        return rows[:1], np.zeros(rows.shape[0], dtype=np.int64)
+    view = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).reshape(-1)
+    _, first, inverse = np.unique(view, return_index=True, return_inverse=True)
+    return rows[first], np.asarray(inverse, dtype=np.int64).reshape(-1)
+
+
+def _parts(bids: Sequence[PreparedBid]) -> list[tuple[int, int]]:
+    """Ranges of consecutive bids of at most :data:`PART_ITEMS` items (one bid at least)."""
+    ranges: list[tuple[int, int]] = []
+    start = items = 0
+    for b, bid in enumerate(bids):
+        if b > start and items + len(bid.items) > PART_ITEMS:
+            ranges.append((start, b))
+            start, items = b, 0
+        items += len(bid.items)
+    if bids:
+        ranges.append((start, len(bids)))
+    return ranges
 
 
 def _sum_rt(values: FloatArray, weights: FloatArray) -> FloatArray:

@@ -37,6 +37,7 @@ import numpy.typing as npt
 
 from tco.rounding import round_array_money
 
+from .cancel import ShouldStop, checkpoint, never
 from .distributions import Distribution
 from .model import DomainError, ParametricModel
 from .outcomes import percentiles
@@ -63,9 +64,14 @@ class Uncertain:
 
 
 def draw(
-    uncertain: Sequence[Uncertain], draws: int, seed: int
+    uncertain: Sequence[Uncertain], draws: int, seed: int, should_stop: ShouldStop = never
 ) -> tuple[list[Parameter], FloatArray, list[int]]:
-    """The draws: (parameters, values of shape (draws, columns), entry of each column)."""
+    """The draws: (parameters, values of shape (draws, columns), entry of each column).
+
+    Raises :class:`tco.analysis.model.DomainError` (index: the entry) when a distribution draws
+    a number beyond float64 (a uniform from -1e308 to 1e308), and
+    :class:`tco.analysis.cancel.Stopped` when ``should_stop()`` says so between columns.
+    """
     children = np.random.SeedSequence(seed).spawn(len(uncertain))
     parameters: list[Parameter] = []
     columns: list[FloatArray] = []
@@ -74,9 +80,17 @@ def draw(
         targets = entry.columns()
         streams = child.spawn(len(targets)) if entry.independent else [child]
         for parameter, stream in zip(targets, streams, strict=True):
+            checkpoint(should_stop)
             rng = np.random.Generator(np.random.PCG64(stream))
+            sample = entry.distribution.sample(rng, draws)
+            if not bool(np.all(np.isfinite(sample))):
+                raise DomainError(
+                    i,
+                    "the distribution draws numbers beyond the range of float64 (about "
+                    f"{np.finfo(np.float64).max:.1e}): use a narrower one",
+                )
             parameters.append(parameter)
-            columns.append(entry.distribution.sample(rng, draws))
+            columns.append(sample)
             owner.append(i)
     values = np.column_stack(columns) if columns else np.zeros((draws, 0), dtype=np.float64)
     return parameters, np.asarray(values, dtype=np.float64), owner
@@ -148,7 +162,7 @@ def run(
     entry (distribution) whose draws left the parameter's domain, or of the first structural
     entry when the draws hold more than ``max_variants`` distinct structural settings.
     """
-    parameters, values, owner = draw(uncertain, draws, seed)
+    parameters, values, owner = draw(uncertain, draws, seed, model.should_stop)
     variants = structural_variants(parameters, values)
     if variants > max_variants:
         first = next(o for p, o in zip(parameters, owner, strict=True) if p.structural)

@@ -18,7 +18,9 @@ grid of :data:`GRID_POINTS` values (one vectorised evaluation) and each change o
 between neighbouring grid points is bracketed and bisected (:func:`bisect`) to
 :data:`RELATIVE_TOLERANCE`. Changes closer together than a grid step may be seen as one.
 Service life moves replacement years in steps, so its comparison numbers jump; bisection then
-converges on the jump.
+converges on the jump. At most :data:`tco.analysis.budget.MAX_BISECTIONS` switch points of one
+entry are bisected (the cost budget counts them); a further change of the best bid is reported
+at the midpoint of its grid step (or of what is left of it).
 
 Worked example (carbon price as a constant level p in SEK/kgCO2e): bid A costs
 1 000 000 + 50 000 p, bid B 1 100 000 + 20 000 p. The lines cross at
@@ -32,13 +34,21 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import numpy.typing as npt
 
+from .budget import MAX_BISECTIONS
 from .model import ParametricModel
 from .parameters import Parameter
 from .results import SwitchingResult, SwitchingStatus, SwitchPoint
 
 FloatArray = npt.NDArray[np.float64]
 
-__all__ = ["GRID_POINTS", "RELATIVE_TOLERANCE", "bisect", "envelope_switches", "switching"]
+__all__ = [
+    "GRID_POINTS",
+    "MAX_STEPS",
+    "RELATIVE_TOLERANCE",
+    "bisect",
+    "envelope_switches",
+    "switching",
+]
 
 #: Grid of the scan for non-linear parameters.
 GRID_POINTS = 129
@@ -134,16 +144,24 @@ def switching(
         def best_at(x: float) -> int:
             return int(_argmin(model.comparison_numbers([parameter], np.array([[x]])))[0])
 
+        bisections = 0
         for g in range(GRID_POINTS - 1):
             left, right = float(grid[g]), float(grid[g + 1])
             left_best, right_best = int(best[g]), int(best[g + 1])
+            if left_best != right_best and bisections >= MAX_BISECTIONS:
+                # Beyond the budget's bisections: the change at the grid's precision.
+                points.append((left + (right - left) / 2.0, left_best, right_best))
+                continue
             for _ in range(len(ids)):
-                if left_best == right_best:
+                if left_best == right_best or bisections >= MAX_BISECTIONS:
                     break
+                bisections += 1
                 lo, hi = bisect(best_at, left, right, left_best)
                 after = best_at(hi)
                 points.append((lo + (hi - lo) / 2.0, left_best, after))
                 left, left_best = hi, after
+            if left_best != right_best and bisections >= MAX_BISECTIONS:  # budget spent
+                points.append((left + (right - left) / 2.0, left_best, right_best))
     reference = parameter.reference
     values = [p[0] for p in points]
     below = [v for v in values if reference is not None and v < reference]

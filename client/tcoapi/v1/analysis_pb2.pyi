@@ -126,6 +126,14 @@ class AnalyzeRankingRequest(_message.Message):
     def analysis(self) -> Global___AnalysisSpec:
         """What to analyse. Unset: the base ranking only. Violations of the spec name fields under
         "analysis.", e.g. "analysis.sensitivity[0].path".
+
+        Every analysis has a price known before it starts (cells of work, memory, response size:
+        bids x items x years x variants x draws x targets ..., docs/security.md "Request
+        budgets"). A spec over the budget is refused like a size limit, ErrorInfo reason
+        "ANALYSIS_TOO_COSTLY", naming the costliest part ("analysis.monte_carlo.distributions[0]",
+        "analysis.switching[3]", "bids" for the tender itself) with the estimate and the budget.
+        A range whose arithmetic leaves float64 is a violation of its entry; an OK answer holds
+        finite numbers only.
         """
 
     def __init__(
