@@ -138,6 +138,10 @@ class Evaluation:
     engine_version: str
     #: True when only validation ran (``results`` is empty).
     validated_only: bool = False
+    #: SHA-256 (hex) of the canonical prepared inputs, engine and data version (docs/digest.md).
+    evaluation_digest: str = ""
+    #: Version of the reference data used (:data:`tco.digest.DATA_VERSION`).
+    data_version: str = ""
 
     def ranking_table(self) -> pd.DataFrame:
         """One row per bid in rank order with the headline figures."""

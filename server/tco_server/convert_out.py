@@ -59,6 +59,8 @@ def to_response(evaluation: r.Evaluation, *, summary: bool = False) -> pb.Evalua
         engine_version=evaluation.engine_version,
         currency=evaluation.currency,
         validated_only=evaluation.validated_only,
+        evaluation_digest=evaluation.evaluation_digest,
+        data_version=evaluation.data_version,
     )
     results = response.results
     for b in evaluation.results:

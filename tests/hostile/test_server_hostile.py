@@ -1,7 +1,7 @@
 """Hostile unit strings, values and sizes against the REAL server, with a healthy client alongside.
 
-Each hostile request (:mod:`tests.hostile.corpus`) must be answered INVALID_ARGUMENT (or
-RESOURCE_EXHAUSTED for size) naming its field, with the server's own log line for each (a 17 MiB
+Each hostile request (:mod:`tests.hostile.corpus`) must be answered INVALID_ARGUMENT (a size
+limit too) naming its field, with the server's own log line for each (a 17 MiB
 message is refused by the transport, before any handler), quoting none of the hostile content,
 while a healthy client sending the sample tender in a loop is served without a failure.
 

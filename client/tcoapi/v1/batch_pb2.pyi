@@ -385,6 +385,8 @@ class BidColumnsResult(_message.Message):
     ANNUAL_VALUE_FIELD_NUMBER: _builtins.int
     EMISSIONS_TOTAL_FIELD_NUMBER: _builtins.int
     LIFE_CYCLE_COST_UNDISCOUNTED_FIELD_NUMBER: _builtins.int
+    EVALUATION_DIGEST_FIELD_NUMBER: _builtins.int
+    DATA_VERSION_FIELD_NUMBER: _builtins.int
     method_digest: _builtins.str
     """SHA-256 (hex) of the method, as EvaluateBidsResponse.method_digest."""
     request_digest: _builtins.str
@@ -397,6 +399,10 @@ class BidColumnsResult(_message.Message):
     """Currency of every money column."""
     validated_only: _builtins.bool
     """True when the request was validate_only: the columns below are empty."""
+    evaluation_digest: _builtins.str
+    """SHA-256 (hex) of the evaluation, as EvaluateBidsResponse.evaluation_digest."""
+    data_version: _builtins.str
+    """Version of the reference data used, as EvaluateBidsResponse.data_version."""
     @_builtins.property
     def warnings(self) -> _containers.RepeatedCompositeFieldContainer[_result_pb2.Warning]:
         """Warnings about the evaluation as a whole or about single bids."""
@@ -470,10 +476,12 @@ class BidColumnsResult(_message.Message):
         annual_value: _abc.Iterable[_builtins.float] | None = ...,
         emissions_total: _abc.Iterable[_builtins.float] | None = ...,
         life_cycle_cost_undiscounted: _abc.Iterable[_builtins.float] | None = ...,
+        evaluation_digest: _builtins.str = ...,
+        data_version: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["annual_value", b"annual_value", "bid_ids", b"bid_ids", "climate_cost", b"climate_cost", "currency", b"currency", "deductions", b"deductions", "difference_to_best", b"difference_to_best", "emissions_total", b"emissions_total", "engine_version", b"engine_version", "evaluated_cost", b"evaluated_cost", "externality_cost", b"externality_cost", "life_cycle_cost", b"life_cycle_cost", "life_cycle_cost_undiscounted", b"life_cycle_cost_undiscounted", "method_digest", b"method_digest", "rank", b"rank", "request_digest", b"request_digest", "tied", b"tied", "validated_only", b"validated_only", "warnings", b"warnings"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["annual_value", b"annual_value", "bid_ids", b"bid_ids", "climate_cost", b"climate_cost", "currency", b"currency", "data_version", b"data_version", "deductions", b"deductions", "difference_to_best", b"difference_to_best", "emissions_total", b"emissions_total", "engine_version", b"engine_version", "evaluated_cost", b"evaluated_cost", "evaluation_digest", b"evaluation_digest", "externality_cost", b"externality_cost", "life_cycle_cost", b"life_cycle_cost", "life_cycle_cost_undiscounted", b"life_cycle_cost_undiscounted", "method_digest", b"method_digest", "rank", b"rank", "request_digest", b"request_digest", "tied", b"tied", "validated_only", b"validated_only", "warnings", b"warnings"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
