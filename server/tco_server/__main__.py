@@ -53,6 +53,15 @@ def _http_port(text: str) -> int | None:
     return None if text == "off" else _port(text)
 
 
+def _max_waiting(text: str) -> int | None:
+    if text == "off":
+        return None
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0 or 'off', got {value}")
+    return value
+
+
 def _non_negative_float(text: str) -> float:
     value = float(text)
     if not value >= 0:
@@ -103,6 +112,14 @@ def parse_args(argv: Sequence[str] | None = None) -> ServerConfig:
             defaults.evaluations,
             "evaluations computing at once in one process; more wait their turn "
             "(default %(default)s; see tco_server.evaluation_queue)",
+        ),
+        (
+            "--max-waiting",
+            _max_waiting,
+            defaults.max_waiting,
+            "calls that may wait for an evaluation turn in one process; one more is refused "
+            "UNAVAILABLE with a RetryInfo delay (reason OVERLOADED); 'off' = no bound "
+            "(default: off)",
         ),
         (
             "--grace",
@@ -162,6 +179,7 @@ def parse_args(argv: Sequence[str] | None = None) -> ServerConfig:
         tls_client_ca_file=args.tls_client_ca,
         tokens_file=args.tokens_file,
         http_port=args.http_port,
+        max_waiting=args.max_waiting,
     )
 
 

@@ -10,7 +10,7 @@
   (undecodable bytes: INVALID_ARGUMENT, not grpc's INTERNAL; the size guard first). A method of
   the contract without a handler stops the start-up.
 - Security (:mod:`tco_server.security`), health (``""`` and the service SERVING once started)
-  and reflection (v1alpha).
+  and reflection (v1 and v1alpha, with the contract's comments: :mod:`tco_server.reflection`).
 - :meth:`RunningServer.shutdown`: NOT_SERVING for every name first, then ``server.stop(grace)``:
   new calls refused, calls in flight (an open health ``Watch`` too) may finish within the grace.
 - ``config.http_port``: the same handler table, behind the same interceptors and with the same
@@ -29,9 +29,8 @@ from typing import Any
 import grpc
 from google.protobuf.message import Message
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
 
-from tco_server import decoding, http_gateway, security
+from tco_server import decoding, http_gateway, reflection, security
 from tco_server.batch import tender_refusal
 from tco_server.config import SERVICE_NAME, ServerConfig
 from tco_server.limits import ANALYSIS_REQUEST_RULES, SIZE_RULES
@@ -164,9 +163,7 @@ def start(config: ServerConfig) -> RunningServer:
 
     health_servicer = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    reflection.enable_server_reflection(
-        (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), server
-    )
+    reflection.enable(server, (SERVICE_NAME, health.SERVICE_NAME))
 
     host = config.host
     if ":" in host and not host.startswith("["):  # a bare IPv6 address

@@ -62,6 +62,9 @@ class ServerConfig:
     tls_client_ca_file: str | None = None
     tokens_file: str | None = None
     http_port: int | None = None
+    #: Calls that may wait for an evaluation turn in one process; one more is refused at once,
+    #: UNAVAILABLE with a RetryInfo delay (reason OVERLOADED). None: no bound (the default).
+    max_waiting: int | None = None
 
     @property
     def max_message_bytes(self) -> int:

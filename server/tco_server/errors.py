@@ -23,8 +23,9 @@ undecodable request    INVALID_ARGUMENT     BadRequest with one violation at the
 (not protobuf, not                          path + ErrorInfo(reason "UNDECODABLE_REQUEST");
 UTF-8; tco_server.decoding)                 grpc's own answer would be INTERNAL
 overloaded (more       UNAVAILABLE          RetryInfo(retry_delay) + ErrorInfo(reason
-calls in progress                           "OVERLOADED", metadata {"limit": "<calls>"})
-than it takes)
+calls wait for an                           "OVERLOADED", metadata {"limit": "<calls>"})
+evaluation than
+``--max-waiting``)
 unauthenticated        UNAUTHENTICATED      ErrorInfo(reason "MISSING_TOKEN" /
 (tco_server.security)                       "INVALID_TOKEN")
 unexpected fault       INTERNAL             ErrorInfo(reason "INTERNAL", metadata
@@ -56,6 +57,7 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from tco.errors import FieldViolation, InvalidTender
+from tco_server.evaluation_queue import Overloaded
 from tco_server.limits import RequestTooLargeError
 
 #: The ErrorInfo domain of every error this service returns: a DNS-style name (AIP-193), the
@@ -230,10 +232,13 @@ def exception_frames(error: BaseException) -> list[str]:
 
 def failure(error: Exception) -> tuple[str, dict[str, object], grpc.Status]:
     """A failed call's (or tender's) code name, log fields and status: the one mapping of
-    size, field and unexpected errors."""
+    size, field, overload and unexpected errors."""
     if isinstance(error, RequestTooLargeError):
         fields: dict[str, object] = {"reason": error.reason, "violations": len(error.violations)}
         return TOO_LARGE_CODE.name, fields, too_large_status(error)
+    if isinstance(error, Overloaded):
+        fields = {"reason": OVERLOADED, "retry_after_s": error.retry_after}
+        return "UNAVAILABLE", fields, overloaded_status(error.limit, error.retry_after)
     if isinstance(error, InvalidTender):
         fields = {"reason": INVALID_TENDER, "violations": len(error.violations)}
         return "INVALID_ARGUMENT", fields, invalid_tender_status(error)
