@@ -147,7 +147,8 @@ class EvaluateTendersResponse(_message.Message):
         """Why this tender has no result; the stream goes on with the next one. The code and details
         are those EvaluateBids would have failed with: INVALID_ARGUMENT with a google.rpc.BadRequest
         (every field violation by its path) and a google.rpc.ErrorInfo (reason "INVALID_TENDER");
-        RESOURCE_EXHAUSTED for a tender over the size limits; INTERNAL with an incident id.
+        INVALID_ARGUMENT with the limit's reason (e.g. "TOO_MANY_BIDS") for a tender over the size
+        limits; INTERNAL with an incident id.
         """
 
     def __init__(
