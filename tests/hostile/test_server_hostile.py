@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import pytest
 
+from tco_server import errors
 from tests.conftest import ServerProcess
 from tests.hostile.corpus import (
     ALL_CASES,
@@ -47,7 +48,7 @@ def _check_answers(outcomes: list[Outcome]) -> None:
         elif o.case.field and o.case.field not in o.failure.fields:
             wrong.append(f"{o.case.name}: fields {o.failure.fields[:5]}, not {o.case.field}")
         elif not o.case.transport:
-            assert o.failure.domain == "tcoapi", o.case.name
+            assert o.failure.domain == errors.DOMAIN, o.case.name
     assert not wrong, "\n".join(wrong)
 
 
