@@ -3,7 +3,8 @@
 The vector is four fenced blocks of docs/digest.md, each after a marker comment
 ``<!-- vector:NAME -->``: ``tender`` (the tender, JSON as ``tests/fixtures/sample-tender.json``),
 ``versions`` (the engine and data versions the document states), ``document`` (the canonical
-evaluation document, one line of UTF-8) and ``digest`` (its SHA-256, hex).
+evaluation document, one line of UTF-8), ``bytes`` (its length in bytes and its first bytes in
+hex) and ``digest`` (its SHA-256, hex).
 
 When a field of :mod:`tco.prepared` changes on purpose, the document changes with it: rewrite the
 vector with ``.venv/bin/python -m tests.tco.digest_vector`` and review the diff.
@@ -51,6 +52,11 @@ def read_vector(path: Path = DOC) -> Vector:
     )
 
 
+def read_bytes_line(path: Path = DOC) -> str:
+    """The ``bytes`` block: the document's length and first bytes in hex."""
+    return _blocks(path.read_text(encoding="utf-8"))["bytes"].strip()
+
+
 def document_of(vector: Vector) -> bytes:
     """The engine's canonical document of the vector's tender, at the vector's versions."""
     prepared = validate.prepare(tender_from_dict(vector.tender))
@@ -63,7 +69,11 @@ def rewrite(path: Path = DOC) -> bool:
     """Write the engine's document and digest of the tender into ``path``; True if it changed."""
     text = path.read_text(encoding="utf-8")
     document = document_of(read_vector(path))
-    new = {"document": document.decode("utf-8"), "digest": hashlib.sha256(document).hexdigest()}
+    new = {
+        "document": document.decode("utf-8"),
+        "bytes": f"{len(document)} bytes; the first 32 in hex: {document[:32].hex()}",
+        "digest": hashlib.sha256(document).hexdigest(),
+    }
 
     def block(match: re.Match[str]) -> str:
         name, lang, body = match.group(1), match.group(2), match.group(3)

@@ -292,3 +292,6 @@ def test_the_documented_test_vector() -> None:
         "run .venv/bin/python -m tests.tco.digest_vector and review the diff"
     )
     assert hashlib.sha256(document).hexdigest() == vector.digest
+    assert digest_vector.read_bytes_line() == f"{len(document)} bytes; the first 32 in hex: " + (
+        document[:32].hex()
+    )
