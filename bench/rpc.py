@@ -24,6 +24,7 @@ same machine load; p50, p99 and the ratio of the p50s are reported (target: Eval
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import signal
 import sys
 import threading
@@ -110,9 +111,11 @@ def step_functions() -> dict[str, Callable[[], object]]:
         converted = convert_in.to_tender(parsed)
         ready = validate.prepare(converted)
         method_digest, request_digest = digest.digests(converted)
+        evaluation_digest = digest.evaluation_digest(ready)
         evaluated = evaluate_prepared(
             ready, method_digest=method_digest, request_digest=request_digest
         )
+        evaluated = dataclasses.replace(evaluated, evaluation_digest=evaluation_digest)
         return convert_out.to_response(evaluated).SerializeToString(deterministic=True)
 
     return {
@@ -121,6 +124,7 @@ def step_functions() -> dict[str, Callable[[], object]]:
         "convert_in.to_tender": lambda: convert_in.to_tender(request),
         "engine: validate.prepare": lambda: validate.prepare(tender),
         "engine: digests": lambda: digest.digests(tender),
+        "engine: evaluation digest": lambda: digest.evaluation_digest(prepared),
         "engine: evaluate_prepared": lambda: evaluate_prepared(
             prepared, method_digest="", request_digest=""
         ),

@@ -8,6 +8,10 @@ Imports of vendored third-party protos (`third_party/googleapis`, e.g. google/rp
 resolve through `-I`, but no Python is generated for them: at run time `google.rpc.status_pb2`
 comes from the googleapis-common-protos package, so only proto/ is compiled.
 
+It also writes ``client/tcoapi/v1/descriptor_set.binpb``: a FileDescriptorSet of proto/ and its
+imports with source info (``--include_source_info``), so that server reflection
+(``tco_server.reflection``) serves the contract's comments.
+
 Usage: python scripts/gen_proto.py
 """
 
@@ -24,6 +28,8 @@ PROTO_ROOT = ROOT / "proto"
 THIRD_PARTY = ROOT / "third_party" / "googleapis"
 OUT = ROOT / "client"
 PACKAGE = OUT / "tcoapi"
+#: The contract as a FileDescriptorSet with comments (source info), for server reflection.
+DESCRIPTOR_SET = PACKAGE / "v1" / "descriptor_set.binpb"
 
 HEADER = '"""Generated from proto/ by scripts/gen_proto.py. Do not edit."""\n'
 
@@ -48,6 +54,18 @@ def main() -> int:
         *protos,
     ]
     subprocess.run(cmd, check=True, cwd=PROTO_ROOT)
+    descriptor_set = [
+        sys.executable,
+        "-m",
+        "grpc_tools.protoc",
+        f"-I{PROTO_ROOT}",
+        f"-I{THIRD_PARTY}",
+        "--include_imports",
+        "--include_source_info",
+        f"--descriptor_set_out={DESCRIPTOR_SET}",
+        *protos,
+    ]
+    subprocess.run(descriptor_set, check=True, cwd=PROTO_ROOT)
     for folder in [PACKAGE, *sorted(p for p in PACKAGE.rglob("*") if p.is_dir())]:
         (folder / "__init__.py").write_text(HEADER)
     (PACKAGE / "py.typed").write_text("")

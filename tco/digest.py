@@ -1,4 +1,7 @@
-"""Digests of a method and of a whole request: SHA-256 over a canonical JSON serialisation.
+"""Digests of a method, of a whole request and of an evaluation: SHA-256 over canonical JSON.
+
+The rules, the evaluation document and a test vector are specified in ``docs/digest.md``; this
+docstring repeats the serialisation rules next to the code that follows them.
 
 A tender document can cite the method digest; the same method (field for field) always gives the
 same digest, on any machine, whatever order a client put map entries in.
@@ -15,7 +18,9 @@ The value is the :mod:`tco.inputs` object (a :class:`~tco.inputs.Method`, or for
 - An enum is its lower-case value: ``"real"``, ``"nominal"``, ``"end_of_year"``, ``"mid_year"``,
   ``"beginning_of_year"``, ``"cost"``, ``"deductions"``, ``"fictive_discount"``,
   ``"externality_factor"`` (the proto's UNSPECIFIED maps to the documented default).
-- A repeated field is an array in request order; a map (``exchange_rates``) is an object.
+- A repeated field (or a numpy array of the prepared tender) is an array in its order; a map
+  (``exchange_rates``) is an object whose keys are the map's keys as text (an int key ``3``:
+  ``"3"``).
 - A field typed ``double`` is always written as a float, even when whole: Python's
   ``repr(float(x))``, the shortest decimal that reads back to the same binary64, in fixed notation
   when 1e-4 <= \\|x\\| < 1e16 and otherwise ``d.ddde±XX`` (``1.0``, ``0.035``, ``185000.0``,
@@ -54,12 +59,28 @@ import math
 import types
 import typing
 from collections.abc import Callable, Mapping
+from importlib import resources
 from json.encoder import encode_basestring  # what json.dumps(ensure_ascii=False) writes
 from typing import Any
 
-from tco.inputs import Method, Tender
+import numpy as np
 
-__all__ = ["canonical_json", "digests", "method_digest", "request_digest"]
+from tco.inputs import Method, Tender
+from tco.prepared import PreparedTender
+from tco.reference import DATA_VERSION as REFERENCE_DATA_LABEL
+from tco.version import __version__
+
+__all__ = [
+    "DATA_VERSION",
+    "EVALUATION_FORMAT",
+    "canonical_json",
+    "digests",
+    "evaluation_digest",
+    "evaluation_document",
+    "method_digest",
+    "reference_data_digest",
+    "request_digest",
+]
 
 
 def method_digest(method: Method) -> str:
@@ -82,14 +103,88 @@ def digests(tender: Tender) -> tuple[str, str]:
     return _sha256(method_text.encode("utf-8")), _sha256(request_text.encode("utf-8"))
 
 
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# --- the evaluation digest (docs/digest.md) ----------------------------------------------------
+
+#: Names the canonical form of :func:`evaluation_document`; changes with any change of its rules.
+EVALUATION_FORMAT = "tco-evaluation/1"
+
+#: Fields of :class:`~tco.prepared.PreparedTender` left out of the evaluation document: what
+#: validation found to say (its text may quote a unit as spelled), not an input of any number.
+_NOT_INPUTS = frozenset({"warnings"})
+
+
+def reference_data_digest() -> str:
+    """SHA-256 (hex) of the vendored reference data: every ``tco/reference/*.json`` file.
+
+    The digest of the manifest ``"<sha256 hex of the file>  <file name>\n"`` per file, in name
+    order: what ``cd tco/reference && LC_ALL=C sha256sum *.json | sha256sum`` prints.
+    """
+    folder = resources.files("tco.reference")
+    names = sorted(entry.name for entry in folder.iterdir() if entry.name.endswith(".json"))
+    manifest = "".join(
+        f"{hashlib.sha256(folder.joinpath(name).read_bytes()).hexdigest()}  {name}\n"
+        for name in names
+    )
+    return _sha256(manifest.encode("utf-8"))
+
+
+def _data_version() -> str:
+    return f"{REFERENCE_DATA_LABEL}+{reference_data_digest()[:16]}"
+
+
+#: The reference data an evaluation used: the files' ``data_version`` label, ``+``, the first 16
+#: hex digits of :func:`reference_data_digest` (e.g. ``2026.1+3f9a0c1b2d4e5f60``); computed once,
+#: at import, so an edited value with an unchanged label still gives another version.
+DATA_VERSION: str = _data_version()
+
+
+def evaluation_document(
+    prepared: PreparedTender,
+    *,
+    engine_version: str = __version__,
+    data_version: str = DATA_VERSION,
+) -> bytes:
+    """The canonical evaluation document (docs/digest.md), as UTF-8 bytes.
+
+    ``{"bids":[...],"data_version":...,"engine_version":...,"format":...,"method":{...}}``: the
+    prepared tender (canonical units, rates real, references resolved to their values), its bids
+    in id order, its warnings left out, by the rules of the module docstring.
+
+    Example: a tender whose item lasts ``Quantity(120, "months")`` and the same with
+    ``Quantity(10, "years")`` prepare to ``service_life`` 10.0 both, so give one document.
+    """
+    members = {
+        "data_version": _encode_str(data_version),
+        "engine_version": _encode_str(engine_version),
+        "format": _encode_str(EVALUATION_FORMAT),
+    }
+    hints = _hints(PreparedTender)
+    for f in dataclasses.fields(PreparedTender):
+        if f.name in _NOT_INPUTS:
+            continue
+        value = getattr(prepared, f.name)
+        if f.name == "bids":
+            value = tuple(sorted(value, key=lambda bid: bid.id))
+        members[f.name] = _encoder(hints[f.name])(value)
+    text = "{" + ",".join(encode_basestring(k) + ":" + members[k] for k in sorted(members)) + "}"
+    return text.encode("utf-8")
+
+
+def evaluation_digest(prepared: PreparedTender) -> str:
+    """SHA-256 (hex) of :func:`evaluation_document`: the same for the same evaluation, whatever
+    the bid order or the units a quantity was spelled in; another for any change that can change
+    a number (an input, a resolved reference value, the engine or the reference data)."""
+    return _sha256(evaluation_document(prepared))
+
+
 def canonical_json(value: Any) -> bytes:
     """The canonical serialisation of an inputs object, as UTF-8 bytes."""
     hint: Any = type(value)
     return _encoder(hint)(value).encode("utf-8")
-
-
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 @functools.cache
@@ -120,6 +215,8 @@ def _canon(value: Any, hint: Any) -> Any:
         }
     if isinstance(value, enum.Enum):
         return value.value
+    if isinstance(value, np.ndarray):  # an array of the prepared tender: a JSON array
+        return [_canon(v, float if value.dtype.kind == "f" else Any) for v in value.tolist()]
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
     if origin in (types.UnionType, typing.Union):  # X | None
@@ -182,8 +279,12 @@ def _encoder(hint: Any) -> Encoder:
         return _optional_encoder(_encoder(inner))
     if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
         return _tuple_encoder(_encoder(args[0]), reference)
-    if origin is Mapping and len(args) == 2 and args[0] is str:
+    if origin is Mapping and len(args) == 2 and args[0] is str and args[1] is float:
+        return _float_mapping_encoder(reference)
+    if origin is Mapping and len(args) == 2 and args[0] in (str, int):
         return _mapping_encoder(_encoder(args[1]), reference)
+    if origin is np.ndarray:
+        return _array_encoder
     return reference
 
 
@@ -191,6 +292,13 @@ def _encode_float(value: Any) -> str:
     if type(value) is float and math.isfinite(value):
         return "0.0" if value == 0.0 else float.__repr__(value)
     return _reference(value, float)
+
+
+def _array_encoder(value: Any) -> str:
+    """A float array as its values' texts (``-0.0`` as ``0.0``: adding ``0.0`` clears the sign)."""
+    if type(value) is np.ndarray and value.dtype == np.float64 and np.isfinite(value).all():
+        return "[" + ",".join(map(float.__repr__, (value + 0.0).tolist())) + "]"
+    return _reference(value, Any)
 
 
 def _encode_int(value: Any) -> str:
@@ -248,6 +356,31 @@ def _mapping_encoder(item: Encoder, reference: Encoder) -> Encoder:
             + ",".join([encode_basestring(k) + ":" + item(members[k]) for k in sorted(members)])
             + "}"
         )
+
+    return encode
+
+
+def _float_mapping_encoder(reference: Encoder) -> Encoder:
+    """A ``Mapping[str, float]`` (an item's emissions by module) written in one pass when it is
+    a dict or a read-only view of one with str keys and finite float values.
+
+    (Measured with ``bench.instructions``-style counts: 27 K instructions for an item's five
+    modules, against 35 K for a version of ``map`` calls and 12 K for the five ``repr`` alone.)
+    """
+
+    def encode(value: Any) -> str:
+        if type(value) is dict or type(value) is types.MappingProxyType:
+            try:
+                items = sorted(value.items())
+            except TypeError:  # keys that do not compare: not str
+                return reference(value)
+            if all(type(k) is str and type(v) is float and math.isfinite(v) for k, v in items):
+                members = [
+                    encode_basestring(k) + ":" + (float.__repr__(v) if v else "0.0")
+                    for k, v in items
+                ]
+                return "{" + ",".join(members) + "}"
+        return reference(value)
 
     return encode
 

@@ -75,6 +75,7 @@ def evaluate(
 
     prepared = validate.prepare(tender)
     method_digest, request_digest = digest.digests(tender)
+    evaluation_digest = digest.evaluation_digest(prepared)
     if validate_only:
         warnings = _prepared_warnings(prepared) + climate_warnings(
             prepared.method.carbon_price, prepared.method.base_year
@@ -89,14 +90,19 @@ def evaluate(
             validated_only=True,
             rate_basis=prepared.method.rate_basis.value,
             analysis_discount_rate=_analysis_rate(prepared),
+            evaluation_digest=evaluation_digest,
+            data_version=digest.DATA_VERSION,
         )
     if checkpoint is not None:
         checkpoint()
-    return evaluate_prepared(
+    evaluation = evaluate_prepared(
         prepared,
         method_digest=method_digest,
         request_digest=request_digest,
         checkpoint=checkpoint,
+    )
+    return dataclasses.replace(
+        evaluation, evaluation_digest=evaluation_digest, data_version=digest.DATA_VERSION
     )
 
 

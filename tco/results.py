@@ -146,6 +146,10 @@ class Evaluation:
     #: "nominal", and the discount rate they use (:func:`tco.finance.analysis_discount_rate`).
     rate_basis: str = "real"
     analysis_discount_rate: float = 0.0
+    #: SHA-256 (hex) of the canonical prepared inputs, engine and data version (docs/digest.md).
+    evaluation_digest: str = ""
+    #: Version of the reference data used (:data:`tco.digest.DATA_VERSION`).
+    data_version: str = ""
 
     def ranking_table(self) -> pd.DataFrame:
         """One row per bid in rank order with the headline figures."""

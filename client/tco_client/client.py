@@ -13,7 +13,9 @@ Behaviour:
   moment a SIGTERM drain stopped it taking calls (CANCELLED; no handler ran). A bounded loop of
   ``max_attempts`` attempts with exponential backoff (``initial_backoff`` doubling up to
   ``max_backoff``) and jitter (each pause times a random factor in 1 +- ``jitter``), within the
-  call's deadline. Only unary calls are retried, and each of them is safe to repeat:
+  call's deadline; a pause is at least the ``google.rpc.RetryInfo`` delay the server sent
+  (UNAVAILABLE, reason ``OVERLOADED``). Only unary calls are retried, and each of them is safe
+  to repeat:
   EvaluateBids (and validate) and AnalyzeRanking are pure functions of their request, the
   reference lists are reads. Any other status is final; a stream (:meth:`evaluate_many`) is never
   retried.
@@ -241,6 +243,10 @@ class TcoClient:
                 code = exc.code() if hasattr(exc, "code") else None
                 retryable = code in self.retry_codes
                 pause = self.backoff_pause(backoff)
+                if retryable:  # an overloaded server says how long to wait (RetryInfo)
+                    asked = error_from_rpc(exc, target=target)
+                    if isinstance(asked, TcoServiceError) and asked.retry_delay is not None:
+                        pause = max(pause, asked.retry_delay)
                 if (
                     not retryable
                     or attempt >= self.max_attempts

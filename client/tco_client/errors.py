@@ -8,8 +8,11 @@ A failed call becomes one of two exceptions:
   cannot be read (bad JSON/YAML, unknown fields, a malformed workbook, out of bounds) raise it
   too, with the file location as the field.
 - :class:`TcoServiceError` — anything else: server unreachable, deadline exceeded, limits,
-  internal faults. Carries the gRPC status code name, the server's message, and the incident id
-  from ``google.rpc.ErrorInfo.metadata["incident_id"]`` when the server gave one.
+  internal faults. Carries the gRPC status code name, the server's message, the
+  ``google.rpc.ErrorInfo`` reason (a value of ``ErrorReason`` in ``proto/tcoapi/v1/codes.proto``,
+  e.g. ``OVERLOADED``) and metadata, the incident id from ``metadata["incident_id"]`` when the
+  server gave one, and ``retry_delay`` from ``google.rpc.RetryInfo`` (an overloaded server says
+  when to try again; :class:`tco_client.client.TcoClient` waits at least that long).
 
 A report, chart, template or spec that cannot be written raises :class:`TcoOutputError`.
 
@@ -90,7 +93,10 @@ class TcoServiceError(TcoError):
         reason: str = "",
         metadata: Mapping[str, str] | None = None,
         target: str = "",
+        retry_delay: float | None = None,
     ) -> None:
+        #: Seconds the server asked the client to wait before retrying (google.rpc.RetryInfo).
+        self.retry_delay = retry_delay
         self.code = code
         self.details = details
         self.incident_id = incident_id
@@ -122,10 +128,13 @@ class StatusDetails:
     metadata: dict[str, str] = field(default_factory=dict)
     message: str = ""
     has_bad_request: bool = False
+    #: google.rpc.RetryInfo.retry_delay in seconds; None when the server sent none.
+    retry_delay: float | None = None
 
 
 def decode_status_details(trailing_metadata: Iterable[tuple[str, Any]] | None) -> StatusDetails:
-    """Decode google.rpc.Status (BadRequest, ErrorInfo) from the call's trailing metadata.
+    """Decode google.rpc.Status (BadRequest, ErrorInfo, RetryInfo) from the call's trailing
+    metadata.
 
     Unknown detail types are skipped; an unreadable trailer yields empty details (the gRPC code and
     message still describe the failure).
@@ -146,6 +155,7 @@ def decode_status_details(trailing_metadata: Iterable[tuple[str, Any]] | None) -
     reason = domain = ""
     metadata: dict[str, str] = {}
     has_bad_request = False
+    retry_delay: float | None = None
     for detail in status.details:
         if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
             bad = error_details_pb2.BadRequest()
@@ -157,6 +167,10 @@ def decode_status_details(trailing_metadata: Iterable[tuple[str, Any]] | None) -
             detail.Unpack(info)
             reason, domain = info.reason, info.domain
             metadata.update(dict(info.metadata))
+        elif detail.Is(error_details_pb2.RetryInfo.DESCRIPTOR):
+            retry = error_details_pb2.RetryInfo()
+            detail.Unpack(retry)
+            retry_delay = retry.retry_delay.ToNanoseconds() / 1e9
     return StatusDetails(
         violations=violations,
         reason=reason,
@@ -164,6 +178,7 @@ def decode_status_details(trailing_metadata: Iterable[tuple[str, Any]] | None) -
         metadata=metadata,
         message=status.message,
         has_bad_request=has_bad_request,
+        retry_delay=retry_delay,
     )
 
 
@@ -191,4 +206,5 @@ def error_from_rpc(exc: Any, *, target: str = "") -> TcoError:
         reason=details.reason,
         metadata=details.metadata,
         target=target,
+        retry_delay=details.retry_delay,
     )

@@ -61,6 +61,15 @@ def _http_port(text: str) -> int | None:
     return None if text == "off" else _port(text)
 
 
+def _max_waiting(text: str) -> int | None:
+    if text == "off":
+        return None
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0 or 'off', got {value}")
+    return value
+
+
 def _non_negative_float(text: str) -> float:
     value = float(text)
     if not value >= 0:
@@ -151,6 +160,14 @@ def parse_args(argv: Sequence[str] | None = None) -> ServerConfig:
             "(default %(default)s; see tco_server.evaluation_queue)",
         ),
         (
+            "--max-waiting",
+            _max_waiting,
+            defaults.max_waiting,
+            "calls that may wait for an evaluation turn in one process; one more is refused "
+            "UNAVAILABLE with a RetryInfo delay (reason OVERLOADED); 'off' = no bound "
+            "(default: off)",
+        ),
+        (
             "--grace",
             _non_negative_float,
             defaults.grace_seconds,
@@ -214,6 +231,7 @@ def parse_args(argv: Sequence[str] | None = None) -> ServerConfig:
         database=args.database,
         data_key_file=args.data_key_file,
         data_sync=args.data_sync,
+        max_waiting=args.max_waiting,
     )
 
 

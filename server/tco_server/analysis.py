@@ -4,7 +4,7 @@
 
 1. limits (:func:`check_request`), sizes first: the tender's and the analysis' lists by the one
    table of :mod:`tco_server.limits`, then the Monte Carlo draws and draw cells
-   (``TOO_MANY_DRAWS``): RESOURCE_EXHAUSTED; then the field shapes of the tender (as EvaluateBids)
+   (``TOO_MANY_DRAWS``): INVALID_ARGUMENT; then the field shapes of the tender (as EvaluateBids)
    and of the analysis (enums, path and name lengths): INVALID_ARGUMENT;
 2. proto -> domain: the tender by :func:`tco_server.convert_in.to_tender`, the spec by
    :func:`to_spec` (an unset mode becomes None, refused by the engine with its path);
@@ -393,5 +393,7 @@ def _analyze_checked(
         ) from None
     checkpoint("response")
     response = to_response(result)
+    response.evaluation_digest = digest.evaluation_digest(prepared)
+    response.data_version = digest.DATA_VERSION
     check_response_size(response, max_message_bytes)
     return response

@@ -14,8 +14,8 @@
   a handler stops the start-up. The same handlers serve gRPC and HTTP; for gRPC a streaming
   method opens a :class:`tco_server.serving.MessageStream` (:func:`_stream_openers`).
 - Security (:mod:`tco_server.security`), health (``""`` and the service SERVING once started;
-  :class:`Health` keeps the gRPC and the HTTP servicer alike) and reflection (v1alpha), both on
-  the event loop.
+  :class:`Health` keeps the gRPC and the HTTP servicer alike) and reflection (v1 and v1alpha,
+  with the contract's comments: :mod:`tco_server.reflection`), both on the event loop.
 - :meth:`RunningServer.shutdown`: NOT_SERVING for every name first, then the drain of
   :mod:`tco_server.serving`: new calls refused, every accepted call answered within the grace.
 - ``config.http_port``: the same handler table, behind the same interceptors and with the same
@@ -33,9 +33,8 @@ from typing import Any
 import grpc
 from google.protobuf.message import Message
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
 
-from tco_server import decoding, http_gateway, procurement_service, security, serving
+from tco_server import decoding, http_gateway, procurement_service, reflection, security, serving
 from tco_server.batch import tender_refusal
 from tco_server.config import SERVICE_NAME, ServerConfig
 from tco_server.limits import ANALYSIS_REQUEST_RULES, SIZE_RULES
@@ -193,14 +192,8 @@ def start(config: ServerConfig) -> RunningServer:
 
     def register(server: grpc.aio.Server) -> None:  # the servicers that run on the event loop
         health_pb2_grpc.add_HealthServicer_to_server(health_status.aio, server)
-        reflection.enable_server_reflection(
-            (
-                SERVICE_NAME,
-                procurement_service.SERVICE_NAME,
-                health.SERVICE_NAME,
-                reflection.SERVICE_NAME,
-            ),
-            server,
+        reflection.enable(
+            server, (SERVICE_NAME, procurement_service.SERVICE_NAME, health.SERVICE_NAME)
         )
 
     server = serving.GrpcServer(config, grpc_tables, interceptors, register)

@@ -74,7 +74,7 @@ def default_ids(rows: int) -> list[str]:
 def check_columns(columns: batch_pb2.BidColumns, limits: Limits) -> None:
     """Refuse columns that break a limit or do not have ``rows`` values; quiet otherwise.
 
-    Raises :class:`RequestTooLargeError` (RESOURCE_EXHAUSTED: more rows than ``max_bids``, more
+    Raises :class:`RequestTooLargeError` (INVALID_ARGUMENT: more rows than ``max_bids``, more
     resource entries than ``max_total_streams``) or :class:`InvalidTender` (INVALID_ARGUMENT:
     row count below 1, a column of the wrong length, an over-long id, unit or resource name; and
     everything :func:`tco_server.limits.check_request` finds in the method).
@@ -317,6 +317,8 @@ def result_columns(evaluation: r.Evaluation, bid_ids: Sequence[str]) -> batch_pb
         validated_only=evaluation.validated_only,
         rate_basis=convert_out.RATE_BASIS[evaluation.rate_basis],
         analysis_discount_rate=float(evaluation.analysis_discount_rate),
+        evaluation_digest=evaluation.evaluation_digest,
+        data_version=evaluation.data_version,
     )
     if not evaluation.results:
         return out

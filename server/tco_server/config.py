@@ -79,6 +79,9 @@ class ServerConfig:
     #: SQLite durability of the records: "full" (fsync every commit) or "normal" (see
     #: tco_server.records.store)
     data_sync: str = "full"
+    #: Calls that may wait for an evaluation turn in one process; one more is refused at once,
+    #: UNAVAILABLE with a RetryInfo delay (reason OVERLOADED). None: no bound (the default).
+    max_waiting: int | None = None
 
     @property
     def max_message_bytes(self) -> int:

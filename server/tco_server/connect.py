@@ -31,7 +31,7 @@ becomes HTTP 400 with::
      "details":[{"type":"google.rpc.BadRequest","value":"CkQKF2JpZHNbMF0...",
                  "debug":{"fieldViolations":[{"field":"bids[0].items[0].quantity", ...}]}},
                 {"type":"google.rpc.ErrorInfo","value":"Cg5JTlZBTElEX1RFTkRFUhIG...",
-                 "debug":{"reason":"INVALID_TENDER","domain":"tcoapi",
+                 "debug":{"reason":"INVALID_TENDER","domain":"tcoapi.lcc-tco.org",
                           "metadata":{"violations":"1"}}}]}
 """
 

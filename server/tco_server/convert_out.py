@@ -73,6 +73,8 @@ def to_response(evaluation: r.Evaluation, *, summary: bool = False) -> pb.Evalua
         validated_only=evaluation.validated_only,
         rate_basis=RATE_BASIS[evaluation.rate_basis],
         analysis_discount_rate=float(evaluation.analysis_discount_rate),
+        evaluation_digest=evaluation.evaluation_digest,
+        data_version=evaluation.data_version,
     )
     results = response.results
     for b in evaluation.results:

@@ -325,7 +325,7 @@ def refusing_undecodable(
     method: str, message_name: str, behaviour: Callable[[Any, grpc.ServicerContext], Any]
 ) -> Callable[[Any, grpc.ServicerContext], Any]:
     """``behaviour``, but an :class:`Undecodable` request is answered INVALID_ARGUMENT and a
-    :class:`Refused` one RESOURCE_EXHAUSTED (the status and log line EvaluateBids gives a
+    :class:`Refused` one INVALID_ARGUMENT (the status and log line EvaluateBids gives a
     request its limits refuse)."""
     status = undecodable_status(message_name)
 
@@ -344,7 +344,7 @@ def refusing_undecodable(
             log_event(
                 "rpc",
                 method=method,
-                code="RESOURCE_EXHAUSTED",
+                code=errors.TOO_LARGE_CODE.name,
                 duration_ms=_ms_since(request.started),
                 bids=request.bids,
                 reason=request.error.reason,

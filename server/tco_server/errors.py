@@ -1,17 +1,31 @@
 """Errors -> gRPC status with ``google.rpc`` details (the contract's error model).
 
+The status code says what a client program can do: INVALID_ARGUMENT - change the request, never
+retry it as it is; UNAVAILABLE - retry after ``RetryInfo.retry_delay``; UNAUTHENTICATED - fix the
+token; INTERNAL - quote the incident id. Every status carries an ``ErrorInfo`` (reason, domain
+:data:`DOMAIN`, metadata); every ``BadRequest.FieldViolation`` has its ``reason`` set. Every
+reason is a value of ``ErrorReason`` in ``proto/tcoapi/v1/codes.proto`` (the catalogue;
+``tests/server/test_codes.py`` holds the source to it).
+
 =====================  ===================  ==========================================
 what                   code                 details
 =====================  ===================  ==========================================
 bad fields             INVALID_ARGUMENT     BadRequest (one FieldViolation per violation,
-(engine or limits)                          path exactly as given) + ErrorInfo(reason
-                                            "INVALID_TENDER", domain "tcoapi",
-                                            metadata {"violations": "<count>"})
-request too large      RESOURCE_EXHAUSTED   BadRequest naming the field (``bids``) +
-                                            ErrorInfo(reason "TOO_MANY_BIDS" / ...)
+(engine or limits)                          path exactly as given, reason
+                                            "INVALID_TENDER") + ErrorInfo(reason
+                                            "INVALID_TENDER", metadata {"violations":
+                                            "<count>"})
+request too large      INVALID_ARGUMENT     BadRequest naming the field (``bids``), each
+(a size limit:                              violation with its rule's reason + ErrorInfo
+permanent)                                  (reason "TOO_MANY_BIDS" / "TOO_MANY_STREAMS"
+                                            / ... of the first)
 undecodable request    INVALID_ARGUMENT     BadRequest with one violation at the empty
 (not protobuf, not                          path + ErrorInfo(reason "UNDECODABLE_REQUEST");
 UTF-8; tco_server.decoding)                 grpc's own answer would be INTERNAL
+overloaded (more       UNAVAILABLE          RetryInfo(retry_delay) + ErrorInfo(reason
+calls wait for an                           "OVERLOADED", metadata {"limit": "<calls>"})
+evaluation than
+``--max-waiting``)
 unauthenticated        UNAUTHENTICATED      ErrorInfo(reason "MISSING_TOKEN" /
 (tco_server.security)                       "INVALID_TOKEN")
 unexpected fault       INTERNAL             ErrorInfo(reason "INTERNAL", metadata
@@ -37,16 +51,26 @@ from collections.abc import Sequence
 from pathlib import PurePath
 
 import grpc
-from google.protobuf import any_pb2
+from google.protobuf import any_pb2, duration_pb2
 from google.protobuf.message import Message
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from tco.errors import FieldViolation, InvalidTender
+from tco_server.evaluation_queue import Overloaded
 from tco_server.limits import RequestTooLargeError
 
-#: The ErrorInfo domain of every error this service returns.
-DOMAIN = "tcoapi"
+#: The ErrorInfo domain of every error this service returns: a DNS-style name (AIP-193), the
+#: service's name under the project's (github.com/lcc-tco) own domain.
+DOMAIN = "tcoapi.lcc-tco.org"
+#: The reason of a FieldViolation the engine found (tco.errors.FieldViolation has no reason).
+INVALID_TENDER = "INVALID_TENDER"
+#: The reason of an overload refusal (UNAVAILABLE with RetryInfo).
+OVERLOADED = "OVERLOADED"
+
+#: A violation: (field, description) - its reason is the status's - or (field, description,
+#: reason).
+Violation = tuple[str, str] | tuple[str, str, str]
 #: Rough size budget of the BadRequest detail, bytes (well under grpc's 8 KiB metadata limit).
 DETAILS_BUDGET_BYTES = 4096
 #: Longest description put into a detail (longer ones are cut with "..."); paths are never cut.
@@ -65,17 +89,22 @@ def _pack(message: Message) -> any_pb2.Any:
     return packed
 
 
-def _bad_request(fields: Sequence[tuple[str, str]]) -> tuple[error_details_pb2.BadRequest, int]:
-    """A BadRequest with as many (field, description) pairs as fit the budget; and how many."""
+def _bad_request(
+    fields: Sequence[Violation], reason: str
+) -> tuple[error_details_pb2.BadRequest, int]:
+    """A BadRequest with as many violations as fit the budget; and how many. A violation without
+    its own reason gets ``reason`` (the ErrorInfo's)."""
     bad = error_details_pb2.BadRequest()
     used = 0
-    for field, raw_description in fields:
+    for violation in fields:
+        field, raw_description = violation[0], violation[1]
+        own = violation[2] if len(violation) > 2 else reason  # (field, description, reason)
         description = _cut(raw_description, MAX_DETAIL_TEXT)  # the path is never cut
-        cost = len(field.encode()) + len(description.encode()) + 8
+        cost = len(field.encode()) + len(description.encode()) + len(own) + 12
         if bad.field_violations and used + cost > DETAILS_BUDGET_BYTES:
             break
         used += cost
-        bad.field_violations.add(field=field, description=description)
+        bad.field_violations.add(field=field, description=description, reason=own)
     return bad, len(bad.field_violations)
 
 
@@ -84,17 +113,23 @@ def _status(
     message: str,
     reason: str,
     metadata: dict[str, str],
-    fields: Sequence[tuple[str, str]] = (),
+    fields: Sequence[Violation] = (),
+    *,
+    retry_after: float | None = None,
 ) -> grpc.Status:
     details: list[any_pb2.Any] = []
     if fields:
-        bad, reported = _bad_request(fields)
+        bad, reported = _bad_request(fields, reason)
         if reported < len(fields):
             metadata = {**metadata, "reported": str(reported)}
         details.append(_pack(bad))
     details.append(
         _pack(error_details_pb2.ErrorInfo(reason=reason, domain=DOMAIN, metadata=metadata))
     )
+    if retry_after is not None:
+        delay = duration_pb2.Duration()
+        delay.FromNanoseconds(round(retry_after * 1e9))
+        details.append(_pack(error_details_pb2.RetryInfo(retry_delay=delay)))
     proto = status_pb2.Status(
         code=getattr(code_pb2, code.name), message=_cut(message, MAX_MESSAGE), details=details
     )
@@ -110,21 +145,38 @@ def invalid_tender_status(error: InvalidTender) -> grpc.Status:
     return _status(
         grpc.StatusCode.INVALID_ARGUMENT,
         f"{count} invalid field(s){first}{more}",
-        "INVALID_TENDER",
+        INVALID_TENDER,
         {"violations": str(count)},
-        [(v.field, v.description) for v in violations],
+        [(v.field, v.description, getattr(v, "reason", "") or INVALID_TENDER) for v in violations],
     )
 
 
+#: The status code of a request over a size limit: permanent (the same request is refused
+#: again), so INVALID_ARGUMENT, not RESOURCE_EXHAUSTED, which clients read as "retry later".
+TOO_LARGE_CODE = grpc.StatusCode.INVALID_ARGUMENT
+
+
 def too_large_status(error: RequestTooLargeError) -> grpc.Status:
-    """RESOURCE_EXHAUSTED: the exceeded size limits, each naming its field."""
+    """INVALID_ARGUMENT: the exceeded size limits, each naming its field and its rule's reason."""
     first = error.violations[0]
     return _status(
-        grpc.StatusCode.RESOURCE_EXHAUSTED,
+        TOO_LARGE_CODE,
         f"request too large: {first.field}: {first.description}",
         error.reason,
         {"violations": str(len(error.violations))},
-        [(v.field, v.description) for v in error.violations],
+        [(v.field, v.description, v.reason) for v in error.violations],
+    )
+
+
+def overloaded_status(limit: int, retry_after: float) -> grpc.Status:
+    """UNAVAILABLE: more calls in progress than the server takes; retry after ``retry_after``
+    seconds (``RetryInfo``), the same request will do."""
+    return _status(
+        grpc.StatusCode.UNAVAILABLE,
+        f"server busy: {limit} calls in progress; retry after {retry_after:g} s",
+        OVERLOADED,
+        {"limit": str(limit)},
+        retry_after=retry_after,
     )
 
 
@@ -143,7 +195,7 @@ def internal_status(incident_id: str) -> grpc.Status:
 
 
 def request_status(
-    code: grpc.StatusCode, message: str, reason: str, fields: Sequence[tuple[str, str]]
+    code: grpc.StatusCode, message: str, reason: str, fields: Sequence[Violation]
 ) -> grpc.Status:
     """A status with a BadRequest of ``fields`` and an ErrorInfo (a malformed request)."""
     return _status(code, message, reason, {"violations": str(len(fields))}, fields)
@@ -180,12 +232,15 @@ def exception_frames(error: BaseException) -> list[str]:
 
 def failure(error: Exception) -> tuple[str, dict[str, object], grpc.Status]:
     """A failed call's (or tender's) code name, log fields and status: the one mapping of
-    size, field and unexpected errors."""
+    size, field, overload and unexpected errors."""
     if isinstance(error, RequestTooLargeError):
         fields: dict[str, object] = {"reason": error.reason, "violations": len(error.violations)}
-        return "RESOURCE_EXHAUSTED", fields, too_large_status(error)
+        return TOO_LARGE_CODE.name, fields, too_large_status(error)
+    if isinstance(error, Overloaded):
+        fields = {"reason": OVERLOADED, "retry_after_s": error.retry_after}
+        return "UNAVAILABLE", fields, overloaded_status(error.limit, error.retry_after)
     if isinstance(error, InvalidTender):
-        fields = {"reason": "INVALID_TENDER", "violations": len(error.violations)}
+        fields = {"reason": INVALID_TENDER, "violations": len(error.violations)}
         return "INVALID_ARGUMENT", fields, invalid_tender_status(error)
     incident_id = new_incident_id()
     fields = {

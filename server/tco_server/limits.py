@@ -1,7 +1,8 @@
 """Request limits: one table of size rules, and the shape of strings and enums.
 
 - **Size** (how many bids, items, streams, points, method and analysis entries): the request is
-  too big to evaluate here, whatever its content: ``RESOURCE_EXHAUSTED``, ``ErrorInfo`` reason
+  too big to evaluate here, whatever its content: ``INVALID_ARGUMENT`` (permanent: the same
+  request is refused again, so not RESOURCE_EXHAUSTED, which clients retry), ``ErrorInfo`` reason
   naming the limit (``TOO_MANY_BIDS``, ...), ``BadRequest`` naming the list (``bids[3].items``).
   :data:`SIZE_RULES` (and :data:`ANALYSIS_SIZE_RULES`) is the one table of them: field path,
   limit, reason, what is counted. :func:`size_violations` reads it on the parsed request and
@@ -43,20 +44,20 @@ class Limits:
     ``--max-*`` flags; bids, the study period and the string lengths are the engine's constants.
     """
 
-    #: Bids in one request (RESOURCE_EXHAUSTED, field ``bids``).
+    #: Bids in one request (INVALID_ARGUMENT field ``bids``).
     max_bids: int = MAX_BIDS
-    #: Items in one bid (RESOURCE_EXHAUSTED, field ``bids[i].items``).
+    #: Items in one bid (INVALID_ARGUMENT field ``bids[i].items``).
     max_items_per_bid: int = 1_000
-    #: Items over all bids (RESOURCE_EXHAUSTED, field ``bids``).
+    #: Items over all bids (INVALID_ARGUMENT field ``bids``).
     max_total_items: int = 10_000
     #: Stream entries over all bids: cost streams, resource uses, pollutant emissions and
-    #: deductions of bids and items (RESOURCE_EXHAUSTED, field ``bids``).
+    #: deductions of bids and items (INVALID_ARGUMENT field ``bids``).
     max_total_streams: int = 100_000
     #: Points of one repeated series: emission factor trajectory, carbon price points, yearly
-    #: escalation rates, ladder steps (RESOURCE_EXHAUSTED, the list's path).
+    #: escalation rates, ladder steps (INVALID_ARGUMENT the list's path).
     max_points: int = 1_000
     #: Entries of each method list: resource prices, emission factors, pollutant prices,
-    #: exchange rates (RESOURCE_EXHAUSTED, the list's path).
+    #: exchange rates (INVALID_ARGUMENT the list's path).
     max_method_entries: int = 1_000
     #: Study period N in years (INVALID_ARGUMENT, ``method.study_period_years``, the engine's
     #: wording); the engine checks 1..N too.
@@ -158,7 +159,8 @@ class SizeViolation:
 
 
 class RequestTooLargeError(Exception):
-    """The request exceeds a size limit; answered with RESOURCE_EXHAUSTED."""
+    """The request exceeds a size limit; answered with INVALID_ARGUMENT
+    (:func:`tco_server.errors.too_large_status`)."""
 
     def __init__(self, violations: Sequence[SizeViolation]) -> None:
         self.violations: tuple[SizeViolation, ...] = tuple(violations)

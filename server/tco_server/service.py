@@ -75,7 +75,7 @@ class LifeCycleCostService(service_pb2_grpc.LifeCycleCostServiceServicer):
 
     def __init__(self, config: ServerConfig) -> None:
         self._config = config
-        self.queue = EvaluationQueue(config.evaluations)
+        self.queue = EvaluationQueue(config.evaluations, config.max_waiting)
 
     def EvaluateBids(  # noqa: N802 - the contract's method name
         self, request: tender_pb2.EvaluateBidsRequest, context: grpc.ServicerContext

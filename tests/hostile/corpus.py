@@ -12,8 +12,8 @@ Three groups, each measured separately by :mod:`tests.hostile.test_server_hostil
 - :data:`VALUE_CASES`: NaN, +-inf, 1e400 (parses to inf), negatives where not allowed, absurd
   years and study periods, enum numbers the contract does not define, over-long texts and keys.
 - :data:`SIZE_CASES`: 10^6 items, 10^6 bids, 10^6 map entries, 10^5 points, a message over the
-  16 MiB transport limit: RESOURCE_EXHAUSTED, by the limits (naming the field) or by the
-  transport (no handler runs, no field).
+  16 MiB transport limit: INVALID_ARGUMENT by the limits (naming the field and the limit's
+  reason: permanent), RESOURCE_EXHAUSTED by the transport (no handler runs, no field).
 
 Every request is built and serialized once, up front (:func:`serialized`), so sending it costs the
 test process next to nothing while the healthy client is being timed.
@@ -238,13 +238,13 @@ def _over_transport_limit(r: Request) -> None:
 
 
 SIZE_CASES: list[Hostile] = [
-    Hostile("10^6 items in one bid", _many_items(10**6), EXHAUSTED, "bids[0].items"),
-    Hostile("10^6 bids", _many_bids(10**6), EXHAUSTED, "bids"),
-    Hostile("10^5 exchange rates", _many_rates(10**5), EXHAUSTED, "method.exchange_rates"),
+    Hostile("10^6 items in one bid", _many_items(10**6), INVALID, "bids[0].items"),
+    Hostile("10^6 bids", _many_bids(10**6), INVALID, "bids"),
+    Hostile("10^5 exchange rates", _many_rates(10**5), INVALID, "method.exchange_rates"),
     Hostile(
         "10^5 yearly escalation rates",
         _points(10**5),
-        EXHAUSTED,
+        INVALID,
         "method.resource_prices[0].yearly_escalation",
     ),
     Hostile("a 17 MiB message", _over_transport_limit, EXHAUSTED, "", transport=True),

@@ -1,7 +1,7 @@
 """Hostile unit strings, values and sizes against the REAL server, with a healthy client alongside.
 
-Each hostile request (:mod:`tests.hostile.corpus`) must be answered INVALID_ARGUMENT (or
-RESOURCE_EXHAUSTED for size) naming its field, with the server's own log line for each (a 17 MiB
+Each hostile request (:mod:`tests.hostile.corpus`) must be answered INVALID_ARGUMENT (a size
+limit too) naming its field, with the server's own log line for each (a 17 MiB
 message is refused by the transport, before any handler), quoting none of the hostile content,
 while a healthy client sending the sample tender in a loop is served without a failure.
 
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import pytest
 
+from tco_server import errors
 from tests.conftest import ServerProcess
 from tests.hostile.corpus import (
     ALL_CASES,
@@ -47,7 +48,7 @@ def _check_answers(outcomes: list[Outcome]) -> None:
         elif o.case.field and o.case.field not in o.failure.fields:
             wrong.append(f"{o.case.name}: fields {o.failure.fields[:5]}, not {o.case.field}")
         elif not o.case.transport:
-            assert o.failure.domain == "tcoapi", o.case.name
+            assert o.failure.domain == errors.DOMAIN, o.case.name
     assert not wrong, "\n".join(wrong)
 
 

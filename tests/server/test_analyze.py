@@ -229,13 +229,13 @@ def test_unset_mode_is_required(stub: service_pb2_grpc.LifeCycleCostServiceStub)
         ),
     ],
 )
-def test_size_limits_are_resource_exhausted(
+def test_size_limits_are_invalid_argument(
     stub: service_pb2_grpc.LifeCycleCostServiceStub, change: Any, field: str, reason: str
 ) -> None:
     request = _request()
     change(request.analysis)
     failure = _failing(stub, request)
-    assert failure.code == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert failure.code == grpc.StatusCode.INVALID_ARGUMENT
     assert failure.reason == reason
     assert failure.fields == [field]
 
@@ -251,7 +251,7 @@ def test_draw_cells_limit_counts_bids_and_years(
         bid.CopyFrom(request.bids[0])
         bid.id = f"extra-{i}"
     failure = _failing(stub, request)
-    assert failure.code == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert failure.code == grpc.StatusCode.INVALID_ARGUMENT
     assert failure.reason == "TOO_MANY_DRAWS"
 
 
@@ -292,6 +292,6 @@ def test_an_oversized_tender_is_refused_before_the_full_parse(
     for _ in range(1_000_000 - len(items)):
         items.add()
     failure = _failing(stub, request)
-    assert failure.code == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert failure.code == grpc.StatusCode.INVALID_ARGUMENT
     assert failure.reason == "TOO_MANY_ITEMS"
     assert failure.fields == ["bids[0].items", "bids"]

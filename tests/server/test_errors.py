@@ -1,8 +1,11 @@
 """Every error class end to end: code, google.rpc details, field paths exactly as the contract says.
 
-- INVALID_ARGUMENT: BadRequest with one FieldViolation per bad field (all of them at once) and
-  ErrorInfo(reason INVALID_TENDER, domain tcoapi, metadata.violations = count);
-- RESOURCE_EXHAUSTED: a request-size limit, BadRequest naming the field, ErrorInfo reason;
+- INVALID_ARGUMENT: BadRequest with one FieldViolation per bad field (all of them at once, each
+  with its reason) and ErrorInfo(reason INVALID_TENDER, domain tcoapi.lcc-tco.org,
+  metadata.violations = count);
+- INVALID_ARGUMENT too for a request-size limit (permanent): BadRequest naming the field, the
+  limit's reason in ErrorInfo and in each FieldViolation;
+- UNAVAILABLE for overload: RetryInfo with the delay, ErrorInfo reason OVERLOADED;
 - INTERNAL: ErrorInfo.metadata.incident_id, no stack trace in the message.
 """
 
@@ -13,8 +16,12 @@ import re
 
 import grpc
 import pytest
+from google.rpc import error_details_pb2, status_pb2
+from grpc_status import rpc_status
 
-from tcoapi.v1 import service_pb2_grpc, tender_pb2
+from tco_client.errors import decode_status_details
+from tco_server import errors
+from tcoapi.v1 import codes_pb2, service_pb2_grpc, tender_pb2
 from tests.conftest import ServerProcess, wait_until
 from tests.server.conftest import Failure, call_failing
 
@@ -27,7 +34,7 @@ MISSING_EUR_PATHS = ["bids[1].items[0].unit_price.unit", "bids[1].items[0].costs
 def _assert_invalid_tender(failure: Failure) -> None:
     assert failure.code == grpc.StatusCode.INVALID_ARGUMENT
     assert failure.reason == "INVALID_TENDER"
-    assert failure.domain == "tcoapi"
+    assert failure.domain == errors.DOMAIN
     assert failure.metadata["violations"] == str(len(failure.violations))
 
 
@@ -94,7 +101,37 @@ def test_validate_only_reports_the_same_violations(
 # -- limits, checked by the server before any parsing --------------------------------------------
 
 
-def test_too_many_bids_is_resource_exhausted_naming_bids(
+def _violation_reasons(status: status_pb2.Status) -> list[str]:
+    reasons: list[str] = []
+    for detail in status.details:
+        if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
+            bad = error_details_pb2.BadRequest()
+            detail.Unpack(bad)
+            reasons += [v.reason for v in bad.field_violations]
+    return reasons
+
+
+def _status_of(
+    stub: service_pb2_grpc.LifeCycleCostServiceStub, request: tender_pb2.EvaluateBidsRequest
+) -> status_pb2.Status:
+    with pytest.raises(grpc.RpcError) as raised:
+        stub.EvaluateBids(request, timeout=60)
+    status = rpc_status.from_call(raised.value)  # type: ignore[arg-type]
+    assert status is not None
+    return status
+
+
+def test_every_field_violation_has_a_reason(
+    stub: service_pb2_grpc.LifeCycleCostServiceStub, sample_request: tender_pb2.EvaluateBidsRequest
+) -> None:
+    sample_request.bids[1].items[0].resource_use[0].amount.unit = "kg"
+    del sample_request.method.exchange_rates["EUR"]
+    reasons = _violation_reasons(_status_of(stub, sample_request))
+    assert len(reasons) == 3
+    assert set(reasons) == {"INVALID_TENDER"}
+
+
+def test_too_many_bids_is_invalid_argument_naming_bids(
     stub: service_pb2_grpc.LifeCycleCostServiceStub, sample_request: tender_pb2.EvaluateBidsRequest
 ) -> None:
     template = sample_request.bids[0]
@@ -104,12 +141,13 @@ def test_too_many_bids_is_resource_exhausted_naming_bids(
         bid.CopyFrom(template)
         bid.id = f"bid-{i}"
     failure = call_failing(stub, sample_request)
-    assert failure.code == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert failure.code == grpc.StatusCode.INVALID_ARGUMENT  # permanent: never retry as is
     assert failure.reason == "TOO_MANY_BIDS"
-    assert failure.domain == "tcoapi"
+    assert failure.domain == errors.DOMAIN
     assert failure.fields == ["bids"]
     assert "1000" in failure.description("bids")
     assert "1001" in failure.description("bids")
+    assert _violation_reasons(_status_of(stub, sample_request)) == ["TOO_MANY_BIDS"]
 
 
 def test_too_many_items_in_a_bid_names_its_items(
@@ -119,7 +157,7 @@ def test_too_many_items_in_a_bid_names_its_items(
     for _ in range(1000):
         sample_request.bids[1].items.add().CopyFrom(item)
     failure = call_failing(stub, sample_request)
-    assert failure.code == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert failure.code == grpc.StatusCode.INVALID_ARGUMENT
     assert failure.reason == "TOO_MANY_ITEMS"
     assert failure.fields == ["bids[1].items"]
 
@@ -171,7 +209,7 @@ def test_a_response_over_the_message_limit_is_refused_by_name(
         with grpc.insecure_channel(proc.target) as channel:
             stub = service_pb2_grpc.LifeCycleCostServiceStub(channel)
             failure = call_failing(stub, sample_request)
-            assert failure.code == grpc.StatusCode.RESOURCE_EXHAUSTED
+            assert failure.code == grpc.StatusCode.INVALID_ARGUMENT
             assert failure.reason == "RESPONSE_TOO_LARGE"
             assert failure.fields == ["bids"]
             assert "MiB" in failure.description("bids")
@@ -192,7 +230,7 @@ def test_unexpected_fault_is_internal_with_an_incident_id(
     failure = call_failing(fault_stub, sample_request, metadata=(("x-tco-test-fault", "raise"),))
     assert failure.code == grpc.StatusCode.INTERNAL
     assert failure.reason == "INTERNAL"
-    assert failure.domain == "tcoapi"
+    assert failure.domain == errors.DOMAIN
     incident_id = failure.metadata["incident_id"]
     assert re.fullmatch(r"[0-9a-f]{32}", incident_id)
     assert incident_id in failure.message
@@ -213,3 +251,32 @@ def test_fault_hooks_are_off_by_default(
         sample_request, timeout=30, metadata=(("x-tco-test-fault", "raise"),)
     )
     assert len(response.results) == 2
+
+
+# -- overload and the catalogue ----------------------------------------------------------------
+
+
+def test_overload_is_unavailable_with_a_retry_delay() -> None:
+    """The status of an overload refusal carries RetryInfo, and the Python client decodes it."""
+    status = errors.overloaded_status(32, 0.25)
+    assert status.code == grpc.StatusCode.UNAVAILABLE
+    (key, raw), *_ = status.trailing_metadata
+    assert key == "grpc-status-details-bin"
+    details = decode_status_details(status.trailing_metadata)
+    assert (details.reason, details.domain) == ("OVERLOADED", errors.DOMAIN)
+    assert details.metadata == {"limit": "32"}
+    assert details.retry_delay == 0.25
+    decoded = status_pb2.Status.FromString(raw)
+    assert decoded.code == grpc.StatusCode.UNAVAILABLE.value[0]
+    assert "retry after 0.25 s" in decoded.message
+
+
+def test_every_reason_sent_is_in_the_catalogue() -> None:
+    values = codes_pb2.ErrorReason.values()
+    names = {codes_pb2.ErrorReason.Name(v).removeprefix("ERROR_REASON_") for v in values}
+    assert {"INVALID_TENDER", "OVERLOADED", "TOO_MANY_BIDS", "TOO_MANY_STREAMS"} <= names
+    assert "TOO_MANY_DRAWS" in names
+
+
+def test_domain_is_a_dns_name() -> None:
+    assert re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)+", errors.DOMAIN)

@@ -55,7 +55,7 @@ import pytest
 from tco.errors import InvalidTender
 from tco.evaluate import evaluate
 from tco.rounding import round_array_money, round_money
-from tco_server import convert_in
+from tco_server import convert_in, errors
 from tcoapi.v1 import result_pb2, tender_pb2
 from tests.conftest import ServerProcess, wait_until
 from tests.server.conftest import Failure, decode, load_sample_request
@@ -205,7 +205,7 @@ def test_bug_undecodable_request_was_answered_internal(
         assert isinstance(answer, Failure), method
         assert answer.code == grpc.StatusCode.INVALID_ARGUMENT
         assert answer.reason == "UNDECODABLE_REQUEST"
-        assert answer.domain == "tcoapi"
+        assert answer.domain == errors.DOMAIN
         assert answer.fields == [""]
 
     def undecodable() -> list[dict[str, object]]:

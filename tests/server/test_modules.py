@@ -67,7 +67,7 @@ def test_invalid_tender_status_lists_every_violation_with_its_path() -> None:
     assert status.code.name == "INVALID_ARGUMENT"
     violations, reason, domain, metadata = _details(status)
     assert violations == [("bids[0].id", "must not be empty"), ("method.currency", "x")]
-    assert (reason, domain, metadata) == ("INVALID_TENDER", "tcoapi", {"violations": "2"})
+    assert (reason, domain, metadata) == ("INVALID_TENDER", errors.DOMAIN, {"violations": "2"})
     assert status.details.startswith("2 invalid field(s): bids[0].id: must not be empty")
 
 

@@ -26,7 +26,7 @@ from grpc_reflection.v1alpha.proto_reflection_descriptor_database import (
 
 from tco_client import TcoClient
 from tco_client.errors import TcoInvalidTender, TcoServiceError
-from tco_server import security
+from tco_server import errors, security
 from tcoapi.v1 import service_pb2_grpc, tender_pb2
 from tests.conftest import ServerProcess, wait_until
 from tests.server.certs import Pki, make_pki
@@ -268,7 +268,7 @@ def test_tokens_gate_the_service_but_not_health_and_reflection(
                 failure = decode(caught.value)
                 assert failure.code == grpc.StatusCode.UNAUTHENTICATED
                 assert failure.reason == reason
-                assert failure.domain == "tcoapi"
+                assert failure.domain == errors.DOMAIN
             # reference data needs a token too
             from tcoapi.v1 import reference_pb2
 

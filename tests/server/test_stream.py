@@ -119,7 +119,7 @@ def test_one_bad_tender_gets_its_status_and_the_others_succeed(
     assert responses[0].result == responses[2].result
 
 
-def test_a_tender_over_the_limits_is_resource_exhausted_for_that_tender_only(
+def test_a_tender_over_the_limits_is_invalid_argument_for_that_tender_only(
     stub: service_pb2_grpc.LifeCycleCostServiceStub, sample_request: tender_pb2.EvaluateBidsRequest
 ) -> None:
     huge = batch_pb2.BidColumns(method=sample_request.method, rows=1_000_000)
@@ -130,7 +130,7 @@ def test_a_tender_over_the_limits_is_resource_exhausted_for_that_tender_only(
             _tender("ok", sample_request),
         ],
     )
-    assert responses[0].error.code == code_pb2.RESOURCE_EXHAUSTED
+    assert responses[0].error.code == code_pb2.INVALID_ARGUMENT
     assert status_details(responses[0].error)[1] == "TOO_MANY_BIDS"
     assert [f for f, _ in status_details(responses[0].error)[0]] == ["columns.rows"]
     assert responses[1].HasField("result")

@@ -5,10 +5,13 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
+from pathlib import Path
 
 import pytest
 
-from tco import digest
+from tco import digest, reference, validate
+from tco.evaluate import evaluate
 from tco.inputs import (
     CarbonPrice,
     EmissionFactor,
@@ -16,9 +19,21 @@ from tco.inputs import (
     Quantity,
     RateBasis,
     ResourcePrice,
+    Tender,
 )
+from tco.version import __version__
 
+from . import digest_vector
 from .tender_json import sample_tender
+from .tender_json import tender as tender_from_dict
+
+
+def typical_tender() -> Tender:
+    """The goldens' typical tender: 5 bids x 10 items x 20 years."""
+    from .test_golden_outputs import _typical
+
+    return tender_from_dict(_typical())
+
 
 FIXED = Method(
     currency="SEK",
@@ -167,3 +182,122 @@ def test_third_party_recomputation_from_the_documented_rules() -> None:
     }
     data = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     assert digest.method_digest(method) == hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+# --- the evaluation digest (docs/digest.md) ------------------------------------------------------
+
+
+def _evaluation_digest(tender: Tender) -> str:
+    return digest.evaluation_digest(validate.prepare(tender))
+
+
+def _with_first_item(tender: Tender, **change: object) -> Tender:
+    bid = tender.bids[0]
+    item = dataclasses.replace(bid.items[0], **change)  # type: ignore[arg-type]
+    bid = dataclasses.replace(bid, items=(item, *bid.items[1:]))
+    return dataclasses.replace(tender, bids=(bid, *tender.bids[1:]))
+
+
+def test_evaluation_digest_ignores_the_order_of_the_bids() -> None:
+    tender = sample_tender()
+    swapped = dataclasses.replace(tender, bids=tender.bids[::-1])
+    assert digest.request_digest(swapped) != digest.request_digest(tender)
+    assert _evaluation_digest(swapped) == _evaluation_digest(tender)
+    assert evaluate(swapped).evaluation_digest == evaluate(tender).evaluation_digest
+
+
+def test_evaluation_digest_ignores_the_spelling_of_a_unit() -> None:
+    in_years = _with_first_item(sample_tender(), service_life=Quantity(10, "years"))
+    in_months = _with_first_item(sample_tender(), service_life=Quantity(120, "months"))
+    assert digest.request_digest(in_years) != digest.request_digest(in_months)
+    assert _evaluation_digest(in_years) == _evaluation_digest(in_months)
+    assert evaluate(in_years).ranking_table().equals(evaluate(in_months).ranking_table())
+
+
+def test_evaluation_digest_changes_with_the_last_bit_of_a_quantity() -> None:
+    tender = sample_tender()
+    price = tender.bids[0].items[0].unit_price
+    assert price is not None
+    nudged = _with_first_item(
+        tender, unit_price=Quantity(math.nextafter(price.value, math.inf), price.unit)
+    )
+    assert _evaluation_digest(nudged) != _evaluation_digest(tender)
+
+
+def test_evaluation_digest_follows_a_reference_value(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The digest covers the value a reference id resolves to, not the id: the same method with
+    the series' first point changed (as a data release would) gives another digest."""
+    method = dataclasses.replace(sample_tender().method, carbon_price=CarbonPrice("asek-7.0"))
+    tender = dataclasses.replace(sample_tender(), method=method)
+    before = _evaluation_digest(tender)
+    series = reference.carbon_price_series_by_id("asek-7.0")
+    assert series is not None
+    first, *rest = series.points
+    changed = dataclasses.replace(
+        series, points=(dataclasses.replace(first, value=first.value + 0.01), *rest)
+    )
+    monkeypatch.setattr(reference, "carbon_price_series_by_id", lambda _id: changed)
+    assert _evaluation_digest(tender) != before
+    assert digest.request_digest(tender) == digest.request_digest(tender)  # the request is the same
+
+
+def test_evaluation_digest_covers_engine_and_data_version() -> None:
+    prepared = validate.prepare(sample_tender())
+    document = digest.evaluation_document(prepared)
+    assert digest.evaluation_digest(prepared) == hashlib.sha256(document).hexdigest()
+    other_engine = digest.evaluation_document(prepared, engine_version="9.9.9")
+    other_data = digest.evaluation_document(prepared, data_version="2099.1+0000000000000000")
+    assert len({document, other_engine, other_data}) == 3
+    parsed = json.loads(document)
+    assert parsed["engine_version"] == __version__
+    assert parsed["data_version"] == digest.DATA_VERSION
+    assert [bid["id"] for bid in parsed["bids"]] == sorted(b.id for b in prepared.bids)
+    assert "warnings" not in parsed
+
+
+def test_data_version_is_the_label_and_the_files_digest() -> None:
+    folder = Path(reference.__file__).parent
+    manifest = "".join(
+        f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {path.name}\n"
+        for path in sorted(folder.glob("*.json"))
+    )
+    data_digest = hashlib.sha256(manifest.encode()).hexdigest()
+    assert digest.reference_data_digest() == data_digest
+    assert f"{reference.DATA_VERSION}+{data_digest[:16]}" == digest.DATA_VERSION
+
+
+@pytest.mark.parametrize("name", ["sample", "typical", "negative-zero"])
+def test_evaluation_document_reference_form_agrees_with_the_fast_path(name: str) -> None:
+    """The generated serialisers write what ``_canon`` + ``json.dumps`` write (arrays, -0.0 as
+    0.0, the float mappings included)."""
+    tender = sample_tender()
+    if name == "typical":
+        tender = typical_tender()
+    elif name == "negative-zero":
+        tender = _with_first_item(tender, installation_cost=Quantity(-0.0, "SEK"))
+    prepared = validate.prepare(tender)
+    fast = digest.evaluation_document(prepared)
+    parsed = json.loads(fast)
+    for part in ("method", "bids"):
+        value = getattr(prepared, part)
+        if part == "bids":
+            value = tuple(sorted(value, key=lambda bid: bid.id))
+        hint = digest._hints(type(prepared))[part]
+        assert parsed[part] == json.loads(digest._reference(value, hint))
+    text = json.dumps(parsed, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert text.encode("utf-8") == fast
+
+
+def test_the_documented_test_vector() -> None:
+    """docs/digest.md: the tender, its canonical document and digest; another language checks
+    its implementation against them (``tests/tco/digest_vector.py`` reads and rewrites it)."""
+    vector = digest_vector.read_vector()
+    document = digest_vector.document_of(vector)
+    assert document.decode("utf-8") == vector.document, (
+        "docs/digest.md's test vector is out of date (a prepared field changed?): "
+        "run .venv/bin/python -m tests.tco.digest_vector and review the diff"
+    )
+    assert hashlib.sha256(document).hexdigest() == vector.digest
+    assert digest_vector.read_bytes_line() == f"{len(document)} bytes; the first 32 in hex: " + (
+        document[:32].hex()
+    )

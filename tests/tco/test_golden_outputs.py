@@ -5,7 +5,8 @@ of issue 7 and pin its outputs: an optimisation may change how a figure is compu
 of it. Each file is a canonical dump of a :class:`tco.results.Evaluation`: every field of every
 result, floats as ``repr`` (the shortest string that reads back to the same binary64), arrays
 with their shape and every element, the digests included. ``engine_version`` is left out (a
-release label, not a computed figure).
+release label, not a computed figure), and so are ``data_version`` and ``evaluation_digest``,
+which cover the release labels (``tests/tco/test_digest.py`` tests them).
 
 Cases: ``tests/fixtures/sample-tender.json``, every ``examples/*.json`` (loaded with
 :func:`tests.tco.tender_json.tender`), and variants of the sample that reach the other paths of
@@ -35,6 +36,9 @@ from tco.results import Evaluation
 
 from .tender_json import sample_dict, tender
 
+#: Evaluation fields that follow the engine's and the reference data's release labels.
+_RELEASE_LABELS = frozenset({"engine_version", "data_version", "evaluation_digest"})
+
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = ROOT / "tests" / "fixtures" / "golden"
 EXAMPLES = ROOT / "examples"
@@ -53,7 +57,7 @@ def canonical(value: Any) -> Any:
         return {
             f.name: canonical(getattr(value, f.name))
             for f in dataclasses.fields(value)
-            if f.name != "engine_version"
+            if f.name not in _RELEASE_LABELS
         }
     if isinstance(value, enum.Enum):
         return value.value

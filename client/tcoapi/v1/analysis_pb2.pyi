@@ -655,6 +655,8 @@ class AnalyzeRankingResponse(_message.Message):
     SCENARIOS_FIELD_NUMBER: _builtins.int
     MONTE_CARLO_FIELD_NUMBER: _builtins.int
     WARNINGS_FIELD_NUMBER: _builtins.int
+    EVALUATION_DIGEST_FIELD_NUMBER: _builtins.int
+    DATA_VERSION_FIELD_NUMBER: _builtins.int
     currency: _builtins.str
     """Currency of every money amount (the method's)."""
     method_digest: _builtins.str
@@ -665,6 +667,12 @@ class AnalyzeRankingResponse(_message.Message):
     """SHA-256 (hex) of the canonical analysis spec."""
     engine_version: _builtins.str
     """Version of the calculation engine."""
+    evaluation_digest: _builtins.str
+    """SHA-256 (hex) of the evaluation of the tender as stated, as
+    EvaluateBidsResponse.evaluation_digest (the analysis itself: analysis_digest).
+    """
+    data_version: _builtins.str
+    """Version of the reference data used, as EvaluateBidsResponse.data_version."""
     @_builtins.property
     def base(self) -> _containers.RepeatedCompositeFieldContainer[Global___BidOutcome]:
         """The ranking as stated, one entry per bid in request order."""
@@ -708,10 +716,12 @@ class AnalyzeRankingResponse(_message.Message):
         scenarios: Global___ScenarioComparison | None = ...,
         monte_carlo: Global___MonteCarloResult | None = ...,
         warnings: _abc.Iterable[_result_pb2.Warning] | None = ...,
+        evaluation_digest: _builtins.str = ...,
+        data_version: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["monte_carlo", b"monte_carlo", "scenarios", b"scenarios"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["analysis_digest", b"analysis_digest", "base", b"base", "currency", b"currency", "engine_version", b"engine_version", "method_digest", b"method_digest", "monte_carlo", b"monte_carlo", "parameters", b"parameters", "request_digest", b"request_digest", "scenarios", b"scenarios", "sensitivity", b"sensitivity", "switching", b"switching", "warnings", b"warnings"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["analysis_digest", b"analysis_digest", "base", b"base", "currency", b"currency", "data_version", b"data_version", "engine_version", b"engine_version", "evaluation_digest", b"evaluation_digest", "method_digest", b"method_digest", "monte_carlo", b"monte_carlo", "parameters", b"parameters", "request_digest", b"request_digest", "scenarios", b"scenarios", "sensitivity", b"sensitivity", "switching", b"switching", "warnings", b"warnings"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

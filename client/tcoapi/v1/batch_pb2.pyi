@@ -155,7 +155,8 @@ class EvaluateTendersResponse(_message.Message):
         """Why this tender has no result; the stream goes on with the next one. The code and details
         are those EvaluateBids would have failed with: INVALID_ARGUMENT with a google.rpc.BadRequest
         (every field violation by its path) and a google.rpc.ErrorInfo (reason "INVALID_TENDER");
-        RESOURCE_EXHAUSTED for a tender over the size limits; INTERNAL with an incident id.
+        INVALID_ARGUMENT with the limit's reason (e.g. "TOO_MANY_BIDS") for a tender over the size
+        limits; INTERNAL with an incident id.
         """
 
     def __init__(
@@ -395,6 +396,8 @@ class BidColumnsResult(_message.Message):
     LIFE_CYCLE_COST_UNDISCOUNTED_FIELD_NUMBER: _builtins.int
     RATE_BASIS_FIELD_NUMBER: _builtins.int
     ANALYSIS_DISCOUNT_RATE_FIELD_NUMBER: _builtins.int
+    EVALUATION_DIGEST_FIELD_NUMBER: _builtins.int
+    DATA_VERSION_FIELD_NUMBER: _builtins.int
     method_digest: _builtins.str
     """SHA-256 (hex) of the method, as EvaluateBidsResponse.method_digest."""
     request_digest: _builtins.str
@@ -411,6 +414,10 @@ class BidColumnsResult(_message.Message):
     """Basis of annual_value, as EvaluateBidsResponse.rate_basis."""
     analysis_discount_rate: _builtins.float
     """The discount rate annual_value uses, as EvaluateBidsResponse.analysis_discount_rate."""
+    evaluation_digest: _builtins.str
+    """SHA-256 (hex) of the evaluation, as EvaluateBidsResponse.evaluation_digest."""
+    data_version: _builtins.str
+    """Version of the reference data used, as EvaluateBidsResponse.data_version."""
     @_builtins.property
     def warnings(self) -> _containers.RepeatedCompositeFieldContainer[_result_pb2.Warning]:
         """Warnings about the evaluation as a whole or about single bids."""
@@ -486,10 +493,12 @@ class BidColumnsResult(_message.Message):
         life_cycle_cost_undiscounted: _abc.Iterable[_builtins.float] | None = ...,
         rate_basis: _tender_pb2.RateBasis.ValueType = ...,
         analysis_discount_rate: _builtins.float = ...,
+        evaluation_digest: _builtins.str = ...,
+        data_version: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["analysis_discount_rate", b"analysis_discount_rate", "annual_value", b"annual_value", "bid_ids", b"bid_ids", "climate_cost", b"climate_cost", "currency", b"currency", "deductions", b"deductions", "difference_to_best", b"difference_to_best", "emissions_total", b"emissions_total", "engine_version", b"engine_version", "evaluated_cost", b"evaluated_cost", "externality_cost", b"externality_cost", "life_cycle_cost", b"life_cycle_cost", "life_cycle_cost_undiscounted", b"life_cycle_cost_undiscounted", "method_digest", b"method_digest", "rank", b"rank", "rate_basis", b"rate_basis", "request_digest", b"request_digest", "tied", b"tied", "validated_only", b"validated_only", "warnings", b"warnings"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["analysis_discount_rate", b"analysis_discount_rate", "annual_value", b"annual_value", "bid_ids", b"bid_ids", "climate_cost", b"climate_cost", "currency", b"currency", "data_version", b"data_version", "deductions", b"deductions", "difference_to_best", b"difference_to_best", "emissions_total", b"emissions_total", "engine_version", b"engine_version", "evaluated_cost", b"evaluated_cost", "evaluation_digest", b"evaluation_digest", "externality_cost", b"externality_cost", "life_cycle_cost", b"life_cycle_cost", "life_cycle_cost_undiscounted", b"life_cycle_cost_undiscounted", "method_digest", b"method_digest", "rank", b"rank", "rate_basis", b"rate_basis", "request_digest", b"request_digest", "tied", b"tied", "validated_only", b"validated_only", "warnings", b"warnings"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -84,6 +84,8 @@ class EvaluateBidsResponse(_message.Message):
     VALIDATED_ONLY_FIELD_NUMBER: _builtins.int
     RATE_BASIS_FIELD_NUMBER: _builtins.int
     ANALYSIS_DISCOUNT_RATE_FIELD_NUMBER: _builtins.int
+    EVALUATION_DIGEST_FIELD_NUMBER: _builtins.int
+    DATA_VERSION_FIELD_NUMBER: _builtins.int
     method_digest: _builtins.str
     """SHA-256 (hex) over the canonical serialisation of the method: a tender document can cite it."""
     request_digest: _builtins.str
@@ -102,6 +104,17 @@ class EvaluateBidsResponse(_message.Message):
     analysis_discount_rate: _builtins.float
     """The discount rate per year that annual_value and AIRR use (analysis_discount_rate on
     rate_basis): LCC / UPV(analysis_discount_rate, N).
+    """
+    evaluation_digest: _builtins.str
+    """SHA-256 (hex) of the evaluation: the canonical prepared inputs (bids in id order, quantities
+    in canonical units, reference ids resolved to the values used), engine_version and
+    data_version (docs/digest.md). The same evaluation gives the same digest whatever the bid
+    order or the units a quantity was written in; any change that can change a number gives
+    another.
+    """
+    data_version: _builtins.str
+    """Version of the vendored reference data used: the data files' label, "+", the first 16 hex
+    digits of their SHA-256 manifest, e.g. "2026.1+1d51041aa585fd65" (docs/digest.md).
     """
     @_builtins.property
     def results(self) -> _containers.RepeatedCompositeFieldContainer[Global___BidResult]:
@@ -123,10 +136,12 @@ class EvaluateBidsResponse(_message.Message):
         validated_only: _builtins.bool = ...,
         rate_basis: _tender_pb2.RateBasis.ValueType = ...,
         analysis_discount_rate: _builtins.float = ...,
+        evaluation_digest: _builtins.str = ...,
+        data_version: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["analysis_discount_rate", b"analysis_discount_rate", "currency", b"currency", "engine_version", b"engine_version", "method_digest", b"method_digest", "rate_basis", b"rate_basis", "request_digest", b"request_digest", "results", b"results", "validated_only", b"validated_only", "warnings", b"warnings"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["analysis_discount_rate", b"analysis_discount_rate", "currency", b"currency", "data_version", b"data_version", "engine_version", b"engine_version", "evaluation_digest", b"evaluation_digest", "method_digest", b"method_digest", "rate_basis", b"rate_basis", "request_digest", b"request_digest", "results", b"results", "validated_only", b"validated_only", "warnings", b"warnings"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -36,8 +36,14 @@ class LifeCycleCostServiceStub:
     Errors: a request with bad fields fails with INVALID_ARGUMENT and a google.rpc.BadRequest detail
     listing every field violation by its path in the request (e.g.
     "bids[2].items[0].resource_use[0].amount.unit") plus a google.rpc.ErrorInfo with reason
-    "INVALID_TENDER" and domain "tcoapi". Limits exceeded: RESOURCE_EXHAUSTED. Unexpected faults:
-    INTERNAL with an incident id in ErrorInfo.metadata["incident_id"]; nothing of the bids is logged.
+    "INVALID_TENDER" and domain "tcoapi.lcc-tco.org". Size limits exceeded (too many bids,
+    items, streams, points, draws): INVALID_ARGUMENT too, with the limit's reason (ErrorInfo and
+    every FieldViolation.reason, e.g. "TOO_MANY_BIDS"): permanent, never retry as is. Overload
+    (more calls in progress than the server takes): UNAVAILABLE with a google.rpc.RetryInfo delay
+    and reason "OVERLOADED": retry. Unexpected faults: INTERNAL with an incident id in
+    ErrorInfo.metadata["incident_id"]; nothing of the bids is logged. Every reason and warning
+    code is listed in codes.proto (ErrorReason, WarningCode); the details are the messages of
+    google/rpc/error_details.proto (vendored under third_party/googleapis).
     """
 
     @_typing.overload
@@ -80,8 +86,14 @@ class LifeCycleCostServiceAsyncStub(LifeCycleCostServiceStub):
     Errors: a request with bad fields fails with INVALID_ARGUMENT and a google.rpc.BadRequest detail
     listing every field violation by its path in the request (e.g.
     "bids[2].items[0].resource_use[0].amount.unit") plus a google.rpc.ErrorInfo with reason
-    "INVALID_TENDER" and domain "tcoapi". Limits exceeded: RESOURCE_EXHAUSTED. Unexpected faults:
-    INTERNAL with an incident id in ErrorInfo.metadata["incident_id"]; nothing of the bids is logged.
+    "INVALID_TENDER" and domain "tcoapi.lcc-tco.org". Size limits exceeded (too many bids,
+    items, streams, points, draws): INVALID_ARGUMENT too, with the limit's reason (ErrorInfo and
+    every FieldViolation.reason, e.g. "TOO_MANY_BIDS"): permanent, never retry as is. Overload
+    (more calls in progress than the server takes): UNAVAILABLE with a google.rpc.RetryInfo delay
+    and reason "OVERLOADED": retry. Unexpected faults: INTERNAL with an incident id in
+    ErrorInfo.metadata["incident_id"]; nothing of the bids is logged. Every reason and warning
+    code is listed in codes.proto (ErrorReason, WarningCode); the details are the messages of
+    google/rpc/error_details.proto (vendored under third_party/googleapis).
     """
 
     def __init__(self, channel: _aio.Channel) -> None: ...
@@ -120,8 +132,14 @@ class LifeCycleCostServiceServicer(metaclass=_abc_1.ABCMeta):
     Errors: a request with bad fields fails with INVALID_ARGUMENT and a google.rpc.BadRequest detail
     listing every field violation by its path in the request (e.g.
     "bids[2].items[0].resource_use[0].amount.unit") plus a google.rpc.ErrorInfo with reason
-    "INVALID_TENDER" and domain "tcoapi". Limits exceeded: RESOURCE_EXHAUSTED. Unexpected faults:
-    INTERNAL with an incident id in ErrorInfo.metadata["incident_id"]; nothing of the bids is logged.
+    "INVALID_TENDER" and domain "tcoapi.lcc-tco.org". Size limits exceeded (too many bids,
+    items, streams, points, draws): INVALID_ARGUMENT too, with the limit's reason (ErrorInfo and
+    every FieldViolation.reason, e.g. "TOO_MANY_BIDS"): permanent, never retry as is. Overload
+    (more calls in progress than the server takes): UNAVAILABLE with a google.rpc.RetryInfo delay
+    and reason "OVERLOADED": retry. Unexpected faults: INTERNAL with an incident id in
+    ErrorInfo.metadata["incident_id"]; nothing of the bids is logged. Every reason and warning
+    code is listed in codes.proto (ErrorReason, WarningCode); the details are the messages of
+    google/rpc/error_details.proto (vendored under third_party/googleapis).
     """
 
     @_abc_1.abstractmethod
