@@ -107,6 +107,24 @@ class _ErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ErrorReas
     """HTTP: more open connections than the gateway takes (logged; the connection is closed)."""
     ERROR_REASON_UNKNOWN: _ErrorReason.ValueType  # 27
     """HTTP: a method the gateway does not serve."""
+    ERROR_REASON_ANALYSIS_TOO_COSTLY: _ErrorReason.ValueType  # 28
+    """AnalyzeRanking: the estimated work or memory of the analysis is over the request budget
+    (docs/security.md, "Request budgets"); the field names the costliest part.
+    """
+    ERROR_REASON_EVALUATION_TOO_COSTLY: _ErrorReason.ValueType  # 29
+    """EvaluateBids / EvaluateTenders: the estimated work of the evaluation (bids x items x time
+    groups x years) is over the request budget; field "bids".
+    """
+    ERROR_REASON_METHOD_DIFFERS_FROM_PUBLISHED: _ErrorReason.ValueType  # 30
+    """ProcurementService: the request's method differs from the published (frozen) method; the
+    violation names the first difference.
+    """
+    ERROR_REASON_PROCUREMENT_AWARDED: _ErrorReason.ValueType  # 31
+    """ProcurementService: the procurement is awarded; it takes no more evaluations or awards."""
+    ERROR_REASON_REASON_REQUIRED: _ErrorReason.ValueType  # 32
+    """AwardProcurement: the chosen bid is not ranked first, and no reason was given."""
+    ERROR_REASON_INVALID_REQUEST: _ErrorReason.ValueType  # 33
+    """ProcurementService: a request field that is missing or malformed (e.g. a resource name)."""
 
 class ErrorReason(_ErrorReason, metaclass=_ErrorReasonEnumTypeWrapper):
     """The reason of an error (google.rpc.ErrorInfo.reason; FieldViolation.reason of its violations).
@@ -190,6 +208,24 @@ ERROR_REASON_TOO_MANY_CONNECTIONS: ErrorReason.ValueType  # 26
 """HTTP: more open connections than the gateway takes (logged; the connection is closed)."""
 ERROR_REASON_UNKNOWN: ErrorReason.ValueType  # 27
 """HTTP: a method the gateway does not serve."""
+ERROR_REASON_ANALYSIS_TOO_COSTLY: ErrorReason.ValueType  # 28
+"""AnalyzeRanking: the estimated work or memory of the analysis is over the request budget
+(docs/security.md, "Request budgets"); the field names the costliest part.
+"""
+ERROR_REASON_EVALUATION_TOO_COSTLY: ErrorReason.ValueType  # 29
+"""EvaluateBids / EvaluateTenders: the estimated work of the evaluation (bids x items x time
+groups x years) is over the request budget; field "bids".
+"""
+ERROR_REASON_METHOD_DIFFERS_FROM_PUBLISHED: ErrorReason.ValueType  # 30
+"""ProcurementService: the request's method differs from the published (frozen) method; the
+violation names the first difference.
+"""
+ERROR_REASON_PROCUREMENT_AWARDED: ErrorReason.ValueType  # 31
+"""ProcurementService: the procurement is awarded; it takes no more evaluations or awards."""
+ERROR_REASON_REASON_REQUIRED: ErrorReason.ValueType  # 32
+"""AwardProcurement: the chosen bid is not ranked first, and no reason was given."""
+ERROR_REASON_INVALID_REQUEST: ErrorReason.ValueType  # 33
+"""ProcurementService: a request field that is missing or malformed (e.g. a resource name)."""
 Global___ErrorReason: _TypeAlias = ErrorReason  # noqa: Y015
 
 class _WarningCode:
@@ -215,7 +251,10 @@ class _WarningCodeEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_WarningCo
     WARNING_CODE_SERIES_EXTRAPOLATED: _WarningCode.ValueType  # 4
     """The carbon price series was held flat for study years outside its points."""
     WARNING_CODE_PRICE_BASE_YEAR: _WarningCode.ValueType  # 5
-    """The carbon price series is in prices of another year than the method's base year."""
+    """No longer sent (replaced by PRICE_INDEX_HELD, PRICE_BASE_UNKNOWN and PRICE_BASE_FACE_VALUE:
+    values in another year's prices are now re-based). Was: the carbon price series is in
+    prices of another year than the method's base year.
+    """
     WARNING_CODE_EMISSION_FACTOR_EXTRAPOLATED: _WarningCode.ValueType  # 6
     """An emission factor trajectory was held flat for study years outside its points."""
     WARNING_CODE_CARBON_PRICE_IS_MARKET_PRICE: _WarningCode.ValueType  # 7
@@ -229,11 +268,33 @@ class _WarningCodeEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_WarningCo
     WARNING_CODE_NO_EMISSION_FACTOR: _WarningCode.ValueType  # 10
     """A resource used by a bid has no emission factor: its climate impact counts as zero."""
     WARNING_CODE_RESIDUAL_VALUE_IGNORED: _WarningCode.ValueType  # 11
-    """An explicit residual (buy-back) value was not booked: the last unit's life ends at or before
-    the end of the study period.
+    """No longer sent: a stated residual (buy-back) value is now booked at the end of the study
+    period also when the life ends exactly there. Was: an explicit residual value was not booked.
     """
     WARNING_CODE_PARAMETER_WITHOUT_EFFECT: _WarningCode.ValueType  # 12
     """AnalyzeRanking: a parameter that changes no comparison number (e.g. a resource no bid uses)."""
+    WARNING_CODE_NO_CARBON_PRICE: _WarningCode.ValueType  # 13
+    """The method states no carbon price: the comparison carries no climate cost (emissions are
+    still reported).
+    """
+    WARNING_CODE_PRICE_INDEX_HELD: _WarningCode.ValueType  # 14
+    """A reference value's price year is past the last published index year: the last year's level
+    is held (no inflation added).
+    """
+    WARNING_CODE_PRICE_BASE_UNKNOWN: _WarningCode.ValueType  # 15
+    """A reference value's publisher states no price-base year: used at face value, not re-based."""
+    WARNING_CODE_PRICE_BASE_FACE_VALUE: _WarningCode.ValueType  # 16
+    """The method asks for reference values at face value: nothing is re-based to its price year."""
+    WARNING_CODE_COMPARISON_NUMBER_NOT_POSITIVE: _WarningCode.ValueType  # 17
+    """A bid's comparison number is zero or negative (e.g. deductions or buy-back above its cost)."""
+    WARNING_CODE_DEDUCTIONS_NOT_APPLIED: _WarningCode.ValueType  # 18
+    """Deductions are claimed or tabled, but the evaluation model is not DEDUCTIONS: not applied."""
+    WARNING_CODE_DEDUCTIONS_WITHOUT_CRITERIA: _WarningCode.ValueType  # 19
+    """The DEDUCTIONS model without a table of criteria in the method: no deduction applies."""
+    WARNING_CODE_RESPONSE_SUMMARIZED: _WarningCode.ValueType  # 20
+    """The full response would not fit in 4 MiB: cash flows, explanations and yearly emissions are
+    left out (ask for RESPONSE_VIEW_FULL for them).
+    """
 
 class WarningCode(_WarningCode, metaclass=_WarningCodeEnumTypeWrapper):
     """The code of a Warning (Warning.code): the numbers stand, but a reader should know this."""
@@ -255,7 +316,10 @@ uncertain, the ranking may not be robust.
 WARNING_CODE_SERIES_EXTRAPOLATED: WarningCode.ValueType  # 4
 """The carbon price series was held flat for study years outside its points."""
 WARNING_CODE_PRICE_BASE_YEAR: WarningCode.ValueType  # 5
-"""The carbon price series is in prices of another year than the method's base year."""
+"""No longer sent (replaced by PRICE_INDEX_HELD, PRICE_BASE_UNKNOWN and PRICE_BASE_FACE_VALUE:
+values in another year's prices are now re-based). Was: the carbon price series is in
+prices of another year than the method's base year.
+"""
 WARNING_CODE_EMISSION_FACTOR_EXTRAPOLATED: WarningCode.ValueType  # 6
 """An emission factor trajectory was held flat for study years outside its points."""
 WARNING_CODE_CARBON_PRICE_IS_MARKET_PRICE: WarningCode.ValueType  # 7
@@ -269,9 +333,31 @@ is expected (0.035 = 3.5 %).
 WARNING_CODE_NO_EMISSION_FACTOR: WarningCode.ValueType  # 10
 """A resource used by a bid has no emission factor: its climate impact counts as zero."""
 WARNING_CODE_RESIDUAL_VALUE_IGNORED: WarningCode.ValueType  # 11
-"""An explicit residual (buy-back) value was not booked: the last unit's life ends at or before
-the end of the study period.
+"""No longer sent: a stated residual (buy-back) value is now booked at the end of the study
+period also when the life ends exactly there. Was: an explicit residual value was not booked.
 """
 WARNING_CODE_PARAMETER_WITHOUT_EFFECT: WarningCode.ValueType  # 12
 """AnalyzeRanking: a parameter that changes no comparison number (e.g. a resource no bid uses)."""
+WARNING_CODE_NO_CARBON_PRICE: WarningCode.ValueType  # 13
+"""The method states no carbon price: the comparison carries no climate cost (emissions are
+still reported).
+"""
+WARNING_CODE_PRICE_INDEX_HELD: WarningCode.ValueType  # 14
+"""A reference value's price year is past the last published index year: the last year's level
+is held (no inflation added).
+"""
+WARNING_CODE_PRICE_BASE_UNKNOWN: WarningCode.ValueType  # 15
+"""A reference value's publisher states no price-base year: used at face value, not re-based."""
+WARNING_CODE_PRICE_BASE_FACE_VALUE: WarningCode.ValueType  # 16
+"""The method asks for reference values at face value: nothing is re-based to its price year."""
+WARNING_CODE_COMPARISON_NUMBER_NOT_POSITIVE: WarningCode.ValueType  # 17
+"""A bid's comparison number is zero or negative (e.g. deductions or buy-back above its cost)."""
+WARNING_CODE_DEDUCTIONS_NOT_APPLIED: WarningCode.ValueType  # 18
+"""Deductions are claimed or tabled, but the evaluation model is not DEDUCTIONS: not applied."""
+WARNING_CODE_DEDUCTIONS_WITHOUT_CRITERIA: WarningCode.ValueType  # 19
+"""The DEDUCTIONS model without a table of criteria in the method: no deduction applies."""
+WARNING_CODE_RESPONSE_SUMMARIZED: WarningCode.ValueType  # 20
+"""The full response would not fit in 4 MiB: cash flows, explanations and yearly emissions are
+left out (ask for RESPONSE_VIEW_FULL for them).
+"""
 Global___WarningCode: _TypeAlias = WarningCode  # noqa: Y015
