@@ -115,7 +115,9 @@ def step_functions() -> dict[str, Callable[[], object]]:
         evaluated = evaluate_prepared(
             ready, method_digest=method_digest, request_digest=request_digest
         )
-        evaluated = dataclasses.replace(evaluated, evaluation_digest=evaluation_digest)
+        evaluated = dataclasses.replace(
+            evaluated, evaluation_digest=evaluation_digest, data_version=digest.DATA_VERSION
+        )
         return convert_out.to_response(evaluated).SerializeToString(deterministic=True)
 
     return {

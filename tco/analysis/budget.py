@@ -190,7 +190,8 @@ def _events(life: float | None, years: int) -> int:
         return 1
     if not math.isfinite(life):
         return 1
-    return min(MAX_REPLACEMENTS, math.floor(years / life)) + 1
+    ratio = years / life  # a subnormal life gives inf: as many events as the engine allows
+    return (MAX_REPLACEMENTS if not ratio < MAX_REPLACEMENTS else math.floor(ratio)) + 1
 
 
 def groups_bound(lives: Iterable[float | None], years: int) -> int:

@@ -41,6 +41,11 @@
    and did not count a discrete distribution's probabilities at all (10^5 of them reached the
    engine). Fix: the analysis lists are rules of the one size table (``tco_server.limits``),
    checked with the tender's before anything is walked, and by the pre-parse guard.
+10. The evaluation's cost estimate (``tco.analysis.budget``, run by ``limits.check_request``
+    before the tender is converted) divided the study period by each service life; a subnormal
+    life in years (5e-324 years) gave an infinite ratio, ``math.floor`` raised OverflowError:
+    INTERNAL (found by the server fuzz test the day the estimate landed). Fix: an infinite ratio
+    counts as the most replacements the engine allows; the validation then refuses the life.
 """
 
 from __future__ import annotations
@@ -312,3 +317,16 @@ def test_bug_analysis_lists_were_counted_late_or_not_at_all() -> None:
     [violation] = raised.value.violations
     assert violation.field == "analysis.monte_carlo.distributions[0].discrete.probabilities"
     assert violation.reason == "TOO_MANY_POINTS"
+
+
+# -- 10 ------------------------------------------------------------------------------------------
+
+
+def test_bug_a_subnormal_service_life_overflowed_the_cost_estimate(channel: grpc.Channel) -> None:
+    request = load_sample_request()
+    request.bids[0].items[0].service_life.value = 5e-324
+    request.bids[0].items[0].service_life.unit = "year"
+    answer = _call(channel, request.SerializeToString())
+    assert isinstance(answer, Failure)
+    assert answer.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert "bids[0].items[0].service_life.value" in answer.fields
