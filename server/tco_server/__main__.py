@@ -108,6 +108,23 @@ def _records_flags(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _security_flags(parser: argparse.ArgumentParser) -> None:
+    secure = parser.add_argument_group("security (see tco_server.security; all off by default)")
+    secure.add_argument("--tls-cert", metavar="FILE", help="PEM certificate chain: serve TLS")
+    secure.add_argument("--tls-key", metavar="FILE", help="PEM private key of --tls-cert")
+    secure.add_argument(
+        "--tls-client-ca",
+        metavar="FILE",
+        help="PEM CA bundle: mutual TLS, clients must present a certificate signed by it",
+    )
+    secure.add_argument(
+        "--tokens-file",
+        metavar="FILE",
+        help="'platform:sha256hex' lines: every call but health/reflection needs "
+        "'authorization: Bearer <token>'",
+    )
+
+
 def parse_args(argv: Sequence[str] | None = None) -> ServerConfig:
     """The config from the command line (and ``TCO_SERVER_TEST_FAULTS`` for the test hooks)."""
     defaults = ServerConfig()
@@ -177,20 +194,7 @@ def parse_args(argv: Sequence[str] | None = None) -> ServerConfig:
     ]
     for flag, kind, default, text in general:
         parser.add_argument(flag, type=kind, default=default, help=text)
-    secure = parser.add_argument_group("security (see tco_server.security; all off by default)")
-    secure.add_argument("--tls-cert", metavar="FILE", help="PEM certificate chain: serve TLS")
-    secure.add_argument("--tls-key", metavar="FILE", help="PEM private key of --tls-cert")
-    secure.add_argument(
-        "--tls-client-ca",
-        metavar="FILE",
-        help="PEM CA bundle: mutual TLS, clients must present a certificate signed by it",
-    )
-    secure.add_argument(
-        "--tokens-file",
-        metavar="FILE",
-        help="'platform:sha256hex' lines: every call but health/reflection needs "
-        "'authorization: Bearer <token>'",
-    )
+    _security_flags(parser)
     _records_flags(parser)
     limits = parser.add_argument_group("request limits (see tco_server.limits)")
     for f in dataclasses.fields(Limits):
