@@ -1,17 +1,17 @@
 """The checks of an item and what it holds: its amounts, service life, resource uses, pollutant
 emissions, embodied emissions and cost streams (cost streams also belong to bids).
 
-Rules: quantity required, finite in (0, 1e12]; unit price required; service life required once
-the item has a purchase cost (unit price or installation > 0); prices, installation,
-maintenance, warranty, residual value, resource use and activity >= 0; service life and stream
-life > 0 and at most :data:`~tco.validate.limits.MAX_REPLACEMENTS` replacements in the study
-period; embodied emissions >= 0 except module D; a resource use names a priced resource and is resource per year,
-or amount x activity giving resource per year (``45 W`` x ``4000 h/year`` = 180 kWh/year); a
-pollutant emission names a priced pollutant and is mass per year (alone or x activity); stream
-category one of :data:`tco.prepared.CATEGORIES` ("" = other), emissions_module one of
-:data:`tco.prepared.MODULES` ("" = from the category), first_year 0..N, every_years >= 0,
-last_year 0..N and >= first_year when set, amount money per occurrence or money per time when
-every_years = 1.
+Rules: quantity required, finite in (0, 1e12]; unit price required; service life required once the
+item has a purchase cost (unit price or installation > 0); prices, installation, maintenance,
+warranty, residual value, resource use and activity >= 0; service life and stream life > 0 and at
+most :data:`~tco.validate.limits.MAX_REPLACEMENTS` replacements in the study period; embodied
+emissions >= 0 except module D; a resource use names a priced resource and is resource per year, or
+amount x activity giving resource per year (``45 W`` x ``4000 h/year`` = 180 kWh/year); a pollutant
+emission names a priced pollutant and is mass per year (alone or x activity); stream category one
+of :data:`tco.prepared.CATEGORIES` ("" = other), emissions_module one of
+:data:`tco.prepared.MODULES` ("" = from the category), first_year 0..N, every_years >= 0, last_year
+0..N and >= first_year when set, amount money per occurrence or money per time when every_years =
+1.
 """
 
 from __future__ import annotations
