@@ -321,7 +321,7 @@ def _dataclass_encoder(cls: type, reference: Encoder) -> Encoder:
         if optional:
             lines.append(f"    elif {test}:")
             # an absent optional number stands for 0.0 (see the module docstring)
-            lines.append(f'        {out} = {"0.0" if inner is float else "null"!r}')
+            lines.append(f"        {out} = {'0.0' if inner is float else 'null'!r}")
         lines.append("    else:")
         lines.append(f"        {out} = e{k}({x})")
         key = encode_basestring(name).replace("{", "{{").replace("}", "}}")
