@@ -63,7 +63,8 @@ def test_validate_only_answers_with_the_evaluation_warnings(
     evaluated = stub.EvaluateBids(sample_request, timeout=30)
     sample_request.validate_only = True
     checked = stub.EvaluateBids(sample_request, timeout=30)
-    assert checked.validated_only and not checked.results
+    assert checked.validated_only
+    assert not checked.results
     assert list(checked.warnings) == list(evaluated.warnings)
     assert {
         "RATE_LOOKS_LIKE_PERCENT",
