@@ -177,7 +177,10 @@ class EvaluateBidsRequest(_message.Message):
     BIDS_FIELD_NUMBER: _builtins.int
     VALIDATE_ONLY_FIELD_NUMBER: _builtins.int
     validate_only: _builtins.bool
-    """When true, run every check and return the digests and any warnings, but compute no results."""
+    """When true, run every check and return the digests and the warnings, but no results. The
+    evaluation runs, so the warnings are exactly those it gives (RESIDUAL_VALUE_IGNORED, ties, the
+    plausibility warnings computed from the figures included).
+    """
     @_builtins.property
     def method(self) -> Global___Method:
         """The buyer's published method. Required."""
