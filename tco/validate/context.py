@@ -122,7 +122,8 @@ class Context:
                 return None
             return 0.0
         rate = self.v.rate(at, value, self.n, "escalation")
-        plausibility.rate(self.v, at, rate, "escalation rate")
+        if rate is not None and rate >= plausibility.PLAUSIBLE_RATE:
+            plausibility.rate(self.v, at, rate, "escalation rate")
         return rate
 
     def life(self, at: Path, quantity: object) -> tuple[bool, float | None]:

@@ -106,21 +106,27 @@ def residual_value(
 def duplicate_items(v: Violations, at: Path, items: Sequence[object], bid_id: str) -> None:
     """DUPLICATE_ITEM for each item equal, field for field, to an earlier item of the bid.
 
-    A cheap key (name, quantity, unit price) first; full equality only among equal keys.
+    A cheap key first (name, quantity, unit price value: plain str and floats, no dataclass
+    hash); only when two keys are equal are the items compared in full.
     """
     if len(items) < 2:
         return
-    first: dict[object, list[int]] = {}
-    for j, it in enumerate(items):
+    keys = []
+    for it in items:
         if type(it) is not Item:
             return
-        try:
-            key: object = (it.name, it.quantity, it.unit_price)
-            same = first.setdefault(key, [])
-        except TypeError:  # an unhashable value: refused by validation anyway
+        price = it.unit_price
+        keys.append((it.name, it.quantity, None if price is None else price.value))
+    try:
+        if len(set(keys)) == len(keys):
             return
+    except TypeError:  # an unhashable value: refused by validation anyway
+        return
+    first: dict[object, list[int]] = {}
+    for j, key in enumerate(keys):
+        same = first.setdefault(key, [])
         for k in same:
-            if items[k] == it:
+            if items[k] == items[j]:
                 v.warn(
                     "DUPLICATE_ITEM",
                     f"{render(((at, 'items'), j))}: equal to {render(((at, 'items'), k))} "
