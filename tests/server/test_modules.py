@@ -229,7 +229,7 @@ def test_run_engine_gives_what_evaluate_gives(validate_only: bool) -> None:
         deterministic=True
     ) == convert_out.to_response(whole).SerializeToString(deterministic=True)
     # the engine checks after validation and before it assembles the results
-    assert stages == ([] if validate_only else ["evaluation", "results"])
+    assert stages == ["evaluation", "results"]  # validate_only evaluates too (issue #14)
 
 
 def test_run_engine_stops_at_the_checkpoint() -> None:
