@@ -15,6 +15,10 @@ The value is the :mod:`tco.inputs` object (a :class:`~tco.inputs.Method`, or for
   its contract name (``study_period_years``, ``exchange_rates`` ...). Defaults are written out:
   ``0``, ``0.0``, ``""``, ``false``, ``[]``, ``{}``.
 - An absent optional message (``Quantity``, ``CarbonPrice``, ``Circularity`` ...) is ``null``.
+- An absent number with explicit presence (``optional double``: ``inflation_rate``,
+  ``escalation``, ``externality_factor``) is ``0.0``, the value it stands for once validation
+  accepted its absence (a required one left out never gets here), so leaving it out and sending
+  0 give the same digest.
 - An enum is its lower-case value: ``"real"``, ``"nominal"``, ``"end_of_year"``, ``"mid_year"``,
   ``"beginning_of_year"``, ``"cost"``, ``"deductions"``, ``"fictive_discount"``,
   ``"externality_factor"`` (the proto's UNSPECIFIED maps to the documented default).
@@ -207,7 +211,7 @@ def _float(value: Any) -> float | str:
 def _canon(value: Any, hint: Any) -> Any:
     """``value`` as plain JSON data, guided by its declared type ``hint``."""
     if value is None:
-        return None
+        return 0.0 if _optional_of(hint) == (True, float) else None
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         hints = _hints(type(value))
         return {
@@ -449,7 +453,8 @@ def _dataclass_encoder(cls: type, reference: Encoder) -> Encoder:
             lines.append("        pass")
         if optional:
             lines.append(f"    elif {test}:")
-            lines.append(f'        {out} = "null"')
+            # an absent optional number stands for 0.0 (see the module docstring)
+            lines.append(f"        {out} = {'0.0' if inner is float else 'null'!r}")
         lines.append("    else:")
         lines.append(f"        {out} = e{k}({x})")
         key = encode_basestring(name).replace("{", "{{").replace("}", "}}")

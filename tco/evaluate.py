@@ -63,7 +63,9 @@ def evaluate(
     """Validate and evaluate a tender; the result is sorted by rank (ties in request order).
 
     Raises :class:`tco.errors.InvalidTender` naming every bad field. With ``validate_only``
-    nothing is computed: the result carries the digests and the warnings only.
+    the result carries the digests and the warnings only: the evaluation still runs, so that
+    the warnings are exactly those an evaluation gives (RESIDUAL_VALUE_IGNORED, ties, the
+    post-evaluation plausibility checks), from the same code.
 
     ``checkpoint``, when given, is called after validation (before any arithmetic) and again
     before the results are assembled; whatever it raises stops the evaluation there (the server
@@ -76,23 +78,6 @@ def evaluate(
     prepared = validate.prepare(tender)
     method_digest, request_digest = digest.digests(tender)
     evaluation_digest = digest.evaluation_digest(prepared)
-    if validate_only:
-        warnings = _prepared_warnings(prepared) + climate_warnings(
-            prepared.method.carbon_price, prepared.method.base_year
-        )
-        return Evaluation(
-            results=(),
-            warnings=warnings,
-            currency=prepared.method.currency,
-            method_digest=method_digest,
-            request_digest=request_digest,
-            engine_version=__version__,
-            validated_only=True,
-            rate_basis=prepared.method.rate_basis.value,
-            analysis_discount_rate=_analysis_rate(prepared),
-            evaluation_digest=evaluation_digest,
-            data_version=digest.DATA_VERSION,
-        )
     if checkpoint is not None:
         checkpoint()
     evaluation = evaluate_prepared(
@@ -101,9 +86,12 @@ def evaluate(
         request_digest=request_digest,
         checkpoint=checkpoint,
     )
-    return dataclasses.replace(
+    evaluation = dataclasses.replace(
         evaluation, evaluation_digest=evaluation_digest, data_version=digest.DATA_VERSION
     )
+    if validate_only:  # every warning the evaluation gives, from the same code; no results
+        return dataclasses.replace(evaluation, results=(), validated_only=True)
+    return evaluation
 
 
 def _prepared_warnings(prepared: PreparedTender) -> tuple[Warning, ...]:
@@ -218,6 +206,7 @@ def _evaluate_prepared(
         + tuple(
             Warning(code, message, bid_id) for p in parts for code, message, bid_id in p.warnings
         )
+        + tuple(w for p in parts for w in _implausible_figures(p))
         + climate_warnings(method.carbon_price, method.base_year)
         + tuple(ranking.warnings)
     )
@@ -231,6 +220,50 @@ def _evaluate_prepared(
         rate_basis=method.rate_basis.value,
         analysis_discount_rate=context.analysis_rate,
     )
+
+
+#: Climate cost above this multiple of the life-cycle cost is warned about (a carbon price per
+#: tonne typed per kg gives 1 000 times the climate cost). See :mod:`tco.validate.plausibility`
+#: for the checks made before the evaluation.
+CLIMATE_TO_LCC_LIMIT = 5.0
+
+
+def _implausible_figures(part: _PartFigures) -> list[Warning]:
+    """The plausibility checks that need computed figures, on the rounded money of a part.
+
+    - CLIMATE_COST_ABOVE_LCC: climate cost > :data:`CLIMATE_TO_LCC_LIMIT` x a positive LCC;
+    - BID_WITHOUT_COST: the life-cycle cost is 0, discounted and undiscounted (nothing priced).
+
+    Example: LCC 1 000 000 SEK and climate cost 20 000 000 SEK (1 500 SEK/kgCO2e, meant per
+    tonne) -> CLIMATE_COST_ABOVE_LCC at ``method.carbon_price``, naming the bid.
+    """
+    money = part.money
+    lcc, climate = money["life_cycle_cost"], money["climate_cost"]
+    heavy = np.flatnonzero((lcc > 0.0) & (climate > CLIMATE_TO_LCC_LIMIT * lcc)).tolist()
+    empty = np.flatnonzero((lcc == 0.0) & (money["life_cycle_cost_undiscounted"] == 0.0)).tolist()
+    if not heavy and not empty:
+        return []
+    bids, start = part.bids, part.start
+    warnings = [
+        Warning(
+            "CLIMATE_COST_ABOVE_LCC",
+            f"method.carbon_price: the climate cost of bid {bids[i].id!r} is "
+            f"{climate[i] / lcc[i]:.3g} times its life-cycle cost (over "
+            f"{CLIMATE_TO_LCC_LIMIT:g}); check the carbon price's unit (per kg or per tonne)",
+            bids[i].id,
+        )
+        for i in heavy
+    ]
+    warnings += [
+        Warning(
+            "BID_WITHOUT_COST",
+            f"bids[{start + i}]: the bid has no cost at all (life-cycle cost 0); check that its "
+            "prices were given",
+            bids[i].id,
+        )
+        for i in empty
+    ]
+    return warnings
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -56,7 +56,8 @@ class ModelKind(enum.Enum):
 class ResourcePrice:
     resource: str
     price: Quantity | None = None
-    escalation: float = 0.0
+    #: None: not given (0 in a real analysis; required in a nominal one).
+    escalation: float | None = 0.0
     yearly_escalation: tuple[float, ...] = ()
 
 
@@ -130,7 +131,8 @@ class DeductionCriterion:
 class EvaluationModel:
     kind: ModelKind = ModelKind.COST
     ladder: tuple[LadderStep, ...] = ()
-    externality_factor: float = 0.0
+    #: None: not given (required by EXTERNALITY_FACTOR, ignored otherwise).
+    externality_factor: float | None = 0.0
     #: Always refused when set (HFD 2022 ref. 41); kept so the refusal can name the field.
     price_threshold: Quantity | None = None
     #: DEDUCTIONS: the published table of criteria, levels and money deductions.
@@ -139,14 +141,19 @@ class EvaluationModel:
 
 @dataclass(frozen=True, slots=True)
 class Method:
-    """The buyer's published evaluation parameters."""
+    """The buyer's published evaluation parameters.
+
+    A number that the contract gives explicit presence (``optional double``) is ``None`` here when
+    the request left it out: validation then refuses it where it is required (``discount_rate``;
+    ``inflation_rate`` of a nominal analysis ...) instead of reading it as zero.
+    """
 
     currency: str
     base_year: int
     study_period_years: int
-    discount_rate: float
+    discount_rate: float | None
     rate_basis: RateBasis = RateBasis.REAL
-    inflation_rate: float = 0.0
+    inflation_rate: float | None = 0.0
     timing: Timing = Timing.END_OF_YEAR
     resource_prices: tuple[ResourcePrice, ...] = ()
     emission_factors: tuple[EmissionFactor, ...] = ()
@@ -199,7 +206,8 @@ class CostStream:
     first_year: int = 0
     every_years: int = 0
     last_year: int = 0
-    escalation: float = 0.0
+    #: None: not given (0 in a real analysis; required in a nominal one).
+    escalation: float | None = 0.0
     life: Quantity | None = None
     emissions: Quantity | None = None
     emissions_module: str = ""
@@ -210,7 +218,10 @@ class Item:
     """One kind of goods; amounts are per unit, ``quantity`` multiplies them."""
 
     name: str = ""
-    quantity: float = 1.0
+    #: Required on the wire (None: left out, a violation).
+    quantity: float | None = 1.0
+    #: Required (None: left out, a violation); service_life is required when the item has a
+    #: purchase cost (unit price or installation cost > 0).
     unit_price: Quantity | None = None
     installation_cost: Quantity | None = None
     service_life: Quantity | None = None

@@ -11,7 +11,9 @@ Three file forms, one request:
   extra); layout in :mod:`tco_client.workbook_layout`, empty template from ``tco template``.
 
 Unknown fields are errors, not silently dropped: a misspelt ``discount_rat`` must not evaluate
-with a zero discount rate. Every problem raises :class:`~tco_client.errors.TcoInvalidTender`
+with a zero discount rate. Every unknown key is named by its request path
+(``bids[0].items[1].unit_prise``, :func:`unknown_fields`); a required field left out is refused
+by the service with its path. Every problem raises :class:`~tco_client.errors.TcoInvalidTender`
 with the file location as the field; a file out of the bounds of :mod:`tco_client.input_limits`
 (size, nesting, YAML aliases, a workbook's sheets, rows and cells) too.
 """
@@ -78,6 +80,12 @@ def tender_from_mapping(
     try:
         json_format.ParseDict(dict(document), request, ignore_unknown_fields=False)
     except json_format.ParseError as exc:
+        unknown = unknown_fields(document, request.DESCRIPTOR)
+        if unknown:
+            raise TcoInvalidTender(
+                [FieldViolation(path, f"unknown field in {source}") for path in unknown],
+                f"cannot read {source}",
+            ) from None
         raise TcoInvalidTender(
             # json_format's message names the message type and the path ("… at
             # EvaluateBidsRequest.method"): kept, on one line.
@@ -85,6 +93,54 @@ def tender_from_mapping(
             f"cannot read {source}",
         ) from None
     return request
+
+
+#: Most unknown keys listed.
+MAX_UNKNOWN_LISTED = 100
+
+
+def unknown_fields(document: object, descriptor: Any, path: str = "") -> list[str]:
+    """The request path of every key of ``document`` that names no field of ``descriptor``.
+
+    Proto names and lowerCamel JSON names are both known keys (the proto3 JSON mapping takes
+    both); map keys are free. The server's HTTP gateway walks JSON bodies the same way
+    (``tco_server.json_fields``; the client does not import the server).
+
+    >>> doc = {"method": {"discountRate": 0.03}, "bids": [{"id": "A", "items": [{"unitPrise": 1}]}]}
+    >>> unknown_fields(doc, tender_pb2.EvaluateBidsRequest.DESCRIPTOR)
+    ['bids[0].items[0].unitPrise']
+    """
+    found: list[str] = []
+    _walk(document, descriptor, path, found)
+    return found
+
+
+def _walk(document: object, descriptor: Any, path: str, found: list[str]) -> None:
+    if not isinstance(document, Mapping) or descriptor.full_name.startswith("google.protobuf."):
+        return  # a wrong type is json_format's to refuse; well-known types have their own JSON
+    fields = {**descriptor.fields_by_name, **descriptor.fields_by_camelcase_name}
+    for key, value in document.items():
+        if len(found) >= MAX_UNKNOWN_LISTED:
+            return
+        known = fields.get(key) if isinstance(key, str) else None
+        at = f"{path}.{key}" if path else str(key)
+        if known is None:
+            found.append(at)
+            continue
+        if known.message_type is None:
+            continue  # a scalar or an enum
+        at = f"{path}.{known.name}" if path else known.name
+        if known.message_type.GetOptions().map_entry:  # any keys; message values are walked
+            values = known.message_type.fields_by_name["value"].message_type
+            if values is not None and isinstance(value, Mapping):
+                for k, entry in value.items():
+                    _walk(entry, values, f"{at}[{k}]", found)
+            continue
+        if known.is_repeated and isinstance(value, list):
+            for i, entry in enumerate(value):
+                _walk(entry, known.message_type, f"{at}[{i}]", found)
+        else:
+            _walk(value, known.message_type, at, found)
 
 
 def load_tender_file(path: str | Path) -> LoadedTender:

@@ -4,6 +4,9 @@ Nothing is checked or converted here (that is :mod:`tco.validate`); nothing rais
 
 - A scalar is copied as it is (proto3 zero stays zero: ``Item.quantity = 0`` reaches the engine
   as ``0.0`` and is refused there with its path).
+- A scalar with explicit presence (``optional double``: the discount and inflation rates,
+  escalation rates, ``Item.quantity``, the externality factor) becomes ``None`` when the request
+  left it out, so the engine can refuse a required one by its path instead of reading zero.
 - An unset ``Quantity`` (or ``CarbonPrice``, ``Circularity``) becomes ``None``.
 - An unset message the domain has a default for (``Item.emissions``,
   ``Method.evaluation_model``) becomes that default; an unset ``method`` reads as the empty
@@ -161,16 +164,16 @@ def to_method(m: pb.Method) -> d.Method:
         currency=m.currency,
         base_year=m.base_year,
         study_period_years=m.study_period_years,
-        discount_rate=m.discount_rate,
+        discount_rate=m.discount_rate if m.HasField("discount_rate") else None,
         rate_basis=_RATE_BASIS[m.rate_basis],
-        inflation_rate=m.inflation_rate,
+        inflation_rate=m.inflation_rate if m.HasField("inflation_rate") else None,
         timing=_TIMING[m.timing],
         resource_prices=tuple(
             [
                 new_resource_price(
                     p.resource,
                     q(p.price.value, p.price.unit) if p.HasField("price") else None,
-                    p.escalation,
+                    p.escalation if p.HasField("escalation") else None,
                     tuple(p.yearly_escalation),
                 )
                 for p in m.resource_prices
@@ -240,7 +243,7 @@ def _model(e: pb.EvaluationModel) -> d.EvaluationModel:
     return new_evaluation_model(
         _MODEL_KIND[e.kind],
         tuple([new_ladder_step(s.level, s.discount) for s in e.ladder]),
-        e.externality_factor,
+        e.externality_factor if e.HasField("externality_factor") else None,
         _quantity(e.price_threshold) if e.HasField("price_threshold") else None,
         tuple(
             [
@@ -308,7 +311,7 @@ def _item(i: pb.Item) -> d.Item:
     residual_value = q((x := i.residual_value).value, x.unit) if has("residual_value") else None
     return new_item(
         i.name,
-        i.quantity,
+        i.quantity if has("quantity") else None,
         unit_price,
         installation_cost,
         service_life,
@@ -368,7 +371,7 @@ def _stream(s: pb.CostStream) -> d.CostStream:
         s.first_year,
         s.every_years,
         s.last_year,
-        s.escalation,
+        s.escalation if has("escalation") else None,
         q(s.life.value, s.life.unit) if has("life") else None,
         q(s.emissions.value, s.emissions.unit) if has("emissions") else None,
         s.emissions_module,

@@ -183,11 +183,12 @@ def run_engine(
 
     The engine calls its ``checkpoint`` after validation and again before it assembles the
     results; this passes them on as ``checkpoint("evaluation")`` and ``checkpoint("results")``.
-    ``validate_only`` computes nothing, so there is nothing to guard.
+    ``validate_only`` runs the evaluation too (its answer carries the evaluation's warnings), so
+    it is guarded the same way.
     """
     stages = iter(("evaluation", "results"))
     return evaluate(
         tender,
         validate_only=validate_only,
-        checkpoint=None if validate_only else lambda: checkpoint(next(stages, "results")),
+        checkpoint=lambda: checkpoint(next(stages, "results")),
     )

@@ -71,6 +71,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import select
 import socket
@@ -92,6 +93,7 @@ from grpc_health.v1 import health, health_pb2
 from tco_server import connect, decoding, errors
 from tco_server.config import ServerConfig
 from tco_server.deadlines import Drain
+from tco_server.json_fields import unknown_fields
 from tco_server.logs import log_event
 from tco_server.security import SecurityConfigError
 
@@ -178,6 +180,10 @@ def _json_undecodable(route: Route, error: Exception, size: int, started: float)
     only)."""
     name = route.request_type.DESCRIPTOR.full_name
     description = f"the request is not a valid {name} in the proto3 JSON mapping: {error}"
+    fields = [("", description)]
+    if isinstance(error, UnknownJsonFields):  # every unknown key at its path (issue #14)
+        description = f"the request is not a valid {name}: unknown field(s)"
+        fields = [(path, "unknown field: not in the contract") for path in error.paths]
     log_event(
         "rpc",
         method=route.method,
@@ -187,13 +193,35 @@ def _json_undecodable(route: Route, error: Exception, size: int, started: float)
         duration_ms=round((time.monotonic() - started) * 1000.0, 1),
     )
     return errors.request_status(
-        grpc.StatusCode.INVALID_ARGUMENT, description, "UNDECODABLE_REQUEST", [("", description)]
+        grpc.StatusCode.INVALID_ARGUMENT, description, "UNDECODABLE_REQUEST", fields
     )
 
 
+class UnknownJsonFields(ValueError):
+    """A JSON body with keys that name no field: their paths (``bids[0].items[1].unit_prise``)."""
+
+    def __init__(self, paths: list[str]) -> None:
+        self.paths = paths
+        super().__init__("unknown field(s): " + ", ".join(paths))
+
+
 def parse_json(payload: bytes, message_type: type[Message]) -> Message:
-    """The message of a proto3 JSON body; unknown fields are errors (as in Connect's codecs)."""
-    return json_format.Parse(payload.decode("utf-8"), message_type())
+    """The message of a proto3 JSON body; unknown fields are errors (as in Connect's codecs),
+    every one of them named by its path (:class:`UnknownJsonFields`). Both the proto names and
+    the lowerCamel JSON names are accepted, as the proto3 JSON mapping says."""
+    text = payload.decode("utf-8")
+    try:
+        return json_format.Parse(text, message_type())
+    except json_format.ParseError:
+        try:
+            document = json.loads(text)
+        except ValueError:
+            unknown = []
+        else:
+            unknown = unknown_fields(document, message_type.DESCRIPTOR)
+        if unknown:
+            raise UnknownJsonFields(unknown) from None
+        raise
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -29,11 +29,17 @@ a rate is a violation at that amount's ``.unit`` path. Rates become real by Fish
 ``(1 + r_real) = (1 + r_nominal) / (1 + inflation)``, in a nominal analysis (discount rate and
 every escalation rate).
 
+Required inputs: a number with explicit presence left out (``None`` in :mod:`tco.inputs`) is a
+violation where it is required (discount rate, quantity; inflation and escalation rates in a
+nominal analysis; the externality factor of its model), as are a missing unit price and the
+missing service life of an item with a purchase cost; never a zero.
+
 Warnings (code, message, bid_id): NO_EMISSION_FACTOR (a bid uses a resource without factor),
-EMISSION_FACTOR_EXTRAPOLATED (a trajectory held flat), RATE_LOOKS_LIKE_PERCENT (a rate above
-0.25), NOMINAL_WITHOUT_INFLATION, CARBON_PRICE_IS_MARKET_PRICE, DEDUCTIONS_NOT_APPLIED (claims or
-a table under a model other than DEDUCTIONS), DEDUCTIONS_WITHOUT_CRITERIA. Warnings about the
-carbon price itself (none stated, extrapolation, price base) come from
+EMISSION_FACTOR_EXTRAPOLATED (a trajectory held flat), NOMINAL_WITHOUT_INFLATION,
+CARBON_PRICE_IS_MARKET_PRICE, DEDUCTIONS_NOT_APPLIED (claims or a table under a model other
+than DEDUCTIONS), DEDUCTIONS_WITHOUT_CRITERIA, and the plausibility warnings of
+:mod:`~tco.validate.plausibility` (RATE_LOOKS_LIKE_PERCENT for a rate >= 0.2 ...). Warnings
+about the carbon price itself (none stated, extrapolation, price base) come from
 :func:`tco.climate.climate_warnings`.
 """
 

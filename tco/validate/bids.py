@@ -19,6 +19,7 @@ from tco.construct import constructor
 from tco.inputs import Bid, Circularity, Method, ModelKind
 from tco.prepared import PreparedBid, PreparedCircularity, PreparedDeduction, PreparedItem
 from tco.units import Dimension
+from tco.validate import plausibility
 from tco.validate.context import Context
 from tco.validate.items import item, streams
 from tco.validate.limits import (
@@ -98,6 +99,7 @@ def _bid(ctx: Context, at: Path, bid: Bid, bid_id: str) -> PreparedBid | None:
                 ok = False
             else:
                 items.append(prepared_item)
+        plausibility.duplicate_items(v, at, bid.items, bid_id)
     costs = streams(ctx, (at, "costs"), bid.costs)
     deductions: tuple[PreparedDeduction, ...] | None = ()  # tco.validate.deductions resolves
     level = _ladder_level(ctx, (at, "ladder_level"), bid.ladder_level)

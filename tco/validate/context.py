@@ -17,6 +17,7 @@ from tco.finance import fisher_real
 from tco.inputs import ModelKind
 from tco.prepared import FloatArray, PreparedPollutantPrice
 from tco.units import Dimension
+from tco.validate import plausibility
 from tco.validate.limits import MAX_LOG_GROWTH, MAX_REPLACEMENTS
 from tco.validate.violations import Path, Violations
 
@@ -102,6 +103,28 @@ class Context:
             self.v.fail(at, "the real rate (Fisher) is too close to -1 for the study period")
             return None
         return real
+
+    def escalation(self, at: Path, value: object, *, given_yearly: bool = False) -> float | None:
+        """A constant escalation rate (resource price or cost stream), as stated.
+
+        Explicit presence: left out (None) is 0 in a real analysis (constant real prices) and a
+        violation in a nominal one, where 0 would be a real decline by inflation, unless a
+        yearly series replaces it (``given_yearly``). ``0.25`` is accepted with the warning
+        RATE_LOOKS_LIKE_PERCENT (:func:`tco.validate.plausibility.rate`).
+        """
+        if value is None:
+            if self.nominal and not given_yearly:
+                self.v.fail(
+                    at,
+                    "required in a nominal analysis: the nominal escalation per year as a "
+                    "fraction (0 would mean prices falling by inflation in real terms)",
+                )
+                return None
+            return 0.0
+        rate = self.v.rate(at, value, self.n, "escalation")
+        if rate is not None and rate >= plausibility.PLAUSIBLE_RATE:
+            plausibility.rate(self.v, at, rate, "escalation rate")
+        return rate
 
     def life(self, at: Path, quantity: object) -> tuple[bool, float | None]:
         """(ok, years > 0 or None when absent); at most MAX_REPLACEMENTS in the study period.

@@ -1,16 +1,17 @@
 """The checks of an item and what it holds: its amounts, service life, resource uses, pollutant
 emissions, embodied emissions and cost streams (cost streams also belong to bids).
 
-Rules: quantity finite in (0, 1e12]; prices, installation, maintenance, warranty, residual value,
-resource use and activity >= 0; service life and stream life > 0 and at most
-:data:`~tco.validate.limits.MAX_REPLACEMENTS` replacements in the study period; embodied
-emissions >= 0 except module D; a resource use names a priced resource and is resource per year,
-or amount x activity giving resource per year (``45 W`` x ``4000 h/year`` = 180 kWh/year); a
-pollutant emission names a priced pollutant and is mass per year (alone or x activity); stream
-category one of :data:`tco.prepared.CATEGORIES` ("" = other), emissions_module one of
-:data:`tco.prepared.MODULES` ("" = from the category), first_year 0..N, every_years >= 0,
-last_year 0..N and >= first_year when set, amount money per occurrence or money per time when
-every_years = 1.
+Rules: quantity required, finite in (0, 1e12]; unit price required; service life required once the
+item has a purchase cost (unit price or installation > 0); prices, installation, maintenance,
+warranty, residual value, resource use and activity >= 0; service life and stream life > 0 and at
+most :data:`~tco.validate.limits.MAX_REPLACEMENTS` replacements in the study period; embodied
+emissions >= 0 except module D; a resource use names a priced resource and is resource per year, or
+amount x activity giving resource per year (``45 W`` x ``4000 h/year`` = 180 kWh/year); a pollutant
+emission names a priced pollutant and is mass per year (alone or x activity); stream category one
+of :data:`tco.prepared.CATEGORIES` ("" = other), emissions_module one of
+:data:`tco.prepared.MODULES` ("" = from the category), first_year 0..N, every_years >= 0, last_year
+0..N and >= first_year when set, amount money per occurrence or money per time when every_years =
+1.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from tco.prepared import (
     default_module,
 )
 from tco.units import Dimension
+from tco.validate import plausibility
 from tco.validate.context import Context
 from tco.validate.limits import (
     MAX_CODE_LENGTH,
@@ -42,6 +44,7 @@ from tco.validate.limits import (
     MAX_QUANTITY,
     MAX_STUDY_PERIOD,
 )
+from tco.validate.plausibility import MAX_PLAUSIBLE_LIFE
 from tco.validate.violations import Path
 
 #: Money per occurrence (a stream amount); the label says money per time is possible too.
@@ -69,7 +72,9 @@ def item(ctx: Context, at: Path, it: object, bid_id: str) -> PreparedItem | None
         return None
     name = v.text((at, "name"), it.name, False)
     quantity: float | None = it.quantity
-    if type(quantity) is not float or not 0.0 < quantity <= MAX_QUANTITY:
+    if quantity is None:  # explicit presence: left out is a violation, never 0 (issue #14)
+        v.fail((at, "quantity"), "required: the number of units, > 0")
+    elif type(quantity) is not float or not 0.0 < quantity <= MAX_QUANTITY:
         quantity = v.number(
             (at, "quantity"),
             quantity,
@@ -78,13 +83,20 @@ def item(ctx: Context, at: Path, it: object, bid_id: str) -> PreparedItem | None
             maximum=MAX_QUANTITY,
             what="a number of units",
         )
-    # An absent amount is 0 (a residual value or a service life: none); each present one is
-    # checked, in the order of the contract's fields. quantity_of(path, quantity, dimension,
-    # minimum, money): by position, the hot calls (see Violations.quantity).
+    # The unit price is required; another absent amount is 0 (a residual value or a service
+    # life: none; a service life is required once the item has a purchase cost). Each present
+    # one is checked, in the order of the contract's fields. quantity_of(path, quantity,
+    # dimension, minimum, money): by position, the hot calls (see Violations.quantity).
     money, quantity_of = Dimension.MONEY, v.quantity
     unit_price = installation = maintenance = warranty = end_of_life = residual = None
     if it.unit_price is not None:
         unit_price = quantity_of((at, "unit_price"), it.unit_price, money, 0.0, True)
+    else:
+        v.fail(
+            (at, "unit_price"),
+            "required: the purchase price of one unit, money such as 'SEK' (0 for an item "
+            "bought at no cost)",
+        )
     if it.installation_cost is not None:
         installation = quantity_of(
             (at, "installation_cost"), it.installation_cost, money, 0.0, True
@@ -92,6 +104,15 @@ def item(ctx: Context, at: Path, it: object, bid_id: str) -> PreparedItem | None
     life_ok, life = True, None
     if it.service_life is not None:
         life_ok, life = ctx.life((at, "service_life"), it.service_life)
+        if life is not None and life > MAX_PLAUSIBLE_LIFE:
+            plausibility.service_life(v, (at, "service_life"), life, bid_id)
+    elif unit_price or installation:
+        life_ok = False
+        v.fail(
+            (at, "service_life"),
+            "required for an item with a purchase cost: the service life of one unit, time "
+            "such as '8 years' (its replacements and residual value depend on it)",
+        )
     uses = _resource_uses(ctx, (at, "resource_use"), it.resource_use, bid_id)
     if it.maintenance_cost is not None:
         maintenance = quantity_of(
@@ -107,6 +128,8 @@ def item(ctx: Context, at: Path, it: object, bid_id: str) -> PreparedItem | None
         end_of_life = quantity_of((at, "end_of_life_cost"), it.end_of_life_cost, money, None, True)
     if it.residual_value is not None:
         residual = quantity_of((at, "residual_value"), it.residual_value, money, 0.0, True)
+        if residual is not None and unit_price is not None:
+            plausibility.residual_value(v, at, residual, unit_price + (installation or 0.0), bid_id)
     price_escalation = _price_escalation(ctx, at, it.price_escalation)
     emissions = _embodied(ctx, (at, "emissions"), it)
     costs = () if it.costs == () else streams(ctx, (at, "costs"), it.costs)
@@ -117,7 +140,7 @@ def item(ctx: Context, at: Path, it: object, bid_id: str) -> PreparedItem | None
     )
     if (
         quantity is None
-        or (unit_price is None and it.unit_price is not None)
+        or unit_price is None
         or (installation is None and it.installation_cost is not None)
         or (maintenance is None and it.maintenance_cost is not None)
         or (warranty is None and it.warranty is not None)
@@ -134,7 +157,7 @@ def item(ctx: Context, at: Path, it: object, bid_id: str) -> PreparedItem | None
     return _new_item(
         name,
         quantity,
-        unit_price or 0.0,
+        unit_price,
         installation or 0.0,
         life,
         uses,
@@ -355,9 +378,11 @@ def _stream(ctx: Context, at: Path, s: object) -> PreparedStream | None:
         v.fail((at, "last_year"), "must be >= first_year (or 0 for the end of the study)")
         last = None
     amount = _stream_amount(ctx, (at, "amount"), s.amount, every)
-    escalation = v.rate((at, "escalation"), s.escalation, ctx.n, "escalation")
+    escalation = ctx.escalation((at, "escalation"), s.escalation)
     real_escalation = ctx.real(escalation, (at, "escalation"))
     life_ok, life = (True, None) if s.life is None else ctx.life((at, "life"), s.life)
+    if life is not None and life > MAX_PLAUSIBLE_LIFE:
+        plausibility.service_life(v, (at, "life"), life)
     module = s.emissions_module
     if type(module) is not str or (module and module not in _MODULE_SET):
         module = v.text((at, "emissions_module"), module, required=False, limit=MAX_CODE_LENGTH)

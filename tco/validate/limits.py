@@ -40,8 +40,6 @@ MAX_EVERY_YEARS: Final = 1_000_000
 MAX_MAGNITUDE: Final = 1e18
 #: Largest rate (discount, inflation, escalation) per year: 1.0 = 100 %.
 MAX_RATE: Final = 1.0
-#: Rates above this are likely percentages typed as fractions (3.5 for 3.5 %): a warning.
-PERCENT_WARNING_RATE: Final = 0.25
 #: Largest exponent of (1 + r)^N allowed, in natural-log units (e^700 ~ 1e304).
 MAX_LOG_GROWTH: Final = 700.0
 #: Most violations listed; the rest are counted in a last entry.

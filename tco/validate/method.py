@@ -26,7 +26,7 @@ from tco.errors import UnitError
 from tco.inputs import EvaluationModel, Method, ModelKind, Quantity, RateBasis, Timing
 from tco.prepared import FloatArray, PreparedMethod, PreparedModel, PreparedPollutantPrice
 from tco.units import Dimension
-from tco.validate import climate
+from tco.validate import climate, plausibility
 from tco.validate.context import Context, Resource, readonly
 from tco.validate.limits import (
     MAX_BASE_YEAR,
@@ -35,7 +35,6 @@ from tco.validate.limits import (
     MAX_STUDY_PERIOD,
     MAX_YEARLY_RATES,
     MIN_BASE_YEAR,
-    PERCENT_WARNING_RATE,
 )
 
 _HFD_2022_41: Final = (
@@ -74,6 +73,7 @@ def method(ctx: Context, m: Method) -> PreparedMethod | None:
     climate.emission_factors(ctx, m)
     base = climate.price_base(ctx, m)
     carbon = climate.carbon_price(ctx, m.carbon_price, base)
+    plausibility.carbon_price(v, carbon, v.rates)
     _pollutant_prices(ctx, m)
     model = _evaluation_model(ctx, m.evaluation_model)
     v.text("method.baseline_bid_id", m.baseline_bid_id, required=False, limit=MAX_ID_LENGTH)
@@ -123,21 +123,34 @@ def _rates(ctx: Context, m: Method) -> tuple[float | None, float | None]:
     if not isinstance(m.rate_basis, RateBasis):
         v.fail("method.rate_basis", "expected 'real' or 'nominal'")
     ctx.nominal = m.rate_basis is RateBasis.NOMINAL
-    stated = v.rate("method.discount_rate", m.discount_rate, ctx.n, "discount rate")
-    inflation = v.rate("method.inflation_rate", m.inflation_rate, ctx.n, "inflation rate")
+    stated: float | None = None
+    if m.discount_rate is None:  # explicit presence: left out is not 0 % (issue #14)
+        v.fail(
+            "method.discount_rate",
+            "required: the discount rate per year as a fraction (0.035 = 3.5 %; send 0 for an "
+            "undiscounted analysis)",
+        )
+    else:
+        stated = v.rate("method.discount_rate", m.discount_rate, ctx.n, "discount rate")
+    inflation: float | None = 0.0
+    if m.inflation_rate is None:
+        if ctx.nominal:
+            v.fail(
+                "method.inflation_rate",
+                "required in a nominal analysis: general inflation per year as a fraction",
+            )
+            inflation = None
+    else:
+        inflation = v.rate("method.inflation_rate", m.inflation_rate, ctx.n, "inflation rate")
     ctx.inflation = (inflation if ctx.nominal else 0.0) if inflation is not None else None
     if ctx.nominal and inflation == 0.0:
         v.warn(
             "NOMINAL_WITHOUT_INFLATION",
             "nominal analysis with inflation_rate 0: nominal and real rates coincide",
         )
-    for name, value in (("discount_rate", stated), ("inflation_rate", inflation)):
-        if value is not None and value > PERCENT_WARNING_RATE:
-            v.warn(
-                "RATE_LOOKS_LIKE_PERCENT",
-                f"method.{name} is {value:g}, i.e. {value * 100:g} % a year: rates are "
-                "fractions (0.035 = 3.5 %)",
-            )
+    plausibility.rate(v, "method.discount_rate", stated, "discount rate")
+    if ctx.nominal:
+        plausibility.rate(v, "method.inflation_rate", inflation, "inflation rate")
     return stated, ctx.real(stated, "method.discount_rate")
 
 
@@ -218,7 +231,7 @@ def _escalation(
     ``yearly_escalation = [0.05, 0.03]`` over N = 4 -> ``[0.05, 0.03, 0.03, 0.03]``.
     """
     v = ctx.v
-    rate = v.rate(f"{at}.escalation", constant, ctx.n, "escalation")
+    rate = ctx.escalation(f"{at}.escalation", constant, given_yearly=bool(yearly))
     rates: list[float] = []
     ok = rate is not None
     if len(yearly) > MAX_YEARLY_RATES:
@@ -229,6 +242,7 @@ def _escalation(
         if r is None:
             ok = False
         else:
+            plausibility.rate(v, f"{at}.yearly_escalation[{j}]", r, "escalation rate")
             rates.append(r)
     if not ok or ctx.n is None or rate is None:
         return None
@@ -279,12 +293,22 @@ def _evaluation_model(ctx: Context, em: EvaluationModel) -> PreparedModel | None
     ctx.model_kind = kind
     if em.price_threshold is not None:
         v.fail(f"{at}.price_threshold", _HFD_2022_41)
-    factor = v.number(
-        f"{at}.externality_factor",
-        em.externality_factor,
-        minimum=0.0,
-        what="a factor on monetised externalities",
-    )
+    factor: float | None = 0.0
+    if em.externality_factor is None:
+        if kind is ModelKind.EXTERNALITY_FACTOR:
+            v.fail(
+                f"{at}.externality_factor",
+                "required for the externality factor model: the factor on monetised "
+                "externalities, e.g. 1.0",
+            )
+            factor = None
+    else:
+        factor = v.number(
+            f"{at}.externality_factor",
+            em.externality_factor,
+            minimum=0.0,
+            what="a factor on monetised externalities",
+        )
     ladder: dict[int, float] = {}
     ok = factor is not None and v.listed(f"{at}.ladder", em.ladder)
     if ok:

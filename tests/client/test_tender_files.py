@@ -53,8 +53,26 @@ def test_unknown_json_field_is_an_error_not_ignored(tmp_path: Path) -> None:
     path.write_text(json.dumps(document), "utf-8")
     with pytest.raises(TcoInvalidTender) as caught:
         load_tender(path)
-    assert caught.value.violations[0].field == "typo.json"
-    assert "discount_rat" in caught.value.violations[0].description
+    assert caught.value.violations[0].field == "method.discount_rat"
+    assert "typo.json" in caught.value.violations[0].description
+
+
+def test_every_unknown_key_is_named_by_its_path_and_camel_case_is_known(tmp_path: Path) -> None:
+    # issue #14: a dropped or misspelt key must not evaluate with zeros
+    document = json.loads(EXAMPLE_FILES["sample"].read_text(encoding="utf-8"))
+    document["method"]["discountRate"] = document["method"].pop("discount_rate")  # lowerCamel
+    item = document["bids"][1]["items"][0]
+    item["unit_prise"] = item.pop("unit_price")
+    item["emissions"]["A1_A3"] = item["emissions"].pop("a1_a3")
+    document["method"]["exchange_rates"]["XYZ"] = 1.0  # a map key: not a field name
+    path = tmp_path / "typos.json"
+    path.write_text(json.dumps(document), "utf-8")
+    with pytest.raises(TcoInvalidTender) as caught:
+        load_tender(path)
+    assert sorted(v.field for v in caught.value.violations) == [
+        "bids[1].items[0].emissions.A1_A3",
+        "bids[1].items[0].unit_prise",
+    ]
 
 
 def test_broken_json_names_line_and_column(tmp_path: Path) -> None:

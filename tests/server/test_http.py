@@ -195,8 +195,9 @@ def test_json_that_is_not_the_request_is_invalid_argument(served: Http) -> None:
     details = _details(error)
     assert details["google.rpc.ErrorInfo"].reason == "UNDECODABLE_REQUEST"  # type: ignore[attr-defined]
     (violation,) = details["google.rpc.BadRequest"].field_violations  # type: ignore[attr-defined]
-    assert violation.field == ""
-    assert "bidz" in violation.description
+    # an unknown key is named by its path (issue #14: tests/server/test_required_wire.py)
+    assert violation.field == "bidz"
+    assert "unknown field" in violation.description
 
 
 def test_an_injected_fault_is_internal_with_an_incident_id(served: Http) -> None:

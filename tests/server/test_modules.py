@@ -42,10 +42,23 @@ def test_unset_messages_and_unspecified_enums_get_documented_defaults() -> None:
     assert tender.method.currency == ""  # an unset method reads as the empty one
     assert tender.method.rate_basis is inputs.RateBasis.REAL
     assert tender.method.timing is inputs.Timing.END_OF_YEAR
-    assert tender.method.evaluation_model == inputs.EvaluationModel()
+    assert tender.method.evaluation_model == inputs.EvaluationModel(externality_factor=None)
     assert tender.method.carbon_price is None
     assert tender.bids[0].items[0].emissions == inputs.Emissions()
-    assert tender.bids[0].items[0].quantity == 0.0  # copied as is; the engine refuses it
+    # explicit presence: a number left out is None, never 0 (the engine refuses a required one)
+    assert tender.bids[0].items[0].quantity is None
+    assert tender.method.discount_rate is None
+    assert tender.method.inflation_rate is None
+    explicit = tender_pb2.Item(quantity=0.0)
+    assert (
+        convert_in.to_tender(
+            tender_pb2.EvaluateBidsRequest(bids=[tender_pb2.Bid(id="x", items=[explicit])])
+        )
+        .bids[0]
+        .items[0]
+        .quantity
+        == 0.0
+    )  # sent as 0: copied as is; the engine refuses it
 
 
 def test_exchange_rates_are_in_key_order() -> None:
@@ -216,7 +229,7 @@ def test_run_engine_gives_what_evaluate_gives(validate_only: bool) -> None:
         deterministic=True
     ) == convert_out.to_response(whole).SerializeToString(deterministic=True)
     # the engine checks after validation and before it assembles the results
-    assert stages == ([] if validate_only else ["evaluation", "results"])
+    assert stages == ["evaluation", "results"]  # validate_only evaluates too (issue #14)
 
 
 def test_run_engine_stops_at_the_checkpoint() -> None:

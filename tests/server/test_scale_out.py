@@ -110,6 +110,8 @@ def test_several_connections_reach_every_process_of_a_multi_process_server() -> 
             columns.method.baseline_bid_id = ""
             columns.unit_price.unit = "SEK"
             columns.unit_price.values.extend([100.0, 200.0, 300.0])
+            columns.service_life.unit = "years"  # required with a purchase cost (issue #14)
+            columns.service_life.values.extend([10.0, 10.0, 10.0])
             outcomes = list(client.evaluate_many([columns] * 6, detail="columns", streams=3))
         assert [list(o.columns.rank) for o in outcomes if o.columns] == [[1, 2, 3]] * 6
         _wait_for_lines([proc], 24)

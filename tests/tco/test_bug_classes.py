@@ -363,6 +363,7 @@ def _inputs_tender(
     item = Item(
         name="unit",
         unit_price=Quantity(100.0, "SEK"),
+        service_life=Quantity(1.0, "years"),
         resource_use=(ResourceUse("electricity", Quantity(2000.0, "kWh/year")),),
         emissions=Emissions(a1_a3=Quantity(2.1, "tCO2e")),
     )

@@ -334,11 +334,13 @@ def inputs_tender_one(carbon_price: tuple[float, str] = (2000.0, "SEK/tCO2e")) -
         unit_price=Quantity(1000.0, "SEK"),
         installation_cost=Quantity(100.0, "SEK"),
         maintenance_cost=Quantity(50.0, "SEK/year"),
+        service_life=Quantity(2.0, "years"),
         resource_use=(ResourceUse("electricity", Quantity(200.0, "kWh/year")),),
     )
     b = Item(
         name="pump B",
         unit_price=Quantity(1500.0, "SEK"),
+        service_life=Quantity(2.0, "years"),
         resource_use=(ResourceUse("electricity", Quantity(0.1, "MWh/year")),),
     )
     return Tender(method=method, bids=(Bid("A", items=(a,)), Bid("B", items=(b,))))

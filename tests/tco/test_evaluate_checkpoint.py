@@ -34,9 +34,17 @@ def test_what_the_checkpoint_raises_stops_the_evaluation() -> None:
     assert len(calls) == 2
 
 
-def test_no_checkpoint_for_validation_only_or_an_invalid_tender() -> None:
+def test_validation_only_runs_the_evaluation_and_its_checkpoints() -> None:
+    # validate_only returns the warnings of the evaluation itself (issue #14): it computes, so
+    # a caller's deadline guards it as it guards an evaluation
     calls: list[int] = []
-    evaluate(sample_tender(), validate_only=True, checkpoint=lambda: calls.append(1))
+    evaluation = evaluate(sample_tender(), validate_only=True, checkpoint=lambda: calls.append(1))
+    assert calls == [1, 1]
+    assert evaluation.results == ()
+
+
+def test_no_checkpoint_for_an_invalid_tender() -> None:
+    calls: list[int] = []
     raw = sample_dict()
     raw["method"]["discount_rate"] = 7.0
     with pytest.raises(InvalidTender):

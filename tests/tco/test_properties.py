@@ -16,6 +16,7 @@ import dataclasses
 import enum
 import json
 import math
+import typing
 from collections.abc import Mapping
 
 import numpy as np
@@ -274,7 +275,14 @@ def documented(value: object) -> object:
     """The canonical JSON data of :mod:`tco.digest`'s documented rules, for values of their
     declared types: every field by name, enums by value, -0.0 as 0.0, non-finite as strings."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {fl.name: documented(getattr(value, fl.name)) for fl in dataclasses.fields(value)}
+        hints = typing.get_type_hints(type(value))
+        return {
+            # an absent number with explicit presence (float | None) is written 0.0
+            fl.name: 0.0
+            if getattr(value, fl.name) is None and hints[fl.name] == float | None
+            else documented(getattr(value, fl.name))
+            for fl in dataclasses.fields(value)
+        }
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, tuple):

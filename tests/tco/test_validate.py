@@ -433,7 +433,16 @@ ACCEPTED: list[tuple[dict[str, Any], str, object]] = [
         (9000.0, 185000.0),
     ),
     ({f"{ITEM}.service_life": _money(96, "months")}, f"{ITEM}.service_life", 8.0),
-    ({f"{ITEM}.service_life": DELETE}, f"{ITEM}.service_life", None),
+    # an item without purchase cost may leave its service life out (it lasts the study period)
+    (
+        {
+            f"{ITEM}.service_life": DELETE,
+            f"{ITEM}.unit_price.value": 0,
+            f"{ITEM}.installation_cost": DELETE,
+        },
+        f"{ITEM}.service_life",
+        None,
+    ),
     # end of life may be a revenue, module D (beyond the life) negative
     ({f"{ITEM}.end_of_life_cost.value": -500}, f"{ITEM}.end_of_life_cost", -500.0),
     (

@@ -239,7 +239,9 @@ class BidColumns(_message.Message):
 
     @_builtins.property
     def unit_price(self) -> Global___Column:
-        """Purchase price of one unit (Item.unit_price), money, e.g. unit "SEK"."""
+        """Purchase price of one unit (Item.unit_price), money, e.g. unit "SEK". Required, as
+        Item.unit_price: without values every row is refused at "bids[i].items[0].unit_price".
+        """
 
     @_builtins.property
     def installation_cost(self) -> Global___Column:
@@ -247,7 +249,9 @@ class BidColumns(_message.Message):
 
     @_builtins.property
     def service_life(self) -> Global___Column:
-        """Service life of one unit (Item.service_life), time, e.g. unit "years"."""
+        """Service life of one unit (Item.service_life), time, e.g. unit "years". Required for rows with
+        a purchase cost, as Item.service_life.
+        """
 
     @_builtins.property
     def maintenance_cost(self) -> Global___Column:

@@ -11,6 +11,11 @@ Conventions used throughout this package:
   study runs t = 0..study_period_years). "Calendar year" is the year on the calendar; the
   calendar year of t is base_year + t.
 - Rates are plain fractions per year: 0.035 means 3.5 % a year.
+- Required is required: a field marked "Required" that is left out is INVALID_ARGUMENT naming
+  its path (e.g. "bids[0].items[2].unit_price"), never read as zero. Numbers where zero is a
+  meaningful value distinct from "not given" (discount rate, inflation, escalation rates,
+  quantity, externality factor) have explicit presence (proto3 `optional`): a client sets them
+  to 0 explicitly when it means 0. Unknown JSON keys are refused with their path too.
 """
 
 from collections import abc as _abc
@@ -210,7 +215,10 @@ class EvaluateBidsRequest(_message.Message):
     VALIDATE_ONLY_FIELD_NUMBER: _builtins.int
     VIEW_FIELD_NUMBER: _builtins.int
     validate_only: _builtins.bool
-    """When true, run every check and return the digests and any warnings, but compute no results."""
+    """When true, run every check and return the digests and the warnings, but no results. The
+    evaluation runs, so the warnings are exactly those it gives (RESIDUAL_VALUE_IGNORED, ties, the
+    plausibility warnings computed from the figures included).
+    """
     view: Global___ResponseView.ValueType
     """How much of the result to return (AIP-157). Default: the full response when it fits in
     4 MiB (the largest message grpc-js, grpc-java and grpc-go accept without a setting), else the
@@ -295,13 +303,16 @@ class Method(_message.Message):
     study_period_years: _builtins.int
     """Study period N in whole years, 1..100. Required."""
     discount_rate: _builtins.float
-    """Discount rate per year as a fraction (0.035 = 3.5 %), real or nominal by rate_basis. Zero is
-    allowed (undiscounted). Must be > -1.
+    """Discount rate per year as a fraction (0.035 = 3.5 %), real or nominal by rate_basis. Required
+    (explicit presence): zero is allowed (undiscounted) but must be sent; left out is
+    INVALID_ARGUMENT at "method.discount_rate". Must be > -1.
     """
     rate_basis: Global___RateBasis.ValueType
     """Whether discount_rate and escalation rates are real (default) or nominal."""
     inflation_rate: _builtins.float
-    """General inflation per year as a fraction; required with RATE_BASIS_NOMINAL, ignored otherwise."""
+    """General inflation per year as a fraction; required with RATE_BASIS_NOMINAL (explicit presence:
+    0 must be sent, and draws a warning), ignored otherwise.
+    """
     timing: Global___Timing.ValueType
     """Payment timing convention for recurring amounts. Default end of year."""
     baseline_bid_id: _builtins.str
@@ -365,9 +376,9 @@ class Method(_message.Message):
         currency: _builtins.str = ...,
         base_year: _builtins.int = ...,
         study_period_years: _builtins.int = ...,
-        discount_rate: _builtins.float = ...,
+        discount_rate: _builtins.float | None = ...,
         rate_basis: Global___RateBasis.ValueType = ...,
-        inflation_rate: _builtins.float = ...,
+        inflation_rate: _builtins.float | None = ...,
         timing: Global___Timing.ValueType = ...,
         resource_prices: _abc.Iterable[Global___ResourcePrice] | None = ...,
         emission_factors: _abc.Iterable[Global___EmissionFactor] | None = ...,
@@ -381,11 +392,18 @@ class Method(_message.Message):
         price_base_year: _builtins.int = ...,
         use_face_values: _builtins.bool = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["carbon_price", b"carbon_price", "evaluation_model", b"evaluation_model"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_discount_rate", b"_discount_rate", "_inflation_rate", b"_inflation_rate", "carbon_price", b"carbon_price", "discount_rate", b"discount_rate", "evaluation_model", b"evaluation_model", "inflation_rate", b"inflation_rate"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["base_year", b"base_year", "baseline_bid_id", b"baseline_bid_id", "carbon_price", b"carbon_price", "currency", b"currency", "discount_rate", b"discount_rate", "emission_factors", b"emission_factors", "evaluation_model", b"evaluation_model", "exchange_rates", b"exchange_rates", "functional_unit", b"functional_unit", "include_module_d", b"include_module_d", "inflation_rate", b"inflation_rate", "pollutant_prices", b"pollutant_prices", "price_base_year", b"price_base_year", "rate_basis", b"rate_basis", "resource_prices", b"resource_prices", "study_period_years", b"study_period_years", "timing", b"timing", "use_face_values", b"use_face_values"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_discount_rate", b"_discount_rate", "_inflation_rate", b"_inflation_rate", "base_year", b"base_year", "baseline_bid_id", b"baseline_bid_id", "carbon_price", b"carbon_price", "currency", b"currency", "discount_rate", b"discount_rate", "emission_factors", b"emission_factors", "evaluation_model", b"evaluation_model", "exchange_rates", b"exchange_rates", "functional_unit", b"functional_unit", "include_module_d", b"include_module_d", "inflation_rate", b"inflation_rate", "pollutant_prices", b"pollutant_prices", "price_base_year", b"price_base_year", "rate_basis", b"rate_basis", "resource_prices", b"resource_prices", "study_period_years", b"study_period_years", "timing", b"timing", "use_face_values", b"use_face_values"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    def WhichOneof(self, oneof_group: _Never) -> None: ...
+    _WhichOneofReturnType__discount_rate: _TypeAlias = _typing.Literal["discount_rate"]  # noqa: Y015
+    _WhichOneofArgType__discount_rate: _TypeAlias = _typing.Literal["_discount_rate", b"_discount_rate"]  # noqa: Y015
+    _WhichOneofReturnType__inflation_rate: _TypeAlias = _typing.Literal["inflation_rate"]  # noqa: Y015
+    _WhichOneofArgType__inflation_rate: _TypeAlias = _typing.Literal["_inflation_rate", b"_inflation_rate"]  # noqa: Y015
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__discount_rate) -> _WhichOneofReturnType__discount_rate | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__inflation_rate) -> _WhichOneofReturnType__inflation_rate | None: ...
 
 Global___Method: _TypeAlias = Method  # noqa: Y015
 
@@ -403,7 +421,9 @@ class ResourcePrice(_message.Message):
     """Resource name, lower_snake_case, for example "electricity", "district_heating", "diesel"."""
     escalation: _builtins.float
     """Constant escalation per year as a fraction, compounded from the base date: price_t =
-    price x (1 + escalation)^t. Ignored when yearly_escalation is given.
+    price x (1 + escalation)^t. Ignored when yearly_escalation is given. Explicit presence: left
+    out means 0 (constant real prices) in a real analysis; in a nominal analysis it is required
+    (unless yearly_escalation is given), since 0 nominal is a real decline by inflation.
     """
     @_builtins.property
     def price(self) -> Global___Quantity:
@@ -422,14 +442,16 @@ class ResourcePrice(_message.Message):
         *,
         resource: _builtins.str = ...,
         price: Global___Quantity | None = ...,
-        escalation: _builtins.float = ...,
+        escalation: _builtins.float | None = ...,
         yearly_escalation: _abc.Iterable[_builtins.float] | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["price", b"price"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_escalation", b"_escalation", "escalation", b"escalation", "price", b"price"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["escalation", b"escalation", "price", b"price", "resource", b"resource", "yearly_escalation", b"yearly_escalation"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_escalation", b"_escalation", "escalation", b"escalation", "price", b"price", "resource", b"resource", "yearly_escalation", b"yearly_escalation"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    def WhichOneof(self, oneof_group: _Never) -> None: ...
+    _WhichOneofReturnType__escalation: _TypeAlias = _typing.Literal["escalation"]  # noqa: Y015
+    _WhichOneofArgType__escalation: _TypeAlias = _typing.Literal["_escalation", b"_escalation"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__escalation) -> _WhichOneofReturnType__escalation | None: ...
 
 Global___ResourcePrice: _TypeAlias = ResourcePrice  # noqa: Y015
 
@@ -621,7 +643,9 @@ class EvaluationModel(_message.Message):
     kind: Global___EvaluationModelKind.ValueType
     """Which model. Default COST."""
     externality_factor: _builtins.float
-    """The factor applied to monetised externalities (EXTERNALITY_FACTOR only), e.g. 1.0."""
+    """The factor applied to monetised externalities (EXTERNALITY_FACTOR only), e.g. 1.0. Required
+    with EXTERNALITY_FACTOR (explicit presence: 0 must be sent), ignored otherwise.
+    """
     @_builtins.property
     def ladder(self) -> _containers.RepeatedCompositeFieldContainer[Global___LadderStep]:
         """The fictive discount of each ladder level (FICTIVE_DISCOUNT only), e.g. level 3 -> 0.04."""
@@ -646,15 +670,17 @@ class EvaluationModel(_message.Message):
         *,
         kind: Global___EvaluationModelKind.ValueType = ...,
         ladder: _abc.Iterable[Global___LadderStep] | None = ...,
-        externality_factor: _builtins.float = ...,
+        externality_factor: _builtins.float | None = ...,
         price_threshold: Global___Quantity | None = ...,
         deduction_criteria: _abc.Iterable[Global___DeductionCriterion] | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["price_threshold", b"price_threshold"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_externality_factor", b"_externality_factor", "externality_factor", b"externality_factor", "price_threshold", b"price_threshold"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["deduction_criteria", b"deduction_criteria", "externality_factor", b"externality_factor", "kind", b"kind", "ladder", b"ladder", "price_threshold", b"price_threshold"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_externality_factor", b"_externality_factor", "deduction_criteria", b"deduction_criteria", "externality_factor", b"externality_factor", "kind", b"kind", "ladder", b"ladder", "price_threshold", b"price_threshold"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    def WhichOneof(self, oneof_group: _Never) -> None: ...
+    _WhichOneofReturnType__externality_factor: _TypeAlias = _typing.Literal["externality_factor"]  # noqa: Y015
+    _WhichOneofArgType__externality_factor: _TypeAlias = _typing.Literal["_externality_factor", b"_externality_factor"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__externality_factor) -> _WhichOneofReturnType__externality_factor | None: ...
 
 Global___EvaluationModel: _TypeAlias = EvaluationModel  # noqa: Y015
 
@@ -827,7 +853,7 @@ class Item(_message.Message):
     name: _builtins.str
     """Description, for reports."""
     quantity: _builtins.float
-    """Number of units, > 0."""
+    """Number of units, > 0. Required."""
     price_escalation: _builtins.float
     """Escalation per year of unit_price and installation_cost as a fraction (0.02 = 2 %): a
     replacement at t is bought at (1 + e)^t times the base-year price, and the residual value is
@@ -837,7 +863,7 @@ class Item(_message.Message):
     @_builtins.property
     def unit_price(self) -> Global___Quantity:
         """Purchase price of one unit at base-year level, money, e.g. {185000, "SEK"}. Paid at t = 0 and
-        again at each replacement.
+        again at each replacement. Required (give {0, "SEK"} for an item bought at no cost).
         """
 
     @_builtins.property
@@ -846,8 +872,10 @@ class Item(_message.Message):
 
     @_builtins.property
     def service_life(self) -> Global___Quantity:
-        """Service life of one unit, time, e.g. {8, "years"} or {96, "months"}. Absent: lasts the study
-        period. A life shorter than the study period means replacements at t = L, 2L, ... < N.
+        """Service life of one unit, time, e.g. {8, "years"} or {96, "months"}. A life shorter than the
+        study period means replacements at t = L, 2L, ... < N. Required for an item with a purchase
+        cost (unit_price or installation_cost > 0): its replacements and residual value depend on it.
+        An item without purchase cost may leave it out: it then lasts the study period.
         """
 
     @_builtins.property
@@ -892,7 +920,7 @@ class Item(_message.Message):
         self,
         *,
         name: _builtins.str = ...,
-        quantity: _builtins.float = ...,
+        quantity: _builtins.float | None = ...,
         unit_price: Global___Quantity | None = ...,
         installation_cost: Global___Quantity | None = ...,
         service_life: Global___Quantity | None = ...,
@@ -906,13 +934,18 @@ class Item(_message.Message):
         pollutant_emissions: _abc.Iterable[Global___PollutantEmission] | None = ...,
         price_escalation: _builtins.float | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["_price_escalation", b"_price_escalation", "emissions", b"emissions", "end_of_life_cost", b"end_of_life_cost", "installation_cost", b"installation_cost", "maintenance_cost", b"maintenance_cost", "price_escalation", b"price_escalation", "residual_value", b"residual_value", "service_life", b"service_life", "unit_price", b"unit_price", "warranty", b"warranty"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_price_escalation", b"_price_escalation", "_quantity", b"_quantity", "emissions", b"emissions", "end_of_life_cost", b"end_of_life_cost", "installation_cost", b"installation_cost", "maintenance_cost", b"maintenance_cost", "price_escalation", b"price_escalation", "quantity", b"quantity", "residual_value", b"residual_value", "service_life", b"service_life", "unit_price", b"unit_price", "warranty", b"warranty"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_price_escalation", b"_price_escalation", "costs", b"costs", "emissions", b"emissions", "end_of_life_cost", b"end_of_life_cost", "installation_cost", b"installation_cost", "maintenance_cost", b"maintenance_cost", "name", b"name", "pollutant_emissions", b"pollutant_emissions", "price_escalation", b"price_escalation", "quantity", b"quantity", "residual_value", b"residual_value", "resource_use", b"resource_use", "service_life", b"service_life", "unit_price", b"unit_price", "warranty", b"warranty"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_price_escalation", b"_price_escalation", "_quantity", b"_quantity", "costs", b"costs", "emissions", b"emissions", "end_of_life_cost", b"end_of_life_cost", "installation_cost", b"installation_cost", "maintenance_cost", b"maintenance_cost", "name", b"name", "pollutant_emissions", b"pollutant_emissions", "price_escalation", b"price_escalation", "quantity", b"quantity", "residual_value", b"residual_value", "resource_use", b"resource_use", "service_life", b"service_life", "unit_price", b"unit_price", "warranty", b"warranty"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__price_escalation: _TypeAlias = _typing.Literal["price_escalation"]  # noqa: Y015
     _WhichOneofArgType__price_escalation: _TypeAlias = _typing.Literal["_price_escalation", b"_price_escalation"]  # noqa: Y015
+    _WhichOneofReturnType__quantity: _TypeAlias = _typing.Literal["quantity"]  # noqa: Y015
+    _WhichOneofArgType__quantity: _TypeAlias = _typing.Literal["_quantity", b"_quantity"]  # noqa: Y015
+    @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__price_escalation) -> _WhichOneofReturnType__price_escalation | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__quantity) -> _WhichOneofReturnType__quantity | None: ...
 
 Global___Item: _TypeAlias = Item  # noqa: Y015
 
@@ -1069,7 +1102,9 @@ class CostStream(_message.Message):
     last_year: _builtins.int
     """Study year of the last possible occurrence; 0 = end of the study period."""
     escalation: _builtins.float
-    """Constant escalation per year as a fraction, compounded from the base date."""
+    """Constant escalation per year as a fraction, compounded from the base date. Explicit presence:
+    left out means 0 in a real analysis and is required in a nominal one.
+    """
     emissions_module: _builtins.str
     """EN 15978 module of those emissions: "a1_a3", "a4", "a5", "b1_b3", "b4", "b5", "b6", "b7",
     "c1_c4" or "d". Empty: chosen from the category (replacement -> b4, acquisition -> a1_a3,
@@ -1100,16 +1135,18 @@ class CostStream(_message.Message):
         first_year: _builtins.int = ...,
         every_years: _builtins.int = ...,
         last_year: _builtins.int = ...,
-        escalation: _builtins.float = ...,
+        escalation: _builtins.float | None = ...,
         life: Global___Quantity | None = ...,
         emissions: Global___Quantity | None = ...,
         emissions_module: _builtins.str = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount", "emissions", b"emissions", "life", b"life"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_escalation", b"_escalation", "amount", b"amount", "emissions", b"emissions", "escalation", b"escalation", "life", b"life"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["amount", b"amount", "category", b"category", "emissions", b"emissions", "emissions_module", b"emissions_module", "escalation", b"escalation", "every_years", b"every_years", "first_year", b"first_year", "last_year", b"last_year", "life", b"life", "name", b"name"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_escalation", b"_escalation", "amount", b"amount", "category", b"category", "emissions", b"emissions", "emissions_module", b"emissions_module", "escalation", b"escalation", "every_years", b"every_years", "first_year", b"first_year", "last_year", b"last_year", "life", b"life", "name", b"name"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    def WhichOneof(self, oneof_group: _Never) -> None: ...
+    _WhichOneofReturnType__escalation: _TypeAlias = _typing.Literal["escalation"]  # noqa: Y015
+    _WhichOneofArgType__escalation: _TypeAlias = _typing.Literal["_escalation", b"_escalation"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__escalation) -> _WhichOneofReturnType__escalation | None: ...
 
 Global___CostStream: _TypeAlias = CostStream  # noqa: Y015
 

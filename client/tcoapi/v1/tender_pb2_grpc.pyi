@@ -11,6 +11,11 @@ Conventions used throughout this package:
   study runs t = 0..study_period_years). "Calendar year" is the year on the calendar; the
   calendar year of t is base_year + t.
 - Rates are plain fractions per year: 0.035 means 3.5 % a year.
+- Required is required: a field marked "Required" that is left out is INVALID_ARGUMENT naming
+  its path (e.g. "bids[0].items[2].unit_price"), never read as zero. Numbers where zero is a
+  meaningful value distinct from "not given" (discount rate, inflation, escalation rates,
+  quantity, externality factor) have explicit presence (proto3 `optional`): a client sets them
+  to 0 explicitly when it means 0. Unknown JSON keys are refused with their path too.
 """
 
 from collections import abc as _abc

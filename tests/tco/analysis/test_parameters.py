@@ -95,7 +95,11 @@ def test_resolution_refusals(text: str, mode: Mode, message: str) -> None:
 
 def test_an_item_without_service_life() -> None:
     raw = sample()
-    del raw["bids"][0]["items"][0]["service_life"]
+    item = raw["bids"][0]["items"][0]
+    del item["service_life"]
+    # only an item without purchase cost may leave its life out (issue #14)
+    item["unit_price"]["value"] = 0.0
+    item.pop("installation_cost", None)
     p = prepared(raw)
     with pytest.raises(PathError, match="states no service life"):
         resolve("bids[A].items[0].service_life", Mode.SCALE, p)
