@@ -71,7 +71,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import json
 import os
 import select
 import socket
@@ -85,7 +84,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import grpc
-from google.protobuf import json_format, message_factory
+from google.protobuf import message_factory
 from google.protobuf.descriptor import ServiceDescriptor
 from google.protobuf.message import Message
 from grpc_health.v1 import health, health_pb2
@@ -93,7 +92,7 @@ from grpc_health.v1 import health, health_pb2
 from tco_server import connect, decoding, errors
 from tco_server.config import ServerConfig
 from tco_server.deadlines import Drain
-from tco_server.json_fields import unknown_fields
+from tco_server.json_fields import UnknownJsonFields, parse_json
 from tco_server.logs import log_event
 from tco_server.security import SecurityConfigError
 
@@ -195,33 +194,6 @@ def _json_undecodable(route: Route, error: Exception, size: int, started: float)
     return errors.request_status(
         grpc.StatusCode.INVALID_ARGUMENT, description, "UNDECODABLE_REQUEST", fields
     )
-
-
-class UnknownJsonFields(ValueError):
-    """A JSON body with keys that name no field: their paths (``bids[0].items[1].unit_prise``)."""
-
-    def __init__(self, paths: list[str]) -> None:
-        self.paths = paths
-        super().__init__("unknown field(s): " + ", ".join(paths))
-
-
-def parse_json(payload: bytes, message_type: type[Message]) -> Message:
-    """The message of a proto3 JSON body; unknown fields are errors (as in Connect's codecs),
-    every one of them named by its path (:class:`UnknownJsonFields`). Both the proto names and
-    the lowerCamel JSON names are accepted, as the proto3 JSON mapping says."""
-    text = payload.decode("utf-8")
-    try:
-        return json_format.Parse(text, message_type())
-    except json_format.ParseError:
-        try:
-            document = json.loads(text)
-        except ValueError:
-            unknown = []
-        else:
-            unknown = unknown_fields(document, message_type.DESCRIPTOR)
-        if unknown:
-            raise UnknownJsonFields(unknown) from None
-        raise
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -1,4 +1,5 @@
-"""Every unknown key of a proto3 JSON document, with its field path (issue #14).
+"""JSON request bodies: :func:`parse_json`, which names every unknown key of a proto3 JSON
+document with its field path (issue #14).
 
 ``json_format`` refuses a body with an unknown key, but names only the first one, by message
 type. A misspelt or dropped key must not evaluate with zeros, and the client must learn every
@@ -13,7 +14,11 @@ server).
 
 from __future__ import annotations
 
+import json
 from typing import Any
+
+from google.protobuf import json_format
+from google.protobuf.message import Message
 
 #: Most unknown keys listed (the rest are not walked).
 MAX_LISTED = 100
@@ -58,3 +63,30 @@ def _walk(document: object, descriptor: Any, path: str, found: list[str]) -> Non
                 _walk(entry, field.message_type, f"{at}[{i}]", found)
         else:
             _walk(value, field.message_type, at, found)
+
+
+class UnknownJsonFields(ValueError):
+    """A JSON body with keys that name no field: their paths (``bids[0].items[1].unit_prise``)."""
+
+    def __init__(self, paths: list[str]) -> None:
+        self.paths = paths
+        super().__init__("unknown field(s): " + ", ".join(paths))
+
+
+def parse_json(payload: bytes, message_type: type[Message]) -> Message:
+    """The message of a proto3 JSON body; unknown fields are errors (as in Connect's codecs),
+    every one of them named by its path (:class:`UnknownJsonFields`). Both the proto names and
+    the lowerCamel JSON names are accepted, as the proto3 JSON mapping says."""
+    text = payload.decode("utf-8")
+    try:
+        return json_format.Parse(text, message_type())
+    except json_format.ParseError:
+        try:
+            document = json.loads(text)
+        except ValueError:
+            unknown = []
+        else:
+            unknown = unknown_fields(document, message_type.DESCRIPTOR)
+        if unknown:
+            raise UnknownJsonFields(unknown) from None
+        raise

@@ -19,6 +19,12 @@ def nominal_request() -> tender_pb2.EvaluateBidsRequest:
     request.method.rate_basis = tender_pb2.RATE_BASIS_NOMINAL
     request.method.discount_rate = 0.05
     request.method.inflation_rate = 0.02
+    # a nominal analysis states every escalation (nominal): here 2 %, constant real prices
+    for price in request.method.resource_prices:
+        price.escalation = 0.02
+    for bid in request.bids:
+        for stream in [*bid.costs, *(s for item in bid.items for s in item.costs)]:
+            stream.escalation = 0.02
     return request
 
 

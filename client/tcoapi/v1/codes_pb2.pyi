@@ -295,6 +295,20 @@ class _WarningCodeEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_WarningCo
     """The full response would not fit in 4 MiB: cash flows, explanations and yearly emissions are
     left out (ask for RESPONSE_VIEW_FULL for them).
     """
+    WARNING_CODE_CARBON_PRICE_IMPLAUSIBLE: _WarningCode.ValueType  # 21
+    """Plausibility: a carbon price outside 0.05-50 SEK/kgCO2e (that band in the method's currency):
+    probably a price per tonne written per kg, or the reverse.
+    """
+    WARNING_CODE_SERVICE_LIFE_IMPLAUSIBLE: _WarningCode.ValueType  # 22
+    """Plausibility: a service life (of an item or a cost stream) over 60 years."""
+    WARNING_CODE_RESIDUAL_ABOVE_PURCHASE_COST: _WarningCode.ValueType  # 23
+    """Plausibility: a residual or buy-back value above the item's unit price + installation."""
+    WARNING_CODE_DUPLICATE_ITEM: _WarningCode.ValueType  # 24
+    """Plausibility: two items of one bid equal field for field (a copied row?)."""
+    WARNING_CODE_CLIMATE_COST_ABOVE_LCC: _WarningCode.ValueType  # 25
+    """Plausibility: a bid's climate cost is more than 5 times its (positive) life-cycle cost."""
+    WARNING_CODE_BID_WITHOUT_COST: _WarningCode.ValueType  # 26
+    """Plausibility: a bid whose life-cycle cost is exactly 0 (discounted and undiscounted)."""
 
 class WarningCode(_WarningCode, metaclass=_WarningCodeEnumTypeWrapper):
     """The code of a Warning (Warning.code): the numbers stand, but a reader should know this."""
@@ -360,4 +374,18 @@ WARNING_CODE_RESPONSE_SUMMARIZED: WarningCode.ValueType  # 20
 """The full response would not fit in 4 MiB: cash flows, explanations and yearly emissions are
 left out (ask for RESPONSE_VIEW_FULL for them).
 """
+WARNING_CODE_CARBON_PRICE_IMPLAUSIBLE: WarningCode.ValueType  # 21
+"""Plausibility: a carbon price outside 0.05-50 SEK/kgCO2e (that band in the method's currency):
+probably a price per tonne written per kg, or the reverse.
+"""
+WARNING_CODE_SERVICE_LIFE_IMPLAUSIBLE: WarningCode.ValueType  # 22
+"""Plausibility: a service life (of an item or a cost stream) over 60 years."""
+WARNING_CODE_RESIDUAL_ABOVE_PURCHASE_COST: WarningCode.ValueType  # 23
+"""Plausibility: a residual or buy-back value above the item's unit price + installation."""
+WARNING_CODE_DUPLICATE_ITEM: WarningCode.ValueType  # 24
+"""Plausibility: two items of one bid equal field for field (a copied row?)."""
+WARNING_CODE_CLIMATE_COST_ABOVE_LCC: WarningCode.ValueType  # 25
+"""Plausibility: a bid's climate cost is more than 5 times its (positive) life-cycle cost."""
+WARNING_CODE_BID_WITHOUT_COST: WarningCode.ValueType  # 26
+"""Plausibility: a bid whose life-cycle cost is exactly 0 (discounted and undiscounted)."""
 Global___WarningCode: _TypeAlias = WarningCode  # noqa: Y015
