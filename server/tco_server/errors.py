@@ -180,6 +180,24 @@ def overloaded_status(limit: int, retry_after: float) -> grpc.Status:
     )
 
 
+#: The retry delay a client is given when every call slot of a process is taken: about one
+#: typical evaluation's time in the queue (the slots free up as calls finish).
+TOO_MANY_CALLS_RETRY_SECONDS = 1.0
+
+
+def too_many_calls_status(limit: int) -> grpc.Status:
+    """RESOURCE_EXHAUSTED: ``limit`` service calls are already in progress in this process
+    (``--max-concurrent-rpcs``); reason OVERLOADED and a ``RetryInfo`` delay: the same request
+    will do later (or on another process)."""
+    return _status(
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+        f"more than {limit} calls in progress; retry after {TOO_MANY_CALLS_RETRY_SECONDS:g} s",
+        OVERLOADED,
+        {"limit": str(limit)},
+        retry_after=TOO_MANY_CALLS_RETRY_SECONDS,
+    )
+
+
 def new_incident_id() -> str:
     return uuid.uuid4().hex
 

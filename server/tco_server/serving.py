@@ -409,10 +409,7 @@ async def _abort(context: aio.ServicerContext, status: grpc.Status) -> None:
 
 
 async def _too_many(context: aio.ServicerContext, limit: int) -> None:
-    await context.abort(
-        grpc.StatusCode.RESOURCE_EXHAUSTED,
-        f"more than {limit} calls in progress; retry later",
-    )
+    await _abort(context, errors.too_many_calls_status(limit))
 
 
 def _log_unstarted(method: str, call: CallContext, begun: float) -> None:

@@ -14,10 +14,12 @@ import time
 import grpc
 import pytest
 from google.protobuf import descriptor_pool
+from google.rpc import error_details_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha.proto_reflection_descriptor_database import (
     ProtoReflectionDescriptorDatabase,
 )
+from grpc_status import rpc_status
 
 from tco_server.deadlines import (
     Aborted,
@@ -144,7 +146,7 @@ def test_a_taken_port_stops_the_start_with_exit_code_2(server: ServerProcess) ->
 
 
 @pytest.mark.slow
-def test_calls_beyond_max_concurrent_rpcs_are_resource_exhausted(
+def test_calls_beyond_max_concurrent_rpcs_are_resource_exhausted_with_a_retry_delay(
     sample_request: tender_pb2.EvaluateBidsRequest,
 ) -> None:
     proc = ServerProcess("--max-concurrent-rpcs", "1", env=FAULTS_ENV)
@@ -153,8 +155,16 @@ def test_calls_beyond_max_concurrent_rpcs_are_resource_exhausted(
             stub = service_pb2_grpc.LifeCycleCostServiceStub(channel)
             slow = stub.EvaluateBids.future(sample_request, timeout=TIMEOUT, metadata=_sleep(5))
             _wait_in_flight(proc, 1)  # the slow call holds the only slot
-            failure = call_failing(stub, sample_request)
+            with pytest.raises(grpc.RpcError) as caught:
+                stub.EvaluateBids(sample_request, timeout=TIMEOUT)
+            failure = decode(caught.value)
             assert failure.code == grpc.StatusCode.RESOURCE_EXHAUSTED
+            assert failure.reason == "OVERLOADED"  # retry later: a RetryInfo says when
+            status = rpc_status.from_call(caught.value)
+            assert status is not None
+            retry = error_details_pb2.RetryInfo()
+            assert any(d.Unpack(retry) for d in status.details if d.Is(retry.DESCRIPTOR))
+            assert retry.retry_delay.ToNanoseconds() > 0
             assert len(slow.result(timeout=TIMEOUT).results) == 2  # the slow call was fine
             # Once the slot is free again, calls go through.
             assert len(stub.EvaluateBids(sample_request, timeout=TIMEOUT).results) == 2
