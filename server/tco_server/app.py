@@ -182,11 +182,12 @@ def start(config: ServerConfig) -> RunningServer:
         )
     servicer = LifeCycleCostService(config)
     handlers = _service_handlers(servicer, config)
+    procurements = procurement_service.handlers(config, servicer)
     # The services, one table each: the gRPC server runs streams message by message (openers)
     grpc_tables = {
         SERVICE_NAME: {**handlers, **_stream_openers(servicer, handlers)},
         # the records (issue 18): evaluations go through this process's EvaluateBids
-        procurement_service.SERVICE_NAME: procurement_service.handlers(config, servicer),
+        procurement_service.SERVICE_NAME: procurements,
     }
     health_status = Health()
 
@@ -212,8 +213,10 @@ def start(config: ServerConfig) -> RunningServer:
         try:
             gateway = http_gateway.start(
                 config,
-                handlers,
-                service_pb2.DESCRIPTOR.services_by_name["LifeCycleCostService"],
+                [
+                    (service_pb2.DESCRIPTOR.services_by_name["LifeCycleCostService"], handlers),
+                    (procurement_service.DESCRIPTOR, procurements),
+                ],
                 interceptors,
                 health_status.sync,
                 drain=server.drain,

@@ -775,8 +775,7 @@ def tls_context(config: ServerConfig) -> ssl.SSLContext | None:
 
 def start(
     config: ServerConfig,
-    service_handlers: dict[str, Any],
-    service: ServiceDescriptor,
+    services: Sequence[tuple[ServiceDescriptor, dict[str, Any]]],
     interceptors: Sequence[Any],
     health_servicer: health.HealthServicer,
     *,
@@ -784,15 +783,16 @@ def start(
 ) -> HttpGateway:
     """Bind ``config.host:config.http_port`` (0: a free port) and serve in a thread.
 
-    ``service_handlers`` is the gRPC server's table of ``service`` (method name -> handler);
+    ``services``: each service with the gRPC server's table of it (method name -> handler);
     ``drain`` the gRPC server's shutdown clock: on shutdown HTTP calls answer by its end too.
     Raises OSError when the port cannot be bound, SecurityConfigError for unusable TLS files."""
-    table = {f"/{service.full_name}/{name}": h for name, h in service_handlers.items()}
+    table = {
+        f"/{s.full_name}/{name}": h for s, handlers in services for name, h in handlers.items()
+    }
     table.update(health_handlers(health_servicer))
     health_service = health_pb2.DESCRIPTOR.services_by_name["Health"]
-    gateway = HttpGateway(
-        config, table, (service, health_service), interceptors, tls_context(config)
-    )
+    described = (*(s for s, _ in services), health_service)
+    gateway = HttpGateway(config, table, described, interceptors, tls_context(config))
     gateway.drain = drain
     gateway.start()
     return gateway

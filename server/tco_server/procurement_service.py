@@ -40,6 +40,8 @@ from tcoapi.v1 import analysis_pb2, procurement_pb2_grpc, result_pb2, tender_pb2
 from tcoapi.v1 import procurement_pb2 as pb
 
 SERVICE_NAME = "tcoapi.v1.ProcurementService"
+#: The service's descriptor (the HTTP gateway routes its methods by it).
+DESCRIPTOR = pb.DESCRIPTOR.services_by_name["ProcurementService"]
 T = TypeVar("T")
 
 
@@ -245,7 +247,7 @@ def handlers(config: ServerConfig, evaluator: Evaluator) -> dict[str, grpc.RpcMe
     server's table. ``evaluator`` is the process's LifeCycleCostService (its EvaluateBids
     evaluates the bids)."""
     servicer = ProcurementService(open_store(config), config, evaluator)
-    contract = pb.DESCRIPTOR.services_by_name["ProcurementService"]
+    contract = DESCRIPTOR
     table: dict[str, grpc.RpcMethodHandler] = {}
     for name, method in contract.methods_by_name.items():
         message_type = getattr(pb, method.input_type.name)
