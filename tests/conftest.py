@@ -7,12 +7,15 @@ target, and stops the server with SIGTERM (checking it exits 0).
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -25,6 +28,14 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SAMPLE_TENDER = FIXTURES / "sample-tender.json"
 EXAMPLES = ROOT / "examples"
+
+# Servers the tests start keep their records in a folder of this test run, never in the user's
+# ``~/.local/share/tco-server`` (tco_server.records.store.default_data_dir): a store left there by
+# another checkout, migrated further, would stop every server from starting. Set before any test
+# starts a subprocess, which inherits it (pytest-xdist workers each get their own folder).
+_DATA_HOME = tempfile.mkdtemp(prefix="tco-tests-xdg-")
+os.environ["XDG_DATA_HOME"] = _DATA_HOME
+atexit.register(shutil.rmtree, _DATA_HOME, ignore_errors=True)
 
 settings.register_profile(
     "ci", deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
