@@ -26,7 +26,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "base": ("Ranking as stated", "Rangordning enligt underlaget"),
     "bid": ("Bid", "Anbud"),
     "rank": ("Rank", "Rang"),
-    "comparison": ("Comparison number ({cur})", "Utvärderingspris ({cur})"),
+    "comparison": ("Evaluated cost ({cur})", "Utvärderingspris ({cur})"),
     "win": ("P(best)", "P(bäst)"),
     "p5": ("P5 ({cur})", "P5 ({cur})"),
     "p95": ("P95 ({cur})", "P95 ({cur})"),

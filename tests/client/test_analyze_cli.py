@@ -32,7 +32,8 @@ def led_result(server_target: str) -> an.AnalysisResult:
 
 def test_client_analyze_gives_frames(led_result: an.AnalysisResult) -> None:
     cur = led_result.currency
-    assert list(led_result.base.columns) == ["bid_id", f"comparison_number_{cur}", "rank", "tied"]
+    assert list(led_result.base.columns) == [f"evaluated_cost_{cur}", "rank", "tied"]
+    assert led_result.base.index.name == "bid_id"
     assert led_result.leader == "B"
     tornado = led_result.tornado
     swings = tornado[f"swing_{cur}"].tolist()
@@ -41,7 +42,8 @@ def test_client_analyze_gives_frames(led_result: an.AnalysisResult) -> None:
     win = led_result.win_probability
     assert win["probability_best"].sum() == pytest.approx(1.0, abs=1e-12)
     pct = led_result.percentiles
-    assert pct["bid_id"].tolist()[-1] == "gap"
+    assert list(pct.index) == led_result.bid_ids
+    assert led_result.gap_percentiles[f"p5_{cur}"] <= led_result.gap_percentiles[f"p95_{cur}"]
     assert (pct[f"p5_{cur}"] <= pct[f"p50_{cur}"]).all()
     assert (pct[f"p50_{cur}"] <= pct[f"p95_{cur}"]).all()
     switching = led_result.switching

@@ -44,18 +44,19 @@ def test_currency_follows_the_response(offline_result: EvaluationResult) -> None
 def test_ranking_is_the_response_numbers_in_rank_order(offline_result: EvaluationResult) -> None:
     ranking = offline_result.ranking
     response = offline_result.response
-    assert list(ranking["bid_id"]) == [r.bid_id for r in response.results]
+    assert list(ranking.index) == [r.bid_id for r in response.results]
     assert list(ranking["rank"]) == [1, 2, 3]
-    for row, r in zip(ranking.itertuples(index=False), response.results, strict=True):
+    for row, r in zip(ranking.itertuples(), response.results, strict=True):
+        assert row.Index == r.bid_id
         assert row.evaluated_cost_SEK == r.evaluated_cost
         assert row.life_cycle_cost_SEK == r.life_cycle_cost
         assert row.climate_cost_SEK == r.climate_cost
-        assert row.difference_to_best_percent == r.difference_to_best_percent
+        assert row.difference_to_best_share == pytest.approx(r.difference_to_best_percent / 100)
         assert row.emissions_total_kgCO2e == r.emissions_total
 
 
 def test_absent_optional_values_are_na_not_numbers(offline_result: EvaluationResult) -> None:
-    ranking = offline_result.ranking.set_index("bid_id")
+    ranking = offline_result.ranking
     assert ranking.loc["B", "material_circularity"] == pytest.approx(0.71)
     assert ranking.loc["A", "material_circularity"] is pd.NA
     assert ranking["cost_per_functional_unit_SEK"].isna().all()
@@ -65,7 +66,7 @@ def test_absent_optional_values_are_na_not_numbers(offline_result: EvaluationRes
 def test_measures_statuses_are_text_and_values_na_when_not_ok(
     offline_result: EvaluationResult,
 ) -> None:
-    m = offline_result.measures.set_index("bid_id")
+    m = offline_result.measures
     assert m.loc["A", "sir_status"] == "is_baseline"
     assert m.loc["A", "sir"] is pd.NA
     assert m.loc["B", "sir_status"] == "no_additional_investment"
