@@ -375,7 +375,7 @@ class TcoClient:
             target=self.target,
         )
 
-    def analyze(  # noqa: PLR0913 - the options of ``tco analyze``
+    def analyze(
         self,
         tender: TenderLike,
         spec: analysis_spec.SpecLike = None,

@@ -11,7 +11,7 @@ indata"): every input of every bid with its unit and the workbook cell it came f
 where wide, with the header row repeated, the tender's name and page numbers.
 
 Readable on purpose: units and currency in every header, number formats (``#,##0`` for money —
-Swedish Excel shows it as ``# ##0`` — ``#,##0.0`` for kg CO2e, ``0.00 %`` for fractions shown as percentages),
+Swedish Excel shows it as ``# ##0`` — ``#,##0.0`` for kg CO2e, ``0.00 %`` for percentages),
 frozen header rows, column widths fitted to the content.
 
 Reproducible on purpose: no date of evaluation (the digests identify the evaluation), and the file

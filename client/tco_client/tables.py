@@ -51,9 +51,7 @@ def ranking_table(result: EvaluationResult, lang: str = "en", *, width: int | No
         style = "bold" if column.startswith("evaluated_cost") else None
         header = column_label(column, lang).replace(f"({cur})", f"({unit})")
         table.add_column(Text(header, overflow="fold"), justify="right", style=style)
-    table.add_column(
-        Text(label("difference_to_best", lang), overflow="fold"), justify="right"
-    )
+    table.add_column(Text(label("difference_to_best", lang), overflow="fold"), justify="right")
     table.add_column(
         Text(f"{label('emissions_total', lang)} (t CO2e)", overflow="fold"), justify="right"
     )
