@@ -14,9 +14,9 @@ the names with :mod:`tco_client.i18n`):
 - **Fractions, never percent.** Every proportion is a fraction, 0.031 for 3.1 %: rates (``airr``,
   ``airr_discount_rate``), probabilities (``probability_best``, ``standard_error``) and shares,
   whose names end in ``_share`` (``difference_to_best_share``, the response's
-  ``difference_to_best_percent`` / 100). :data:`FRACTION_COLUMNS` lists them;
-  :func:`format_percentages` turns them into percentage text for display (``"3.1 %"``,
-  Swedish ``"3,1 %"``), the reports give their cells a percent number format.
+  ``difference_to_best_percent`` / 100, :func:`percent_to_fraction`). :data:`FRACTION_COLUMNS`
+  lists them; :func:`format_percentages` turns them into percentage text for display
+  (``"3.1 %"``, Swedish ``"3,1 %"``), the reports give their cells a percent number format.
 - **One name per quantity**, the response's field name where it has one; across the evaluation
   and the analysis:
 
@@ -56,6 +56,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from typing import Any, Final
 
 import pandas as pd
@@ -75,7 +76,6 @@ FRACTION_COLUMNS: Final = frozenset(
         "airr_discount_rate",
         "probability_best",
         "standard_error",
-        "probability_tie",
     }
 )
 
@@ -114,6 +114,18 @@ def _percent_text(value: Any, lang: str, decimals: int) -> str:
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return "–"
     return format_percent(float(value), decimals, lang)
+
+
+def percent_to_fraction(percent: float) -> float:
+    """A percentage as a fraction, shifted in decimal so that the number stays as written:
+    ``1.1`` -> ``0.011`` (``1.1 / 100`` is ``0.011000000000000001``).
+
+    >>> percent_to_fraction(1.1), percent_to_fraction(0.0)
+    (0.011, 0.0)
+    """
+    if not math.isfinite(percent):
+        return percent
+    return float(Decimal(repr(float(percent))).scaleb(-2))
 
 
 def _bid_index(ids: Iterable[str]) -> pd.Index:
@@ -173,7 +185,7 @@ def _ranking_row(r: result_pb2.BidResult, cur: str) -> dict[str, Any]:
         f"deductions_{cur}": r.deductions,
         f"evaluated_cost_{cur}": r.evaluated_cost,
         f"difference_to_best_{cur}": r.difference_to_best,
-        "difference_to_best_share": r.difference_to_best_percent / 100.0,
+        "difference_to_best_share": percent_to_fraction(r.difference_to_best_percent),
         f"annual_value_{cur}": r.annual_value,
         f"life_cycle_cost_undiscounted_{cur}": r.life_cycle_cost_undiscounted,
         "emissions_total_kgCO2e": r.emissions_total,
