@@ -21,6 +21,7 @@ Example::
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -267,24 +268,36 @@ def _optional(message: Any, field: str) -> float | None:
 class AnalysisResult:
     """One analysis: the request sent, the response, and DataFrames of it (cached).
 
-    Frames (money columns end in the currency, e.g. ``comparison_number_SEK``):
+    The frames follow :mod:`tco_client.frames` (index, units in names, fractions, one name per
+    quantity, typed when empty). Money columns end in the currency, e.g. ``evaluated_cost_SEK``
+    (the response's ``comparison_number``: the same number as ``EvaluationResult.ranking``'s
+    ``evaluated_cost_SEK``).
 
-    - :attr:`base`: bid_id, comparison_number, rank, tied (request order);
+    - :attr:`base`: indexed by ``bid_id`` (request order): evaluated_cost, rank, tied;
     - :attr:`tornado`: one row per parameter in tornado order: parameter, mode, low, high,
       gap_base/gap_low/gap_high/swing (runner-up minus leader of the base ranking),
       best_at_low, best_at_high;
-    - :attr:`tornado_bids`: parameter × bid: base, low, high comparison numbers;
+    - :attr:`tornado_bids`: parameter × bid (columns): base, low, high evaluated costs;
     - :attr:`switching`: one row per switch point (a parameter without one: one row, value
       ``<NA>``, status ``no_switch``);
-    - :attr:`scenarios`: scenario × bid: comparison number, rank, tied, best;
-    - :attr:`win_probability`: bid_id, probability_best, standard_error;
-    - :attr:`percentiles`: bid_id (and a last row ``gap`` for the gap between the lowest two),
-      mean, p5, p50, p95;
-    - :attr:`parameters`: path, unit, base_value, targets, linear.
+    - :attr:`scenarios`: scenario × bid (columns): evaluated cost, rank, tied, best;
+    - :attr:`win_probability`: indexed by ``bid_id``: probability_best, standard_error
+      (fractions: 0.993, not 99.3);
+    - :attr:`percentiles`: indexed by ``bid_id``: mean, p5, p50, p95 of the evaluated cost;
+      :attr:`gap_percentiles` the same of the gap between the lowest two;
+    - :attr:`parameters`: path, unit, base_value, targets, linear;
+    - :attr:`assumptions`: the Monte Carlo distributions of the request (path, mode,
+      distribution, its parameters, independent); :attr:`default_analysis` says whether the spec
+      was the program's default (:func:`tco_client.analysis_spec.default_spec`, what
+      ``TcoClient.analyze`` and ``tco analyze`` run without a spec) rather than the buyer's;
+    - :attr:`warnings`: code, bid_id, message (as ``EvaluationResult.warnings``).
     """
 
     request: analysis_pb2.AnalyzeRankingRequest
     response: analysis_pb2.AnalyzeRankingResponse
+    #: True when the spec was built by :func:`~tco_client.analysis_spec.default_spec` (no spec
+    #: given): its distributions are the program's assumptions, not the buyer's.
+    default_analysis: bool = False
 
     @property
     def currency(self) -> str:
@@ -337,13 +350,15 @@ class AnalysisResult:
 
     @cached_property
     def base(self) -> pd.DataFrame:
+        """The ranking as stated, indexed by ``bid_id`` (request order)."""
         cur = self.currency
-        rows = [(b.bid_id, b.comparison_number, b.rank, b.tied) for b in self.response.base]
-        frame = pd.DataFrame(rows, columns=["bid_id", f"comparison_number_{cur}", "rank", "tied"])
-        return frame.astype(
-            {"bid_id": "string", f"comparison_number_{cur}": "float64", "rank": "int64"}
-            | {"tied": "bool"}
+        rows = [(b.comparison_number, b.rank, b.tied) for b in self.response.base]
+        frame = pd.DataFrame(
+            rows,
+            columns=[f"evaluated_cost_{cur}", "rank", "tied"],
+            index=_bid_index(b.bid_id for b in self.response.base),
         )
+        return frame.astype({f"evaluated_cost_{cur}": "float64", "rank": "int64", "tied": "bool"})
 
     @cached_property
     def tornado(self) -> pd.DataFrame:
@@ -351,8 +366,10 @@ class AnalysisResult:
         columns = list(_tornado_row(analysis_pb2.SensitivityResult(), cur))
         rows = [_tornado_row(s, cur) for s in self.response.sensitivity]
         frame = pd.DataFrame(rows, columns=columns)
+        text = ["parameter", "mode", "best_at_low", "best_at_high"]
         return frame.astype(
-            {
+            dict.fromkeys(text, "string")
+            | {
                 f"gap_base_{cur}": "Float64",
                 f"gap_low_{cur}": "Float64",
                 f"gap_high_{cur}": "Float64",
@@ -372,7 +389,9 @@ class AnalysisResult:
         ]
         numbers = [f"base_{cur}", f"low_{cur}", f"high_{cur}"]
         frame = pd.DataFrame(rows, columns=["parameter", "bid_id", *numbers])
-        return frame.astype(dict.fromkeys(numbers, "float64"))
+        return frame.astype(
+            dict.fromkeys(["parameter", "bid_id"], "string") | dict.fromkeys(numbers, "float64")
+        )
 
     @cached_property
     def switching(self) -> pd.DataFrame:
@@ -388,8 +407,10 @@ class AnalysisResult:
                 for p in s.points
             )
         frame = pd.DataFrame(rows, columns=columns)
+        text = ["parameter", "mode", "status", "from_bid_id", "to_bid_id"]
         return frame.astype(
-            {"base_value": "Float64", "value": "Float64", "analytic": "bool"}
+            dict.fromkeys([*text, "best_at_low", "best_at_high"], "string")
+            | {"base_value": "Float64", "value": "Float64", "analytic": "bool"}
             | {"low": "float64", "high": "float64"}
         )
 
@@ -401,32 +422,46 @@ class AnalysisResult:
             for sc in self.response.scenarios.results
             for b in sc.bids
         ]
-        frame = pd.DataFrame(
-            rows,
-            columns=["scenario", "bid_id", f"comparison_number_{cur}", "rank", "tied", "best"],
-        )
+        columns = ["scenario", "bid_id", f"evaluated_cost_{cur}", "rank", "tied", "best"]
+        frame = pd.DataFrame(rows, columns=columns)
         return frame.astype(
-            {f"comparison_number_{cur}": "float64", "rank": "int64", "tied": "bool", "best": "bool"}
+            dict.fromkeys(["scenario", "bid_id"], "string")
+            | {f"evaluated_cost_{cur}": "float64", "rank": "int64", "tied": "bool", "best": "bool"}
         )
 
     @cached_property
     def win_probability(self) -> pd.DataFrame:
-        """bid_id, probability_best and standard_error as fractions (0.993, not 99.3)."""
-        rows = [
-            (b.bid_id, b.probability_best, b.standard_error) for b in self.response.monte_carlo.bids
-        ]
-        frame = pd.DataFrame(rows, columns=["bid_id", "probability_best", "standard_error"])
-        return frame.astype({"probability_best": "float64", "standard_error": "float64"})
+        """Indexed by ``bid_id``: probability_best and standard_error as fractions (0.993, not
+        99.3)."""
+        bids = self.response.monte_carlo.bids
+        frame = pd.DataFrame(
+            [(b.probability_best, b.standard_error) for b in bids],
+            columns=["probability_best", "standard_error"],
+            index=_bid_index(b.bid_id for b in bids),
+        )
+        return frame.astype("float64")
 
     @cached_property
     def percentiles(self) -> pd.DataFrame:
+        """Indexed by ``bid_id``: mean, P5, P50 and P95 of each bid's evaluated cost."""
         cur = self.currency
+        bids = self.response.monte_carlo.bids
+        frame = pd.DataFrame(
+            [_percentile_row(b.comparison_number, cur) for b in bids],
+            columns=list(_percentile_row(analysis_pb2.Percentiles(), cur)),
+            index=_bid_index(b.bid_id for b in bids),
+        )
+        return frame.astype("float64")
+
+    @cached_property
+    def gap_percentiles(self) -> pd.Series:
+        """Mean, P5, P50 and P95 of the gap between the lowest two evaluated costs of each draw
+        (the index as the columns of :attr:`percentiles`); ``<NA>`` without one (one bid, no
+        Monte Carlo)."""
         mc = self.response.monte_carlo
-        rows = [_percentile_row(b.bid_id, b.comparison_number, cur) for b in mc.bids]
-        if mc.HasField("gap"):
-            rows.append(_percentile_row("gap", mc.gap, cur))
-        columns = list(_percentile_row("", analysis_pb2.Percentiles(), cur))
-        return pd.DataFrame(rows, columns=columns).astype(dict.fromkeys(columns[1:], "float64"))
+        row = _percentile_row(mc.gap, self.currency)
+        values = list(row.values()) if mc.HasField("gap") else [None] * len(row)
+        return pd.Series(values, index=list(row), dtype="Float64", name="gap")
 
     @cached_property
     def parameters(self) -> pd.DataFrame:
@@ -435,13 +470,33 @@ class AnalysisResult:
             for p in self.response.parameters
         ]
         frame = pd.DataFrame(rows, columns=["path", "unit", "base_value", "targets", "linear"])
-        return frame.astype({"base_value": "Float64", "targets": "int64", "linear": "bool"})
+        return frame.astype(
+            dict.fromkeys(["path", "unit"], "string")
+            | {"base_value": "Float64", "targets": "int64", "linear": "bool"}
+        )
+
+    @cached_property
+    def assumptions(self) -> pd.DataFrame:
+        """The Monte Carlo distributions the analysis drew from, one row each (request order):
+        path, mode, distribution (``triangular``, ``lognormal`` …), its parameters as text in
+        the parameter's mode (``low=0.5, most_likely=1, high=2``) and whether each target is
+        drawn independently (else one draw is shared by every bid). Empty without Monte Carlo.
+        With :attr:`default_analysis` these are the program's assumptions, not the buyer's.
+        """
+        rows = [
+            (d.path, mode_name(d.mode), *_distribution_parts(d), d.independent)
+            for d in self.request.analysis.monte_carlo.distributions
+        ]
+        columns = ["path", "mode", "distribution", "parameters", "independent"]
+        frame = pd.DataFrame(rows, columns=columns)
+        return frame.astype(dict.fromkeys(columns[:4], "string") | {"independent": "bool"})
 
     @cached_property
     def warnings(self) -> pd.DataFrame:
-        rows = [(w.code, w.message, w.bid_id) for w in self.response.warnings]
-        frame = pd.DataFrame(rows, columns=["code", "message", "bid_id"])
-        return frame.astype(dict.fromkeys(frame.columns, "string"))
+        """code, bid_id (empty for the analysis as a whole), message."""
+        rows = [(w.code, w.bid_id, w.message) for w in self.response.warnings]
+        frame = pd.DataFrame(rows, columns=["code", "bid_id", "message"])
+        return frame.astype("string")
 
     def to_json(self) -> str:
         """The response in the proto JSON mapping with proto field names."""
@@ -480,12 +535,33 @@ def _switching_row(s: analysis_pb2.SwitchingResult) -> dict[str, Any]:
     }
 
 
-def _percentile_row(label: str, draws: analysis_pb2.Percentiles, cur: str) -> dict[str, Any]:
-    """A row of :attr:`AnalysisResult.percentiles`: a bid's comparison number, or the gap."""
+def _percentile_row(draws: analysis_pb2.Percentiles, cur: str) -> dict[str, float]:
+    """A row of :attr:`AnalysisResult.percentiles` (or :attr:`~AnalysisResult.gap_percentiles`)."""
     return {
-        "bid_id": label,
         f"mean_{cur}": draws.mean,
         f"p5_{cur}": draws.p5,
         f"p50_{cur}": draws.p50,
         f"p95_{cur}": draws.p95,
     }
+
+
+def _distribution_parts(d: analysis_pb2.ParameterDistribution) -> tuple[str, str]:
+    """(kind, its parameters as ``name=value`` text) of a Monte Carlo distribution."""
+    kind = d.WhichOneof("distribution")
+    if kind is None:
+        return "", ""
+    body = getattr(d, kind)
+
+    def shown(value: Any) -> str:
+        if isinstance(value, float):
+            return f"{value:g}"
+        return "[" + ", ".join(f"{v:g}" for v in value) + "]"
+
+    return kind, ", ".join(
+        f"{f.name}={shown(getattr(body, f.name))}" for f in body.DESCRIPTOR.fields
+    )
+
+
+def _bid_index(ids: Iterable[str]) -> pd.Index:
+    """The ``bid_id`` index of a per-bid frame (``string``, also when empty)."""
+    return pd.Index(list(ids), name="bid_id", dtype="string")

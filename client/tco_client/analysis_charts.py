@@ -44,14 +44,14 @@ _TEXT: dict[str, tuple[str, str]] = {
         "Vad påverkar försprånget för {leader} framför {runner}?",
     ),
     "tornado_title_one": (
-        "What moves the comparison number of {leader}?",
+        "What moves the evaluated cost of {leader}?",
         "Vad påverkar utvärderingspriset för {leader}?",
     ),
     "tornado_axis": (
-        "Lead: comparison number of {runner} minus {leader} ({unit})",
+        "Lead: evaluated cost of {runner} minus {leader} ({unit})",
         "Försprång: utvärderingspris för {runner} minus {leader} ({unit})",
     ),
-    "tornado_axis_one": ("Comparison number ({unit})", "Utvärderingspris ({unit})"),
+    "tornado_axis_one": ("Evaluated cost ({unit})", "Utvärderingspris ({unit})"),
     "low": ("low setting", "låg inställning"),
     "high": ("high setting", "hög inställning"),
     "as_stated": ("as stated", "enligt underlaget"),
@@ -68,8 +68,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     ),
     "win_title": ("Probability of being the best bid", "Sannolikhet att vara bästa anbud"),
     "win_axis": ("Probability of being best (%)", "Sannolikhet att vara bäst (%)"),
-    "range_title": ("Comparison number, P5–P95 and median", "Utvärderingspris, P5–P95 och median"),
-    "range_axis": ("Comparison number ({unit})", "Utvärderingspris ({unit})"),
+    "range_title": ("Evaluated cost, P5–P95 and median", "Utvärderingspris, P5–P95 och median"),
+    "range_axis": ("Evaluated cost ({unit})", "Utvärderingspris ({unit})"),
     "median": ("median", "median"),
     "win_note": (
         "Seed {seed}. Each uncertain input is drawn once per trial for all bids, unless the "
@@ -187,9 +187,8 @@ def win_probability_chart(result: AnalysisResult, path: str | Path, *, lang: str
     cur = result.currency
     win = result.win_probability
     pct = result.percentiles
-    pct = pct[pct["bid_id"] != "gap"]
     order = win.sort_values("probability_best", ascending=True, kind="stable")
-    ids = [str(b) for b in order["bid_id"]]
+    ids = [str(b) for b in order.index]
     n = len(ids)
     fig, (left, right) = plt.subplots(
         1, 2, figsize=(11.5, max(3.2, 1.4 + 0.55 * n)), gridspec_kw={"width_ratios": [1, 1.25]}
@@ -223,7 +222,7 @@ def win_probability_chart(result: AnalysisResult, path: str | Path, *, lang: str
     left.set_title(_label("win_title", lang), fontsize=10.5, loc="left")
     _style_axes(left, bars="horizontal")
 
-    by_id = {str(r["bid_id"]): r for r in pct.to_dict("records")}
+    by_id = {str(b): r for b, r in pct.to_dict("index").items()}
     extent = max(
         [abs(float(by_id[b][f"p95_{cur}"])) for b in ids if b in by_id]
         + [abs(float(by_id[b][f"p5_{cur}"])) for b in ids if b in by_id]

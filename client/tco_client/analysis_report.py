@@ -51,7 +51,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "parameters": ("Parameters", "Parametrar"),
     "warnings": ("Warnings and digests", "Varningar och kontrollsummor"),
     "bid": ("Bid", "Anbud"),
-    "comparison": ("Comparison number", "Utvärderingspris"),
+    "comparison": ("Evaluated cost", "Utvärderingspris"),
     "path": ("Path", "Sökväg"),
     "variation": ("Variation", "Variation"),
     "mode": ("Mode", "Läge"),
@@ -100,7 +100,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "yes": ("yes", "ja"),
     "no": ("no", "nej"),
     "lead_note": (
-        "Lead = comparison number of the runner-up ({runner}) minus the leader ({leader}); "
+        "Lead = evaluated cost of the runner-up ({runner}) minus the leader ({leader}); "
         "negative: the runner-up wins.",
         "Försprång = utvärderingspris för tvåan ({runner}) minus ettan ({leader}); negativt: "
         "tvåan vinner.",
@@ -211,11 +211,15 @@ def _variation(result: AnalysisResult, entry: Any, lang: str) -> str:
 
 
 def build_analysis_workbook(
-    result: AnalysisResult, lang: str = "en", *, default_analysis: bool = False
+    result: AnalysisResult, lang: str = "en", *, default_analysis: bool | None = None
 ) -> Workbook:
     """The analysis as an openpyxl workbook (see the module docstring); ``default_analysis``: the
-    spec is the program's default (no ``--spec``), which the Monte Carlo sheet then says."""
+    spec is the program's default (no ``--spec``), which the Monte Carlo sheet then says (None:
+    as ``result.default_analysis`` says)."""
     from openpyxl import Workbook
+
+    if default_analysis is None:
+        default_analysis = result.default_analysis
 
     wb = Workbook()
     used: set[str] = set()
@@ -395,7 +399,7 @@ def write_analysis_report(
     path: str | Path,
     *,
     lang: str = "en",
-    default_analysis: bool = False,
+    default_analysis: bool | None = None,
 ) -> Path:
     """Write the analysis workbook to ``path`` (``.xlsx``), reproducibly."""
     workbook = build_analysis_workbook(result, lang, default_analysis=default_analysis)

@@ -183,6 +183,36 @@ def default_spec(
     return spec
 
 
+def resolve_spec(
+    tender: tender_pb2.EvaluateBidsRequest,
+    spec: SpecLike = None,
+    *,
+    carbon_price_range: tuple[float, float] | None = None,
+    draws: int | None = None,
+    seed: int | None = None,
+) -> analysis_pb2.AnalysisSpec:
+    """The spec an analysis sends: ``spec`` (a mapping, a file, the message) or, when None,
+    :func:`default_spec` of the tender (``draws`` default :data:`DEFAULT_DRAWS`, ``seed`` 0);
+    ``carbon_price_range`` (per tonne CO2e) replaces the carbon price's switching search and
+    tornado bar (:func:`set_carbon_price_range`); ``draws`` and ``seed`` replace the Monte Carlo
+    run's (:func:`override_monte_carlo`, 0 draws: none). ``tco analyze`` and
+    ``TcoClient.analyze`` both build their spec here, so the same options give the same request.
+    """
+    if spec is None:
+        chosen = default_spec(
+            tender,
+            carbon_price_range=carbon_price_range,
+            draws=DEFAULT_DRAWS if draws is None else draws,
+            seed=seed or 0,
+        )
+    else:
+        chosen = _as_spec(spec)
+        if carbon_price_range is not None:
+            set_carbon_price_range(chosen, carbon_price_range)
+    override_monte_carlo(chosen, draws=draws, seed=seed)
+    return chosen
+
+
 def save_spec(spec: analysis_pb2.AnalysisSpec, path: str | Path) -> Path:
     """Write the spec as YAML (``.yaml``/``.yml``) or JSON (anything else) for editing."""
     path = Path(path)

@@ -18,6 +18,7 @@ from tco_client.analysis import (
     variation_label,
 )
 from tco_client.analysis_assumptions import distribution_rows, word
+from tco_client.frames import format_percentages
 from tco_client.i18n import format_number
 
 __all__ = ["analysis_summary"]
@@ -26,7 +27,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "base": ("Ranking as stated", "Rangordning enligt underlaget"),
     "bid": ("Bid", "Anbud"),
     "rank": ("Rank", "Rang"),
-    "comparison": ("Comparison number ({cur})", "Utvärderingspris ({cur})"),
+    "comparison": ("Evaluated cost ({cur})", "Utvärderingspris ({cur})"),
     "win": ("P(best)", "P(bäst)"),
     "p5": ("P5 ({cur})", "P5 ({cur})"),
     "p95": ("P95 ({cur})", "P95 ({cur})"),
@@ -104,6 +105,7 @@ def _base_table(result: AnalysisResult, lang: str) -> list[RenderableType]:
         draws = format_number(float(mc.draws), 0, lang)
         base.caption = _label("mc", lang, draws=draws, seed=mc.seed)
     by_bid = {b.bid_id: b for b in mc.bids} if mc is not None else {}
+    chance = format_percentages(result.win_probability, lang, decimals=1)["probability_best"]
     order = sorted(result.response.base, key=lambda x: (x.rank, result.bid_ids.index(x.bid_id)))
     for b in order:
         cells: list[str | Text] = [
@@ -114,7 +116,7 @@ def _base_table(result: AnalysisResult, lang: str) -> list[RenderableType]:
         if mc is not None:
             d = by_bid[b.bid_id]
             cells += [
-                f"{format_number(100 * d.probability_best, 1, lang)} %",
+                str(chance[b.bid_id]),
                 _money(d.comparison_number.p5, lang),
                 _money(d.comparison_number.p95, lang),
             ]

@@ -248,7 +248,9 @@ def evaluate(
         elif output_format is OutputFormat.csv:
             from tco_client.safe_output import csv_text
 
-            sys.stdout.write(csv_text(result.ranking))
+            ranking = result.ranking.reset_index()  # columns rank, bid_id, … as before
+            ranking.insert(0, "rank", ranking.pop("rank"))
+            sys.stdout.write(csv_text(ranking))
         else:
             from tco_client.tables import digests_text, ranking_table, warnings_text
 
@@ -444,29 +446,23 @@ def analyze(
     holder: list[LoadedTender | None] = [None]
     with _handled(holder, lang.value):
         loaded = _load(tender, holder)
-        if spec is not None:
-            chosen = an.load_spec(spec)
-            if price_range is not None:
-                an.set_carbon_price_range(chosen, price_range)
-        else:
-            chosen = an.default_spec(
-                loaded.request,
-                carbon_price_range=price_range,
-                draws=an.DEFAULT_DRAWS if draws is None else draws,
-                seed=seed or 0,
-            )
-        an.override_monte_carlo(chosen, draws=draws, seed=seed)
+        # The spec exactly as TcoClient.analyze builds it (the same function, the same options).
+        chosen = an.resolve_spec(
+            loaded.request, spec, carbon_price_range=price_range, draws=draws, seed=seed
+        )
         if save_spec is not None:
             an.save_spec(chosen, save_spec)
         with _client(server, timeout, token, tls, ca_cert) as client:
-            result = client.analyze(loaded.request, chosen)
+            result = client.analyze(
+                loaded.request, spec, carbon_price_range=price_range, draws=draws, seed=seed
+            )
         if output_format is FactorsFormat.json:
             sys.stdout.write(result.to_json() + "\n")
         else:
             from tco_client.analysis_tables import analysis_summary
 
             _console().print(analysis_summary(result, lang.value))
-            if spec is None and result.has_monte_carlo:
+            if result.default_analysis and result.has_monte_carlo:
                 from tco_client.analysis_assumptions import word
 
                 _console().print(word("default", lang.value), style="dim")
@@ -479,9 +475,7 @@ def analyze(
         if excel is not None:
             from tco_client.analysis_report import write_analysis_report
 
-            written = write_analysis_report(
-                result, excel, lang=lang.value, default_analysis=spec is None
-            )
+            written = write_analysis_report(result, excel, lang=lang.value)
             note.print(f"{text('report', lang.value)}: {written}")
 
 

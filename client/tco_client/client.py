@@ -2,7 +2,7 @@
 
 >>> with TcoClient("127.0.0.1:50051") as client:          # doctest: +SKIP
 ...     result = client.evaluate("examples/sample-tender.json")
-...     print(result.ranking[["rank", "bid_id", "evaluated_cost_SEK"]])
+...     print(result.ranking[["rank", "evaluated_cost_SEK"]])   # indexed by bid_id
 
 Behaviour:
 
@@ -380,18 +380,31 @@ class TcoClient:
         tender: TenderLike,
         spec: analysis_spec.SpecLike = None,
         *,
+        carbon_price_range: tuple[float, float] | None = None,
+        draws: int | None = None,
+        seed: int | None = None,
         timeout: float | None = None,
     ) -> analysis.AnalysisResult:
         """Analyse the ranking of a tender (AnalyzeRanking): sensitivity, switching values,
         scenarios and Monte Carlo as ``spec`` asks (a proto-JSON mapping of AnalysisSpec, a
-        ``.yaml``/``.json`` file, the message). Without a spec it runs what ``tco analyze`` runs
-        without ``--spec``: :func:`tco_client.analysis_spec.default_spec` of the tender (its
-        distributions are the program's assumptions: ``result.request.analysis`` lists them).
-        Seeded and deterministic, so retrying it is safe. See :mod:`tco_client.analysis`."""
+        ``.yaml``/``.json`` file, the message).
+
+        Without a spec it runs exactly what ``tco analyze`` runs without ``--spec``: the same
+        function, :func:`tco_client.analysis_spec.resolve_spec`, builds the spec from the tender
+        with the same options (``carbon_price_range`` LOW, HIGH per tonne CO2e, ``draws``,
+        ``seed`` as ``--carbon-price-range``, ``--draws``, ``--seed``). The result then says so:
+        ``result.default_analysis`` is True, ``result.assumptions`` lists the distributions
+        (the program's assumptions, not the buyer's) and ``result.request.analysis`` is the
+        whole spec sent. Seeded and deterministic, so retrying it is safe. See
+        :mod:`tco_client.analysis`."""
         loaded = as_request(tender)
-        chosen = analysis_spec.default_spec(loaded) if spec is None else spec
+        chosen = analysis_spec.resolve_spec(
+            loaded, spec, carbon_price_range=carbon_price_range, draws=draws, seed=seed
+        )
         request = analysis_spec.analysis_request(loaded, chosen)
         response: analysis_pb2.AnalyzeRankingResponse = self._call(
             lambda s: s.AnalyzeRanking, request, timeout
         )
-        return analysis.AnalysisResult(request=request, response=response)
+        return analysis.AnalysisResult(
+            request=request, response=response, default_analysis=spec is None
+        )

@@ -1,31 +1,136 @@
 """The service's response as pandas DataFrames.
 
-Column conventions (stable; reports and charts translate them with :mod:`tco_client.i18n`):
+Conventions (stable; the same in :mod:`tco_client.analysis`; reports, charts and tables translate
+the names with :mod:`tco_client.i18n`):
 
-- money columns carry the currency in their name: ``life_cycle_cost_SEK``, ``energy_SEK``,
-  ``abatement_cost_SEK_per_tCO2e``;
-- climate impact columns end in ``_kgCO2e``; percentages in ``_percent`` (values in percent, as the
-  response gives them);
-- a measure the status says has no value is ``<NA>`` in a nullable column (``Float64`` /
-  ``Int64``) next to its status as text (``"never_pays_back"``) — never NaN passed off as a number,
-  never 0 as a stand-in;
-- the numbers are the response's numbers, unchanged (already rounded half-up by the server);
-  nothing is recomputed here except sums that are labelled as such (``total_…`` columns of the
-  breakdowns and cumulative cash flows).
+- **Index.** A frame with one row per bid is indexed by ``bid_id`` (a ``string`` index named
+  ``bid_id``): ``ranking`` (rank order), ``cost_by_category``, ``emissions_by_module``,
+  ``measures`` and, of an analysis, ``base``, ``win_probability`` and ``percentiles`` (request
+  order). Frames with several rows per bid (``cash_flows``, ``emissions_by_year``,
+  ``explanations``, ``warnings``; ``scenarios`` and ``tornado_bids`` of an analysis) keep
+  ``bid_id`` as a column over a RangeIndex, ready to filter and pivot.
+- **Units in names.** Money columns carry the currency: ``life_cycle_cost_SEK``, ``energy_SEK``,
+  ``abatement_cost_SEK_per_tCO2e``; climate impact ends in ``_kgCO2e``.
+- **Fractions, never percent.** Every proportion is a fraction, 0.031 for 3.1 %: rates (``airr``,
+  ``airr_discount_rate``), probabilities (``probability_best``, ``standard_error``) and shares,
+  whose names end in ``_share`` (``difference_to_best_share``, the response's
+  ``difference_to_best_percent`` / 100, :func:`percent_to_fraction`). :data:`FRACTION_COLUMNS`
+  lists them; :func:`format_percentages` turns them into percentage text for display
+  (``"3.1 %"``, Swedish ``"3,1 %"``), the reports give their cells a percent number format.
+- **One name per quantity**, the response's field name where it has one; across the evaluation
+  and the analysis:
+
+  ========================================  ===============================================
+  response field                            column
+  ========================================  ===============================================
+  ``BidResult.evaluated_cost``              ``evaluated_cost_<CUR>`` (``ranking``)
+  ``BidOutcome.comparison_number``          ``evaluated_cost_<CUR>`` (analysis ``base``,
+                                            ``scenarios``): the same number
+  ``BidResult.difference_to_best``          ``difference_to_best_<CUR>``
+  ``BidResult.difference_to_best_percent``  ``difference_to_best_share`` (a fraction)
+  ``BidResult.emissions_total``             ``emissions_total_kgCO2e``
+  ``BidResult.cost_by_category[c]``         ``<c>_<CUR>`` (``cost_by_category``)
+  ``BidResult.emissions_by_module[m]``      ``<m>_kgCO2e`` (``emissions_by_module``)
+  ``Measures.discount_rate``                ``airr_discount_rate``
+  ``Measures.abatement_cost``               ``abatement_cost_<CUR>_per_tCO2e``
+  ``BidDistribution.comparison_number``     ``mean_<CUR>``, ``p5_<CUR>``, ``p50_<CUR>``,
+                                            ``p95_<CUR>`` (analysis ``percentiles``; the
+                                            gap's: ``gap_percentiles``)
+  ``SensitivityBid.base / low / high``      ``base_<CUR>``, ``low_<CUR>``, ``high_<CUR>``
+                                            (evaluated costs, analysis ``tornado_bids``)
+  other fields                              their name (``rank``, ``tied``, ``sir``, ``airr``,
+                                            ``probability_best`` …), a unit suffix added
+  ========================================  ===============================================
+
+- **Absent is <NA>.** A measure the status says has no value is ``<NA>`` in a nullable column
+  (``Float64`` / ``Int64``) next to its status as text (``"never_pays_back"``) — never NaN passed
+  off as a number, never 0 as a stand-in.
+- **Typed when empty.** A frame without rows has the columns and dtypes it has with rows: numbers
+  ``float64`` / ``int64`` / nullable, text ``string``, flags ``bool``.
+- The numbers are the response's numbers (already rounded half-up by the server); nothing is
+  recomputed here except sums that are labelled as such (``total_…`` columns of the breakdowns
+  and cumulative cash flows) and the share (percent / 100).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
-from typing import Any
+from decimal import Decimal
+from typing import Any, Final
 
 import pandas as pd
 
-from tco_client.i18n import CATEGORY_ORDER, MODULE_ORDER
+from tco_client.i18n import CATEGORY_ORDER, MODULE_ORDER, format_percent
 from tcoapi.v1 import reference_pb2, result_pb2, tender_pb2
 
 #: Cash-flow categories that are monetised externalities rather than the buyer's costs.
 EXTERNALITY_CATEGORIES = frozenset({"climate", "pollutants", "externality"})
+
+#: Columns of the client's frames whose values are fractions (0.031 = 3.1 %); any other column
+#: whose name ends in ``_share`` is one too (:func:`is_fraction`).
+FRACTION_COLUMNS: Final = frozenset(
+    {
+        "difference_to_best_share",
+        "airr",
+        "airr_discount_rate",
+        "probability_best",
+        "standard_error",
+    }
+)
+
+
+def is_fraction(column: object) -> bool:
+    """True for a column whose values are fractions shown as percentages.
+
+    >>> is_fraction("difference_to_best_share"), is_fraction("airr"), is_fraction("sir")
+    (True, True, False)
+    """
+    name = str(column)
+    return name in FRACTION_COLUMNS or name.endswith("_share")
+
+
+def format_percentages(frame: pd.DataFrame, lang: str = "en", decimals: int = 1) -> pd.DataFrame:
+    """A copy of ``frame`` for display: every fraction column (:func:`is_fraction`) as
+    percentage text in the language's number format, ``<NA>`` / NaN as ``"–"``; the other
+    columns unchanged. The frame itself keeps its fractions.
+
+    >>> shown = format_percentages(pd.DataFrame({"difference_to_best_share": [0.0, 0.03125]}))
+    >>> shown["difference_to_best_share"].tolist()
+    ['0.0\xa0%', '3.1\xa0%']
+    >>> format_percentages(pd.DataFrame({"airr": [0.0575]}), "sv", 2)["airr"].tolist()
+    ['5,75\xa0%']
+    """
+    shown = frame.copy()
+    for column in shown.columns:
+        if is_fraction(column):
+            shown[column] = pd.array(
+                [_percent_text(v, lang, decimals) for v in shown[column]], dtype="string"
+            )
+    return shown
+
+
+def _percent_text(value: Any, lang: str, decimals: int) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return format_percent(float(value), decimals, lang)
+
+
+def percent_to_fraction(percent: float) -> float:
+    """A percentage as a fraction, shifted in decimal so that the number stays as written:
+    ``1.1`` -> ``0.011`` (``1.1 / 100`` is ``0.011000000000000001``).
+
+    >>> percent_to_fraction(1.1), percent_to_fraction(0.0)
+    (0.011, 0.0)
+    """
+    if not math.isfinite(percent):
+        return percent
+    return float(Decimal(repr(float(percent))).scaleb(-2))
+
+
+def _bid_index(ids: Iterable[str]) -> pd.Index:
+    """The ``bid_id`` index of a per-bid frame (a ``string`` index, also when empty)."""
+    return pd.Index(list(ids), name="bid_id", dtype="string")
 
 
 def _status_name(value: int) -> str:
@@ -40,25 +145,30 @@ def _in_order(names: Iterable[str], order: Sequence[str]) -> list[str]:
 
 
 def ranking_frame(response: result_pb2.EvaluateBidsResponse) -> pd.DataFrame:
-    """One row per bid in rank order: the totals and the comparison number.
+    """One row per bid in rank order, indexed by ``bid_id``: the totals and the evaluated cost
+    (the comparison number the ranking is based on).
 
+    ``difference_to_best_share`` is a fraction of the best bid's evaluated cost (0.031 = 3.1 %).
     ``material_circularity`` and ``cost_per_functional_unit_<CUR>`` are ``<NA>`` when the
     response has no value (the bid gave no circularity data / no functional units).
     """
     cur = response.currency
     columns = list(_ranking_row(result_pb2.BidResult(), cur))
-    frame = pd.DataFrame([_ranking_row(r, cur) for r in response.results], columns=columns)
+    frame = pd.DataFrame(
+        [_ranking_row(r, cur) for r in response.results],
+        columns=columns,
+        index=_bid_index(r.bid_id for r in response.results),
+    )
     frame = frame.astype(
         {
             "rank": "int64",
-            "bid_id": "string",
             "supplier": "string",
             "tied": "bool",
             "material_circularity": "Float64",
             f"cost_per_functional_unit_{cur}": "Float64",
         }
     )
-    for column in columns[4:14]:
+    for column in columns[3:13]:
         frame[column] = frame[column].astype("float64")
     return frame
 
@@ -67,7 +177,6 @@ def _ranking_row(r: result_pb2.BidResult, cur: str) -> dict[str, Any]:
     """A bid's row of :func:`ranking_frame` (its keys are the columns, in order)."""
     return {
         "rank": r.rank,
-        "bid_id": r.bid_id,
         "supplier": r.supplier,
         "tied": r.tied,
         f"life_cycle_cost_{cur}": r.life_cycle_cost,
@@ -76,7 +185,7 @@ def _ranking_row(r: result_pb2.BidResult, cur: str) -> dict[str, Any]:
         f"deductions_{cur}": r.deductions,
         f"evaluated_cost_{cur}": r.evaluated_cost,
         f"difference_to_best_{cur}": r.difference_to_best,
-        "difference_to_best_percent": r.difference_to_best_percent,
+        "difference_to_best_share": percent_to_fraction(r.difference_to_best_percent),
         f"annual_value_{cur}": r.annual_value,
         f"life_cycle_cost_undiscounted_{cur}": r.life_cycle_cost_undiscounted,
         "emissions_total_kgCO2e": r.emissions_total,
@@ -104,7 +213,9 @@ def emissions_by_module_frame(response: result_pb2.EvaluateBidsResponse) -> pd.D
     """Bid × EN 15978 module climate impact (``<module>_kgCO2e``) with ``total_kgCO2e`` = the
     response's emissions_total (module D counts only when the method includes it)."""
     frame = _breakdown(response, "emissions_by_module", MODULE_ORDER, "kgCO2e")
-    frame["total_kgCO2e"] = [float(r.emissions_total) for r in response.results]
+    frame["total_kgCO2e"] = pd.Series(
+        [float(r.emissions_total) for r in response.results], index=frame.index, dtype="float64"
+    )
     return frame
 
 
@@ -121,7 +232,7 @@ def _breakdown(
     frame = pd.DataFrame.from_dict(
         data, orient="index", columns=[f"{p}_{unit}" for p in parts], dtype="float64"
     )
-    frame.index = pd.Index([r.bid_id for r in response.results], name="bid_id", dtype="string")
+    frame.index = _bid_index(r.bid_id for r in response.results)
     return frame
 
 
@@ -135,22 +246,27 @@ MEASURE_STATUS_COLUMNS = (
 
 
 def measures_frame(response: result_pb2.EvaluateBidsResponse) -> pd.DataFrame:
-    """Measures against the baseline bid, one row per bid that has them.
+    """Measures against the baseline bid, one row per bid that has them, indexed by ``bid_id``
+    (rank order).
 
     Each measure sits next to its status (text: ``ok``, ``is_baseline``,
     ``no_additional_investment``, ``never_pays_back``, ``no_emission_reduction``,
     ``no_savings``); the value is ``<NA>`` whenever the status is not ``ok``. Net savings,
     additional investment and operational savings always have a value. ``airr_discount_rate``
     and ``airr_rate_basis`` say the rate AIRR uses: the stated nominal rate in a nominal
-    analysis (a nominal AIRR, as NIST BLCC 5.3), the real rate otherwise.
+    analysis (a nominal AIRR, as NIST BLCC 5.3), the real rate otherwise. ``airr`` and
+    ``airr_discount_rate`` are fractions (0.0575 = 5.75 %).
     """
     cur = response.currency
     columns = list(_measures_row(result_pb2.BidResult(), cur))
-    rows = [_measures_row(r, cur) for r in response.results if r.HasField("measures")]
-    frame = pd.DataFrame(rows, columns=columns)
+    with_measures = [r for r in response.results if r.HasField("measures")]
+    frame = pd.DataFrame(
+        [_measures_row(r, cur) for r in with_measures],
+        columns=columns,
+        index=_bid_index(r.bid_id for r in with_measures),
+    )
     return frame.astype(
         {
-            "bid_id": "string",
             "baseline_bid_id": "string",
             f"net_savings_{cur}": "float64",
             f"additional_investment_{cur}": "float64",
@@ -182,7 +298,6 @@ def _measures_row(r: result_pb2.BidResult, cur: str) -> dict[str, Any]:
         return value if status == result_pb2.MEASURE_STATUS_OK else None
 
     return {
-        "bid_id": r.bid_id,
         "baseline_bid_id": m.baseline_bid_id,
         f"net_savings_{cur}": m.net_savings,
         f"additional_investment_{cur}": m.additional_investment,
@@ -323,7 +438,10 @@ def carbon_series_frame(response: reference_pb2.ListCarbonPriceSeriesResponse) -
         rows,
         columns=["id", "name", "currency", "price_base_year", "points", "source", "notes"],
     )
-    return frame.astype({"price_base_year": "int64"})
+    return frame.astype(
+        dict.fromkeys(["id", "name", "currency", "points", "source", "notes"], "string")
+        | {"price_base_year": "int64"}
+    )
 
 
 def emission_factors_frame(response: reference_pb2.ListEmissionFactorsResponse) -> pd.DataFrame:
@@ -335,7 +453,10 @@ def emission_factors_frame(response: reference_pb2.ListEmissionFactorsResponse) 
     frame = pd.DataFrame(
         rows, columns=["id", "resource", "factor", "unit", "basis", "period", "source"]
     )
-    return frame.astype({"factor": "float64"})
+    return frame.astype(
+        dict.fromkeys(["id", "resource", "unit", "basis", "period", "source"], "string")
+        | {"factor": "float64"}
+    )
 
 
 def energy_contents_frame(response: reference_pb2.ListEmissionFactorsResponse) -> pd.DataFrame:
@@ -344,4 +465,6 @@ def energy_contents_frame(response: reference_pb2.ListEmissionFactorsResponse) -
         (e.id, e.fuel, e.content.value, e.content.unit, e.source) for e in response.energy_contents
     ]
     frame = pd.DataFrame(rows, columns=["id", "fuel", "content", "unit", "source"])
-    return frame.astype({"content": "float64"})
+    return frame.astype(
+        dict.fromkeys(["id", "fuel", "unit", "source"], "string") | {"content": "float64"}
+    )

@@ -1,7 +1,7 @@
 """Swedish and English labels for tables, reports and charts.
 
 The DataFrames keep stable English snake_case column names with the unit as a suffix
-(``life_cycle_cost_SEK``, ``b6_kgCO2e``, ``difference_to_best_percent``); :func:`column_label`
+(``life_cycle_cost_SEK``, ``b6_kgCO2e``, ``difference_to_best_share``); :func:`column_label`
 turns such a name into a display header in the chosen language with the unit in parentheses
 (``"Livscykelkostnad (SEK)"``). Categories, modules and measure statuses have their own tables.
 
@@ -38,7 +38,6 @@ LABELS: Final[Mapping[str, tuple[str, str]]] = {
     "deductions": ("Deductions", "Avdrag"),
     "evaluated_cost": ("Evaluated cost", "Utvärderingspris"),
     "difference_to_best": ("Difference to best", "Skillnad mot bästa"),
-    "difference_to_best_percent": ("Difference to best", "Skillnad mot bästa"),
     "annual_value": ("Annual value", "Årskostnad (annuitet)"),
     "emissions_total": ("Emissions", "Utsläpp"),
     "emissions": ("Emissions", "Utsläpp"),
@@ -290,8 +289,8 @@ def column_label(column: str, lang: str = "en") -> str:
         return f"{label(column.removesuffix('_kgCO2e'), lang)} (kg CO2e)"
     if column.endswith("_tCO2e"):
         return f"{label(column.removesuffix('_tCO2e'), lang)} (t CO2e)"
-    if column.endswith("_percent"):
-        return f"{label(column.removesuffix('_percent'), lang)} (%)"
+    if column.endswith("_share"):  # a fraction, shown as a percentage
+        return f"{label(column.removesuffix('_share'), lang)} (%)"
     return label(column, lang)
 
 

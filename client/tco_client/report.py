@@ -136,8 +136,8 @@ def build_workbook(
     def sheet(title: str) -> Worksheet:
         return wb.create_sheet(sheet_title(title, used))
 
-    ranking = result.ranking.copy()
-    ranking["difference_to_best_percent"] = ranking["difference_to_best_percent"] / 100.0
+    ranking = result.ranking.reset_index()  # rank, bid_id, …: the layout stays
+    ranking.insert(0, "rank", ranking.pop("rank"))
     ranking["tied"] = ranking["tied"].map(lambda t: ("ja" if lang == "sv" else "yes") if t else "")
     per_unit = f"cost_per_functional_unit_{cur}"
     functional_unit = result.request.method.functional_unit
@@ -153,7 +153,8 @@ def build_workbook(
     by_module = sheet(text("emissions_by_module", lang))
     _write_breakdown(by_module, result.emissions_by_module, lang, "kgCO2e", module_label, FMT_KG)
     statuses = dict.fromkeys(frames.MEASURE_STATUS_COLUMNS, lambda s: status_label(str(s), lang))
-    write_frame(sheet(text("measures", lang)), result.measures, cur, lang, transform=statuses)
+    measures = result.measures.reset_index()
+    write_frame(sheet(text("measures", lang)), measures, cur, lang, transform=statuses)
     for bid_id in result.bid_ids:
         _write_cash_flows(sheet(f"{text('cash_flows', lang)} {bid_id}"), result, bid_id, lang)
     warnings = result.warnings.copy()

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from tco_client.frames import is_fraction
 from tco_client.i18n import column_label
 from tco_client.safe_output import put_cell
 
@@ -35,7 +36,7 @@ def column_format(column: str, currency: str) -> str | None:
         return FMT_MONEY
     if column == f"cost_per_functional_unit_{currency}":
         return FMT_MONEY_2  # 2.54 / 2.74 / 2.91 per vehicle-km must not all print as 3
-    if column.endswith("_percent"):
+    if is_fraction(column):  # a fraction (0.031) in a percent format (3.10 %)
         return FMT_PERCENT
     if column.endswith("_kgCO2e") or column.endswith("_tCO2e"):
         return FMT_KG
@@ -43,8 +44,6 @@ def column_format(column: str, currency: str) -> str | None:
         return FMT_MONEY
     if column in ("sir", "material_circularity"):
         return FMT_RATIO
-    if column in ("airr", "airr_discount_rate"):
-        return FMT_PERCENT
     if column in ("rank", "year", "calendar_year") or column.endswith("_years"):
         return FMT_INT
     return None

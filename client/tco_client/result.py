@@ -25,8 +25,11 @@ class ReferenceData:
 class EvaluationResult:
     """One evaluation: the request sent, the response received and DataFrames of it.
 
-    Frames are built on first use and cached; see :mod:`tco_client.frames` for their columns
-    (money columns carry the currency in their name, e.g. ``life_cycle_cost_SEK``).
+    Frames are built on first use and cached; see :mod:`tco_client.frames` for their columns and
+    conventions: per-bid frames (``ranking``, ``cost_by_category``, ``emissions_by_module``,
+    ``measures``) are indexed by ``bid_id`` in rank order, money columns carry the currency in
+    their name (``evaluated_cost_SEK``), proportions are fractions (``difference_to_best_share``;
+    :func:`tco_client.frames.format_percentages` shows them as percent), empty frames are typed.
     """
 
     request: tender_pb2.EvaluateBidsRequest

@@ -7,6 +7,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from tco_client.frames import format_percentages
 from tco_client.i18n import column_label, format_number, format_percent, label, text
 from tco_client.i18n_messages import warning_text
 from tco_client.result import EvaluationResult
@@ -50,9 +51,7 @@ def ranking_table(result: EvaluationResult, lang: str = "en", *, width: int | No
         style = "bold" if column.startswith("evaluated_cost") else None
         header = column_label(column, lang).replace(f"({cur})", f"({unit})")
         table.add_column(Text(header, overflow="fold"), justify="right", style=style)
-    table.add_column(
-        Text(column_label("difference_to_best_percent", lang), overflow="fold"), justify="right"
-    )
+    table.add_column(Text(label("difference_to_best", lang), overflow="fold"), justify="right")
     table.add_column(
         Text(f"{label('emissions_total', lang)} (t CO2e)", overflow="fold"), justify="right"
     )
@@ -61,11 +60,14 @@ def ranking_table(result: EvaluationResult, lang: str = "en", *, width: int | No
         # A number is never wrapped at its group separators, nor cut with an ellipsis.
         return Text(format_number(value, decimals, lang), no_wrap=True, overflow="fold")
 
-    for values in frame.to_dict("records"):
+    shown = format_percentages(frame[["difference_to_best_share"]], lang, decimals=1)
+    for (bid_id, values), share in zip(
+        frame.to_dict("index").items(), shown["difference_to_best_share"], strict=True
+    ):
         rank = str(values["rank"]) + (" =" if values["tied"] else "")
-        cells: list[str | Text] = [rank, str(values["bid_id"]), str(values["supplier"])]
+        cells: list[str | Text] = [rank, str(bid_id), str(values["supplier"])]
         cells += [number(float(values[c]) / divisor, 0) for c in money]
-        cells.append(number(float(values["difference_to_best_percent"]), 1))
+        cells.append(Text(str(share), no_wrap=True, overflow="fold"))
         cells.append(number(float(values["emissions_total_kgCO2e"]) / 1000, 1))
         table.add_row(*cells)
     if bool(frame["tied"].any()):

@@ -32,7 +32,8 @@ def led_result(server_target: str) -> an.AnalysisResult:
 
 def test_client_analyze_gives_frames(led_result: an.AnalysisResult) -> None:
     cur = led_result.currency
-    assert list(led_result.base.columns) == ["bid_id", f"comparison_number_{cur}", "rank", "tied"]
+    assert list(led_result.base.columns) == [f"evaluated_cost_{cur}", "rank", "tied"]
+    assert led_result.base.index.name == "bid_id"
     assert led_result.leader == "B"
     tornado = led_result.tornado
     swings = tornado[f"swing_{cur}"].tolist()
@@ -41,7 +42,8 @@ def test_client_analyze_gives_frames(led_result: an.AnalysisResult) -> None:
     win = led_result.win_probability
     assert win["probability_best"].sum() == pytest.approx(1.0, abs=1e-12)
     pct = led_result.percentiles
-    assert pct["bid_id"].tolist()[-1] == "gap"
+    assert list(pct.index) == led_result.bid_ids
+    assert led_result.gap_percentiles[f"p5_{cur}"] <= led_result.gap_percentiles[f"p95_{cur}"]
     assert (pct[f"p5_{cur}"] <= pct[f"p50_{cur}"]).all()
     assert (pct[f"p50_{cur}"] <= pct[f"p95_{cur}"]).all()
     switching = led_result.switching
@@ -232,3 +234,66 @@ def test_the_example_spec_runs(
     assert "Region Nord" in result.stdout
     assert "Region Syd" in result.stdout
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tornado.png", "win-probability.png"]
+
+
+def test_analyze_without_a_spec_is_the_clis_default(
+    cli: Callable[..., CliResult], server_target: str, tmp_path: Path
+) -> None:
+    """``TcoClient.analyze(tender)`` sends what ``tco analyze`` sends without ``--spec`` (the same
+    options, the same request, the same response) and says that its assumptions are the
+    program's; the evaluated cost has one name and one value in the evaluation and the analysis."""
+    saved = tmp_path / "spec.json"
+    options = ("--draws", "2000", "--seed", "4", "--carbon-price-range", "0:8000")
+    out = cli("analyze", LED, "-s", server_target, "-f", "json", *options, "--save-spec", saved)
+    assert out.exit_code == 0, out.stderr
+    with TcoClient(server_target, timeout=120) as client:
+        result = client.analyze(LED, draws=2000, seed=4, carbon_price_range=(0, 8000))
+        evaluation = client.evaluate(LED)
+        with_spec = client.analyze(LED, analysis_spec.load_spec(saved))
+    assert result.request.analysis == analysis_spec.load_spec(saved)
+    assert result.to_json() + "\n" == out.stdout
+    assert result.default_analysis
+    assert not with_spec.default_analysis
+    assert with_spec.to_json() == result.to_json()
+    distributions = result.request.analysis.monte_carlo.distributions
+    assert result.assumptions["path"].tolist() == [d.path for d in distributions]
+    assert len(distributions) > 0
+    evaluated = evaluation.ranking["evaluated_cost_SEK"]
+    in_analysis = result.base["evaluated_cost_SEK"].loc[evaluated.index]  # aligned on bid_id
+    assert evaluated.tolist() == in_analysis.tolist()
+    # the workbook of the default analysis says so without being told
+    from tco_client.analysis_assumptions import word
+    from tco_client.analysis_report import write_analysis_report
+
+    cells = [
+        str(c.value)
+        for ws in load_workbook(write_analysis_report(result, tmp_path / "a.xlsx")).worksheets
+        for row in ws.iter_rows()
+        for c in row
+        if c.value is not None
+    ]
+    assert word("default", "en") in cells
+    cells = [
+        str(c.value)
+        for ws in load_workbook(write_analysis_report(with_spec, tmp_path / "b.xlsx")).worksheets
+        for row in ws.iter_rows()
+        for c in row
+        if c.value is not None
+    ]
+    assert word("default", "en") not in cells
+
+
+def test_cli_table_shows_fractions_as_percent(
+    cli: Callable[..., CliResult], server_target: str
+) -> None:
+    from tco_client.frames import format_percentages
+
+    with TcoClient(server_target) as client:
+        ranking = client.evaluate(LED).ranking
+    for lang in ("en", "sv"):
+        out = cli("evaluate", LED, "-s", server_target, "--lang", lang)
+        assert out.exit_code == 0, out.stderr
+        shown = format_percentages(ranking, lang, decimals=1)["difference_to_best_share"]
+        assert shown.iloc[-1].endswith("\u00a0%")
+        assert shown.iloc[-1] in out.stdout, lang
+    assert "," in format_percentages(ranking, "sv")["difference_to_best_share"].iloc[-1]

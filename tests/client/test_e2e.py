@@ -40,8 +40,8 @@ def test_frames_match_the_server_numbers(results: dict[str, EvaluationResult], n
     assert response.currency == "SEK"
     ranking = result.ranking
     assert len(ranking) == len(result.request.bids)
+    assert list(ranking.index) == [r.bid_id for r in response.results]
     for row, r in zip(ranking.to_dict("records"), response.results, strict=True):
-        assert row["bid_id"] == r.bid_id
         assert row["rank"] == r.rank
         assert row["evaluated_cost_SEK"] == r.evaluated_cost
         assert row["life_cycle_cost_SEK"] == r.life_cycle_cost
@@ -69,7 +69,7 @@ def test_frames_match_the_server_numbers(results: dict[str, EvaluationResult], n
 
 def test_measures_frame_from_the_server(results: dict[str, EvaluationResult]) -> None:
     result = results["led"]  # baseline A
-    measures = result.measures.set_index("bid_id")
+    measures = result.measures
     assert measures.loc["A", "sir_status"] == "is_baseline"
     for r in result.response.results:
         m = r.measures
@@ -82,7 +82,7 @@ def test_measures_frame_from_the_server(results: dict[str, EvaluationResult]) ->
 
 
 def test_deductions_model_flips_the_it_ranking(results: dict[str, EvaluationResult]) -> None:
-    ranking = results["it"].ranking.set_index("bid_id")
+    ranking = results["it"].ranking
     assert ranking.loc["A", "rank"] == 1
     assert ranking.loc["A", "deductions_SEK"] == 650_000
     # Before deductions C is cheaper: the fixed deductions decide.
@@ -93,7 +93,7 @@ def test_deductions_model_flips_the_it_ranking(results: dict[str, EvaluationResu
 def test_vehicles_price_pollutants_and_functional_units(
     results: dict[str, EvaluationResult],
 ) -> None:
-    ranking = results["vehicles"].ranking.set_index("bid_id")
+    ranking = results["vehicles"].ranking
     assert ranking.loc["A", "externality_cost_SEK"] > 0  # CVD NOx/NMHC/PM
     assert ranking.loc["C", "externality_cost_SEK"] == 0  # no tailpipe pollutants
     assert ranking["cost_per_functional_unit_SEK"].notna().all()

@@ -46,6 +46,7 @@ def test_report_sheets_headers_and_formats(
     assert ranking.cell(2, column).number_format == "#,##0"
     pct = headers.index("Difference to best (%)") + 1
     assert ranking.cell(3, pct).number_format == "0.00%"
+    assert ranking.cell(3, pct).value == offline_result.ranking["difference_to_best_share"].iloc[1]
     assert ranking.cell(3, pct).value == pytest.approx(
         offline_result.response.results[1].difference_to_best_percent / 100
     )

@@ -32,7 +32,7 @@ def test_evaluate_returns_frames_and_digests(fake_server: FakeStarter) -> None:
     assert result.request.method.currency == "SEK"
     assert not result.request.validate_only
     assert result.reference.carbon_series is not None
-    assert result.ranking["bid_id"].tolist() == result.bid_ids
+    assert result.ranking.index.tolist() == result.bid_ids
     assert service.calls == 1
 
 
