@@ -72,9 +72,9 @@ def concat_rows(*parts: Rows) -> Rows:
             [p.supersedes if p.supersedes is not None else np.full(len(p.row), "", dtype=object)
              for p in parts]
         )  # fmt: skip
-    return Rows(*(np.concatenate([getattr(p, name) for p in parts])
-                  for name in ("series", "start", "end", "quantity", "unit", "estimated", "row")),
-                supersedes=supersedes)  # fmt: skip
+    names = ("series", "start", "end", "quantity", "unit", "estimated", "row")
+    column = {name: np.concatenate([getattr(p, name) for p in parts]) for name in names}
+    return Rows(**column, supersedes=supersedes)
 
 
 def _timestamp(stamp: object, micros: int) -> None:
@@ -90,6 +90,7 @@ class Batcher:
         request: followup_pb2.StreamReadingsRequest,
         series: followup_pb2.IntervalSeries,
         reading: followup_pb2.Reading,
+        *,
         batch_rows: int,
         batch_bytes: int,
         readings_prefix: str,
@@ -119,7 +120,7 @@ class Batcher:
         done, self.done = self.done, []
         return done
 
-    def add_run(self, series: str, unit: str, start: int, step: int,
+    def add_run(self, series: str, unit: str, start: int, step: int, *,
                 values: np.ndarray, estimated: np.ndarray) -> None:  # fmt: skip
         """A run of ``len(values)`` intervals of ``step`` seconds from ``start`` (µs)."""
         overhead = self.series_overhead + len(series.encode()) + len(unit.encode())
@@ -214,12 +215,15 @@ class Runs:
         tail = np.append(head[after[:-1]], True)  # the series' last stretch in these rows
         wait = tail & regular[first] & ~run & (not final)
         if wait.any() and int(length[wait].sum()) <= MAX_WAITING:
-            self.waiting = rows.take(np.concatenate(
-                [np.arange(a, b) for a, b in zip(first[wait], after[wait], strict=True)]))
+            self.waiting = rows.take(
+                np.concatenate(
+                    [np.arange(a, b) for a, b in zip(first[wait], after[wait], strict=True)]
+                )
+            )
         else:
             wait[:] = False
         self._note_open(rows, first, after, run, tail)
-        yield from self._send(rows, first, after, run, wait, batcher)
+        yield from self._send(rows, (first, after, run, wait), batcher)
 
     def _note_open(self, rows: Rows, first: np.ndarray, after: np.ndarray, run: np.ndarray,
                    tail: np.ndarray) -> None:  # fmt: skip
@@ -233,8 +237,11 @@ class Runs:
             else:
                 self.open.pop(key, None)
 
-    def _send(self, rows: Rows, first: np.ndarray, after: np.ndarray, run: np.ndarray,
-              wait: np.ndarray, batcher: Batcher) -> Iterator[tuple[followup_pb2.StreamReadingsRequest, int]]:  # fmt: skip
+    def _send(
+        self, rows: Rows, stretches: tuple[np.ndarray, ...], batcher: Batcher
+    ) -> Iterator[tuple[followup_pb2.StreamReadingsRequest, int]]:
+        """Each stretch (first row, row after, is a run, waits) to ``batcher``."""
+        first, after, run, wait = stretches
         single: list[np.ndarray] = []
         for a, b, is_run, waits in zip(first.tolist(), after.tolist(), run.tolist(),
                                        wait.tolist(), strict=True):  # fmt: skip
@@ -248,15 +255,13 @@ class Runs:
                 single = []
             batcher.add_run(self.series[int(rows.series[a])], self.units[int(rows.unit[a])],
                             int(rows.start[a]), int(rows.end[a] - rows.start[a]) // _MICROS,
-                            rows.quantity[a:b], rows.estimated[a:b])  # fmt: skip
+                            values=rows.quantity[a:b], estimated=rows.estimated[a:b])  # fmt: skip
             yield from batcher.ready()
         if single:
             batcher.add_readings(rows.take(np.concatenate(single)), self.series, self.units)
         yield from batcher.ready()
 
-    def finish(
-        self, batcher: Batcher
-    ) -> Iterator[tuple[followup_pb2.StreamReadingsRequest, int]]:
+    def finish(self, batcher: Batcher) -> Iterator[tuple[followup_pb2.StreamReadingsRequest, int]]:
         """The rows still waiting, and the last message."""
         if self.waiting is not None:
             waiting, self.waiting = self.waiting, None

@@ -52,7 +52,7 @@ import io
 import math
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final, NamedTuple
 from zoneinfo import ZoneInfo
@@ -393,19 +393,20 @@ def _time_column(
     codes, distinct = factored
     cache = state.end_times if end_of_day else state.times
     texts = distinct.tolist()
-    known = [cache.get(t) for t in texts]
-    new = [i for i, k in enumerate(known) if k is None]
+    new = [i for i, t in enumerate(texts) if t not in cache]
     if new:
         if len(cache) + len(new) > _TIMES_CACHED:
             cache.clear()
         parsed, reasons_new = _parse_times(distinct[new], state.zone, end_of_day)
         for i, value, reason in zip(new, parsed.tolist(), reasons_new, strict=True):
-            known[i] = cache[texts[i]] = (value, reason)
-    values = np.fromiter((k[0] for k in known), dtype=np.int64, count=len(known))  # type: ignore[index]
-    reasons = np.array([k[1] for k in known], dtype=object)  # type: ignore[index]
+            cache[texts[i]] = (value, reason)
+    known = [cache[t] for t in texts]
+    values = np.array([k[0] for k in known], dtype=np.int64)
+    reasons = [k[1] for k in known]
     refused = (values == _NONE)[codes] & ~skip
     problems.add(refused, column, lambda i: reasons[codes[i]])
-    return values[codes]
+    result: np.ndarray = values[codes]
+    return result
 
 
 def _name_column(
@@ -416,10 +417,14 @@ def _name_column(
     ids = names.number(distinct)
     texts = distinct.tolist()
     plain = np.array([t.isprintable() and len(t) <= 100 for t in texts], dtype=bool)
-    problems.add(((distinct == "") | ~plain)[codes] & ~skip, column,
-                 lambda i: _EMPTY if not texts[codes[i]] else
-                 f"expected plain text of at most 100 characters, got {texts[codes[i]]!r}")  # fmt: skip
-    return ids[codes]
+
+    def describe(i: int) -> str:
+        text = texts[codes[i]]
+        return f"expected plain text of at most 100 characters, got {text!r}" if text else _EMPTY
+
+    problems.add(((distinct == "") | ~plain)[codes] & ~skip, column, describe)
+    result: np.ndarray = ids[codes]
+    return result
 
 
 def _parse_chunk(frame: pd.DataFrame, state: _State) -> _Chunk:
@@ -465,8 +470,11 @@ def _parse_chunk(frame: pd.DataFrame, state: _State) -> _Chunk:
                            end_of_day=True)  # fmt: skip
         ok = ~problems.bad & ~blank
         problems.add(ok & (end <= start), columns.end, "the period must end after it starts")
-        problems.add(ok & (quantity < 0), columns.quantity,
-                     lambda i: f"consumption must not be negative, got {quantity[i]:g}")  # fmt: skip
+        problems.add(
+            ok & (quantity < 0),
+            columns.quantity,
+            lambda i: f"consumption must not be negative, got {quantity[i]:g}",
+        )
     supersedes = None
     if columns.supersedes:
         codes, distinct = factored[columns.supersedes]
@@ -552,7 +560,7 @@ def _corrections(chunk: _Chunk, at: np.ndarray) -> Rows:
 def _frames(path: Path, columns: ColumnMap) -> Iterator[pd.DataFrame]:
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         return workbook_frames(path, columns.sheet, columns.required(), columns.decimal,
-                               CHUNK_ROWS, _ROW)  # fmt: skip
+                               chunk_rows=CHUNK_ROWS, row=_ROW)  # fmt: skip
     return csv_frames(path, columns.delimiter, columns.required(), CHUNK_ROWS, _ROW)
 
 
@@ -566,7 +574,9 @@ def _pass(
     if columns.cumulative and columns.supersedes:
         problems.header = "corrections (supersedes) need interval rows, not meter indexes"
         return
-    state = _State(columns, ZoneInfo(columns.timezone), None if meters is None else frozenset(meters))
+    state = _State(
+        columns, ZoneInfo(columns.timezone), None if meters is None else frozenset(meters)
+    )
     frames = _frames(path, columns)
     header = next(frames)
     missing = [c for c in columns.required() if c not in header.columns]
@@ -627,7 +637,8 @@ def check_readings_file(
     problems = _Problems(path.name)
     count, seen, first, last = 0, set[int](), _NONE, _NONE
     state: _State | None = None
-    for readings, state in _guarded(path, columns, problems, meters):
+    for readings, chunk_state in _guarded(path, columns, problems, meters):
+        state = chunk_state
         count += len(readings.row)
         seen.update(np.unique(readings.series).tolist())
         low, high = int(readings.start.min()), int(readings.end.max())
@@ -636,14 +647,15 @@ def check_readings_file(
     if problems.any:
         raise _refused(problems)
     if count == 0 or state is None:
-        raise TcoInvalidTender([FieldViolation(path.name, "no readings")], f"{path.name}: no readings")
+        raise TcoInvalidTender(
+            [FieldViolation(path.name, "no readings")], f"{path.name}: no readings"
+        )
     names = tuple(sorted(state.series.names[i] for i in seen))
     return ReadingsFile(path, sha256, count, names, _utc(first), _utc(last))
 
 
 def _utc(micros: int) -> datetime:
-    return datetime.fromtimestamp(micros / 1e6, UTC) if micros % 10**6 == 0 else (
-        datetime(1970, 1, 1, tzinfo=UTC) + pd.Timedelta(microseconds=micros).to_pytimedelta())
+    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=micros)
 
 
 def iter_reading_batches(
@@ -688,8 +700,8 @@ def iter_append_requests(
     batch_rows: int = DEFAULT_BATCH_ROWS,
     batch_bytes: int = DEFAULT_BATCH_BYTES,
     meters: Collection[str] | None = None,
-    kind: int = followup_pb2.SERIES_KIND_UNSPECIFIED,
-    source: int = followup_pb2.READING_SOURCE_METER,
+    kind: followup_pb2.SeriesKind.ValueType = followup_pb2.SERIES_KIND_UNSPECIFIED,
+    source: followup_pb2.ReadingSource.ValueType = followup_pb2.READING_SOURCE_METER,
     min_run: int = MIN_RUN,
     check: bool = True,
 ) -> Iterator[followup_pb2.StreamReadingsRequest]:
@@ -707,16 +719,15 @@ def iter_append_requests(
         raise ValueError(f"batch_rows must be 1..{2**21}, got {batch_rows}")
     if not 4096 <= batch_bytes <= MAX_BATCH_BYTES:
         raise ValueError(f"batch_bytes must be 4096..{MAX_BATCH_BYTES}, got {batch_bytes}")
-    if check:
-        sha256 = check_readings_file(path, column_map, meters=meters).sha256
-    else:
-        sha256 = _sha256(path)
+    checked = check_readings_file(path, column_map, meters=meters) if check else None
+    sha256 = checked.sha256 if checked else _sha256(path)
     problems = _Problems(path.name)
     batcher = Batcher(
         followup_pb2.StreamReadingsRequest(parent=parent, entered_by=entered_by),
         followup_pb2.IntervalSeries(kind=kind, source=source, file_sha256=sha256),
         followup_pb2.Reading(kind=kind, source=source, file_sha256=sha256),
-        batch_rows, batch_bytes, f"{parent}/readings/", path.name,
+        batch_rows=batch_rows, batch_bytes=batch_bytes, readings_prefix=f"{parent}/readings/",
+        source_name=path.name,
     )  # fmt: skip
     runs: Runs | None = None
     sent = rows_sent = 0
@@ -729,6 +740,8 @@ def iter_append_requests(
     if problems.any:
         raise _refused(problems, requests_sent=sent, rows_sent=rows_sent)
     if runs is None:
-        raise TcoInvalidTender([FieldViolation(path.name, "no readings")], f"{path.name}: no readings")
+        raise TcoInvalidTender(
+            [FieldViolation(path.name, "no readings")], f"{path.name}: no readings"
+        )
     for request, _rows in runs.finish(batcher):
         yield request

@@ -78,7 +78,7 @@ def cell_text(value: object, decimal: str) -> str:
 
 
 def workbook_frames(
-    path: Path, sheet: str, wanted: Sequence[str], decimal: str, chunk_rows: int, row: str
+    path: Path, sheet: str, wanted: Sequence[str], decimal: str, *, chunk_rows: int, row: str
 ) -> Iterator[pd.DataFrame]:
     """As :func:`csv_frames`, from the sheet named ``sheet`` (empty: the first) of a workbook."""
     from openpyxl import load_workbook  # noqa: PLC0415 - the report extra, only for .xlsx
@@ -93,7 +93,7 @@ def workbook_frames(
         at = [header.index(c) for c in names]
         data: list[list[str]] = []
         number = 1
-        for number, line in enumerate(lines, start=2):  # noqa: B007 - the last is used
+        for number, line in enumerate(lines, start=2):
             if number > MAX_SHEET_ROWS:
                 raise refuse(path.name, f"over {MAX_SHEET_ROWS} rows")
             data.append([cell_text(line[i], decimal) if i < len(line) else "" for i in at])

@@ -238,7 +238,8 @@ def test_hourly_rows_become_interval_runs_split_at_gaps_steps_and_units(tmp_path
              + _hours("m2", 0, 3))  # fmt: skip
     path = _portal(tmp_path, lines)
     (request,) = iter_append_requests(path, PORTAL, PARENT, "Energy manager")
-    assert request.parent == PARENT and request.entered_by == "Energy manager"
+    assert request.parent == PARENT
+    assert request.entered_by == "Energy manager"
     assert not request.readings
     runs = [(r.series, r.start_time.ToDatetime(UTC).hour, r.interval_seconds, list(r.values),
              list(r.estimated), r.unit) for r in request.series]  # fmt: skip
@@ -300,8 +301,8 @@ def test_every_message_is_bounded_in_rows_and_bytes(
     """2 000 hours of three meters, some estimated, and 50 invoices: split into messages of at
     most ``batch_rows`` rows and ``batch_bytes`` serialised bytes; together they hold every
     row exactly once, a run split across messages continuing where it stopped."""
-    lines = [line for m in ("m1", "m2", "m3")
-             for line in _hours(m, 0, 2000, mark={h: "E" for h in range(0, 2000, 3)})]  # fmt: skip
+    marks = dict.fromkeys(range(0, 2000, 3), "E")
+    lines = [line for m in ("m1", "m2", "m3") for line in _hours(m, 0, 2000, mark=marks)]
     lines += [f"f{i};2027-0{1 + i % 9}-01;2027-0{1 + i % 9}-15;{i};\n" for i in range(50)]
     path = _portal(tmp_path, lines)
     requests = list(iter_append_requests(path, PORTAL, PARENT, "x", batch_rows=batch_rows,
@@ -321,7 +322,7 @@ def test_every_message_is_bounded_in_rows_and_bytes(
 
 
 def _stamp(when: datetime) -> Any:
-    from google.protobuf.timestamp_pb2 import Timestamp  # noqa: PLC0415
+    from google.protobuf.timestamp_pb2 import Timestamp
 
     stamp = Timestamp()
     stamp.FromDatetime(when)
@@ -350,7 +351,8 @@ def test_meter_indexes_become_advances_in_runs(tmp_path: Path) -> None:
         f"m1,2027-01-{d:02d},{1000 + d * d}\n" for d in range(1, 6)))  # fmt: skip
     (request,) = iter_append_requests(path, columns, PARENT, "x")
     (run,) = request.series
-    assert run.interval_seconds == 86_400 and list(run.values) == [3.0, 5.0, 7.0, 9.0]
+    assert run.interval_seconds == 86_400
+    assert list(run.values) == [3.0, 5.0, 7.0, 9.0]
     assert run.start_time.ToDatetime(UTC) == datetime(2027, 1, 1, tzinfo=UTC)
 
 
@@ -362,7 +364,8 @@ def test_an_hour_the_clock_repeats_is_refused_before_anything_is_sent(tmp_path: 
     requests: list[Any] = []
     with pytest.raises(ReadingsFileRefused) as raised:
         requests.extend(iter_append_requests(path, PORTAL, PARENT, "x"))
-    assert requests == [] and raised.value.requests_sent == 0
+    assert requests == []
+    assert raised.value.requests_sent == 0
     fields = [v.field for v in raised.value.violations]
     assert fields == ["portal.csv: row 3, column 'Till'", "portal.csv: row 4, column 'Från'"]
     assert "02:00 occurs twice in Europe/Stockholm" in raised.value.violations[0].description
@@ -379,11 +382,12 @@ def test_one_pass_sends_what_precedes_the_first_bad_row_and_names_every_bad_row(
            for h in range(150)]  # fmt: skip
     path = _portal(tmp_path, good + bad)
     requests: list[Any] = []
+    stream = iter_append_requests(path, PORTAL, PARENT, "x", check=False, batch_rows=10)
     with pytest.raises(ReadingsFileRefused) as raised:
-        for request in iter_append_requests(path, PORTAL, PARENT, "x", check=False, batch_rows=10):
-            requests.append(request)
+        requests.extend(stream)
     error = raised.value
-    assert error.requests_sent == len(requests) == 2 and error.rows_sent == 20
+    assert error.requests_sent == len(requests) == 2
+    assert error.rows_sent == 20
     assert error.bad_rows == 150
     assert len(error.violations) == readings_file.MAX_VIOLATIONS + 1
     assert error.violations[0].field == "portal.csv: row 27, column 'Förbrukning'"
@@ -410,7 +414,8 @@ def test_a_workbook_and_a_csv_give_the_same_messages(tmp_path: Path) -> None:
     from_csv = list(iter_append_requests(csv_file, PORTAL, PARENT, "x"))
     assert _intervals(from_book) == _intervals(from_csv)
     (request,) = from_book
-    assert [len(r.values) for r in request.series] == [6] and list(request.series[0].estimated) == [2]
+    assert [len(r.values) for r in request.series] == [6]
+    assert list(request.series[0].estimated) == [2]
     assert [r.origin for r in request.readings] == ["portal.xlsx:row 8"]
 
 
