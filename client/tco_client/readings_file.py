@@ -381,6 +381,8 @@ class _State:
     last_end: dict[int, int] = field(default_factory=dict)
     last_row: dict[int, int] = field(default_factory=dict)
     last_index: dict[int, float] = field(default_factory=dict)
+    #: Whether each series (by number) is one of ``meters``.
+    known: list[bool] = field(default_factory=list)
     #: Each time text already read (start or time column; end column): UTC µs and why not.
     times: dict[str, tuple[int, str]] = field(default_factory=dict)
     end_times: dict[str, tuple[int, str]] = field(default_factory=dict)
@@ -439,8 +441,9 @@ def _parse_chunk(frame: pd.DataFrame, state: _State) -> _Chunk:
         blank &= (distinct == "")[codes]
     series = _name_column(factored[columns.meter], state.series, columns.meter, problems, blank)
     if state.meters is not None:
-        known = np.array([n in state.meters for n in state.series.names], dtype=bool)
         names = state.series.names
+        state.known.extend(n in state.meters for n in names[len(state.known) :])
+        known = np.array(state.known, dtype=bool)
         problems.add(~known[series] & ~blank, columns.meter,
                      lambda i: f"meter {names[series[i]]} is not in the contract")  # fmt: skip
     quantity = _numbers(cells[columns.quantity], columns.decimal)

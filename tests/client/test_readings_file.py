@@ -426,3 +426,42 @@ def test_bad_arguments_and_a_file_without_readings(tmp_path: Path) -> None:
     empty = _portal(tmp_path, [], "empty.csv")
     with pytest.raises(TcoInvalidTender, match="no readings"):
         next(iter_append_requests(empty, PORTAL, PARENT, "x", check=False))
+
+
+def test_units_must_be_plain_text_and_meters_known(tmp_path: Path) -> None:
+    columns = ColumnMap(meter="m", start="from", end="to", quantity="q", unit="unit",
+                        timezone="UTC")  # fmt: skip
+    path = _write(
+        tmp_path,
+        "m,from,to,q,unit\n"
+        "m1,2027-01-01 00:00,2027-01-01 01:00,1,kWh\n"
+        "m1,2027-01-01 01:00,2027-01-01 02:00,1,\n"
+        "m1,2027-01-01 02:00,2027-01-01 03:00,1,kWh\x07\n"
+        "m2,2027-01-01 02:00,2027-01-01 03:00,1,kWh\n",
+    )
+    with pytest.raises(ReadingsFileRefused) as raised:
+        list(iter_append_requests(path, columns, PARENT, "x", meters={"m1"}))
+    assert [(v.field, v.description[:20]) for v in raised.value.violations] == [
+        ("readings.csv: row 3, column 'unit'", "empty: a value is re"),
+        ("readings.csv: row 4, column 'unit'", "expected plain text "),
+        ("readings.csv: row 5, column 'm'", "meter m2 is not in t"),
+    ]
+
+
+def test_a_workbook_over_the_row_bound_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    from tco_client import readings_sheet
+
+    monkeypatch.setattr(readings_sheet, "MAX_SHEET_ROWS", 3)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Mätpunkt", "Från", "Till", "Förbrukning", "Status"])
+    for h in range(3):
+        sheet.append(["m1", datetime(2027, 1, 1, h), datetime(2027, 1, 1, h + 1), 1.0, None])
+    path = tmp_path / "big.xlsx"
+    book.save(path)
+    with pytest.raises(TcoInvalidTender, match="big.xlsx") as raised:
+        check_readings_file(path, PORTAL)
+    assert "over 3 rows" in raised.value.violations[0].description
