@@ -462,6 +462,6 @@ def test_a_workbook_over_the_row_bound_is_refused(
         sheet.append(["m1", datetime(2027, 1, 1, h), datetime(2027, 1, 1, h + 1), 1.0, None])
     path = tmp_path / "big.xlsx"
     book.save(path)
-    with pytest.raises(TcoInvalidTender, match="big.xlsx") as raised:
+    with pytest.raises(TcoInvalidTender, match=r"big\.xlsx") as raised:
         check_readings_file(path, PORTAL)
     assert "over 3 rows" in raised.value.violations[0].description
