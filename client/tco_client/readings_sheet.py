@@ -37,6 +37,8 @@ MAX_SHEETS: Final = 32
 MAX_ROW_XML_BYTES: Final = 4 * MiB
 #: Rows of a sheet (Excel's limit).
 MAX_SHEET_ROWS: Final = 1_048_576
+#: Columns of the header row read (Excel's limit is 16 384).
+MAX_SHEET_COLUMNS: Final = 1024
 
 
 def csv_frames(
@@ -86,11 +88,17 @@ def workbook_frames(
     check_readings_workbook(path)
     book = load_workbook(path, read_only=True, data_only=True)
     try:
-        lines = (book[sheet] if sheet else book.worksheets[0]).iter_rows(values_only=True)
-        header = [str(c).strip() if c is not None else "" for c in next(lines, ())]
+        chosen = book[sheet] if sheet else book.worksheets[0]
+        # bounds given: openpyxl would otherwise read the whole sheet to find its extent
+        first = chosen.iter_rows(max_row=1, max_col=MAX_SHEET_COLUMNS, values_only=True)
+        header = [str(c).strip() if c is not None else "" for c in next(first, ())]
+        while header and not header[-1]:
+            header.pop()
         yield pd.DataFrame(columns=header)
         names = list(dict.fromkeys(c for c in wanted if c in header))
         at = [header.index(c) for c in names]
+        lines = chosen.iter_rows(min_row=2, max_row=MAX_SHEET_ROWS + 1,
+                                 max_col=max(at, default=0) + 1, values_only=True)  # fmt: skip
         data: list[list[str]] = []
         number = 1
         for number, line in enumerate(lines, start=2):
