@@ -108,6 +108,8 @@ class Batcher:
         self.request = followup_pb2.StreamReadingsRequest()
         self.request.CopyFrom(self.template)
         self.rows, self.bytes = 0, self.request.ByteSize()
+        #: The message's last piece of each (series, unit, step) and where it ends (µs).
+        self.tails: dict[tuple[str, str, int], tuple[followup_pb2.IntervalSeries, int]] = {}
 
     def close(self) -> None:
         """Close the current message (if it holds anything)."""
@@ -122,10 +124,14 @@ class Batcher:
 
     def add_run(self, series: str, unit: str, start: int, step: int, *,
                 values: np.ndarray, estimated: np.ndarray) -> None:  # fmt: skip
-        """A run of ``len(values)`` intervals of ``step`` seconds from ``start`` (µs)."""
-        overhead = self.series_overhead + len(series.encode()) + len(unit.encode())
-        offset, count = 0, len(values)
+        """A run of ``len(values)`` intervals of ``step`` seconds from ``start`` (µs); it
+        continues the message's piece of the series that ends at ``start``, if any."""
+        key, offset, count = (series, unit, step), 0, len(values)
         while offset < count:
+            at = start + offset * step * _MICROS
+            tail = self.tails.get(key)
+            goes_on = tail is not None and tail[1] == at
+            overhead = 0 if goes_on else self.series_overhead + len(series) * 4 + len(unit) * 4
             room = min(count - offset, self.batch_rows - self.rows)
             cost = np.cumsum(8 + _INDEX_BYTES * estimated[offset : offset + room])
             take = int(np.searchsorted(cost, self.batch_bytes - self.bytes - overhead, "right"))
@@ -134,12 +140,17 @@ class Batcher:
                     raise ValueError(f"batch_bytes {self.batch_bytes} is too small for {series!r}")
                 self.close()
                 continue
-            piece = self.request.series.add()
-            piece.CopyFrom(self.series)
-            piece.series, piece.unit, piece.interval_seconds = series, unit, step
-            _timestamp(piece.start_time, start + offset * step * _MICROS)
+            if tail is not None and goes_on:
+                piece = tail[0]
+            else:
+                piece = self.request.series.add()
+                piece.CopyFrom(self.series)
+                piece.series, piece.unit, piece.interval_seconds = series, unit, step
+                _timestamp(piece.start_time, at)
+            marks = np.flatnonzero(estimated[offset : offset + take]) + len(piece.values)
             piece.values.extend(values[offset : offset + take].tolist())
-            piece.estimated.extend(np.flatnonzero(estimated[offset : offset + take]).tolist())
+            piece.estimated.extend(marks.tolist())
+            self.tails[key] = (piece, at + take * step * _MICROS)
             self.rows += take
             self.bytes += overhead + int(cost[take - 1])
             offset += take

@@ -336,8 +336,10 @@ def test_runs_continue_across_chunks_and_interleaved_meters(
     each meter's 11 hours stay intervals (no single readings), in order and contiguous."""
     monkeypatch.setattr(readings_file, "CHUNK_ROWS", 4)
     lines = [line for h in range(11) for m in ("m1", "m2") for line in _hours(m, h, 1)]
-    requests = list(iter_append_requests(_portal(tmp_path, lines), PORTAL, PARENT, "x"))
-    assert all(not r.readings for r in requests)
+    (request,) = iter_append_requests(_portal(tmp_path, lines), PORTAL, PARENT, "x")
+    assert not request.readings
+    assert [(r.series, len(r.values)) for r in request.series] == [("m1", 11), ("m2", 11)]
+    requests = [request]
     got = _intervals(requests)
     assert [(g[0], g[1].hour, g[3]) for g in got] == [
         (m, h, h + 0.5) for m in ("m1", "m2") for h in range(11)
