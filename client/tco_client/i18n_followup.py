@@ -155,6 +155,7 @@ TEXT: Final[Mapping[str, tuple[str, str]]] = {
     "by": ("by", "med"),
     "no_warnings": ("No warnings.", "Inga varningar."),
     "no_gaps": ("no gaps", "inga luckor"),
+    "gaps": ("Gaps (periods without readings)", "Luckor (perioder utan mätvärden)"),
     "conditions": ("Actual conditions per period", "Faktiska förhållanden per period"),
     "chart_energy": ("Cumulative use: promised and actual", "Ackumulerad användning: åtagande och utfall"),
     "chart_cost": ("Cumulative cost: promised and actual", "Ackumulerad kostnad: åtagande och utfall"),

@@ -11,14 +11,21 @@ year; the contract pays the shortfall beyond a ±5 % band at 1.30 SEK/kWh plus i
 - cumulatively 76 767 against 72 800 (5.45 %): 327 kWh beyond 76 440, 448.64 SEK.
 
 The award in hindsight: B stays best (margin −260 960 SEK at award, −304 500 SEK now).
+
+:class:`RecordingFollowUpService` answers the client's calls with these messages in-process (as
+tests/client/fakes.py does for the evaluation service), keeping what the client sent.
 """
 
 from __future__ import annotations
 
+from concurrent import futures
 from datetime import UTC, datetime
+from typing import Any
+
+import grpc
 
 from tcoapi.v1 import followup_pb2 as fpb
-from tcoapi.v1 import result_pb2, tender_pb2
+from tcoapi.v1 import followup_pb2_grpc, result_pb2, tender_pb2
 
 ITEM = "LED panel 600x600, 26 W, L90 100 000 h, DALI-2 presence and daylight sensor"
 RESOURCE = "electricity"
@@ -156,3 +163,74 @@ def response() -> fpb.GetFollowUpReportResponse:
         )
     )
     return answer
+
+
+class RecordingFollowUpService(followup_pb2_grpc.FollowUpServiceServicer):
+    """An in-process FollowUpService answering with the hand-made report and commitment and
+    keeping every request it was sent (the client's side of the contract, without the records)."""
+
+    def __init__(self) -> None:
+        self.requests: list[Any] = []
+        self.readings: list[fpb.Reading] = []
+
+    def CreateCommitment(self, request: Any, context: Any) -> Any:
+        self.requests.append(request)
+        made = commitment()
+        made.recorded_by = request.commitment.recorded_by
+        return fpb.CreateCommitmentResponse(commitment=made)
+
+    def ListCommitments(self, request: Any, context: Any) -> Any:
+        self.requests.append(request)
+        return fpb.ListCommitmentsResponse(commitments=[commitment()])
+
+    def GetCommitment(self, request: Any, context: Any) -> Any:
+        self.requests.append(request)
+        return fpb.GetCommitmentResponse(commitment=commitment())
+
+    def StreamReadings(self, request_iterator: Any, context: Any) -> Any:
+        answer = fpb.StreamReadingsResponse()
+        for n, message in enumerate(request_iterator):
+            self.requests.append(message)
+            for reading in message.readings:
+                stored = fpb.Reading()
+                stored.CopyFrom(reading)
+                stored.name = f"{message.parent}/readings/r{len(self.readings) + 1}"
+                self.readings.append(stored)
+                answer.readings.append(stored.name)
+            answer.readings_appended += len(message.readings) + sum(
+                len(s.values) for s in message.series
+            )
+            answer.batches.append(f"{message.parent}/readings/batches/b{n + 1}")
+        answer.record_hash = "b" * 64
+        return answer
+
+    def AppendReadings(self, request: Any, context: Any) -> Any:
+        self.requests.append(request)
+        answer = fpb.AppendReadingsResponse(record_hash="c" * 64)
+        for reading in request.readings:
+            stored = fpb.Reading()
+            stored.CopyFrom(reading)
+            stored.name = f"{request.parent}/readings/r{len(self.readings) + 1}"
+            self.readings.append(stored)
+            answer.readings.append(stored.name)
+        answer.readings_appended = len(request.readings)
+        return answer
+
+    def ListReadings(self, request: Any, context: Any) -> Any:
+        self.requests.append(request)
+        found = [r for r in self.readings if not request.series or r.series == request.series]
+        return fpb.ListReadingsResponse(readings=found)
+
+    def GetFollowUpReport(self, request: Any, context: Any) -> Any:
+        self.requests.append(request)
+        return response()
+
+
+def start_followup_service() -> tuple[RecordingFollowUpService, Any, str]:
+    """``(service, server, target)``: the recording service on a free loopback port."""
+    service = RecordingFollowUpService()
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+    followup_pb2_grpc.add_FollowUpServiceServicer_to_server(service, server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    return service, server, f"127.0.0.1:{port}"
