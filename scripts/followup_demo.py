@@ -33,13 +33,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from demo import Server  # noqa: E402 - scripts/ is not a package
+from demo import Server  # type: ignore[import-not-found]  # scripts/ is not a package
 
-from tco_client.errors import TcoError  # noqa: E402
-from tco_client.followup import FollowUpClient  # noqa: E402
-from tco_client.followup_charts import write_followup_chart  # noqa: E402
-from tco_client.followup_cli import parse_column_map, report_text  # noqa: E402
-from tco_client.followup_report import write_followup_report  # noqa: E402
+from tco_client.errors import TcoError
+from tco_client.followup import FollowUpClient
+from tco_client.followup_charts import write_followup_chart
+from tco_client.followup_cli import parse_column_map, report_text
+from tco_client.followup_report import write_followup_report
 
 ROOT = Path(__file__).resolve().parent.parent
 TENDER = ROOT / "examples" / "hospital-led-lighting.json"

@@ -23,9 +23,9 @@ from publication through award to its follow-up:
 
 Errors are those of :class:`tco_client.TcoClient`: a refused commitment or reading raises
 :class:`~tco_client.errors.TcoInvalidTender` naming every bad field (for readings the index of
-the reading and its field, or the file's row and column); :class:`~tco_client.errors.TcoServiceError`
-with the status code otherwise (``NOT_FOUND`` for another organisation's records,
-``FAILED_PRECONDITION`` for a procurement not yet awarded).
+the reading and its field, or the file's row and column);
+:class:`~tco_client.errors.TcoServiceError` with the status code otherwise (``NOT_FOUND`` for
+another organisation's records, ``FAILED_PRECONDITION`` for a procurement not yet awarded).
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from typing import Any
 
 import pandas as pd
 from google.protobuf import json_format
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from tco_client import readings_file
 from tco_client.errors import FieldViolation, TcoInvalidTender
@@ -81,11 +82,9 @@ def commitment_name(commitment: str, procurement: str = "") -> str:
     return f"{procurement_name(procurement)}/commitments/{commitment}"
 
 
-def timestamp(value: TimeLike, field: str = "time") -> Any:
+def timestamp(value: TimeLike, field: str = "time") -> Timestamp:
     """A ``google.protobuf.Timestamp`` from a datetime (naive = UTC), a date (its midnight UTC)
     or an RFC 3339 / ISO 8601 text (``2029-01-01``, ``2029-01-01T00:00:00+01:00``)."""
-    from google.protobuf.timestamp_pb2 import Timestamp
-
     if isinstance(value, str):
         try:
             value = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
@@ -216,9 +215,7 @@ class FollowUpClient(ProcurementClient):
             commitment_id=commitment_id,
             commitment=commitment,
         )
-        answer: fpb.CreateCommitmentResponse = self._call(
-            self._followup.CreateCommitment, request
-        )
+        answer: fpb.CreateCommitmentResponse = self._call(self._followup.CreateCommitment, request)
         return answer.commitment
 
     def get_commitment(self, commitment: str, procurement: str = "") -> fpb.Commitment:
@@ -319,9 +316,7 @@ class FollowUpClient(ProcurementClient):
             yield first
             yield from requests
 
-        answer: fpb.StreamReadingsResponse = self._call(
-            self._followup.StreamReadings, messages()
-        )
+        answer: fpb.StreamReadingsResponse = self._call(self._followup.StreamReadings, messages())
         return answer
 
     def append(
@@ -350,7 +345,7 @@ class FollowUpClient(ProcurementClient):
                 return found
         raise TcoInvalidTender([FieldViolation("reading", f"no reading {reading!r}")])
 
-    def correct_reading(  # noqa: PLR0913 - a reading's fields
+    def correct_reading(
         self,
         procurement: str,
         reading: str,
@@ -361,7 +356,7 @@ class FollowUpClient(ProcurementClient):
         start: TimeLike | None = None,
         end: TimeLike | None = None,
         estimated: bool = False,
-        source: int = 0,
+        source: fpb.ReadingSource.ValueType = fpb.READING_SOURCE_MANUAL,
     ) -> fpb.AppendReadingsResponse:
         """Correct a stored reading: a new reading of the same series and period (unless
         ``start``/``end`` say otherwise) that supersedes it. The old one is never edited."""
@@ -370,13 +365,11 @@ class FollowUpClient(ProcurementClient):
             series=old.series,
             kind=old.kind,
             quantity=tender_pb2.Quantity(value=float(quantity), unit=unit or old.quantity.unit),
-            source=source or fpb.READING_SOURCE_MANUAL,
+            source=source,
             estimated=estimated,
             supersedes=old.name,
         )
-        new.start_time.CopyFrom(
-            timestamp(start, "start") if start is not None else old.start_time
-        )
+        new.start_time.CopyFrom(timestamp(start, "start") if start is not None else old.start_time)
         new.end_time.CopyFrom(timestamp(end, "end") if end is not None else old.end_time)
         return self.append(procurement, [new], entered_by=entered_by)
 

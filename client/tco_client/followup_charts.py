@@ -86,7 +86,9 @@ def _use_panel(ax: Axes, report: FollowUpReport, totals: pd.DataFrame, lang: str
     for n, ((item, resource), group) in enumerate(totals.groupby(["item", "resource"], sort=False)):
         colour = _LINES[n % len(_LINES)]
         x = [ends[0], *group["end"]]
-        name = resource_label(str(resource), lang) + (f" · {item[:30]}" if len(totals) > len(ends) else "")
+        name = resource_label(str(resource), lang) + (
+            f" · {str(item)[:30]}" if len(totals) > len(ends) else ""
+        )
         ax.plot(x, [0, *group["observed"]], color=colour, marker="o", linewidth=2,
                 label=f"{name}: {fu_text('chart_actual', lang)}")  # fmt: skip
         ax.plot(x, [0, *group["expected"]], color=colour, linestyle="--", linewidth=1.5,

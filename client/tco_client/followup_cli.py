@@ -124,7 +124,9 @@ def parse_column_map(pairs: Sequence[str]) -> ColumnMap:
         key = key.strip()
         if not sep or key not in fields:
             known = ", ".join(fields)
-            raise typer.BadParameter(f"{pair!r}: give KEY=COLUMN, KEY one of {known}", param_hint="--map")
+            raise typer.BadParameter(
+                f"{pair!r}: give KEY=COLUMN, KEY one of {known}", param_hint="--map"
+            )
         if key == "cumulative":
             word = value.strip().lower()
             if word not in _TRUE | _FALSE:
@@ -350,7 +352,11 @@ def report(
                 )
             result = result.select_periods(period)
         written = _write_outputs(result, excel, chart, lang.value, timezone)
-    _out(to_json(result.response) if output_format is Format.json else report_text(result, lang.value))
+    _out(
+        to_json(result.response)
+        if output_format is Format.json
+        else report_text(result, lang.value)
+    )
     from tco_client.i18n_followup import fu_text
 
     for key, path in written:
@@ -390,7 +396,9 @@ def _write_outputs(
     if excel is not None:
         from tco_client.followup_report import write_followup_report
 
-        written.append(("report", write_followup_report(result, excel, lang=lang, timezone=timezone)))
+        written.append(
+            ("report", write_followup_report(result, excel, lang=lang, timezone=timezone))
+        )
     if chart is not None:
         from tco_client.followup_charts import write_followup_chart
 
@@ -404,25 +412,27 @@ def report_text(result: FollowUpReport, lang: str = "en") -> str:
     from tco_client.i18n_followup import fu_text, outcome_label, yes_no
 
     cur = result.currency
-    money = lambda v: f"{format_number(v, 2, lang)} {cur}"  # noqa: E731 - a short alias
-    lines = [f"{fu_text('title', lang)}: {result.commitment.name} (bid {result.commitment.bid_id})"]
-    frame = result.periods.reset_index()
-    for row in frame.itertuples(index=False):
-        lines.append(
-            f"  {row.period:<10} {resource_label(row.resource, lang):<14} "
-            f"{format_number(row.observed, 0, lang):>12} / {format_number(row.expected, 0, lang)} "
-            f"{row.unit}  {format_percent(row.deviation_share, 1, lang):>8}  "
-            f"{outcome_label(row.outcome, lang)}  {money(getattr(row, f'amount_{cur}'))}  "
-            f"({fu_text('coverage', lang).lower()} {format_percent(row.coverage, 1, lang)})"
-        )
-    for key, row in result.cumulative.iterrows():
-        lines.append(
-            f"  {fu_text('cumulative', lang):<10} {resource_label(str(key[1]), lang):<14} "  # type: ignore[index]
+
+    def money(value: float) -> str:
+        return f"{format_number(value, 2, lang)} {cur}"
+
+    def line(period: str, row: dict[Any, Any]) -> str:
+        return (
+            f"  {period:<10} {resource_label(str(row['resource']), lang):<14} "
             f"{format_number(row['observed'], 0, lang):>12} / "
             f"{format_number(row['expected'], 0, lang)} {row['unit']}  "
             f"{format_percent(row['deviation_share'], 1, lang):>8}  "
             f"{outcome_label(str(row['outcome']), lang)}  {money(row[f'amount_{cur}'])}"
         )
+
+    lines = [f"{fu_text('title', lang)}: {result.commitment.name} (bid {result.commitment.bid_id})"]
+    for row in result.periods.reset_index().to_dict("records"):
+        coverage = format_percent(row["coverage"], 1, lang)
+        lines.append(
+            f"{line(str(row['period']), row)}  ({fu_text('coverage', lang).lower()} {coverage})"
+        )
+    for row in result.cumulative.reset_index().to_dict("records"):
+        lines.append(line(fu_text("cumulative", lang), row))
     figures = result.key_figures()
     lines.append(f"{fu_text('total_amount', lang)}: {money(figures['total_amount'])}")
     for key in ("awarded_lcc", "realised_lcc", "forecast_lcc"):

@@ -71,6 +71,31 @@ FMT_QUANTITY = "#,##0"
 FMT_TIME = "yyyy-mm-dd hh:mm"
 FMT_SHARE = "0.0%"
 DEFAULT_TIMEZONE = "Europe/Stockholm"
+#: The summary's clause-outcome table (the amount column, named by currency, before the last two).
+_OUTCOME_COLUMNS = (
+    "item",
+    "resource",
+    "unit",
+    "observed",
+    "expected",
+    "deviation",
+    "deviation_share",
+    "outcome",
+    "amount",
+    "coverage",
+    "settled",
+)
+_COVERAGE_COLUMNS = (
+    "period",
+    "item",
+    "resource",
+    "start",
+    "end",
+    "coverage",
+    "estimated_share",
+    "gap_count",
+    "settled",
+)
 
 
 def _format(column: str, currency: str) -> str | None:
@@ -180,6 +205,10 @@ class _Writer:
                 cell.number_format = fmt
         return row + len(lines) + 1
 
+    def t(self, key: str) -> str:
+        """A title or sentence in the report's language."""
+        return fu_text(key, self.lang)
+
     def heading(self, ws: Worksheet, row: int, key: str) -> int:
         from openpyxl.styles import Font
 
@@ -190,7 +219,7 @@ class _Writer:
 
     def summary(self, ws: Worksheet) -> None:
         lang, r, c = self.lang, self.report.response, self.report.commitment
-        t = lambda key: fu_text(key, lang)  # noqa: E731 - a short alias
+        t = self.t
         put_cell(ws, 1, 1, t("title"))
         put_cell(ws, 1, 2, c.name)
         from tco_client.report_sheets import fit_widths, style_header
@@ -245,22 +274,26 @@ class _Writer:
             "price",
             "emission_factor",
         ]
-        optional = ("bonus_share", "sanction_factor", "award_advantage", "activity_series")
+        optional: tuple[str, ...] = (
+            "bonus_share",
+            "sanction_factor",
+            "award_advantage",
+            "activity_series",
+        )
         optional += ("reference_activity", "degree_day_series", "normal_degree_days")
         extra = [k for k in optional if any(pd.notna(v) and v != "" for v in terms[k])]
         row = self.table(ws, terms[shown + extra + ["source_path"]], start_row=row)
         row = self.heading(ws, row, "clause_outcome")
         outcome = self.report.cumulative.reset_index()[
-            ["item", "resource", "unit", "observed", "expected", "deviation", "deviation_share"]
-            + ["outcome", f"amount_{self.cur}", "coverage", "settled"]
+            [*_OUTCOME_COLUMNS[:-3], f"amount_{self.cur}", *_OUTCOME_COLUMNS[-2:]]
         ]
         self.table(ws, outcome, start_row=row)
         ws.freeze_panes = "A2"
         fit_widths(ws)
 
     def money_lines(self, ws: Worksheet, row: int) -> int:
-        lang, figures = self.lang, self.report.key_figures()
-        t = lambda key: fu_text(key, lang)  # noqa: E731 - a short alias
+        figures = self.report.key_figures()
+        t = self.t
         row = self.heading(ws, row, "lcc")
         money = f" ({self.cur})"
         total = figures["total_amount"]
@@ -282,7 +315,7 @@ class _Writer:
 
     def hindsight_lines(self, ws: Worksheet, row: int) -> int:
         lang, figures = self.lang, self.report.key_figures()
-        t = lambda key: fu_text(key, lang)  # noqa: E731 - a short alias
+        t = self.t
         row = self.heading(ws, row, "hindsight")
         if not figures["has_hindsight"]:
             put_cell(ws, row, 1, t("no_hindsight"))
@@ -293,7 +326,11 @@ class _Writer:
             row,
             [
                 (fu_label("winner", lang), figures["winner"], None),
-                (fu_label("best_in_hindsight", lang), ", ".join(figures["best_in_hindsight"]), None),
+                (
+                    fu_label("best_in_hindsight", lang),
+                    ", ".join(figures["best_in_hindsight"]),
+                    None,
+                ),
                 (t("ranking_changed"), yes_no(bool(figures["ranking_changed"]), lang), None),
                 (t("awarded_margin") + money, figures["awarded_margin"], FMT_MONEY),
                 (t("hindsight_margin") + money, figures["hindsight_margin"], FMT_MONEY),
@@ -308,16 +345,20 @@ class _Writer:
         frame = self.report.periods.reset_index()
         gaps = self.gap_texts()
         frame["gaps"] = [
-            gaps.get((p, i, r), "") for p, i, r in zip(frame["period"], frame["item"], frame["resource"], strict=True)
+            gaps.get((p, i, r), "")
+            for p, i, r in zip(frame["period"], frame["item"], frame["resource"], strict=True)
         ]
         self.table(ws, frame.drop(columns=["gap_count"]), freeze="B2")
 
     def gap_texts(self) -> dict[tuple[str, str, str], str]:
         texts: dict[tuple[str, str, str], list[str]] = {}
-        for g in self.report.gaps.itertuples(index=False):
-            start, end = self.local(g.start), self.local(g.end)
+        gaps = self.report.gaps
+        for period, item, resource, first, last in zip(
+            gaps["period"], gaps["item"], gaps["resource"], gaps["start"], gaps["end"], strict=True
+        ):
+            start, end = self.local(first), self.local(last)
             span = f"{start:%Y-%m-%d %H:%M} – {end:%Y-%m-%d %H:%M}" if start and end else ""
-            texts.setdefault((g.period, g.item, g.resource), []).append(span)
+            texts.setdefault((str(period), str(item), str(resource)), []).append(span)
         return {key: "; ".join(spans) for key, spans in texts.items()}
 
     def cumulative(self, ws: Worksheet) -> None:
@@ -338,10 +379,7 @@ class _Writer:
             self.table(ws, frame, start_row=row + 2)
 
     def coverage(self, ws: Worksheet) -> None:
-        frame = self.report.periods.reset_index()[
-            ["period", "item", "resource", "start", "end", "coverage", "estimated_share"]
-            + ["gap_count", "settled"]
-        ]
+        frame = self.report.periods.reset_index()[list(_COVERAGE_COLUMNS)]
         row = self.table(ws, frame, freeze="B2")
         row = self.heading(ws, row, "gaps")
         gaps = self.report.gaps

@@ -278,7 +278,9 @@ class FollowUpReport:
                     "normalisation": fpb.Normalisation.Name(t.normalisation),
                     "whole_deviation": t.whole_deviation,
                     "include_climate": t.include_climate,
-                    "bonus_share": t.bonus_share if t.clause == fpb.CLAUSE_KIND_BONUS_SHARE else None,
+                    "bonus_share": t.bonus_share
+                    if t.clause == fpb.CLAUSE_KIND_BONUS_SHARE
+                    else None,
                     "sanction_factor": (
                         (t.sanction_factor if t.HasField("sanction_factor") else 1.5)
                         if t.clause == fpb.CLAUSE_KIND_SANCTION
@@ -358,12 +360,15 @@ class FollowUpReport:
             columns = [*PROMISE_KEY, "period", "end", "unit"]
             return pd.DataFrame(columns=columns)
         rates = self.unit_rates()
+        by_promise: dict[Any, tuple[float, float]] = dict(
+            zip(rates.index, zip(rates["price"], rates["kgCO2e"], strict=True), strict=True)
+        )
         parts = []
         for key, group in frame.groupby(PROMISE_KEY, sort=False):
             part = group[[*PROMISE_KEY, "period", "end", "unit"]].copy()
             for column in ("observed", "expected", "raw_promise"):
                 part[column] = group[column].cumsum()
-            price, factor = rates.loc[key, "price"], rates.loc[key, "kgCO2e"]
+            price, factor = by_promise[key]
             for column in ("observed", "expected", "raw_promise"):
                 part[f"{column}_money"] = part[column] * price
                 part[f"{column}_kgCO2e"] = part[column] * factor

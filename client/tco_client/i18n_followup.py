@@ -117,7 +117,10 @@ TEXT: Final[Mapping[str, tuple[str, str]]] = {
     "contract_start": ("Contract start", "Avtalsstart"),
     "contract_start_short": ("start", "start"),
     "settlement_period": ("Settlement period", "Avräkningsperiod"),
-    "guarantee_periods": ("Guarantee period (settlement periods)", "Garantitid (avräkningsperioder)"),
+    "guarantee_periods": (
+        "Guarantee period (settlement periods)",
+        "Garantitid (avräkningsperioder)",
+    ),
     "min_coverage": ("Least data coverage to settle", "Minsta datatäckning för avräkning"),
     "as_of": ("Report as of", "Rapport per"),
     "currency": ("Currency", "Valuta"),
@@ -139,7 +142,8 @@ TEXT: Final[Mapping[str, tuple[str, str]]] = {
     "hindsight_margin": ("Winner's margin in hindsight", "Vinnarens marginal i efterhand"),
     "margin_change": ("Change of the margin", "Marginalens förändring"),
     "margin_note": (
-        "Margin: the winner's evaluated cost minus the best other bid's (< 0: the winner was best).",
+        "Margin: the winner's evaluated cost minus the best other bid's "
+        "(< 0: the winner was best).",
         "Marginal: vinnarens utvärderingspris minus bästa övriga anbuds (< 0: vinnaren var bäst).",
     ),
     "others_keep_promises": (
@@ -157,8 +161,14 @@ TEXT: Final[Mapping[str, tuple[str, str]]] = {
     "no_gaps": ("no gaps", "inga luckor"),
     "gaps": ("Gaps (periods without readings)", "Luckor (perioder utan mätvärden)"),
     "conditions": ("Actual conditions per period", "Faktiska förhållanden per period"),
-    "chart_energy": ("Cumulative use: promised and actual", "Ackumulerad användning: åtagande och utfall"),
-    "chart_cost": ("Cumulative cost: promised and actual", "Ackumulerad kostnad: åtagande och utfall"),
+    "chart_energy": (
+        "Cumulative use: promised and actual",
+        "Ackumulerad användning: åtagande och utfall",
+    ),
+    "chart_cost": (
+        "Cumulative cost: promised and actual",
+        "Ackumulerad kostnad: åtagande och utfall",
+    ),
     "chart_emissions": (
         "Cumulative emissions: promised and actual",
         "Ackumulerade utsläpp: åtagande och utfall",
@@ -197,7 +207,10 @@ CLAUSE_LABELS: Final[Mapping[str, tuple[str, str]]] = {
         "shortfall payment and a bonus share",
         "ersättning för underskott och bonus",
     ),
-    "CLAUSE_KIND_SANCTION": ("sanction (factor × award advantage)", "vite (faktor × utvärderingsfördel)"),
+    "CLAUSE_KIND_SANCTION": (
+        "sanction (factor × award advantage)",
+        "vite (faktor × utvärderingsfördel)",
+    ),
 }
 
 NORMALISATION_LABELS: Final[Mapping[str, tuple[str, str]]] = {

@@ -72,7 +72,7 @@ def commitment() -> fpb.Commitment:
     return made
 
 
-def _outcome(  # noqa: PLR0913 - one row of the table
+def _outcome(  # noqa: PLR0917 - one row of the table
     observed: float,
     expected: float,
     value: float,

@@ -76,7 +76,8 @@ def test_frames_are_indexed_by_period_and_promise_with_shares_as_fractions(
     hindsight = report.hindsight
     assert list(hindsight.index) == ["B", "C", "A"]
     assert hindsight.loc["B", "evaluated_cost_change_SEK"] == 2075300 - 1945150
-    assert bool(hindsight.loc["B", "winner"]) and bool(hindsight.loc["B", "best_in_hindsight"])
+    assert bool(hindsight.loc["B", "winner"])
+    assert bool(hindsight.loc["B", "best_in_hindsight"])
     figures = report.key_figures()
     assert figures["margin_change"] == (2075300 - 2379800) - (1945150 - 2206110)
     assert figures["forecast_minus_awarded"] == 1702118 - 1634102
@@ -122,7 +123,7 @@ def test_swedish_workbook_has_every_sheet_the_figures_and_swedish_words(
         "Luckor (perioder utan mätvärden)",
     ):
         assert title in header
-    second = {h: c for h, c in zip(header, periods[3], strict=True)}
+    second = dict(zip(header, periods[3], strict=True))
     assert second["Avräkningsperiod"].value == "2028"
     assert second["Belopp enligt klausulen (SEK)"].value == 2196.57
     assert second["Belopp enligt klausulen (SEK)"].number_format == "#,##0.00"
