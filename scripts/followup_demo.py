@@ -91,7 +91,11 @@ def follow_up(target: str, out: Path, lang: str) -> list[Path]:
         if len(wrong) != 1:
             raise RuntimeError(f"expected one reading of {WRONG_KWH} kWh, found {len(wrong)}")
         client.correct_reading(
-            PROCUREMENT, wrong[0].name, quantity=RIGHT_KWH, entered_by="Energicontroller"
+            PROCUREMENT,
+            wrong[0].name,
+            quantity=RIGHT_KWH,
+            unit="kWh",
+            entered_by="Energicontroller",
         )
         print(f"corrected {wrong[0].name}: {WRONG_KWH} -> {RIGHT_KWH} kWh")
         report = client.follow_up_report(
