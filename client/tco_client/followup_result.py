@@ -9,13 +9,14 @@ the server); nothing is recomputed except what is labelled as derived (``margin_
 :meth:`FollowUpReport.running_totals`).
 
 >>> report = FollowUpReport(response)                                      # doctest: +SKIP
->>> report.periods.loc["2028", ["observed", "expected", "deviation_share", "outcome"]]
+>>> report.periods[["observed", "expected", "deviation_share", "outcome"]]  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
 from typing import Any
 
@@ -110,6 +111,16 @@ def reading_rows(readings: Iterable[fpb.Reading]) -> pd.DataFrame:
         "file_sha256",
     ]
     return pd.DataFrame(rows, columns=columns)
+
+
+def cents(value: float) -> float:
+    """Money derived on the client (a difference of two figures) rounded half-up to the cent.
+
+    >>> cents(1737507.91 - 1634102.24), cents(-0.005)
+    (103405.67, -0.01)
+    """
+    rounded = Decimal(repr(float(value))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return float(rounded)
 
 
 def _finite(value: float) -> float | None:
@@ -214,7 +225,7 @@ class FollowUpReport:
                     f"awarded_evaluated_cost_{cur}": a.evaluated_cost if a else None,
                     f"hindsight_evaluated_cost_{cur}": n.evaluated_cost if n else None,
                     f"evaluated_cost_change_{cur}": (
-                        n.evaluated_cost - a.evaluated_cost if a and n else None
+                        cents(n.evaluated_cost - a.evaluated_cost) if a and n else None
                     ),
                     f"awarded_life_cycle_cost_{cur}": a.life_cycle_cost if a else None,
                     f"hindsight_life_cycle_cost_{cur}": n.life_cycle_cost if n else None,
@@ -309,7 +320,7 @@ class FollowUpReport:
             "awarded_life_cycle_cost": r.awarded_life_cycle_cost,
             "realised_life_cycle_cost": r.realised_life_cycle_cost,
             "forecast_life_cycle_cost": r.forecast_life_cycle_cost,
-            "forecast_minus_awarded": r.forecast_life_cycle_cost - r.awarded_life_cycle_cost,
+            "forecast_minus_awarded": cents(r.forecast_life_cycle_cost - r.awarded_life_cycle_cost),
             "total_amount": r.total_amount,
             "coverage": r.coverage,
             "has_hindsight": has_hindsight,
@@ -318,7 +329,9 @@ class FollowUpReport:
             "best_in_hindsight": list(h.best_in_hindsight) if has_hindsight else [],
             "awarded_margin": h.awarded_margin if has_hindsight else None,
             "hindsight_margin": h.hindsight_margin if has_hindsight else None,
-            "margin_change": (h.hindsight_margin - h.awarded_margin) if has_hindsight else None,
+            "margin_change": (
+                cents(h.hindsight_margin - h.awarded_margin) if has_hindsight else None
+            ),
             "observed_ratios": dict(sorted(h.observed_ratios.items())),
         }
 

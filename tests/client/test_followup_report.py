@@ -200,3 +200,13 @@ def test_chart_is_one_png_drawn_once_the_same_bytes_each_time(
     assert first.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert first.read_bytes() == second.read_bytes()
     assert b"Software" not in first.read_bytes()
+
+
+def test_the_worked_examples_in_the_docstrings_hold() -> None:
+    import doctest
+
+    from tco_client import followup, followup_result, i18n_followup
+
+    for module in (followup, followup_result, i18n_followup):
+        failed, _ = doctest.testmod(module)
+        assert failed == 0, module.__name__
