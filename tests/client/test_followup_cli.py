@@ -234,3 +234,20 @@ def test_report_text_json_excel_and_chart(
     unknown = cli("followup", "report", "led-2027/c1", "--period", "2031", "--server", target)
     assert unknown.exit_code == 2
     assert "no period 2031" in unknown.stderr
+
+
+def test_a_bad_readings_file_is_refused_naming_row_and_column_before_anything_is_sent(
+    cli: Callable[..., CliResult], service: tuple[Any, str], tmp_path: Path
+) -> None:
+    recording, target = service
+    lines = (FOLLOWUP / "readings-2027-2028.csv").read_text(encoding="utf-8").splitlines()
+    lines[2] = lines[2].replace("3540,7", "-3540,7")  # row 3: a negative consumption
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    refused = cli(
+        "followup", "readings", "led-2027", bad, *MAP, "--entered-by", "me", "--server", target
+    )  # fmt: skip
+    assert refused.exit_code == 2
+    assert "row 3" in refused.stderr
+    assert "Förbrukning" in refused.stderr
+    assert recording.requests == []
