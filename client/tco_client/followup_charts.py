@@ -106,9 +106,20 @@ def _valued_panel(
 ) -> None:
     """Cost (``money``) or emissions (``kgCO2e``) summed over the promises."""
     ends = _ends(report)
-    summed = totals.groupby("end", sort=True)[
-        [f"observed_{kind}", f"expected_{kind}", f"raw_promise_{kind}"]
-    ].sum(min_count=1)
+    columns = [f"observed_{kind}", f"expected_{kind}", f"raw_promise_{kind}"]
+    # each promise's running total holds from its last period on (a promise without an outcome
+    # in a later period still counts what it had), then the promises are summed
+    summed = pd.DataFrame(
+        {
+            column: totals.pivot_table(
+                index="end", columns=["item", "resource"], values=column, aggfunc="sum"
+            )
+            .sort_index()
+            .ffill()
+            .sum(axis=1)
+            for column in columns
+        }
+    )
     x = [ends[0], *summed.index]
     colour = "#0072B2" if kind == "money" else "#009E73"
     ax.plot(x, [0, *summed[f"observed_{kind}"]], color=colour, marker="o", linewidth=2,
@@ -151,12 +162,17 @@ def _deviation_panel(ax: Axes, report: FollowUpReport, lang: str) -> None:
                 label=None if key in seen else _outcome_legend(key, lang),
             )
             seen.add(key)
+            share = f"{format_number(row['deviation_share'] * 100, 1, lang)}\u00a0%"
+            named = (
+                f"{resource_label(str(resource), lang)}\n{share}" if len(promises) > 1 else share
+            )
             ax.annotate(
-                f"{format_number(row['deviation_share'] * 100, 1, lang)}\u00a0%",
+                named,
                 xy=(x, row["deviation_share"]),
-                xytext=(0, 3 if row["deviation_share"] >= 0 else -10),
+                xytext=(0, 3 if row["deviation_share"] >= 0 else -3),
                 textcoords="offset points",
                 ha="center",
+                va="bottom" if row["deviation_share"] >= 0 else "top",
                 fontsize=7.5,
             )
     ax.axhline(0, color="#555555", linewidth=0.8)

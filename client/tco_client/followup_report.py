@@ -256,6 +256,7 @@ class _Writer:
                 (t("currency"), self.cur, None),
             ],
         )
+        row = self.facts_lines(ws, row)
         row = self.money_lines(ws, row)
         row = self.hindsight_lines(ws, row)
         row = self.heading(ws, row, "contract_terms")
@@ -290,6 +291,18 @@ class _Writer:
         self.table(ws, outcome, start_row=row)
         ws.freeze_panes = "A2"
         fit_widths(ws)
+
+    def facts_lines(self, ws: Worksheet, row: int) -> int:
+        """What the winning bid promised beyond the followed-up consumption."""
+        facts, t = self.report.commitment.facts, self.t
+        row = self.heading(ws, row, "promised_facts")
+        lines: list[tuple[str, Any, str | None]] = [
+            (f"{t('awarded_evaluated_cost')} ({self.cur})", facts.evaluated_cost.value, FMT_MONEY),
+            (t("promised_emissions"), facts.emissions_kg_co2e, FMT_KG),
+        ]
+        for item, life in sorted(facts.service_life.items()):
+            lines.append((f"{t('service_life')}: {item}", f"{life.value:g} {life.unit}", None))
+        return self.pairs(ws, row, lines)
 
     def money_lines(self, ws: Worksheet, row: int) -> int:
         figures = self.report.key_figures()

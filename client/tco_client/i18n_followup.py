@@ -132,6 +132,13 @@ TEXT: Final[Mapping[str, tuple[str, str]]] = {
     "owed_to_supplier": ("owed to the supplier", "att betala till leverantören"),
     "nothing_owed": ("nothing owed", "inget att betala"),
     "lcc": ("Life-cycle cost", "Livscykelkostnad"),
+    "promised_facts": ("Promised in the winning bid", "Utfäst i det vinnande anbudet"),
+    "awarded_evaluated_cost": ("Evaluated cost at award", "Utvärderingspris vid tilldelning"),
+    "promised_emissions": (
+        "Promised climate impact, study period (kg CO2e)",
+        "Utfäst klimatpåverkan, kalkylperioden (kg CO2e)",
+    ),
+    "service_life": ("Service life", "Livslängd"),
     "awarded_lcc": ("Awarded LCC", "LCC vid tilldelning"),
     "realised_lcc": ("Realised LCC to date", "Realiserad LCC hittills"),
     "forecast_lcc": ("LCC forecast to the end", "LCC-prognos till avtalets slut"),

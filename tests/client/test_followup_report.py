@@ -210,3 +210,51 @@ def test_the_worked_examples_in_the_docstrings_hold() -> None:
     for module in (followup, followup_result, i18n_followup):
         failed, _ = doctest.testmod(module)
         assert failed == 0, module.__name__
+
+
+def test_several_promises_normalised_with_savings_and_an_unsettled_period(tmp_path: Path) -> None:
+    """A second promise (district heating, normalised by degree days: the adjusted promise
+    differs from the raw one) saving beyond its band, a bonus paid to the supplier (a negative
+    amount), and a third period not settled for low coverage: every sheet and the chart render,
+    the conditions are listed."""
+    response = followup_sample.response()
+    response.commitment.facts.service_life[ITEM].value = 25
+    response.commitment.facts.service_life[ITEM].unit = "years"
+    heat = response.commitment.promises.add(
+        item="Fjärrvärmecentral", resource="district_heating", series="fv-hus-7"
+    )
+    heat.terms.clause = fpb.CLAUSE_KIND_BONUS_SHARE
+    heat.terms.bonus_share = 0.5
+    heat.terms.tolerance = 0.05
+    heat.terms.normalisation = fpb.NORMALISATION_DEGREE_DAYS
+    heat.terms.degree_day_series = "smhi-ronneby"
+    heat.promised_per_year.value, heat.promised_per_year.unit = 100000, "kWh/year"
+    for period, observed, expected, outcome, amount, dd in (
+        (response.periods[0], 97000, 104000, fpb.OUTCOME_SAVINGS, -910.0, 3640.0),
+        (response.periods[1], 99000, 101000, fpb.OUTCOME_WITHIN_BAND, 0.0, 3535.0),
+    ):
+        period.outcomes.add(
+            item="Fjärrvärmecentral", resource="district_heating", unit="kWh",
+            observed=observed, expected=expected, raw_promise=100000,
+            deviation=observed - expected, deviation_share=(observed - expected) / expected,
+            deviation_value=(observed - expected) * 0.9, outcome=outcome, amount=amount,
+            coverage=1.0, settled=True,
+        )  # fmt: skip
+        period.degree_days["smhi-ronneby"] = dd
+    third = response.periods.add(label="2029")
+    third.start_time.FromJsonString("2028-12-31T23:00:00Z")
+    third.end_time.FromJsonString("2029-12-31T23:00:00Z")
+    third.outcomes.add(
+        item=ITEM, resource="electricity", unit="kWh", observed=20000, expected=36400,
+        raw_promise=36400, deviation=-16400, deviation_share=-16400 / 36400, coverage=0.5,
+    )  # fmt: skip
+    report = FollowUpReport(response)
+    assert report.periods.loc[("2027", "Fjärrvärmecentral", "district_heating"), "amount_SEK"] < 0
+    assert list(report.conditions["value"]) == [3640.0, 3535.0]
+    wb = build_followup_workbook(report, "sv")
+    assert {"besparing utöver åtagandet", "ej avräknad"} <= _texts(wb["Avräkningsperioder"])
+    assert {"Graddagar", "smhi-ronneby"} <= _texts(wb["Datatäckning"])
+    summary = _texts(wb["Sammanfattning"])
+    assert {"fjärrvärme", "normalårskorrigering med graddagar", "Bonusandel (%)"} <= summary
+    assert f"Livslängd: {ITEM}" in summary
+    assert write_followup_chart(report, tmp_path / "many.png", lang="sv").stat().st_size > 0
