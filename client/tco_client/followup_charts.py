@@ -176,6 +176,7 @@ def _deviation_panel(ax: Axes, report: FollowUpReport, lang: str) -> None:
                 fontsize=7.5,
             )
     ax.axhline(0, color="#555555", linewidth=0.8)
+    ax.margins(y=0.15)
     ax.set_xticks(range(len(labels)), labels)
     _style(ax, fu_text("chart_deviation", lang), "%", lang, percent=True)
     ax.legend(fontsize=7, frameon=False, loc="best")
