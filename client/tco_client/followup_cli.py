@@ -409,16 +409,19 @@ def _write_outputs(
 def report_text(result: FollowUpReport, lang: str = "en") -> str:
     """The report as text: each period and promise, cumulative, LCC and the hindsight."""
     from tco_client.i18n import format_number, format_percent, resource_label
-    from tco_client.i18n_followup import fu_text, outcome_label, yes_no
+    from tco_client.i18n_followup import fu_text, fu_warning_text, outcome_label, yes_no
 
     cur = result.currency
 
     def money(value: float) -> str:
         return f"{format_number(value, 2, lang)} {cur}"
 
+    labels = [*result.period_labels, fu_text("cumulative", lang)]
+    width = max(len(label) for label in labels)
+
     def line(period: str, row: dict[Any, Any]) -> str:
         return (
-            f"  {period:<10} {resource_label(str(row['resource']), lang):<14} "
+            f"  {period:<{width}} {resource_label(str(row['resource']), lang):<14} "
             f"{format_number(row['observed'], 0, lang):>12} / "
             f"{format_number(row['expected'], 0, lang)} {row['unit']}  "
             f"{format_percent(row['deviation_share'], 1, lang):>8}  "
@@ -450,5 +453,5 @@ def report_text(result: FollowUpReport, lang: str = "en") -> str:
     else:
         lines.append(fu_text("no_hindsight", lang))
     for code, message in zip(result.warnings["code"], result.warnings["message"], strict=True):
-        lines.append(f"{code}: {message}")
+        lines.append(f"{code}: {fu_warning_text(str(code), str(message), lang)}")
     return "\n".join(lines)

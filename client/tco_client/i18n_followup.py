@@ -247,12 +247,25 @@ SETTLEMENT_LABELS: Final[Mapping[str, tuple[str, str]]] = {
 WARNING_LABELS: Final[Mapping[str, tuple[str, str]]] = {
     "LOW_COVERAGE": (
         "readings cover too little of a period to settle it",
-        "mätvärdena täcker för lite av en period för att den ska avräknas",
+        "mätvärdena täcker för lite av perioden: den avräknas inte",
     ),
-    "ESTIMATED_READINGS": ("some readings are estimated", "vissa mätvärden är uppskattade"),
+    "ESTIMATED_READINGS": ("some readings are estimated", "en del av utfallet är uppskattat"),
+    "NOT_SETTLED": (
+        "no settlement period is settled yet",
+        "ingen avräkningsperiod är avräknad ännu",
+    ),
+    "READING_GAPS": ("a settled period has gaps", "en avräknad period har luckor i mätvärdena"),
+    "CONDITIONS_INCOMPLETE": (
+        "the activity or degree days do not cover the period: it is not settled",
+        "aktivitet eller graddagar täcker inte perioden: den avräknas inte",
+    ),
     "BASELINE_OUTSIDE_GUIDELINE_14": (
         "the regression baseline is outside ASHRAE Guideline 14's limits",
         "referensmodellen ligger utanför ASHRAE Guideline 14:s gränser",
+    ),
+    "RANKING_CHANGED_IN_HINDSIGHT": (
+        "another bid would rank first in hindsight",
+        "ett annat anbud skulle rangordnas först i efterhand",
     ),
 }
 
