@@ -253,10 +253,12 @@ def readings(
 
                 _out(to_json(followup_pb2.ListReadingsResponse(readings=found)))
                 return
-            frame = client.readings(procurement_id, series) if found else None
-        if frame is None:
+        if not found:
             _out("no readings")
             return
+        from tco_client.followup_result import reading_rows
+
+        frame = reading_rows(found)
         shown = ["reading", "series", "start", "end", "quantity", "unit", "estimated"]
         _out(frame[[*shown, "superseded", "supersedes"]].to_string(index=False))
         return
