@@ -251,3 +251,17 @@ def test_a_bad_readings_file_is_refused_naming_row_and_column_before_anything_is
     assert "row 3" in refused.stderr
     assert "Förbrukning" in refused.stderr
     assert recording.requests == []
+
+
+def test_the_example_readings_are_what_their_generator_writes(tmp_path: Path) -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("gen", FOLLOWUP / "generate_readings.py")
+    assert spec is not None
+    assert spec.loader is not None
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    assert generator.main([str(tmp_path / "again.csv")]) == 0
+    committed = (FOLLOWUP / "readings-2027-2028.csv").read_bytes()
+    assert (tmp_path / "again.csv").read_bytes() == committed
+    assert len(committed.decode("utf-8").splitlines()) == 1 + 23  # header, July 2028 missing
