@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
-from tco_client import procurement_cli
+from tco_client import followup_cli, procurement_cli
 from tco_client.defaults import DEFAULT_TARGET, DEFAULT_TIMEOUT
 from tco_client.i18n import text
 from tco_client.version import __version__
@@ -480,6 +480,7 @@ def analyze(
 
 
 app.add_typer(procurement_cli.app, name="procurement")  # tco procurement … (records)
+app.add_typer(followup_cli.app, name="followup")  # tco followup … (contract follow-up)
 
 
 def _version(value: bool) -> None:
