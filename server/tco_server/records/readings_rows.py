@@ -1,0 +1,382 @@
+"""The rows of stored readings (#19): tables, bulk insert, the canonical digest of a batch, and
+the check of a batch's rows against its chain record (for :meth:`RecordStore.verify`).
+
+A batch of readings is one chain record (kind ``readings``, subject
+``procurements/{p}/readings/batches/b{n}``, payload never sealed: readings are not bids) and its
+rows in ``tco_readings``. The record's payload carries ``rows`` and ``rows_sha256``, the
+**canonical digest** of the rows, so the record's hash covers every reading:
+
+    rows_sha256 = SHA-256( canonical JSON of the batch's series names, in order of first use
+                           ‖ for each row in index order, big-endian and packed:
+                             series position u32 ‖ start µs i64 ‖ end µs i64 ‖ quantity f64 ‖
+                             estimated u8 ‖ superseded batch number i64 ‖ superseded index i32 )
+
+(times in microseconds since 1970-01-01 UTC; quantity in the series' canonical unit; the
+superseded reading 0/0 when none). Worked example: a batch of one reading of series
+``meter-a``, 2027-01-01 to 2027-02-01, 3100 kWh, hashes ``["meter-a"]`` then the 41 bytes
+``00000000 | 0005ae0f1a9a4000 | 0005aec6b0a1c000 | 40a8380000000000 | 00 | 0…0 | 0…0``.
+
+An edited, removed or added row of a batch changes the digest: :func:`batch_problem` says so
+and verification names the batch's record. Rows are numeric only (series by id, batch by id): a
+reading's name is ``procurements/{p}/readings/b{n}-{index}``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+import numpy as np
+import numpy.typing as npt
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from tco_server import errors
+
+_metadata = sa.MetaData()
+_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+series_table = sa.Table(
+    "tco_reading_series",
+    _metadata,
+    sa.Column("id", _ID, primary_key=True, autoincrement=True),
+    sa.Column("organization", sa.String(64), nullable=False),
+    sa.Column("procurement", sa.String(64), nullable=False),
+    sa.Column("series", sa.String(100), nullable=False),
+    sa.Column("kind", sa.SmallInteger(), nullable=False),
+    sa.Column("unit", sa.String(64), nullable=False),
+)
+batches_table = sa.Table(
+    "tco_reading_batches",
+    _metadata,
+    sa.Column("id", _ID, primary_key=True, autoincrement=True),
+    sa.Column("organization", sa.String(64), nullable=False),
+    sa.Column("procurement", sa.String(64), nullable=False),
+    sa.Column("number", sa.BigInteger(), nullable=False),
+    sa.Column("record_seq", sa.BigInteger(), nullable=False),
+    sa.Column("row_count", sa.BigInteger(), nullable=False),
+)
+readings_table = sa.Table(
+    "tco_readings",
+    _metadata,
+    sa.Column("batch_id", sa.BigInteger(), primary_key=True),
+    sa.Column("idx", sa.Integer(), primary_key=True),
+    sa.Column("series_id", sa.BigInteger(), nullable=False),
+    sa.Column("start_us", sa.BigInteger(), nullable=False),
+    sa.Column("end_us", sa.BigInteger(), nullable=False),
+    sa.Column("quantity", sa.Float(precision=53), nullable=False),
+    sa.Column("estimated", sa.Boolean(), nullable=False),
+    sa.Column("sup_batch", sa.BigInteger(), nullable=True),
+    sa.Column("sup_idx", sa.Integer(), nullable=True),
+)
+
+_COLUMNS = "batch_id, idx, series_id, start_us, end_us, quantity, estimated, sup_batch, sup_idx"
+_SQLITE_INSERT = f"INSERT INTO tco_readings ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_PG_COPY = f"COPY tco_readings ({_COLUMNS}) FROM STDIN (FORMAT BINARY)"
+_PG_SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
+_PG_TRAILER = b"\xff\xff"
+_DIGEST = np.dtype(
+    [
+        ("series", ">u4"),
+        ("start", ">i8"),
+        ("end", ">i8"),
+        ("quantity", ">f8"),
+        ("estimated", "u1"),
+        ("sup_batch", ">i8"),
+        ("sup_idx", ">i4"),
+    ]
+)
+
+
+def _copy_dtype(superseding: bool) -> np.dtype[Any]:
+    """One row of PostgreSQL's binary COPY: field count, then (length, value) per column (a NULL
+    is length -1 and no value)."""
+    fields: list[tuple[str, str]] = [("count", ">i2")]
+    for name, kind in (
+        ("batch_id", ">i8"),
+        ("idx", ">i4"),
+        ("series_id", ">i8"),
+        ("start_us", ">i8"),
+        ("end_us", ">i8"),
+        ("quantity", ">f8"),
+        ("estimated", "u1"),
+    ):
+        fields += [(f"{name}_len", ">i4"), (name, kind)]
+    if superseding:
+        fields += [("sup_batch_len", ">i4"), ("sup_batch", ">i8")]
+        fields += [("sup_idx_len", ">i4"), ("sup_idx", ">i4")]
+    else:
+        fields += [("sup_batch_len", ">i4"), ("sup_idx_len", ">i4")]
+    return np.dtype(fields)
+
+
+_COPY_PLAIN, _COPY_SUPERSEDING = _copy_dtype(False), _copy_dtype(True)
+
+I64 = npt.NDArray[np.int64]
+Violation = tuple[str, str, str]
+
+
+class ReadingsError(Exception):
+    """Readings refused: every ``(field path, reason, message)``."""
+
+    def __init__(self, violations: list[Violation]) -> None:
+        first = violations[0] if violations else ("", "", "")
+        more = f" (and {len(violations) - 1} more)" if len(violations) > 1 else ""
+        super().__init__(f"{first[0]}: {first[2]}{more}")
+        self.violations = violations
+
+    def status(self) -> grpc.Status:
+        """INVALID_ARGUMENT with a BadRequest naming each field (reason INVALID_READINGS)."""
+        return errors.request_status(
+            grpc.StatusCode.INVALID_ARGUMENT,
+            str(self),
+            "INVALID_READINGS",
+            [(path, message, reason) for path, reason, message in self.violations],
+        )
+
+
+def reading_name(procurement: str, number: int, index: int) -> str:
+    return f"procurements/{procurement}/readings/b{number}-{index}"
+
+
+def batch_name(procurement: str, number: int) -> str:
+    return f"procurements/{procurement}/readings/batches/b{number}"
+
+
+@dataclass(frozen=True)
+class Rows:
+    """The rows of one batch in index order (row k has index k + 1), columns as arrays."""
+
+    series: tuple[str, ...]  # the batch's series names, in order of first use
+    position: I64  # each row's series, as a position in ``series``
+    start: I64  # µs since the epoch, UTC
+    end: I64
+    quantity: npt.NDArray[np.float64]  # in the series' canonical unit
+    estimated: npt.NDArray[np.bool_]
+    sup_number: I64  # the superseded reading's batch number, 0 when none
+    sup_idx: I64  # and its index, 0 when none
+
+    def __len__(self) -> int:
+        return len(self.start)
+
+
+def digest(rows: Rows) -> str:
+    """The canonical digest of a batch's rows (see the module docstring)."""
+    packed = np.empty(len(rows), _DIGEST)
+    packed["series"] = rows.position
+    packed["start"] = rows.start
+    packed["end"] = rows.end
+    packed["quantity"] = rows.quantity
+    packed["estimated"] = rows.estimated
+    packed["sup_batch"] = rows.sup_number
+    packed["sup_idx"] = rows.sup_idx
+    names = json.dumps(list(rows.series), separators=(",", ":"), ensure_ascii=False)
+    hasher = hashlib.sha256(names.encode("utf-8"))
+    hasher.update(packed.tobytes())
+    return hasher.hexdigest()
+
+
+def insert(
+    connection: Connection, batch_id: int, rows: Rows, series_ids: I64, sup_batch_ids: I64
+) -> None:
+    """Insert a batch's rows in the open transaction: ``executemany`` on SQLite, binary COPY on
+    PostgreSQL. ``series_ids[p]`` is the id of series position p; ``sup_batch_ids`` the id of
+    each row's superseded batch (0: none)."""
+    ids = series_ids[rows.position]
+    driver: Any = connection.connection.driver_connection
+    if connection.dialect.name != "postgresql":
+        n = len(rows)
+        sup_batch: list[int | None] = [None] * n
+        sup_idx: list[int | None] = [None] * n
+        for k in np.flatnonzero(sup_batch_ids).tolist():
+            sup_batch[k], sup_idx[k] = int(sup_batch_ids[k]), int(rows.sup_idx[k])
+        driver.executemany(
+            _SQLITE_INSERT,
+            zip(
+                [batch_id] * n,
+                range(1, n + 1),
+                ids.tolist(),
+                rows.start.tolist(),
+                rows.end.tolist(),
+                rows.quantity.tolist(),
+                rows.estimated.astype(np.int8).tolist(),
+                sup_batch,
+                sup_idx,
+                strict=True,
+            ),
+        )
+        return
+    superseding = sup_batch_ids != 0
+    parts = [_PG_SIGNATURE]
+    for mask, dtype in ((~superseding, _COPY_PLAIN), (superseding, _COPY_SUPERSEDING)):
+        count = int(mask.sum())
+        if not count:
+            continue
+        out = np.empty(count, dtype)
+        out["count"] = 9
+        for name, size in (
+            ("batch_id", 8),
+            ("idx", 4),
+            ("series_id", 8),
+            ("start_us", 8),
+            ("end_us", 8),
+            ("quantity", 8),
+            ("estimated", 1),
+        ):
+            out[f"{name}_len"] = size
+        out["batch_id"] = batch_id
+        out["idx"] = np.flatnonzero(mask) + 1
+        out["series_id"] = ids[mask]
+        out["start_us"] = rows.start[mask]
+        out["end_us"] = rows.end[mask]
+        out["quantity"] = rows.quantity[mask]
+        out["estimated"] = rows.estimated[mask]
+        if dtype is _COPY_SUPERSEDING:
+            out["sup_batch_len"], out["sup_idx_len"] = 8, 4
+            out["sup_batch"] = sup_batch_ids[mask]
+            out["sup_idx"] = rows.sup_idx[mask]
+        else:
+            out["sup_batch_len"], out["sup_idx_len"] = -1, -1
+        parts.append(out.tobytes())
+    parts.append(_PG_TRAILER)
+    with driver.cursor() as cursor, cursor.copy(_PG_COPY) as copy:
+        copy.write(b"".join(parts))
+
+
+# -- checking (VerifyRecords) ----------------------------------------------------------------
+
+_r, _b, _s = readings_table.c, batches_table.c, series_table.c
+_sup = batches_table.alias("sup")
+_BATCH = sa.select(_b.id, _b.record_seq, _b.row_count).where(
+    _b.organization == sa.bindparam("org"),
+    _b.procurement == sa.bindparam("procurement"),
+    _b.number == sa.bindparam("number"),
+)
+_ROWS = (
+    sa.select(
+        _r.idx,
+        _r.series_id,
+        _r.start_us,
+        _r.end_us,
+        _r.quantity,
+        _r.estimated,
+        _sup.c.number,
+        _r.sup_idx,
+    )
+    .select_from(readings_table.outerjoin(_sup, _sup.c.id == _r.sup_batch))
+    .where(_r.batch_id == sa.bindparam("batch"))
+    .order_by(_r.idx)
+)
+_SERIES = sa.select(_s.id, _s.organization, _s.procurement, _s.series).where(
+    _s.id.in_(sa.bindparam("ids", expanding=True))
+)
+
+
+def batch_number(subject: str) -> int | None:
+    """``procurements/p/readings/batches/b17`` -> 17 (None for another subject)."""
+    head, _, last = subject.rpartition("/readings/batches/b")
+    return int(last) if head and last.isdigit() else None
+
+
+def batch_problem(
+    connection: Connection,
+    *,
+    organization: str,
+    procurement: str,
+    subject: str,
+    seq: int,
+    payload: bytes,
+) -> str:
+    """What is wrong with the stored rows of the batch record ``seq`` ("" when nothing): rows
+    missing, added, edited, or the batch row pointing elsewhere."""
+    number = batch_number(subject)
+    try:
+        facts = json.loads(payload)
+        names: Sequence[str] = facts["series"]
+        expected_rows, expected_digest = int(facts["rows"]), str(facts["rows_sha256"])
+    except (ValueError, KeyError, TypeError):
+        return "the batch record's payload is not a readings batch"
+    found = connection.execute(
+        _BATCH, {"org": organization, "procurement": procurement, "number": number}
+    ).first()
+    if found is None or int(found.record_seq) != seq or int(found.row_count) != expected_rows:
+        return "the batch's row in tco_reading_batches is missing or was changed"
+    stored = connection.execute(_ROWS, {"batch": found.id}).all()
+    if [int(row[0]) for row in stored] != list(range(1, len(stored) + 1)):
+        return "readings of the batch are missing or were added (tco_readings)"
+    ids = sorted({int(row[1]) for row in stored})
+    series = {
+        int(row.id): (row.organization, row.procurement, row.series)
+        for row in connection.execute(_SERIES, {"ids": ids})
+    }
+    position = {name: k for k, name in enumerate(names)}
+    try:
+        positions = [position[series[int(row[1])][2]] for row in stored]
+        owners = {series[i][:2] for i in ids}
+    except KeyError:
+        return "a reading of the batch names a series the batch does not (tco_readings)"
+    if owners - {(organization, procurement)}:
+        return "a reading of the batch names another procurement's series (tco_readings)"
+    n = len(stored)
+    rows = Rows(
+        series=tuple(names),
+        position=np.asarray(positions, np.int64).reshape(n),
+        start=np.asarray([row[2] for row in stored], np.int64).reshape(n),
+        end=np.asarray([row[3] for row in stored], np.int64).reshape(n),
+        quantity=np.asarray([row[4] for row in stored], np.float64).reshape(n),
+        estimated=np.asarray([bool(row[5]) for row in stored], np.bool_).reshape(n),
+        sup_number=np.asarray([row[6] or 0 for row in stored], np.int64).reshape(n),
+        sup_idx=np.asarray([row[7] or 0 for row in stored], np.int64).reshape(n),
+    )
+    if n != expected_rows or digest(rows) != expected_digest:
+        return "a reading of the batch was changed (tco_readings): its digest differs"
+    return ""
+
+
+# -- queries of readings.py and readings_list.py ------------------------------------------------
+
+_later = readings_table.alias("later")
+#: True for a reading a later one supersedes (the partial index on sup_batch answers it).
+SUPERSEDED = (
+    sa.exists()
+    .where(_later.c.sup_batch == _r.batch_id, _later.c.sup_idx == _r.idx)
+    .label("superseded")
+)
+QUERIES: dict[str, Any] = {
+    "series": sa.select(_s.id, _s.series, _s.kind, _s.unit).where(
+        _s.organization == sa.bindparam("org"),
+        _s.procurement == sa.bindparam("procurement"),
+        _s.series.in_(sa.bindparam("names", expanding=True)),
+    ),
+    "last": sa.select(sa.func.max(_b.number)).where(
+        _b.organization == sa.bindparam("org"), _b.procurement == sa.bindparam("procurement")
+    ),
+    "target": sa.select(_b.id, _r.series_id)
+    .select_from(batches_table.join(readings_table, _r.batch_id == _b.id))
+    .where(
+        _b.organization == sa.bindparam("org"),
+        _b.procurement == sa.bindparam("procurement"),
+        _b.number == sa.bindparam("number"),
+        _r.idx == sa.bindparam("idx"),
+    ),
+}
+_CURRENT_ROWS = (
+    sa.select(_r.batch_id, _r.idx, _r.start_us, _r.end_us, _r.quantity, _r.estimated, _b.number)
+    .select_from(readings_table.join(batches_table, _b.id == _r.batch_id))
+    .where(_r.series_id == sa.bindparam("series"), ~SUPERSEDED)
+)
+#: Current readings of a series starting in [lo, hi), by start.
+QUERIES["within"] = (
+    _CURRENT_ROWS.where(_r.start_us >= sa.bindparam("lo"), _r.start_us < sa.bindparam("hi"))
+    .order_by(_r.start_us)
+    .limit(sa.bindparam("limit"))
+)
+#: The current readings of a series starting before ``lo``, latest first.
+QUERIES["before"] = (
+    _CURRENT_ROWS.where(_r.start_us < sa.bindparam("lo"))
+    .order_by(_r.start_us.desc())
+    .limit(sa.bindparam("limit"))
+)
