@@ -625,7 +625,8 @@ def append_readings(
                 "row_count": len(rows),
             },
         )
-        rr.insert(connection, int(batch_id), rows, ids, sup_batch)
+        runs = [(r["first"], r["count"], r["interval_seconds"] * _US) for r in batch.intervals_meta]
+        rr.insert(connection, int(batch_id), rows, ids, sup_batch, runs)
 
     record = store.append(
         organization,
