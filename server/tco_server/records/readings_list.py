@@ -70,15 +70,17 @@ def load_series(  # noqa: PLR0917 - the interface of FOLLOWUP.md
         rows = [row for row in before if int(row.end_us) > lo]
         rows += connection.execute(_SQL["within"], params).all()
     prefix = f"procurements/{procurement}/readings/b"
+    moments: dict[int, datetime] = {}  # interval data: each end is the next start
+
+    def when(us: int) -> datetime:
+        found = moments.get(us)
+        if found is None:
+            found = moments[us] = _EPOCH + timedelta(microseconds=us)
+        return found
+
     return [
-        CoreReading(
-            id=f"{prefix}{row.number}-{row.idx}",
-            start=_when(int(row.start_us)),
-            end=_when(int(row.end_us)),
-            quantity=float(row.quantity),
-            estimated=bool(row.estimated),
-        )
-        for row in rows
+        CoreReading(f"{prefix}{number}-{idx}", when(begin), when(finish), quantity, bool(estimated))
+        for _, idx, begin, finish, quantity, estimated, number in rows
     ]
 
 

@@ -14,7 +14,14 @@ rows in ``tco_readings``. The record's payload carries ``rows`` and ``rows_sha25
 (times in microseconds since 1970-01-01 UTC; quantity in the series' canonical unit; the
 superseded reading 0/0 when none). Worked example: a batch of one reading of series
 ``meter-a``, 2027-01-01 to 2027-02-01, 3100 kWh, hashes ``["meter-a"]`` then the 41 bytes
-``00000000 | 0005ae0f1a9a4000 | 0005aec6b0a1c000 | 40a8380000000000 | 00 | 0…0 | 0…0``.
+``00000000 000663f6d2342000 000666666f48c000 40a8380000000000 00 0000000000000000 00000000``:
+
+>>> import numpy as np
+>>> one = Rows(("meter-a",), np.array([0]), np.array([1798761600000000]),
+...            np.array([1801440000000000]), np.array([3100.0]), np.array([False]),
+...            np.array([0]), np.array([0]))
+>>> digest(one)
+'a1b0f568048fad4d28adbfafa32df7801a787c74d681a5f0c55cbd503b70841a'
 
 An edited, removed or added row of a batch changes the digest: :func:`batch_problem` says so
 and verification names the batch's record. Rows are numeric only (series by id, batch by id): a
