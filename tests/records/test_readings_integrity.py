@@ -136,3 +136,29 @@ def test_migrations_up_and_down_with_readings(backend: Backend) -> None:
         assert current_revision(engine) is None
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("query", ["within", "before"])
+def test_the_overlap_checks_are_indexed_queries(tmp_path: Path, query: str) -> None:
+    """SQLite's plan of the checks against the stored readings: the (series, start) index and
+    the partial index of superseded readings, never a scan of the readings."""
+    from sqlalchemy.dialects import sqlite
+
+    from tco_server.records import readings_rows as rr
+
+    store = RecordStore.open(f"sqlite:///{tmp_path / 'records.sqlite3'}", None)
+    try:
+        _two_batches(store)
+        sql = str(rr.QUERIES[query].compile(dialect=sqlite.dialect()))
+        with store.engine.connect() as connection:
+            plan = " | ".join(
+                str(row[3])
+                for row in connection.exec_driver_sql(
+                    f"EXPLAIN QUERY PLAN {sql}", (1, 0, 10**18, 2, 0)[: sql.count("?")]
+                )
+            )
+    finally:
+        store.close()
+    assert "USING INDEX tco_readings_by_series (series_id=? AND start_us" in plan, plan
+    assert "USING INDEX tco_readings_by_superseded" in plan, plan
+    assert "SCAN tco_readings" not in plan, plan
