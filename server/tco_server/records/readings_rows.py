@@ -303,12 +303,24 @@ _ROWS = (
         _r.end_us,
         _r.quantity,
         _r.estimated,
-        _sup.c.number,
-        _r.sup_idx,
+        sa.func.coalesce(_sup.c.number, 0),
+        sa.func.coalesce(_r.sup_idx, 0),
     )
     .select_from(readings_table.outerjoin(_sup, _sup.c.id == _r.sup_batch))
     .where(_r.batch_id == sa.bindparam("batch"))
     .order_by(_r.idx)
+)
+_STORED = np.dtype(
+    [
+        ("idx", np.int64),
+        ("series", np.int64),
+        ("start", np.int64),
+        ("end", np.int64),
+        ("quantity", np.float64),
+        ("estimated", np.bool_),
+        ("sup_number", np.int64),
+        ("sup_idx", np.int64),
+    ]
 )
 _SERIES = sa.select(_s.id, _s.organization, _s.procurement, _s.series).where(
     _s.id.in_(sa.bindparam("ids", expanding=True))
@@ -344,32 +356,33 @@ def batch_problem(
     ).first()
     if found is None or int(found.record_seq) != seq or int(found.row_count) != expected_rows:
         return "the batch's row in tco_reading_batches is missing or was changed"
-    stored = connection.execute(_ROWS, {"batch": found.id}).all()
-    if [int(row[0]) for row in stored] != list(range(1, expected_rows + 1)):
+    stored = np.array(
+        [tuple(row) for row in connection.execute(_ROWS, {"batch": found.id}).all()], _STORED
+    ).reshape(-1)
+    if not np.array_equal(stored["idx"], np.arange(1, expected_rows + 1)):
         return "readings of the batch are missing or were added (tco_readings)"
-    ids = sorted({int(row[1]) for row in stored})
+    ids = np.unique(stored["series"])
     series = {
         int(row.id): (row.organization, row.procurement, row.series)
-        for row in connection.execute(_SERIES, {"ids": ids})
+        for row in connection.execute(_SERIES, {"ids": ids.tolist()})
     }
     position = {name: k for k, name in enumerate(names)}
     try:
-        positions = [position[series[int(row[1])][2]] for row in stored]
-        owners = {series[i][:2] for i in ids}
+        positions = np.array([position[series[int(i)][2]] for i in ids.tolist()], np.int64)
+        owners = {series[int(i)][:2] for i in ids.tolist()}
     except KeyError:
         return "a reading of the batch names a series the batch does not (tco_readings)"
     if owners - {(organization, procurement)}:
         return "a reading of the batch names another procurement's series (tco_readings)"
-    n = len(stored)
     rows = Rows(
         series=tuple(names),
-        position=np.asarray(positions, np.int64).reshape(n),
-        start=np.asarray([row[2] for row in stored], np.int64).reshape(n),
-        end=np.asarray([row[3] for row in stored], np.int64).reshape(n),
-        quantity=np.asarray([row[4] for row in stored], np.float64).reshape(n),
-        estimated=np.asarray([bool(row[5]) for row in stored], np.bool_).reshape(n),
-        sup_number=np.asarray([row[6] or 0 for row in stored], np.int64).reshape(n),
-        sup_idx=np.asarray([row[7] or 0 for row in stored], np.int64).reshape(n),
+        position=positions[np.searchsorted(ids, stored["series"])],
+        start=stored["start"],
+        end=stored["end"],
+        quantity=stored["quantity"],
+        estimated=stored["estimated"],
+        sup_number=stored["sup_number"],
+        sup_idx=stored["sup_idx"],
     )
     if digest(rows) != expected_digest:
         return "a reading of the batch was changed (tco_readings): its digest differs"
