@@ -67,7 +67,6 @@ _US = 1_000_000
 #: Times accepted: 1900-01-01 to 2200-01-01 (µs since the epoch).
 _MIN_US, _MAX_US = -2_208_988_800 * _US, 7_258_118_400 * _US
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-_PROCUREMENT = re.compile(r"procurements/([a-z]([a-z0-9-]{0,61}[a-z0-9])?)")
 _READING = re.compile(r"procurements/([^/]+)/readings/b([1-9][0-9]{0,17})-([1-9][0-9]{0,8})")
 _KINDS = (fpb.SERIES_KIND_CONSUMPTION, fpb.SERIES_KIND_ACTIVITY, fpb.SERIES_KIND_DEGREE_DAYS)
 _SOURCES = frozenset(fpb.ReadingSource.values())
