@@ -6,6 +6,7 @@ append-only triggers and the migration both ways."""
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -440,3 +441,31 @@ def test_readings_are_not_sealed_in_an_encrypted_store(backend: Backend) -> None
         assert store.verify(ORG).ok
     finally:
         store.close()
+
+
+def test_concurrent_overlapping_batches_store_only_one(backend: Backend) -> None:
+    """Two stores (as two server processes would have) × 4 threads each append the same
+    January of one meter: the overlap check runs under the chain's lock, so exactly one batch
+    is stored and the others are refused as overlapping."""
+    stores = [RecordStore.open(backend.url, None) for _ in range(2)]
+    outcomes: list[str] = []
+
+    def attempt(store: RecordStore) -> None:
+        try:
+            append(store, request(series=(hourly("meter-a", at(2027, 1, 1), [1.0] * 744),)))
+            outcomes.append("stored")
+        except rd.ReadingsError as error:
+            outcomes.append(error.violations[0][1])
+
+    threads = [threading.Thread(target=attempt, args=(stores[k % 2],)) for k in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    try:
+        assert sorted(outcomes) == ["OVERLAPPING_READINGS"] * 7 + ["stored"]
+        assert len(everything(stores[0], "meter-a", 1000)) == 744
+        assert stores[1].verify(ORG).ok
+    finally:
+        for store in stores:
+            store.close()
