@@ -162,3 +162,36 @@ def test_the_overlap_checks_are_indexed_queries(tmp_path: Path, query: str) -> N
     assert "USING INDEX tco_readings_by_series (series_id=? AND start_us" in plan, plan
     assert "USING INDEX tco_readings_by_superseded" in plan, plan
     assert "SCAN tco_readings" not in plan, plan
+
+
+@pytest.mark.parametrize("what", ["batch", "orphan"])
+def test_readings_inserted_around_the_chain_are_found(backend: Backend, what: str) -> None:
+    """INSERT is what the triggers cannot refuse (the store inserts): a batch row added without
+    its record, or a correction whose batch does not exist, would hide a stored reading from the
+    reports. Verification finds both and names the chain's head record."""
+    store = RecordStore.open(backend.url, None)
+    try:
+        _two_batches(store)
+        with store.engine.begin() as connection:
+            if what == "batch":
+                connection.exec_driver_sql(
+                    "INSERT INTO tco_reading_batches (organization, procurement, number, "
+                    f"record_seq, row_count) VALUES ('{ORG}', '{P}', 3, 4, 1)"
+                )
+            fake = "(SELECT max(id) FROM tco_reading_batches)" if what == "batch" else "999"
+            connection.exec_driver_sql(
+                "INSERT INTO tco_readings (batch_id, idx, series_id, start_us, end_us, quantity, "
+                f"estimated, sup_batch, sup_idx) SELECT {fake}, 1, series_id, start_us, end_us, "
+                "0.0, false, batch_id, idx FROM tco_readings WHERE idx = 1 AND sup_batch IS NULL "
+                "AND batch_id = (SELECT min(batch_id) FROM tco_readings)"
+            )
+        january = rd.load_series(store, ORG, P, "meter-a", at(2027, 1, 1), at(2027, 1, 2))
+        # the stored 3 100 kWh is hidden: replaced by the fake 0 kWh, or by nothing at all
+        assert [r.quantity for r in january] == ([0.0] if what == "batch" else [])
+        found = store.verify(ORG)
+        assert not found.ok
+        assert found.broken is not None
+        assert found.broken.seq == 4
+        assert ("b3" if what == "batch" else "corrections of no batch") in found.problem
+    finally:
+        store.close()

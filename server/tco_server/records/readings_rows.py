@@ -389,6 +389,27 @@ def batch_problem(
     return ""
 
 
+_BATCHES = sa.select(_b.procurement, _b.number).where(_b.organization == sa.bindparam("org"))
+_later_rows = readings_table.alias("later_rows")
+#: Corrections whose batch is gone (or never was): they would hide the reading they name.
+_ORPHANS = sa.select(sa.func.count()).where(
+    _later_rows.c.sup_batch.is_not(None),
+    ~sa.exists().where(_b.id == _later_rows.c.batch_id),
+)
+
+
+def uncovered(connection: Connection, organization: str, covered: set[tuple[str, int]]) -> str:
+    """What the readings tables hold that no record of the chain covers ("" when nothing): a
+    batch of ``organization`` without its record, or a correction without its batch."""
+    for row in connection.execute(_BATCHES, {"org": organization}):
+        if (row.procurement, int(row.number)) not in covered:
+            name = f"procurements/{row.procurement}/readings/batches/b{row.number}"
+            return f"tco_reading_batches holds {name}, which no record covers (rows were added)"
+    if connection.execute(_ORPHANS).scalar_one():
+        return "tco_readings holds corrections of no batch (rows were added)"
+    return ""
+
+
 # -- queries of readings.py and readings_list.py ------------------------------------------------
 
 _later = readings_table.alias("later")

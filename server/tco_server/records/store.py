@@ -518,12 +518,15 @@ class RecordStore:
     def verify(self, organization: str) -> Verification:
         """Check ``organization``'s chain record by record (see :func:`chain.first_break`); a
         readings batch's rows against its record's digest too
-        (:func:`readings_rows.batch_problem`)."""
+        (:func:`readings_rows.batch_problem`), and that no batch of readings lacks its record
+        (:func:`readings_rows.uncovered`: rows inserted around the chain)."""
+        covered: set[tuple[str, int]] = set()
         with self.engine.connect() as connection:
 
             def rows_problem(link: Link) -> str:
                 if link.kind != READINGS or link.encrypted:
                     return ""
+                covered.add((link.procurement, readings_rows.batch_number(link.subject) or 0))
                 return readings_rows.batch_problem(
                     connection,
                     organization=link.organization,
@@ -533,4 +536,15 @@ class RecordStore:
                     payload=link.payload,
                 )
 
-            return first_break(self._links(organization), rows_problem)
+            found = first_break(self._links(organization), rows_problem)
+            extra = readings_rows.uncovered(connection, organization, covered) if found.ok else ""
+        if not extra:
+            return found
+        last = None
+        for last in self._links(organization):  # noqa: B007 - the head record is named
+            pass
+        if last is None:
+            return Verification(checked=0, head_hash="", problem=extra)
+        return Verification(
+            checked=found.checked, head_hash=found.head_hash, broken=last, problem=extra
+        )
