@@ -125,6 +125,38 @@ class _ErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ErrorReas
     """AwardProcurement: the chosen bid is not ranked first, and no reason was given."""
     ERROR_REASON_INVALID_REQUEST: _ErrorReason.ValueType  # 33
     """ProcurementService: a request field that is missing or malformed (e.g. a resource name)."""
+    ERROR_REASON_INVALID_READINGS: _ErrorReason.ValueType  # 34
+    """AppendReadings / StreamReadings: readings refused; a BadRequest names each bad field with one
+    of the reasons below (or INVALID_REQUEST) and its path, e.g. "readings[3].quantity.unit".
+    """
+    ERROR_REASON_UNKNOWN_SERIES: _ErrorReason.ValueType  # 35
+    """A reading's series is not one the procurement's commitments follow."""
+    ERROR_REASON_WRONG_SERIES_KIND: _ErrorReason.ValueType  # 36
+    """A reading's kind differs from its series' (SeriesKind)."""
+    ERROR_REASON_SERIES_REDEFINED: _ErrorReason.ValueType  # 37
+    """A series already stored with another kind or unit than the commitments now give it."""
+    ERROR_REASON_BAD_UNIT: _ErrorReason.ValueType  # 38
+    """A unit refused by the unit grammar."""
+    ERROR_REASON_WRONG_DIMENSION: _ErrorReason.ValueType  # 39
+    """A unit of another dimension (or currency) than the series'."""
+    ERROR_REASON_NOT_FINITE: _ErrorReason.ValueType  # 40
+    """A quantity or interval value that is not a finite number."""
+    ERROR_REASON_NEGATIVE_VALUE: _ErrorReason.ValueType  # 41
+    """A quantity or interval value below zero."""
+    ERROR_REASON_END_NOT_AFTER_START: _ErrorReason.ValueType  # 42
+    """A reading whose end_time is not after its start_time."""
+    ERROR_REASON_OVERLAPPING_READINGS: _ErrorReason.ValueType  # 43
+    """A reading overlapping another current reading of its series (in the request or stored)."""
+    ERROR_REASON_UNKNOWN_READING: _ErrorReason.ValueType  # 44
+    """supersedes names no reading of the procurement."""
+    ERROR_REASON_SUPERSEDES_OTHER_SERIES: _ErrorReason.ValueType  # 45
+    """supersedes names a reading of another series."""
+    ERROR_REASON_INTERVAL_OUT_OF_RANGE: _ErrorReason.ValueType  # 46
+    """IntervalSeries.interval_seconds outside 60..31 622 400."""
+    ERROR_REASON_BAD_ESTIMATED_INDEX: _ErrorReason.ValueType  # 47
+    """IntervalSeries.estimated: an index outside the values, or not ascending."""
+    ERROR_REASON_TOO_MANY_READINGS: _ErrorReason.ValueType  # 48
+    """More readings (single readings and intervals) in one batch than the limit (2 000 000)."""
 
 class ErrorReason(_ErrorReason, metaclass=_ErrorReasonEnumTypeWrapper):
     """The reason of an error (google.rpc.ErrorInfo.reason; FieldViolation.reason of its violations).
@@ -226,6 +258,38 @@ ERROR_REASON_REASON_REQUIRED: ErrorReason.ValueType  # 32
 """AwardProcurement: the chosen bid is not ranked first, and no reason was given."""
 ERROR_REASON_INVALID_REQUEST: ErrorReason.ValueType  # 33
 """ProcurementService: a request field that is missing or malformed (e.g. a resource name)."""
+ERROR_REASON_INVALID_READINGS: ErrorReason.ValueType  # 34
+"""AppendReadings / StreamReadings: readings refused; a BadRequest names each bad field with one
+of the reasons below (or INVALID_REQUEST) and its path, e.g. "readings[3].quantity.unit".
+"""
+ERROR_REASON_UNKNOWN_SERIES: ErrorReason.ValueType  # 35
+"""A reading's series is not one the procurement's commitments follow."""
+ERROR_REASON_WRONG_SERIES_KIND: ErrorReason.ValueType  # 36
+"""A reading's kind differs from its series' (SeriesKind)."""
+ERROR_REASON_SERIES_REDEFINED: ErrorReason.ValueType  # 37
+"""A series already stored with another kind or unit than the commitments now give it."""
+ERROR_REASON_BAD_UNIT: ErrorReason.ValueType  # 38
+"""A unit refused by the unit grammar."""
+ERROR_REASON_WRONG_DIMENSION: ErrorReason.ValueType  # 39
+"""A unit of another dimension (or currency) than the series'."""
+ERROR_REASON_NOT_FINITE: ErrorReason.ValueType  # 40
+"""A quantity or interval value that is not a finite number."""
+ERROR_REASON_NEGATIVE_VALUE: ErrorReason.ValueType  # 41
+"""A quantity or interval value below zero."""
+ERROR_REASON_END_NOT_AFTER_START: ErrorReason.ValueType  # 42
+"""A reading whose end_time is not after its start_time."""
+ERROR_REASON_OVERLAPPING_READINGS: ErrorReason.ValueType  # 43
+"""A reading overlapping another current reading of its series (in the request or stored)."""
+ERROR_REASON_UNKNOWN_READING: ErrorReason.ValueType  # 44
+"""supersedes names no reading of the procurement."""
+ERROR_REASON_SUPERSEDES_OTHER_SERIES: ErrorReason.ValueType  # 45
+"""supersedes names a reading of another series."""
+ERROR_REASON_INTERVAL_OUT_OF_RANGE: ErrorReason.ValueType  # 46
+"""IntervalSeries.interval_seconds outside 60..31 622 400."""
+ERROR_REASON_BAD_ESTIMATED_INDEX: ErrorReason.ValueType  # 47
+"""IntervalSeries.estimated: an index outside the values, or not ascending."""
+ERROR_REASON_TOO_MANY_READINGS: ErrorReason.ValueType  # 48
+"""More readings (single readings and intervals) in one batch than the limit (2 000 000)."""
 Global___ErrorReason: _TypeAlias = ErrorReason  # noqa: Y015
 
 class _WarningCode:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 GENESIS = "0" * 64
@@ -107,8 +107,10 @@ class Verification:
         return self.broken is None
 
 
-def first_break(links: Iterable[Link]) -> Verification:
-    """Walk a chain in ``seq`` order; stop at the first record that breaks it."""
+def first_break(links: Iterable[Link], check: Callable[[Link], str] | None = None) -> Verification:
+    """Walk a chain in ``seq`` order; stop at the first record that breaks it. ``check(link)``,
+    when given, says what else is wrong with a record whose hash holds ("" when nothing): the
+    rows a readings batch's digest covers."""
     expected_seq, prev = 1, GENESIS
     checked = 0
     for link in links:
@@ -120,6 +122,8 @@ def first_break(links: Iterable[Link]) -> Verification:
             problem = "prev_hash is not the hash of the record before"
         elif link_hash(link) != link.hash:
             problem = "hash does not match the record's content (the record was changed)"
+        elif check is not None:
+            problem = check(link)
         if problem:
             return Verification(checked=checked, head_hash=prev, broken=link, problem=problem)
         expected_seq, prev = link.seq + 1, link.hash

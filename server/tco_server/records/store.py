@@ -28,7 +28,7 @@ import hashlib
 import json
 import os
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,6 +38,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
+from tco_server.records import readings_rows
 from tco_server.records.chain import GENESIS, Link, Verification, first_break, record_hash
 from tco_server.records.crypto import Sealer
 
@@ -45,7 +46,7 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 DATABASE_FILE = "records.sqlite3"
 #: The newest migration (a test checks it is Alembic's head): a store already there is opened
 #: without loading Alembic at all.
-HEAD_REVISION = "0001_records"
+HEAD_REVISION = "0002_followup"
 VERSION_TABLE = "tco_records_version"
 #: Advisory lock key of the migrations on PostgreSQL (any fixed 64-bit number).
 _MIGRATION_LOCK = 0x7C0_1EC0_4D5
@@ -72,6 +73,9 @@ records = sa.Table(
 
 PROCUREMENT, EVALUATION, AWARD = "procurement", "evaluation", "award"
 ANALYSIS = "analysis"
+#: A batch of follow-up readings (#19): ``procurements/{p}/readings/batches/b{n}``, its rows in
+#: the readings tables (:mod:`tco_server.records.readings_rows`).
+READINGS = "readings"
 
 
 def _statements() -> dict[str, Any]:
@@ -300,6 +304,9 @@ class RecordStore:
         payload: Mapping[str, Any],
         *,
         now: datetime | None = None,
+        sealed: bool = True,
+        number: Callable[[Connection], int] | None = None,
+        then: Callable[[Connection, int, str], None] | None = None,
     ) -> Record:
         """Append one record at the head of ``organization``'s chain and commit it.
 
@@ -308,6 +315,11 @@ class RecordStore:
         (``procurements/p/evaluations/e{n}`` -> ``.../e3``); concurrent appends never race for
         a number. Raises :class:`AlreadyExists` when ``(kind, subject)`` is taken for the
         organisation.
+
+        ``number(connection)``, when given, is ``n`` instead of that count; ``then(connection,
+        seq, name)`` writes more rows in the same transaction, after the record (an exception
+        from it rolls both back). ``sealed=False`` stores the payload plain even with a data key
+        (readings: not bids, and their digest is checked without the key).
         """
         plain = canonical(payload)
         for _ in range(_APPEND_TRIES):
@@ -315,7 +327,8 @@ class RecordStore:
             moment = (now or datetime.now(UTC)).astimezone(UTC)
             created_at = utc_text(moment)
             stored = plain
-            if self._sealer is not None:
+            seal = sealed and self._sealer is not None
+            if seal and self._sealer is not None:
                 stored = self._sealer.seal(plain, f"{organization}/{record_id}".encode())
             try:
                 with self.engine.connect() as connection:
@@ -325,9 +338,13 @@ class RecordStore:
                         name = subject
                         if "{n}" in subject:
                             numbered = {"org": organization, "procurement": procurement}
-                            count = connection.execute(
-                                _SQL["count"], {**numbered, "kind": kind}
-                            ).scalar_one()
+                            count = (
+                                number(connection) - 1
+                                if number is not None
+                                else connection.execute(
+                                    _SQL["count"], {**numbered, "kind": kind}
+                                ).scalar_one()
+                            )
                             name = subject.replace("{n}", str(int(count) + 1))
                         if self._taken(connection, organization, kind, name):
                             raise AlreadyExists(name)
@@ -339,12 +356,14 @@ class RecordStore:
                             "subject": name,
                             "procurement": procurement,
                             "created_at": created_at,
-                            "encrypted": self._sealer is not None,
+                            "encrypted": seal,
                             "payload": stored,
                             "prev_hash": prev_hash,
                         }
                         digest = record_hash(**row)
                         connection.execute(_SQL["insert"], {**row, "hash": digest})
+                        if then is not None:
+                            then(connection, seq, name)
             except IntegrityError:
                 with self.engine.connect() as connection:
                     if "{n}" not in subject and self._taken(
@@ -497,5 +516,35 @@ class RecordStore:
                 )
 
     def verify(self, organization: str) -> Verification:
-        """Check ``organization``'s chain record by record (see :func:`chain.first_break`)."""
-        return first_break(self._links(organization))
+        """Check ``organization``'s chain record by record (see :func:`chain.first_break`); a
+        readings batch's rows against its record's digest too
+        (:func:`readings_rows.batch_problem`), and that no batch of readings lacks its record
+        (:func:`readings_rows.uncovered`: rows inserted around the chain)."""
+        covered: set[tuple[str, int]] = set()
+        with self.engine.connect() as connection:
+
+            def rows_problem(link: Link) -> str:
+                if link.kind != READINGS or link.encrypted:
+                    return ""
+                covered.add((link.procurement, readings_rows.batch_number(link.subject) or 0))
+                return readings_rows.batch_problem(
+                    connection,
+                    organization=link.organization,
+                    procurement=link.procurement,
+                    subject=link.subject,
+                    seq=link.seq,
+                    payload=link.payload,
+                )
+
+            found = first_break(self._links(organization), rows_problem)
+            extra = readings_rows.uncovered(connection, organization, covered) if found.ok else ""
+        if not extra:
+            return found
+        last = None
+        for last in self._links(organization):  # noqa: B007 - the head record is named
+            pass
+        if last is None:
+            return Verification(checked=0, head_hash="", problem=extra)
+        return Verification(
+            checked=found.checked, head_hash=found.head_hash, broken=last, problem=extra
+        )
