@@ -169,9 +169,7 @@ def commit(
 def reading(
     series: str, start: Timestamp, end: Timestamp, value: float, unit: str, **kw: object
 ) -> fpb.Reading:
-    return fpb.Reading(
-        series=series, start_time=start, end_time=end, quantity=q(value, unit), **kw
-    )
+    return fpb.Reading(series=series, start_time=start, end_time=end, quantity=q(value, unit), **kw)
 
 
 def monthly(series: str, year: int, values: list[float], unit: str) -> list[fpb.Reading]:

@@ -152,7 +152,9 @@ def test_gaps_estimates_and_low_coverage_are_flagged(tmp_path: object) -> None:
         assert feb.coverage == pytest.approx(0.5)
         assert [(g.start_time, g.end_time) for g in feb.gaps] == [(ts(2027, 2, 15), ts(2027, 3, 1))]
         assert mar.settled and mar.coverage == pytest.approx(30 / 31)
-        assert [(g.start_time, g.end_time) for g in mar.gaps] == [(ts(2027, 3, 10), ts(2027, 3, 11))]
+        assert [(g.start_time, g.end_time) for g in mar.gaps] == [
+            (ts(2027, 3, 10), ts(2027, 3, 11))
+        ]
         assert mar.estimated_share == pytest.approx(500 / 1800)
         assert {"LOW_COVERAGE", "READING_GAPS", "ESTIMATED_READINGS"} <= set(codes(got))
         assert got.cumulative[0].observed == pytest.approx(3600.0)  # Jan + Mar, settled only
