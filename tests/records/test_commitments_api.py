@@ -114,7 +114,7 @@ def test_get_list_pages_ids_and_series_meanings(tmp_path: Path) -> None:
         got = stubs.followup.GetCommitment(
             fpb.GetCommitmentRequest(name=named.name), timeout=TIMEOUT
         ).commitment
-        assert got == named and got.record_hash and got.evaluation_digest
+        assert got == named
         seen, token = [], ""
         while True:
             page = stubs.followup.ListCommitments(
@@ -169,8 +169,7 @@ def test_regression_baseline_reported_against_guideline_14(tmp_path: Path) -> No
         append(
             stubs,
             parent,
-            monthly("smhi", 2027, [3500.0], "K·d")[:0]
-            + [
+            [
                 fpb.Reading(
                     series="smhi",
                     start_time=ts(2027, 1, 1),
@@ -229,7 +228,7 @@ def test_the_service_over_json_http_shares_the_store(tmp_path: Path) -> None:
                 parent=parent, readings=monthly("meter-hall-a", 2027, [0.0] * 12, "kWh")[6:]
             ),
         ]  # fmt: skip
-        status, headers, answer = served.post(
+        status, _, answer = served.post(
             path + "StreamReadings",
             b"".join(_envelope(m) for m in messages),
             {"Content-Type": "application/connect+json"},
@@ -237,7 +236,8 @@ def test_the_service_over_json_http_shares_the_store(tmp_path: Path) -> None:
         assert status == 200, answer
         length = struct.unpack(">BI", answer[:5])[1]
         done = json_format.Parse(answer[5 : 5 + length], fpb.StreamReadingsResponse())
-        assert done.readings_appended == 12 and len(done.batches) == 2
+        assert done.readings_appended == 12
+        assert len(done.batches) == 2
         got = report(stubs, made.name, 2028, 1, 1)  # over gRPC: the same store
         assert got.periods[0].outcomes[0].observed == pytest.approx(10_800.0)
     finally:

@@ -72,8 +72,8 @@ def test_heating_cold_year_within_mild_year_short(backend: Backend) -> None:
         append(
             stubs,
             parent,
-            monthly("smhi-karlskrona", 2027, _spread(4200) + _spread(2800), "K·d")
-            + [
+            [
+                *monthly("smhi-karlskrona", 2027, _spread(4200) + _spread(2800), "K·d"),
                 reading("heat-meter", ts(2027, 1, 1), ts(2027, 7, 1), 70_000, "kWh"),
                 reading("heat-meter", ts(2027, 7, 1), ts(2028, 1, 1), 42_000, "kWh"),
                 reading("heat-meter", ts(2028, 1, 1), ts(2029, 1, 1), 95, "MWh"),
@@ -85,7 +85,8 @@ def test_heating_cold_year_within_mild_year_short(backend: Backend) -> None:
         assert cold.expected == pytest.approx(116_000.0)
         assert cold.raw_promise == pytest.approx(100_000.0)
         assert cold.deviation_share == pytest.approx(-4000 / 116_000)
-        assert cold.outcome == fpb.OUTCOME_WITHIN_BAND and cold.amount == 0.0
+        assert cold.outcome == fpb.OUTCOME_WITHIN_BAND
+        assert cold.amount == 0.0
         assert mild.expected == pytest.approx(84_000.0)
         assert mild.observed == pytest.approx(95_000.0)
         assert mild.deviation_share == pytest.approx(11_000 / 84_000)
@@ -132,7 +133,8 @@ def test_vehicle_normalised_by_km_fuel_cards_streamed(backend: Backend) -> None:
             ),
         ]
         streamed = stubs.followup.StreamReadings(iter(messages), timeout=TIMEOUT)
-        assert streamed.readings_appended == 2 and len(streamed.batches) == 2
+        assert streamed.readings_appended == 2
+        assert len(streamed.batches) == 2
         got = report(stubs, commitment.name, 2028, 1, 1)
         assert [p.label for p in got.periods] == ["2027-H1", "2027-H2"]
         h1, h2 = (p.outcomes[0] for p in got.periods)
