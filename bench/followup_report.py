@@ -168,7 +168,7 @@ def _open(database: str | None, folder: str) -> Any:
     return RecordStore.open(url, None, "normal")
 
 
-def collect(contracts: int, repeat: int, database: str | None = None) -> list[Row]:
+def measure(contracts: int, repeat: int, database: str | None = None) -> list[Row]:
     from tco_server.records.readings import load_series
     from tcoapi.v1 import followup_pb2 as fpb
 
@@ -206,6 +206,11 @@ def collect(contracts: int, repeat: int, database: str | None = None) -> list[Ro
     return rows
 
 
+def collect(smoke: bool) -> list[Row]:
+    """The rows for ``bench.run``: 1 000 contracts (3 and one repeat with ``smoke``)."""
+    return measure(3, 1) if smoke else measure(1000, 5)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.followup_report", description=__doc__)
     parser.add_argument("--contracts", type=int, default=1000)
@@ -216,7 +221,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     contracts, repeat = (3, 1) if args.smoke else (args.contracts, args.repeat)
     print(machine_line())
     print(f"load average {os.getloadavg()[0]:.1f} at start")
-    print_table(collect(contracts, repeat, args.database))
+    print_table(measure(contracts, repeat, args.database))
     print(f"load average {os.getloadavg()[0]:.1f} at end")
     return 0
 

@@ -14,6 +14,8 @@ from pathlib import Path
 import grpc
 import pytest
 from google.protobuf import json_format
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from tco_server.records.commitments import series_specs
 from tco_server.records.readings import SeriesSpec
@@ -240,6 +242,15 @@ def test_the_service_over_json_http_shares_the_store(tmp_path: Path) -> None:
         assert len(done.batches) == 2
         got = report(stubs, made.name, 2028, 1, 1)  # over gRPC: the same store
         assert got.periods[0].outcomes[0].observed == pytest.approx(10_800.0)
+        health = health_pb2_grpc.HealthStub(served.channel).Check(
+            health_pb2.HealthCheckRequest(service="tcoapi.v1.FollowUpService"), timeout=TIMEOUT
+        )
+        assert health.status == health_pb2.HealthCheckResponse.SERVING
+        answers = reflection_pb2_grpc.ServerReflectionStub(served.channel).ServerReflectionInfo(
+            iter([reflection_pb2.ServerReflectionRequest(list_services="")]), timeout=TIMEOUT
+        )
+        names = {s.name for a in answers for s in a.list_services_response.service}
+        assert "tcoapi.v1.FollowUpService" in names
     finally:
         served.channel.close()
         assert proc.stop() == 0, proc.logs()
