@@ -142,6 +142,25 @@ def test_get_list_pages_ids_and_series_meanings(tmp_path: Path) -> None:
         with pytest.raises(grpc.RpcError) as caught:
             append(stubs, parent, monthly("meter-nowhere", 2027, [1.0], "kWh"))
         assert violations(caught.value)[0][0] == "readings[0].series"
+        # a stream whose second message is bad: INVALID_ARGUMENT naming it, the first stays
+        stream = [
+            fpb.StreamReadingsRequest(
+                parent=parent,
+                entered_by="portal",
+                readings=monthly("meter-hall-a", 2027, [5.0], "kWh"),
+            ),
+            fpb.StreamReadingsRequest(
+                parent=parent, readings=monthly("meter-nowhere", 2027, [1.0], "kWh")
+            ),
+        ]
+        with pytest.raises(grpc.RpcError) as caught:
+            stubs.followup.StreamReadings(iter(stream), timeout=TIMEOUT)
+        assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert violations(caught.value)[0][0] == "messages[1].readings[0].series"
+        stored = stubs.followup.ListReadings(
+            fpb.ListReadingsRequest(parent=parent), timeout=TIMEOUT
+        ).readings
+        assert [r.quantity.value for r in stored] == [5.0]
         assert series_specs([got]) == {
             "meter-hall-a": SeriesSpec(fpb.SERIES_KIND_CONSUMPTION, "kWh")
         }
