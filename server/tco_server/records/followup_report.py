@@ -50,7 +50,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from tco import inputs, units
 from tco.errors import UnitError
-from tco.evaluate import evaluate
+from tco.evaluate import evaluate_prepared
 from tco.followup import hindsight as hs
 from tco.followup.adjust import Conditions, Normalisation, Promise, expected_use
 from tco.followup.readings import Meter, Observation
@@ -142,7 +142,7 @@ class _Context:
         return self.meters[series]
 
     def money(self, value: float) -> float:
-        return round_money(value, self.digits)
+        return 0.0 if value == 0.0 else round_money(value, self.digits)
 
     def warn(self, code: str, message: str) -> None:
         self.warnings.append(result_pb2.Warning(code=code, message=message))
@@ -448,14 +448,15 @@ def _hindsight(
 ) -> None:
     awarded = ctx.awarded
     winner = awarded.bid.id
-    result = next(r for r in evaluate(awarded.tender).results if r.bid_id == winner)
+    evaluated = evaluate_prepared(awarded.prepared)  # the stored request, prepared once
+    result = next(r for r in evaluated.results if r.bid_id == winner)
     response.realised_life_cycle_cost = ctx.money(hs.realised_lcc(result, elapsed_years))
     response.awarded_life_cycle_cost = ctx.money(awarded.result.life_cycle_cost)
     response.forecast_life_cycle_cost = response.awarded_life_cycle_cost
     ratios = _ratios(followed)
     if not ratios:
         return
-    found = hs.hindsight(awarded.tender, winner, ratios, prices)
+    found = hs.hindsight(awarded.tender, winner, ratios, prices, evaluated=evaluated)
     out = response.hindsight
     out.winner = winner
     out.awarded.extend(_standing(s, ctx) for s in found.awarded)
