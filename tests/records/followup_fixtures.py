@@ -9,7 +9,8 @@ The tenders are small and hand-checkable (every figure in the tests' docstrings)
   = 566 390.70: ``led-a`` wins; it stays best while its use is below
   (566 390.70 − 240 000) / (32 400 × 8.1108958) = 1.2420 × the promise.
 - heating: district heating 0.80 SEK/kWh, one bid promising 100 000 kWh/year;
-- vehicle: diesel 20 SEK/l, one bus of 0.35 l/km × 40 000 km/year = 14 000 l/year.
+- vehicle: diesel 20 SEK/l, one bus of 0.35 l/km × 40 000 km/year = 14 000 l/year, its
+  maintenance promised at 50 000 SEK/year.
 """
 
 from __future__ import annotations
@@ -87,7 +88,9 @@ def vehicle() -> tuple[tender_pb2.Method, list[tender_pb2.Bid]]:
     use = tender_pb2.ResourceUse(
         resource="diesel", amount=q(0.35, "l/km"), activity=q(40_000, "km/year")
     )
-    return method("diesel", 20, "l"), [bid("bus-a", "Bus", 1, 3_000_000, use)]
+    bus = bid("bus-a", "Bus", 1, 3_000_000, use)
+    bus.items[0].maintenance_cost.CopyFrom(q(50_000, "SEK/year"))
+    return method("diesel", 20, "l"), [bus]
 
 
 @dataclass

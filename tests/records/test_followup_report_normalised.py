@@ -24,6 +24,12 @@ half-yearly settlement.
   (6 000 − 5 250 × 1.05) × 20 = 487.5 × 20 = 9 750.00 SEK.
 
 The fuel-card readings come in through StreamReadings (two messages, one batch each).
+
+The bus's maintenance, promised at 50 000 SEK/year (a cost promise, not normalised, valued as
+invoiced): H1 invoices 30 000 SEK against 25 000 (+20 %): the supplier pays
+30 000 − 25 000 × 1.05 = 3 750.00 SEK; H2 24 000 SEK (−4 %) within band. Total with the
+diesel: 9 750 + 3 750 = 13 500.00 SEK. The hindsight scales only the diesel (ratio
+14 500 / 14 000 = 1.0357).
 """
 
 from __future__ import annotations
@@ -106,10 +112,21 @@ def test_vehicle_normalised_by_km_fuel_cards_streamed(backend: Backend) -> None:
         activity_series="odometer-bus-12",
     )
     promise = fpb.Promise(item="Bus", resource="diesel", series="fuel-card-12", terms=terms)
+    upkeep = fpb.Promise(
+        item="Bus",
+        resource="maintenance",
+        series="invoices",
+        terms=fpb.PromiseTerms(tolerance=0.05),
+    )
     with serving(*backend.flags) as stubs:
         parent = awarded(stubs, "bus-2027", vehicle())
-        commitment = commit(stubs, parent, [promise], period=fpb.SETTLEMENT_PERIOD_HALF_YEAR)
-        [stored] = commitment.promises
+        commitment = commit(
+            stubs, parent, [promise, upkeep], period=fpb.SETTLEMENT_PERIOD_HALF_YEAR
+        )
+        stored, maintenance = commitment.promises
+        assert maintenance.promised_per_year.value == 50_000
+        assert maintenance.promised_per_year.unit == "SEK/year"
+        assert maintenance.source_path == "bids[0].items[0].maintenance_cost"
         assert stored.promised_per_year.value == pytest.approx(14_000.0)
         assert stored.promised_per_year.unit == "l/year"
         assert stored.terms.reference_activity.value == 40_000  # the bid's own activity
@@ -119,6 +136,8 @@ def test_vehicle_normalised_by_km_fuel_cards_streamed(backend: Backend) -> None:
             [
                 reading("odometer-bus-12", ts(2027, 1, 1), ts(2027, 7, 1), 25_000, "km"),
                 reading("odometer-bus-12", ts(2027, 7, 1), ts(2028, 1, 1), 15_000, "km"),
+                reading("invoices", ts(2027, 1, 1), ts(2027, 7, 1), 30_000, "SEK"),
+                reading("invoices", ts(2027, 7, 1), ts(2028, 1, 1), 24, "kSEK"),
             ],
         )
         messages = [
@@ -137,7 +156,13 @@ def test_vehicle_normalised_by_km_fuel_cards_streamed(backend: Backend) -> None:
         assert len(streamed.batches) == 2
         got = report(stubs, commitment.name, 2028, 1, 1)
         assert [p.label for p in got.periods] == ["2027-H1", "2027-H2"]
-        h1, h2 = (p.outcomes[0] for p in got.periods)
+        (h1, m1), (h2, m2) = (p.outcomes for p in got.periods)
+        assert m1.unit == "SEK"
+        assert m1.expected == pytest.approx(25_000.0)
+        assert m1.outcome == fpb.OUTCOME_SHORTFALL
+        assert m1.amount == 3750.00
+        assert m2.outcome == fpb.OUTCOME_WITHIN_BAND
+        assert dict(got.hindsight.observed_ratios) == pytest.approx({"diesel": 14_500 / 14_000})
         assert got.periods[0].activity["odometer-bus-12"] == pytest.approx(25_000)
         assert h1.expected == pytest.approx(8750.0)
         assert h1.outcome == fpb.OUTCOME_WITHIN_BAND
@@ -145,4 +170,4 @@ def test_vehicle_normalised_by_km_fuel_cards_streamed(backend: Backend) -> None:
         assert h2.observed == pytest.approx(6000.0)
         assert h2.outcome == fpb.OUTCOME_SHORTFALL
         assert h2.amount == 9750.00
-        assert got.total_amount == 9750.00
+        assert got.total_amount == 13_500.00

@@ -12,6 +12,10 @@ computed by the engine's own preparation (:func:`tco.validate.prepare`: the unit
 ``l/(100 km)`` × ``km/year`` and the rest), never re-implemented here. Worked example: 120 LED
 luminaires of 45 W used 4 000 h/year promise 120 × 45 W × 4 000 h/year = 21 600 kWh/year.
 
+Besides resource use, a promise may name the item's ``maintenance`` (money a year) or a recurring
+cost stream of the item (or, with item "", of the bid): money a year, quantity included, valued
+as invoiced (no price or emission factor in its terms; not scaled in the award in hindsight).
+
 The terms are checked field by field and every bad field is named
 (``commitment.promises[1].terms.tolerance``): clause parameters, tolerance 0 ≤ t < 1, the
 normalisation's series, reference activity and normal degree days, a regression baseline of at
@@ -355,53 +359,111 @@ def check_terms(
 # -- promises from the winning bid ---------------------------------------------------------------
 
 
+#: The resource name of an item's promised maintenance (Item.maintenance_cost, money a year).
+MAINTENANCE = "maintenance"
+
+
+@dataclass(frozen=True)
+class _Source:
+    """Where a promise is in the winning bid, and its figure a year."""
+
+    path: str
+    per_year: float
+    unit: str
+    dimension: units.Dimension
+    activity: tender_pb2.Quantity | None = None
+
+
+def is_cost(promise: fpb.Promise) -> bool:
+    """A promise of money a year (maintenance, a cost stream), not of a resource's use."""
+    return ".resource_use[" not in promise.source_path
+
+
+def _cost_source(awarded_: Awarded, at: str, given: fpb.Promise, check: _Checker) -> _Source | None:
+    """Maintenance (resource "maintenance") or a recurring cost stream named ``resource``, of an
+    item or (item "") of the bid: money a year, quantity included."""
+    bid, prepared = awarded_.bid, awarded_.prepared.bids[awarded_.index]
+    base, currency = f"bids[{awarded_.index}]", awarded_.prepared.method.currency
+    if given.item:
+        j = next(j for j, item in enumerate(bid.items) if item.name == given.item)
+        item = prepared.items[j]
+        if given.resource == MAINTENANCE and bid.items[j].HasField("maintenance_cost"):
+            per_year = item.quantity * item.maintenance_per_year
+            return _Source(f"{base}.items[{j}].maintenance_cost", per_year, currency, _D.MONEY)
+        streams, quantity = bid.items[j].costs, item.quantity
+        prepared_streams, where = item.costs, f"{base}.items[{j}].costs"
+    else:
+        streams, quantity, prepared_streams, where = bid.costs, 1.0, prepared.costs, f"{base}.costs"
+    found = [k for k, stream in enumerate(streams) if stream.name == given.resource]
+    if not found:
+        owner = f"item {given.item!r}" if given.item else f"bid {bid.id!r}"
+        check.fail(
+            f"{at}.resource",
+            f"{owner} of the winning bid has no resource use, maintenance or cost stream "
+            f"{given.resource!r}",
+            NOT_IN_BID,
+        )
+        return None
+    stream = prepared_streams[found[0]]
+    if stream.every_years < 1:
+        check.fail(f"{at}.resource", "a one-off cost stream is not a yearly promise")
+        return None
+    per_year = quantity * stream.amount / stream.every_years
+    return _Source(f"{where}[{found[0]}]", per_year, currency, _D.MONEY)
+
+
+def _source(awarded_: Awarded, at: str, given: fpb.Promise, check: _Checker) -> _Source | None:
+    bid = awarded_.bid
+    if given.item and not any(item.name == given.item for item in bid.items):
+        check.fail(
+            f"{at}.item", f"the winning bid {bid.id!r} has no item {given.item!r}", NOT_IN_BID
+        )
+        return None
+    j = next((j for j, item in enumerate(bid.items) if item.name == given.item), -1)
+    uses = [] if j < 0 else list(bid.items[j].resource_use)
+    k = next((k for k, use in enumerate(uses) if use.resource == given.resource), -1)
+    if k < 0:
+        return _cost_source(awarded_, at, given, check)
+    item = awarded_.prepared.bids[awarded_.index].items[j]
+    return _Source(
+        f"bids[{awarded_.index}].items[{j}].resource_use[{k}]",
+        item.quantity * item.resource_use[k].amount_per_year,
+        awarded_.prepared.method.resources[given.resource].unit,
+        awarded_.resource_dimension(given.resource),
+        uses[k].activity if uses[k].HasField("activity") else None,
+    )
+
+
 def _promise(
     awarded_: Awarded, i: int, given: fpb.Promise, check: _Checker
 ) -> tuple[fpb.Promise, Terms] | None:
     """The promise ``given`` names, filled from the winning bid, with its checked terms."""
     at = f"commitment.promises[{i}]"
     check.text(f"{at}.series", given.series, MAX_SERIES)
-    bid = awarded_.bid
-    items = [j for j, item in enumerate(bid.items) if item.name == given.item]
-    if not items:
-        check.fail(
-            f"{at}.item", f"the winning bid {bid.id!r} has no item {given.item!r}", NOT_IN_BID
-        )
+    source = _source(awarded_, at, given, check)
+    if source is None:
         return None
-    j = items[0]
-    uses = [k for k, use in enumerate(bid.items[j].resource_use) if use.resource == given.resource]
-    if not uses:
-        check.fail(
-            f"{at}.resource",
-            f"item {given.item!r} of the winning bid uses no resource {given.resource!r}",
-            NOT_IN_BID,
-        )
-        return None
-    k = uses[0]
-    use = bid.items[j].resource_use[k]
-    item = awarded_.prepared.bids[awarded_.index].items[j]
-    resource = awarded_.prepared.method.resources[given.resource]
-    dimension = awarded_.resource_dimension(given.resource)
+    if source.dimension is _D.MONEY:
+        for name in ("price", "emission_factor"):
+            if given.terms.HasField(name):
+                check.fail(f"{at}.terms.{name}", "a cost promise is valued as invoiced")
     terms = check_terms(
         given.terms,
         f"{at}.terms",
-        dimension,
+        source.dimension,
         awarded_.prepared.method.currency,
-        activity=use.activity if use.HasField("activity") else None,
+        activity=source.activity,
         check=check,
     )
     out = fpb.Promise(
-        item=given.item,
-        resource=given.resource,
-        series=given.series,
-        source_path=f"bids[{awarded_.index}].items[{j}].resource_use[{k}]",
+        item=given.item, resource=given.resource, series=given.series, source_path=source.path
     )
-    out.promised_per_year.value = item.quantity * item.resource_use[k].amount_per_year
-    out.promised_per_year.unit = f"{resource.unit}/year"
+    out.promised_per_year.value = source.per_year
+    out.promised_per_year.unit = f"{source.unit}/year"
     out.terms.CopyFrom(given.terms)
     activity = terms is not None and terms.normalisation is Normalisation.ACTIVITY
-    if activity and not given.terms.HasField("reference_activity"):  # the bid's own, recorded
-        out.terms.reference_activity.CopyFrom(use.activity)
+    if activity and source.activity is not None and not given.terms.HasField("reference_activity"):
+        out.terms.reference_activity.CopyFrom(source.activity)  # the bid's own, recorded
     return (out, terms) if terms is not None else None
 
 
@@ -411,7 +473,7 @@ def promise_terms(awarded_: Awarded, promise: fpb.Promise, i: int) -> Terms:
     terms = check_terms(
         promise.terms,
         f"commitment.promises[{i}].terms",
-        awarded_.resource_dimension(promise.resource),
+        _D.MONEY if is_cost(promise) else awarded_.resource_dimension(promise.resource),
         awarded_.prepared.method.currency,
         activity=None,
         check=check,

@@ -149,6 +149,8 @@ class _Context:
 
 
 def _valuation(ctx: _Context, promise: fpb.Promise, terms: cm.Terms) -> Valuation:
+    if cm.is_cost(promise):  # money a year: valued as invoiced, no emissions
+        return Valuation(price=1.0)
     method = ctx.awarded.prepared.method
     resource = method.resources[promise.resource]
     year = min(1, method.study_period_years)
@@ -430,7 +432,7 @@ def _ratios(followed: Sequence[_Followed]) -> dict[str, float]:
     sums: dict[str, tuple[float, float]] = {}
     for f in followed:
         cumulative = f.follow.cumulative
-        if cumulative is not None:
+        if cumulative is not None and not cm.is_cost(f.promise):  # resources the method prices
             observed, expected = sums.get(f.promise.resource, (0.0, 0.0))
             sums[f.promise.resource] = (
                 observed + cumulative.observed,
