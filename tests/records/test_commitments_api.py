@@ -273,3 +273,37 @@ def test_the_service_over_json_http_shares_the_store(tmp_path: Path) -> None:
     finally:
         served.channel.close()
         assert proc.stop() == 0, proc.logs()
+
+
+def test_sealed_at_rest_the_report_reads_the_bid_and_the_chain_verifies(tmp_path: Path) -> None:
+    """With --data-key-file the evaluation's request (the bids), the commitment and the readings
+    are sealed; the commitment is still taken from the winning bid (the store opens it), the
+    report settles (24 000 kWh against 21 600: 1 980.00 SEK, as in the lighting test), and the
+    organisation's chain verifies over all of them."""
+    import subprocess
+    import sys
+
+    from tcoapi.v1 import procurement_pb2 as pb
+
+    key = tmp_path / "data.key"
+    subprocess.run(
+        [sys.executable, "-m", "tco_server.records.crypto", "new-key", str(key)],
+        check=True,
+        capture_output=True,
+    )
+    data = tmp_path / "data"
+    with serving("--data-dir", str(data), "--data-key-file", str(key)) as stubs:
+        parent = awarded(stubs, "lighting-s", lighting())
+        made = commit(stubs, parent, [LIGHT])
+        assert made.promises[0].promised_per_year.value == pytest.approx(21_600.0)
+        append(stubs, parent, monthly("meter-hall-a", 2027, [2000.0] * 12, "kWh"))
+        got = report(stubs, made.name, 2028, 1, 1)
+        assert got.total_amount == 1980.00
+        verified = stubs.procurements.VerifyRecords(pb.VerifyRecordsRequest(), timeout=TIMEOUT)
+        assert verified.ok
+        assert (
+            verified.records_checked == 6
+        )  # procurement, evaluation, award, commitment, 2 x readings
+    raw = b"".join(path.read_bytes() for path in data.iterdir() if path.is_file())
+    assert b"meter-hall-a" not in raw
+    assert b"Avtalsf" not in raw
