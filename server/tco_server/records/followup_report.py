@@ -53,7 +53,7 @@ from tco.errors import UnitError
 from tco.evaluate import evaluate_prepared
 from tco.followup import hindsight as hs
 from tco.followup.adjust import Conditions, Normalisation, Promise, expected_use
-from tco.followup.readings import Meter, Observation
+from tco.followup.readings import Meter, Observation, Reading
 from tco.followup.report import Commitment, FollowUp, Period, follow_up
 from tco.followup.settlement import Outcome, Settlement, Valuation
 from tco.rounding import round_money
@@ -131,14 +131,23 @@ class _Context:
     bounds: list[tuple[str, datetime, datetime]]
     min_coverage: float
     digits: int
+    loaded: dict[str, list[Reading]] = field(default_factory=dict)
     meters: dict[str, Meter] = field(default_factory=dict)
     warnings: list[result_pb2.Warning] = field(default_factory=list)
 
-    def meter(self, series: str) -> Meter:
-        if series not in self.meters:
+    def readings(self, series: str) -> list[Reading]:
+        """The series' current readings over the reported periods, loaded once."""
+        if series not in self.loaded:
             start, end = self.bounds[0][1], self.bounds[-1][2]
-            found = load_series(self.store, self.organization, self.procurement, series, start, end)
-            self.meters[series] = Meter(found)
+            self.loaded[series] = load_series(
+                self.store, self.organization, self.procurement, series, start, end
+            )
+        return self.loaded[series]
+
+    def meter(self, series: str) -> Meter:
+        """The series' readings checked and ordered once (follow_up orders its own)."""
+        if series not in self.meters:
+            self.meters[series] = Meter(self.readings(series))
         return self.meters[series]
 
     def money(self, value: float) -> float:
@@ -211,14 +220,13 @@ def _follow(ctx: _Context, i: int, promise: fpb.Promise, months: int) -> _Follow
     adjusted = _promise(promise, terms)
     periods: list[Period] = []
     unconditioned: dict[str, tuple[Observation, float]] = {}
-    meter = ctx.meter(promise.series)
     for label, begin, end in ctx.bounds:
         conditions, incomplete = _conditions(ctx, terms, begin, end, months / 12.0)
         if incomplete is None and expected_use(adjusted, conditions) > 0.0:
             periods.append(Period(label, begin, end, conditions))
             continue
         raw = promise.promised_per_year.value * months / 12.0
-        unconditioned[label] = (meter.observe(begin, end), raw)
+        unconditioned[label] = (ctx.meter(promise.series).observe(begin, end), raw)
         ctx.warn(
             "CONDITIONS_INCOMPLETE",
             f"{label}: the readings of series {incomplete or promise.series!r} leave nothing to "
@@ -231,7 +239,7 @@ def _follow(ctx: _Context, i: int, promise: fpb.Promise, months: int) -> _Follow
         clause=terms.clause,
         valuation=_valuation(ctx, promise, terms),
     )
-    follow = follow_up(commitment, meter.readings, periods, ctx.min_coverage)
+    follow = follow_up(commitment, ctx.readings(promise.series), periods, ctx.min_coverage)
     return _Followed(promise, follow, unconditioned)
 
 
