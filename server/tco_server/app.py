@@ -34,7 +34,15 @@ import grpc
 from google.protobuf.message import Message
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
-from tco_server import decoding, http_gateway, procurement_service, reflection, security, serving
+from tco_server import (
+    decoding,
+    followup_service,
+    http_gateway,
+    procurement_service,
+    reflection,
+    security,
+    serving,
+)
 from tco_server.batch import tender_refusal
 from tco_server.config import SERVICE_NAME, ServerConfig
 from tco_server.limits import ANALYSIS_REQUEST_RULES, SIZE_RULES
@@ -182,20 +190,22 @@ def start(config: ServerConfig) -> RunningServer:
         )
     servicer = LifeCycleCostService(config)
     handlers = _service_handlers(servicer, config)
-    procurements = procurement_service.handlers(config, servicer)
+    store = procurement_service.open_store(config)  # one store: procurements and follow-up
+    procurements = procurement_service.handlers(config, servicer, store)
+    followups, followups_http = followup_service.handlers(store)
     # The services, one table each: the gRPC server runs streams message by message (openers)
     grpc_tables = {
         SERVICE_NAME: {**handlers, **_stream_openers(servicer, handlers)},
         # the records (issue 18): evaluations go through this process's EvaluateBids
         procurement_service.SERVICE_NAME: procurements,
+        followup_service.SERVICE_NAME: followups,  # issue 19, over the same store
     }
     health_status = Health()
 
     def register(server: grpc.aio.Server) -> None:  # the servicers that run on the event loop
         health_pb2_grpc.add_HealthServicer_to_server(health_status.aio, server)
-        reflection.enable(
-            server, (SERVICE_NAME, procurement_service.SERVICE_NAME, health.SERVICE_NAME)
-        )
+        names = (procurement_service.SERVICE_NAME, followup_service.SERVICE_NAME)
+        reflection.enable(server, (SERVICE_NAME, *names, health.SERVICE_NAME))
 
     server = serving.GrpcServer(config, grpc_tables, interceptors, register)
     host = config.host
@@ -216,6 +226,7 @@ def start(config: ServerConfig) -> RunningServer:
                 [
                     (service_pb2.DESCRIPTOR.services_by_name["LifeCycleCostService"], handlers),
                     (procurement_service.DESCRIPTOR, procurements),
+                    (followup_service.DESCRIPTOR, followups_http),
                 ],
                 interceptors,
                 health_status.sync,
@@ -228,7 +239,8 @@ def start(config: ServerConfig) -> RunningServer:
     freeze_startup_objects()  # long-lived process: full collections skip start-up's objects
 
     async def serving_now() -> None:
-        for name in (health.OVERALL_HEALTH, SERVICE_NAME, procurement_service.SERVICE_NAME):
+        services = (procurement_service.SERVICE_NAME, followup_service.SERVICE_NAME)
+        for name in (health.OVERALL_HEALTH, SERVICE_NAME, *services):
             await health_status.set(name, health_pb2.HealthCheckResponse.SERVING)
 
     server.run(serving_now())

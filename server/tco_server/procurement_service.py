@@ -242,11 +242,13 @@ def _deterministic(message: Message) -> bytes:
     return message.SerializeToString(deterministic=True)
 
 
-def handlers(config: ServerConfig, evaluator: Evaluator) -> dict[str, grpc.RpcMethodHandler]:
-    """Open the store; the ProcurementService's method handlers, by method name, for the
-    server's table. ``evaluator`` is the process's LifeCycleCostService (its EvaluateBids
-    evaluates the bids)."""
-    servicer = ProcurementService(open_store(config), config, evaluator)
+def handlers(
+    config: ServerConfig, evaluator: Evaluator, store: RecordStore | None = None
+) -> dict[str, grpc.RpcMethodHandler]:
+    """Open the store (unless given: the one the FollowUpService shares); the
+    ProcurementService's method handlers, by method name, for the server's table. ``evaluator``
+    is the process's LifeCycleCostService (its EvaluateBids evaluates the bids)."""
+    servicer = ProcurementService(store or open_store(config), config, evaluator)
     contract = DESCRIPTOR
     table: dict[str, grpc.RpcMethodHandler] = {}
     for name, method in contract.methods_by_name.items():

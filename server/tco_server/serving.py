@@ -354,6 +354,43 @@ class GrpcServer:
             if opened is not None:
                 ctx.copy().run(opened.close, code, **fields)
 
+    async def collect(
+        self, handler: Any, requests: AsyncIterator[bytes], context: aio.ServicerContext
+    ) -> bytes:
+        """A client stream (StreamReadings): ``handler.stream_unary(None, call)`` opens a sink in
+        a pool thread; each message is read here, on the loop, and taken (``sink.take``) in a
+        pool thread; the answer is ``sink.finish()``'s. The sink logs its own line."""
+        call = self.context(context)
+        if not self._calls.admit():
+            await _too_many(context, self._calls.limit)
+        ctx, started = contextvars.copy_context(), list[bool]()
+        deserialize = handler.request_deserializer or (lambda raw: raw)
+        try:
+            sink = await self.in_thread(ctx, started, lambda: handler.stream_unary(None, call))
+            iterator = requests.__aiter__()
+            while True:
+                try:
+                    raw = await self._until_drained(iterator.__anext__(), "the next message")
+                except StopAsyncIteration:
+                    break
+
+                def take(raw: bytes = raw, sink: Any = sink) -> None:
+                    sink.take(deserialize(raw))
+
+                await self.in_thread(ctx, started, take)
+            response = await self.in_thread(ctx, started, sink.finish)
+            return bytes(handler.response_serializer(response))
+        except ClientGone as gone:
+            await _abort(context, _status(gone.code, gone.description))
+        except Aborted as aborted:
+            await _abort(context, aborted.status)
+        except asyncio.CancelledError:
+            call.left(DEADLINE_SLACK_SECONDS)
+            raise
+        finally:
+            self._calls.done()
+        raise AssertionError("aborted")  # pragma: no cover - _abort raises
+
     async def _until_drained(self, step: Awaitable[T], before: str) -> T:
         """``step``, unless the drain ends first: then ClientGone(DEADLINE_EXCEEDED)."""
         drained = self._drained
@@ -393,6 +430,12 @@ class _Generic(grpc.GenericRpcHandler):  # type: ignore[misc]
                 await server.stream(handler, requests, context)
 
             return grpc.stream_stream_rpc_method_handler(stream)
+        if handler.request_streaming:  # a client stream: its handler opens a sink
+
+            async def collect(requests: AsyncIterator[bytes], context: aio.ServicerContext) -> Any:
+                return await server.collect(handler, requests, context)
+
+            return grpc.stream_unary_rpc_method_handler(collect)
 
         async def unary(raw: bytes, context: aio.ServicerContext) -> Any:
             return await server.unary(method, handler, raw, context)

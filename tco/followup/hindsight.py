@@ -125,9 +125,14 @@ def hindsight(
     winner: str,
     observed_ratios: Mapping[str, float],
     actual_prices: Mapping[str, Quantity] | None = None,
+    *,
+    evaluated: Evaluation | None = None,
 ) -> Hindsight:
-    """The awarded evaluation and the hindsight evaluation side by side (module docstring)."""
-    awarded = _standings(evaluate(tender))
+    """The awarded evaluation and the hindsight evaluation side by side (module docstring).
+
+    ``evaluated``: the evaluation of ``tender`` when the caller has it already (it is not
+    evaluated again)."""
+    awarded = _standings(evaluated if evaluated is not None else evaluate(tender))
     again = _standings(
         evaluate(hindsight_tender(tender, winner, observed_ratios, actual_prices or {}))
     )

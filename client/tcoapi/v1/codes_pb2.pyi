@@ -157,6 +157,12 @@ class _ErrorReasonEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_ErrorReas
     """IntervalSeries.estimated: an index outside the values, or not ascending."""
     ERROR_REASON_TOO_MANY_READINGS: _ErrorReason.ValueType  # 48
     """More readings (single readings and intervals) in one batch than the limit (2 000 000)."""
+    ERROR_REASON_PROCUREMENT_NOT_AWARDED: _ErrorReason.ValueType  # 49
+    """FollowUpService: the procurement is not awarded; commitments and readings follow an award."""
+    ERROR_REASON_PROMISE_NOT_IN_BID: _ErrorReason.ValueType  # 50
+    """CreateCommitment: a promise names an item, or a resource of an item, that the winning bid
+    lacks (the violation names the promise's path).
+    """
 
 class ErrorReason(_ErrorReason, metaclass=_ErrorReasonEnumTypeWrapper):
     """The reason of an error (google.rpc.ErrorInfo.reason; FieldViolation.reason of its violations).
@@ -290,6 +296,12 @@ ERROR_REASON_BAD_ESTIMATED_INDEX: ErrorReason.ValueType  # 47
 """IntervalSeries.estimated: an index outside the values, or not ascending."""
 ERROR_REASON_TOO_MANY_READINGS: ErrorReason.ValueType  # 48
 """More readings (single readings and intervals) in one batch than the limit (2 000 000)."""
+ERROR_REASON_PROCUREMENT_NOT_AWARDED: ErrorReason.ValueType  # 49
+"""FollowUpService: the procurement is not awarded; commitments and readings follow an award."""
+ERROR_REASON_PROMISE_NOT_IN_BID: ErrorReason.ValueType  # 50
+"""CreateCommitment: a promise names an item, or a resource of an item, that the winning bid
+lacks (the violation names the promise's path).
+"""
 Global___ErrorReason: _TypeAlias = ErrorReason  # noqa: Y015
 
 class _WarningCode:
@@ -373,6 +385,30 @@ class _WarningCodeEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_WarningCo
     """Plausibility: a bid's climate cost is more than 5 times its (positive) life-cycle cost."""
     WARNING_CODE_BID_WITHOUT_COST: _WarningCode.ValueType  # 26
     """Plausibility: a bid whose life-cycle cost is exactly 0 (discounted and undiscounted)."""
+    WARNING_CODE_LOW_COVERAGE: _WarningCode.ValueType  # 27
+    """Follow-up report: a period's readings cover less than the commitment's minimum coverage;
+    the period is reported, not settled.
+    """
+    WARNING_CODE_ESTIMATED_READINGS: _WarningCode.ValueType  # 28
+    """Follow-up report: part of a period's observed total comes from estimated readings."""
+    WARNING_CODE_NOT_SETTLED: _WarningCode.ValueType  # 29
+    """Follow-up report: no settlement period is settled yet (none has ended, or none is covered):
+    no deviation, amount or award in hindsight.
+    """
+    WARNING_CODE_READING_GAPS: _WarningCode.ValueType  # 30
+    """Follow-up report: a settled period has stretches without readings (listed as gaps)."""
+    WARNING_CODE_CONDITIONS_INCOMPLETE: _WarningCode.ValueType  # 31
+    """Follow-up report: the activity or degree-day readings of a period do not cover it (or sum
+    to nothing), so the promise cannot be adjusted; the period is not settled.
+    """
+    WARNING_CODE_BASELINE_OUTSIDE_GUIDELINE_14: _WarningCode.ValueType  # 32
+    """Follow-up report: a regression baseline's CV(RMSE) or NMBE is outside ASHRAE Guideline 14's
+    limits for monthly data.
+    """
+    WARNING_CODE_RANKING_CHANGED_IN_HINDSIGHT: _WarningCode.ValueType  # 33
+    """Follow-up report: with actual prices and the winner's observed performance another bid
+    would rank first (the award in hindsight).
+    """
 
 class WarningCode(_WarningCode, metaclass=_WarningCodeEnumTypeWrapper):
     """The code of a Warning (Warning.code): the numbers stand, but a reader should know this."""
@@ -452,4 +488,28 @@ WARNING_CODE_CLIMATE_COST_ABOVE_LCC: WarningCode.ValueType  # 25
 """Plausibility: a bid's climate cost is more than 5 times its (positive) life-cycle cost."""
 WARNING_CODE_BID_WITHOUT_COST: WarningCode.ValueType  # 26
 """Plausibility: a bid whose life-cycle cost is exactly 0 (discounted and undiscounted)."""
+WARNING_CODE_LOW_COVERAGE: WarningCode.ValueType  # 27
+"""Follow-up report: a period's readings cover less than the commitment's minimum coverage;
+the period is reported, not settled.
+"""
+WARNING_CODE_ESTIMATED_READINGS: WarningCode.ValueType  # 28
+"""Follow-up report: part of a period's observed total comes from estimated readings."""
+WARNING_CODE_NOT_SETTLED: WarningCode.ValueType  # 29
+"""Follow-up report: no settlement period is settled yet (none has ended, or none is covered):
+no deviation, amount or award in hindsight.
+"""
+WARNING_CODE_READING_GAPS: WarningCode.ValueType  # 30
+"""Follow-up report: a settled period has stretches without readings (listed as gaps)."""
+WARNING_CODE_CONDITIONS_INCOMPLETE: WarningCode.ValueType  # 31
+"""Follow-up report: the activity or degree-day readings of a period do not cover it (or sum
+to nothing), so the promise cannot be adjusted; the period is not settled.
+"""
+WARNING_CODE_BASELINE_OUTSIDE_GUIDELINE_14: WarningCode.ValueType  # 32
+"""Follow-up report: a regression baseline's CV(RMSE) or NMBE is outside ASHRAE Guideline 14's
+limits for monthly data.
+"""
+WARNING_CODE_RANKING_CHANGED_IN_HINDSIGHT: WarningCode.ValueType  # 33
+"""Follow-up report: with actual prices and the winner's observed performance another bid
+would rank first (the award in hindsight).
+"""
 Global___WarningCode: _TypeAlias = WarningCode  # noqa: Y015

@@ -50,7 +50,7 @@ from sqlalchemy.engine import Connection
 from tco import units
 from tco.errors import UnitError
 from tco_server.records import readings_rows as rr
-from tco_server.records.readings_list import list_readings, load_series
+from tco_server.records.readings_list import MAX_PAGE_SIZE, list_readings, load_series
 from tco_server.records.readings_rows import ReadingsError, Violation, batch_name, reading_name
 from tco_server.records.store import READINGS, RecordStore
 from tcoapi.v1 import followup_pb2 as fpb
@@ -647,6 +647,7 @@ def append_readings(
 
 
 __all__ = [
+    "MAX_PAGE_SIZE",
     "ReadingsError",
     "SeriesSpec",
     "append_readings",
