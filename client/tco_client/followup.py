@@ -162,32 +162,6 @@ def resource_price(resource: str, price: PriceLike) -> tender_pb2.ResourcePrice:
     return tender_pb2.ResourcePrice(resource=resource, price=quantity)
 
 
-def _fallback_requests(
-    path: Path, column_map: ColumnMap, parent: str, entered_by: str, batch_rows: int
-) -> Iterator[fpb.StreamReadingsRequest]:
-    """Stream messages of single readings, for a ``readings_file`` without
-    ``iter_append_requests`` (it sends interval data as ``IntervalSeries`` runs instead)."""
-    checked = readings_file.check_readings_file(path, column_map)
-    message = fpb.StreamReadingsRequest(parent=parent, entered_by=entered_by)
-    for row in readings_file.iter_readings(path, column_map):
-        reading = message.readings.add(
-            series=row.meter,
-            kind=fpb.SERIES_KIND_CONSUMPTION,
-            quantity=tender_pb2.Quantity(value=row.quantity, unit=row.unit),
-            source=fpb.READING_SOURCE_METER,
-            file_sha256=checked.sha256,
-            estimated=row.estimated,
-            origin=f"{path.name}:row {row.row}",
-        )
-        reading.start_time.FromDatetime(row.start)
-        reading.end_time.FromDatetime(row.end)
-        if len(message.readings) >= batch_rows:
-            yield message
-            message = fpb.StreamReadingsRequest(parent=parent)
-    if len(message.readings):
-        yield message
-
-
 class FollowUpClient(ProcurementClient):
     """Blocking client of ``tcoapi.v1.FollowUpService`` (and of the procurement records)."""
 
@@ -286,13 +260,9 @@ class FollowUpClient(ProcurementClient):
         """The stream messages :meth:`append_readings` sends for ``file`` (the file is checked
         whole first: a bad row is refused before anything is sent)."""
         parent = procurement_name(procurement)
-        make = getattr(readings_file, "iter_append_requests", None)
-        if make is None:
-            return _fallback_requests(Path(file), column_map, parent, entered_by, batch_rows)
-        requests: Iterator[fpb.StreamReadingsRequest] = make(
+        return readings_file.iter_append_requests(
             Path(file), column_map, parent, entered_by, batch_rows=batch_rows
         )
-        return requests
 
     def append_readings(
         self,

@@ -1,10 +1,6 @@
 """The example contract (examples/followup/) from award to a two-year follow-up through a real
 server: ``scripts/followup_demo.py``'s steps, then the report read back through the client and
 ``tco followup``.
-
-Until the server's FollowUpService is merged (fustore's readings, fureport's commitments, report
-and servicer), the server answers its RPCs UNIMPLEMENTED and these tests xfail saying so; any other
-failure fails them.
 """
 
 from __future__ import annotations
@@ -47,22 +43,13 @@ def records_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerP
         assert server.stop() == 0, server.logs()
 
 
-def _unless_unimplemented(exc: TcoServiceError) -> None:
-    if exc.code == "UNIMPLEMENTED":
-        pytest.xfail(f"the server has no FollowUpService yet (UNIMPLEMENTED): {exc.details}")
-
-
 @pytest.fixture(scope="module")
 def followed_up(
     records_server: ServerProcess, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[str, list[Path]]:
     """The demo's whole path (publish, evaluate, award, commit, import, correct, report)."""
     out = tmp_path_factory.mktemp("out")
-    try:
-        written = _demo().follow_up(records_server.target, out, "sv")
-    except TcoServiceError as exc:
-        _unless_unimplemented(exc)
-        raise
+    written = _demo().follow_up(records_server.target, out, "sv")
     return records_server.target, written
 
 
