@@ -70,6 +70,8 @@ def test_the_example_contract_is_followed_up_for_two_years(
     periods = report.periods.reset_index()
     assert len(periods) == 2  # two yearly settlement periods of the one promise
     first, second = periods.iloc[0], periods.iloc[1]
+    # settled on the Stockholm calendar (Commitment.time_zone): the years, not "2026-12-31+12m"
+    assert [p.label for p in report.response.periods] == ["2027", "2028"]
     assert first["observed"] == pytest.approx(36946.0, abs=0.5)
     assert first["outcome"] == "within_band"
     assert first["amount_SEK"] == 0

@@ -526,6 +526,7 @@ class Commitment(_message.Message):
     RECORD_HASH_FIELD_NUMBER: _builtins.int
     RECORDED_BY_FIELD_NUMBER: _builtins.int
     CURRENCY_FIELD_NUMBER: _builtins.int
+    TIME_ZONE_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     """"procurements/{p}/commitments/{commitment}". Output only."""
     evaluation: _builtins.str
@@ -550,6 +551,12 @@ class Commitment(_message.Message):
     """Who recorded it: a person's name or role, as given. Required, at most 200 characters."""
     currency: _builtins.str
     """Currency of the contract's money (the method's). Output only."""
+    time_zone: _builtins.str
+    """IANA time zone of the contract's calendar, e.g. "Europe/Stockholm": settlement periods are
+    calendar months, quarters, half-years or years of its wall clock from contract_start_time
+    (so a contract starting at local midnight on 1 January settles "2027", "2028" across the
+    summer-time changes). Empty: UTC.
+    """
     @_builtins.property
     def contract_start_time(self) -> _timestamp_pb2.Timestamp:
         """Start of the contract (UTC); settlement periods run from it. Required."""
@@ -586,10 +593,11 @@ class Commitment(_message.Message):
         record_hash: _builtins.str = ...,
         recorded_by: _builtins.str = ...,
         currency: _builtins.str = ...,
+        time_zone: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["_min_coverage", b"_min_coverage", "contract_start_time", b"contract_start_time", "create_time", b"create_time", "facts", b"facts", "min_coverage", b"min_coverage"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_min_coverage", b"_min_coverage", "bid_id", b"bid_id", "contract_start_time", b"contract_start_time", "create_time", b"create_time", "currency", b"currency", "evaluation", b"evaluation", "evaluation_digest", b"evaluation_digest", "facts", b"facts", "guarantee_periods", b"guarantee_periods", "min_coverage", b"min_coverage", "name", b"name", "organization", b"organization", "promises", b"promises", "record_hash", b"record_hash", "recorded_by", b"recorded_by", "settlement_period", b"settlement_period"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_min_coverage", b"_min_coverage", "bid_id", b"bid_id", "contract_start_time", b"contract_start_time", "create_time", b"create_time", "currency", b"currency", "evaluation", b"evaluation", "evaluation_digest", b"evaluation_digest", "facts", b"facts", "guarantee_periods", b"guarantee_periods", "min_coverage", b"min_coverage", "name", b"name", "organization", b"organization", "promises", b"promises", "record_hash", b"record_hash", "recorded_by", b"recorded_by", "settlement_period", b"settlement_period", "time_zone", b"time_zone"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__min_coverage: _TypeAlias = _typing.Literal["min_coverage"]  # noqa: Y015
     _WhichOneofArgType__min_coverage: _TypeAlias = _typing.Literal["_min_coverage", b"_min_coverage"]  # noqa: Y015

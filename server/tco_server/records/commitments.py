@@ -28,8 +28,11 @@ winning bid lacks (reason PROMISE_NOT_IN_BID). A commitment is one chain record 
 from __future__ import annotations
 
 import math
+import re
+import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, tzinfo
 
 import grpc
 
@@ -50,6 +53,10 @@ from tcoapi.v1 import result_pb2, tender_pb2
 
 COMMITMENT = "commitment"
 MAX_SERIES, MAX_RECORDED_BY, MAX_PROMISES, MAX_PERIODS = 100, 200, 1000, 1200
+MAX_TIME_ZONE = 64
+#: An IANA zone name's shape ("Europe/Stockholm", "UTC", "America/Argentina/Buenos_Aires"): checked
+#: before zoneinfo sees it, so no client string becomes a file path ("../../etc/passwd").
+_ZONE = re.compile(r"[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*")
 DEFAULT_MIN_COVERAGE, DEFAULT_SANCTION_FACTOR = 0.9, 1.5
 #: The unit readings of a degree-day series are stored in.
 DEGREE_DAY_UNIT = "K·d"
@@ -526,6 +533,22 @@ def _conflicts(check: _Checker, promises: list[fpb.Promise], known: dict[str, Se
                 check.fail(f"commitment.promises[{i}]", "the same item and resource twice")
 
 
+def contract_zone(name: str) -> tzinfo | None:
+    """The contract calendar's time zone: UTC for ``""``, the IANA zone, or None when unknown.
+
+    >>> contract_zone("Europe/Stockholm").key, contract_zone(""), contract_zone("Mars/Olympus")
+    ('Europe/Stockholm', datetime.timezone.utc, None)
+    """
+    if not name:
+        return UTC
+    if len(name) > MAX_TIME_ZONE or not _ZONE.fullmatch(name):
+        return None
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None
+
+
 # -- the RPCs ------------------------------------------------------------------------------------
 
 
@@ -538,6 +561,8 @@ def _checked_settlement(check: _Checker, c: fpb.Commitment) -> None:
         )
     if not 1 <= c.guarantee_periods <= MAX_PERIODS:
         check.fail("commitment.guarantee_periods", f"expected 1..{MAX_PERIODS} settlement periods")
+    if c.time_zone and contract_zone(c.time_zone) is None:
+        check.fail("commitment.time_zone", f"unknown IANA time zone {c.time_zone[:64]!r}")
     if c.HasField("min_coverage"):
         check.number("commitment.min_coverage", c.min_coverage, 0.0, 1.0)
     check.text("commitment.recorded_by", c.recorded_by, MAX_RECORDED_BY)
@@ -589,6 +614,7 @@ def create_commitment(
         guarantee_periods=given.guarantee_periods,
         recorded_by=given.recorded_by,
         currency=awarded_.prepared.method.currency,
+        time_zone=given.time_zone,
         min_coverage=given.min_coverage if given.HasField("min_coverage") else DEFAULT_MIN_COVERAGE,
     )
     out.contract_start_time.CopyFrom(given.contract_start_time)

@@ -44,7 +44,7 @@ import calendar
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
@@ -100,20 +100,32 @@ def _label(start: datetime, months: int) -> str:
 
 
 def settlement_periods(
-    start: datetime, months: int, count: int, as_of: datetime
+    start: datetime, months: int, count: int, as_of: datetime, zone: tzinfo = UTC
 ) -> list[tuple[str, datetime, datetime]]:
     """The settlement periods (label, start, end) of the first ``count`` that end by ``as_of``.
+
+    Months are counted on the wall clock of the contract's ``zone`` and the bounds returned in
+    UTC: a contract starting at midnight on 1 January in Stockholm (23:00 UTC the day before)
+    settles the calendar years "2027", "2028" whatever the summer time.
 
     >>> [p[0] for p in settlement_periods(datetime(2027, 1, 1, tzinfo=UTC), 6, 4,
     ...                                   datetime(2028, 3, 1, tzinfo=UTC))]
     ['2027-H1', '2027-H2']
+    >>> import zoneinfo
+    >>> sthlm = zoneinfo.ZoneInfo("Europe/Stockholm")
+    >>> [(p[0], f"{p[1]:%m-%d %H}", f"{p[2]:%m-%d %H}") for p in settlement_periods(
+    ...     datetime(2026, 12, 31, 23, tzinfo=UTC), 6, 2, datetime(2028, 1, 1, tzinfo=UTC), sthlm)]
+    [('2027-H1', '12-31 23', '06-30 22'), ('2027-H2', '06-30 22', '12-31 23')]
     """
+    local = start.astimezone(zone).replace(tzinfo=None)
     periods = []
     for k in range(count):
-        begin, end = add_months(start, k * months), add_months(start, (k + 1) * months)
+        first, last = add_months(local, k * months), add_months(local, (k + 1) * months)
+        begin = first.replace(tzinfo=zone).astimezone(UTC)
+        end = last.replace(tzinfo=zone).astimezone(UTC)
         if end > as_of:
             break
-        periods.append((_label(begin, months), begin, end))
+        periods.append((_label(first, months), begin, end))
     return periods
 
 
@@ -528,7 +540,13 @@ def get_follow_up_report(
         organization=organization,
         procurement=record.procurement,
         awarded=awarded,
-        bounds=settlement_periods(start, months, commitment.guarantee_periods, as_of),
+        bounds=settlement_periods(
+            start,
+            months,
+            commitment.guarantee_periods,
+            as_of,
+            cm.contract_zone(commitment.time_zone) or UTC,
+        ),
         min_coverage=commitment.min_coverage,
         digits=awarded.prepared.method.minor_unit_digits,
     )
