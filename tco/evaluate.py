@@ -206,7 +206,7 @@ def _evaluate_prepared(
         + tuple(
             Warning(code, message, bid_id) for p in parts for code, message, bid_id in p.warnings
         )
-        + tuple(w for p in parts for w in _implausible_figures(p))
+        + _implausible_figures(parts)
         + climate_warnings(method.carbon_price, method.base_year)
         + tuple(ranking.warnings)
     )
@@ -228,42 +228,45 @@ def _evaluate_prepared(
 CLIMATE_TO_LCC_LIMIT = 5.0
 
 
-def _implausible_figures(part: _PartFigures) -> list[Warning]:
-    """The plausibility checks that need computed figures, on the rounded money of a part.
+def _implausible_figures(parts: list[_PartFigures]) -> tuple[Warning, ...]:
+    """The plausibility checks that need computed figures, on the rounded money of the parts.
 
     - CLIMATE_COST_ABOVE_LCC: climate cost > :data:`CLIMATE_TO_LCC_LIMIT` x a positive LCC;
     - BID_WITHOUT_COST: the life-cycle cost is 0, discounted and undiscounted (nothing priced).
 
+    All of the first kind, then all of the second, in bid order: the same warnings whether the
+    tender is evaluated whole or in parts.
+
     Example: LCC 1 000 000 SEK and climate cost 20 000 000 SEK (1 500 SEK/kgCO2e, meant per
     tonne) -> CLIMATE_COST_ABOVE_LCC at ``method.carbon_price``, naming the bid.
     """
-    money = part.money
-    lcc, climate = money["life_cycle_cost"], money["climate_cost"]
-    heavy = np.flatnonzero((lcc > 0.0) & (climate > CLIMATE_TO_LCC_LIMIT * lcc)).tolist()
-    empty = np.flatnonzero((lcc == 0.0) & (money["life_cycle_cost_undiscounted"] == 0.0)).tolist()
-    if not heavy and not empty:
-        return []
-    bids, start = part.bids, part.start
-    warnings = [
-        Warning(
-            "CLIMATE_COST_ABOVE_LCC",
-            f"method.carbon_price: the climate cost of bid {bids[i].id!r} is "
-            f"{climate[i] / lcc[i]:.3g} times its life-cycle cost (over "
-            f"{CLIMATE_TO_LCC_LIMIT:g}); check the carbon price's unit (per kg or per tonne)",
-            bids[i].id,
-        )
-        for i in heavy
-    ]
-    warnings += [
-        Warning(
-            "BID_WITHOUT_COST",
-            f"bids[{start + i}]: the bid has no cost at all (life-cycle cost 0); check that its "
-            "prices were given",
-            bids[i].id,
-        )
-        for i in empty
-    ]
-    return warnings
+    heavy: list[Warning] = []
+    empty: list[Warning] = []
+    for part in parts:
+        money = part.money
+        lcc, climate = money["life_cycle_cost"], money["climate_cost"]
+        undiscounted = money["life_cycle_cost_undiscounted"]
+        bids, start = part.bids, part.start
+        heavy += [
+            Warning(
+                "CLIMATE_COST_ABOVE_LCC",
+                f"method.carbon_price: the climate cost of bid {bids[i].id!r} is "
+                f"{climate[i] / lcc[i]:.3g} times its life-cycle cost (over "
+                f"{CLIMATE_TO_LCC_LIMIT:g}); check the carbon price's unit (per kg or per tonne)",
+                bids[i].id,
+            )
+            for i in np.flatnonzero((lcc > 0.0) & (climate > CLIMATE_TO_LCC_LIMIT * lcc)).tolist()
+        ]
+        empty += [
+            Warning(
+                "BID_WITHOUT_COST",
+                f"bids[{start + i}]: the bid has no cost at all (life-cycle cost 0); check that "
+                "its prices were given",
+                bids[i].id,
+            )
+            for i in np.flatnonzero((lcc == 0.0) & (undiscounted == 0.0)).tolist()
+        ]
+    return tuple(heavy + empty)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
