@@ -16,6 +16,9 @@ are pinned here.
 7. A subnormal additional investment or emission reduction gave an infinite SIR, AIRR or
    abatement cost with status OK (commit 2db61a1).
 8. A bid's figures changed in the last bit with the bids before it (commit 71562cd).
+9-10. Pinned in ``tests/server/test_issues.py``.
+11. A tender evaluated in parts (very large tenders) listed the figure-based plausibility
+    warnings in another order than the same tender evaluated whole.
 """
 
 from __future__ import annotations
@@ -83,3 +86,25 @@ def test_bug_08_bid_order_changes_last_bit() -> None:
         assert got.emissions_by_year == alone.emissions_by_year
         assert got.emissions_total == alone.emissions_total
         assert got.cost_by_category == alone.cost_by_category
+
+
+def test_bug_11_warnings_of_a_tender_in_parts_came_in_another_order() -> None:
+    """Symptom: bid "free" (no cost at all: BID_WITHOUT_COST) before bid "per-tonne" (a climate
+    cost 1 000 times its LCC: CLIMATE_COST_ABOVE_LCC) gave [BID_WITHOUT_COST(free),
+    CLIMATE_COST_ABOVE_LCC(per-tonne)] in parts of one bid and the reverse evaluated whole, so
+    the response and its evaluation digest depended on how the engine cut the tender. Found by
+    ``test_properties.py::test_evaluation_in_parts_is_the_whole_evaluation``. Fix
+    (``tco.evaluate._implausible_figures``): the checks run over all parts, every warning of the
+    first kind, then every one of the second, in bid order."""
+    per_tonne = f.bid(
+        "per-tonne",
+        items=[f.item(unit_price=1000.0, service_life=10.0, emissions={"a1_a3": 1000.0})],
+    )
+    tender = f.tender(
+        f.method(10, 0.0, carbon=f.carbon_price(1000.0, 10)), f.bid("free"), per_tonne
+    )
+    whole = evaluate_prepared(tender).warnings
+    codes = [(w.code, w.bid_id) for w in whole if w.bid_id]
+    assert ("BID_WITHOUT_COST", "free") in codes
+    assert ("CLIMATE_COST_ABOVE_LCC", "per-tonne") in codes
+    assert evaluate_prepared(tender, part_bids=1).warnings == whole
