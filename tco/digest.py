@@ -44,12 +44,13 @@ serialises to a document starting ``{"base_year":2027,"baseline_bid_id":"","carb
 Implementation: :func:`_canon` + :func:`json.dumps` is the reference form of these rules (and
 the path taken by any value whose type is not the declared one). The fast path writes the same
 text directly: for each inputs dataclass a serialiser is generated once, with its fields sorted
-by name and an encoder per declared field type; floats, ints, strings and enums of the declared
-type are written as ``json.dumps`` writes them, anything else goes through the reference form.
+by name: one test that every plain field has its declared type exactly and that the message's
+floats are finite (their sum is), then one f-string (a float as ``repr``, ``0.0`` for zero; a
+``Quantity`` inline; lists, maps and arrays by the encoders of their types); a message that fails
+the test takes the reference form. A ``Mapping[str, float]`` is a ``%r`` template per key set.
 JSON is compositional (an object's text is its sorted members' texts joined), so both give the
-same bytes; ``tests/tco/test_digest.py`` checks it on generated inputs. The generated source
-is what the fast path buys: 5.7 M instructions per typical request against 10.7 M for one
-closure per field (``python -m bench.instructions``, step ``engine: digests``).
+same bytes; ``tests/tco/test_digest.py`` checks it on generated inputs. What the generated source
+buys is in BENCHMARKS.md (*What each remaining speed mechanism buys*).
 """
 
 from __future__ import annotations
