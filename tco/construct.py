@@ -77,7 +77,7 @@ def constructor(cls: type[T], *order: str) -> Callable[..., T]:
     names = tuple(order) or tuple(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
     _setters(cls, names)  # type: ignore[arg-type]  # every field once, a plain frozen class
     twin = type(f"_Mutable{cls.__name__}", (), {"__slots__": cls.__slots__})  # type: ignore[attr-defined]
-    probe = object.__new__(twin)
+    probe: Any = object.__new__(twin)
     probe.__class__ = cls  # raises TypeError unless the layouts agree
     arguments = ", ".join(f"v{k}" for k in range(len(names)))
     lines = [f"def make({arguments}):", "    obj = new(twin)"]
