@@ -3,10 +3,11 @@
 A frozen dataclass's generated ``__init__`` stores each field through
 ``object.__setattr__``; building thousands of inputs, prepared items or results that way is a
 visible share of a large evaluation. These two helpers store each value through its slot
-descriptor instead and make the very same object as the class itself would (``==`` holds, and
-every field is set). They refuse any class whose ``__init__`` does more than store its
-arguments (a ``__post_init__``, a field with ``init=False``, a field that is not a slot), so
-nothing a class checks on construction is ever skipped.
+descriptor (or on a mutable twin of the class) instead and make the very same object as the
+class itself would (``==`` holds, and every field is set). They refuse any class whose
+``__init__`` does more than store its arguments (a ``__post_init__``, a field with
+``init=False``, a field that is not a slot), so nothing a class checks on construction is ever
+skipped.
 
 Example::
 
@@ -64,20 +65,25 @@ def constructor(cls: type[T], *order: str) -> Callable[..., T]:
     ``order`` names every field of ``cls`` exactly once (checked now, so a field added later
     fails at import instead of shifting the arguments); left empty it is the declaration order.
 
-    ``make`` is compiled once per class from source that holds only positional names ``v0, v1, …``
-    (never a value): a direct call per slot store. A loop over the setters costs
-    about half again as much per object, which is 3 M of the 36 M instructions of a typical
-    EvaluateBids call (``python -m bench.instructions``, BENCHMARKS.md): the one ``exec`` of
-    the project outside the digest serialisers, kept for that figure.
+    ``make`` is compiled once per class from source that holds only field names and positional
+    names ``v0, v1, …`` (never a value): it makes an object of a mutable twin of ``cls`` (the
+    same slots, so the same layout), stores each field with a plain attribute store, which
+    CPython 3.11 specialises to a slot write, and then makes the object a ``cls``
+    (``__class__`` assignment, refused by CPython unless the layouts agree, checked here once).
+    A call of each field's slot setter costs about twice as much per object, and a loop over the
+    setters half again more (BENCHMARKS.md, *What each remaining speed mechanism buys*): the one
+    ``exec`` of the project outside the digest serialisers, kept for that figure.
     """
     names = tuple(order) or tuple(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
-    setters = _setters(cls, names)  # type: ignore[arg-type]
+    _setters(cls, names)  # type: ignore[arg-type]  # every field once, a plain frozen class
+    twin = type(f"_Mutable{cls.__name__}", (), {"__slots__": cls.__slots__})  # type: ignore[attr-defined]
+    probe: Any = object.__new__(twin)
+    probe.__class__ = cls  # raises TypeError unless the layouts agree
     arguments = ", ".join(f"v{k}" for k in range(len(names)))
-    lines = [f"def make({arguments}):", "    obj = new(cls)"]
-    lines += [f"    set{k}(obj, v{k})" for k in range(len(names))]
-    lines.append("    return obj")
-    namespace: dict[str, Any] = {"new": object.__new__, "cls": cls}
-    namespace.update({f"set{k}": setter for k, setter in enumerate(setters)})
+    lines = [f"def make({arguments}):", "    obj = new(twin)"]
+    lines += [f"    obj.{name} = v{k}" for k, name in enumerate(names)]
+    lines += ["    obj.__class__ = cls", "    return obj"]
+    namespace: dict[str, Any] = {"new": object.__new__, "cls": cls, "twin": twin}
     exec(compile("\n".join(lines), f"<constructor of {cls.__name__}>", "exec"), namespace)
     make: Callable[..., T] = namespace["make"]
     return make

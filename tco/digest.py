@@ -44,12 +44,13 @@ serialises to a document starting ``{"base_year":2027,"baseline_bid_id":"","carb
 Implementation: :func:`_canon` + :func:`json.dumps` is the reference form of these rules (and
 the path taken by any value whose type is not the declared one). The fast path writes the same
 text directly: for each inputs dataclass a serialiser is generated once, with its fields sorted
-by name and an encoder per declared field type; floats, ints, strings and enums of the declared
-type are written as ``json.dumps`` writes them, anything else goes through the reference form.
+by name: one test that every plain field has its declared type exactly and that the message's
+floats are finite (their sum is), then one f-string (a float as ``repr``, ``0.0`` for zero; a
+``Quantity`` inline; lists, maps and arrays by the encoders of their types); a message that fails
+the test takes the reference form. A ``Mapping[str, float]`` is a ``%r`` template per key set.
 JSON is compositional (an object's text is its sorted members' texts joined), so both give the
-same bytes; ``tests/tco/test_digest.py`` checks it on generated inputs. The generated source
-is what the fast path buys: 5.7 M instructions per typical request against 10.7 M for one
-closure per field (``python -m bench.instructions``, step ``engine: digests``).
+same bytes; ``tests/tco/test_digest.py`` checks it on generated inputs. What the generated source
+buys is in BENCHMARKS.md (*What each remaining speed mechanism buys*).
 """
 
 from __future__ import annotations
@@ -294,20 +295,20 @@ def _encoder(hint: Any) -> Encoder:
 
 def _encode_float(value: Any) -> str:
     if type(value) is float and math.isfinite(value):
-        return "0.0" if value == 0.0 else float.__repr__(value)
+        return repr(value + 0.0)  # -0.0 + 0.0 is 0.0
     return _reference(value, float)
 
 
 def _array_encoder(value: Any) -> str:
     """A float array as its values' texts (``-0.0`` as ``0.0``: adding ``0.0`` clears the sign)."""
     if type(value) is np.ndarray and value.dtype == np.float64 and np.isfinite(value).all():
-        return "[" + ",".join(map(float.__repr__, (value + 0.0).tolist())) + "]"
+        return f"[{','.join(map(repr, (value + 0.0).tolist()))}]"
     return _reference(value, Any)
 
 
 def _encode_int(value: Any) -> str:
     if type(value) is int:
-        return int.__repr__(value)
+        return repr(value)
     return _reference(value, int)
 
 
@@ -344,7 +345,7 @@ def _optional_encoder(inner: Encoder) -> Encoder:
 def _tuple_encoder(item: Encoder, reference: Encoder) -> Encoder:
     def encode(value: Any) -> str:
         if type(value) is tuple or type(value) is list:
-            return "[" + ",".join([item(v) for v in value]) + "]"
+            return f"[{','.join(map(item, value))}]"
         return reference(value)
 
     return encode
@@ -355,46 +356,58 @@ def _mapping_encoder(item: Encoder, reference: Encoder) -> Encoder:
         if value is None or not isinstance(value, Mapping):
             return reference(value)
         members = {str(k): v for k, v in value.items()}
-        return (
-            "{"
-            + ",".join([encode_basestring(k) + ":" + item(members[k]) for k in sorted(members)])
-            + "}"
-        )
+        texts = [encode_basestring(k) + ":" + item(members[k]) for k in sorted(members)]
+        return f"{{{','.join(texts)}}}"
 
     return encode
 
 
-def _float_mapping_encoder(reference: Encoder) -> Encoder:
-    """A ``Mapping[str, float]`` (an item's emissions by module) written in one pass when it is
-    a dict or a read-only view of one with str keys and finite float values.
+#: Most key sets a float mapping encoder remembers a template for (module names, currencies).
+_TEMPLATES = 64
+_FLOAT_ONLY = frozenset({float})
 
-    (Measured with ``bench.instructions``-style counts: 27 K instructions for an item's five
-    modules, against 35 K for a version of ``map`` calls and 12 K for the five ``repr`` alone.)
-    """
+
+def _float_mapping_encoder(reference: Encoder) -> Encoder:
+    """A ``Mapping[str, float]`` (an item's emissions by module, exchange rates): a template
+    ``{"a1_a3":%r,"a4":%r,...}`` per set of keys in code point order, filled with the values
+    when they are all finite floats (no ``-0.0``: a text holding ``-0.0`` takes the reference
+    form, which writes ``0.0``), else the reference form."""
+    templates: dict[tuple[Any, ...], str] = {}
 
     def encode(value: Any) -> str:
         if type(value) is dict or type(value) is types.MappingProxyType:
-            try:
-                items = sorted(value.items())
-            except TypeError:  # keys that do not compare: not str
-                return reference(value)
-            if all(type(k) is str and type(v) is float and math.isfinite(v) for k, v in items):
-                members = [
-                    encode_basestring(k) + ":" + (float.__repr__(v) if v else "0.0")
-                    for k, v in items
-                ]
-                return "{" + ",".join(members) + "}"
+            keys = tuple(value)
+            template = templates.get(keys)
+            if template is None:
+                if not all(type(k) is str for k in keys):
+                    return reference(value)
+                if list(keys) != sorted(keys):
+                    return encode({k: value[k] for k in sorted(keys)})
+                template = f"{{{','.join(_percent(encode_basestring(k)) + ':%r' for k in keys)}}}"
+                if len(templates) < _TEMPLATES:
+                    templates[keys] = template
+            values = tuple(value.values())
+            if set(map(type, values)) <= _FLOAT_ONLY and math.isfinite(sum(values)):
+                text: str = template % values
+                if "-0.0" not in text:
+                    return text
         return reference(value)
 
     return encode
 
 
+def _percent(text: str) -> str:
+    return text.replace("%", "%%")
+
+
 def _dataclass_encoder(cls: type, reference: Encoder) -> Encoder:
     """``{"field":...,...}`` with the fields sorted by name, as generated source.
 
-    Each field is written inline when its value has its declared type exactly (a float, int,
-    str, bool, enum member, ``None`` for an optional field); anything else calls the field
-    type's encoder, which falls back to the reference form.
+    One test that every field written inline has its declared type exactly (a float, int, str,
+    bool, enum member, a small message of such fields like ``Quantity``; ``None`` for an optional
+    one) and that the floats are finite (their sum is), then one f-string: ``repr(x + 0.0)`` for
+    a float (``-0.0`` + ``0.0`` is ``0.0``), the encoder of the field's type for a list, map,
+    array or other message. A value that fails the test takes the reference form.
     """
     hints = _hints(cls)
     names = sorted(f.name for f in dataclasses.fields(cls))
@@ -402,68 +415,86 @@ def _dataclass_encoder(cls: type, reference: Encoder) -> Encoder:
         "cls": cls,
         "reference": reference,
         "isfinite": math.isfinite,
-        "float_repr": float.__repr__,
-        "int_repr": int.__repr__,
         "escape": encode_basestring,
+        "repr": repr,
     }
     lines = [
         "def encode(value):",
         "    if type(value) is not cls:",
         "        return reference(value)",
     ]
+    tests: list[str] = []
+    floats: list[str] = []
     pieces: list[str] = []
+    before: list[str] = []
     for k, name in enumerate(names):
         optional, inner = _optional_of(hints[name])
-        namespace[f"e{k}"] = _encoder(inner)  # None is written inline for an optional field
-        x, out = f"x{k}", f"s{k}"
+        x = f"x{k}"
         lines.append(f"    {x} = value.{name}")
-        test = f"{x} is None" if optional else "False"
         simple = _simple_fields(inner)
-        if inner in _INLINE:
-            fast, text = _inline(inner, x)
-            lines.append(f"    if {fast}:")
-            lines.append(f"        {out} = {text}")
-        elif isinstance(inner, type) and issubclass(inner, enum.Enum):
+        if optional and inner is float:
+            lines.append(f"    if {x} is None:")
+            lines.append(f"        {x} = 0.0")  # an absent optional number stands for 0.0
+            optional = False
+        if inner in _INLINE and not optional:
+            test, text = _inline(inner, x)
+            tests.append(test)
+            if inner is float:
+                floats.append(x)
+        elif isinstance(inner, type) and issubclass(inner, enum.Enum) and not optional:
             namespace[f"t{k}"] = {member: _reference(member, inner) for member in inner}
             namespace[f"c{k}"] = inner
-            lines.append(f"    if type({x}) is c{k}:")
-            lines.append(f"        {out} = t{k}[{x}]")
+            tests.append(f"type({x}) is c{k}")
+            text = f"t{k}[{x}]"
         elif simple is not None:
-            # A small message of plain fields (Quantity: value, unit) written inline, as its
-            # own encoder would write it when every field has its declared type.
+            # A small message of plain fields (Quantity: value, unit) written inline, as its own
+            # encoder writes it when every field has its declared type.
             namespace[f"c{k}"] = inner
-            tests, texts = [f"type({x}) is c{k}"], []
+            member_tests, texts = [f"type({x}) is c{k}"], []
             for member, member_hint in simple:
-                fast, text = _inline(member_hint, f"{x}.{member}")
-                tests.append(f"({fast})")
-                texts.append(f"{encode_basestring(member)!r} + ':' + ({text})")
-            lines.append(f"    if {' and '.join(tests)}:")
-            joined = " + ',' + ".join(texts)
-            lines.append(f"        {out} = '{{' + {joined} + '}}'")
-        elif typing.get_origin(inner) is tuple and _is_tuple_hint(inner):
-            # A repeated field: an empty one is "[]", a tuple is joined here (a list or any
-            # other value goes through the field's encoder).
+                test, member_text = _inline(member_hint, f"{x}.{member}")
+                member_tests.append(test)
+                texts.append(f"{_braces(encode_basestring(member))}:{{{member_text}}}")
+                if member_hint is float:
+                    floats.append(
+                        f"(0.0 if {x} is None else {x}.{member})" if optional else f"{x}.{member}"
+                    )
+            test = " and ".join(member_tests)
+            inline = "{{" + ",".join(texts) + "}}"
+            if optional:
+                tests.append(f"({x} is None or {test})")
+                before.append(f"        s{k} = 'null' if {x} is None else f'{inline}'")
+                text = f"s{k}"
+            else:
+                tests.append(test)
+                text = None
+                pieces.append(f"{_braces(encode_basestring(name))}:{inline}")
+        elif typing.get_origin(inner) is tuple and _is_tuple_hint(inner) and not optional:
             namespace[f"i{k}"] = _encoder(typing.get_args(inner)[0])
-            lines.append(f"    if type({x}) is tuple:")
-            lines.append(
-                f'        {out} = "[" + ",".join([i{k}(v) for v in {x}]) + "]" if {x} else "[]"'
-            )
+            tests.append(f"type({x}) is tuple")
+            text = f'",".join(map(i{k}, {x})) if {x} else ""'
+            pieces.append(f"{_braces(encode_basestring(name))}:[{{{text}}}]")
+            text = None
         else:
-            lines.append("    if False:")
-            lines.append("        pass")
-        if optional:
-            lines.append(f"    elif {test}:")
-            # an absent optional number stands for 0.0 (see the module docstring)
-            lines.append(f"        {out} = {'0.0' if inner is float else 'null'!r}")
-        lines.append("    else:")
-        lines.append(f"        {out} = e{k}({x})")
-        key = encode_basestring(name).replace("{", "{{").replace("}", "}}")
-        pieces.append(f"{key}:{{{out}}}")
-    lines.append(f"    return f'{{{{{','.join(pieces)}}}}}'")
+            namespace[f"e{k}"] = _encoder(hints[name])
+            text = f"e{k}({x})"
+        if text is not None:
+            pieces.append(f"{_braces(encode_basestring(name))}:{{{text}}}")
+    if floats:
+        tests.append(f"isfinite({' + '.join(floats)})")
+    lines.append(f"    if {' and '.join(tests) or 'True'}:")
+    lines.extend(before)
+    lines.append(f"        return f'{{{{{','.join(pieces)}}}}}'")
+    lines.append("    return reference(value)")
     # The source holds field names and string literals only, never a value.
     exec("\n".join(lines), namespace)
     encode: Encoder = namespace["encode"]
     return encode
+
+
+def _braces(text: str) -> str:
+    """``text`` as literal text of an f-string."""
+    return text.replace("{", "{{").replace("}", "}}")
 
 
 #: Field types written inline by the generated serialisers (:func:`_inline`).
@@ -472,15 +503,16 @@ _INLINE: tuple[type, ...] = (float, int, str, bool)
 
 def _inline(hint: type, x: str) -> tuple[str, str]:
     """(test, text): Python expressions that a value ``x`` of type ``hint`` (float, int, str,
-    bool) has exactly that type, and its canonical text when it has (as its encoder writes it).
+    bool) has exactly that type, and its canonical text when it has (a finite float's: its
+    finiteness is tested once for all the floats of a message).
     """
     if hint is float:
-        return f"type({x}) is float and isfinite({x})", f'(float_repr({x}) if {x} else "0.0")'
+        return f"type({x}) is float", f'(repr({x}) if {x} else "0.0")'
     if hint is int:
-        return f"type({x}) is int", f"int_repr({x})"
+        return f"type({x}) is int", f"{x}!r"
     if hint is str:
         return f"type({x}) is str", f"escape({x})"
-    return f"{x} is True or {x} is False", f'("true" if {x} else "false")'
+    return f"({x} is True or {x} is False)", f'"true" if {x} else "false"'
 
 
 def _simple_fields(hint: Any) -> list[tuple[str, type]] | None:

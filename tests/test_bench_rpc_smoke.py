@@ -1,7 +1,8 @@
-"""The service benchmarks (bench/rpc.py, bench/throughput.py, bench/stream.py) run end to end in
-their ``--smoke`` mode: tiny sizes, servers on 127.0.0.1, every figure printed. No timing is
-asserted (the machine is shared); the point is that the benchmarks keep working as the code
-changes, so BENCHMARKS.md can always be reproduced."""
+"""The benchmarks that run in a child process (bench/rpc.py, throughput.py, stream.py,
+cli_start.py, analysis.py, budget.py) run end to end in their ``--smoke`` mode: tiny sizes,
+servers on 127.0.0.1, every figure printed. No timing is asserted (the machine is shared); the
+point is that the benchmarks keep working as the code changes, so BENCHMARKS.md can always be
+reproduced."""
 
 from __future__ import annotations
 
@@ -14,13 +15,13 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _smoke(module: str, *extra: str) -> str:
+def _smoke(module: str, *extra: str, timeout: float = 300) -> str:
     done = subprocess.run(
         [sys.executable, "-m", module, "--smoke", *extra],
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=timeout,
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
@@ -68,8 +69,34 @@ def test_bench_modules_follow_the_plug_in_contract() -> None:
     import importlib
     import inspect
 
-    for name in ("bench.rpc", "bench.throughput", "bench.stream"):
+    for name in ("bench.rpc", "bench.throughput", "bench.stream", "bench.analysis"):
         module = importlib.import_module(name)
         assert list(inspect.signature(module.main).parameters) == ["argv"], name
         assert callable(module.collect), name
         assert isinstance(module.ORDER, int), name
+
+
+@pytest.mark.slow
+def test_cli_start_smoke() -> None:
+    out = _smoke("bench.cli_start")
+    for case in ("tco --help", "import tco_client.cli", "tco evaluate --excel --chart", "CPU"):
+        assert case in out
+
+
+def test_analysis_bench_smoke() -> None:
+    out = _smoke("bench.analysis")
+    assert "monte carlo, 500 draws x 3 bids x 10 years" in out
+    assert "agreement with the engine (20 draws, 1e-9)" in out
+    assert "FAILED" not in out
+    from bench import analysis
+
+    assert [r.bench for r in analysis.collect(smoke=True)] == ["analysis"] * 5
+
+
+def test_budget_bench_smoke() -> None:
+    """Every shape at a tiny knob through the server's analysis path, a row each (docs/security.md
+    holds the measured table)."""
+    out = _smoke("bench.budget", timeout=600)
+    rows = [line for line in out.splitlines() if line.startswith("| ") and " OK " in line]
+    assert len(rows) >= 6, out
+    assert "MC service life (common)" in out

@@ -21,6 +21,10 @@ The frozen dataclasses of :mod:`tco.inputs` are built by :func:`tco.construct.co
 is read only when ``HasField`` says it is set; equal frozen values are shared (every item
 without ``emissions`` gets the same ``Emissions()``). ``tests/server/test_conversion_golden.py``
 pins the result.
+
+A repeated field is read as a slice (``request.bids[:]``, one C call that builds a list): upb's
+containers have no iterator of their own, so a ``for`` over one ends in an ``IndexError``
+raised, formatted and caught, about 2 000 instructions each, some 70 a typical request.
 """
 
 from __future__ import annotations
@@ -148,7 +152,7 @@ def to_tender(request: pb.EvaluateBidsRequest | analysis_pb2.AnalyzeRankingReque
     tender part of an AnalyzeRankingRequest; ``validate_only`` goes to the engine separately)."""
     return d.Tender(
         method=to_method(request.method),
-        bids=tuple([_bid(bid) for bid in request.bids]),
+        bids=tuple([_bid(bid) for bid in request.bids[:]]),
     )
 
 
@@ -174,9 +178,9 @@ def to_method(m: pb.Method) -> d.Method:
                     p.resource,
                     q(p.price.value, p.price.unit) if p.HasField("price") else None,
                     p.escalation if p.HasField("escalation") else None,
-                    tuple(p.yearly_escalation),
+                    tuple(p.yearly_escalation[:]),
                 )
-                for p in m.resource_prices
+                for p in m.resource_prices[:]
             ]
         ),
         emission_factors=tuple(
@@ -193,12 +197,12 @@ def to_method(m: pb.Method) -> d.Method:
                                 if pt.HasField("factor")
                                 else None,
                             )
-                            for pt in f.trajectory
+                            for pt in f.trajectory[:]
                         ]
                     ),
                     f.reference_id,
                 )
-                for f in m.emission_factors
+                for f in m.emission_factors[:]
             ]
         ),
         carbon_price=_carbon_price(m.carbon_price) if m.HasField("carbon_price") else None,
@@ -214,7 +218,7 @@ def to_method(m: pb.Method) -> d.Method:
                     q(p.price.value, p.price.unit) if p.HasField("price") else None,
                     p.undiscounted,
                 )
-                for p in m.pollutant_prices
+                for p in m.pollutant_prices[:]
             ]
         ),
         price_base_year=m.price_base_year,
@@ -232,7 +236,7 @@ def _carbon_price(c: pb.CarbonPrice) -> d.CarbonPrice:
                 new_carbon_price_point(
                     pt.year, q(pt.price.value, pt.price.unit) if pt.HasField("price") else None
                 )
-                for pt in c.points
+                for pt in c.points[:]
             ]
         ),
         c.undiscounted,
@@ -242,7 +246,7 @@ def _carbon_price(c: pb.CarbonPrice) -> d.CarbonPrice:
 def _model(e: pb.EvaluationModel) -> d.EvaluationModel:
     return new_evaluation_model(
         _MODEL_KIND[e.kind],
-        tuple([new_ladder_step(s.level, s.discount) for s in e.ladder]),
+        tuple([new_ladder_step(s.level, s.discount) for s in e.ladder[:]]),
         e.externality_factor if e.HasField("externality_factor") else None,
         _quantity(e.price_threshold) if e.HasField("price_threshold") else None,
         tuple(
@@ -254,11 +258,11 @@ def _model(e: pb.EvaluationModel) -> d.EvaluationModel:
                             new_deduction_level(
                                 x.level, _quantity(x.amount) if x.HasField("amount") else None
                             )
-                            for x in c.levels
+                            for x in c.levels[:]
                         ]
                     ),
                 )
-                for c in e.deduction_criteria
+                for c in e.deduction_criteria[:]
             ]
         ),
     )
@@ -270,8 +274,8 @@ def _bid(b: pb.Bid) -> d.Bid:
     return new_bid(
         b.id,
         b.supplier,
-        tuple([_item(i) for i in b.items]),
-        tuple([_stream(s) for s in costs]) if costs else (),
+        tuple([_item(i) for i in b.items[:]]),
+        tuple([_stream(s) for s in costs[:]]) if costs else (),
         tuple(
             [
                 new_deduction(
@@ -279,7 +283,7 @@ def _bid(b: pb.Bid) -> d.Bid:
                     _quantity(x.amount) if x.HasField("amount") else None,
                     x.level,
                 )
-                for x in deductions
+                for x in deductions[:]
             ]
         )
         if deductions
@@ -322,7 +326,7 @@ def _item(i: pb.Item) -> d.Item:
                     q(r.amount.value, r.amount.unit) if r.HasField("amount") else None,
                     q(r.activity.value, r.activity.unit) if r.HasField("activity") else None,
                 )
-                for r in resource_use
+                for r in resource_use[:]
             ]
         )
         if resource_use
@@ -332,7 +336,7 @@ def _item(i: pb.Item) -> d.Item:
         end_of_life_cost,
         residual_value,
         _emissions(i.emissions) if has("emissions") else NO_EMISSIONS,
-        tuple([_stream(s) for s in costs]) if costs else (),
+        tuple([_stream(s) for s in costs[:]]) if costs else (),
         tuple(
             [
                 new_pollutant_emission(
@@ -340,7 +344,7 @@ def _item(i: pb.Item) -> d.Item:
                     q(p.amount.value, p.amount.unit) if p.HasField("amount") else None,
                     q(p.activity.value, p.activity.unit) if p.HasField("activity") else None,
                 )
-                for p in pollutants
+                for p in pollutants[:]
             ]
         )
         if pollutants

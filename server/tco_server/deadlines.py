@@ -71,10 +71,6 @@ class Drain:
     def __init__(self) -> None:
         self._end: float | None = None
 
-    @property
-    def draining(self) -> bool:
-        return self._end is not None
-
     def begin(self, seconds: float) -> None:
         """Every call must answer within ``seconds`` from now (an earlier end stays)."""
         end = time.monotonic() + max(0.0, seconds)

@@ -32,6 +32,7 @@ from tco.analysis.spec import MAX_ENTRIES as MAX_ANALYSIS_ENTRIES
 from tco.errors import FieldViolation, InvalidTender
 from tco.units import MAX_UNIT_LENGTH
 from tco.validate.limits import MAX_BIDS, MAX_ID_LENGTH, MAX_STUDY_PERIOD, MAX_TEXT_LENGTH
+from tcoapi.v1.tender_pb2 import EvaluateBidsRequest
 
 #: Values of one discrete distribution of the analysis (its values and probabilities each).
 MAX_DISCRETE_VALUES = 1000
@@ -190,12 +191,27 @@ def _lists(message: Any, path: str, seen: dict[str, Any]) -> list[tuple[Any, tup
         prefix += f"{name}.{each}"
         if prefix not in seen:
             if each:
-                level = [(e, (*at, i)) for m, at in level for i, e in enumerate(getattr(m, name))]
+                level = [
+                    (e, (*at, i))
+                    for m, at in level
+                    for i, e in enumerate(_elements(getattr(m, name)))
+                ]
             else:
                 level = [(getattr(m, name), at) for m, at in level]
             seen[prefix] = level
         level = seen[prefix]
     return [(getattr(m, last), at) for m, at in level]
+
+
+#: upb's container of a repeated message field: no iterator of its own, so a ``for`` over one ends
+#: in an ``IndexError`` raised, formatted and caught (about 2 000 instructions); a slice is one C
+#: call that builds a list.
+_REPEATED = type(EvaluateBidsRequest().bids)
+
+
+def _elements(items: Any) -> Any:
+    """The elements of a list of messages, to iterate over: a parsed one's as a slice."""
+    return items[:] if type(items) is _REPEATED else items
 
 
 def _at(path: str, index: tuple[int, ...]) -> str:
@@ -433,11 +449,11 @@ def _fine(message: Any, plan: _Plan) -> bool:
         if element_plan is None:
             return False
         if small is not None:  # small elements: most are fine by their size alone
-            for element in elements:
+            for element in elements[:]:
                 if element.ByteSize() > small and not _fine(element, element_plan):
                     return False
             continue
-        for element in elements:
+        for element in elements[:]:
             if not _fine(element, element_plan):
                 return False
     for get, key_limit, value_plan in plan.maps:
@@ -540,8 +556,8 @@ def evaluation_cost_violations(request: Message) -> list[SizeViolation]:
     if years <= 0:
         return []
     distinct: dict[tuple[float, str], float | None] = {}
-    for bid in request.bids:  # type: ignore[attr-defined]
-        for item in bid.items:
+    for bid in request.bids[:]:  # type: ignore[attr-defined]
+        for item in bid.items[:]:
             if not item.HasField("service_life"):
                 continue
             key = (item.service_life.value, item.service_life.unit)

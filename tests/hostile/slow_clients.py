@@ -21,6 +21,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from types import TracebackType
+from typing import Any, Self
 
 import grpc
 
@@ -37,34 +38,23 @@ SMALL_WINDOW = [
 ]
 
 
-class StalledCalls:
-    """``count`` calls to ``methods`` (round robin) that send headers and never a message."""
+class _Held:
+    """Calls on channels of their own, held open until :meth:`release` (or the ``with`` ends)."""
 
-    def __init__(self, target: str, methods: list[str], count: int, hold_seconds: float) -> None:
+    def __init__(self, channels: list[grpc.Channel]) -> None:
         self._released = threading.Event()
-        self._channels = [grpc.insecure_channel(target) for _ in range(count)]
-        self.futures: list[grpc.Future] = []
-        for i, channel in enumerate(self._channels):
-            call = channel.stream_unary(methods[i % len(methods)])
-            self.futures.append(call.future(self._never(), timeout=hold_seconds))
-
-    def _never(self) -> Iterator[bytes]:
-        self._released.wait()  # the call's headers are out; its message never comes
-        return
-        yield b""  # pragma: no cover - makes this a generator
-
-    def started(self) -> int:
-        """Calls still held (neither answered nor failed)."""
-        return sum(1 for f in self.futures if not f.done())
+        self._channels = channels
+        #: The calls (futures of unary calls, or response iterators of streams), to cancel.
+        self.calls: list[Any] = []
 
     def release(self) -> None:
         self._released.set()
-        for future in self.futures:
-            future.cancel()
+        for call in self.calls:
+            call.cancel()
         for channel in self._channels:
             channel.close()
 
-    def __enter__(self) -> StalledCalls:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(
@@ -76,7 +66,26 @@ class StalledCalls:
         self.release()
 
 
-class UnreadStreams:
+class StalledCalls(_Held):
+    """``count`` calls to ``methods`` (round robin) that send headers and never a message."""
+
+    def __init__(self, target: str, methods: list[str], count: int, hold_seconds: float) -> None:
+        super().__init__([grpc.insecure_channel(target) for _ in range(count)])
+        for i, channel in enumerate(self._channels):
+            call = channel.stream_unary(methods[i % len(methods)])
+            self.calls.append(call.future(self._never(), timeout=hold_seconds))
+
+    def _never(self) -> Iterator[bytes]:
+        self._released.wait()  # the call's headers are out; its message never comes
+        return
+        yield b""  # pragma: no cover - makes this a generator
+
+    def started(self) -> int:
+        """Calls still held (neither answered nor failed)."""
+        return sum(1 for f in self.calls if not f.done())
+
+
+class UnreadStreams(_Held):
     """``count`` EvaluateTenders streams that send ``tenders`` tenders each and never read."""
 
     def __init__(
@@ -87,12 +96,12 @@ class UnreadStreams:
         tenders: int,
         hold_seconds: float,
     ) -> None:
-        self._released = threading.Event()
-        self._channels = [grpc.insecure_channel(target, options=SMALL_WINDOW) for _ in range(count)]
+        super().__init__(
+            [grpc.insecure_channel(target, options=SMALL_WINDOW) for _ in range(count)]
+        )
         message = batch_pb2.EvaluateTendersRequest(
             tender_id="t", request=request, detail=batch_pb2.RESULT_DETAIL_FULL
         ).SerializeToString()
-        self.calls = []
         for channel in self._channels:
             call = channel.stream_stream(EVALUATE_TENDERS)
             self.calls.append(call(self._tenders(message, tenders), timeout=hold_seconds))
@@ -103,21 +112,3 @@ class UnreadStreams:
                 return
             yield message
         self._released.wait()  # keep the stream open, half-close only when released
-
-    def release(self) -> None:
-        self._released.set()
-        for call in self.calls:
-            call.cancel()
-        for channel in self._channels:
-            channel.close()
-
-    def __enter__(self) -> UnreadStreams:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.release()

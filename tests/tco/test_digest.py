@@ -301,3 +301,33 @@ def test_the_documented_test_vector() -> None:
     assert digest_vector.read_bytes_line() == f"{len(document)} bytes; the first 32 in hex: " + (
         document[:32].hex()
     )
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"unit_price": 185000},  # an int in a float field: written as a float
+        {"unit_price": True},  # a bool in a float field: the reference writes true
+        {"unit_price": -0.0, "quantity": 1e308, "residual_value": 1e308},  # the sum overflows
+        {"installation_cost": float("nan")},
+        {"service_life": None, "residual_value": None},  # absent optional numbers: 0.0
+        {"emissions": {"d": -0.0, "a1_a3": 2.5}},  # unsorted keys, -0.0
+        {"emissions": {"a1_a3": 1, "a4": -0.05}},  # an int value; a text holding "-0.0"
+        {"emissions": {"a%s": 1.0, 3: 2.0}},  # a key that is no str; "%" in a key
+        {"costs": [], "name": 'Städ "x" \u2028'},  # a list for a tuple; escapes
+    ],
+)
+def test_the_fast_path_writes_the_reference_form_for_values_of_other_types(
+    change: dict[str, object],
+) -> None:
+    """The generated serialisers fall back to ``_canon`` + ``json.dumps`` for a value that is not
+    of its declared type (or a float that is not finite), message by message."""
+    prepared = validate.prepare(sample_tender())
+    bid = prepared.bids[0]
+    item = dataclasses.replace(bid.items[0], **change)  # type: ignore[arg-type]
+    bid = dataclasses.replace(bid, items=(item, *bid.items[1:]))
+    hint = digest._hints(type(bid))["items"]
+    assert digest._encoder(type(bid))(bid) == digest._reference(bid, type(bid))
+    assert digest._encoder(hint)(bid.items) == digest._reference(bid.items, hint)
+    method = dataclasses.replace(FIXED, discount_rate=0, exchange_rates={"USD": 10.6, "EUR": -0.0})
+    assert digest.canonical_json(method) == digest._reference(method, Method).encode()
