@@ -87,6 +87,11 @@ _MODULE_COLOURS = {
 }
 
 
+#: Pixels per inch of every chart: the figure is laid out at the resolution it is written in, so
+#: the text measured for the layout is the text drawn (matplotlib caches it per renderer).
+DPI = 150
+
+
 class _Figures:
     """The two pyplot calls the charts make (``subplots``, ``close``), without pyplot: a
     :class:`matplotlib.figure.Figure` on an Agg canvas. Importing pyplot costs about as much as
@@ -97,7 +102,7 @@ class _Figures:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
-        fig = Figure(figsize=figsize)
+        fig = Figure(figsize=figsize, dpi=DPI)
         FigureCanvasAgg(fig)
         return fig, fig.subplots(*args, **kwargs)
 
@@ -142,19 +147,40 @@ def _decimals_for(max_scaled: float, divisor: float = 1.0) -> int:
 
 
 def _finish(fig: Figure, path: Path, note: str) -> Path:
-    """Put ``note`` in grey below the axes, write ``fig`` as a PNG through
-    :func:`tco_client.safe_output.write_file`, and close it."""
-    fig.text(0.01, -0.01, note, fontsize=8, color="#555555", ha="left", va="top")
-    fig.tight_layout()
+    """Put ``note`` in grey at the foot of the figure, lay the axes out around their labels,
+    legends and the note (:func:`_layout`), write ``fig`` as a PNG through
+    :func:`tco_client.safe_output.write_file`, and close it.
+
+    Drawn once: the layout measures the text with the renderer the PNG is then drawn with (no
+    ``bbox_inches="tight"``, which draws the figure a second time to find its extent)."""
+    note_text = fig.text(0.01, 0.012, note, fontsize=8, color="#555555", ha="left", va="bottom")
+    _layout(fig, note_text)
     try:
         return write_file(
             path,
             lambda f: fig.savefig(
-                f, format="png", dpi=150, bbox_inches="tight", metadata={"Software": None}
+                f,
+                format="png",
+                dpi=DPI,
+                metadata={"Software": None},
+                pil_kwargs={"compress_level": 3},
             ),
         )
     finally:
         _plt().close(fig)
+
+
+def _layout(fig: Figure, note: Any) -> None:
+    """``tight_layout`` above the note, measured with the canvas's own renderer: the one the PNG
+    is drawn with, so the text laid out here is not laid out again."""
+    from matplotlib.layout_engine import TightLayoutEngine
+
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    height = fig.bbox.height
+    foot = (note.get_window_extent(renderer).height + 0.02 * height) / height
+    # The engine adjusts the subplot parameters once and is not kept on the figure: a figure
+    # with a layout engine is drawn twice by savefig (a measuring pass, then the PNG).
+    TightLayoutEngine(rect=(0.0, foot, 1.0, 1.0)).execute(fig)
 
 
 def _style_axes(ax: Axes, *, bars: str = "vertical") -> None:
@@ -270,7 +296,7 @@ def cumulative_cost_chart(result: EvaluationResult, path: str | Path, *, lang: s
         end_labels.append((float(end_x), float(end_y), colour))
     _annotate_ends(ax, end_labels, divisor, decimals, lang, top=max_abs)
     title_key = "cumulative_title_climate" if has_externalities else "cumulative_title"
-    ax.set_title(text(title_key, lang), fontsize=12, loc="left")
+    ax.set_title(text(title_key, lang), fontsize=12, loc="left", y=1.0)
     ax.set_xlabel(label("calendar_year", lang))
     ax.set_ylabel(f"{label('cumulative_discounted', lang)} ({unit})")
     ax.yaxis.set_major_formatter(_axis_formatter(divisor, lang, _decimals_for(max_abs / divisor)))
@@ -417,7 +443,7 @@ def _finish_bars(
     ax.set_xticklabels(_bid_labels(result, wrap=18), fontsize=9)
     ax.set_ylabel(ylabel)
     ax.yaxis.set_major_formatter(formatter)
-    ax.set_title(title, fontsize=12, loc="left")
+    ax.set_title(title, fontsize=12, loc="left", y=1.0)
     ax.margins(y=0.12)
     _style_axes(ax)
     handles, labels = ax.get_legend_handles_labels()
