@@ -50,6 +50,7 @@ from tco_client.report_sheets import (
     FMT_INT,
     FMT_KG,
     FMT_MONEY,
+    FMT_MONEY_2,
     FMT_YEAR,
     sheet_title,
     write_frame,
@@ -163,13 +164,39 @@ def build_workbook(
             for code, message in zip(warnings["code"], warnings["message"], strict=True)
         ]
     write_frame(sheet(text("warnings", lang)), warnings, cur, lang, freeze="A2")
-    explanations = _explanations(result, lang)
-    write_frame(sheet(text("explanations", lang)), explanations, cur, lang, freeze="A2")
+    _write_explanations(sheet(text("explanations", lang)), result, lang)
     write_assumptions(sheet(text("assumptions", lang)), result, lang)
     write_offered_inputs(sheet(offered_title(lang)), result, lang, locations or {})
     wb.remove(wb.worksheets[0])  # the empty first sheet of a new workbook
     print_setup(wb, title, lang)
     return wb
+
+
+def _write_explanations(ws: Worksheet, result: EvaluationResult, lang: str) -> None:
+    """The explanation trail: bid, figure, formula, value with its unit, inputs."""
+    frame = _explanations(result, lang)
+    cur = result.currency
+    per_year = f"{cur}/år" if lang == "sv" else f"{cur}/year"
+    functional_unit = result.request.method.functional_unit
+    units = {
+        "annual_value": per_year,
+        "cost_per_functional_unit": f"{cur} per {functional_unit}" if functional_unit else cur,
+    }
+    quantities = result.explanations["quantity"]  # the keys, before translation
+    columns = ["bid_id", "quantity", "formula", "value", "unit", "inputs"]
+    headers = [column_label(c, lang) for c in columns]
+    rows = [
+        [bid, quantity, formula, value, units.get(str(key), cur), inputs]
+        for (bid, quantity, formula, value, inputs), key in zip(
+            frame[["bid_id", "quantity", "formula", "value", "inputs"]].itertuples(
+                index=False, name=None
+            ),
+            quantities,
+            strict=True,
+        )
+    ]
+    formats = [None, None, None, FMT_MONEY_2, None, None]
+    write_table(ws, headers, rows, formats, freeze="A2")
 
 
 def _explanations(result: EvaluationResult, lang: str) -> pd.DataFrame:
