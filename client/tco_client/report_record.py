@@ -219,12 +219,13 @@ def _value_column(ws: Worksheet, label_width: int) -> int:
     A and runs over the empty cells beside it (the table above set the widths)."""
     from openpyxl.utils import get_column_letter
 
+    last: int = ws.max_column
     used = 0.0
-    for column in range(1, ws.max_column + 1):
+    for column in range(1, last + 1):
         if used >= label_width:
             return column
         used += ws.column_dimensions[get_column_letter(column)].width or 8.43
-    return ws.max_column + 1
+    return last + 1
 
 
 def print_setup(wb: Workbook, title: str, lang: str) -> None:
