@@ -599,7 +599,9 @@ def _serve_charts(inbox: int, outbox: int, out: str | Path, lang: str) -> None:
     import matplotlib.figure
     import matplotlib.layout_engine
     import matplotlib.ticker  # noqa: F401 - imported while the parent evaluates
+    from matplotlib.font_manager import FontProperties, findfont, get_font
 
+    get_font(findfont(FontProperties()))  # the font file opened meanwhile too
     reader.join()
     if not received or not received[0]:
         return  # the parent gave up
