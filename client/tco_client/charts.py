@@ -595,10 +595,16 @@ def _serve_charts(inbox: int, outbox: int, out: str | Path, lang: str) -> None:
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()  # the parent never waits on a full pipe
+    import matplotlib.artist
+
+    # matplotlib writes the property table into the docstring of every artist class it defines
+    # (``kwdoc``): a third of its import, for help() text this process, which only draws and
+    # exits, never shows. Only here, never in the caller's process.
+    matplotlib.artist.kwdoc = lambda _artist: ""
     import matplotlib.backends.backend_agg
     import matplotlib.figure
     import matplotlib.layout_engine
-    import matplotlib.ticker  # noqa: F401 - imported while the parent evaluates
+    import matplotlib.ticker  # imported while the parent evaluates
     from matplotlib.font_manager import FontProperties, findfont, get_font
 
     get_font(findfont(FontProperties()))  # the font file opened meanwhile too
