@@ -600,7 +600,7 @@ def _serve_charts(inbox: int, outbox: int, out: str | Path, lang: str) -> None:
     # matplotlib writes the property table into the docstring of every artist class it defines
     # (``kwdoc``): a third of its import, for help() text this process, which only draws and
     # exits, never shows. Only here, never in the caller's process.
-    matplotlib.artist.kwdoc = lambda _artist: ""
+    matplotlib.artist.kwdoc = lambda artist: ""
     import matplotlib.backends.backend_agg
     import matplotlib.figure
     import matplotlib.layout_engine
