@@ -7,7 +7,8 @@ cache); the median and the fastest run are printed, the median CPU time (user + 
 process and its children (``tco evaluate --chart`` draws the charts in a forked child), which the
 load of a shared machine inflates less than the wall time, and the 1-minute load average before
 and after the runs. The server is started once beforehand
-(``python -m tco_server`` on a free loopback port) and is not part of the figure. The tender is
+(``python -m tco_server`` on a free loopback port, its records store in a temporary folder) and
+is not part of the figure. The tender is
 the Swedish vehicles workbook (``tco template --lang sv --from examples/municipal-vehicles.json``),
 so the workbook reader, the Swedish report and the three charts are all in the time. Also
 ``python -X importtime`` of ``tco_client.cli``: what ``--help`` imports.
@@ -100,7 +101,7 @@ def collect(smoke: bool = False, repeat: int = 7) -> list[Row]:
     rows.append(
         Row("cli_start", "import tco_client.cli", f"{_import_ms():.0f} ms", "-X importtime")
     )
-    with tempfile.TemporaryDirectory() as tmp, tco_server() as server:
+    with tempfile.TemporaryDirectory() as tmp, tco_server("--data-dir", tmp) as server:
         workbook = Path(tmp) / "fordon.xlsx"
         subprocess.run(
             _tco("template", workbook, "--from", VEHICLES, "--lang", "sv"),
