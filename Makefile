@@ -30,12 +30,16 @@ demo: install
 demo-once: install
 	$(BIN)/python scripts/demo.py --once
 
-## LibreOffice (headless Calc) for the test that prints the Excel report to PDF
-## (tests/client/test_report_pdf.py skips without it): installed where missing and possible.
+## LibreOffice (headless Calc) for the test that prints the Excel report to PDF, and poppler-utils
+## (pdftotext, pdftoppm) to read and render its pages (tests/client/test_report_pdf.py skips
+## without them): each installed where missing and possible.
 pdf-tools:
 	@command -v soffice >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] \
 	  && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-calc-nogui \
 	  || echo "pdf-tools: cannot install LibreOffice here (needs apt-get as root); the PDF test will be skipped"; }
+	@command -v pdftotext >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] \
+	  && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends poppler-utils \
+	  || echo "pdf-tools: cannot install poppler-utils here (needs apt-get as root); the page text checks will be skipped"; }
 
 ## Set up and run the whole test suite.
 test: install postgresql

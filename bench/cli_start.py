@@ -3,10 +3,12 @@
 running, wall time of the whole process (interpreter start, imports, the call, the files).
 
 Each command runs ``--repeat`` times after one untimed warm-up (the operating system's file
-cache); the median and the fastest run are printed, and the median CPU time (user + system) of
-the process, which the load of a shared machine does not inflate as it does the wall time. The
-server is started once beforehand
-(``python -m tco_server`` on a free loopback port) and is not part of the figure. The tender is
+cache); the median and the fastest run are printed, the median CPU time (user + system) of the
+process and its children (``tco evaluate --chart`` draws the charts in a forked child), which the
+load of a shared machine inflates less than the wall time, and the 1-minute load average before
+and after the runs. The server is started once beforehand
+(``python -m tco_server`` on a free loopback port, its records store in a temporary folder) and
+is not part of the figure. The tender is
 the Swedish vehicles workbook (``tco template --lang sv --from examples/municipal-vehicles.json``),
 so the workbook reader, the Swedish report and the three charts are all in the time. Also
 ``python -X importtime`` of ``tco_client.cli``: what ``--help`` imports.
@@ -70,6 +72,11 @@ def _times(command: list[str], repeat: int) -> list[tuple[float, float]]:
     return [_wall(command) for _ in range(repeat)]
 
 
+def _load() -> float:
+    """The machine's 1-minute load average (other jobs inflate the wall time, less the CPU)."""
+    return os.getloadavg()[0]
+
+
 def _import_ms() -> float:
     """Cumulative import time of ``tco_client.cli`` as ``-X importtime`` reports it (ms)."""
     done = subprocess.run(
@@ -88,12 +95,13 @@ def _import_ms() -> float:
 def collect(smoke: bool = False, repeat: int = 7) -> list[Row]:
     runs = 1 if smoke else repeat
     rows: list[Row] = []
+    load = _load()
     help_times = _times(_tco("--help"), runs)
-    rows.append(_row("tco --help", help_times))
+    rows.append(_row("tco --help", help_times, load))
     rows.append(
         Row("cli_start", "import tco_client.cli", f"{_import_ms():.0f} ms", "-X importtime")
     )
-    with tempfile.TemporaryDirectory() as tmp, tco_server() as server:
+    with tempfile.TemporaryDirectory() as tmp, tco_server("--data-dir", tmp) as server:
         workbook = Path(tmp) / "fordon.xlsx"
         subprocess.run(
             _tco("template", workbook, "--from", VEHICLES, "--lang", "sv"),
@@ -102,18 +110,26 @@ def collect(smoke: bool = False, repeat: int = 7) -> list[Row]:
             check=True,
         )
         base = _tco("evaluate", workbook, "-s", server.target, "--lang", "sv")
-        rows.append(_row("tco evaluate (table)", _times(base, runs)))
+        load = _load()
+        rows.append(_row("tco evaluate (table)", _times(base, runs), load))
         full = [*base, "--excel", Path(tmp) / "rapport.xlsx", "--chart", f"{tmp}/diagram/"]
-        rows.append(_row("tco evaluate --excel --chart", _times([str(a) for a in full], runs)))
+        load = _load()
+        rows.append(
+            _row("tco evaluate --excel --chart", _times([str(a) for a in full], runs), load)
+        )
     return rows
 
 
-def _row(case: str, times: Sequence[tuple[float, float]]) -> Row:
-    """Median wall time; the fastest run and the median CPU time (user + system of the
-    process: what the load of a shared machine does not inflate) in the note."""
+def _row(case: str, times: Sequence[tuple[float, float]], load_before: float) -> Row:
+    """Median wall time; the fastest run, the median CPU time (user + system of the process
+    and its children: what the load of a shared machine inflates least) and the 1-minute load
+    average before and after the runs in the note."""
     walls = [w for w, _ in times]
     cpu = statistics.median(c for _, c in times)
-    note = f"fastest {min(walls):.2f} s of {len(walls)}; CPU {cpu:.2f} s"
+    note = (
+        f"fastest {min(walls):.2f} s of {len(walls)}; CPU {cpu:.2f} s; "
+        f"load {load_before:.1f}-{_load():.1f}"
+    )
     return Row("cli_start", case, f"{statistics.median(walls):.2f} s", note)
 
 

@@ -162,7 +162,7 @@ def tornado_chart(result: AnalysisResult, path: str | Path, *, lang: str = "en")
     else:
         title = _label("tornado_title_one", lang, leader=leader)
         xlabel = _label("tornado_axis_one", lang, unit=unit)
-    ax.set_title(title, fontsize=12, loc="left")
+    ax.set_title(title, fontsize=12, loc="left", y=1.0)
     ax.set_xlabel(xlabel)
     ax.xaxis.set_major_formatter(_axis_formatter(divisor, lang, 1 if divisor > 1 else 0))
     low_x, high_x = ax.get_xlim()
@@ -219,7 +219,7 @@ def win_probability_chart(result: AnalysisResult, path: str | Path, *, lang: str
     left.set_xlabel(_label("win_axis", lang))
     draws = format_number(float(result.response.monte_carlo.draws), 0, lang)
     fig.suptitle(_label("win_suptitle", lang, draws=draws), fontsize=12, x=0.01, ha="left")
-    left.set_title(_label("win_title", lang), fontsize=10.5, loc="left")
+    left.set_title(_label("win_title", lang), fontsize=10.5, loc="left", y=1.0)
     _style_axes(left, bars="horizontal")
 
     by_id = {str(b): r for b, r in pct.to_dict("index").items()}
@@ -254,7 +254,7 @@ def win_probability_chart(result: AnalysisResult, path: str | Path, *, lang: str
     right.set_ylim(-0.6, n - 0.4)
     left.set_ylim(-0.6, n - 0.4)
     right.set_xlabel(_label("range_axis", lang, unit=unit))
-    right.set_title(_label("range_title", lang), fontsize=10.5, loc="left")
+    right.set_title(_label("range_title", lang), fontsize=10.5, loc="left", y=1.0)
     right.xaxis.set_major_formatter(_axis_formatter(divisor, lang, 1 if divisor > 1 else 0))
     low_x, high_x = right.get_xlim()
     pad = 0.14 * (high_x - low_x)

@@ -11,10 +11,11 @@ Three charts, each a function returning the written path:
   or t CO2e by size); module D is hatched and marked as not in the total unless the method counts
   it.
 
-:func:`write_charts` writes all three. Its ``out`` is either a directory (an existing one, or a
-path ending in ``/``): ``cumulative-cost.png``, ``cost-by-category.png`` and
-``emissions-by-module.png`` inside it; or a file prefix: ``out/led.png`` gives
-``out/led-cumulative-cost.png``, ``out/led-cost-by-category.png`` and
+:func:`write_charts` writes all three; :class:`ChartProcess` writes them from a second process
+while this one goes on (the command line's ``tco evaluate --chart``). The ``out`` of both is
+either a directory (an existing one, or a path ending in ``/``): ``cumulative-cost.png``,
+``cost-by-category.png`` and ``emissions-by-module.png`` inside it; or a file prefix:
+``out/led.png`` gives ``out/led-cumulative-cost.png``, ``out/led-cost-by-category.png`` and
 ``out/led-emissions-by-module.png``.
 
 The PNGs carry no timestamp or software tag: the same result gives the same bytes.
@@ -26,12 +27,19 @@ number formatting (``1 234 567``, decimal comma) on the axes.
 # ruff: noqa: PLC0415 - optional extras (openpyxl, matplotlib, PyYAML, rich) are imported lazily
 from __future__ import annotations
 
+import contextlib
 import math
+import os
+import pickle
+import signal
+import sys
 import textwrap
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tco_client import frames
+from tco_client.errors import TcoOutputError
 from tco_client.i18n import category_label, format_number, label, module_label, text
 from tco_client.result import EvaluationResult
 from tco_client.safe_output import write_file
@@ -87,6 +95,11 @@ _MODULE_COLOURS = {
 }
 
 
+#: Pixels per inch of every chart: the figure is laid out at the resolution it is written in, so
+#: the text measured for the layout is the text drawn (matplotlib caches it per renderer).
+DPI = 150
+
+
 class _Figures:
     """The two pyplot calls the charts make (``subplots``, ``close``), without pyplot: a
     :class:`matplotlib.figure.Figure` on an Agg canvas. Importing pyplot costs about as much as
@@ -97,7 +110,7 @@ class _Figures:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
-        fig = Figure(figsize=figsize)
+        fig = Figure(figsize=figsize, dpi=DPI)
         FigureCanvasAgg(fig)
         return fig, fig.subplots(*args, **kwargs)
 
@@ -142,19 +155,40 @@ def _decimals_for(max_scaled: float, divisor: float = 1.0) -> int:
 
 
 def _finish(fig: Figure, path: Path, note: str) -> Path:
-    """Put ``note`` in grey below the axes, write ``fig`` as a PNG through
-    :func:`tco_client.safe_output.write_file`, and close it."""
-    fig.text(0.01, -0.01, note, fontsize=8, color="#555555", ha="left", va="top")
-    fig.tight_layout()
+    """Put ``note`` in grey at the foot of the figure, lay the axes out around their labels,
+    legends and the note (:func:`_layout`), write ``fig`` as a PNG through
+    :func:`tco_client.safe_output.write_file`, and close it.
+
+    Drawn once: the layout measures the text with the renderer the PNG is then drawn with (no
+    ``bbox_inches="tight"``, which draws the figure a second time to find its extent)."""
+    note_text = fig.text(0.01, 0.012, note, fontsize=8, color="#555555", ha="left", va="bottom")
+    _layout(fig, note_text)
     try:
         return write_file(
             path,
             lambda f: fig.savefig(
-                f, format="png", dpi=150, bbox_inches="tight", metadata={"Software": None}
+                f,
+                format="png",
+                dpi=DPI,
+                metadata={"Software": None},
+                pil_kwargs={"compress_level": 3},
             ),
         )
     finally:
         _plt().close(fig)
+
+
+def _layout(fig: Figure, note: Any) -> None:
+    """``tight_layout`` above the note, measured with the canvas's own renderer: the one the PNG
+    is drawn with, so the text laid out here is not laid out again."""
+    from matplotlib.layout_engine import TightLayoutEngine
+
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    height = fig.bbox.height
+    foot = (note.get_window_extent(renderer).height + 0.02 * height) / height
+    # The engine adjusts the subplot parameters once and is not kept on the figure: a figure
+    # with a layout engine is drawn twice by savefig (a measuring pass, then the PNG).
+    TightLayoutEngine(rect=(0.0, foot, 1.0, 1.0)).execute(fig)
 
 
 def _style_axes(ax: Axes, *, bars: str = "vertical") -> None:
@@ -270,7 +304,7 @@ def cumulative_cost_chart(result: EvaluationResult, path: str | Path, *, lang: s
         end_labels.append((float(end_x), float(end_y), colour))
     _annotate_ends(ax, end_labels, divisor, decimals, lang, top=max_abs)
     title_key = "cumulative_title_climate" if has_externalities else "cumulative_title"
-    ax.set_title(text(title_key, lang), fontsize=12, loc="left")
+    ax.set_title(text(title_key, lang), fontsize=12, loc="left", y=1.0)
     ax.set_xlabel(label("calendar_year", lang))
     ax.set_ylabel(f"{label('cumulative_discounted', lang)} ({unit})")
     ax.yaxis.set_major_formatter(_axis_formatter(divisor, lang, _decimals_for(max_abs / divisor)))
@@ -417,7 +451,7 @@ def _finish_bars(
     ax.set_xticklabels(_bid_labels(result, wrap=18), fontsize=9)
     ax.set_ylabel(ylabel)
     ax.yaxis.set_major_formatter(formatter)
-    ax.set_title(title, fontsize=12, loc="left")
+    ax.set_title(title, fontsize=12, loc="left", y=1.0)
     ax.margins(y=0.12)
     _style_axes(ax)
     handles, labels = ax.get_legend_handles_labels()
@@ -449,3 +483,155 @@ def write_charts(result: EvaluationResult, out: str | Path, *, lang: str = "en")
         cost_by_category_chart(result, paths["categories"], lang=lang),
         emissions_by_module_chart(result, paths["emissions"], lang=lang),
     ]
+
+
+class ChartProcess:
+    """The three charts drawn by a forked second process while this one evaluates and writes the
+    report (``tco evaluate --chart``): importing matplotlib and drawing take about as long as
+    everything else the command does, and the machine has a second core.
+
+    Start it before the evaluation (the child imports matplotlib meanwhile), :meth:`send` the
+    result, then :meth:`paths` waits for the files and returns them, or raises what
+    :func:`write_charts` would have raised (:class:`~tco_client.errors.TcoOutputError` naming the
+    file). :meth:`close` (also on leaving a ``with`` block) stops a child that was given nothing.
+
+    Forks only where that is safe — Linux, one Python thread, ``fork=True`` — and otherwise, or
+    when the child ends without an answer, draws the charts in this process, as
+    :func:`write_charts` does. The child writes nothing to stdout or stderr and leaves with
+    ``os._exit`` (no handlers of the parent run twice)."""
+
+    def __init__(self, out: str | Path, *, lang: str = "en", fork: bool = True) -> None:
+        self._out = out
+        self._lang = lang
+        self._result: EvaluationResult | None = None
+        self._pid = 0
+        self._to_child = self._from_child = -1
+        if fork and sys.platform == "linux" and threading.active_count() == 1:
+            self._fork()
+
+    def __enter__(self) -> ChartProcess:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    @property
+    def forked(self) -> bool:
+        """Whether a child process draws the charts."""
+        return self._pid != 0
+
+    def _fork(self) -> None:
+        to_child_r, to_child_w = os.pipe()
+        from_child_r, from_child_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: draw, answer, leave without running the parent's handlers
+            code = 1
+            try:
+                os.close(to_child_w)
+                os.close(from_child_r)
+                _serve_charts(to_child_r, from_child_w, self._out, self._lang)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(to_child_r)
+        os.close(from_child_w)
+        self._pid, self._to_child, self._from_child = pid, to_child_w, from_child_r
+
+    def send(self, result: EvaluationResult) -> None:
+        """Hand ``result`` to the child (which starts drawing); keep it for a fallback."""
+        self._result = result
+        if not self._pid:
+            return
+        data = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            with os.fdopen(self._to_child, "wb") as pipe:
+                pipe.write(data)
+        except OSError:
+            pass  # the child is gone: paths() draws here
+        self._to_child = -1
+
+    def paths(self) -> list[Path]:
+        """Wait for the charts; their paths (cumulative, categories, emissions)."""
+        if self._result is None:
+            raise RuntimeError("ChartProcess.paths() before send()")
+        if not self._pid:
+            return write_charts(self._result, self._out, lang=self._lang)
+        with os.fdopen(self._from_child, "rb") as pipe:
+            answer = pipe.read()
+        self._from_child = -1
+        self._reap()
+        if not answer:  # the child died before answering: draw here
+            return write_charts(self._result, self._out, lang=self._lang)
+        kind, value = pickle.loads(answer)  # our own child's answer
+        if kind == "paths":
+            return [Path(p) for p in value]
+        raise _error_from(value)
+
+    def close(self) -> None:
+        """Stop a child that has not been given a result (it has written nothing) and reap it."""
+        for fd in (self._to_child, self._from_child):
+            if fd >= 0:
+                os.close(fd)
+        if self._pid and self._result is None:
+            with contextlib.suppress(OSError):
+                os.kill(self._pid, signal.SIGKILL)
+        self._to_child = self._from_child = -1
+        self._reap()
+
+    def _reap(self) -> None:
+        if self._pid:
+            with contextlib.suppress(OSError):
+                os.waitpid(self._pid, 0)
+            self._pid = 0
+
+
+def _serve_charts(inbox: int, outbox: int, out: str | Path, lang: str) -> None:
+    """The child of :class:`ChartProcess`: read the result while importing matplotlib, draw."""
+    received: list[bytes] = []
+
+    def read() -> None:
+        with os.fdopen(inbox, "rb") as pipe:
+            received.append(pipe.read())
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()  # the parent never waits on a full pipe
+    import matplotlib.artist
+
+    # matplotlib writes the property table into the docstring of every artist class it defines
+    # (``kwdoc``): a third of its import, for help() text this process, which only draws and
+    # exits, never shows. Only here, never in the caller's process.
+    matplotlib.artist.kwdoc = lambda artist: ""
+    import matplotlib.backends.backend_agg
+    import matplotlib.figure
+    import matplotlib.layout_engine
+    import matplotlib.ticker  # imported while the parent evaluates
+    from matplotlib.font_manager import FontProperties, findfont, get_font
+
+    get_font(findfont(FontProperties()))  # the font file opened meanwhile too
+    reader.join()
+    if not received or not received[0]:
+        return  # the parent gave up
+    answer: tuple[str, Any]
+    try:
+        result = pickle.loads(received[0])  # our own parent's result
+        answer = ("paths", [str(p) for p in write_charts(result, out, lang=lang)])
+    except Exception as exc:  # sent to the parent, which raises it
+        answer = ("error", _error_fields(exc))
+    with os.fdopen(outbox, "wb") as pipe:
+        pipe.write(pickle.dumps(answer))
+
+
+def _error_fields(exc: Exception) -> tuple[str, str, str]:
+    path = str(exc.path) if isinstance(exc, TcoOutputError) else ""
+    return type(exc).__name__, path, str(exc)
+
+
+def _error_from(fields: tuple[str, str, str]) -> Exception:
+    """The child's exception again: a :class:`TcoOutputError` naming its file, else a
+    ``RuntimeError`` with the original type's name."""
+    name, path, message = fields
+    if name == TcoOutputError.__name__:
+        error = TcoOutputError(Path(path), "")
+        error.args = (message,)
+        return error
+    return RuntimeError(f"{name}: {message}")

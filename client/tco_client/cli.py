@@ -55,9 +55,15 @@ from tco_client.version import __version__
 if TYPE_CHECKING:  # imported when a command runs: ``tco --help`` loads no gRPC, no pandas
     from rich.console import Console
 
+    from tco_client.charts import ChartProcess
     from tco_client.client import TcoClient
     from tco_client.errors import TcoInvalidTender
     from tco_client.tender import LoadedTender
+
+#: Whether ``evaluate --chart`` draws the charts in a forked second process while the report is
+#: written (:class:`tco_client.charts.ChartProcess`): set by :func:`main`, the console script;
+#: in-process callers (typer's test runner, a notebook) draw them in their own process.
+_CHART_PROCESS = False
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -211,6 +217,18 @@ def _load(path: Path, holder: list[LoadedTender | None]) -> LoadedTender:
     return loaded
 
 
+@contextmanager
+def _charts(chart: str | None, lang: str) -> Iterator[ChartProcess | None]:
+    """The charts' writer when ``--chart`` is given, started before the evaluation."""
+    if chart is None:
+        yield None
+        return
+    from tco_client.charts import ChartProcess
+
+    with ChartProcess(chart, lang=lang, fork=_CHART_PROCESS) as charts:
+        yield charts
+
+
 @app.command()
 def evaluate(
     tender: TenderArg,
@@ -238,10 +256,12 @@ def evaluate(
 ) -> None:
     """Evaluate the bids of a tender and print the ranking (and write reports/charts)."""
     holder: list[LoadedTender | None] = [None]
-    with _handled(holder, lang.value):
+    with _handled(holder, lang.value), _charts(chart, lang.value) as charts:
         loaded = _load(tender, holder)
         with _client(server, timeout, token, tls, ca_cert) as client:
             result = client.evaluate(loaded.request, reference=excel is not None)
+        if charts is not None:
+            charts.send(result)  # drawn meanwhile (a second process) or at paths()
         out = _console()
         if output_format is OutputFormat.json:
             sys.stdout.write(result.to_json() + "\n")
@@ -265,10 +285,8 @@ def evaluate(
                 result, excel, lang=lang.value, title=loaded.source, locations=loaded.locations
             )
             note.print(f"{text('report', lang.value)}: {written}")
-        if chart is not None:
-            from tco_client.charts import write_charts
-
-            for path in write_charts(result, chart, lang=lang.value):
+        if charts is not None:
+            for path in charts.paths():
                 note.print(f"{text('chart', lang.value)}: {path}")
 
 
@@ -503,6 +521,8 @@ def _root(
 
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point; returns the exit code (usage errors: 2)."""
+    global _CHART_PROCESS  # noqa: PLW0603 - the console script's process may fork
+    _CHART_PROCESS = True
     try:
         app(args=argv, prog_name="tco")
     except SystemExit as exc:

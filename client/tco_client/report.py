@@ -30,6 +30,7 @@ import pandas as pd
 
 from tco_client import frames
 from tco_client.i18n import (
+    CATEGORY_ORDER,
     category_label,
     column_label,
     label,
@@ -50,6 +51,7 @@ from tco_client.report_sheets import (
     FMT_INT,
     FMT_KG,
     FMT_MONEY,
+    FMT_MONEY_2,
     FMT_YEAR,
     sheet_title,
     write_frame,
@@ -63,11 +65,30 @@ if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
 
 
+def _cash_flow_rows(
+    result: EvaluationResult, bid_id: str
+) -> tuple[list[str], list[tuple[int, int, list[float], list[float]]]]:
+    """The bid's categories (canonical order, then others alphabetically) and per study year
+    (year, calendar year, undiscounted and present values by category): straight from the
+    response, summed as :func:`tco_client.frames.cash_flow_table` sums them."""
+    flows = [cf for r in result.response.results if r.bid_id == bid_id for cf in r.cash_flow]
+    present = {cf.category for cf in flows}
+    categories = [c for c in CATEGORY_ORDER if c in present] + sorted(present - set(CATEGORY_ORDER))
+    column = {c: i for i, c in enumerate(categories)}
+    years: dict[tuple[int, int], tuple[list[float], list[float]]] = {}
+    for cf in flows:
+        und, pv = years.setdefault(
+            (cf.year, cf.calendar_year), ([0.0] * len(categories), [0.0] * len(categories))
+        )
+        und[column[cf.category]] += cf.undiscounted
+        pv[column[cf.category]] += cf.discounted
+    rows = [(year, calendar, und, pv) for (year, calendar), (und, pv) in sorted(years.items())]
+    return categories, rows
+
+
 def _write_cash_flows(ws: Worksheet, result: EvaluationResult, bid_id: str, lang: str) -> None:
     cur = result.currency
-    undiscounted = result.cash_flow_table(bid_id, discounted=False)
-    discounted = result.cash_flow_table(bid_id, discounted=True)
-    cats = [c.removesuffix(f"_{cur}") for c in undiscounted.columns if c != f"total_{cur}"]
+    cats, flows = _cash_flow_rows(result, bid_id)
     und = "odiskonterat" if lang == "sv" else "undiscounted"
     pv = "nuvärde" if lang == "sv" else "present value"
     headers = [column_label("year", lang), column_label("calendar_year", lang)]
@@ -78,17 +99,11 @@ def _write_cash_flows(ws: Worksheet, result: EvaluationResult, bid_id: str, lang
     headers += [f"{column_label('cumulative_discounted', lang)} ({cur})"]
     rows = []
     cumulative = 0.0
-    for key in undiscounted.index:
-        year, calendar_year = int(key[0]), int(key[1])
-        u_row = undiscounted.loc[key]
-        d_row = discounted.loc[key]
-        cumulative += float(d_row[f"total_{cur}"])
+    for year, calendar_year, undiscounted, discounted in flows:
+        cumulative += sum(discounted)
+        totals = [sum(undiscounted), sum(discounted)]
         rows.append(
-            [year, calendar_year]
-            + [float(u_row[f"{c}_{cur}"]) for c in cats]
-            + [float(u_row[f"total_{cur}"])]
-            + [float(d_row[f"{c}_{cur}"]) for c in cats]
-            + [float(d_row[f"total_{cur}"]), cumulative]
+            [year, calendar_year, *undiscounted, totals[0], *discounted, totals[1], cumulative]
         )
     formats = [FMT_INT, FMT_YEAR] + [FMT_MONEY] * (len(headers) - 2)
     write_table(ws, headers, rows, formats, freeze="C2")
@@ -164,13 +179,39 @@ def build_workbook(
             for code, message in zip(warnings["code"], warnings["message"], strict=True)
         ]
     write_frame(sheet(text("warnings", lang)), warnings, cur, lang, freeze="A2")
-    explanations = _explanations(result, lang)
-    write_frame(sheet(text("explanations", lang)), explanations, cur, lang, freeze="A2")
+    _write_explanations(sheet(text("explanations", lang)), result, lang)
     write_assumptions(sheet(text("assumptions", lang)), result, lang)
     write_offered_inputs(sheet(offered_title(lang)), result, lang, locations or {})
     wb.remove(wb.worksheets[0])  # the empty first sheet of a new workbook
     print_setup(wb, title, lang)
     return wb
+
+
+def _write_explanations(ws: Worksheet, result: EvaluationResult, lang: str) -> None:
+    """The explanation trail: bid, figure, formula, value with its unit, inputs."""
+    frame = _explanations(result, lang)
+    cur = result.currency
+    per_year = f"{cur}/år" if lang == "sv" else f"{cur}/year"
+    functional_unit = result.request.method.functional_unit
+    units = {
+        "annual_value": per_year,
+        "cost_per_functional_unit": f"{cur} per {functional_unit}" if functional_unit else cur,
+    }
+    quantities = result.explanations["quantity"]  # the keys, before translation
+    columns = ["bid_id", "quantity", "formula", "value", "unit", "inputs"]
+    headers = [column_label(c, lang) for c in columns]
+    rows = [
+        [bid, quantity, formula, value, units.get(str(key), cur), inputs]
+        for (bid, quantity, formula, value, inputs), key in zip(
+            frame[["bid_id", "quantity", "formula", "value", "inputs"]].itertuples(
+                index=False, name=None
+            ),
+            quantities,
+            strict=True,
+        )
+    ]
+    formats = [None, None, None, FMT_MONEY_2, None, None]
+    write_table(ws, headers, rows, formats, freeze="A2")
 
 
 def _explanations(result: EvaluationResult, lang: str) -> pd.DataFrame:

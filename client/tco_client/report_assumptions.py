@@ -6,6 +6,7 @@ the method and request digests, the engine and client versions and the reference
 # ruff: noqa: PLC0415 - openpyxl (the report extra) is imported lazily
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -265,7 +266,8 @@ def _price_base_section(sheet: _AssumptionSheet) -> None:
     else:
         sheet.add(label("price_base"), label("price_base_rule"))
     for line in _rebase_lines(sheet.result):
-        sheet.add(label("rebasing"), line, source=label("rebase_trail"), base=year)
+        shown = _rebase_line_sv(line) if sheet.lang == "sv" else line
+        sheet.add(label("rebasing"), shown, source=label("rebase_trail"), base=year)
 
 
 def _rebase_lines(result: EvaluationResult) -> list[str]:
@@ -276,6 +278,28 @@ def _rebase_lines(result: EvaluationResult) -> list[str]:
                 prefix = "price base: "
                 return [i.removeprefix(prefix) for i in e.inputs if i.startswith(prefix)]
     return []
+
+
+_REBASE_SV = (
+    (
+        re.compile(r"(\S+) (\S+) in (\d{4}) prices = (\S+) (\S+) in (\d{4}) prices"),
+        r"\1 \2 i \3 års priser = \4 \5 i \6 års priser",
+    ),
+    (
+        re.compile(r"(\d{4}) past the last published year (\d{4}): held at the \2 level"),
+        r"\1 ligger efter det senast publicerade året \2: indexet hålls på \2 års nivå",
+    ),
+    (re.compile(r"(?<=\d)\.(?=\d)"), ","),
+)
+
+
+def _rebase_line_sv(line: str) -> str:
+    """The engine's re-basing line in Swedish (the index's name as its publisher gives it):
+    ``7 SEK in 2017 prices = 8.77309 SEK in 2027 prices (x 403.7 / 322.11, KPI)`` ->
+    ``7 SEK i 2017 års priser = 8,77309 SEK i 2027 års priser (x 403,7 / 322,11, KPI)``."""
+    for pattern, replacement in _REBASE_SV:
+        line = pattern.sub(replacement, line)
+    return line
 
 
 def _resource_section(sheet: _AssumptionSheet) -> None:
@@ -404,7 +428,7 @@ def write_assumptions(ws: Worksheet, result: EvaluationResult, lang: str) -> Non
             ],
         )
         if section != previous:
-            ws.cell(row, 1).font = Font(bold=True)
+            ws.cell(row, 1).font = Font(name="Calibri", size=11, bold=True)
         previous = section
         if fmt and isinstance(value, int | float) and not isinstance(value, bool):
             ws.cell(row, 3).number_format = fmt

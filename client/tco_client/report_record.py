@@ -8,7 +8,7 @@ sheet, and a print setup a person can file.
 - :func:`write_record_header` — the method and request digests, engine, client and data versions
   under the ranking, so the first printed page identifies the evaluation.
 - :func:`print_setup` — every sheet on A4: landscape where wider than
-  :data:`PORTRAIT_MAX_COLUMNS` columns, fit to the page width, header row repeated, the tender's
+  :data:`PORTRAIT_MAX_WIDTH` characters, fit to the page width, header row repeated, the tender's
   name in the page header and "page n of m" in the footer.
 """
 
@@ -32,8 +32,9 @@ if TYPE_CHECKING:
 
     from tco_client.result import EvaluationResult
 
-#: Sheets up to this many used columns print portrait; wider ones landscape.
-PORTRAIT_MAX_COLUMNS = 6
+#: Sheets up to this many characters wide (the sum of the column widths) print portrait, wider
+#: ones landscape: about what an A4 page holds at full size either way.
+PORTRAIT_MAX_WIDTH = 100
 
 _ITEM_QUANTITIES = (
     "unit_price",
@@ -196,7 +197,7 @@ def write_record_header(ws: Worksheet, result: EvaluationResult, lang: str, row:
     """The evaluation's identity from ``row`` on (under the ranking): digests and versions."""
     from openpyxl.styles import Font
 
-    put_cell(ws, row, 1, _w("record", lang)).font = Font(bold=True)
+    put_cell(ws, row, 1, _w("record", lang)).font = Font(name="Calibri", size=11, bold=True)
     response = result.response
     lines = [
         (text("method_digest", lang), result.method_digest),
@@ -207,9 +208,24 @@ def write_record_header(ws: Worksheet, result: EvaluationResult, lang: str, row:
     data_version = getattr(response, "data_version", "")
     if data_version:
         lines.append((_w("data_version", lang), data_version))
+    column = _value_column(ws, max(len(name) for name, _ in lines) + 2)
     for offset, (name, value) in enumerate(lines, start=1):
         put_cell(ws, row + offset, 1, name)
-        put_cell(ws, row + offset, 3, value)
+        put_cell(ws, row + offset, column, value)
+
+
+def _value_column(ws: Worksheet, label_width: int) -> int:
+    """The first column right of a label ``label_width`` characters wide that starts in column
+    A and runs over the empty cells beside it (the table above set the widths)."""
+    from openpyxl.utils import get_column_letter
+
+    last: int = ws.max_column
+    used = 0.0
+    for column in range(1, last + 1):
+        if used >= label_width:
+            return column
+        used += ws.column_dimensions[get_column_letter(column)].width or 8.43
+    return last + 1
 
 
 def print_setup(wb: Workbook, title: str, lang: str) -> None:
@@ -217,7 +233,7 @@ def print_setup(wb: Workbook, title: str, lang: str) -> None:
     tender's name in the header, page numbers in the footer."""
     for ws in wb.worksheets:
         ws.page_setup.paperSize = ws.PAPERSIZE_A4
-        wide = ws.max_column > PORTRAIT_MAX_COLUMNS
+        wide = _width(ws) > PORTRAIT_MAX_WIDTH
         ws.page_setup.orientation = "landscape" if wide else "portrait"
         ws.page_setup.fitToWidth = 1
         ws.page_setup.fitToHeight = 0
@@ -228,6 +244,16 @@ def print_setup(wb: Workbook, title: str, lang: str) -> None:
         ws.oddHeader.right.text = "&A"
         ws.oddFooter.center.text = _w("page", lang)
         ws.page_margins.left = ws.page_margins.right = 0.5
+
+
+def _width(ws: Worksheet) -> float:
+    """The sheet's used width in characters (columns without a width count as Excel's 8.43)."""
+    from openpyxl.utils import get_column_letter
+
+    return sum(
+        ws.column_dimensions[get_column_letter(c)].width or 8.43
+        for c in range(1, ws.max_column + 1)
+    )
 
 
 def _escape(value: str) -> str:

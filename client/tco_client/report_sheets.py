@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -60,42 +61,109 @@ def cell_value(value: Any) -> Any:
 
 
 def style_header(ws: Worksheet, ncols: int, row: int = 1) -> None:
-    """Bold, shaded, wrapped header cells in ``row``."""
+    """Bold, shaded, wrapped header cells in ``row`` (in the body's font: a cell font without a
+    name prints in the spreadsheet's serif default)."""
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
-    bold = Font(bold=True)
+    bold = Font(name="Calibri", size=11, bold=True)
     fill = PatternFill("solid", fgColor="DDEBF7")
     border = Border(bottom=Side(style="thin", color="8EA9DB"))
+    alignment = Alignment(wrap_text=True, vertical="bottom")
+    _HEADER_ROWS.setdefault(ws, set()).add(row)
     for col in range(1, ncols + 1):
         cell = ws.cell(row, col)
         cell.font = bold
         cell.fill = fill
         cell.border = border
-        cell.alignment = Alignment(wrap_text=True, vertical="bottom")
+        cell.alignment = alignment
+
+
+#: The header rows of each sheet (:func:`style_header`), which :func:`fit_widths` wraps.
+_HEADER_ROWS: weakref.WeakKeyDictionary[Any, set[int]] = weakref.WeakKeyDictionary()
+
+#: Points per line of 11-point text, and the widest a header may make its column (characters):
+#: longer headers wrap onto up to four lines instead of widening the printed page.
+LINE_HEIGHT = 15.0
+HEADER_WIDTH = 16
+#: Characters of ordinary text per unit of column width (the unit is the width of a digit, and
+#: most letters are narrower).
+CHARACTERS_PER_WIDTH = 1.2
+
+
+def _shown_width(value: Any, number_format: str) -> int:
+    """Characters ``value`` takes as the spreadsheet shows it in ``number_format``."""
+    if isinstance(value, bool):
+        return 5
+    if isinstance(value, int | float):
+        if number_format.endswith("%"):
+            places = len(number_format.rsplit(".", 1)[1]) - 1 if "." in number_format else 0
+            return len(f"{value * 100:,.{places}f}") + 1
+        if number_format in ("0", "General") and isinstance(value, int):
+            return len(str(value))
+        places = len(number_format.rsplit(".", 1)[1]) if "." in number_format else 2
+        places = min(places, 4)
+        return len(f"{value:,.{places}f}")
+    return max(len(line) for line in str(value).splitlines() or [""])
+
+
+def _header_width(header: str) -> int:
+    """The column width a header needs wrapped onto at most four lines (its longest word)."""
+    longest = max((len(word) for word in header.split()), default=0)
+    return max(longest, min(HEADER_WIDTH, -(-len(header) // 4)), min(len(header), 8))
+
+
+def _lines(value: Any, width: int) -> int:
+    """Lines ``value`` wraps onto in a column ``width`` characters wide."""
+    import textwrap
+
+    per_line = max(int(width * CHARACTERS_PER_WIDTH), 1)
+    return sum(max(1, len(textwrap.wrap(line, per_line))) for line in str(value).splitlines())
 
 
 def fit_widths(ws: Worksheet, minimum: int = 8, maximum: int = 60) -> None:
-    """Column widths from the content (headers wrap; long text wraps at ``maximum``)."""
+    """Column widths from the content as shown (number formats applied); headers (the rows
+    :func:`style_header` styled) wrap (at most
+    :data:`HEADER_WIDTH` characters unless a word is longer) and text longer than ``maximum``
+    wraps, with the row heights set so that wrapped lines print whole."""
     from openpyxl.styles import Alignment
     from openpyxl.utils import get_column_letter
 
+    header_rows = _HEADER_ROWS.get(ws, set())
     widths: dict[int, int] = {}
+    wrapped: list[Any] = []
     for row in ws.iter_rows():
         for cell in row:
-            if cell.value is None:
-                continue
             value = cell.value
-            if isinstance(value, float | int) and not isinstance(value, bool):
-                n = len(f"{value:,.2f}") if isinstance(value, float) else len(f"{value:,}")
+            if value is None:
+                continue
+            if cell.row in header_rows:
+                n = _header_width(str(value))
             else:
-                n = max(len(line) for line in str(value).splitlines() or [""])
-                if n > maximum and cell.row > 1:
+                n = _shown_width(value, cell.number_format)
+                if n > maximum:
                     cell.alignment = Alignment(wrap_text=True, vertical="top")
-            if cell.row == 1:
-                n = min(n, 28)  # headers wrap
+                    wrapped.append(cell)
             widths[cell.column] = max(widths.get(cell.column, 0), n)
-    for col, n in widths.items():
-        ws.column_dimensions[get_column_letter(col)].width = max(minimum, min(maximum, n + 2))
+    final = {col: max(minimum, min(maximum, n + 2)) for col, n in widths.items()}
+    for col, width in final.items():
+        ws.column_dimensions[get_column_letter(col)].width = width
+    heights: dict[int, int] = {}
+    for cell in wrapped:
+        lines = _lines(cell.value, final[cell.column])
+        heights[cell.row] = max(heights.get(cell.row, 1), lines)
+    top = Alignment(vertical="top")
+    for row_number in heights:  # a row of wrapped text reads from its top, every cell
+        for cell in ws[row_number]:
+            if cell.value is not None and not cell.alignment.wrap_text:
+                cell.alignment = top
+    for header_row in header_rows:
+        header_lines = max(
+            (_lines(c.value, final.get(c.column, minimum)) for c in ws[header_row] if c.value),
+            default=1,
+        )
+        heights[header_row] = max(header_lines, 2)
+    for row_number, lines in heights.items():
+        ws.row_dimensions[row_number].height = LINE_HEIGHT * lines + 2
 
 
 def write_table(
@@ -124,7 +192,6 @@ def write_table(
     if start_row == 1:
         ws.freeze_panes = freeze
     fit_widths(ws)
-    ws.row_dimensions[start_row].height = 32
     return start_row + len(rows) + 2
 
 

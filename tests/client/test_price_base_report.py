@@ -27,8 +27,12 @@ def test_assumptions_show_the_price_base_and_the_rebasing(
     assert "SCB KPI (1980=100" in text  # where the index comes from
     assert "Eurostat HICP" in text
     # the engine's re-basing of ASEK 7.0 (2017 prices) to the 2027 method, held at 2023
-    assert "7 SEK in 2017 prices = 8.77309 SEK in 2027 prices" in text
-    assert "held at the 2023 level" in text
+    if lang == "en":
+        assert "7 SEK in 2017 prices = 8.77309 SEK in 2027 prices" in text
+        assert "held at the 2023 level" in text
+    else:  # in the report's language (issue #17: no English left in a Swedish report)
+        assert "7 SEK i 2017 års priser = 8,77309 SEK i 2027 års priser" in text
+        assert "indexet hålls på 2023 års nivå" in text
     # the method's deductions table
     assert any(row[1] and "ISO/IEC 27001" in str(row[1]) and row[2] == 200000 for row in rows)
     assert any(

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import pickle
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,6 +14,7 @@ from openpyxl import load_workbook
 from tco_client.charts import CHART_NAMES, chart_paths, write_charts
 from tco_client.report import write_report
 from tco_client.result import EvaluationResult
+from tests.conftest import ROOT
 
 SHEETS_EN = [
     "Ranking",
@@ -123,3 +128,60 @@ def test_charts_are_reproducible(offline_result: EvaluationResult, tmp_path: Pat
     second = write_charts(offline_result, tmp_path / "b.png")
     for a, b in zip(first, second, strict=True):
         assert a.read_bytes() == b.read_bytes()
+
+
+_CHART_PROCESS_SCRIPT = """
+import pickle, sys
+from pathlib import Path
+from tco_client.charts import ChartProcess
+from tco_client.errors import TcoOutputError
+
+result = pickle.loads(Path(sys.argv[1]).read_bytes())
+out = Path(sys.argv[2])
+with ChartProcess(f"{out}/forked/", lang="sv") as charts:
+    assert charts.forked, "one thread on Linux: the charts are drawn by a child"
+    charts.send(result)
+    print("paths", *charts.paths())
+blocker = out / "a-file"
+blocker.write_text("not a folder")
+with ChartProcess(blocker / "charts", lang="sv") as charts:
+    charts.send(result)
+    try:
+        charts.paths()
+    except TcoOutputError as exc:
+        print("error", exc.path, exc)
+with ChartProcess(out / "never", lang="sv") as charts:
+    pass  # the evaluation failed: the child is stopped, writes nothing
+print("never", (out / "never").exists())
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the chart process forks on Linux only")
+def test_chart_process_draws_the_same_charts_in_a_child(
+    offline_result: EvaluationResult, tmp_path: Path
+) -> None:
+    """``tco evaluate --chart`` (the console script) draws the charts in a forked child while it
+    writes the report: the same bytes as :func:`write_charts`, a file that cannot be written
+    raised in the parent naming the file, and a child that is given no result writes nothing.
+    Run in a fresh interpreter: this test process has threads, where the class does not fork."""
+    pickled = tmp_path / "result.pickle"
+    pickled.write_bytes(pickle.dumps(offline_result))
+    done = subprocess.run(
+        [sys.executable, "-c", _CHART_PROCESS_SCRIPT, str(pickled), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "client")])},
+    )
+    assert done.returncode == 0, done.stderr
+    lines = {line.split(" ", 1)[0]: line.split(" ")[1:] for line in done.stdout.splitlines()}
+    forked = [Path(p) for p in lines["paths"]]
+    direct = write_charts(offline_result, f"{tmp_path}/direct/", lang="sv")
+    assert [p.name for p in forked] == list(CHART_NAMES.values())
+    for a, b in zip(forked, direct, strict=True):
+        assert a.read_bytes() == b.read_bytes()
+    assert lines["error"][0] == str(tmp_path / "a-file" / "charts-cumulative-cost.png")
+    assert "cannot write" in " ".join(lines["error"])
+    assert lines["never"] == ["False"]
