@@ -41,8 +41,8 @@ pdf-tools:
 	  && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends poppler-utils \
 	  || echo "pdf-tools: cannot install poppler-utils here (needs apt-get as root); the page text checks will be skipped"; }
 
-## Set up and run the whole test suite.
-test: install postgresql
+## Set up and run the whole test suite (PostgreSQL and the PDF tools installed where missing).
+test: install postgresql pdf-tools
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 lint: install
