@@ -187,6 +187,7 @@ TEXT: Final[Mapping[str, tuple[str, str]]] = {
     "excluded_from_total": ("not in total", "ingår ej i totalen"),
     "method_digest": ("Method digest (SHA-256)", "Metodens kontrollsumma (SHA-256)"),
     "request_digest": ("Request digest (SHA-256)", "Begärans kontrollsumma (SHA-256)"),
+    "evaluation_digest": ("Evaluation digest (SHA-256)", "Utvärderingens kontrollsumma (SHA-256)"),
     "analysis_digest": ("Analysis digest (SHA-256)", "Analysens kontrollsumma (SHA-256)"),
     "engine_version": ("Engine version", "Beräkningsmotorns version"),
     "no_warnings": ("No warnings.", "Inga varningar."),

@@ -202,6 +202,11 @@ def write_record_header(ws: Worksheet, result: EvaluationResult, lang: str, row:
     lines = [
         (text("method_digest", lang), result.method_digest),
         (text("request_digest", lang), result.request_digest),
+    ]
+    evaluation_digest = getattr(response, "evaluation_digest", "")
+    if evaluation_digest:
+        lines.append((text("evaluation_digest", lang), evaluation_digest))
+    lines += [
         (text("engine_version", lang), result.engine_version),
         (_w("client_version", lang), __version__),
     ]
