@@ -278,9 +278,9 @@ def test_the_service_over_json_http_shares_the_store(tmp_path: Path) -> None:
 def test_sealed_at_rest_the_report_reads_the_bid_and_the_chain_verifies(tmp_path: Path) -> None:
     """With --data-key-file the evaluation's request (the bids) and the commitment are sealed
     (readings are measurements of the awarded contract, not bids: they are stored in the clear,
-    in their own table, and the chain covers them); the commitment is still taken from the winning bid (the store opens it), the
-    report settles (24 000 kWh against 21 600: 1 980.00 SEK, as in the lighting test), and the
-    organisation's chain verifies over all of them."""
+    in their own table, and the chain covers them); the commitment is still taken from the
+    winning bid (the store opens it), the report settles (24 000 kWh against 21 600: 1 980.00
+    SEK, as in the lighting test), and the organisation's chain verifies over all of them."""
     import subprocess
     import sys
 
