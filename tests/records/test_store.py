@@ -23,6 +23,7 @@ from tco_server.records.store import (
     HEAD_REVISION,
     MIGRATIONS,
     PROCUREMENT,
+    AlreadyExists,
     RecordStore,
     create_engine,
     current_revision,
@@ -112,6 +113,46 @@ def test_concurrent_appends_keep_one_chain(backend: Backend) -> None:
     finally:
         for store in stores:
             store.close()
+
+
+@pytest.mark.parametrize("group_commit", [True, False])
+def test_concurrent_numbered_and_duplicate_appends(backend: Backend, group_commit: bool) -> None:
+    """Threads of one store append numbered subjects and race for one fixed subject: with group
+    commit (several appends in one transaction) as without, the numbers are 1..n without gaps,
+    exactly one thread gets the fixed subject, the others AlreadyExists, and the chain holds."""
+    store = RecordStore(create_engine(backend.url), None, group_commit=group_commit)
+    migrate(store.engine)
+    start = threading.Barrier(6)
+    names: list[str] = []
+    refused: list[str] = []
+    errors: list[BaseException] = []
+
+    def append(worker: int) -> None:
+        try:
+            start.wait(timeout=60)
+            for i in range(5):
+                names.append(store.append("org", EVALUATION, "p/e{n}", "p", {"w": worker}).subject)
+                try:
+                    store.append("org", PROCUREMENT, f"one/{i}", "p", {"w": worker})
+                except AlreadyExists as taken:
+                    refused.append(str(taken))
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=append, args=(w,)) for w in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    try:
+        assert not errors
+        assert sorted(names) == sorted(f"p/e{n}" for n in range(1, 31))
+        assert sorted(refused) == sorted(f"one/{i}" for i in range(5) for _ in range(5))
+        found = store.verify("org")
+        assert found.ok, found.problem
+        assert found.checked == 35
+    finally:
+        store.close()
 
 
 def test_an_edited_row_in_the_sqlite_file_is_named(tmp_path: Path) -> None:

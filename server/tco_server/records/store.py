@@ -24,11 +24,13 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import os
+import threading
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,6 +40,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
+from tco_server.records.batching import Batcher
 from tco_server.records.chain import GENESIS, Link, Verification, first_break, record_hash
 from tco_server.records.crypto import Sealer
 
@@ -105,6 +108,10 @@ def _statements() -> dict[str, Any]:
         .order_by(c.seq.desc())
         .limit(1),
         "taken": sa.select(c.seq).where(*same),
+        "taken_any": sa.select(c.kind, c.subject).where(
+            c.organization == sa.bindparam("org"),
+            c.subject.in_(sa.bindparam("subjects", expanding=True)),
+        ),
         "get": sa.select(records).where(*same),
         "count": sa.select(sa.func.count()).where(
             c.organization == sa.bindparam("org"),
@@ -179,6 +186,20 @@ class Record:
     payload: dict[str, Any]
     prev_hash: str
     hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Append:
+    """One append waiting for its transaction: the payload already sealed."""
+
+    organization: str
+    kind: str
+    subject: str
+    procurement: str
+    payload: Mapping[str, Any]
+    record_id: str
+    stored: bytes
+    moment: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,9 +292,16 @@ def downgrade(engine: Engine, revision: str = "base") -> None:
 class RecordStore:
     """Append and read records; check the chains. Thread-safe (a connection per call)."""
 
-    def __init__(self, engine: Engine, sealer: Sealer | None) -> None:
+    def __init__(
+        self, engine: Engine, sealer: Sealer | None, *, group_commit: bool | None = None
+    ) -> None:
         self.engine = engine
         self._sealer = sealer
+        if group_commit is None:
+            group_commit = os.environ.get("TCO_RECORDS_GROUP_COMMIT", "1") != "0"
+        self._group_commit = group_commit
+        self._batchers: dict[str, Batcher[_Append, Record]] = {}
+        self._batchers_lock = threading.Lock()
 
     @classmethod
     def open(cls, url: str, sealer: Sealer | None, sync: str = "full") -> RecordStore:
@@ -301,7 +329,13 @@ class RecordStore:
         *,
         now: datetime | None = None,
     ) -> Record:
-        """Append one record at the head of ``organization``'s chain and commit it.
+        """Append one record at the head of ``organization``'s chain and commit it; return once
+        the transaction holding it committed.
+
+        Concurrent appends of one organisation in this process are written together, one
+        transaction and one commit for all (group commit, :mod:`tco_server.records.batching`;
+        ``TCO_RECORDS_GROUP_COMMIT=0`` turns it off: a transaction per record), each still its
+        own record chained to the one before.
 
         A ``subject`` holding ``{n}`` is numbered within the transaction (so under the chain's
         lock): ``n`` = the procurement's records of ``kind`` so far + 1
@@ -309,75 +343,109 @@ class RecordStore:
         a number. Raises :class:`AlreadyExists` when ``(kind, subject)`` is taken for the
         organisation.
         """
+        record_id = uuid.uuid4().hex
         plain = canonical(payload)
+        stored = plain
+        if self._sealer is not None:
+            stored = self._sealer.seal(plain, f"{organization}/{record_id}".encode())
+        moment = (now or datetime.now(UTC)).astimezone(UTC)
+        item = _Append(organization, kind, subject, procurement, payload, record_id, stored, moment)
+        if not self._group_commit:
+            outcome = self._write(organization, [item])[0]
+            if isinstance(outcome, BaseException):
+                raise outcome
+            return outcome
+        with self._batchers_lock:
+            batcher = self._batchers.get(organization)
+            if batcher is None:
+                batcher = Batcher(functools.partial(self._write, organization))
+                self._batchers[organization] = batcher
+        return batcher.submit(item)
+
+    def _write(self, organization: str, items: Sequence[_Append]) -> list[Record | AlreadyExists]:
+        """Append ``items`` (all of ``organization``) in one transaction, retried after losing a
+        race for the chain's head to a writer that does not take the lock."""
         for _ in range(_APPEND_TRIES):
-            record_id = uuid.uuid4().hex
-            moment = (now or datetime.now(UTC)).astimezone(UTC)
-            created_at = utc_text(moment)
-            stored = plain
-            if self._sealer is not None:
-                stored = self._sealer.seal(plain, f"{organization}/{record_id}".encode())
             try:
                 with self.engine.connect() as connection:
                     connection.execution_options(**{_WRITE: True})
                     with connection.begin():
-                        seq, prev_hash = self._head(connection, organization)
-                        name = subject
-                        if "{n}" in subject:
-                            numbered = {"org": organization, "procurement": procurement}
-                            count = connection.execute(
-                                _SQL["count"], {**numbered, "kind": kind}
-                            ).scalar_one()
-                            name = subject.replace("{n}", str(int(count) + 1))
-                        if self._taken(connection, organization, kind, name):
-                            raise AlreadyExists(name)
-                        row: dict[str, Any] = {
-                            "organization": organization,
-                            "seq": seq,
-                            "id": record_id,
-                            "kind": kind,
-                            "subject": name,
-                            "procurement": procurement,
-                            "created_at": created_at,
-                            "encrypted": self._sealer is not None,
-                            "payload": stored,
-                            "prev_hash": prev_hash,
-                        }
-                        digest = record_hash(**row)
-                        connection.execute(_SQL["insert"], {**row, "hash": digest})
+                        outcomes, rows = self._chained(connection, organization, items)
+                        if rows:
+                            connection.execute(_SQL["insert"], rows)
             except IntegrityError:
-                with self.engine.connect() as connection:
-                    if "{n}" not in subject and self._taken(
-                        connection, organization, kind, subject
-                    ):
-                        raise AlreadyExists(subject) from None
                 continue  # lost the race for this place in the chain: take the new head
-            return Record(
-                organization=organization,
-                seq=seq,
-                id=record_id,
-                kind=kind,
-                subject=name,
-                procurement=procurement,
-                created_at=moment,
-                payload=dict(payload),
-                prev_hash=prev_hash,
-                hash=digest,
-            )
+            return outcomes
         raise RuntimeError(f"could not append to the chain in {_APPEND_TRIES} tries")
+
+    def _chained(
+        self, connection: Connection, organization: str, items: Sequence[_Append]
+    ) -> tuple[list[Record | AlreadyExists], list[dict[str, Any]]]:
+        """Under the chain's lock: each item's name, place and hash (or AlreadyExists); the rows
+        to insert."""
+        seq, prev_hash = self._head(connection, organization)
+        counts: dict[tuple[str, str], int] = {}
+        names = []
+        for item in items:
+            name = item.subject
+            if "{n}" in name:
+                key = (item.procurement, item.kind)
+                if key not in counts:
+                    numbered = {"org": organization, "procurement": item.procurement}
+                    found = connection.execute(_SQL["count"], {**numbered, "kind": item.kind})
+                    counts[key] = int(found.scalar_one())
+                counts[key] += 1
+                name = name.replace("{n}", str(counts[key]))
+            names.append(name)
+        taken = {
+            (row.kind, row.subject)
+            for row in connection.execute(
+                _SQL["taken_any"], {"org": organization, "subjects": sorted(set(names))}
+            )
+        }
+        outcomes: list[Record | AlreadyExists] = []
+        rows: list[dict[str, Any]] = []
+        for item, name in zip(items, names, strict=True):
+            if (item.kind, name) in taken:
+                outcomes.append(AlreadyExists(name))
+                continue
+            taken.add((item.kind, name))
+            row: dict[str, Any] = {
+                "organization": organization,
+                "seq": seq,
+                "id": item.record_id,
+                "kind": item.kind,
+                "subject": name,
+                "procurement": item.procurement,
+                "created_at": utc_text(item.moment),
+                "encrypted": self._sealer is not None,
+                "payload": item.stored,
+                "prev_hash": prev_hash,
+            }
+            digest = record_hash(**row)
+            rows.append({**row, "hash": digest})
+            outcomes.append(
+                Record(
+                    organization=organization,
+                    seq=seq,
+                    id=item.record_id,
+                    kind=item.kind,
+                    subject=name,
+                    procurement=item.procurement,
+                    created_at=item.moment,
+                    payload=dict(item.payload),
+                    prev_hash=prev_hash,
+                    hash=digest,
+                )
+            )
+            seq, prev_hash = seq + 1, digest
+        return outcomes, rows
 
     def _head(self, connection: Connection, organization: str) -> tuple[int, str]:
         if connection.dialect.name == "postgresql":
             connection.execute(_SQL["lock"], {"k": _lock_key(organization)})
         head = connection.execute(_SQL["head"], {"org": organization}).first()
         return (1, GENESIS) if head is None else (int(head.seq) + 1, str(head.hash))
-
-    @staticmethod
-    def _taken(connection: Connection, organization: str, kind: str, subject: str) -> bool:
-        found = connection.execute(
-            _SQL["taken"], {"org": organization, "kind": kind, "subject": subject}
-        ).first()
-        return found is not None
 
     # -- reading ----------------------------------------------------------------------------
 
