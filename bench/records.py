@@ -294,8 +294,8 @@ def throughput(
     batch: Sequence[str],
 ) -> list[Row]:
     """Alternating rounds on one database: EvaluateBids (unrecorded), then EvaluateProcurement
-    once per ``batch`` setting (``on``/``off``: the server's group commit of appends,
-    ``TCO_RECORDS_GROUP_COMMIT``), each from a fresh server; the medians of the rounds, the
+    once per ``batch`` setting (``TCO_RECORDS_GROUP_COMMIT``: ``pipeline``, ``batch``, ``off``;
+    see :mod:`tco_server.records.store`), each from a fresh server; the medians of the rounds, the
     load average before each round, and the whole chain verified at the end."""
     import os
     import statistics
@@ -317,7 +317,7 @@ def throughput(
     for round_ in range(rounds):
         loads.append(os.getloadavg()[0])
         for setting in ("unrecorded", *batch):
-            env = {"TCO_RECORDS_GROUP_COMMIT": "0" if setting == "off" else "1"}
+            env = {"TCO_RECORDS_GROUP_COMMIT": "pipeline" if setting == "unrecorded" else setting}
             with Service("tco_server", *flags, "--data-dir", folder, env=env) as server:
                 if setting == "unrecorded":
                     path, payload = _PLAIN, request.SerializeToString()
@@ -397,9 +397,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--group-commit",
         nargs="+",
-        choices=["on", "off"],
-        default=["on"],
-        help="server settings to measure, alternating (default on; 'on off' for the A/B)",
+        choices=["pipeline", "batch", "off"],
+        default=["pipeline"],
+        help="TCO_RECORDS_GROUP_COMMIT settings of the server to measure, alternating (default "
+        "pipeline, the server's default; 'pipeline batch off' for the A/B)",
     )
     args = parser.parse_args(argv)
     print(machine_line())

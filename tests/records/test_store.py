@@ -115,8 +115,8 @@ def test_concurrent_appends_keep_one_chain(backend: Backend) -> None:
             store.close()
 
 
-@pytest.mark.parametrize("group_commit", [True, False])
-def test_concurrent_numbered_and_duplicate_appends(backend: Backend, group_commit: bool) -> None:
+@pytest.mark.parametrize("group_commit", ["pipeline", "batch", "off"])
+def test_concurrent_numbered_and_duplicate_appends(backend: Backend, group_commit: str) -> None:
     """Threads of one store append numbered subjects and race for one fixed subject: with group
     commit (several appends in one transaction) as without, the numbers are 1..n without gaps,
     exactly one thread gets the fixed subject, the others AlreadyExists, and the chain holds."""
@@ -151,6 +151,24 @@ def test_concurrent_numbered_and_duplicate_appends(backend: Backend, group_commi
         found = store.verify("org")
         assert found.ok, found.problem
         assert found.checked == 35
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("group_commit", ["pipeline", "batch", "off"])
+def test_a_numbered_name_taken_by_hand_is_refused(backend: Backend, group_commit: str) -> None:
+    """``q/e2`` stored under its own name, then the next numbered one would be ``q/e2`` too:
+    AlreadyExists (pipelined on PostgreSQL, the unique constraint finds it and the batch is
+    written again the careful way), and the chain is intact."""
+    store = RecordStore(create_engine(backend.url), None, group_commit=group_commit)
+    migrate(store.engine)
+    try:
+        store.append("org", EVALUATION, "q/e2", "q", {})
+        with pytest.raises(AlreadyExists, match="q/e2"):
+            store.append("org", EVALUATION, "q/e{n}", "q", {})
+        assert store.append("org", EVALUATION, "q/e{n}", "r", {}).subject == "q/e1"
+        found = store.verify("org")
+        assert (found.ok, found.checked) == (True, 2)
     finally:
         store.close()
 

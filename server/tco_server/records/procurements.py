@@ -312,14 +312,17 @@ def evaluate_procurement(
         raise _bad(
             "evaluation_id", "1-63 lower-case letters, digits and '-', starting with a letter"
         )
-    row = _row(store, organization, request.name)
-    if row.award is not None:
+    published_row = store.published(organization, request.name)
+    if published_row is None:
+        raise _not_found(request.name)
+    record, awarded = published_row
+    if awarded:
         raise _refused(
             grpc.StatusCode.FAILED_PRECONDITION,
             f"{request.name} is awarded: no further evaluation",
             "PROCUREMENT_AWARDED",
         )
-    published = tender_pb2.Method.FromString(unb64(row.record.payload["method"]))
+    published = tender_pb2.Method.FromString(unb64(record.payload["method"]))
     if request.HasField("method"):
         found = compare.first_difference(published, request.method, "method")
         if found is not None:
