@@ -11,14 +11,22 @@
   not what is measured), then ListEvaluations of one procurement is called repeatedly through
   the server (target: p50 < 50 ms at 10 000 procurements).
 
-- **recorded throughput on PostgreSQL** (``--database URL``, an empty database): a server with
-  ``--processes N`` (default 2) on that database, ``--clients`` threads (default 8) calling
-  EvaluateProcurement for ``--seconds`` (default 20) with the typical tender; recorded
-  evaluations per second, and the chain verified afterwards (target: >= 200/s with 2 processes).
+- **recorded throughput on PostgreSQL** (``--database URL``, an empty database, or ``--database
+  temp``: a throwaway PostgreSQL started here from ``/usr/lib/postgresql/*/bin``, fsync on): in
+  alternating rounds, a fresh server with ``--processes N`` (default 2) per setting, loaded by
+  ``--clients`` client processes (default 6) as :mod:`bench.throughput` loads it (each its own
+  TCP connection, the request serialised once, the answer not decoded) for ``--seconds``: first
+  EvaluateBids (unrecorded), then EvaluateProcurement of the typical tender for each
+  ``--group-commit`` setting (``TCO_RECORDS_GROUP_COMMIT``: ``pipeline``, the default, ``batch``,
+  ``off``); the median of the rounds, the load average, the chain verified at the end (target:
+  >= 200 recorded/s with 2 processes). Before 2026-12-08 this used client *threads* of one
+  process whose channels shared one TCP connection (gRPC's global subchannel pool), so one of
+  the two server processes did all the work: 128/s unrecorded.
 
     .venv/bin/python -m bench.records                       # 200 calls each, 10 000 procurements
     .venv/bin/python -m bench.records --smoke               # a few calls, 50 procurements
-    .venv/bin/python -m bench.records --database postgresql+psycopg://postgres@127.0.0.1:5432/b
+    .venv/bin/python -m bench.records --database temp       # the throughput, PostgreSQL
+    .venv/bin/python -m bench.records --database temp --group-commit pipeline batch off  # A/B
 """
 
 from __future__ import annotations
