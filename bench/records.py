@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import functools
+import os
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -378,6 +379,77 @@ def throughput(
     return out
 
 
+def store_rate(
+    database: str, threads: int, seconds: float, *, rounds: int, batch: Sequence[str]
+) -> list[Row]:
+    """The records' own cost, without the engine or gRPC: ``threads`` threads of this process
+    call the EvaluateProcurement logic (the procurement looked up, the evaluation record
+    appended and committed) with a ready response of the typical tender, for ``seconds``, once
+    per group commit setting in alternating rounds; appends per second (median of the rounds)
+    and this process's CPU per append."""
+    import statistics
+    import threading
+    import time
+
+    from tco_server.limits import Limits
+    from tco_server.records import procurements as logic
+    from tco_server.records.store import RecordStore
+    from tcoapi.v1 import procurement_pb2 as pb
+
+    if database == "temp":
+        with temporary_postgresql() as url:
+            return store_rate(url, threads, seconds, rounds=rounds, batch=batch)
+    request = typical_message()
+    with tco_server("--data-dir", tempfile.mkdtemp(prefix="tco-bench-")) as server:
+        import grpc
+
+        from tcoapi.v1 import service_pb2_grpc
+
+        with grpc.insecure_channel(server.target) as channel:
+            response = service_pb2_grpc.LifeCycleCostServiceStub(channel).EvaluateBids(
+                request, timeout=120
+            )
+    rates: dict[str, list[float]] = {b: [] for b in batch}
+    cpu: dict[str, list[float]] = {b: [] for b in batch}
+    for round_ in range(rounds):
+        for setting in batch:
+            store = RecordStore.open(database, None)
+            store = RecordStore(store.engine, None, group_commit=setting)
+            pid = f"s{round_}-{setting}"
+            create = pb.CreateProcurementRequest(
+                procurement_id=pid, procurement=pb.Procurement(method=request.method)
+            )
+            logic.create_procurement(store, "default", create, Limits())
+            call = pb.EvaluateProcurementRequest(name=f"procurements/{pid}", bids=request.bids)
+            done = [0] * threads
+            stop = time.monotonic() + seconds
+
+            def work(index: int, store: Any, call: Any, done: list[int], stop: float) -> None:
+                while time.monotonic() < stop:
+                    logic.evaluate_procurement(store, "default", call, lambda _: response)
+                    done[index] += 1
+
+            workers = [
+                threading.Thread(target=work, args=(i, store, call, done, stop))
+                for i in range(threads)
+            ]
+            started, cpu_before = time.monotonic(), time.process_time()
+            for worker in workers:
+                worker.start()
+            for worker in workers:
+                worker.join()
+            rates[setting].append(sum(done) / (time.monotonic() - started))
+            cpu[setting].append((time.process_time() - cpu_before) / max(sum(done), 1))
+            store.close()
+    return [
+        Row("records", f"store appends/s (no engine), {threads} threads, group commit {b}",
+            f"{statistics.median(rates[b]):.0f}/s",
+            f"rounds {', '.join(f'{r:.0f}' for r in rates[b])}; CPU per append "
+            f"{fmt_ms(statistics.median(cpu[b]))}")
+        for b in batch
+    ]  # fmt: skip
+
+
 def collect(smoke: bool, calls: int | None = None, procurements: int | None = None) -> list[Row]:
     calls = calls or (10 if smoke else 200)
     procurements = procurements or (50 if smoke else 10_000)
@@ -398,6 +470,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="the throughput only, on this empty PostgreSQL database, or 'temp': a throwaway "
         "PostgreSQL (fsync on) started here from /usr/lib/postgresql/*/bin",
     )
+    parser.add_argument(
+        "--store-only",
+        action="store_true",
+        help="with --database: the records' own cost, no engine, no gRPC (--clients threads)",
+    )
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--clients", type=int, default=6, help="load processes (default 6)")
     parser.add_argument("--seconds", type=float, default=10.0, help="per round (default 10)")
@@ -412,6 +489,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     print(machine_line())
+    if args.database and args.store_only:
+        rows = store_rate(
+            args.database, args.clients, args.seconds, rounds=args.rounds, batch=args.group_commit
+        )
+        print(f"load average {os.getloadavg()[0]:.1f} at the end")
+        print_table(rows)
+        return 0
     if args.database:
         print_table(
             throughput(
