@@ -24,6 +24,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import hashlib
 import json
@@ -491,7 +492,8 @@ class RecordStore:
                         cursor.executemany(_PG["insert"], rows)
                 raw.commit()
         except BaseException:
-            raw.rollback()
+            with contextlib.suppress(Exception):  # the first error is the one to tell
+                raw.rollback()
             raise
         finally:
             pooled.close()
