@@ -16,7 +16,11 @@
   are serialised, by ``BEGIN IMMEDIATE`` on SQLite (one writer at a time) and by a transaction
   advisory lock keyed by the organisation on PostgreSQL (several server processes sharing one
   database); the primary key ``(organization, seq)`` refuses a second record at the same place in
-  any case, and the append is retried.
+  any case, and the append is retried. **Group commit**: the appends of one organisation that
+  arrive while its transaction runs go together into the next one (:mod:`.batching`), each its
+  own record; on PostgreSQL in two round trips (psycopg's pipeline mode). A caller is answered
+  only after the transaction holding its record committed. ``TCO_RECORDS_GROUP_COMMIT``
+  (``pipeline``, the default; ``batch``; ``off``) is for the benchmark's A/B.
 - **Migrations** (:mod:`tco_server.records.migrations`) run at open, in one transaction under the
   same lock, so processes starting together migrate once.
 """
