@@ -13,6 +13,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -50,6 +51,12 @@ def wait_until(
         time.sleep(0.02)
 
 
+#: The data folder of servers started without ``--data-dir``: one of the test run's own, never
+#: the user's ``~/.local/share/tco-server`` (shared by every checkout on the machine, perhaps
+#: migrated by a newer branch).
+_DATA_HOME = tempfile.mkdtemp(prefix="tco-tests-data-")
+
+
 class ServerProcess:
     """A tco-server subprocess on loopback; ``target`` is ``host:port``."""
 
@@ -69,7 +76,7 @@ class ServerProcess:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            env={**os.environ, **(env or {})},
+            env={**os.environ, "XDG_DATA_HOME": _DATA_HOME, **(env or {})},
         )
         self.stderr_lines: list[str] = []
         self.stdout_lines: list[str] = []

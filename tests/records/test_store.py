@@ -284,6 +284,23 @@ def test_an_unreachable_database_stops_the_start(tmp_path: Path) -> None:
     assert secret not in done.stderr + done.stdout
 
 
+def test_a_store_from_a_newer_server_stops_the_start(tmp_path: Path) -> None:
+    """A records database migrated by a newer server (a revision these migrations lack): exit 2
+    naming the revision, not a traceback."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'records.sqlite3'}")
+    migrate(engine)
+    with engine.begin() as connection:
+        connection.execute(sa.text("UPDATE tco_records_version SET version_num = '0099_future'"))
+    engine.dispose()
+    done = subprocess.run(
+        [sys.executable, "-m", "tco_server", "--port", "0", "--data-dir", str(tmp_path)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "schema revision '0099_future'" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_tokens_file_names_organisations() -> None:
     line = "platform-a:" + "ab" * 32 + ":region-x\nplatform-b:" + "cd" * 32
     table = security.parse_tokens(line)

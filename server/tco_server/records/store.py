@@ -296,10 +296,26 @@ def current_revision(engine: Engine) -> str | None:
     return None if found is None else str(found[0])
 
 
+class UnknownSchema(Exception):
+    """The database's records schema is at a revision these migrations do not know (a newer
+    server wrote it)."""
+
+
 def migrate(engine: Engine, revision: str = "head") -> None:
-    """Upgrade the schema to ``revision`` (once, however many processes start together)."""
-    if revision == "head" and current_revision(engine) == HEAD_REVISION:
+    """Upgrade the schema to ``revision`` (once, however many processes start together).
+    Raises :class:`UnknownSchema` for a store at a revision this code does not have."""
+    current = current_revision(engine)
+    if revision == "head" and current == HEAD_REVISION:
         return  # the usual start: nothing to change, Alembic not even loaded
+    if current is not None:
+        from alembic.script import ScriptDirectory  # noqa: PLC0415 - only when migrating
+
+        known = {script.revision for script in ScriptDirectory(str(MIGRATIONS)).walk_revisions()}
+        if current not in known:
+            raise UnknownSchema(
+                f"the records database is at schema revision {current!r}, which this server "
+                f"does not know (its newest is {HEAD_REVISION!r}): a newer server wrote it"
+            )
     _migrating(engine, revision, up=True)
 
 
