@@ -7,8 +7,10 @@ Every server here listens on loopback only and is stopped with SIGTERM at the en
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -24,6 +26,7 @@ from bench.common import ROOT, typical_request
 _LISTENING = re.compile(r"listening on (\S+):(\d+)")
 #: The data folder of servers started without ``--data-dir`` (not ``~/.local/share``).
 _DATA_HOME = tempfile.mkdtemp(prefix="tco-bench-data-")
+atexit.register(shutil.rmtree, _DATA_HOME, ignore_errors=True)
 
 
 def source_path() -> str:

@@ -7,9 +7,11 @@ target, and stops the server with SIGTERM (checking it exits 0).
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -55,6 +57,7 @@ def wait_until(
 #: the user's ``~/.local/share/tco-server`` (shared by every checkout on the machine, perhaps
 #: migrated by a newer branch).
 _DATA_HOME = tempfile.mkdtemp(prefix="tco-tests-data-")
+atexit.register(shutil.rmtree, _DATA_HOME, ignore_errors=True)
 
 
 class ServerProcess:
