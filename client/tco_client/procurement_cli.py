@@ -6,6 +6,8 @@
     tco procurement list [--state evaluated]              the organisation's procurements
     tco procurement reproduce ID EVALUATION               re-run: identical, or what differs
     tco procurement reproduce --archive FILE.zip          check an exported archive offline
+                          (its digests; each evaluation re-computed where the engine and the
+                          server package are installed, the dev install is)
     tco procurement analyze ID EVALUATION --spec SPEC.yaml  AnalyzeRanking, stored with it
     tco procurement award ID --evaluation E --bid B --decided-by NAME [--reason R]
                           [--lang sv] [--out beslut.docx] [--not-electronic]
@@ -261,7 +263,8 @@ def reproduce(
     timeout: TimeoutOpt = DEFAULT_TIMEOUT,
     output_format: FormatOpt = Format.table,
 ) -> None:
-    """Re-run a stored evaluation now (or check an exported archive offline)."""
+    """Re-run a stored evaluation now (or check an exported archive offline: its digests, and
+    each evaluation re-computed when the engine and server package are installed here)."""
     if archive is not None:
         _exit(_reproduce_archive(archive, output_format))
     if not evaluation:
