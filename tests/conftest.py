@@ -53,11 +53,12 @@ def wait_until(
         time.sleep(0.02)
 
 
-#: The data folder of servers started without ``--data-dir``: one of the test run's own, never
-#: the user's ``~/.local/share/tco-server`` (shared by every checkout on the machine, perhaps
-#: migrated by a newer branch).
+#: The data folder of servers started without ``--data-dir`` (in this process, as subprocesses,
+#: by the demo): one of the test run's own, never the user's ``~/.local/share/tco-server``
+#: (shared by every checkout on the machine, perhaps migrated by a newer branch).
 _DATA_HOME = tempfile.mkdtemp(prefix="tco-tests-data-")
 atexit.register(shutil.rmtree, _DATA_HOME, ignore_errors=True)
+os.environ["XDG_DATA_HOME"] = _DATA_HOME
 
 
 class ServerProcess:
@@ -79,7 +80,7 @@ class ServerProcess:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            env={**os.environ, "XDG_DATA_HOME": _DATA_HOME, **(env or {})},
+            env={**os.environ, **(env or {})},
         )
         self.stderr_lines: list[str] = []
         self.stdout_lines: list[str] = []
