@@ -7,11 +7,14 @@ Every server here listens on loopback only and is stopped with SIGTERM at the en
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,6 +24,9 @@ from typing import Any, Self
 from bench.common import ROOT, typical_request
 
 _LISTENING = re.compile(r"listening on (\S+):(\d+)")
+#: The data folder of servers started without ``--data-dir`` (not ``~/.local/share``).
+_DATA_HOME = tempfile.mkdtemp(prefix="tco-bench-data-")
+atexit.register(shutil.rmtree, _DATA_HOME, ignore_errors=True)
 
 
 def source_path() -> str:
@@ -54,7 +60,13 @@ class Service:
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,
-            env={**os.environ, **(env or {}), "PYTHONPATH": source_path()},
+            # without --data-dir the records go to the benchmark's own folder, not the user's
+            env={
+                **os.environ,
+                "XDG_DATA_HOME": _DATA_HOME,
+                **(env or {}),
+                "PYTHONPATH": source_path(),
+            },
         )
         assert self.proc.stdout is not None
         found: list[str] = []

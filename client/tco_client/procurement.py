@@ -286,9 +286,16 @@ class ProcurementClient:
 
     def export(self, procurement: str, path: str | Path) -> Path:
         """Write a procurement's whole record to a zip archive: ``procurement.json`` (method,
-        digests, award), one ``evaluations/E.json`` each (request, response, digests) with the
-        response bytes as stored (``evaluations/E.response.binpb``: its SHA-256 is the
-        evaluation digest), ``award_sv.txt``/``award_en.txt`` and ``manifest.json``."""
+        digests, award), one ``evaluations/E.json`` each (request, response, digests, engine and
+        data version) with the request as evaluated and the response as stored, as bytes
+        (``evaluations/E.request.binpb``, ``evaluations/E.response.binpb``: the response's
+        SHA-256 is the evaluation digest), ``award_sv.txt``/``award_en.txt`` and
+        ``manifest.json`` (the digests, and the outcome of VerifyRecords at export: a store
+        whose chain is broken says so in its archives).
+
+        The archive is enough to re-compute every evaluation offline with the engine
+        (:func:`check_archive`, ``tco procurement reproduce --archive``)."""
+        verified = self.verify()
         record = self.get(procurement)
         evaluations = [
             self.evaluation(record.name, e.name) for e in self.list_evaluations(record.name)
@@ -301,11 +308,16 @@ class ProcurementClient:
                 "method_digest": record.method_digest,
                 "record_hash": record.record_hash,
                 "evaluations": {},
+                "verify_records": json_format.MessageToDict(verified),
             }
             for e in evaluations:
                 short = e.name.rsplit("/", 1)[-1]
                 archive.writestr(
                     f"evaluations/{short}.json", json_format.MessageToJson(e, indent=1)
+                )
+                archive.writestr(
+                    f"evaluations/{short}.request.binpb",
+                    e.request.SerializeToString(deterministic=True),
                 )
                 archive.writestr(
                     f"evaluations/{short}.response.binpb",
@@ -324,13 +336,21 @@ class ProcurementClient:
 
 
 def check_archive(path: str | Path) -> list[str]:
-    """Offline check of an :meth:`ProcurementClient.export` archive: each stored response's
-    SHA-256 against its evaluation digest. Returns the problems (empty: the archive holds)."""
+    """Offline check of an :meth:`ProcurementClient.export` archive, without the engine: each
+    stored response's SHA-256 against its evaluation digest, the request digest it names, and
+    the store's chain as verified at export. Returns the problems (empty: the archive holds).
+    Re-computing the evaluations needs the engine: ``tco_server.records.archive``."""
     import hashlib  # noqa: PLC0415 - only for this check
 
     problems: list[str] = []
     with zipfile.ZipFile(path) as archive:
         manifest = json.loads(archive.read("manifest.json"))
+        verified = manifest.get("verify_records")  # absent in archives of an earlier client
+        if verified is not None and not verified.get("ok", False):
+            problems.append(
+                f"the store's chain was broken at export: {verified.get('firstBrokenRecord', '')}"
+                f" {verified.get('problem', '')}".rstrip()
+            )
         for short, digests in sorted(manifest["evaluations"].items()):
             data = archive.read(f"evaluations/{short}.response.binpb")
             if hashlib.sha256(data).hexdigest() != digests["evaluation_digest"]:

@@ -6,6 +6,8 @@
     tco procurement list [--state evaluated]              the organisation's procurements
     tco procurement reproduce ID EVALUATION               re-run: identical, or what differs
     tco procurement reproduce --archive FILE.zip          check an exported archive offline
+                          (its digests; each evaluation re-computed where the engine and the
+                          server package are installed, the dev install is)
     tco procurement analyze ID EVALUATION --spec SPEC.yaml  AnalyzeRanking, stored with it
     tco procurement award ID --evaluation E --bid B --decided-by NAME [--reason R]
                           [--lang sv] [--out beslut.docx] [--not-electronic]
@@ -33,6 +35,9 @@ if TYPE_CHECKING:  # imported when a command runs: ``tco --help`` loads no gRPC,
     from tco_client.procurement import ProcurementClient
 
 EXIT_OK, EXIT_FAILURE, EXIT_INVALID = 0, 1, 2
+#: The server package's offline re-computation of an archive (with the engine), used by
+#: ``reproduce --archive`` when it is installed alongside the client (the dev install is).
+OFFLINE_REPRODUCTION = "tco_server.records.archive"
 
 app = typer.Typer(
     name="procurement",
@@ -76,6 +81,44 @@ def _err(text: str) -> None:
 
 def _exit(code: int) -> NoReturn:
     raise typer.Exit(code)
+
+
+def _reproduce_archive(archive: Path, output_format: Format) -> int:
+    """Check an archive offline: the digests always; the evaluations re-computed when the
+    server package (and with it the engine) is importable here, else say what that needs."""
+    import json
+
+    from tco_client.procurement import check_archive
+
+    problems = check_archive(archive)
+    import contextlib
+    import importlib
+
+    offline: Any = None
+    # optional, found at run time: the client never depends on the server or the engine; the
+    # client alone checks the digests only
+    with contextlib.suppress(ImportError):
+        offline = importlib.import_module(OFFLINE_REPRODUCTION)
+    found = [] if offline is None else offline.reproduce_archive(archive)
+    differs = any(r.answer is None or not r.answer.identical for r in found)
+    if output_format is Format.json:
+        document = {
+            "archive": str(archive),
+            "problems": problems,
+            "recomputed": offline is not None,
+            "evaluations": [offline.as_dict(r) for r in found] if offline else [],
+        }
+        _out(json.dumps(document, indent=1))
+    else:
+        _out("\n".join(problems) if problems else f"{archive}: every digest holds")
+        if offline is None:
+            _out(
+                "not re-computed: that needs the engine and the server package here "
+                "(pip install tco-server); the digests above are checked without them"
+            )
+        for result in found:
+            _out("\n".join(offline.describe(result)) if offline else "")
+    return EXIT_FAILURE if problems or differs else EXIT_OK
 
 
 @contextmanager
@@ -220,13 +263,10 @@ def reproduce(
     timeout: TimeoutOpt = DEFAULT_TIMEOUT,
     output_format: FormatOpt = Format.table,
 ) -> None:
-    """Re-run a stored evaluation now (or check an exported archive offline)."""
+    """Re-run a stored evaluation now (or check an exported archive offline: its digests, and
+    each evaluation re-computed when the engine and server package are installed here)."""
     if archive is not None:
-        from tco_client.procurement import check_archive
-
-        problems = check_archive(archive)
-        _out("\n".join(problems) if problems else f"{archive}: every digest holds")
-        _exit(EXIT_FAILURE if problems else EXIT_OK)
+        _exit(_reproduce_archive(archive, output_format))
     if not evaluation:
         raise typer.BadParameter("give ID EVALUATION, or --archive FILE")
     with _client(server, token, timeout) as client:

@@ -34,7 +34,7 @@ from tco_server.config import ServerConfig
 from tco_server.logs import log_event
 from tco_server.records import procurements as logic
 from tco_server.records.crypto import Sealer, load_key
-from tco_server.records.store import RecordStore, database_url
+from tco_server.records.store import RecordStore, UnknownSchema, database_url
 from tco_server.security import ORGANIZATION, SecurityConfigError
 from tcoapi.v1 import analysis_pb2, procurement_pb2_grpc, result_pb2, tender_pb2
 from tcoapi.v1 import procurement_pb2 as pb
@@ -232,6 +232,8 @@ def open_store(config: ServerConfig) -> RecordStore:
         raise RecordsStoreError(
             f"cannot open the records database: {type(error).__name__}"
         ) from None
+    except UnknownSchema as error:  # names revisions, never the URL
+        raise RecordsStoreError(f"cannot use the records database: {error}") from None
     log_event("records_store", backend=store.engine.dialect.name, encrypted=sealer is not None)
     if sealer is None:  # the reason says what to do
         log_event("records_unencrypted", logging.WARNING, reason="NO_DATA_KEY_FILE")

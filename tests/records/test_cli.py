@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import zipfile
 from pathlib import Path
@@ -11,6 +12,7 @@ from docx import Document
 
 from tco_client.cli import main
 from tco_client.procurement import ProcurementClient
+from tcoapi.v1 import result_pb2
 from tests.conftest import SAMPLE_TENDER
 from tests.records.test_procurements import serving
 
@@ -74,9 +76,64 @@ def test_procurement_commands_end_to_end(
         with zipfile.ZipFile(archive) as opened:
             names = set(opened.namelist())
         assert {"procurement.json", "manifest.json", "award_sv.txt"} <= names
-    # offline: no server needed
+    # offline: no server needed; the engine here re-computes each evaluation
     assert main(["procurement", "reproduce", "--archive", str(archive)]) == 0
-    assert "every digest holds" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "every digest holds" in out
+    assert "procurements/vent-2027/evaluations/e1: identical" in out
+    _archive_that_differs(archive, tmp_path, capsys)
+
+
+def _archive_that_differs(
+    archive: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An archive whose stored response (and its digest, consistently) says another figure:
+    the digests hold, the re-computation names the figure; the client alone says it did not
+    re-compute."""
+    changed = tmp_path / "changed.zip"
+    with zipfile.ZipFile(archive) as source, zipfile.ZipFile(changed, "w") as target:
+        manifest = json.loads(source.read("manifest.json"))
+        stored = result_pb2.EvaluateBidsResponse.FromString(
+            source.read("evaluations/e1.response.binpb")
+        )
+        stored.results[0].evaluated_cost += 1.0
+        data = stored.SerializeToString(deterministic=True)
+        manifest["evaluations"]["e1"]["evaluation_digest"] = hashlib.sha256(data).hexdigest()
+        for name in source.namelist():
+            if name == "evaluations/e1.response.binpb":
+                target.writestr(name, data)
+            elif name == "manifest.json":
+                target.writestr(name, json.dumps(manifest))
+            else:
+                target.writestr(name, source.read(name))
+    assert main(["procurement", "reproduce", "--archive", str(changed)]) == 1
+    out = capsys.readouterr().out
+    assert "every digest holds" in out
+    assert "evaluations/e1: differs (UNEXPLAINED): 1 figures" in out
+    assert f"results[bid={stored.results[0].bid_id}].evaluated_cost" in out
+    assert main(["procurement", "reproduce", "--archive", str(changed), "--format", "json"]) == 1
+    document = json.loads(capsys.readouterr().out)
+    assert document["recomputed"] is True
+    assert document["evaluations"][0]["reproduction"]["reason"] == "UNEXPLAINED"
+
+
+def test_reproduce_archive_without_the_engine_checks_digests_only(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As in an environment with the client alone (the server package not importable)."""
+    from tco_client import procurement_cli
+
+    with serving("--data-dir", str(tmp_path / "data")) as (server, _):
+        target = ["--server", server.target]
+        assert main(["procurement", "create", "p", str(SAMPLE_TENDER), *target]) == 0
+        assert main(["procurement", "evaluate", "p", str(SAMPLE_TENDER), *target]) == 0
+        assert main(["procurement", "export", "p", str(tmp_path / "p.zip"), *target]) == 0
+    capsys.readouterr()
+    monkeypatch.setattr(procurement_cli, "OFFLINE_REPRODUCTION", "tco_server_absent.archive")
+    assert main(["procurement", "reproduce", "--archive", str(tmp_path / "p.zip")]) == 0
+    out = capsys.readouterr().out
+    assert "every digest holds" in out
+    assert "not re-computed: that needs the engine" in out
 
 
 def test_an_unknown_procurement_is_a_failure(

@@ -95,3 +95,6 @@ def test_reasons_carry_margins_categories_and_warnings() -> None:
         assert digest in en
         assert digest in sv
     assert "Price electricity: 1.25 SEK/kWh (the buyer's own figures)." in en
+    assert "Pris electricity: 1,25 SEK/kWh (beställarens egna värden)." in sv
+    assert "Discount rate 3.5 % (real)" in en
+    assert "Kalkylränta 3,5 % (real)" in sv

@@ -312,14 +312,17 @@ def evaluate_procurement(
         raise _bad(
             "evaluation_id", "1-63 lower-case letters, digits and '-', starting with a letter"
         )
-    row = _row(store, organization, request.name)
-    if row.award is not None:
+    published_row = store.published(organization, request.name)
+    if published_row is None:
+        raise _not_found(request.name)
+    record, awarded = published_row
+    if awarded:
         raise _refused(
             grpc.StatusCode.FAILED_PRECONDITION,
             f"{request.name} is awarded: no further evaluation",
             "PROCUREMENT_AWARDED",
         )
-    published = tender_pb2.Method.FromString(unb64(row.record.payload["method"]))
+    published = tender_pb2.Method.FromString(unb64(record.payload["method"]))
     if request.HasField("method"):
         found = compare.first_difference(published, request.method, "method")
         if found is not None:
@@ -414,16 +417,36 @@ def reproduce_evaluation(
 ) -> pb.ReproduceEvaluationResponse:
     record = _stored_evaluation(store, organization, request.name)
     p = record.payload
-    stored_bytes = unb64(p["response"])
     response = evaluate(tender_pb2.EvaluateBidsRequest.FromString(unb64(p["request"])))
+    return reproduction(
+        unb64(p["response"]),
+        response,
+        evaluation_digest=p["evaluation_digest"],
+        stored_engine_version=p["engine_version"],
+        stored_data_version=p["data_version"],
+    )
+
+
+def reproduction(
+    stored_bytes: bytes,
+    response: result_pb2.EvaluateBidsResponse,
+    *,
+    evaluation_digest: str,
+    stored_engine_version: str,
+    stored_data_version: str,
+) -> pb.ReproduceEvaluationResponse:
+    """A stored response (its bytes as stored) against the one computed now: identical (the
+    same bytes, so the same evaluation digest), or every differing figure
+    (:func:`compare.figure_differences`) and why: ``ENGINE_VERSION_CHANGED``,
+    ``DATA_VERSION_CHANGED`` (both, comma-separated) or ``UNEXPLAINED``."""
     now_bytes = _deterministic(response)
     out = pb.ReproduceEvaluationResponse(
         identical=now_bytes == stored_bytes,
-        evaluation_digest=p["evaluation_digest"],
+        evaluation_digest=evaluation_digest,
         reproduced_digest=hashlib.sha256(now_bytes).hexdigest(),
-        stored_engine_version=p["engine_version"],
+        stored_engine_version=stored_engine_version,
         engine_version=response.engine_version,
-        stored_data_version=p["data_version"],
+        stored_data_version=stored_data_version,
         data_version=DATA_VERSION,
         response=response,
     )

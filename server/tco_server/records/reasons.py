@@ -98,6 +98,14 @@ def _percent(value: float, lang: str) -> str:
     return (text.replace(".", ",") if lang == "sv" else text) + " %"
 
 
+def number(value: float, lang: str, *, scale: int = 0) -> str:
+    """``value`` (times ``10**scale``) as given, no float noise, with a decimal comma in
+    Swedish: ``number(0.035, "sv", scale=2)`` -> ``"3,5"``, ``number(1.25, "en")`` -> ``"1.25"``."""
+    exact = Decimal(repr(float(value))).scaleb(scale).normalize()
+    text = f"{exact:f}"
+    return text.replace(".", ",") if lang == "sv" else text
+
+
 def _label(key: str, lang: str) -> str:
     english, swedish = _LABELS.get(key, (key.replace("_", " "), key.replace("_", " ")))
     return swedish if lang == "sv" else english
@@ -123,8 +131,9 @@ def _sources(method: tender_pb2.Method, lang: str) -> Iterable[str]:
     basis = {tender_pb2.RATE_BASIS_NOMINAL: ("nominal", "nominell")}.get(
         method.rate_basis, ("real", "real")
     )
+    rate = number(method.discount_rate, lang, scale=2)
     yield (
-        f"{'Kalkylränta' if sv else 'Discount rate'} {method.discount_rate!r} "
+        f"{'Kalkylränta' if sv else 'Discount rate'} {rate} % "
         f"({basis[1] if sv else basis[0]}), "
         f"{'kalkylperiod' if sv else 'study period'} {method.study_period_years} "
         f"{'år' if sv else 'years'}, {'basår' if sv else 'base year'} {method.base_year}, "
@@ -139,7 +148,7 @@ def _sources(method: tender_pb2.Method, lang: str) -> Iterable[str]:
         yield f"{'Emissionsfaktor' if sv else 'Emission factor'} {factor.resource}: {source}."
     for price in method.resource_prices:
         yield (
-            f"{'Pris' if sv else 'Price'} {price.resource}: {price.price.value!r} "
+            f"{'Pris' if sv else 'Price'} {price.resource}: {number(price.price.value, lang)} "
             f"{price.price.unit} ({own})."
         )
 

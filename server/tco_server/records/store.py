@@ -16,7 +16,11 @@
   are serialised, by ``BEGIN IMMEDIATE`` on SQLite (one writer at a time) and by a transaction
   advisory lock keyed by the organisation on PostgreSQL (several server processes sharing one
   database); the primary key ``(organization, seq)`` refuses a second record at the same place in
-  any case, and the append is retried.
+  any case, and the append is retried. **Group commit**: the appends of one organisation that
+  arrive while its transaction runs go together into the next one (:mod:`.batching`), each its
+  own record; on PostgreSQL in two round trips (psycopg's pipeline mode). A caller is answered
+  only after the transaction holding its record committed. ``TCO_RECORDS_GROUP_COMMIT``
+  (``pipeline``, the default; ``batch``; ``off``) is for the benchmark's A/B.
 - **Migrations** (:mod:`tco_server.records.migrations`) run at open, in one transaction under the
   same lock, so processes starting together migrate once.
 """
@@ -24,11 +28,14 @@
 from __future__ import annotations
 
 import base64
+import contextlib
+import functools
 import hashlib
 import json
 import os
+import threading
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,6 +46,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from tco_server.records import readings_rows
+from tco_server.records.batching import Batcher
 from tco_server.records.chain import GENESIS, Link, Verification, first_break, record_hash
 from tco_server.records.crypto import Sealer
 
@@ -101,6 +109,15 @@ def _statements() -> dict[str, Any]:
         )
 
     evaluations, awards = count(EVALUATION), count(AWARD)
+    awarded = (
+        sa.exists()
+        .where(
+            other.c.organization == c.organization,
+            other.c.kind == AWARD,
+            other.c.subject == c.subject,
+        )
+        .label("awarded")
+    )
     procurements = sa.select(records, evaluations.label("evaluations"), awards.label("awards"))
     procurements = procurements.where(c.organization == sa.bindparam("org"), c.kind == PROCUREMENT)
     return {
@@ -109,6 +126,10 @@ def _statements() -> dict[str, Any]:
         .order_by(c.seq.desc())
         .limit(1),
         "taken": sa.select(c.seq).where(*same),
+        "taken_any": sa.select(c.kind, c.subject).where(
+            c.organization == sa.bindparam("org"),
+            c.subject.in_(sa.bindparam("subjects", expanding=True)),
+        ),
         "get": sa.select(records).where(*same),
         "count": sa.select(sa.func.count()).where(
             c.organization == sa.bindparam("org"),
@@ -116,6 +137,11 @@ def _statements() -> dict[str, Any]:
             c.kind == sa.bindparam("kind"),
         ),
         "procurement": procurements.where(c.subject == sa.bindparam("subject")),
+        "published": sa.select(records, awarded).where(
+            c.organization == sa.bindparam("org"),
+            c.kind == PROCUREMENT,
+            c.subject == sa.bindparam("subject"),
+        ),
         "procurements": procurements,
         "evaluations": evaluations,
         "awards": awards,
@@ -183,6 +209,26 @@ class Record:
     payload: dict[str, Any]
     prev_hash: str
     hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Append:
+    """One append waiting for its transaction: the payload already sealed."""
+
+    organization: str
+    kind: str
+    subject: str
+    procurement: str
+    payload: Mapping[str, Any]
+    record_id: str
+    stored: bytes
+    moment: datetime
+    #: The payload is sealed (False: stored plain even with a data key; readings).
+    sealed: bool = True
+    #: ``n`` of a numbered subject, read in the transaction (instead of the count of records).
+    number: Callable[[Connection], int] | None = None
+    #: More rows written in the record's transaction, after it: ``then(connection, seq, name)``.
+    then: Callable[[Connection, int, str], None] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,10 +306,26 @@ def current_revision(engine: Engine) -> str | None:
     return None if found is None else str(found[0])
 
 
+class UnknownSchema(Exception):
+    """The database's records schema is at a revision these migrations do not know (a newer
+    server wrote it)."""
+
+
 def migrate(engine: Engine, revision: str = "head") -> None:
-    """Upgrade the schema to ``revision`` (once, however many processes start together)."""
-    if revision == "head" and current_revision(engine) == HEAD_REVISION:
+    """Upgrade the schema to ``revision`` (once, however many processes start together).
+    Raises :class:`UnknownSchema` for a store at a revision this code does not have."""
+    current = current_revision(engine)
+    if revision == "head" and current == HEAD_REVISION:
         return  # the usual start: nothing to change, Alembic not even loaded
+    if current is not None:
+        from alembic.script import ScriptDirectory  # noqa: PLC0415 - only when migrating
+
+        known = {script.revision for script in ScriptDirectory(str(MIGRATIONS)).walk_revisions()}
+        if current not in known:
+            raise UnknownSchema(
+                f"the records database is at schema revision {current!r}, which this server "
+                f"does not know (its newest is {HEAD_REVISION!r}): a newer server wrote it"
+            )
     _migrating(engine, revision, up=True)
 
 
@@ -272,12 +334,58 @@ def downgrade(engine: Engine, revision: str = "base") -> None:
     _migrating(engine, revision, up=False)
 
 
+def _numbered(items: Sequence[_Append]) -> list[tuple[str, str]]:
+    """The (procurement, kind) pairs whose records the numbered subjects of ``items`` count."""
+    return sorted({(item.procurement, item.kind) for item in items if "{n}" in item.subject})
+
+
+def _names(items: Sequence[_Append], counts: Mapping[tuple[str, str], int]) -> list[str]:
+    """Each item's subject, ``{n}`` numbered after ``counts`` (records so far) in item order."""
+    taken = dict(counts)
+    names = []
+    for item in items:
+        name = item.subject
+        if "{n}" in name:
+            key = (item.procurement, item.kind)
+            taken[key] += 1
+            name = name.replace("{n}", str(taken[key]))
+        names.append(name)
+    return names
+
+
+#: The statements of the pipelined append on PostgreSQL (psycopg's own placeholders).
+_COLUMNS = ("organization", "seq", "id", "kind", "subject", "procurement", "created_at",
+            "encrypted", "payload", "prev_hash", "hash")  # fmt: skip
+_PG = {
+    "lock": "SELECT pg_advisory_xact_lock(%s)",
+    "head": "SELECT seq, hash FROM tco_records WHERE organization = %s ORDER BY seq DESC LIMIT 1",
+    "count": "SELECT count(*) FROM tco_records WHERE organization = %s AND procurement = %s "
+    "AND kind = %s",
+    "taken": "SELECT kind, subject FROM tco_records WHERE organization = %s AND subject = ANY(%s)",
+    "insert": f"INSERT INTO tco_records ({', '.join(_COLUMNS)}) "
+    f"VALUES ({', '.join(f'%({c})s' for c in _COLUMNS)})",
+}
+#: Group commit settings (``TCO_RECORDS_GROUP_COMMIT``): ``off`` (a transaction per record),
+#: ``batch`` (batches, statements one by one), ``pipeline`` (batches; on PostgreSQL in two
+#: round trips, the default).
+GROUP_COMMIT_MODES = ("off", "batch", "pipeline")
+
+
 class RecordStore:
     """Append and read records; check the chains. Thread-safe (a connection per call)."""
 
-    def __init__(self, engine: Engine, sealer: Sealer | None) -> None:
+    def __init__(
+        self, engine: Engine, sealer: Sealer | None, *, group_commit: str | None = None
+    ) -> None:
         self.engine = engine
         self._sealer = sealer
+        mode = group_commit or os.environ.get("TCO_RECORDS_GROUP_COMMIT", "pipeline")
+        if mode not in GROUP_COMMIT_MODES:
+            raise ValueError(f"group commit must be one of {GROUP_COMMIT_MODES}, not {mode!r}")
+        self._group_commit = mode != "off"
+        self._pipelined = mode == "pipeline" and engine.dialect.name == "postgresql"
+        self._batchers: dict[str, Batcher[_Append, Record]] = {}
+        self._batchers_lock = threading.Lock()
 
     @classmethod
     def open(cls, url: str, sealer: Sealer | None, sync: str = "full") -> RecordStore:
@@ -308,7 +416,13 @@ class RecordStore:
         number: Callable[[Connection], int] | None = None,
         then: Callable[[Connection, int, str], None] | None = None,
     ) -> Record:
-        """Append one record at the head of ``organization``'s chain and commit it.
+        """Append one record at the head of ``organization``'s chain and commit it; return once
+        the transaction holding it committed.
+
+        Concurrent appends of one organisation in this process are written together, one
+        transaction and one commit for all (group commit, :mod:`tco_server.records.batching`;
+        ``TCO_RECORDS_GROUP_COMMIT=off`` turns it off: a transaction per record), each still its
+        own record chained to the one before.
 
         A ``subject`` holding ``{n}`` is numbered within the transaction (so under the chain's
         lock): ``n`` = the procurement's records of ``kind`` so far + 1
@@ -319,71 +433,182 @@ class RecordStore:
         ``number(connection)``, when given, is ``n`` instead of that count; ``then(connection,
         seq, name)`` writes more rows in the same transaction, after the record (an exception
         from it rolls both back). ``sealed=False`` stores the payload plain even with a data key
-        (readings: not bids, and their digest is checked without the key).
+        (readings: not bids, and their digest is checked without the key). An append with
+        ``number`` or ``then`` (a readings batch: its own rows, its own size) has a transaction
+        of its own, not a group commit.
         """
+        record_id = uuid.uuid4().hex
         plain = canonical(payload)
+        stored = plain
+        seal = sealed and self._sealer is not None
+        if seal and self._sealer is not None:
+            stored = self._sealer.seal(plain, f"{organization}/{record_id}".encode())
+        moment = (now or datetime.now(UTC)).astimezone(UTC)
+        item = _Append(
+            organization,
+            kind,
+            subject,
+            procurement,
+            payload,
+            record_id,
+            stored,
+            moment,
+            seal,
+            number,
+            then,
+        )
+        if not self._group_commit or number is not None or then is not None:
+            outcome = self._write(organization, [item])[0]
+            if isinstance(outcome, BaseException):
+                raise outcome
+            return outcome
+        with self._batchers_lock:
+            batcher = self._batchers.get(organization)
+            if batcher is None:
+                batcher = Batcher(functools.partial(self._write, organization))
+                self._batchers[organization] = batcher
+        return batcher.submit(item)
+
+    def _write(self, organization: str, items: Sequence[_Append]) -> list[Record | AlreadyExists]:
+        """Append ``items`` (all of ``organization``) in one transaction, retried after losing a
+        race for the chain's head to a writer that does not take the lock (or, pipelined, for a
+        numbered name someone took by hand)."""
+        callbacks = any(item.number is not None or item.then is not None for item in items)
+        if self._pipelined and not callbacks:
+            import psycopg  # noqa: PLC0415 - PostgreSQL's driver, loaded only for it
+
+            try:
+                return self._write_pipelined(organization, items)
+            except psycopg.IntegrityError:
+                pass  # the careful way below: every name checked under the lock
         for _ in range(_APPEND_TRIES):
-            record_id = uuid.uuid4().hex
-            moment = (now or datetime.now(UTC)).astimezone(UTC)
-            created_at = utc_text(moment)
-            stored = plain
-            seal = sealed and self._sealer is not None
-            if seal and self._sealer is not None:
-                stored = self._sealer.seal(plain, f"{organization}/{record_id}".encode())
             try:
                 with self.engine.connect() as connection:
                     connection.execution_options(**{_WRITE: True})
                     with connection.begin():
-                        seq, prev_hash = self._head(connection, organization)
-                        name = subject
-                        if "{n}" in subject:
-                            numbered = {"org": organization, "procurement": procurement}
-                            count = (
-                                number(connection) - 1
-                                if number is not None
-                                else connection.execute(
-                                    _SQL["count"], {**numbered, "kind": kind}
-                                ).scalar_one()
-                            )
-                            name = subject.replace("{n}", str(int(count) + 1))
-                        if self._taken(connection, organization, kind, name):
-                            raise AlreadyExists(name)
-                        row: dict[str, Any] = {
-                            "organization": organization,
-                            "seq": seq,
-                            "id": record_id,
-                            "kind": kind,
-                            "subject": name,
-                            "procurement": procurement,
-                            "created_at": created_at,
-                            "encrypted": seal,
-                            "payload": stored,
-                            "prev_hash": prev_hash,
-                        }
-                        digest = record_hash(**row)
-                        connection.execute(_SQL["insert"], {**row, "hash": digest})
-                        if then is not None:
-                            then(connection, seq, name)
+                        outcomes, rows = self._chained(connection, organization, items)
+                        if rows:
+                            connection.execute(_SQL["insert"], rows)
+                        for item, outcome in zip(items, outcomes, strict=True):
+                            if item.then is not None and isinstance(outcome, Record):
+                                item.then(connection, outcome.seq, outcome.subject)
             except IntegrityError:
-                with self.engine.connect() as connection:
-                    if "{n}" not in subject and self._taken(
-                        connection, organization, kind, subject
-                    ):
-                        raise AlreadyExists(subject) from None
                 continue  # lost the race for this place in the chain: take the new head
-            return Record(
-                organization=organization,
-                seq=seq,
-                id=record_id,
-                kind=kind,
-                subject=name,
-                procurement=procurement,
-                created_at=moment,
-                payload=dict(payload),
-                prev_hash=prev_hash,
-                hash=digest,
-            )
+            return outcomes
         raise RuntimeError(f"could not append to the chain in {_APPEND_TRIES} tries")
+
+    def _chained(
+        self, connection: Connection, organization: str, items: Sequence[_Append]
+    ) -> tuple[list[Record | AlreadyExists], list[dict[str, Any]]]:
+        """Under the chain's lock: each item's name, place and hash (or AlreadyExists); the rows
+        to insert."""
+        head = self._head(connection, organization)
+        counts: dict[tuple[str, str], int] = {}
+        for key in _numbered(items):
+            numbered = {"org": organization, "procurement": key[0], "kind": key[1]}
+            given = next((i.number for i in items if (i.procurement, i.kind) == key), None)
+            counts[key] = (
+                given(connection) - 1
+                if given is not None
+                else int(connection.execute(_SQL["count"], numbered).scalar_one())
+            )
+        names = _names(items, counts)
+        taken = {
+            (row.kind, row.subject)
+            for row in connection.execute(
+                _SQL["taken_any"], {"org": organization, "subjects": sorted(set(names))}
+            )
+        }
+        return self._link(organization, items, names, head, taken)
+
+    def _write_pipelined(
+        self, organization: str, items: Sequence[_Append]
+    ) -> list[Record | AlreadyExists]:
+        """:meth:`_chained` and the insert on PostgreSQL in two round trips (psycopg's pipeline
+        mode): the lock, the head, the counts and the fixed names' check sent together; then the
+        rows and the commit. Fewer round trips under the lock: in a busy server process each one
+        also waits for the GIL. A numbered name taken by hand (an explicit id ``e7``) is caught
+        by the unique constraint: the batch is then written the careful way."""
+        pooled = self.engine.raw_connection()
+        raw: Any = pooled.driver_connection
+        try:
+            with raw.pipeline() as pipeline:
+                raw.execute(_PG["lock"], (_lock_key(organization),))
+                head_cursor = raw.execute(_PG["head"], (organization,))
+                keys = _numbered(items)
+                count_cursors = [raw.execute(_PG["count"], (organization, *key)) for key in keys]
+                fixed = sorted({item.subject for item in items if "{n}" not in item.subject})
+                taken_cursor = raw.execute(_PG["taken"], (organization, fixed))
+                pipeline.sync()
+                found = head_cursor.fetchone()
+                head = (1, GENESIS) if found is None else (int(found[0]) + 1, str(found[1]))
+                counts = {
+                    key: int(cursor.fetchone()[0])
+                    for key, cursor in zip(keys, count_cursors, strict=True)
+                }
+                names = _names(items, counts)
+                taken = {(str(kind), str(subject)) for kind, subject in taken_cursor.fetchall()}
+                outcomes, rows = self._link(organization, items, names, head, taken)
+                if rows:
+                    with raw.cursor() as cursor:
+                        cursor.executemany(_PG["insert"], rows)
+                raw.commit()
+        except BaseException:
+            with contextlib.suppress(Exception):  # the first error is the one to tell
+                raw.rollback()
+            raise
+        finally:
+            pooled.close()
+        return outcomes
+
+    def _link(
+        self,
+        organization: str,
+        items: Sequence[_Append],
+        names: Sequence[str],
+        head: tuple[int, str],
+        taken: set[tuple[str, str]],
+    ) -> tuple[list[Record | AlreadyExists], list[dict[str, Any]]]:
+        """Chain ``items`` (named ``names``) after ``head``: each a record, or AlreadyExists
+        when ``(kind, name)`` is ``taken`` (or taken by an item before it)."""
+        seq, prev_hash = head
+        outcomes: list[Record | AlreadyExists] = []
+        rows: list[dict[str, Any]] = []
+        for item, name in zip(items, names, strict=True):
+            if (item.kind, name) in taken:
+                outcomes.append(AlreadyExists(name))
+                continue
+            taken.add((item.kind, name))
+            row: dict[str, Any] = {
+                "organization": organization,
+                "seq": seq,
+                "id": item.record_id,
+                "kind": item.kind,
+                "subject": name,
+                "procurement": item.procurement,
+                "created_at": utc_text(item.moment),
+                "encrypted": item.sealed,
+                "payload": item.stored,
+                "prev_hash": prev_hash,
+            }
+            digest = record_hash(**row)
+            rows.append({**row, "hash": digest})
+            outcomes.append(
+                Record(
+                    organization=organization,
+                    seq=seq,
+                    id=item.record_id,
+                    kind=item.kind,
+                    subject=name,
+                    procurement=item.procurement,
+                    created_at=item.moment,
+                    payload=dict(item.payload),
+                    prev_hash=prev_hash,
+                    hash=digest,
+                )
+            )
+            seq, prev_hash = seq + 1, digest
+        return outcomes, rows
 
     def _head(self, connection: Connection, organization: str) -> tuple[int, str]:
         if connection.dialect.name == "postgresql":
@@ -391,14 +616,16 @@ class RecordStore:
         head = connection.execute(_SQL["head"], {"org": organization}).first()
         return (1, GENESIS) if head is None else (int(head.seq) + 1, str(head.hash))
 
-    @staticmethod
-    def _taken(connection: Connection, organization: str, kind: str, subject: str) -> bool:
-        found = connection.execute(
-            _SQL["taken"], {"org": organization, "kind": kind, "subject": subject}
-        ).first()
-        return found is not None
-
     # -- reading ----------------------------------------------------------------------------
+
+    def _reading(self) -> Connection:
+        """A connection for reads. On PostgreSQL in autocommit: no BEGIN and no ROLLBACK round
+        trip around a read (records are only ever appended, so reading without one snapshot
+        across statements sees nothing inconsistent, at worst a newer record)."""
+        connection = self.engine.connect()
+        if self.engine.dialect.name == "postgresql":
+            connection.execution_options(isolation_level="AUTOCOMMIT")
+        return connection
 
     def _record(self, row: Any) -> Record:
         stored = bytes(row.payload)
@@ -421,7 +648,7 @@ class RecordStore:
 
     def get(self, organization: str, kind: str, subject: str) -> Record | None:
         """The record of ``kind`` and ``subject`` of the organisation, or None."""
-        with self.engine.connect() as connection:
+        with self._reading() as connection:
             row = connection.execute(
                 _SQL["get"], {"org": organization, "kind": kind, "subject": subject}
             ).first()
@@ -450,14 +677,14 @@ class RecordStore:
             query = query.where(records.c.procurement == procurement)
         if limit is not None:
             query = query.limit(limit)
-        with self.engine.connect() as connection:
+        with self._reading() as connection:
             rows = connection.execute(query).all()
         return [self._record(row) for row in rows]
 
     def _procurement_rows(
         self, organization: str, query: Any, **params: Any
     ) -> list[ProcurementRow]:
-        with self.engine.connect() as connection:
+        with self._reading() as connection:
             rows = connection.execute(query, {"org": organization, **params}).all()
             result = []
             for row in rows:
@@ -469,6 +696,14 @@ class RecordStore:
                     award = None if found is None else self._record(found)
                 result.append(ProcurementRow(self._record(row), int(row.evaluations), award))
         return result
+
+    def published(self, organization: str, subject: str) -> tuple[Record, bool] | None:
+        """A procurement record and whether it is awarded (one query, no counting), or None."""
+        with self._reading() as connection:
+            row = connection.execute(
+                _SQL["published"], {"org": organization, "subject": subject}
+            ).first()
+        return None if row is None else (self._record(row), bool(row.awarded))
 
     def procurement(self, organization: str, subject: str) -> ProcurementRow | None:
         """One procurement with its evaluation count and award (one connection), or None."""
@@ -494,7 +729,7 @@ class RecordStore:
     # -- checking ---------------------------------------------------------------------------
 
     def _links(self, organization: str) -> Iterator[Link]:
-        with self.engine.connect() as connection:
+        with self.engine.connect() as connection:  # a transaction: yield_per's server cursor
             result = connection.execution_options(yield_per=500).execute(
                 sa.select(records)
                 .where(records.c.organization == organization)
