@@ -393,7 +393,11 @@ def parts(checked: _Spec, shape: cost_model.TenderShape) -> list[cost_model.Part
         # Bisection halves a grid step until it is within the tolerance (at most MAX_STEPS).
         step = (high - low) / (GRID_POINTS - 1)
         tolerance = RELATIVE_TOLERANCE * max(1.0, abs(low), abs(high))
-        halvings = math.ceil(math.log2(max(step / tolerance, 1.0))) if step > 0 else 0
+        ratio = step / tolerance
+        if not math.isfinite(ratio):  # a range wider than the largest float: as many as allowed
+            halvings = MAX_STEPS
+        else:
+            halvings = math.ceil(math.log2(max(ratio, 1.0))) if step > 0 else 0
         steps = min(MAX_STEPS, halvings) + 1
         bisections = cost_model.MAX_BISECTIONS * steps
         rows, calls = (2, 1) if p.linear else (2 + GRID_POINTS + bisections, 2 + bisections)

@@ -19,12 +19,16 @@ are pinned here.
 9-10. Pinned in ``tests/server/test_issues.py``.
 11. A tender evaluated in parts (very large tenders) listed the figure-based plausibility
     warnings in another order than the same tender evaluated whole.
+12. A switching range wider than the largest float (-1e308 .. 1e308) made the analysis' cost
+    estimate raise OverflowError (INTERNAL) instead of answering.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+
+import pytest
 
 from tco.evaluate import evaluate_prepared
 from tco.prepared import PreparedTender
@@ -108,3 +112,25 @@ def test_bug_11_warnings_of_a_tender_in_parts_came_in_another_order() -> None:
     assert ("BID_WITHOUT_COST", "free") in codes
     assert ("CLIMATE_COST_ABOVE_LCC", "per-tonne") in codes
     assert evaluate_prepared(tender, part_bids=1).warnings == whole
+
+
+def test_bug_12_a_switching_range_wider_than_the_largest_float_overflowed_the_estimate() -> None:
+    """Symptom: AnalyzeRanking switching on the unit price over [-1e308, 1e308] raised
+    OverflowError ("cannot convert float infinity to integer"): the cost estimate
+    (``tco.analysis.analyze``) divides the range's width, inf, into grid steps and took
+    ``ceil(log2(inf))``. Found by ``tests/tco/analysis/test_budget.py::
+    test_every_ok_answer_is_finite_and_numpy_stays_silent``. Fix: an infinite ratio counts as the
+    most bisection steps allowed; the analysis then answers, or refuses naming the part."""
+    from tco.analysis.analyze import analyze_prepared
+    from tco.analysis.parameters import Mode
+    from tco.analysis.spec import AnalysisSpec, SwitchingParameter, ValueRange
+    from tco.errors import InvalidTender
+    from tests.tco.analysis.helpers import domain, prepared, sample
+
+    raw = sample()
+    wide = ValueRange(Mode.VALUE, -1e308, 1e308)
+    spec = AnalysisSpec(switching=(SwitchingParameter("bids[*].items[*].unit_price", wide),))
+    with pytest.raises(InvalidTender) as refused:
+        analyze_prepared(prepared(raw), spec, tender=domain(raw))
+    assert [v.field for v in refused.value.violations] == ["analysis.switching[0]"]
+    assert "unit price must stay in [0, 1e+18]" in refused.value.violations[0].description
