@@ -254,6 +254,17 @@ _LINES: Final[list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]]] = [
         lambda m: f"utvärderingsmodell = {ENUM_WORDS_SV.get(m['k'], m['k'])}",
     ),
     (
+        re.compile(
+            rf"deduction (?P<c>'.*?')(?:, level (?P<l>'.*'))? = (?P<x>{_N}) (?P<cur>\S+) "
+            r"\(the method's amount\)"
+        ),
+        lambda m: (
+            f"avdrag {m['c']}"
+            + (f", nivå {m['l']}" if m["l"] else "")
+            + f" = {_n(m['x'])} {m['cur']} (metodens belopp)"
+        ),
+    ),
+    (
         re.compile(rf"deduction (?P<c>'.*') = (?P<x>{_N}) (?P<cur>\S+)"),
         lambda m: f"avdrag {m['c']} = {_n(m['x'])} {m['cur']}",
     ),

@@ -21,7 +21,7 @@ from typing import Final
 
 from tco_client.errors import TcoServiceError
 from tco_client.i18n import format_number, text
-from tco_client.i18n_workbook import COLUMN_NAMES_SV, PARAM_NAMES_SV
+from tco_client.i18n_workbook import COLUMN_NAMES_SV, ENUM_WORDS_SV, PARAM_NAMES_SV
 
 _NUM: Final = r"-?[\d,]+(?:\.\d+)?(?:e[+-]?\d+)?"
 
@@ -129,6 +129,11 @@ _WARNINGS: Final[Mapping[str, Mapping[str, str]]] = {
             "{name} är {nv}, alltså {np}\u00a0% per år: räntor anges som andelar "
             "(0,035 = 3,5\u00a0%)"
         ),
+        rf"(?P<at>\S+): the [a-z ]+ is (?P<nv>{_NUM}), i\.e\. (?P<np>{_NUM}) % a year; rates "
+        r"are fractions \(0\.035 = 3\.5 %\)": (
+            "{at}: värdet är {nv}, alltså {np}\u00a0% per år; räntor anges som andelar "
+            "(0,035 = 3,5\u00a0%)"
+        ),
     },
     "NO_CARBON_PRICE": {
         r"the method states no carbon price: emissions are reported in kgCO2e but not valued, "
@@ -161,13 +166,13 @@ _WARNINGS: Final[Mapping[str, Mapping[str, str]]] = {
         ),
         r"carbon price \((?P<src>.+)\) is in (?P<y>\d+) prices; the method opts out of "
         r"re-basing \(use_face_values\), so it is used at face value in (?P<b>\d+) money": (
-            "koldioxidpriset ({src}) är i {y} års priser; metoden avstår från omräkning (utan "
-            "omräkning), så det används som det är angivet, i {b} års penningvärde"
+            "koldioxidpriset ({src}) är i {y} års priser; metoden avstår från omräkning "
+            "(inställningen utan omräkning), så det används som det är angivet, i {b} års penningvärde"
         ),
         r"carbon price \((?P<src>.+)\) is of unknown price-base year; the method opts out of "
         r"re-basing \(use_face_values\), so it is used at face value in (?P<b>\d+) money": (
-            "koldioxidpriset ({src}) har okänt prisbasår; metoden avstår från omräkning (utan "
-            "omräkning), så det används som det är angivet, i {b} års penningvärde"
+            "koldioxidpriset ({src}) har okänt prisbasår; metoden avstår från omräkning "
+            "(inställningen utan omräkning), så det används som det är angivet, i {b} års penningvärde"
         ),
     },
     "COMPARISON_NUMBER_NOT_POSITIVE": {
@@ -181,18 +186,18 @@ _WARNINGS: Final[Mapping[str, Mapping[str, str]]] = {
         r"(?P<k>\d+) bid\(s\) claim deductions \((?P<bids>.+)\), but the method's model is "
         r"(?P<model>\w+): claims count only in the DEDUCTIONS model": (
             "{k} anbud gör anspråk på avdrag ({bids}), men metodens utvärderingsmodell är "
-            "{model}: anspråk räknas bara i mervärdesmodellen (DEDUCTIONS)"
+            "{model}: anspråk räknas bara med utvärderingsmodellen avdrag (mervärdesmodell)"
         ),
         r"the method lists (?P<k>\d+) deduction criteria, but its model is (?P<model>\w+): the "
         r"table applies only in the DEDUCTIONS model": (
-            "metoden anger {k} avdragskriterier, men dess utvärderingsmodell är {model}: "
-            "avdragstabellen gäller bara i mervärdesmodellen (DEDUCTIONS)"
+            "metoden anger avdragskriterier ({k} st.), men dess utvärderingsmodell är {model}: "
+            "avdragstabellen gäller bara med utvärderingsmodellen avdrag (mervärdesmodell)"
         ),
     },
     "DEDUCTIONS_WITHOUT_CRITERIA": {
         r"the DEDUCTIONS model lists no criteria: no bid earns a deduction, every comparison "
         r"number is the total cost": (
-            "mervärdesmodellen (DEDUCTIONS) anger inga kriterier: inget anbud får något avdrag, "
+            "utvärderingsmodellen avdrag (mervärdesmodell) anger inga kriterier: inget anbud får något avdrag, "
             "och varje jämförelsetal är den totala kostnaden"
         ),
     },
@@ -227,7 +232,7 @@ _WARNINGS: Final[Mapping[str, Mapping[str, str]]] = {
         r"(?P<at>\S+): the residual / buy-back value of a unit is above its purchase cost "
         rf"\(unit price \+ installation: (?P<nr>{_NUM}) > (?P<np>{_NUM})(?P<cur> \w+)?\)": (
             "{at}: restvärdet eller återköpsvärdet för en enhet är högre än dess "
-            "anskaffningskostnad (à-pris + installation: {nr} > {np}{cur})"
+            "anskaffningskostnad (styckpris + installation: {nr} > {np}{cur})"
         ),
     },
     "DUPLICATE_ITEM": {
@@ -276,6 +281,8 @@ def warning_text(code: str, message: str, lang: str = "en") -> str:
             groups = _numbers(match.groupdict())
             if "name" in groups:
                 groups["name"] = PARAM_NAMES_SV.get(groups["name"], groups["name"])
+            if "model" in groups:
+                groups["model"] = ENUM_WORDS_SV.get(groups["model"], groups["model"])
             return template.format(**groups)
     return message
 
