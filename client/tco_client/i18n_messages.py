@@ -167,12 +167,14 @@ _WARNINGS: Final[Mapping[str, Mapping[str, str]]] = {
         r"carbon price \((?P<src>.+)\) is in (?P<y>\d+) prices; the method opts out of "
         r"re-basing \(use_face_values\), so it is used at face value in (?P<b>\d+) money": (
             "koldioxidpriset ({src}) är i {y} års priser; metoden avstår från omräkning "
-            "(inställningen utan omräkning), så det används som det är angivet, i {b} års penningvärde"
+            "(inställningen utan omräkning), så det används som det är angivet, i {b} års "
+            "penningvärde"
         ),
         r"carbon price \((?P<src>.+)\) is of unknown price-base year; the method opts out of "
         r"re-basing \(use_face_values\), so it is used at face value in (?P<b>\d+) money": (
             "koldioxidpriset ({src}) har okänt prisbasår; metoden avstår från omräkning "
-            "(inställningen utan omräkning), så det används som det är angivet, i {b} års penningvärde"
+            "(inställningen utan omräkning), så det används som det är angivet, i {b} års "
+            "penningvärde"
         ),
     },
     "COMPARISON_NUMBER_NOT_POSITIVE": {
@@ -197,8 +199,8 @@ _WARNINGS: Final[Mapping[str, Mapping[str, str]]] = {
     "DEDUCTIONS_WITHOUT_CRITERIA": {
         r"the DEDUCTIONS model lists no criteria: no bid earns a deduction, every comparison "
         r"number is the total cost": (
-            "utvärderingsmodellen avdrag (mervärdesmodell) anger inga kriterier: inget anbud får något avdrag, "
-            "och varje jämförelsetal är den totala kostnaden"
+            "utvärderingsmodellen avdrag (mervärdesmodell) anger inga kriterier: inget anbud "
+            "får något avdrag, och varje jämförelsetal är den totala kostnaden"
         ),
     },
     "RESPONSE_SUMMARIZED": {
