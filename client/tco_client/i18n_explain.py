@@ -101,7 +101,71 @@ def _module_d(text: str) -> str:
     return "ingår" if text == "included" else "redovisas separat, ingår ej"
 
 
+_AMOUNT: Final = rf"(?P<a>{_N}) (?P<c>[A-Z]{{3}})"
+
+
+def _price_base(m: re.Match[str]) -> str:
+    """``price base: 7 SEK in 2017 prices = 8.77306 SEK in 2027 prices (x 403.7 / 322.11, …)``
+    in Swedish: the re-basing of the carbon price to the method's price year."""
+    head = f"prisbas: {_n(m['a'])} {m['c']} i {m['y']} års priser"
+    if m["b"] is None:
+        return head
+    out = f"{head} = {_n(m['b'])} {m['c']} i {m['t']} års priser (x {_n(m['i2'])} / {_n(m['i1'])}"
+    out += f", {m['idx']})"
+    if m["beyond"]:
+        out += f"; {m['beyond']} ligger efter det senast publicerade året {m['last']}: "
+        out += (
+            f"hålls på nivån för {m['last']}"
+            if m["pct"] is None
+            else f"förlängs med {_n(m['pct'])}\u00a0% per år enligt metoden"
+        )
+    return out
+
+
 _LINES: Final[list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]]] = [
+    (
+        re.compile(rf"d = discount_rate = (?P<x>{_N}) \(real\)"),
+        lambda m: f"d = kalkylränta = {_n(m['x'])} (real)",
+    ),
+    (
+        re.compile(
+            rf"d = (?P<x>{_N}) \(the stated nominal rate: a nominal analysis's annual value is on "
+            r"the nominal basis, as NIST BLCC 5\.3\)"
+        ),
+        lambda m: (
+            f"d = {_n(m['x'])} (den angivna nominella kalkylräntan: i en nominell kalkyl är "
+            "årskostnaden på nominell grund, som i NIST BLCC 5.3)"
+        ),
+    ),
+    (
+        re.compile(
+            rf"price base: {_AMOUNT} in (?P<y>\d+) prices(?: = (?P<b>{_N}) \S+ in (?P<t>\d+) "
+            rf"prices \(x (?P<i2>{_N}) / (?P<i1>{_N}), (?P<idx>.+?)\)(?:; (?P<beyond>[\d, ]+) "
+            r"past the last published year (?P<last>\d+): (?:held at the \d+ level|extended at "
+            rf"(?P<pct>{_N})% a year as the method states))?)?"
+        ),
+        _price_base,
+    ),
+    (
+        re.compile(
+            rf"price base: {_AMOUNT} used at face value: the method opts out of re-basing to "
+            r"(?P<t>\d+) prices(?: \(given in (?P<y>\d+) prices\))?"
+        ),
+        lambda m: (
+            f"prisbas: {_n(m['a'])} {m['c']} används som angivet: metoden avstår från omräkning "
+            f"till {m['t']} års priser" + (f" (angivet i {m['y']} års priser)" if m["y"] else "")
+        ),
+    ),
+    (
+        re.compile(
+            rf"price base: {_AMOUNT}: price-base year unknown, used at face value \(not re-based "
+            r"to (?P<t>\d+) prices\)"
+        ),
+        lambda m: (
+            f"prisbas: {_n(m['a'])} {m['c']}: prisbasåret är okänt, används som angivet (inte "
+            f"omräknat till {m['t']} års priser)"
+        ),
+    ),
     (
         re.compile(rf"discount_rate = (?P<x>{_N}) \(real\)"),
         lambda m: f"kalkylränta = {_n(m['x'])} (real)",
@@ -188,6 +252,17 @@ _LINES: Final[list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]]] = [
     (
         re.compile(r"evaluation model = (?P<k>\w+)"),
         lambda m: f"utvärderingsmodell = {ENUM_WORDS_SV.get(m['k'], m['k'])}",
+    ),
+    (
+        re.compile(
+            rf"deduction (?P<c>'.*?')(?:, level (?P<l>'.*'))? = (?P<x>{_N}) (?P<cur>\S+) "
+            r"\(the method's amount\)"
+        ),
+        lambda m: (
+            f"avdrag {m['c']}"
+            + (f", nivå {m['l']}" if m["l"] else "")
+            + f" = {_n(m['x'])} {m['cur']} (metodens belopp)"
+        ),
     ),
     (
         re.compile(rf"deduction (?P<c>'.*') = (?P<x>{_N}) (?P<cur>\S+)"),

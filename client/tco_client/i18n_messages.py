@@ -21,7 +21,7 @@ from typing import Final
 
 from tco_client.errors import TcoServiceError
 from tco_client.i18n import format_number, text
-from tco_client.i18n_workbook import COLUMN_NAMES_SV, PARAM_NAMES_SV
+from tco_client.i18n_workbook import COLUMN_NAMES_SV, ENUM_WORDS_SV, PARAM_NAMES_SV
 
 _NUM: Final = r"-?[\d,]+(?:\.\d+)?(?:e[+-]?\d+)?"
 
@@ -129,6 +129,135 @@ _WARNINGS: Final[Mapping[str, Mapping[str, str]]] = {
             "{name} är {nv}, alltså {np}\u00a0% per år: räntor anges som andelar "
             "(0,035 = 3,5\u00a0%)"
         ),
+        rf"(?P<at>\S+): the [a-z ]+ is (?P<nv>{_NUM}), i\.e\. (?P<np>{_NUM}) % a year; rates "
+        r"are fractions \(0\.035 = 3\.5 %\)": (
+            "{at}: värdet är {nv}, alltså {np}\u00a0% per år; räntor anges som andelar "
+            "(0,035 = 3,5\u00a0%)"
+        ),
+    },
+    "NO_CARBON_PRICE": {
+        r"the method states no carbon price: emissions are reported in kgCO2e but not valued, "
+        "and no comparison number contains a climate cost": (
+            "metoden anger inget koldioxidpris: utsläppen redovisas i kg CO2e men värderas inte, "
+            "och inget jämförelsetal innehåller någon klimatkostnad"
+        ),
+    },
+    "PRICE_INDEX_HELD": {
+        r"carbon price \((?P<src>.+)\) re-based from (?P<y>\d+) to (?P<b>\d+) prices with "
+        r"(?P<idx>.+?); (?P<years>.+) past the last published year (?P<last>\d+): the index is "
+        rf"held at its (?P<last2>\d+) level \(x (?P<nf>{_NUM})\)": (
+            "koldioxidpriset ({src}) är omräknat från {y} års till {b} års priser med {idx}; "
+            "{years} ligger efter det senast publicerade året {last}: indexet hålls på sin nivå "
+            "för {last2} (x {nf})"
+        ),
+    },
+    "PRICE_BASE_UNKNOWN": {
+        r"carbon price \((?P<src>.+)\): the publisher states no price-base year, so the values "
+        r"are used at face value, not re-based to the method's (?P<b>\d+) prices": (
+            "koldioxidpriset ({src}): utgivaren anger inget prisbasår, så värdena används som de "
+            "är angivna och räknas inte om till metodens prisnivå ({b} års priser)"
+        ),
+    },
+    "PRICE_BASE_FACE_VALUE": {
+        r"carbon price \((?P<src>.+)\) is in (?P<y>\d+) prices and was not re-based: used at "
+        r"face value in (?P<b>\d+) money": (
+            "koldioxidpriset ({src}) är i {y} års priser och har inte räknats om: det används som "
+            "det är angivet, i {b} års penningvärde"
+        ),
+        r"carbon price \((?P<src>.+)\) is in (?P<y>\d+) prices; the method opts out of "
+        r"re-basing \(use_face_values\), so it is used at face value in (?P<b>\d+) money": (
+            "koldioxidpriset ({src}) är i {y} års priser; metoden avstår från omräkning "
+            "(inställningen utan omräkning), så det används som det är angivet, i {b} års "
+            "penningvärde"
+        ),
+        r"carbon price \((?P<src>.+)\) is of unknown price-base year; the method opts out of "
+        r"re-basing \(use_face_values\), so it is used at face value in (?P<b>\d+) money": (
+            "koldioxidpriset ({src}) har okänt prisbasår; metoden avstår från omräkning "
+            "(inställningen utan omräkning), så det används som det är angivet, i {b} års "
+            "penningvärde"
+        ),
+    },
+    "COMPARISON_NUMBER_NOT_POSITIVE": {
+        rf"bid (?P<bid>.+): comparison number (?P<nx>{_NUM}) is not above 0: its deductions or "
+        r"credits \(residual, buy-back\) outweigh all its costs; check them": (
+            "anbud {bid}: jämförelsetalet {nx} är inte större än 0: anbudets avdrag eller "
+            "krediteringar (restvärde, återköp) överstiger alla dess kostnader; kontrollera dem"
+        ),
+    },
+    "DEDUCTIONS_NOT_APPLIED": {
+        r"(?P<k>\d+) bid\(s\) claim deductions \((?P<bids>.+)\), but the method's model is "
+        r"(?P<model>\w+): claims count only in the DEDUCTIONS model": (
+            "{k} anbud gör anspråk på avdrag ({bids}), men metodens utvärderingsmodell är "
+            "{model}: anspråk räknas bara med utvärderingsmodellen avdrag (mervärdesmodell)"
+        ),
+        r"the method lists (?P<k>\d+) deduction criteria, but its model is (?P<model>\w+): the "
+        r"table applies only in the DEDUCTIONS model": (
+            "metoden anger avdragskriterier ({k} st.), men dess utvärderingsmodell är {model}: "
+            "avdragstabellen gäller bara med utvärderingsmodellen avdrag (mervärdesmodell)"
+        ),
+    },
+    "DEDUCTIONS_WITHOUT_CRITERIA": {
+        r"the DEDUCTIONS model lists no criteria: no bid earns a deduction, every comparison "
+        r"number is the total cost": (
+            "utvärderingsmodellen avdrag (mervärdesmodell) anger inga kriterier: inget anbud "
+            "får något avdrag, och varje jämförelsetal är den totala kostnaden"
+        ),
+    },
+    "RESPONSE_SUMMARIZED": {
+        rf"the full response would be (?P<ns>{_NUM}) MiB, over the 4 MiB most gRPC clients "
+        r"accept by default: cash_flow, explanations and emissions_by_year are left out\. Ask "
+        rf"for view RESPONSE_VIEW_FULL with a client max receive message size above "
+        rf"(?P<ns2>{_NUM}) MiB, or send fewer bids per request": (
+            "det fullständiga svaret skulle bli {ns} MiB, mer än de 4 MiB som de flesta "
+            "gRPC-klienter tar emot som standard: kassaflöde, förklaringar och utsläpp per år är "
+            "utelämnade. Begär vyn RESPONSE_VIEW_FULL med klientens största mottagna "
+            "meddelandestorlek över {ns2} MiB, eller skicka färre anbud per begäran"
+        ),
+    },
+    "CARBON_PRICE_IMPLAUSIBLE": {
+        rf"method\.carbon_price: (?P<nlo>{_NUM}) to (?P<nhi>{_NUM}) (?P<cur>\w+)/kgCO2e over "
+        rf"the study period, outside the plausible (?P<nbl>{_NUM})-(?P<nbh>{_NUM}) "
+        rf"(?P<cur2>\w+)/kgCO2e \((?P<nsl>{_NUM})-(?P<nsh>{_NUM}) SEK/kgCO2e\); check kg "
+        "against tonne": (
+            "method.carbon_price: {nlo} till {nhi} {cur}/kg CO2e under kalkylperioden, utanför "
+            "det rimliga intervallet {nbl}\u2013{nbh} {cur2}/kg CO2e ({nsl}\u2013{nsh} "
+            "SEK/kg CO2e); kontrollera kg mot ton"
+        ),
+    },
+    "SERVICE_LIFE_IMPLAUSIBLE": {
+        rf"(?P<at>\S+): a service life of (?P<ny>{_NUM}) years \(over (?P<nm>{_NUM})\); check "
+        r"the unit \(months, hours\)": (
+            "{at}: en livslängd på {ny} år (mer än {nm}); kontrollera enheten (månader, timmar)"
+        ),
+    },
+    "RESIDUAL_ABOVE_PURCHASE_COST": {
+        r"(?P<at>\S+): the residual / buy-back value of a unit is above its purchase cost "
+        rf"\(unit price \+ installation: (?P<nr>{_NUM}) > (?P<np>{_NUM})(?P<cur> \w+)?\)": (
+            "{at}: restvärdet eller återköpsvärdet för en enhet är högre än dess "
+            "anskaffningskostnad (styckpris + installation: {nr} > {np}{cur})"
+        ),
+    },
+    "DUPLICATE_ITEM": {
+        r"(?P<at>\S+): equal to (?P<other>\S+) field for field \(a copied row counts the item "
+        r"twice\)": (
+            "{at}: lika med {other} i varje fält (en kopierad rad räknar objektet två gånger)"
+        ),
+    },
+    "CLIMATE_COST_ABOVE_LCC": {
+        rf"method\.carbon_price: the climate cost of bid (?P<bid>.+) is (?P<nx>{_NUM}) times "
+        rf"its life-cycle cost \(over (?P<nl>{_NUM})\); check the carbon price's unit \(per kg "
+        r"or per tonne\)": (
+            "method.carbon_price: klimatkostnaden för anbud {bid} är {nx} gånger dess "
+            "livscykelkostnad (mer än {nl}); kontrollera koldioxidprisets enhet (per kg eller "
+            "per ton)"
+        ),
+    },
+    "BID_WITHOUT_COST": {
+        r"(?P<at>\S+): the bid has no cost at all \(life-cycle cost 0\); check that its "
+        r"prices were given": (
+            "{at}: anbudet har inga kostnader alls (livscykelkostnad 0); kontrollera att dess "
+            "priser har angetts"
+        ),
     },
 }
 _WARNING_PATTERNS: Final = {code: _compile(table) for code, table in _WARNINGS.items()}
@@ -154,6 +283,8 @@ def warning_text(code: str, message: str, lang: str = "en") -> str:
             groups = _numbers(match.groupdict())
             if "name" in groups:
                 groups["name"] = PARAM_NAMES_SV.get(groups["name"], groups["name"])
+            if "model" in groups:
+                groups["model"] = ENUM_WORDS_SV.get(groups["model"], groups["model"])
             return template.format(**groups)
     return message
 

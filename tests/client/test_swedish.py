@@ -283,8 +283,10 @@ SAMPLE_WARNINGS = {
 }
 
 
-@pytest.mark.parametrize("code", sorted(known_warning_codes()))
+@pytest.mark.parametrize("code", sorted(SAMPLE_WARNINGS))
 def test_every_known_warning_has_a_swedish_sentence(code: str) -> None:
+    # the codes without a sample here are read from real engine messages in test_i18n_warnings
+    assert code in known_warning_codes()
     english = SAMPLE_WARNINGS[code]
     swedish = warning_text(code, english, "sv")
     assert swedish != english
