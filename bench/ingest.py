@@ -21,6 +21,7 @@ SQLite and on PostgreSQL.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import resource
 import statistics
@@ -177,7 +178,11 @@ def run(
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench.ingest", description=__doc__)
-    parser.add_argument("--database", help="SQLAlchemy URL of an empty database (default SQLite)")
+    parser.add_argument(
+        "--database",
+        help="SQLAlchemy URL of an empty database (default SQLite); 'temp': a throwaway "
+        "PostgreSQL started here (bench.records.temporary_postgresql)",
+    )
     parser.add_argument("--series", type=int, default=1000)
     parser.add_argument("--months", type=int, default=14)
     parser.add_argument("--per-batch", type=int, default=10, help="series-months per batch")
@@ -191,16 +196,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"# {machine_line()}; load average {os.getloadavg()[0]:.1f}; "
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
     )
-    print_table(
-        run(
-            args.database,
-            args.series,
-            args.months,
-            args.per_batch,
-            verify=args.verify,
-            sync=args.sync,
+    with contextlib.ExitStack() as stack:
+        database = args.database
+        if database == "temp":
+            from bench.records import temporary_postgresql
+
+            database = stack.enter_context(temporary_postgresql())
+        rows = run(
+            database, args.series, args.months, args.per_batch, verify=args.verify, sync=args.sync
         )
-    )
+    print_table(rows)
     return 0
 
 
