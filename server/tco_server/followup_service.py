@@ -22,8 +22,6 @@ enveloped response out) the gateway drives :meth:`FollowUpService.StreamReadings
 
 from __future__ import annotations
 
-import logging
-import time
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
@@ -36,6 +34,7 @@ from tco_server.logs import log_event
 from tco_server.records import commitments, followup_report, readings
 from tco_server.records import procurements as proc
 from tco_server.records.store import RecordStore
+from tco_server.records_calls import run_as_caller
 from tco_server.security import ORGANIZATION
 from tcoapi.v1 import followup_pb2 as fpb
 from tcoapi.v1 import followup_pb2_grpc
@@ -61,6 +60,18 @@ def _refused_readings(error: readings.ReadingsError, prefix: str = "") -> proc.R
     return commitments.invalid([(prefix + f, m, r) for f, r, m in error.violations])
 
 
+def _refusal(error: Exception) -> tuple[str, grpc.Status] | None:
+    """The statuses of the errors this service knows (:func:`run_as_caller`)."""
+    if isinstance(error, proc.RecordsError):
+        return error.code, error.status
+    if isinstance(error, readings.ReadingsError):
+        refused = _refused_readings(error)
+        return refused.code, refused.status
+    if isinstance(error, InvalidTender):
+        return "INVALID_ARGUMENT", errors.invalid_tender_status(error)
+    return None
+
+
 class FollowUpService(followup_pb2_grpc.FollowUpServiceServicer):
     """Every method: the caller's organisation, one plain function, one log line."""
 
@@ -74,33 +85,7 @@ class FollowUpService(followup_pb2_grpc.FollowUpServiceServicer):
         work: Callable[[str], T],
         **logged: object,
     ) -> T:
-        started = time.monotonic()
-        organization = ORGANIZATION.get()
-        code, status = "OK", None
-        fields: dict[str, object] = dict(logged)
-        try:
-            return work(organization)
-        except proc.RecordsError as error:
-            code, status = error.code, error.status
-        except readings.ReadingsError as error:
-            refused = _refused_readings(error)
-            code, status = refused.code, refused.status
-        except InvalidTender as error:
-            code, status = "INVALID_ARGUMENT", errors.invalid_tender_status(error)
-        except Exception as error:
-            code, fields, status = errors.failure(error)
-        finally:
-            log_event(
-                "rpc",
-                logging.ERROR if code == "INTERNAL" else logging.INFO,
-                method=method,
-                code=code,
-                organization=organization,
-                duration_ms=round((time.monotonic() - started) * 1000.0, 1),
-                **fields,
-            )
-        context.abort_with_status(status)
-        raise AssertionError("context.abort_with_status returned")  # pragma: no cover
+        return run_as_caller(method, context, work, _refusal, **logged)
 
     def CreateCommitment(  # noqa: N802
         self, request: fpb.CreateCommitmentRequest, context: grpc.ServicerContext

@@ -21,7 +21,6 @@ LifeCycleCostService. Each call:
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
@@ -29,13 +28,14 @@ import grpc
 from google.protobuf.message import Message
 from sqlalchemy.exc import SQLAlchemyError
 
-from tco_server import decoding, errors
+from tco_server import decoding
 from tco_server.config import ServerConfig
 from tco_server.logs import log_event
 from tco_server.records import procurements as logic
 from tco_server.records.crypto import Sealer, load_key
 from tco_server.records.store import RecordStore, UnknownSchema, database_url
-from tco_server.security import ORGANIZATION, SecurityConfigError
+from tco_server.records_calls import run_as_caller
+from tco_server.security import SecurityConfigError
 from tcoapi.v1 import analysis_pb2, procurement_pb2_grpc, result_pb2, tender_pb2
 from tcoapi.v1 import procurement_pb2 as pb
 
@@ -83,6 +83,15 @@ class Evaluator(Protocol):
     ) -> analysis_pb2.AnalyzeRankingResponse: ...
 
 
+def _refusal(error: Exception) -> tuple[str, grpc.Status] | None:
+    """The statuses of the errors this service knows (:func:`run_as_caller`)."""
+    if isinstance(error, _Refused):
+        return error.status.code.name, error.status
+    if isinstance(error, logic.RecordsError):
+        return error.code, error.status
+    return None
+
+
 class ProcurementService(procurement_pb2_grpc.ProcurementServiceServicer):
     """Every method: the caller's organisation, one plain function, one log line."""
 
@@ -104,30 +113,7 @@ class ProcurementService(procurement_pb2_grpc.ProcurementServiceServicer):
         return run
 
     def _call(self, method: str, context: grpc.ServicerContext, work: Callable[[str], T]) -> T:
-        started = time.monotonic()
-        organization = ORGANIZATION.get()
-        code, status = "OK", None
-        fields: dict[str, object] = {}
-        try:
-            return work(organization)
-        except _Refused as refused:
-            code, status = refused.status.code.name, refused.status
-        except logic.RecordsError as error:
-            code, status = error.code, error.status
-        except Exception as error:
-            code, fields, status = errors.failure(error)
-        finally:
-            log_event(
-                "rpc",
-                logging.ERROR if code == "INTERNAL" else logging.INFO,
-                method=method,
-                code=code,
-                organization=organization,
-                duration_ms=round((time.monotonic() - started) * 1000.0, 1),
-                **fields,
-            )
-        context.abort_with_status(status)
-        raise AssertionError("context.abort_with_status returned")  # pragma: no cover
+        return run_as_caller(method, context, work, _refusal)
 
     def CreateProcurement(  # noqa: N802
         self, request: pb.CreateProcurementRequest, context: grpc.ServicerContext
